@@ -1,0 +1,343 @@
+/*
+ * custapi: update customer records of an "API 2.0" email-marketing install over REST or XML-RPC.
+ *
+ * Rules that hold for every function below (libgit2 and hiredis style):
+ *
+ *  - Names are custapi_<noun>_<verb>. Out-parameters come first and are named `out`.
+ *  - 0 is success; failure is a negative custapi_status (its absolute value is the category,
+ *    which is also the command line's exit code, see custapi_category).
+ *  - An object returned through `**out` belongs to the caller and is released with its `_free`
+ *    function; every `_free` accepts NULL. A pointer returned as the value of a function is
+ *    borrowed from its parent object and lives as long as that parent, unchanged.
+ *  - Calls on a client leave their error on the client (custapi_client_last_error). Calls that
+ *    have no client (the customer model, the validator, custapi_client_new) fill a
+ *    custapi_error supplied by the caller, which may be NULL when the detail is not wanted.
+ *    Setting an error never allocates, so even an out-of-memory failure is reported.
+ *  - Passing NULL where an object is required is a programming error and is asserted.
+ *  - No json-c or xmlrpc-c type crosses this API.
+ *  - A client is used by one thread at a time; distinct clients may be used from distinct
+ *    threads after custapi_global_init has returned.
+ *  - The API key is never logged, traced or printed by the library. The library keeps its own
+ *    copy of it and wipes that copy before freeing it.
+ */
+#ifndef CUSTAPI_H
+#define CUSTAPI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(CUSTAPI_BUILDING) && defined(__GNUC__)
+#define CUSTAPI_EXTERN __attribute__((visibility("default")))
+#else
+#define CUSTAPI_EXTERN
+#endif
+
+/* ---------------------------------------------------------------------------------------
+ * Errors
+ * ------------------------------------------------------------------------------------- */
+
+/*
+ * The one error model of both protocols. The numbers are a public contract: they are the exit
+ * codes of the `custapi` command and never change once published.
+ */
+typedef enum custapi_category {
+  CUSTAPI_CATEGORY_OK = 0,
+  CUSTAPI_CATEGORY_DIFFER = 1,     /* compare found a difference */
+  CUSTAPI_CATEGORY_USAGE = 2,      /* bad command line or options */
+  CUSTAPI_CATEGORY_INVALID = 3,    /* validation failed; nothing was sent */
+  CUSTAPI_CATEGORY_AUTH = 4,       /* 401/403, or an auth fault */
+  CUSTAPI_CATEGORY_NOT_FOUND = 5,  /* 404, or a not-found fault */
+  CUSTAPI_CATEGORY_REJECTED = 6,   /* 400/409/422, or a fault about the data */
+  CUSTAPI_CATEGORY_TRANSPORT = 7,  /* DNS, connect, TLS, timeout, reset */
+  CUSTAPI_CATEGORY_SERVER = 8,     /* 5xx or 429 after the retries */
+  CUSTAPI_CATEGORY_PROTOCOL = 9,   /* a response that can't be understood */
+  CUSTAPI_CATEGORY_PARTIAL = 10,   /* bulk: some records failed */
+  CUSTAPI_CATEGORY_INTERNAL = 11   /* out of memory, or a bug */
+} custapi_category;
+
+/* Return values: 0, or minus the category. */
+typedef enum custapi_status {
+  CUSTAPI_OK = 0,
+  CUSTAPI_EDIFFER = -CUSTAPI_CATEGORY_DIFFER,
+  CUSTAPI_EUSAGE = -CUSTAPI_CATEGORY_USAGE,
+  CUSTAPI_EINVALID = -CUSTAPI_CATEGORY_INVALID,
+  CUSTAPI_EAUTH = -CUSTAPI_CATEGORY_AUTH,
+  CUSTAPI_ENOTFOUND = -CUSTAPI_CATEGORY_NOT_FOUND,
+  CUSTAPI_EREJECTED = -CUSTAPI_CATEGORY_REJECTED,
+  CUSTAPI_ETRANSPORT = -CUSTAPI_CATEGORY_TRANSPORT,
+  CUSTAPI_ESERVER = -CUSTAPI_CATEGORY_SERVER,
+  CUSTAPI_EPROTOCOL = -CUSTAPI_CATEGORY_PROTOCOL,
+  CUSTAPI_EPARTIAL = -CUSTAPI_CATEGORY_PARTIAL,
+  CUSTAPI_EINTERNAL = -CUSTAPI_CATEGORY_INTERNAL
+} custapi_status;
+
+#define CUSTAPI_ERROR_MESSAGE_MAX 512
+#define CUSTAPI_ERROR_PROPERTY_MAX 64
+
+/*
+ * The detail of one failure. Fixed-size buffers, so that setting an error never allocates.
+ * `message` is one line with no redundant prefix, e.g. `email: not a valid address: "a@"`.
+ */
+typedef struct custapi_error {
+  custapi_category category;
+  int http_status;                            /* 0 when no HTTP response was involved */
+  int has_fault_code;                         /* 1 when fault_code holds an XML-RPC fault */
+  int fault_code;
+  char property[CUSTAPI_ERROR_PROPERTY_MAX];  /* the property at fault, or "" */
+  char message[CUSTAPI_ERROR_MESSAGE_MAX];
+} custapi_error;
+
+/* The lower-case name of a category ("invalid", "not_found", ...), or "unknown". */
+CUSTAPI_EXTERN const char *custapi_category_name(custapi_category category);
+
+/* Resets an error to "no error". */
+CUSTAPI_EXTERN void custapi_error_clear(custapi_error *err);
+
+/* ---------------------------------------------------------------------------------------
+ * Library
+ * ------------------------------------------------------------------------------------- */
+
+/* The library's version, e.g. "0.1.0". */
+CUSTAPI_EXTERN const char *custapi_version(void);
+
+/*
+ * Reference-counted process set-up (libcurl's global state among it). Call before any thread
+ * is started and before any other custapi call that talks to a server; pair each call with
+ * custapi_global_shutdown.
+ */
+CUSTAPI_EXTERN int custapi_global_init(void);
+CUSTAPI_EXTERN void custapi_global_shutdown(void);
+
+/* ---------------------------------------------------------------------------------------
+ * The schema: the 18 properties an update may carry (SPEC section 2)
+ * ------------------------------------------------------------------------------------- */
+
+typedef enum custapi_type { CUSTAPI_TYPE_STRING = 0, CUSTAPI_TYPE_INTEGER = 1 } custapi_type;
+
+typedef struct custapi_property_info {
+  const char *name;
+  custapi_type type;
+  int required;          /* required in strict mode (name, email, hash) */
+  const char *rule;      /* the rule in words, e.g. "an integer >= 0" */
+  const char *description;
+} custapi_property_info;
+
+/* Number of properties, and the i-th in the schema's stable order (NULL past the end). */
+CUSTAPI_EXTERN size_t custapi_schema_count(void);
+CUSTAPI_EXTERN const custapi_property_info *custapi_schema_at(size_t index);
+/* The property of that exact name, or NULL. */
+CUSTAPI_EXTERN const custapi_property_info *custapi_schema_find(const char *name);
+
+/* ---------------------------------------------------------------------------------------
+ * The customer model: a set of typed properties
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct custapi_customer custapi_customer;
+
+/* Flags of a customer, fixed when it is created. */
+#define CUSTAPI_CUSTOMER_ALLOW_UNKNOWN (1u << 0)    /* keep unknown names (sent as strings) */
+#define CUSTAPI_CUSTOMER_IGNORE_READ_ONLY (1u << 1) /* drop read-only fields instead of failing */
+
+typedef enum custapi_value_type {
+  CUSTAPI_VALUE_STRING = 0,
+  CUSTAPI_VALUE_INTEGER = 1,
+  CUSTAPI_VALUE_BOOLEAN = 2, /* only in customers decoded from a server */
+  CUSTAPI_VALUE_NULL = 3     /* only in customers decoded from a server */
+} custapi_value_type;
+
+/* One property of a customer. Its pointers are borrowed from the customer. */
+typedef struct custapi_field {
+  const char *name;
+  custapi_value_type type;
+  const char *string;  /* CUSTAPI_VALUE_STRING: NUL-terminated UTF-8 */
+  size_t string_len;
+  int64_t integer;     /* CUSTAPI_VALUE_INTEGER; CUSTAPI_VALUE_BOOLEAN: 0 or 1 */
+} custapi_field;
+
+CUSTAPI_EXTERN int custapi_customer_new(custapi_customer **out, unsigned flags);
+CUSTAPI_EXTERN void custapi_customer_free(custapi_customer *customer);
+/* A deep copy. */
+CUSTAPI_EXTERN int custapi_customer_dup(custapi_customer **out, const custapi_customer *customer);
+
+/*
+ * Sets a property from text, typed by the schema: "5000" becomes an integer for an integer
+ * property (only a canonical decimal is accepted), any text a string for a string property.
+ * Lower-case country codes are stored upper-case. An unknown name fails with a suggestion
+ * (`emial` -> `email`) unless the customer allows unknown names; a read-only field (`id`,
+ * `enterprise_id`, `is_department`, `country_code`, `fax`) fails unless the customer ignores
+ * them. Setting a name again replaces its value. The format rules (email syntax and the like)
+ * are checked by custapi_validate, not here.
+ */
+CUSTAPI_EXTERN int custapi_customer_set(custapi_customer *customer, const char *name,
+                                        const char *text, custapi_error *err);
+/* Sets an integer property (or an allowed unknown one, as its decimal text). */
+CUSTAPI_EXTERN int custapi_customer_set_int(custapi_customer *customer, const char *name,
+                                            int64_t value, custapi_error *err);
+/*
+ * Sets every member of a JSON object: integers from JSON integers or canonical decimal
+ * strings (never a float, true, null or NaN), strings from JSON strings only. The text must be
+ * one complete JSON object of valid UTF-8, nothing after it.
+ */
+CUSTAPI_EXTERN int custapi_customer_set_json(custapi_customer *customer, const char *json,
+                                             size_t len, custapi_error *err);
+/* Removes a property; returns 1 if it was there, 0 if not. */
+CUSTAPI_EXTERN int custapi_customer_unset(custapi_customer *customer, const char *name);
+
+/* Number of properties, and the i-th: schema properties first in schema order, then the
+ * others in the order they were first set. Returns NULL past the end. */
+CUSTAPI_EXTERN size_t custapi_customer_count(const custapi_customer *customer);
+CUSTAPI_EXTERN const custapi_field *custapi_customer_at(const custapi_customer *customer,
+                                                        size_t index);
+/* The property of that name, or NULL. */
+CUSTAPI_EXTERN const custapi_field *custapi_customer_get(const custapi_customer *customer,
+                                                         const char *name);
+
+/*
+ * The customer as one JSON object (UTF-8, `/` not escaped), in a string of its own that the
+ * caller releases with custapi_free.
+ */
+CUSTAPI_EXTERN int custapi_customer_to_json(char **out, const custapi_customer *customer);
+
+/* Releases memory that the library handed over as a plain buffer. Accepts NULL. */
+CUSTAPI_EXTERN void custapi_free(void *ptr);
+
+/* ---------------------------------------------------------------------------------------
+ * The validator
+ * ------------------------------------------------------------------------------------- */
+
+typedef enum custapi_validate_mode {
+  CUSTAPI_VALIDATE_PARTIAL = 0,      /* check and send only the given properties (default) */
+  CUSTAPI_VALIDATE_STRICT = 1,       /* name, email and hash must be present */
+  CUSTAPI_VALIDATE_FILL_REQUIRED = 2 /* read the customer first and fill what is missing */
+} custapi_validate_mode;
+
+/* Validation flags. */
+#define CUSTAPI_VALIDATE_LENIENT (1u << 0) /* format rules become warnings */
+
+/* Receives each warning of lenient mode: the property and a one-line message. */
+typedef void (*custapi_warn_fn)(const char *property, const char *message, void *payload);
+
+/*
+ * Checks every rule of SPEC section 2 against every property of the customer. On failure the
+ * error names the property, the problem and the rule in one line. `warn` may be NULL.
+ * In fill-required mode missing required properties are not an error (they will be filled).
+ */
+CUSTAPI_EXTERN int custapi_validate(const custapi_customer *customer, custapi_validate_mode mode,
+                                    unsigned flags, custapi_warn_fn warn, void *payload,
+                                    custapi_error *err);
+
+/*
+ * The required properties (name, email, hash) missing from the customer: their names, in
+ * schema order, are stored in out[0..n-1] (static strings); returns n (at most 3).
+ */
+CUSTAPI_EXTERN size_t custapi_validate_missing(const char *out[3],
+                                               const custapi_customer *customer);
+
+/* Parses a customer id: a canonical decimal in 1..2147483647. */
+CUSTAPI_EXTERN int custapi_id_parse(int32_t *out, const char *text, custapi_error *err);
+
+/* ---------------------------------------------------------------------------------------
+ * The client
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct custapi_client custapi_client;
+typedef struct custapi_result custapi_result;
+
+typedef enum custapi_protocol {
+  CUSTAPI_PROTOCOL_REST = 0,
+  CUSTAPI_PROTOCOL_XMLRPC = 1
+} custapi_protocol;
+
+/* What a trace callback is shown. */
+typedef enum custapi_trace_kind {
+  CUSTAPI_TRACE_INFO = 0,            /* a line about what happens (retry, backoff, ...) */
+  CUSTAPI_TRACE_REQUEST_HEAD = 1,    /* request line and headers, credentials redacted */
+  CUSTAPI_TRACE_REQUEST_BODY = 2,
+  CUSTAPI_TRACE_RESPONSE_HEAD = 3,   /* status line and headers */
+  CUSTAPI_TRACE_RESPONSE_BODY = 4
+} custapi_trace_kind;
+
+typedef void (*custapi_trace_fn)(custapi_trace_kind kind, const char *text, size_t len,
+                                 void *payload);
+
+#define CUSTAPI_OPTIONS_VERSION 1
+
+/*
+ * Options of a client. Start from CUSTAPI_OPTIONS_INIT; the struct only grows at its end, and
+ * `version` tells the library which fields the caller knows. Strings are copied by
+ * custapi_client_new; the caller's may be freed afterwards.
+ */
+typedef struct custapi_options {
+  unsigned int version;
+  const char *base_url;        /* e.g. "https://mail.example.com"; trailing slash tolerated */
+  custapi_protocol protocol;
+  const char *username;        /* no ':' and no control characters */
+  const char *api_key;         /* copied; our copy is wiped before it is freed */
+  const char *xmlrpc_prefix;   /* NULL: "customers."; "" for bare method names */
+  long timeout_ms;             /* per attempt; 0: 30000 */
+  long connect_timeout_ms;     /* 0: the attempt's timeout */
+  int retries;                 /* -1: the default (3) */
+  const char *cacert;          /* PEM bundle to trust, or NULL for the system's */
+  int insecure;                /* 1: do not verify TLS certificates */
+  const char *proxy;           /* NULL: libcurl's *_proxy variables; loopback never proxied */
+  size_t max_response_bytes;   /* 0: 1 MiB */
+  int allow_plain_http;        /* 1: permit Basic credentials over http:// to a remote host */
+  unsigned validate_flags;     /* CUSTAPI_VALIDATE_LENIENT */
+  custapi_trace_fn trace;      /* sees every request and response, credentials redacted */
+  void *trace_payload;
+  custapi_warn_fn warn;        /* lenient-mode and TLS warnings */
+  void *warn_payload;
+} custapi_options;
+
+#define CUSTAPI_OPTIONS_INIT                                                                   \
+  { CUSTAPI_OPTIONS_VERSION, NULL, CUSTAPI_PROTOCOL_REST, NULL, NULL, NULL, 0, 0, -1, NULL, 0,  \
+    NULL, 0, 0, 0u, NULL, NULL, NULL, NULL }
+
+/* Parses "rest" or "xmlrpc". */
+CUSTAPI_EXTERN int custapi_protocol_parse(custapi_protocol *out, const char *name);
+CUSTAPI_EXTERN const char *custapi_protocol_name(custapi_protocol protocol);
+
+/* Creates a client; checks the options (URL, username, plain-HTTP rule) without connecting. */
+CUSTAPI_EXTERN int custapi_client_new(custapi_client **out, const custapi_options *options,
+                                      custapi_error *err);
+CUSTAPI_EXTERN void custapi_client_free(custapi_client *client);
+/* The error of the client's last failed call (borrowed). */
+CUSTAPI_EXTERN const custapi_error *custapi_client_last_error(const custapi_client *client);
+
+/*
+ * Updates customer `id` with the given properties after validating them with `mode` (and the
+ * options' validate_flags). Invalid input fails with CUSTAPI_EINVALID before anything is sent.
+ */
+CUSTAPI_EXTERN int custapi_update(custapi_result **out, custapi_client *client, int32_t id,
+                                  const custapi_customer *properties, custapi_validate_mode mode);
+/* Reads customer `id`. The result carries the customer. */
+CUSTAPI_EXTERN int custapi_get(custapi_result **out, custapi_client *client, int32_t id);
+
+/*
+ * Writes the exact request an update would send (method, URL, headers with credentials
+ * redacted, a blank line, the body) into a string the caller frees with custapi_free. Validates
+ * first, as custapi_update does; sends nothing.
+ */
+CUSTAPI_EXTERN int custapi_update_dry_run(char **out, custapi_client *client, int32_t id,
+                                          const custapi_customer *properties,
+                                          custapi_validate_mode mode);
+
+CUSTAPI_EXTERN void custapi_result_free(custapi_result *result);
+CUSTAPI_EXTERN const char *custapi_result_protocol(const custapi_result *result);
+CUSTAPI_EXTERN int custapi_result_http_status(const custapi_result *result);
+CUSTAPI_EXTERN int custapi_result_attempts(const custapi_result *result);
+CUSTAPI_EXTERN long custapi_result_elapsed_ms(const custapi_result *result);
+/* The customer the server returned (borrowed), or NULL when it returned none. */
+CUSTAPI_EXTERN const custapi_customer *custapi_result_customer(const custapi_result *result);
+/* XML-RPC's integer result: returns 1 and stores it in *out when there is one, else 0. */
+CUSTAPI_EXTERN int custapi_result_value(int64_t *out, const custapi_result *result);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CUSTAPI_H */

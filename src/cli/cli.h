@@ -1,0 +1,76 @@
+/* The custapi command: what every subcommand shares. */
+#ifndef CUSTAPI_CLI_H
+#define CUSTAPI_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "custapi/custapi.h"
+
+typedef enum cli_output { CLI_OUTPUT_JSON, CLI_OUTPUT_TEXT } cli_output;
+
+/* Everything the command line and the environment said, before any of it is acted upon. */
+typedef struct cli_args {
+  const char *command;
+
+  /* Connection (SPEC section 6), options first, then the environment. */
+  const char *url;
+  const char *protocol;
+  const char *username;
+  const char *api_key_file;
+  const char *xmlrpc_prefix; /* NULL: the library's default */
+  long timeout_ms;           /* 0: default */
+  int retries;               /* -1: default */
+  const char *cacert;
+  int insecure;
+  const char *proxy;
+  int allow_plain_http;
+
+  /* Validation. */
+  custapi_validate_mode mode;
+  unsigned validate_flags;
+  unsigned customer_flags;
+
+  /* Behaviour. */
+  int read_back, dry_run, verbose, yes;
+  cli_output output;
+
+  /* Operands. */
+  const char *id;
+  const char *json_path; /* --json FILE or - */
+  const char *input, *results, *format;
+  int concurrency;
+  int resume;
+  char **props; /* PROP=VALUE, in order */
+  size_t prop_count;
+} cli_args;
+
+/* A subcommand: returns the process exit code; has printed its own output. */
+typedef int (*cli_command_fn)(const cli_args *args);
+
+/*
+ * Parses argv (options may stand before or after the command name) and the environment.
+ * Returns 0, 1 when --help or --version was handled (exit 0), or -1 with a usage error
+ * in `err`. `args->props` is allocated; release with cli_args_release.
+ */
+int cli_args_parse(cli_args *args, int argc, char **argv, custapi_error *err);
+void cli_args_release(cli_args *args);
+
+/*
+ * Builds the customer that the operands describe: --json first, then each PROP=VALUE (a later
+ * one replaces an earlier). On failure `err` says why (invalid, or usage for an unreadable file).
+ */
+int cli_customer_from_args(custapi_customer **out, const cli_args *args, custapi_error *err);
+
+/* Reads a whole file ("-" for standard input) of at most `max` bytes. */
+int cli_read_file(char **out, size_t *len, const char *path, size_t max, custapi_error *err);
+
+/* ---- output: one JSON object on stdout per command, and on failure one line on stderr ---- */
+
+/* Prints the failure object and the stderr line; returns the exit code of its category. */
+int cli_fail(const cli_args *args, const custapi_error *err);
+
+/* Prints a warning line on stderr: "custapi: warning: MESSAGE". */
+void cli_warn(const char *property, const char *message, void *payload);
+
+#endif

@@ -1,0 +1,33 @@
+/* custapi validate: check properties as an update would, and print them normalised. */
+#include "commands.h"
+#include "output.h"
+
+int cli_cmd_validate(const cli_args *args) {
+  custapi_error err = {0};
+  custapi_customer *customer = NULL;
+  if (args->id) {
+    int32_t id;
+    if (custapi_id_parse(&id, args->id, &err) < 0)
+      return cli_fail(args, &err);
+  }
+  if (cli_customer_from_args(&customer, args, &err) < 0 ||
+      custapi_validate(customer, args->mode, args->validate_flags, cli_warn, NULL, &err) < 0) {
+    custapi_customer_free(customer);
+    return cli_fail(args, &err);
+  }
+  if (args->output == CLI_OUTPUT_TEXT) {
+    cli_print_customer_text(customer);
+  } else {
+    json_object *o = json_object_new_object();
+    if (o) {
+      json_object_object_add(o, "ok", json_object_new_boolean(1));
+      if (cli_add_customer(o, "properties", customer) < 0) {
+        json_object_put(o);
+        o = NULL;
+      }
+    }
+    cli_print_json(o);
+  }
+  custapi_customer_free(customer);
+  return 0;
+}

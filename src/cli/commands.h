@@ -1,0 +1,9 @@
+/* The subcommands; each prints its own output and returns the exit code. */
+#ifndef CUSTAPI_CLI_COMMANDS_H
+#define CUSTAPI_CLI_COMMANDS_H
+
+#include "cli.h"
+
+int cli_cmd_validate(const cli_args *args);
+
+#endif

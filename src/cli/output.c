@@ -1,0 +1,86 @@
+#include "output.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+#include "json_util.h"
+
+void cli_print_json(json_object *obj) {
+  if (!obj) {
+    /* Out of memory while building the answer: say so in the same one-object form. */
+    fputs("{\"ok\":false,\"error\":{\"category\":\"internal\",\"message\":\"out of memory\"}}\n",
+          stdout);
+    return;
+  }
+  fputs(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+                                                JSON_C_TO_STRING_NOSLASHESCAPE),
+        stdout);
+  fputc('\n', stdout);
+  fflush(stdout);
+  json_object_put(obj);
+}
+
+static json_object *string_or_null(const char *s) { return s && *s ? json_object_new_string(s) : NULL; }
+
+json_object *cli_error_object(const custapi_error *err) {
+  json_object *e = json_object_new_object();
+  if (!e)
+    return NULL;
+  json_object_object_add(e, "category", json_object_new_string(custapi_category_name(err->category)));
+  json_object_object_add(e, "message", json_object_new_string(err->message));
+  json_object_object_add(e, "http_status", err->http_status ? json_object_new_int(err->http_status) : NULL);
+  json_object_object_add(e, "fault_code", err->has_fault_code ? json_object_new_int(err->fault_code) : NULL);
+  json_object_object_add(e, "property", string_or_null(err->property));
+  return e;
+}
+
+int cli_add_customer(json_object *obj, const char *key, const custapi_customer *customer) {
+  json_object *c;
+  if (custapi__customer_to_json_object(&c, customer) < 0)
+    return -1;
+  json_object_object_add(obj, key, c);
+  return 0;
+}
+
+void cli_print_customer_text(const custapi_customer *customer) {
+  for (size_t i = 0; i < custapi_customer_count(customer); i++) {
+    const custapi_field *f = custapi_customer_at(customer, i);
+    switch (f->type) {
+    case CUSTAPI_VALUE_STRING: {
+      char quoted[4200];
+      custapi__quote(quoted, sizeof quoted, f->string, f->string_len, 1024);
+      printf("%-24s %s\n", f->name, quoted);
+      break;
+    }
+    case CUSTAPI_VALUE_INTEGER:
+      printf("%-24s %lld\n", f->name, (long long)f->integer);
+      break;
+    case CUSTAPI_VALUE_BOOLEAN:
+      printf("%-24s %s\n", f->name, f->integer ? "true" : "false");
+      break;
+    case CUSTAPI_VALUE_NULL:
+      printf("%-24s null\n", f->name);
+      break;
+    }
+  }
+}
+
+int cli_fail(const cli_args *args, const custapi_error *err) {
+  if (!args || args->output == CLI_OUTPUT_JSON) {
+    json_object *o = json_object_new_object();
+    if (o) {
+      json_object_object_add(o, "ok", json_object_new_boolean(0));
+      json_object_object_add(o, "error", cli_error_object(err));
+    }
+    cli_print_json(o);
+  }
+  fprintf(stderr, "custapi: %s\n", err->message);
+  return (int)err->category;
+}
+
+void cli_warn(const char *property, const char *message, void *payload) {
+  (void)property;
+  (void)payload;
+  fprintf(stderr, "custapi: warning: %s\n", message);
+}

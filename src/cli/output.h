@@ -1,0 +1,21 @@
+/* What the command prints: one JSON object on stdout, one line on stderr for a failure. */
+#ifndef CUSTAPI_CLI_OUTPUT_H
+#define CUSTAPI_CLI_OUTPUT_H
+
+#include <json-c/json.h>
+
+#include "cli.h"
+
+/* Prints `obj` as one line of JSON (`/` not escaped) on stdout and releases it. */
+void cli_print_json(json_object *obj);
+
+/* {"category":..., "message":..., "http_status":..., "fault_code":..., "property":...} */
+json_object *cli_error_object(const custapi_error *err);
+
+/* Adds a customer's properties to `obj` under `key` as a JSON object. 0 or -1 (out of memory). */
+int cli_add_customer(json_object *obj, const char *key, const custapi_customer *customer);
+
+/* Prints a customer as "name: value" lines, for --output text. */
+void cli_print_customer_text(const custapi_customer *customer);
+
+#endif

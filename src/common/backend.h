@@ -1,0 +1,47 @@
+/*
+ * The seam between the protocols (DESIGN.md): a const table of pure functions per protocol,
+ * plus static facts about it. Shared code never asks which protocol it has; it asks a flag.
+ */
+#ifndef CUSTAPI_BACKEND_H
+#define CUSTAPI_BACKEND_H
+
+#include <stdint.h>
+
+#include "custapi/custapi.h"
+#include "http.h"
+#include "result.h"
+
+/* Where requests go: what a codec needs from the client's options. */
+typedef struct custapi_endpoint {
+  const char *base_url;      /* without a trailing slash, e.g. "https://mail.example.com" */
+  const char *xmlrpc_prefix; /* "customers." by default, "" for bare method names */
+} custapi_endpoint;
+
+/* The update's response carries the customer (REST's item); else an integer (XML-RPC). */
+#define CUSTAPI_BACKEND_UPDATE_RETURNS_CUSTOMER (1u << 0)
+
+typedef struct custapi_backend_ops {
+  const char *name; /* "rest", "xmlrpc" */
+  unsigned flags;
+  /* Build the request for an update / a read of customer `id`. Pure: no I/O. */
+  int (*encode_update)(custapi_http_request *out, const custapi_endpoint *endpoint, int32_t id,
+                       const custapi_customer *properties, custapi_error *err);
+  int (*encode_get)(custapi_http_request *out, const custapi_endpoint *endpoint, int32_t id,
+                    custapi_error *err);
+  /*
+   * Turn a response into a result (customer and/or integer, http_status) or an error of SPEC
+   * section 5's model, with http_status, fault code and the server's message kept. Pure.
+   */
+  int (*decode_update)(custapi_result **out, const custapi_http_response *response,
+                       custapi_error *err);
+  int (*decode_get)(custapi_customer **out, const custapi_http_response *response,
+                    custapi_error *err);
+} custapi_backend_ops;
+
+extern const custapi_backend_ops custapi__rest_backend;
+extern const custapi_backend_ops custapi__xmlrpc_backend;
+
+/* The backend of a protocol. */
+const custapi_backend_ops *custapi__backend_for(custapi_protocol protocol);
+
+#endif

@@ -1,0 +1,183 @@
+/*
+ * The customer model to and from JSON. json-c is lenient where we must be strict (STYLE.md):
+ * it reads 1.0 and 5e3 as numbers that convert to integers, accepts NaN, ignores trailing
+ * garbage and passes invalid UTF-8 unless told. So every member's JSON type is checked here and
+ * the tokener is asked for UTF-8 validation and made to account for every byte.
+ */
+#include <assert.h>
+#include <json-c/json.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "customer.h"
+#include "error.h"
+#include "json_util.h"
+#include "schema.h"
+
+/* Deep enough for any object we accept (one level) and its nested values, which we refuse. */
+#define JSON_MAX_DEPTH 32
+
+static const char *json_type_words(json_type type) {
+  switch (type) {
+  case json_type_null:
+    return "null";
+  case json_type_boolean:
+    return "a boolean";
+  case json_type_double:
+    return "a JSON number with a fraction or exponent";
+  case json_type_int:
+    return "a JSON number";
+  case json_type_object:
+    return "an object";
+  case json_type_array:
+    return "an array";
+  case json_type_string:
+    return "a string";
+  }
+  return "an unknown JSON value";
+}
+
+int custapi__json_parse_object(json_object **out, const char *json, size_t len,
+                               custapi_error *err) {
+  *out = NULL;
+  if (len > INT32_MAX)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL, "JSON input too large");
+  json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+  if (!tok)
+    return custapi__error_oom(err);
+  json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+  json_object *obj = json_tokener_parse_ex(tok, json, (int)len);
+  enum json_tokener_error jerr = json_tokener_get_error(tok);
+  size_t used = json_tokener_get_parse_end(tok);
+  json_tokener_free(tok);
+  if (!obj || jerr != json_tokener_success) {
+    json_object_put(obj);
+    if (jerr == json_tokener_continue)
+      return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL,
+                                "JSON input ends before the object does");
+    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL,
+                              "JSON input is not valid at byte %zu: %s", used,
+                              json_tokener_error_desc(jerr));
+  }
+  for (size_t i = used; i < len; i++) {
+    char c = json[i];
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+      json_object_put(obj);
+      return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL,
+                                "JSON input has something after the object, at byte %zu", i);
+    }
+  }
+  if (!json_object_is_type(obj, json_type_object)) {
+    json_type type = json_object_get_type(obj);
+    json_object_put(obj);
+    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL,
+                              "JSON input must be an object of properties, not %s",
+                              json_type_words(type));
+  }
+  *out = obj;
+  return 0;
+}
+
+/* An integer property from JSON: a JSON integer or a canonical decimal string, nothing else. */
+static int set_integer_member(custapi_customer *c, const schema_property *p, json_object *v,
+                              custapi_error *err) {
+  if (json_object_is_type(v, json_type_string))
+    return custapi__customer_set_text(c, p->info.name, json_object_get_string(v),
+                                      (size_t)json_object_get_string_len(v), err);
+  if (!json_object_is_type(v, json_type_int))
+    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, p->info.name,
+                              "%s: must be an integer, not %s (%s)", p->info.name,
+                              json_type_words(json_object_get_type(v)), p->info.rule);
+  /* json-c saturates at the int64 limits; anything that large is out of range anyway. */
+  return custapi_customer_set_int(c, p->info.name, json_object_get_int64(v), err);
+}
+
+static int set_member(custapi_customer *c, const char *name, json_object *v, custapi_error *err) {
+  const schema_property *p = schema_find(name);
+  if (p && p->info.type == CUSTAPI_TYPE_INTEGER)
+    return set_integer_member(c, p, v, err);
+  if (json_object_is_type(v, json_type_string))
+    return custapi__customer_set_text(c, name, json_object_get_string(v),
+                                      (size_t)json_object_get_string_len(v), err);
+  /* An allowed unknown property may be a JSON integer: it is sent as its decimal text. */
+  if (!p && json_object_is_type(v, json_type_int))
+    return custapi_customer_set_int(c, name, json_object_get_int64(v), err);
+  /* Read-only fields of any type are dropped or refused as the customer's flags say. */
+  if (!p && schema_is_read_only(name))
+    return custapi__customer_set_text(c, name, "", 0, err);
+  if (p)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, name,
+                              "%s: must be a JSON string, not %s (%s)", name,
+                              json_type_words(json_object_get_type(v)), p->info.rule);
+  return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, name,
+                            "%s: must be a JSON string or integer, not %s", name,
+                            json_type_words(json_object_get_type(v)));
+}
+
+int custapi_customer_set_json(custapi_customer *c, const char *json, size_t len,
+                              custapi_error *err) {
+  assert(c && json);
+  json_object *obj;
+  int rc = custapi__json_parse_object(&obj, json, len, err);
+  if (rc < 0)
+    return rc;
+  json_object_object_foreach(obj, name, value) {
+    rc = set_member(c, name, value, err);
+    if (rc < 0)
+      break;
+  }
+  json_object_put(obj);
+  return rc < 0 ? rc : 0;
+}
+
+int custapi__customer_to_json_object(json_object **out, const custapi_customer *c) {
+  json_object *obj = json_object_new_object();
+  if (!obj)
+    return CUSTAPI_EINTERNAL;
+  for (size_t i = 0; i < custapi_customer_count(c); i++) {
+    const custapi_field *f = custapi_customer_at(c, i);
+    json_object *v = NULL;
+    switch (f->type) {
+    case CUSTAPI_VALUE_STRING:
+      v = json_object_new_string_len(f->string, (int)f->string_len);
+      break;
+    case CUSTAPI_VALUE_INTEGER:
+      v = json_object_new_int64(f->integer);
+      break;
+    case CUSTAPI_VALUE_BOOLEAN:
+      v = json_object_new_boolean(f->integer != 0);
+      break;
+    case CUSTAPI_VALUE_NULL:
+      break;
+    }
+    if ((f->type != CUSTAPI_VALUE_NULL && !v) || json_object_object_add(obj, f->name, v) != 0) {
+      json_object_put(v);
+      json_object_put(obj);
+      return CUSTAPI_EINTERNAL;
+    }
+  }
+  *out = obj;
+  return 0;
+}
+
+char *custapi__json_to_string(json_object *obj, size_t *len) {
+  size_t n = 0;
+  const char *text = json_object_to_json_string_length(
+      obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+  if (!text)
+    return NULL;
+  if (len)
+    *len = n;
+  return custapi__strndup(text, n);
+}
+
+int custapi_customer_to_json(char **out, const custapi_customer *c) {
+  assert(out && c);
+  *out = NULL;
+  json_object *obj;
+  if (custapi__customer_to_json_object(&obj, c) < 0)
+    return CUSTAPI_EINTERNAL;
+  *out = custapi__json_to_string(obj, NULL);
+  json_object_put(obj);
+  return *out ? 0 : CUSTAPI_EINTERNAL;
+}

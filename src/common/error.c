@@ -1,0 +1,107 @@
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const category_names[] = {
+    "ok",        "differ", "usage",    "invalid",  "auth",    "not_found",
+    "rejected",  "transport", "server", "protocol", "partial", "internal",
+};
+
+const char *custapi_category_name(custapi_category category) {
+  if ((unsigned)category < sizeof category_names / sizeof category_names[0])
+    return category_names[category];
+  return "unknown";
+}
+
+void custapi_error_clear(custapi_error *err) {
+  if (err)
+    memset(err, 0, sizeof *err);
+}
+
+static void one_line(char *s) {
+  for (; *s; s++)
+    if (*s == '\n' || *s == '\r' || *s == '\t')
+      *s = ' ';
+}
+
+int custapi__error_set(custapi_error *err, custapi_category category, const char *property,
+                       const char *fmt, ...) {
+  if (err) {
+    custapi_error_clear(err);
+    err->category = category;
+    if (property)
+      snprintf(err->property, sizeof err->property, "%s", property);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    one_line(err->message);
+  }
+  return custapi__status_of(category);
+}
+
+int custapi__error_oom(custapi_error *err) {
+  return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL, "out of memory");
+}
+
+int custapi__error_copy(custapi_error *dst, const custapi_error *src) {
+  if (!src)
+    return CUSTAPI_EINTERNAL;
+  if (dst && dst != src)
+    *dst = *src;
+  return custapi__status_of(src->category);
+}
+
+char *custapi__quote(char *buf, size_t bufsize, const char *text, size_t len, size_t max) {
+  size_t o = 0;
+  if (bufsize < 8) {
+    if (bufsize)
+      buf[0] = '\0';
+    return buf;
+  }
+  buf[o++] = '"';
+  size_t i = 0;
+  for (; i < len && i < max; i++) {
+    unsigned char c = (unsigned char)text[i];
+    /* Stop before a UTF-8 sequence that would not fit whole. */
+    if (c >= 0xC0) {
+      size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+      if (i + need > max || i + need > len)
+        break;
+    }
+    char esc[8];
+    size_t n;
+    if (c == '"' || c == '\\') {
+      esc[0] = '\\';
+      esc[1] = (char)c;
+      n = 2;
+    } else if (c == '\n') {
+      memcpy(esc, "\\n", 2);
+      n = 2;
+    } else if (c == '\t') {
+      memcpy(esc, "\\t", 2);
+      n = 2;
+    } else if (c == '\r') {
+      memcpy(esc, "\\r", 2);
+      n = 2;
+    } else if (c < 0x20 || c == 0x7F) {
+      n = (size_t)snprintf(esc, sizeof esc, "\\x%02X", c);
+    } else {
+      esc[0] = (char)c;
+      n = 1;
+    }
+    if (o + n + 5 >= bufsize)
+      break;
+    memcpy(buf + o, esc, n);
+    o += n;
+  }
+  buf[o++] = '"';
+  if (i < len && o + 3 < bufsize) {
+    memcpy(buf + o, "...", 3);
+    o += 3;
+  }
+  buf[o] = '\0';
+  return buf;
+}

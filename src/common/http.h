@@ -1,0 +1,35 @@
+/*
+ * The HTTP request a codec builds and the response it decodes: plain buffers, so that codecs
+ * are pure functions that tests and fuzzers reach with no network (hiredis' reader).
+ */
+#ifndef CUSTAPI_HTTP_TYPES_H
+#define CUSTAPI_HTTP_TYPES_H
+
+#include <stddef.h>
+
+typedef struct custapi_http_request {
+  const char *method;       /* "GET", "PUT" or "POST" (static) */
+  char *url;                /* the full URL (owned) */
+  const char *content_type; /* static, or NULL when there is no body */
+  char *body;               /* owned, or NULL */
+  size_t body_len;
+} custapi_http_request;
+
+/* Frees what the request owns and zeroes it; accepts a zeroed request. */
+void custapi__http_request_clear(custapi_http_request *request);
+
+/* A response as received: every pointer is borrowed from whoever received it. */
+typedef struct custapi_http_response {
+  int status;               /* the HTTP status, e.g. 200 */
+  const char *body;         /* NUL-terminated (the NUL is not counted); "" when empty */
+  size_t body_len;
+  const char *content_type; /* or NULL */
+  const char *location;     /* the Location header, or NULL */
+  const char *retry_after;  /* the Retry-After header, or NULL */
+} custapi_http_response;
+
+/* The category of an HTTP status that is not a success (SPEC section 5); OK for 2xx. */
+#include "custapi/custapi.h"
+custapi_category custapi__http_status_category(int status);
+
+#endif

@@ -1,0 +1,22 @@
+/* json-c helpers shared by the model, the REST codec and the command line. */
+#ifndef CUSTAPI_JSON_UTIL_H
+#define CUSTAPI_JSON_UTIL_H
+
+#include <json-c/json.h>
+
+#include "custapi/custapi.h"
+
+/*
+ * Parses exactly one JSON object, strictly: valid UTF-8, nothing but white space after it.
+ * Fails with CUSTAPI_EINVALID and a message naming the problem.
+ */
+int custapi__json_parse_object(json_object **out, const char *json, size_t len,
+                               custapi_error *err);
+
+/* The customer as a new json-c object (caller puts it). */
+int custapi__customer_to_json_object(json_object **out, const custapi_customer *customer);
+
+/* Plain JSON text of `obj` with `/` unescaped, in a new buffer (custapi__free); NULL on OOM. */
+char *custapi__json_to_string(json_object *obj, size_t *len);
+
+#endif

@@ -1,0 +1,160 @@
+#include "schema.h"
+
+#include <ctype.h>
+#include <string.h>
+
+static const char *const status_values[] = {"on", "off", "suspended", "deleted", NULL};
+static const char *const deleted_values[] = {"yes", "no", NULL};
+static const char *const industry_values[] = {
+    "Personal Use",
+    "Agriculture & Environmental",
+    "Automotive",
+    "Business & Consulting Services",
+    "E-commerce",
+    "Education & Training",
+    "Financial Institutions",
+    "Governmental Organisations",
+    "Hospitality, Travel & Tourism",
+    "Industry, Trade & Manufacture",
+    "Lifestyle, Arts & Entertainment",
+    "Logistic Services",
+    "Publishing & Media",
+    "Agencies & Marketing",
+    "Medical & Healthcare",
+    "Non Governmental Organisations",
+    "Property & Real Estate",
+    "Retail & Wholesale",
+    "Technology & Science",
+    NULL,
+};
+
+#define S CUSTAPI_TYPE_STRING
+#define I CUSTAPI_TYPE_INTEGER
+#define TEXT SCHEMA_STRING_MAX
+
+/* Order: the seed page's table, with hash (named as required in its text) after email. */
+static const schema_property properties[] = {
+    {{"name", S, 1, "a non-empty string", "Name"}, RULE_NON_EMPTY, NULL, TEXT, 0},
+    {{"email", S, 1, "local@domain, one @, a dotted domain, no spaces, at most 254 bytes",
+      "Email address"},
+     RULE_EMAIL, NULL, SCHEMA_EMAIL_MAX, 1},
+    {{"hash", S, 1, "non-empty, ASCII letters and digits", "The customer's hash, as stored"},
+     RULE_ALNUM, NULL, TEXT, 0},
+    {{"status", S, 0, "one of: on, off, suspended, deleted", "Status"},
+     RULE_ENUM, status_values, TEXT, 0},
+    {{"deleted", S, 0, "one of: yes, no", "Customer deleted"}, RULE_ENUM, deleted_values, TEXT, 0},
+    {{"email_package_id", I, 0, "an integer > 0", "Package identifier"}, RULE_POSITIVE, NULL, 0, 0},
+    {{"email_quota", I, 0, "an integer >= 0", "Prepaid email quota"}, RULE_NON_NEGATIVE, NULL, 0, 0},
+    {{"sms_quota", I, 0, "an integer >= 0", "Prepaid SMS quota"}, RULE_NON_NEGATIVE, NULL, 0, 0},
+    {{"transactions_package_id", I, 0, "an integer > 0", "Transactions package identifier"},
+     RULE_POSITIVE, NULL, 0, 0},
+    {{"transactions_quota", I, 0, "an integer >= 0", "Transactions prepaid quota"},
+     RULE_NON_NEGATIVE, NULL, 0, 0},
+    {{"address", S, 0, "free text", "Address"}, RULE_FREE_TEXT, NULL, TEXT, 0},
+    {{"state_provinces", S, 0, "free text", "State or province"}, RULE_FREE_TEXT, NULL, TEXT, 0},
+    {{"postal_code", S, 0, "free text", "Postal or ZIP code"}, RULE_FREE_TEXT, NULL, TEXT, 0},
+    {{"telephone", S, 0, "digits, spaces and + - ( ) . only", "Telephone number"},
+     RULE_TELEPHONE, NULL, TEXT, 1},
+    {{"website_url", S, 0, "empty, or an absolute http:// or https:// URL with a host",
+      "Website URL"},
+     RULE_URL, NULL, TEXT, 1},
+    {{"country", S, 0, "an ISO 3166-1 alpha-2 code (or XK)", "Two-character country code"},
+     RULE_COUNTRY, NULL, TEXT, 1},
+    {{"industry", S, 0, "one of the 19 industry values (custapi --list-properties lists them)",
+      "Customer industry"},
+     RULE_ENUM, industry_values, TEXT, 0},
+    {{"unique_id", S, 0, "free text", "Unique customer identifier"}, RULE_FREE_TEXT, NULL, TEXT, 0},
+};
+
+#undef S
+#undef I
+#undef TEXT
+
+static const char *const read_only_fields[] = {"id", "enterprise_id", "is_department",
+                                               "country_code", "fax", NULL};
+
+size_t schema_count(void) { return sizeof properties / sizeof properties[0]; }
+
+const schema_property *schema_at(size_t index) {
+  return index < schema_count() ? &properties[index] : NULL;
+}
+
+const schema_property *schema_find(const char *name) {
+  for (size_t i = 0; i < schema_count(); i++)
+    if (strcmp(properties[i].info.name, name) == 0)
+      return &properties[i];
+  return NULL;
+}
+
+size_t schema_index(const schema_property *property) { return (size_t)(property - properties); }
+
+int schema_is_read_only(const char *name) {
+  for (const char *const *f = read_only_fields; *f; f++)
+    if (strcmp(*f, name) == 0)
+      return 1;
+  return 0;
+}
+
+/* Case-insensitive optimal string alignment distance (edits plus adjacent swaps). */
+static size_t edit_distance(const char *a, const char *b) {
+  enum { MAX = 64 };
+  size_t la = strlen(a), lb = strlen(b);
+  if (la >= MAX || lb >= MAX)
+    return (size_t)-1;
+  size_t d[MAX][MAX];
+  for (size_t i = 0; i <= la; i++)
+    d[i][0] = i;
+  for (size_t j = 0; j <= lb; j++)
+    d[0][j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    for (size_t j = 1; j <= lb; j++) {
+      int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
+      size_t cost = ca == cb ? 0 : 1;
+      size_t best = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < best)
+        best = d[i][j - 1] + 1;
+      if (d[i - 1][j - 1] + cost < best)
+        best = d[i - 1][j - 1] + cost;
+      if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+          tolower((unsigned char)a[i - 2]) == cb && d[i - 2][j - 2] + 1 < best)
+        best = d[i - 2][j - 2] + 1;
+      d[i][j] = best;
+    }
+  }
+  return d[la][lb];
+}
+
+const char *schema_suggest(const char *name) {
+  const char *best = NULL;
+  size_t best_distance = (size_t)-1;
+  for (size_t i = 0; i < schema_count(); i++) {
+    size_t dist = edit_distance(name, properties[i].info.name);
+    if (dist < best_distance) {
+      best_distance = dist;
+      best = properties[i].info.name;
+    }
+  }
+  /* Close enough to be a typo: a third of the name's length, at least 2 edits. */
+  size_t limit = strlen(name) / 3;
+  if (limit < 2)
+    limit = 2;
+  return best_distance <= limit ? best : NULL;
+}
+
+/* The public view of the table. */
+size_t custapi_schema_count(void) { return schema_count(); }
+
+const custapi_property_info *custapi_schema_at(size_t index) {
+  const schema_property *p = schema_at(index);
+  return p ? &p->info : NULL;
+}
+
+const custapi_property_info *custapi_schema_find(const char *name) {
+  const schema_property *p = name ? schema_find(name) : NULL;
+  return p ? &p->info : NULL;
+}
+
+const char *const *schema_values(const char *name) {
+  const schema_property *p = schema_find(name);
+  return p ? p->values : NULL;
+}
