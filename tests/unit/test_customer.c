@@ -1,0 +1,186 @@
+/* The customer model: typing by the schema, stable order, JSON in and out, ownership. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "custapi/custapi.h"
+#include "customer.h"
+
+START_TEST(free_functions_accept_null) {
+  custapi_customer_free(NULL);
+  custapi_result_free(NULL);
+  custapi_free(NULL);
+  custapi_error_clear(NULL);
+}
+END_TEST
+
+START_TEST(text_is_typed_by_the_schema) {
+  custapi_customer *c;
+  ck_assert_int_eq(custapi_customer_new(&c, 0), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "sms_quota", "5000", NULL), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "postal_code", "8001", NULL), 0);
+  const custapi_field *f = custapi_customer_get(c, "sms_quota");
+  ck_assert_int_eq(f->type, CUSTAPI_VALUE_INTEGER);
+  ck_assert_int_eq(f->integer, 5000);
+  f = custapi_customer_get(c, "postal_code");
+  ck_assert_int_eq(f->type, CUSTAPI_VALUE_STRING); /* a string property stays a string */
+  ck_assert_str_eq(f->string, "8001");
+  ck_assert_uint_eq(f->string_len, 4);
+  ck_assert_ptr_null(custapi_customer_get(c, "name"));
+  custapi_customer_free(c);
+}
+END_TEST
+
+START_TEST(set_int_checks_type_and_range) {
+  custapi_customer *c;
+  custapi_error err;
+  ck_assert_int_eq(custapi_customer_new(&c, 0), 0);
+  ck_assert_int_eq(custapi_customer_set_int(c, "email_quota", 2147483647, &err), 0);
+  ck_assert_int_eq(custapi_customer_set_int(c, "email_quota", 2147483648LL, &err),
+                   CUSTAPI_EINVALID);
+  ck_assert_str_eq(err.property, "email_quota");
+  ck_assert_int_eq(custapi_customer_set_int(c, "name", 5, &err), CUSTAPI_EINVALID);
+  ck_assert_str_eq(err.property, "name");
+  ck_assert_int_eq(custapi_customer_get(c, "email_quota")->integer, 2147483647);
+  custapi_customer_free(c);
+}
+END_TEST
+
+START_TEST(iteration_order_is_schema_then_insertion) {
+  custapi_customer *c;
+  ck_assert_int_eq(custapi_customer_new(&c, CUSTAPI_CUSTOMER_ALLOW_UNKNOWN), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "zeta", "1", NULL), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "unique_id", "u", NULL), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "alpha", "2", NULL), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "name", "Ann", NULL), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "sms_quota", "1", NULL), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "zeta", "3", NULL), 0); /* replaces, keeps place */
+  const char *expect[] = {"name", "sms_quota", "unique_id", "zeta", "alpha"};
+  ck_assert_uint_eq(custapi_customer_count(c), 5);
+  for (size_t i = 0; i < 5; i++)
+    ck_assert_str_eq(custapi_customer_at(c, i)->name, expect[i]);
+  ck_assert_ptr_null(custapi_customer_at(c, 5));
+  ck_assert_str_eq(custapi_customer_get(c, "zeta")->string, "3");
+  custapi_customer_free(c);
+}
+END_TEST
+
+START_TEST(unset_and_dup) {
+  custapi_customer *c, *copy;
+  ck_assert_int_eq(custapi_customer_new(&c, 0), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "name", "Ann", NULL), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "email", "a@b.co", NULL), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "sms_quota", "7", NULL), 0);
+  ck_assert_int_eq(custapi_customer_dup(&copy, c), 0);
+  ck_assert_int_eq(custapi_customer_unset(c, "email"), 1);
+  ck_assert_int_eq(custapi_customer_unset(c, "email"), 0);
+  ck_assert_uint_eq(custapi_customer_count(c), 2);
+  ck_assert_str_eq(custapi_customer_at(c, 1)->name, "sms_quota");
+  ck_assert_uint_eq(custapi_customer_count(copy), 3);
+  ck_assert_str_eq(custapi_customer_get(copy, "email")->string, "a@b.co");
+  ck_assert_int_eq(custapi_customer_get(copy, "sms_quota")->integer, 7);
+  custapi_customer_free(c);
+  custapi_customer_free(copy);
+}
+END_TEST
+
+START_TEST(json_round_trip_keeps_types_and_does_not_escape_slashes) {
+  custapi_customer *c;
+  ck_assert_int_eq(custapi_customer_new(&c, 0), 0);
+  const char *in = "{\"website_url\":\"https://example.com/a\",\"sms_quota\":5,"
+                   "\"email_quota\":\"12\",\"address\":\"caf\xc3\xa9\\nline 2\"}";
+  ck_assert_int_eq(custapi_customer_set_json(c, in, strlen(in), NULL), 0);
+  char *out;
+  ck_assert_int_eq(custapi_customer_to_json(&out, c), 0);
+  ck_assert_str_eq(out, "{\"email_quota\":12,\"sms_quota\":5,\"address\":\"caf\xc3\xa9\\nline 2\","
+                        "\"website_url\":\"https://example.com/a\"}");
+  custapi_free(out);
+  custapi_customer_free(c);
+}
+END_TEST
+
+START_TEST(raw_setters_keep_any_field) {
+  custapi_customer *c;
+  ck_assert_int_eq(custapi_customer_new(&c, 0), 0);
+  ck_assert_int_eq(custapi__customer_put_int(c, "id", 42), 0);
+  ck_assert_int_eq(custapi__customer_put_bool(c, "flag", 1), 0);
+  ck_assert_int_eq(custapi__customer_put_null(c, "fax"), 0);
+  ck_assert_int_eq(custapi__customer_put_string(c, "name", "A\0B", 3), 0);
+  ck_assert_uint_eq(custapi_customer_get(c, "name")->string_len, 3);
+  char *out;
+  ck_assert_int_eq(custapi_customer_to_json(&out, c), 0);
+  ck_assert_str_eq(out, "{\"name\":\"A\\u0000B\",\"id\":42,\"flag\":true,\"fax\":null}");
+  custapi_free(out);
+  /* A read-only field in the set is refused by the validator. */
+  custapi_error err;
+  ck_assert_int_eq(custapi_validate(c, CUSTAPI_VALIDATE_PARTIAL, 0, NULL, NULL, &err),
+                   CUSTAPI_EINVALID);
+  custapi_customer_free(c);
+}
+END_TEST
+
+START_TEST(errors_have_names_and_statuses) {
+  ck_assert_str_eq(custapi_category_name(CUSTAPI_CATEGORY_NOT_FOUND), "not_found");
+  ck_assert_str_eq(custapi_category_name(CUSTAPI_CATEGORY_INTERNAL), "internal");
+  ck_assert_str_eq(custapi_category_name((custapi_category)99), "unknown");
+  ck_assert_int_eq(CUSTAPI_EPROTOCOL, -9);
+  ck_assert_int_eq(CUSTAPI_EPARTIAL, -10);
+  ck_assert_str_eq(custapi_version(), CUSTAPI_VERSION_FOR_TESTS);
+}
+END_TEST
+
+/* Every allocation of the model fails in turn: each failure is reported and nothing leaks. */
+START_TEST(out_of_memory_on_every_allocation) {
+  const char *json = "{\"name\":\"Ann\",\"sms_quota\":5,\"country\":\"za\"}";
+  for (long n = 0;; n++) {
+    custapi__alloc_fail_after(n);
+    custapi_customer *c = NULL, *copy = NULL;
+    custapi_error err;
+    int rc = custapi_customer_new(&c, 0);
+    if (rc == 0)
+      rc = custapi_customer_set_json(c, json, strlen(json), &err);
+    if (rc == 0)
+      rc = custapi_customer_set(c, "unique_id", "u-1", &err);
+    if (rc == 0)
+      rc = custapi_customer_dup(&copy, c);
+    char *out = NULL;
+    if (rc == 0)
+      rc = custapi_customer_to_json(&out, copy);
+    long made = custapi__alloc_fail_after(-1);
+    custapi_free(out);
+    custapi_customer_free(copy);
+    custapi_customer_free(c);
+    if (rc == 0) {
+      ck_assert_int_lt(made, n + 1); /* every allocation succeeded: done */
+      break;
+    }
+    ck_assert_int_eq(rc, CUSTAPI_EINTERNAL);
+    ck_assert_int_lt(n, 1000);
+  }
+}
+END_TEST
+
+static Suite *customer_suite(void) {
+  Suite *s = suite_create("customer");
+  TCase *t = tcase_create("model");
+  tcase_add_test(t, free_functions_accept_null);
+  tcase_add_test(t, text_is_typed_by_the_schema);
+  tcase_add_test(t, set_int_checks_type_and_range);
+  tcase_add_test(t, iteration_order_is_schema_then_insertion);
+  tcase_add_test(t, unset_and_dup);
+  tcase_add_test(t, json_round_trip_keeps_types_and_does_not_escape_slashes);
+  tcase_add_test(t, raw_setters_keep_any_field);
+  tcase_add_test(t, errors_have_names_and_statuses);
+  tcase_add_test(t, out_of_memory_on_every_allocation);
+  suite_add_tcase(s, t);
+  return s;
+}
+
+int main(void) {
+  SRunner *r = srunner_create(customer_suite());
+  srunner_run_all(r, CK_NORMAL);
+  int failed = srunner_ntests_failed(r);
+  srunner_free(r);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
