@@ -135,16 +135,22 @@ static int take_option(cli_args *a, int argc, char **argv, int *i, custapi_error
   else if (VALUE("--format"))
     a->format = v;
   else if (VALUE("--timeout")) {
-    if (!failed && parse_seconds_ms(v, &a->timeout_ms) < 0)
+    if (failed)
+      return -1;
+    if (parse_seconds_ms(v, &a->timeout_ms) < 0)
       return usage(err, "--timeout: not a number of seconds > 0: %s", v), -1;
   } else if (VALUE("--retries")) {
     long n;
-    if (!failed && parse_long(v, 0, 100, &n) < 0)
+    if (failed)
+      return -1;
+    if (parse_long(v, 0, 100, &n) < 0)
       return usage(err, "--retries: not a whole number from 0 to 100: %s", v), -1;
     a->retries = (int)n;
   } else if (VALUE("--concurrency")) {
     long n;
-    if (!failed && parse_long(v, 1, 256, &n) < 0)
+    if (failed)
+      return -1;
+    if (parse_long(v, 1, 256, &n) < 0)
       return usage(err, "--concurrency: not a whole number from 1 to 256: %s", v), -1;
     a->concurrency = (int)n;
   } else if (VALUE("--output")) {
