@@ -1,29 +1,1009 @@
-/* The XML-RPC codec (first cut; the full codec follows). */
+/*
+ * The XML-RPC codec (SPEC section 4): pure functions over buffers, with xmlrpc-c's core doing
+ * the XML. Requests: POST {base}/api/2.0/xmlrpc/, PREFIX + "UpdateCustomer"(int id, struct) or
+ * PREFIX + "GetCustomer"(int id). Responses: HTTP status first, then a refusal of any
+ * <!DOCTYPE (xmlrpc-c expands entities), then the methodResponse: a fault mapped by its code
+ * (SPEC section 5), or one value of the expected shape.
+ *
+ * Decisions (tested in tests/unit/test_xmlrpc.c):
+ *  - The update's result is one integer: <int>/<i4>, or <i8> when its value fits in 32 bits
+ *    (XML-RPC's integer is 32-bit; a 64-bit encoding of a 32-bit number is the same number).
+ *    An <i8> outside that range, or any other type, is a protocol error.
+ *  - A read's struct members become fields: int/i4/i8 integers, strings (exact length),
+ *    booleans, <nil/> nulls; a double becomes its shortest round-trip decimal text; a
+ *    dateTime its ISO 8601 text; base64 its base64 text; a nested array or struct its compact
+ *    JSON text. A field the server adds should not make the whole read fail. A NaN or
+ *    infinite double, an empty member name or one holding a NUL is a protocol error.
+ *  - A method-name prefix may hold only what XML-RPC allows in a method name: letters, digits,
+ *    '_', '.', ':' and '/', at most CUSTAPI_XMLRPC_PREFIX_MAX bytes; else CUSTAPI_EINVALID.
+ */
+#include "xmlrpc.h"
+
+#include <json-c/json.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xmlrpc-c/base.h>
+
+#include "alloc.h"
 #include "backend.h"
+#include "customer.h"
 #include "error.h"
+#include "json_util.h"
+#include "result.h"
+
+#define XMLRPC_PATH "/api/2.0/xmlrpc/"
+#define UPDATE_METHOD "UpdateCustomer"
+#define GET_METHOD "GetCustomer"
+#define MAY_HAVE_BEEN_APPLIED "; the update may have been applied"
+
+/* ---------------------------------------------------------------------------------------
+ * Process set-up
+ * ------------------------------------------------------------------------------------- */
+
+static pthread_once_t limit_once = PTHREAD_ONCE_INIT;
+
+static void raise_parse_limit(void) {
+  xmlrpc_limit_set(XMLRPC_XML_SIZE_LIMIT_ID, CUSTAPI_XMLRPC_PARSE_LIMIT);
+}
+
+void custapi__xmlrpc_global_init(void) { pthread_once(&limit_once, raise_parse_limit); }
+
+/* ---------------------------------------------------------------------------------------
+ * Encoding
+ * ------------------------------------------------------------------------------------- */
+
+static int is_method_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '.' || c == ':' || c == '/';
+}
+
+/* PREFIX + method in a new buffer, after checking the prefix. */
+static int method_name(char **out, const custapi_endpoint *endpoint, const char *method,
+                       custapi_error *err) {
+  const char *prefix =
+      endpoint->xmlrpc_prefix ? endpoint->xmlrpc_prefix : CUSTAPI_XMLRPC_DEFAULT_PREFIX;
+  size_t plen = strlen(prefix);
+  char shown[64];
+  if (plen > CUSTAPI_XMLRPC_PREFIX_MAX)
+    return custapi__error_set(
+        err, CUSTAPI_CATEGORY_INVALID, NULL, "XML-RPC prefix %s is longer than %d bytes",
+        custapi__quote(shown, sizeof shown, prefix, plen, 32), CUSTAPI_XMLRPC_PREFIX_MAX);
+  for (size_t i = 0; i < plen; i++) {
+    if (!is_method_name_char(prefix[i]))
+      return custapi__error_set(
+          err, CUSTAPI_CATEGORY_INVALID, NULL,
+          "XML-RPC prefix %s: byte %zu is not allowed in a method name (letters, digits, "
+          "'_', '.', ':' and '/' only)",
+          custapi__quote(shown, sizeof shown, prefix, plen, 40), i + 1);
+  }
+  size_t mlen = strlen(method);
+  char *name = custapi__malloc(plen + mlen + 1);
+  if (!name)
+    return custapi__error_oom(err);
+  memcpy(name, prefix, plen);
+  memcpy(name + plen, method, mlen + 1);
+  *out = name;
+  return 0;
+}
+
+/* {base}/api/2.0/xmlrpc/ in a new buffer; trailing slashes of the base are dropped. */
+static int endpoint_url(char **out, const custapi_endpoint *endpoint, custapi_error *err) {
+  if (!endpoint->base_url || !endpoint->base_url[0])
+    return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL, "no base URL");
+  size_t blen = strlen(endpoint->base_url);
+  while (blen > 0 && endpoint->base_url[blen - 1] == '/')
+    blen--;
+  size_t plen = sizeof XMLRPC_PATH - 1;
+  char *url = custapi__malloc(blen + plen + 1);
+  if (!url)
+    return custapi__error_oom(err);
+  memcpy(url, endpoint->base_url, blen);
+  memcpy(url + blen, XMLRPC_PATH, plen + 1);
+  *out = url;
+  return 0;
+}
+
+/* An xmlrpc-c failure while building: out of memory is the only expected one. */
+static int build_failed(custapi_error *err, xmlrpc_env *env, const char *what) {
+  int rc = custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL, "XML-RPC %s: %s", what,
+                              env->fault_string ? env->fault_string : "failed");
+  xmlrpc_env_clean(env);
+  return rc;
+}
+
+/* One property of an update as an XML-RPC value (a new reference in *out). */
+static int field_value(xmlrpc_value **out, const custapi_field *f, custapi_error *err) {
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  xmlrpc_value *v = NULL;
+  switch (f->type) {
+  case CUSTAPI_VALUE_INTEGER:
+    if (f->integer < INT32_MIN || f->integer > INT32_MAX) {
+      xmlrpc_env_clean(&env);
+      return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, f->name,
+                                "%s: %lld is outside XML-RPC's 32-bit integer range", f->name,
+                                (long long)f->integer);
+    }
+    v = xmlrpc_int_new(&env, (int)f->integer);
+    break;
+  case CUSTAPI_VALUE_STRING:
+    v = xmlrpc_string_new_lp(&env, f->string_len, f->string);
+    if (env.fault_occurred) {
+      /* Not UTF-8 xmlrpc-c can carry (the validator refuses such text before this). */
+      int rc = custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, f->name,
+                                  "%s: cannot be sent over XML-RPC: %s", f->name,
+                                  env.fault_string ? env.fault_string : "bad string");
+      xmlrpc_env_clean(&env);
+      return rc;
+    }
+    break;
+  case CUSTAPI_VALUE_BOOLEAN:
+    v = xmlrpc_bool_new(&env, f->integer != 0);
+    break;
+  case CUSTAPI_VALUE_NULL:
+  default:
+    xmlrpc_env_clean(&env);
+    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, f->name,
+                              "%s: a null value cannot be sent over XML-RPC", f->name);
+  }
+  if (env.fault_occurred)
+    return build_failed(err, &env, "value");
+  xmlrpc_env_clean(&env);
+  *out = v;
+  return 0;
+}
+
+/* The <struct> of an update's properties (a new reference in *out). */
+static int properties_struct(xmlrpc_value **out, const custapi_customer *properties,
+                             custapi_error *err) {
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  xmlrpc_value *s = xmlrpc_struct_new(&env);
+  if (env.fault_occurred)
+    return build_failed(err, &env, "struct");
+  size_t n = custapi_customer_count(properties);
+  for (size_t i = 0; i < n; i++) {
+    const custapi_field *f = custapi_customer_at(properties, i);
+    xmlrpc_value *v = NULL;
+    int rc = field_value(&v, f, err);
+    if (rc < 0) {
+      xmlrpc_DECREF(s);
+      xmlrpc_env_clean(&env);
+      return rc;
+    }
+    xmlrpc_struct_set_value(&env, s, f->name, v);
+    xmlrpc_DECREF(v); /* the struct holds its own reference */
+    if (env.fault_occurred) {
+      xmlrpc_DECREF(s);
+      return build_failed(err, &env, "struct member");
+    }
+  }
+  xmlrpc_env_clean(&env);
+  *out = s;
+  return 0;
+}
+
+/* Appends `item` to `array` and drops our reference to it, whatever happens. */
+static void append_item(xmlrpc_env *env, xmlrpc_value *array, xmlrpc_value *item) {
+  xmlrpc_array_append_item(env, array, item);
+  xmlrpc_DECREF(item);
+}
+
+/*
+ * The whole request: URL, content type and the methodCall of PREFIX + method with params
+ * (id) or (id, properties) when properties is not NULL.
+ */
+static int encode_call(custapi_http_request *out, const custapi_endpoint *endpoint,
+                       const char *method, int32_t id, const custapi_customer *properties,
+                       custapi_error *err) {
+  custapi_http_request req = {0};
+  char *name = NULL;
+  xmlrpc_value *params = NULL;
+  xmlrpc_mem_block *xml = NULL;
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  int rc;
+
+  if ((rc = method_name(&name, endpoint, method, err)) < 0)
+    goto done;
+  if ((rc = endpoint_url(&req.url, endpoint, err)) < 0)
+    goto done;
+
+  params = xmlrpc_array_new(&env);
+  if (env.fault_occurred) {
+    params = NULL;
+    goto xmlrpc_failed;
+  }
+  xmlrpc_value *idv = xmlrpc_int_new(&env, id);
+  if (env.fault_occurred)
+    goto xmlrpc_failed;
+  append_item(&env, params, idv);
+  if (env.fault_occurred)
+    goto xmlrpc_failed;
+  if (properties) {
+    xmlrpc_value *s = NULL;
+    if ((rc = properties_struct(&s, properties, err)) < 0)
+      goto done;
+    append_item(&env, params, s);
+    if (env.fault_occurred)
+      goto xmlrpc_failed;
+  }
+
+  xml = xmlrpc_mem_block_new(&env, 0);
+  if (env.fault_occurred) {
+    xml = NULL;
+    goto xmlrpc_failed;
+  }
+  xmlrpc_serialize_call2(&env, xml, name, params, xmlrpc_dialect_i8);
+  if (env.fault_occurred)
+    goto xmlrpc_failed;
+
+  /* Copy xmlrpc-c's buffer into one of ours (NUL-terminated for tracing). */
+  size_t len = xmlrpc_mem_block_size(xml);
+  req.body = custapi__malloc(len + 1);
+  if (!req.body) {
+    rc = custapi__error_oom(err);
+    goto done;
+  }
+  memcpy(req.body, xmlrpc_mem_block_contents(xml), len);
+  req.body[len] = '\0';
+  req.body_len = len;
+  req.method = "POST";
+  req.content_type = "text/xml";
+  *out = req;
+  req = (custapi_http_request){0};
+  rc = 0;
+  goto done;
+
+xmlrpc_failed:
+  rc = custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL, "XML-RPC call %s: %s", method,
+                          env.fault_string ? env.fault_string : "failed");
+done:
+  xmlrpc_env_clean(&env);
+  if (xml)
+    xmlrpc_mem_block_free(xml);
+  if (params)
+    xmlrpc_DECREF(params);
+  custapi__free(name);
+  custapi__http_request_clear(&req);
+  return rc;
+}
 
 static int encode_update(custapi_http_request *out, const custapi_endpoint *endpoint, int32_t id,
                          const custapi_customer *properties, custapi_error *err) {
-  (void)out, (void)endpoint, (void)id, (void)properties;
-  return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL, "xmlrpc: not implemented yet");
+  return encode_call(out, endpoint, UPDATE_METHOD, id, properties, err);
 }
 
 static int encode_get(custapi_http_request *out, const custapi_endpoint *endpoint, int32_t id,
                       custapi_error *err) {
-  (void)out, (void)endpoint, (void)id;
-  return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL, "xmlrpc: not implemented yet");
+  return encode_call(out, endpoint, GET_METHOD, id, NULL, err);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Decoding: HTTP status, DOCTYPE, fault, then the value
+ * ------------------------------------------------------------------------------------- */
+
+/* What a decode is for: the wording of its protocol errors. */
+typedef struct decode_ctx {
+  int is_update; /* protocol errors after a 2xx say the update may have been applied */
+  int http_status;
+} decode_ctx;
+
+static int protocol_error(custapi_error *err, const decode_ctx *ctx, const char *fmt, ...)
+    CUSTAPI_PRINTF(3, 4);
+
+static int protocol_error(custapi_error *err, const decode_ctx *ctx, const char *fmt, ...) {
+  char text[CUSTAPI_ERROR_MESSAGE_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  int rc = custapi__error_set(err, CUSTAPI_CATEGORY_PROTOCOL, NULL, "%s%s", text,
+                              ctx->is_update ? MAY_HAVE_BEEN_APPLIED : "");
+  if (err)
+    err->http_status = ctx->http_status;
+  return rc;
+}
+
+static const char *reason_phrase(int status) {
+  switch (status) {
+  case 300:
+    return "Multiple Choices";
+  case 301:
+    return "Moved Permanently";
+  case 302:
+    return "Found";
+  case 303:
+    return "See Other";
+  case 304:
+    return "Not Modified";
+  case 307:
+    return "Temporary Redirect";
+  case 308:
+    return "Permanent Redirect";
+  case 400:
+    return "Bad Request";
+  case 401:
+    return "Unauthorized";
+  case 403:
+    return "Forbidden";
+  case 404:
+    return "Not Found";
+  case 405:
+    return "Method Not Allowed";
+  case 406:
+    return "Not Acceptable";
+  case 408:
+    return "Request Timeout";
+  case 409:
+    return "Conflict";
+  case 411:
+    return "Length Required";
+  case 413:
+    return "Content Too Large";
+  case 415:
+    return "Unsupported Media Type";
+  case 422:
+    return "Unprocessable Entity";
+  case 429:
+    return "Too Many Requests";
+  case 500:
+    return "Internal Server Error";
+  case 501:
+    return "Not Implemented";
+  case 502:
+    return "Bad Gateway";
+  case 503:
+    return "Service Unavailable";
+  case 504:
+    return "Gateway Timeout";
+  default:
+    return NULL;
+  }
+}
+
+/*
+ * The body of an HTTP error when it is a short line of plain text worth showing (not HTML, not
+ * XML, no control characters): its trimmed span, else len 0.
+ */
+static const char *short_text(const custapi_http_response *r, size_t *len) {
+  const char *s = r->body ? r->body : "";
+  size_t n = r->body ? r->body_len : 0;
+  while (n > 0 && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
+    s++, n--;
+  while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+    n--;
+  *len = 0;
+  if (n == 0 || n > 200 || s[0] == '<')
+    return NULL;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F)
+      return NULL;
+  }
+  *len = n;
+  return s;
+}
+
+static int http_error(custapi_error *err, const custapi_http_response *r) {
+  custapi_category category = custapi__http_status_category(r->status);
+  const char *phrase = reason_phrase(r->status);
+  char status_line[64];
+  snprintf(status_line, sizeof status_line, "HTTP %d%s%s", r->status, phrase ? " " : "",
+           phrase ? phrase : "");
+  size_t tlen;
+  const char *text = short_text(r, &tlen);
+  char shown[CUSTAPI_ERROR_MESSAGE_MAX / 2];
+  int rc;
+  if (r->status >= 300 && r->status < 400)
+    rc = custapi__error_set(
+        err, category, NULL, "%s: redirect to %s not followed", status_line,
+        r->location ? custapi__quote(shown, sizeof shown, r->location, strlen(r->location), 200)
+                    : "(no Location)");
+  else if (text)
+    rc = custapi__error_set(err, category, NULL, "%s: %.*s", status_line, (int)tlen, text);
+  else
+    rc = custapi__error_set(err, category, NULL, "%s", status_line);
+  if (err)
+    err->http_status = r->status;
+  return rc;
+}
+
+/* Whether the body holds "<!DOCTYPE" in any case (the body may hold NULs). */
+static int has_doctype(const char *body, size_t len) {
+  static const char needle[] = "<!doctype";
+  size_t n = sizeof needle - 1;
+  for (size_t i = 0; i + n <= len; i++) {
+    if (body[i] != '<')
+      continue;
+    size_t j = 1;
+    for (; j < n; j++) {
+      char c = body[i + j];
+      if (c >= 'A' && c <= 'Z')
+        c = (char)(c - 'A' + 'a');
+      if (c != needle[j])
+        break;
+    }
+    if (j == n)
+      return 1;
+  }
+  return 0;
+}
+
+static custapi_category fault_category(int code) {
+  if (code == 401 || code == 403)
+    return CUSTAPI_CATEGORY_AUTH;
+  if (code == 404)
+    return CUSTAPI_CATEGORY_NOT_FOUND;
+  if (code == -32700 || code == -32600 || code == -32601)
+    return CUSTAPI_CATEGORY_PROTOCOL;
+  if (code == -32603 || (code >= 500 && code <= 599))
+    return CUSTAPI_CATEGORY_SERVER;
+  return CUSTAPI_CATEGORY_REJECTED;
+}
+
+/*
+ * Everything up to the methodResponse's value: a non-2xx status, a DOCTYPE, an empty or
+ * malformed body, a fault. On success *value holds a new reference.
+ */
+static int parse_response(xmlrpc_value **value, const custapi_http_response *r,
+                          const decode_ctx *ctx, custapi_error *err) {
+  custapi__xmlrpc_global_init();
+  if (r->status < 200 || r->status > 299)
+    return http_error(err, r);
+  const char *body = r->body ? r->body : "";
+  size_t len = r->body ? r->body_len : 0;
+  size_t start = 0;
+  while (start < len &&
+         (body[start] == ' ' || body[start] == '\t' || body[start] == '\r' || body[start] == '\n'))
+    start++;
+  if (start == len)
+    return protocol_error(err, ctx, "empty XML-RPC response (HTTP %d)", r->status);
+  /* xmlrpc-c expands entities: a 571-byte document can grow to 100 MB. Refuse before parsing. */
+  if (has_doctype(body, len))
+    return protocol_error(err, ctx, "XML-RPC response refused: it contains a <!DOCTYPE");
+  if (len > CUSTAPI_XMLRPC_PARSE_LIMIT)
+    return protocol_error(err, ctx, "XML-RPC response too large (%zu bytes)", len);
+
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  xmlrpc_value *v = NULL;
+  int fault_code = 0;
+  const char *fault_string = NULL;
+  xmlrpc_parse_response2(&env, body, len, &v, &fault_code, &fault_string);
+  if (env.fault_occurred) {
+    char shown[256];
+    const char *why = env.fault_string ? env.fault_string : "not a methodResponse";
+    int rc = protocol_error(err, ctx, "malformed XML-RPC response: %s",
+                            custapi__quote(shown, sizeof shown, why, strlen(why), 200));
+    xmlrpc_env_clean(&env);
+    return rc;
+  }
+  xmlrpc_env_clean(&env);
+  if (fault_string) {
+    char shown[CUSTAPI_ERROR_MESSAGE_MAX / 2];
+    int rc = custapi__error_set(
+        err, fault_category(fault_code), NULL, "XML-RPC fault %d: %s", fault_code,
+        custapi__quote(shown, sizeof shown, fault_string, strlen(fault_string), 300));
+    if (err) {
+      err->has_fault_code = 1;
+      err->fault_code = fault_code;
+      err->http_status = r->status;
+    }
+    free((void *)fault_string); /* xmlrpc-c's malloc (xmlrpc_strfree is not public) */
+    return rc;
+  }
+  *value = v;
+  return 0;
+}
+
+static const char *type_name(xmlrpc_value *v) {
+  switch (xmlrpc_value_type(v)) {
+  case XMLRPC_TYPE_INT:
+    return "an <int>";
+  case XMLRPC_TYPE_BOOL:
+    return "a <boolean>";
+  case XMLRPC_TYPE_DOUBLE:
+    return "a <double>";
+  case XMLRPC_TYPE_DATETIME:
+    return "a <dateTime.iso8601>";
+  case XMLRPC_TYPE_STRING:
+    return "a <string>";
+  case XMLRPC_TYPE_BASE64:
+    return "a <base64>";
+  case XMLRPC_TYPE_ARRAY:
+    return "an <array>";
+  case XMLRPC_TYPE_STRUCT:
+    return "a <struct>";
+  case XMLRPC_TYPE_NIL:
+    return "a <nil/>";
+  case XMLRPC_TYPE_I8:
+    return "an <i8>";
+  default:
+    return "an unknown value";
+  }
 }
 
 static int decode_update(custapi_result **out, const custapi_http_response *response,
                          custapi_error *err) {
-  (void)out, (void)response;
-  return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL, "xmlrpc: not implemented yet");
+  decode_ctx ctx = {1, response->status};
+  xmlrpc_value *v = NULL;
+  int rc = parse_response(&v, response, &ctx, err);
+  if (rc < 0)
+    return rc;
+
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  int64_t value = 0;
+  xmlrpc_type type = xmlrpc_value_type(v);
+  if (type == XMLRPC_TYPE_INT) {
+    int i = 0;
+    xmlrpc_read_int(&env, v, &i);
+    value = i;
+  } else if (type == XMLRPC_TYPE_I8) {
+    xmlrpc_int64 i = 0;
+    xmlrpc_read_i8(&env, v, &i);
+    value = i;
+    if (!env.fault_occurred && (i < INT32_MIN || i > INT32_MAX))
+      rc = protocol_error(err, &ctx, "XML-RPC result %lld is outside the 32-bit integer range",
+                          (long long)i);
+  } else {
+    rc = protocol_error(err, &ctx, "XML-RPC result is %s, not an integer", type_name(v));
+  }
+  if (rc == 0 && env.fault_occurred)
+    rc = protocol_error(err, &ctx, "XML-RPC result unreadable: %s", env.fault_string);
+  xmlrpc_env_clean(&env);
+  xmlrpc_DECREF(v);
+  if (rc < 0)
+    return rc;
+
+  custapi_result *result;
+  if (custapi__result_new(&result) < 0)
+    return custapi__error_oom(err);
+  result->protocol = custapi__xmlrpc_backend.name;
+  result->http_status = response->status;
+  result->has_value = 1;
+  result->value = value;
+  *out = result;
+  return 0;
+}
+
+/* The shortest decimal text that reads back as exactly `d` (finite). */
+static void double_text(char *buf, size_t size, double d) {
+  for (int precision = 1; precision <= 17; precision++) {
+    snprintf(buf, size, "%.*g", precision, d);
+    if (strtod(buf, NULL) == d)
+      return;
+  }
+}
+
+/* base64 text (RFC 4648, no line breaks) of bytes, in a new buffer. */
+static char *base64_text(const unsigned char *bytes, size_t len, size_t *out_len) {
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t n = (len + 2) / 3 * 4;
+  char *text = custapi__malloc(n + 1);
+  if (!text)
+    return NULL;
+  size_t o = 0;
+  for (size_t i = 0; i < len; i += 3) {
+    unsigned long chunk = (unsigned long)bytes[i] << 16;
+    if (i + 1 < len)
+      chunk |= (unsigned long)bytes[i + 1] << 8;
+    if (i + 2 < len)
+      chunk |= bytes[i + 2];
+    text[o++] = alphabet[(chunk >> 18) & 63];
+    text[o++] = alphabet[(chunk >> 12) & 63];
+    text[o++] = i + 1 < len ? alphabet[(chunk >> 6) & 63] : '=';
+    text[o++] = i + 2 < len ? alphabet[chunk & 63] : '=';
+  }
+  text[o] = '\0';
+  *out_len = o;
+  return text;
+}
+
+/* How converting a read's value failed: a reason for the message, or out of memory. */
+typedef struct convert_failure {
+  int oom;
+  char reason[200];
+} convert_failure;
+
+static int convert_failed(convert_failure *why, const char *fmt, ...) CUSTAPI_PRINTF(2, 3);
+
+static int convert_failed(convert_failure *why, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(why->reason, sizeof why->reason, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+static int convert_oom(convert_failure *why) {
+  why->oom = 1;
+  return -1;
+}
+
+/* A finite double's text; xmlrpc-c accepts "nan" and the like, which are not numbers. */
+static int read_double_text(char *buf, size_t size, xmlrpc_value *v, convert_failure *why) {
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  double d = 0;
+  xmlrpc_read_double(&env, v, &d);
+  int failed = env.fault_occurred;
+  xmlrpc_env_clean(&env);
+  if (failed || !isfinite(d))
+    return convert_failed(why, "a <double> that is not a finite number");
+  double_text(buf, size, d);
+  return 0;
+}
+
+/* A member name or string's bytes, copied into a new buffer of ours (NUL-terminated). */
+static int read_string(char **out, size_t *out_len, xmlrpc_value *v, convert_failure *why) {
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  size_t len = 0;
+  const char *s = NULL;
+  xmlrpc_read_string_lp(&env, v, &len, &s);
+  if (env.fault_occurred) {
+    int rc = convert_failed(why, "unreadable string: %s", env.fault_string);
+    xmlrpc_env_clean(&env);
+    return rc;
+  }
+  xmlrpc_env_clean(&env);
+  char *copy = custapi__strndup(s, len);
+  free((void *)s); /* xmlrpc-c's malloc */
+  if (!copy)
+    return convert_oom(why);
+  *out = copy;
+  *out_len = len;
+  return 0;
+}
+
+/* A dateTime's ISO 8601 text as xmlrpc-c renders it, e.g. "19980717T14:08:55". */
+static int read_datetime(char **out, xmlrpc_value *v, convert_failure *why) {
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  const char *s = NULL;
+  xmlrpc_read_datetime_str(&env, v, &s);
+  if (env.fault_occurred) {
+    int rc = convert_failed(why, "unreadable <dateTime.iso8601>: %s", env.fault_string);
+    xmlrpc_env_clean(&env);
+    return rc;
+  }
+  xmlrpc_env_clean(&env);
+  char *copy = custapi__strdup(s);
+  free((void *)s);
+  if (!copy)
+    return convert_oom(why);
+  *out = copy;
+  return 0;
+}
+
+static int read_base64(char **out, size_t *out_len, xmlrpc_value *v, convert_failure *why) {
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  size_t len = 0;
+  const unsigned char *bytes = NULL;
+  xmlrpc_read_base64(&env, v, &len, &bytes);
+  if (env.fault_occurred) {
+    int rc = convert_failed(why, "unreadable <base64>: %s", env.fault_string);
+    xmlrpc_env_clean(&env);
+    return rc;
+  }
+  xmlrpc_env_clean(&env);
+  char *text = base64_text(bytes, len, out_len);
+  free((void *)bytes);
+  if (!text)
+    return convert_oom(why);
+  *out = text;
+  return 0;
+}
+
+/*
+ * Any value as a new json-c object in *out (NULL is JSON's null), for the JSON text of a
+ * nested array or struct. xmlrpc-c bounds the depth (64 levels by default).
+ */
+static int to_json(json_object **out, xmlrpc_value *v, convert_failure *why);
+
+static int array_to_json(json_object **out, xmlrpc_value *v, convert_failure *why) {
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  int n = xmlrpc_array_size(&env, v);
+  int failed = env.fault_occurred;
+  xmlrpc_env_clean(&env);
+  if (failed)
+    return convert_failed(why, "unreadable <array>");
+  json_object *a = json_object_new_array();
+  if (!a)
+    return convert_oom(why);
+  for (int i = 0; i < n; i++) {
+    xmlrpc_value *item = NULL;
+    xmlrpc_env_init(&env);
+    xmlrpc_array_read_item(&env, v, (unsigned)i, &item);
+    failed = env.fault_occurred;
+    xmlrpc_env_clean(&env);
+    if (failed) {
+      json_object_put(a);
+      return convert_failed(why, "unreadable <array> item");
+    }
+    json_object *j = NULL;
+    int rc = to_json(&j, item, why);
+    xmlrpc_DECREF(item);
+    if (rc == 0 && json_object_array_add(a, j) != 0) {
+      json_object_put(j);
+      rc = convert_oom(why);
+    }
+    if (rc < 0) {
+      json_object_put(a);
+      return rc;
+    }
+  }
+  *out = a;
+  return 0;
+}
+
+static int struct_to_json(json_object **out, xmlrpc_value *v, convert_failure *why) {
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  int n = xmlrpc_struct_size(&env, v);
+  int failed = env.fault_occurred;
+  xmlrpc_env_clean(&env);
+  if (failed)
+    return convert_failed(why, "unreadable <struct>");
+  json_object *o = json_object_new_object();
+  if (!o)
+    return convert_oom(why);
+  for (int i = 0; i < n; i++) {
+    xmlrpc_value *key = NULL, *item = NULL;
+    xmlrpc_env_init(&env);
+    xmlrpc_struct_read_member(&env, v, (unsigned)i, &key, &item);
+    failed = env.fault_occurred;
+    xmlrpc_env_clean(&env);
+    if (failed) {
+      json_object_put(o);
+      return convert_failed(why, "unreadable <struct> member");
+    }
+    char *name = NULL;
+    size_t name_len = 0;
+    json_object *j = NULL;
+    int rc = read_string(&name, &name_len, key, why);
+    if (rc == 0)
+      rc = to_json(&j, item, why);
+    if (rc == 0 && json_object_object_add(o, name, j) != 0) {
+      json_object_put(j);
+      rc = convert_oom(why);
+    }
+    custapi__free(name);
+    xmlrpc_DECREF(key);
+    xmlrpc_DECREF(item);
+    if (rc < 0) {
+      json_object_put(o);
+      return rc;
+    }
+  }
+  *out = o;
+  return 0;
+}
+
+static int to_json(json_object **out, xmlrpc_value *v, convert_failure *why) {
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  json_object *j = NULL;
+  char *text = NULL;
+  size_t len = 0;
+  int rc = 0;
+  switch (xmlrpc_value_type(v)) {
+  case XMLRPC_TYPE_INT: {
+    int i = 0;
+    xmlrpc_read_int(&env, v, &i);
+    j = json_object_new_int64(i);
+    break;
+  }
+  case XMLRPC_TYPE_I8: {
+    xmlrpc_int64 i = 0;
+    xmlrpc_read_i8(&env, v, &i);
+    j = json_object_new_int64(i);
+    break;
+  }
+  case XMLRPC_TYPE_BOOL: {
+    xmlrpc_bool b = 0;
+    xmlrpc_read_bool(&env, v, &b);
+    j = json_object_new_boolean(b ? 1 : 0);
+    break;
+  }
+  case XMLRPC_TYPE_NIL:
+    *out = NULL; /* json-c's null */
+    xmlrpc_env_clean(&env);
+    return 0;
+  case XMLRPC_TYPE_DOUBLE: {
+    char buf[40];
+    if ((rc = read_double_text(buf, sizeof buf, v, why)) == 0)
+      j = json_object_new_double_s(strtod(buf, NULL), buf);
+    break;
+  }
+  case XMLRPC_TYPE_STRING:
+    rc = read_string(&text, &len, v, why);
+    break;
+  case XMLRPC_TYPE_DATETIME:
+    rc = read_datetime(&text, v, why);
+    len = text ? strlen(text) : 0;
+    break;
+  case XMLRPC_TYPE_BASE64:
+    rc = read_base64(&text, &len, v, why);
+    break;
+  case XMLRPC_TYPE_ARRAY:
+    rc = array_to_json(&j, v, why);
+    break;
+  case XMLRPC_TYPE_STRUCT:
+    rc = struct_to_json(&j, v, why);
+    break;
+  default:
+    rc = convert_failed(why, "a value of an unknown type");
+    break;
+  }
+  if (rc == 0 && text)
+    j = json_object_new_string_len(text, (int)len);
+  custapi__free(text);
+  if (rc == 0 && env.fault_occurred)
+    rc = convert_failed(why, "unreadable value: %s", env.fault_string);
+  xmlrpc_env_clean(&env);
+  if (rc == 0 && !j)
+    rc = convert_oom(why);
+  if (rc < 0) {
+    json_object_put(j);
+    return rc;
+  }
+  *out = j;
+  return 0;
+}
+
+/* A nested array or struct as compact JSON text in a new buffer of ours. */
+static int nested_text(char **out, size_t *out_len, xmlrpc_value *v, convert_failure *why) {
+  json_object *j = NULL;
+  if (to_json(&j, v, why) < 0)
+    return -1;
+  char *text = custapi__json_to_string(j, out_len);
+  json_object_put(j);
+  if (!text)
+    return convert_oom(why);
+  *out = text;
+  return 0;
+}
+
+/* One struct member of a read stored in the customer under `name`. */
+static int put_member(custapi_customer *c, const char *name, xmlrpc_value *v,
+                      convert_failure *why) {
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  char *text = NULL;
+  size_t len = 0;
+  int rc = 0;
+  switch (xmlrpc_value_type(v)) {
+  case XMLRPC_TYPE_INT: {
+    int i = 0;
+    xmlrpc_read_int(&env, v, &i);
+    if (!env.fault_occurred && custapi__customer_put_int(c, name, i) < 0)
+      rc = convert_oom(why);
+    break;
+  }
+  case XMLRPC_TYPE_I8: {
+    xmlrpc_int64 i = 0;
+    xmlrpc_read_i8(&env, v, &i);
+    if (!env.fault_occurred && custapi__customer_put_int(c, name, i) < 0)
+      rc = convert_oom(why);
+    break;
+  }
+  case XMLRPC_TYPE_BOOL: {
+    xmlrpc_bool b = 0;
+    xmlrpc_read_bool(&env, v, &b);
+    if (!env.fault_occurred && custapi__customer_put_bool(c, name, b ? 1 : 0) < 0)
+      rc = convert_oom(why);
+    break;
+  }
+  case XMLRPC_TYPE_NIL:
+    if (custapi__customer_put_null(c, name) < 0)
+      rc = convert_oom(why);
+    break;
+  case XMLRPC_TYPE_DOUBLE: {
+    char buf[40];
+    if ((rc = read_double_text(buf, sizeof buf, v, why)) == 0 &&
+        custapi__customer_put_string(c, name, buf, strlen(buf)) < 0)
+      rc = convert_oom(why);
+    break;
+  }
+  case XMLRPC_TYPE_STRING:
+    rc = read_string(&text, &len, v, why);
+    break;
+  case XMLRPC_TYPE_DATETIME:
+    rc = read_datetime(&text, v, why);
+    len = text ? strlen(text) : 0;
+    break;
+  case XMLRPC_TYPE_BASE64:
+    rc = read_base64(&text, &len, v, why);
+    break;
+  case XMLRPC_TYPE_ARRAY:
+  case XMLRPC_TYPE_STRUCT:
+    rc = nested_text(&text, &len, v, why);
+    break;
+  default:
+    rc = convert_failed(why, "a value of an unknown type");
+    break;
+  }
+  if (rc == 0 && env.fault_occurred)
+    rc = convert_failed(why, "unreadable value: %s", env.fault_string);
+  xmlrpc_env_clean(&env);
+  if (rc == 0 && text && custapi__customer_put_string(c, name, text, len) < 0)
+    rc = convert_oom(why);
+  custapi__free(text);
+  return rc;
+}
+
+/* The members of a read's struct as a new customer (flags 0). */
+static int struct_to_customer(custapi_customer **out, xmlrpc_value *s, const decode_ctx *ctx,
+                              custapi_error *err) {
+  custapi_customer *c = NULL;
+  if (custapi_customer_new(&c, 0) < 0)
+    return custapi__error_oom(err);
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  int n = xmlrpc_struct_size(&env, s);
+  int failed = env.fault_occurred;
+  xmlrpc_env_clean(&env);
+  convert_failure why = {0, ""};
+  char shown[80];
+  int rc = failed ? protocol_error(err, ctx, "unreadable XML-RPC <struct>") : 0;
+  for (int i = 0; rc == 0 && i < n; i++) {
+    xmlrpc_value *key = NULL, *v = NULL;
+    xmlrpc_env_init(&env);
+    xmlrpc_struct_read_member(&env, s, (unsigned)i, &key, &v);
+    failed = env.fault_occurred;
+    xmlrpc_env_clean(&env);
+    if (failed) {
+      rc = protocol_error(err, ctx, "unreadable XML-RPC <struct> member %d", i + 1);
+      break;
+    }
+    char *name = NULL;
+    size_t name_len = 0;
+    if (read_string(&name, &name_len, key, &why) < 0)
+      rc = why.oom ? custapi__error_oom(err)
+                   : protocol_error(err, ctx, "XML-RPC <struct> member %d: %s", i + 1, why.reason);
+    else if (name_len == 0 || strlen(name) != name_len)
+      rc = protocol_error(err, ctx, "XML-RPC <struct> member %d has %s name", i + 1,
+                          name_len == 0 ? "an empty" : "a NUL in its");
+    else if (put_member(c, name, v, &why) < 0)
+      rc = why.oom ? custapi__error_oom(err)
+                   : protocol_error(err, ctx, "XML-RPC member %s: %s",
+                                    custapi__quote(shown, sizeof shown, name, name_len, 60),
+                                    why.reason);
+    custapi__free(name);
+    xmlrpc_DECREF(key);
+    xmlrpc_DECREF(v);
+  }
+  if (rc < 0) {
+    custapi_customer_free(c);
+    return rc;
+  }
+  *out = c;
+  return 0;
 }
 
 static int decode_get(custapi_customer **out, const custapi_http_response *response,
                       custapi_error *err) {
-  (void)out, (void)response;
-  return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL, "xmlrpc: not implemented yet");
+  decode_ctx ctx = {0, response->status};
+  xmlrpc_value *v = NULL;
+  int rc = parse_response(&v, response, &ctx, err);
+  if (rc < 0)
+    return rc;
+  if (xmlrpc_value_type(v) != XMLRPC_TYPE_STRUCT)
+    rc = protocol_error(err, &ctx, "XML-RPC result is %s, not a <struct>", type_name(v));
+  else
+    rc = struct_to_customer(out, v, &ctx, err);
+  xmlrpc_DECREF(v);
+  return rc;
 }
 
 const custapi_backend_ops custapi__xmlrpc_backend = {
