@@ -13,6 +13,7 @@ typedef struct custapi_http_request {
   const char *content_type; /* static, or NULL when there is no body */
   char *body;               /* owned, or NULL */
   size_t body_len;
+  const char *accept;       /* static Accept value, or NULL: the same as content_type */
 } custapi_http_request;
 
 /* Frees what the request owns and zeroes it; accepts a zeroed request. */

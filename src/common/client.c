@@ -1,0 +1,578 @@
+/*
+ * The client: options checked once, the backend picked by protocol, and one call machinery
+ * for both protocols. A call is a small state machine on the transport's loop (start an
+ * attempt, decode its response, decide a retry, wait on a timer, start again), so that many
+ * calls can share one loop later (bulk); a single call steps the loop until it is done.
+ */
+#include <assert.h>
+#include <curl/curl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "backend.h"
+#include "customer.h"
+#include "error.h"
+#include "result.h"
+#include "retry.h"
+#include "transport.h"
+
+#define DEFAULT_TIMEOUT_MS 30000L
+#define DEFAULT_MAX_RESPONSE (1024u * 1024u)
+#define DEFAULT_XMLRPC_PREFIX "customers."
+
+struct custapi_client {
+  const custapi_backend_ops *backend;
+  custapi_protocol protocol;
+  char *base_url; /* without trailing slashes */
+  char *username;
+  char *api_key;
+  char *xmlrpc_prefix;
+  char *cacert;
+  char *proxy;
+  custapi_endpoint endpoint;
+  int retries;
+  unsigned validate_flags;
+  custapi_warn_fn warn;
+  void *warn_payload;
+  custapi_trace_fn trace;
+  void *trace_payload;
+  custapi_transport *transport;
+  custapi_error error;
+};
+
+/* ---- library set-up ---- */
+
+int custapi_global_init(void) { return custapi__transport_global_init(); }
+
+void custapi_global_shutdown(void) { custapi__transport_global_cleanup(); }
+
+/* ---- protocols ---- */
+
+int custapi_protocol_parse(custapi_protocol *out, const char *name) {
+  assert(out);
+  if (name && strcmp(name, "rest") == 0)
+    *out = CUSTAPI_PROTOCOL_REST;
+  else if (name && strcmp(name, "xmlrpc") == 0)
+    *out = CUSTAPI_PROTOCOL_XMLRPC;
+  else
+    return CUSTAPI_EUSAGE;
+  return 0;
+}
+
+const char *custapi_protocol_name(custapi_protocol protocol) {
+  switch (protocol) {
+  case CUSTAPI_PROTOCOL_REST:
+    return "rest";
+  case CUSTAPI_PROTOCOL_XMLRPC:
+    return "xmlrpc";
+  }
+  return "unknown";
+}
+
+/* ---- options ---- */
+
+static int has_control(const char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || *s == 0x7F)
+      return 1;
+  return 0;
+}
+
+static int is_loopback_host(const char *host) {
+  if (strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
+      strcmp(host, "::1") == 0)
+    return 1;
+  /* 127.0.0.0/8 */
+  unsigned a, b, c, d;
+  char tail;
+  return sscanf(host, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a == 127 && b < 256 &&
+         c < 256 && d < 256;
+}
+
+#define usage_error(err, ...) custapi__error_set((err), CUSTAPI_CATEGORY_USAGE, NULL, __VA_ARGS__)
+
+static int check_url(const custapi_options *o, custapi_error *err) {
+  const char *url = o->base_url;
+  if (!url || !*url)
+    return usage_error(err, "no base URL given (e.g. https://mail.example.com)");
+  if (has_control(url))
+    return usage_error(err, "the base URL contains a control character");
+  int https = strncasecmp(url, "https://", 8) == 0;
+  if (!https && strncasecmp(url, "http://", 7) != 0)
+    return usage_error(err, "the base URL must start with http:// or https://: %.200s", url);
+  CURLU *u = curl_url();
+  if (!u)
+    return custapi__error_oom(err);
+  char *host = NULL, *user = NULL, *query = NULL;
+  int rc = 0;
+  if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+      curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host || !*host) {
+    rc = usage_error(err, "the base URL is not a valid URL: %.200s", url);
+  } else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK && user) {
+    rc = usage_error(err, "the base URL must not carry credentials: use --username and an API "
+                          "key file");
+  } else if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK && query) {
+    rc = usage_error(err, "the base URL must not have a query: %.200s", url);
+  } else if (!https && !o->allow_plain_http && !is_loopback_host(host)) {
+    rc = usage_error(err,
+                     "refusing to send credentials over plain http:// to %.200s (use https://, or "
+                     "--allow-plain-http if you accept that the key can be read on the way)",
+                     host);
+  }
+  curl_free(host);
+  curl_free(user);
+  curl_free(query);
+  curl_url_cleanup(u);
+  return rc;
+}
+
+static int check_options(const custapi_options *o, custapi_error *err) {
+  if (o->version < 1 || o->version > CUSTAPI_OPTIONS_VERSION)
+    return usage_error(err, "options version %u is not supported (start from "
+                            "CUSTAPI_OPTIONS_INIT)",
+                       o->version);
+  if (o->protocol != CUSTAPI_PROTOCOL_REST && o->protocol != CUSTAPI_PROTOCOL_XMLRPC)
+    return usage_error(err, "unknown protocol %d", (int)o->protocol);
+  int rc = check_url(o, err);
+  if (rc < 0)
+    return rc;
+  if (o->username && has_control(o->username))
+    return usage_error(err, "the username contains a control character");
+  if (o->username && strchr(o->username, ':'))
+    return usage_error(err, "the username must not contain ':' (Basic authentication "
+                            "separates it from the key with one)");
+  if (!o->api_key || !*o->api_key)
+    return usage_error(err, "no API key given (use --api-key-file FILE or CUSTAPI_API_KEY)");
+  if (has_control(o->api_key))
+    return usage_error(err, "the API key contains a control character (a stray line break?)");
+  if (o->xmlrpc_prefix && has_control(o->xmlrpc_prefix))
+    return usage_error(err, "the XML-RPC prefix contains a control character");
+  if (o->proxy && has_control(o->proxy))
+    return usage_error(err, "the proxy URL contains a control character");
+  if (o->cacert && has_control(o->cacert))
+    return usage_error(err, "the CA file name contains a control character");
+  if (o->timeout_ms < 0 || o->connect_timeout_ms < 0)
+    return usage_error(err, "timeouts must not be negative");
+  if (o->retries < -1)
+    return usage_error(err, "retries must be -1 (the default) or more, not %d", o->retries);
+  return 0;
+}
+
+static char *dup_or_null(const char *s, int *oom) {
+  if (!s)
+    return NULL;
+  char *d = custapi__strdup(s);
+  if (!d)
+    *oom = 1;
+  return d;
+}
+
+int custapi_client_new(custapi_client **out, const custapi_options *o, custapi_error *err) {
+  assert(out && o);
+  *out = NULL;
+  int rc = check_options(o, err);
+  if (rc < 0)
+    return rc;
+  const custapi_backend_ops *backend = custapi__backend_for(o->protocol);
+  if (!backend)
+    return usage_error(err, "protocol %s is not available in this build",
+                       custapi_protocol_name(o->protocol));
+  custapi_client *c = custapi__calloc(1, sizeof *c);
+  if (!c)
+    return custapi__error_oom(err);
+  int oom = 0;
+  c->backend = backend;
+  c->protocol = o->protocol;
+  c->base_url = dup_or_null(o->base_url, &oom);
+  c->username = dup_or_null(o->username ? o->username : "", &oom);
+  c->api_key = dup_or_null(o->api_key, &oom);
+  c->xmlrpc_prefix = dup_or_null(o->xmlrpc_prefix ? o->xmlrpc_prefix : DEFAULT_XMLRPC_PREFIX, &oom);
+  c->cacert = dup_or_null(o->cacert, &oom);
+  c->proxy = dup_or_null(o->proxy, &oom);
+  if (oom) {
+    custapi_client_free(c);
+    return custapi__error_oom(err);
+  }
+  size_t n = strlen(c->base_url);
+  while (n > 0 && c->base_url[n - 1] == '/')
+    c->base_url[--n] = '\0';
+  c->endpoint.base_url = c->base_url;
+  c->endpoint.xmlrpc_prefix = c->xmlrpc_prefix;
+  c->retries = o->retries < 0 ? CUSTAPI_RETRY_DEFAULT : o->retries;
+  c->validate_flags = o->validate_flags;
+  c->warn = o->warn;
+  c->warn_payload = o->warn_payload;
+  c->trace = o->trace;
+  c->trace_payload = o->trace_payload;
+  custapi_transport_config tc = {0};
+  tc.username = c->username;
+  tc.password = c->api_key;
+  tc.timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
+  tc.connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : tc.timeout_ms;
+  tc.cacert = c->cacert;
+  tc.insecure = o->insecure;
+  tc.proxy = c->proxy;
+  tc.max_response_bytes = o->max_response_bytes ? o->max_response_bytes : DEFAULT_MAX_RESPONSE;
+  tc.trace = o->trace;
+  tc.trace_payload = o->trace_payload;
+  if ((rc = custapi__transport_new(&c->transport, &tc, err)) < 0) {
+    custapi_client_free(c);
+    return rc;
+  }
+  if (o->insecure && o->warn)
+    o->warn(NULL, "TLS certificates are not verified (--insecure)", o->warn_payload);
+  *out = c;
+  return 0;
+}
+
+void custapi_client_free(custapi_client *c) {
+  if (!c)
+    return;
+  custapi__transport_free(c->transport);
+  if (c->api_key) {
+    custapi__wipe(c->api_key, strlen(c->api_key));
+    custapi__free(c->api_key);
+  }
+  custapi__free(c->base_url);
+  custapi__free(c->username);
+  custapi__free(c->xmlrpc_prefix);
+  custapi__free(c->cacert);
+  custapi__free(c->proxy);
+  custapi__free(c);
+}
+
+const custapi_error *custapi_client_last_error(const custapi_client *c) {
+  assert(c);
+  return &c->error;
+}
+
+/* ---- one call: attempts, retries and backoff on the transport's loop ---- */
+
+typedef struct call {
+  custapi_client *client;
+  const custapi_http_request *request;
+  int is_update;
+  int attempts;
+  int done;
+  int rc;
+  int http_status;
+  custapi_error err;
+  custapi_result *result;     /* an update's */
+  custapi_customer *customer; /* a read's */
+} call;
+
+static void trace_info(const custapi_client *c, const char *fmt, ...) CUSTAPI_PRINTF(2, 3);
+
+static void trace_info(const custapi_client *c, const char *fmt, ...) {
+  if (!c->trace)
+    return;
+  char line[CUSTAPI_ERROR_MESSAGE_MAX + 128];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    return;
+  size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+  c->trace(CUSTAPI_TRACE_INFO, line, len, c->trace_payload);
+}
+
+static void call_finish(call *k, int rc) {
+  k->done = 1;
+  k->rc = rc;
+}
+
+static void start_attempt(void *payload);
+
+/* Adds text after / before an error's message, cutting what does not fit. */
+static void message_append(custapi_error *err, const char *suffix) {
+  size_t len = strlen(err->message), n = strlen(suffix);
+  if (len + n >= sizeof err->message)
+    n = sizeof err->message - 1 - len;
+  memcpy(err->message + len, suffix, n);
+  err->message[len + n] = '\0';
+}
+
+static void message_prepend(custapi_error *err, const char *prefix) {
+  size_t len = strlen(err->message), n = strlen(prefix);
+  if (n >= sizeof err->message)
+    return;
+  if (len + n >= sizeof err->message)
+    len = sizeof err->message - 1 - n;
+  memmove(err->message + n, err->message, len);
+  memcpy(err->message, prefix, n);
+  err->message[n + len] = '\0';
+}
+
+/* Appends " (after N attempts)" to a final error when more than one attempt was made. */
+static void note_attempts(custapi_error *err, int attempts) {
+  if (attempts < 2)
+    return;
+  char suffix[40];
+  snprintf(suffix, sizeof suffix, " (after %d attempts)", attempts);
+  message_append(err, suffix);
+}
+
+/* Decides what follows a failed attempt whose error is in k->err. */
+static void after_failure(call *k, int rc, int transport_retryable, const char *retry_after) {
+  custapi_client *c = k->client;
+  if (!custapi__retry_is_retryable(&k->err, transport_retryable) || k->attempts > c->retries) {
+    if (custapi__retry_is_retryable(&k->err, transport_retryable))
+      note_attempts(&k->err, k->attempts);
+    call_finish(k, rc);
+    return;
+  }
+  long wait_ms = custapi__retry_backoff_ms(k->attempts);
+  long long seconds;
+  if (retry_after && custapi__retry_after_seconds(&seconds, retry_after, (long long)time(NULL)) == 0) {
+    if (seconds > CUSTAPI_RETRY_AFTER_MAX_S) {
+      char suffix[96];
+      snprintf(suffix, sizeof suffix, "; the server asks to retry after %lld s, more than the %d s "
+                                      "we wait",
+               seconds, CUSTAPI_RETRY_AFTER_MAX_S);
+      message_append(&k->err, suffix);
+      call_finish(k, rc);
+      return;
+    }
+    wait_ms = (long)seconds * 1000;
+  }
+  trace_info(c, "attempt %d failed (%s); retrying in %ld ms", k->attempts, k->err.message,
+             wait_ms);
+  custapi_error terr;
+  int trc = custapi__transport_add_timer(c->transport, wait_ms, start_attempt, k, &terr);
+  if (trc < 0) {
+    k->err = terr;
+    call_finish(k, trc);
+  }
+}
+
+static void on_transfer_done(custapi_transfer *t, void *payload) {
+  call *k = payload;
+  custapi_client *c = k->client;
+  custapi_http_response response;
+  int retryable = 0;
+  char retry_after[128] = "";
+  int has_retry_after = 0;
+  int rc = custapi__transfer_response(&response, &retryable, t, &k->err);
+  if (rc == 0) {
+    k->http_status = response.status;
+    if (response.retry_after) {
+      snprintf(retry_after, sizeof retry_after, "%s", response.retry_after);
+      has_retry_after = 1;
+    }
+    custapi_customer_free(k->customer);
+    k->customer = NULL;
+    custapi_result_free(k->result);
+    k->result = NULL;
+    if (k->is_update)
+      rc = c->backend->decode_update(&k->result, &response, &k->err);
+    else
+      rc = c->backend->decode_get(&k->customer, &response, &k->err);
+  }
+  custapi__transfer_release(c->transport, t); /* the response's buffers end here */
+  if (rc == 0)
+    call_finish(k, 0);
+  else
+    after_failure(k, rc, retryable, has_retry_after ? retry_after : NULL);
+}
+
+static void start_attempt(void *payload) {
+  call *k = payload;
+  custapi_transfer *t;
+  k->attempts++;
+  int rc = custapi__transport_start(&t, k->client->transport, k->request, on_transfer_done, k,
+                                    &k->err);
+  if (rc < 0)
+    call_finish(k, rc);
+}
+
+/* Runs one request to its end, retries included. The caller owns k->result / k->customer. */
+static int run_call(call *k) {
+  start_attempt(k);
+  while (!k->done) {
+    custapi_error lerr;
+    if (custapi__transport_step(k->client->transport, &lerr) < 0) {
+      custapi__transport_abort_all(k->client->transport);
+      k->err = lerr;
+      call_finish(k, custapi__status_of(lerr.category));
+    }
+  }
+  return k->rc;
+}
+
+static int fail(custapi_client *c, const custapi_error *err) {
+  return custapi__error_copy(&c->error, err);
+}
+
+/* Reads customer `id` into *out (a call of its own). */
+static int read_customer(custapi_customer **out, int *http_status, int *attempts,
+                         custapi_client *c, int32_t id) {
+  *out = NULL;
+  custapi_http_request req = {0};
+  custapi_error err;
+  int rc = c->backend->encode_get(&req, &c->endpoint, id, &err);
+  if (rc < 0)
+    return fail(c, &err);
+  call k = {0};
+  k.client = c;
+  k.request = &req;
+  rc = run_call(&k);
+  custapi__http_request_clear(&req);
+  if (attempts)
+    *attempts = k.attempts;
+  if (http_status)
+    *http_status = k.http_status;
+  if (rc < 0) {
+    custapi_customer_free(k.customer);
+    return fail(c, &k.err);
+  }
+  *out = k.customer;
+  return 0;
+}
+
+int custapi_get(custapi_result **out, custapi_client *c, int32_t id) {
+  assert(out && c);
+  *out = NULL;
+  custapi_error_clear(&c->error);
+  uint64_t start = custapi__now_ms();
+  custapi_result *r;
+  if (custapi__result_new(&r) < 0)
+    return fail(c, &(custapi_error){.category = CUSTAPI_CATEGORY_INTERNAL,
+                                    .message = "out of memory"});
+  int rc = read_customer(&r->customer, &r->http_status, &r->attempts, c, id);
+  if (rc < 0) {
+    custapi_result_free(r);
+    return rc;
+  }
+  r->protocol = c->backend->name;
+  r->elapsed_ms = (long)(custapi__now_ms() - start);
+  *out = r;
+  return 0;
+}
+
+/* ---- update ---- */
+
+/* Validation before anything is sent; the properties to send in *to_send (a copy when
+ * fill-required had to add some, else NULL: send `properties` as they are). */
+static int prepare_update(custapi_customer **to_send, custapi_client *c, int32_t id,
+                          const custapi_customer *properties, custapi_validate_mode mode,
+                          int may_read) {
+  *to_send = NULL;
+  custapi_error err;
+  if (id <= 0)
+    return fail(c, &(custapi_error){.category = CUSTAPI_CATEGORY_INVALID,
+                                    .property = "id",
+                                    .message = "id: must be a positive 32-bit integer"});
+  int rc = custapi_validate(properties, mode, c->validate_flags, c->warn, c->warn_payload, &err);
+  if (rc < 0)
+    return fail(c, &err);
+  if (mode != CUSTAPI_VALIDATE_FILL_REQUIRED)
+    return 0;
+  const char *missing[3];
+  size_t n = custapi_validate_missing(missing, properties);
+  if (n == 0)
+    return 0;
+  if (!may_read) {
+    if (c->warn) {
+      char msg[160];
+      int o = snprintf(msg, sizeof msg, "dry run: fill-required would first read customer %d "
+                                        "and add:",
+                       (int)id);
+      for (size_t i = 0; i < n && o > 0 && (size_t)o < sizeof msg; i++)
+        o += snprintf(msg + o, sizeof msg - (size_t)o, "%s %s", i ? "," : "", missing[i]);
+      c->warn(NULL, msg, c->warn_payload);
+    }
+    return 0;
+  }
+  custapi_customer *current;
+  if ((rc = read_customer(&current, NULL, NULL, c, id)) < 0)
+    return rc;
+  custapi_customer *filled;
+  if (custapi_customer_dup(&filled, properties) < 0) {
+    custapi_customer_free(current);
+    return fail(c, &(custapi_error){.category = CUSTAPI_CATEGORY_INTERNAL,
+                                    .message = "out of memory"});
+  }
+  for (size_t i = 0; i < n; i++) {
+    const custapi_field *f = custapi_customer_get(current, missing[i]);
+    if (!f || f->type != CUSTAPI_VALUE_STRING)
+      continue;
+    if (custapi__customer_put_string(filled, missing[i], f->string, f->string_len) < 0) {
+      custapi_customer_free(current);
+      custapi_customer_free(filled);
+      return fail(c, &(custapi_error){.category = CUSTAPI_CATEGORY_INTERNAL,
+                                      .message = "out of memory"});
+    }
+  }
+  custapi_customer_free(current);
+  rc = custapi_validate(filled, CUSTAPI_VALIDATE_STRICT, c->validate_flags, c->warn,
+                        c->warn_payload, &err);
+  if (rc < 0) {
+    custapi_customer_free(filled);
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "after filling from customer %d: ", (int)id);
+    message_prepend(&err, prefix);
+    return fail(c, &err);
+  }
+  *to_send = filled;
+  return 0;
+}
+
+int custapi_update(custapi_result **out, custapi_client *c, int32_t id,
+                   const custapi_customer *properties, custapi_validate_mode mode) {
+  assert(out && c && properties);
+  *out = NULL;
+  custapi_error_clear(&c->error);
+  uint64_t start = custapi__now_ms();
+  custapi_customer *filled;
+  int rc = prepare_update(&filled, c, id, properties, mode, 1);
+  if (rc < 0)
+    return rc;
+  custapi_http_request req = {0};
+  custapi_error err;
+  rc = c->backend->encode_update(&req, &c->endpoint, id, filled ? filled : properties, &err);
+  custapi_customer_free(filled);
+  if (rc < 0)
+    return fail(c, &err);
+  call k = {0};
+  k.client = c;
+  k.request = &req;
+  k.is_update = 1;
+  rc = run_call(&k);
+  custapi__http_request_clear(&req);
+  if (rc < 0) {
+    custapi_result_free(k.result);
+    return fail(c, &k.err);
+  }
+  k.result->protocol = c->backend->name;
+  k.result->attempts = k.attempts;
+  if (!k.result->http_status)
+    k.result->http_status = k.http_status;
+  k.result->elapsed_ms = (long)(custapi__now_ms() - start);
+  *out = k.result;
+  return 0;
+}
+
+int custapi_update_dry_run(char **out, custapi_client *c, int32_t id,
+                           const custapi_customer *properties, custapi_validate_mode mode) {
+  assert(out && c && properties);
+  *out = NULL;
+  custapi_error_clear(&c->error);
+  custapi_customer *filled;
+  int rc = prepare_update(&filled, c, id, properties, mode, 0);
+  if (rc < 0)
+    return rc;
+  custapi_http_request req = {0};
+  custapi_error err;
+  rc = c->backend->encode_update(&req, &c->endpoint, id, properties, &err);
+  custapi_customer_free(filled);
+  if (rc < 0)
+    return fail(c, &err);
+  rc = custapi__transport_format_request(out, c->transport, &req, &err);
+  custapi__http_request_clear(&req);
+  return rc < 0 ? fail(c, &err) : 0;
+}

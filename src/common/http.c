@@ -1,0 +1,628 @@
+/*
+ * The libcurl transport (transport.h). One multi handle per transport keeps the connection
+ * cache, so consecutive calls on a client reuse their keep-alive connection; idle easy handles
+ * are pooled. Credentials go through CURLOPT_USERNAME/PASSWORD and only ever reach a trace
+ * callback through custapi__trace_redact.
+ */
+#include "transport.h"
+
+#include <assert.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "custapi_config.h"
+#include "error.h"
+#include "trace.h"
+
+#define USER_AGENT "custapi/" CUSTAPI_VERSION
+/* Loopback is never proxied, whatever the environment says (STYLE.md: curl sends the
+ * Authorization header to an http_proxy otherwise). */
+#define LOOPBACK_NOPROXY "127.0.0.1,localhost,::1"
+#define HEADER_VALUE_MAX 512
+
+struct custapi_transfer {
+  custapi_transfer *next; /* in flight, or idle in the pool */
+  custapi_transport *transport;
+  CURL *easy;
+  struct curl_slist *headers;
+  custapi_transfer_done_fn done;
+  void *payload;
+  CURLcode code;
+  char curl_error[CURL_ERROR_SIZE];
+  char *body;
+  size_t body_len, body_cap;
+  int too_large;
+  char content_type[HEADER_VALUE_MAX];
+  char location[HEADER_VALUE_MAX];
+  char retry_after[HEADER_VALUE_MAX];
+  int has_content_type, has_location, has_retry_after;
+};
+
+typedef struct timer {
+  struct timer *next;
+  uint64_t due_ms;
+  custapi_timer_fn fn;
+  void *payload;
+} timer;
+
+struct custapi_transport {
+  CURLM *multi;
+  custapi_transport_config config;
+  char *noproxy;
+  custapi_transfer *active; /* in flight */
+  custapi_transfer *idle;   /* pooled easy handles */
+  size_t active_count;
+  timer *timers; /* sorted by due time */
+  size_t timer_count;
+};
+
+uint64_t custapi__now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- global set-up ---- */
+
+static int global_refs;
+
+int custapi__transport_global_init(void) {
+  if (global_refs++ > 0)
+    return 0;
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    global_refs = 0;
+    return CUSTAPI_EINTERNAL;
+  }
+  return 0;
+}
+
+void custapi__transport_global_cleanup(void) {
+  if (global_refs <= 0)
+    return;
+  if (--global_refs == 0)
+    curl_global_cleanup();
+}
+
+/* ---- transport ---- */
+
+int custapi__transport_new(custapi_transport **out, const custapi_transport_config *config,
+                           custapi_error *err) {
+  *out = NULL;
+  custapi_transport *t = custapi__calloc(1, sizeof *t);
+  if (!t)
+    return custapi__error_oom(err);
+  t->config = *config;
+  size_t n = strlen(LOOPBACK_NOPROXY) + 1;
+  const char *user_noproxy = getenv("NO_PROXY");
+  if (!user_noproxy)
+    user_noproxy = getenv("no_proxy");
+  /* CURLOPT_NOPROXY replaces the environment's list: keep the user's entries too. */
+  if (user_noproxy && *user_noproxy)
+    n += strlen(user_noproxy) + 1;
+  t->noproxy = custapi__malloc(n);
+  t->multi = curl_multi_init();
+  if (!t->noproxy || !t->multi) {
+    custapi__transport_free(t);
+    return custapi__error_oom(err);
+  }
+  if (user_noproxy && *user_noproxy)
+    snprintf(t->noproxy, n, "%s,%s", LOOPBACK_NOPROXY, user_noproxy);
+  else
+    snprintf(t->noproxy, n, "%s", LOOPBACK_NOPROXY);
+  *out = t;
+  return 0;
+}
+
+static void transfer_destroy(custapi_transfer *x) {
+  if (!x)
+    return;
+  if (x->easy)
+    curl_easy_cleanup(x->easy);
+  curl_slist_free_all(x->headers);
+  custapi__free(x->body);
+  custapi__free(x);
+}
+
+void custapi__transport_abort_all(custapi_transport *t) {
+  while (t->active) {
+    custapi_transfer *x = t->active;
+    t->active = x->next;
+    curl_multi_remove_handle(t->multi, x->easy);
+    transfer_destroy(x);
+  }
+  t->active_count = 0;
+  while (t->timers) {
+    timer *k = t->timers;
+    t->timers = k->next;
+    custapi__free(k);
+  }
+  t->timer_count = 0;
+}
+
+void custapi__transport_free(custapi_transport *t) {
+  if (!t)
+    return;
+  custapi__transport_abort_all(t);
+  while (t->idle) {
+    custapi_transfer *x = t->idle;
+    t->idle = x->next;
+    transfer_destroy(x);
+  }
+  while (t->timers) {
+    timer *k = t->timers;
+    t->timers = k->next;
+    custapi__free(k);
+  }
+  if (t->multi)
+    curl_multi_cleanup(t->multi);
+  custapi__free(t->noproxy);
+  custapi__free(t);
+}
+
+size_t custapi__transport_pending(const custapi_transport *t) {
+  return t->active_count + t->timer_count;
+}
+
+/* ---- callbacks ---- */
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata) {
+  custapi_transfer *x = userdata;
+  size_t n = size * nmemb;
+  size_t cap = x->transport->config.max_response_bytes;
+  if (x->body_len + n > cap) {
+    /* Returning less than given aborts the transfer: the rest is never read. */
+    x->too_large = 1;
+    return 0;
+  }
+  if (x->body_len + n + 1 > x->body_cap) {
+    size_t want = x->body_cap ? x->body_cap : 4096;
+    while (want < x->body_len + n + 1)
+      want *= 2;
+    char *grown = custapi__realloc(x->body, want);
+    if (!grown)
+      return 0;
+    x->body = grown;
+    x->body_cap = want;
+  }
+  memcpy(x->body + x->body_len, data, n);
+  x->body_len += n;
+  x->body[x->body_len] = '\0';
+  return n;
+}
+
+/* Stores a header's value (trimmed, cut to the buffer) if `line` is that header. */
+static int take_header(const char *line, size_t len, const char *name, char *value, int *has) {
+  size_t n = strlen(name);
+  if (len <= n || strncasecmp(line, name, n) != 0 || line[n] != ':')
+    return 0;
+  const char *v = line + n + 1;
+  size_t vlen = len - n - 1;
+  while (vlen && (*v == ' ' || *v == '\t'))
+    v++, vlen--;
+  while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
+    vlen--;
+  if (vlen >= HEADER_VALUE_MAX)
+    vlen = HEADER_VALUE_MAX - 1;
+  memcpy(value, v, vlen);
+  value[vlen] = '\0';
+  *has = 1;
+  return 1;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata) {
+  custapi_transfer *x = userdata;
+  size_t n = size * nmemb;
+  if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+    /* A new response (after a 100 Continue, say): forget the previous one's headers. */
+    x->has_content_type = x->has_location = x->has_retry_after = 0;
+    return n;
+  }
+  if (!take_header(data, n, "Content-Type", x->content_type, &x->has_content_type) &&
+      !take_header(data, n, "Location", x->location, &x->has_location))
+    take_header(data, n, "Retry-After", x->retry_after, &x->has_retry_after);
+  return n;
+}
+
+static int on_debug(CURL *easy, curl_infotype type, char *data, size_t size, void *userdata) {
+  custapi_transfer *x = userdata;
+  const custapi_transport_config *c = &x->transport->config;
+  custapi_trace_kind kind;
+  switch (type) {
+  case CURLINFO_TEXT:
+    kind = CUSTAPI_TRACE_INFO;
+    break;
+  case CURLINFO_HEADER_OUT:
+    kind = CUSTAPI_TRACE_REQUEST_HEAD;
+    break;
+  case CURLINFO_DATA_OUT:
+    kind = CUSTAPI_TRACE_REQUEST_BODY;
+    break;
+  case CURLINFO_HEADER_IN:
+    kind = CUSTAPI_TRACE_RESPONSE_HEAD;
+    break;
+  case CURLINFO_DATA_IN:
+    kind = CUSTAPI_TRACE_RESPONSE_BODY;
+    break;
+  default:
+    return 0; /* TLS records */
+  }
+  size_t len;
+  char *clean = custapi__trace_redact(data, size, c->password, &len);
+  if (clean)
+    c->trace(kind, clean, len, c->trace_payload);
+  custapi__free(clean);
+  (void)easy;
+  return 0;
+}
+
+/* ---- starting a transfer ---- */
+
+static int build_headers(struct curl_slist **out, const custapi_http_request *r) {
+  char line[256];
+  struct curl_slist *h = NULL, *next;
+  const char *accept = r->accept ? r->accept : r->content_type ? r->content_type : "*/*";
+  snprintf(line, sizeof line, "Accept: %s", accept);
+  if (!(next = curl_slist_append(h, line)))
+    goto oom;
+  h = next;
+  if (r->content_type) {
+    snprintf(line, sizeof line, "Content-Type: %s", r->content_type);
+    if (!(next = curl_slist_append(h, line)))
+      goto oom;
+    h = next;
+  }
+  /* No "Expect: 100-continue" round trip: bodies are small and the server answers at once. */
+  if (!(next = curl_slist_append(h, "Expect:")))
+    goto oom;
+  *out = next;
+  return 0;
+oom:
+  curl_slist_free_all(h);
+  return CUSTAPI_EINTERNAL;
+}
+
+static custapi_transfer *take_idle(custapi_transport *t) {
+  custapi_transfer *x = t->idle;
+  if (x) {
+    t->idle = x->next;
+    curl_easy_reset(x->easy); /* keeps the connection and DNS caches */
+    return x;
+  }
+  x = custapi__calloc(1, sizeof *x);
+  if (!x)
+    return NULL;
+  x->easy = curl_easy_init();
+  if (!x->easy) {
+    custapi__free(x);
+    return NULL;
+  }
+  return x;
+}
+
+#define SET(opt, val)                                                                            \
+  do {                                                                                           \
+    if (curl_easy_setopt(e, opt, val) != CURLE_OK)                                               \
+      failed = 1;                                                                                \
+  } while (0)
+
+static int configure(custapi_transfer *x, const custapi_http_request *r) {
+  const custapi_transport_config *c = &x->transport->config;
+  CURL *e = x->easy;
+  int failed = 0;
+  SET(CURLOPT_URL, r->url);
+  SET(CURLOPT_PROTOCOLS_STR, "http,https");
+  SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+  SET(CURLOPT_FOLLOWLOCATION, 0L);
+  SET(CURLOPT_NOSIGNAL, 1L);
+  SET(CURLOPT_USERAGENT, USER_AGENT);
+  SET(CURLOPT_HTTPHEADER, x->headers);
+  SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+  SET(CURLOPT_USERNAME, c->username ? c->username : "");
+  SET(CURLOPT_PASSWORD, c->password ? c->password : "");
+  SET(CURLOPT_TIMEOUT_MS, c->timeout_ms);
+  SET(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
+  SET(CURLOPT_SSL_VERIFYPEER, c->insecure ? 0L : 1L);
+  SET(CURLOPT_SSL_VERIFYHOST, c->insecure ? 0L : 2L);
+  if (c->cacert)
+    SET(CURLOPT_CAINFO, c->cacert);
+  if (c->proxy)
+    SET(CURLOPT_PROXY, c->proxy);
+  SET(CURLOPT_NOPROXY, x->transport->noproxy);
+  SET(CURLOPT_ERRORBUFFER, x->curl_error);
+  SET(CURLOPT_WRITEFUNCTION, on_body);
+  SET(CURLOPT_WRITEDATA, x);
+  SET(CURLOPT_HEADERFUNCTION, on_header);
+  SET(CURLOPT_HEADERDATA, x);
+  SET(CURLOPT_PRIVATE, x);
+  if (c->trace) {
+    SET(CURLOPT_DEBUGFUNCTION, on_debug);
+    SET(CURLOPT_DEBUGDATA, x);
+    SET(CURLOPT_VERBOSE, 1L);
+  }
+  if (strcmp(r->method, "GET") == 0) {
+    SET(CURLOPT_HTTPGET, 1L);
+  } else {
+    SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
+    SET(CURLOPT_POSTFIELDS, r->body ? r->body : "");
+    if (strcmp(r->method, "POST") != 0)
+      SET(CURLOPT_CUSTOMREQUEST, r->method);
+  }
+  return failed ? -1 : 0;
+}
+
+static void transfer_clear_outcome(custapi_transfer *x) {
+  x->code = CURLE_OK;
+  x->curl_error[0] = '\0';
+  x->body_len = 0;
+  if (x->body)
+    x->body[0] = '\0';
+  x->too_large = 0;
+  x->has_content_type = x->has_location = x->has_retry_after = 0;
+}
+
+int custapi__transport_start(custapi_transfer **out, custapi_transport *t,
+                             const custapi_http_request *r, custapi_transfer_done_fn done,
+                             void *payload, custapi_error *err) {
+  assert(out && t && r && r->method && r->url);
+  *out = NULL;
+  custapi_transfer *x = take_idle(t);
+  if (!x)
+    return custapi__error_oom(err);
+  x->transport = t;
+  x->done = done;
+  x->payload = payload;
+  transfer_clear_outcome(x);
+  curl_slist_free_all(x->headers);
+  x->headers = NULL;
+  if (build_headers(&x->headers, r) < 0) {
+    transfer_destroy(x);
+    return custapi__error_oom(err);
+  }
+  if (configure(x, r) < 0) {
+    transfer_destroy(x);
+    return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL,
+                              "libcurl refused an option (is it built with http and https?)");
+  }
+  if (curl_multi_add_handle(t->multi, x->easy) != CURLM_OK) {
+    transfer_destroy(x);
+    return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL,
+                              "libcurl could not start a transfer");
+  }
+  x->next = t->active;
+  t->active = x;
+  t->active_count++;
+  *out = x;
+  return 0;
+}
+
+void custapi__transfer_release(custapi_transport *t, custapi_transfer *x) {
+  if (!x)
+    return;
+  /* An ended transfer is already out of the multi handle and the active list. */
+  x->done = NULL;
+  x->payload = NULL;
+  x->next = t->idle;
+  t->idle = x;
+}
+
+/* ---- timers ---- */
+
+int custapi__transport_add_timer(custapi_transport *t, long delay_ms, custapi_timer_fn fn,
+                                 void *payload, custapi_error *err) {
+  timer *k = custapi__calloc(1, sizeof *k);
+  if (!k)
+    return custapi__error_oom(err);
+  k->due_ms = custapi__now_ms() + (uint64_t)(delay_ms > 0 ? delay_ms : 0);
+  k->fn = fn;
+  k->payload = payload;
+  timer **p = &t->timers;
+  while (*p && (*p)->due_ms <= k->due_ms)
+    p = &(*p)->next;
+  k->next = *p;
+  *p = k;
+  t->timer_count++;
+  return 0;
+}
+
+static void fire_due_timers(custapi_transport *t) {
+  uint64_t now = custapi__now_ms();
+  while (t->timers && t->timers->due_ms <= now) {
+    timer *k = t->timers;
+    t->timers = k->next;
+    t->timer_count--;
+    custapi_timer_fn fn = k->fn;
+    void *payload = k->payload;
+    custapi__free(k);
+    fn(payload); /* may add timers or start transfers */
+  }
+}
+
+/* ---- the loop ---- */
+
+static void finish_transfers(custapi_transport *t) {
+  CURLMsg *m;
+  int left;
+  while ((m = curl_multi_info_read(t->multi, &left))) {
+    if (m->msg != CURLMSG_DONE)
+      continue;
+    char *priv = NULL;
+    curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
+    custapi_transfer *x = (custapi_transfer *)(void *)priv;
+    CURLcode code = m->data.result;
+    curl_multi_remove_handle(t->multi, m->easy_handle); /* m is invalid from here */
+    if (!x)
+      continue;
+    x->code = code;
+    for (custapi_transfer **p = &t->active; *p; p = &(*p)->next) {
+      if (*p == x) {
+        *p = x->next;
+        t->active_count--;
+        break;
+      }
+    }
+    x->next = NULL;
+    if (x->done)
+      x->done(x, x->payload);
+    else
+      custapi__transfer_release(t, x);
+  }
+}
+
+int custapi__transport_step(custapi_transport *t, custapi_error *err) {
+  int running = 0;
+  long wait_ms = 1000;
+  if (t->timers) {
+    uint64_t now = custapi__now_ms();
+    wait_ms = t->timers->due_ms > now ? (long)(t->timers->due_ms - now) : 0;
+  }
+  if (t->active_count) {
+    long curl_ms = -1;
+    curl_multi_timeout(t->multi, &curl_ms);
+    if (curl_ms >= 0 && curl_ms < wait_ms)
+      wait_ms = curl_ms;
+    if (curl_multi_poll(t->multi, NULL, 0, (int)wait_ms, NULL) != CURLM_OK)
+      return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL, "libcurl's poll failed");
+    if (curl_multi_perform(t->multi, &running) != CURLM_OK)
+      return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL,
+                                "libcurl's transfer loop failed");
+    finish_transfers(t);
+  } else if (wait_ms > 0) {
+    struct timespec ts = {wait_ms / 1000, (wait_ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+  }
+  fire_due_timers(t);
+  return 0;
+}
+
+/* ---- outcome ---- */
+
+static int is_retryable(CURLcode code) {
+  switch (code) {
+  case CURLE_COULDNT_CONNECT:
+  case CURLE_OPERATION_TIMEDOUT:
+  case CURLE_SEND_ERROR:
+  case CURLE_RECV_ERROR:
+  case CURLE_GOT_NOTHING:
+  case CURLE_PARTIAL_FILE:
+  case CURLE_HTTP2:
+  case CURLE_HTTP2_STREAM:
+    return 1;
+  default:
+    return 0; /* unknown host, TLS verification, bad URL, ... */
+  }
+}
+
+int custapi__transfer_response(custapi_http_response *out, int *retryable,
+                               const custapi_transfer *x, custapi_error *err) {
+  *retryable = 0;
+  memset(out, 0, sizeof *out);
+  if (x->too_large)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_PROTOCOL, NULL,
+                              "response larger than %zu bytes",
+                              x->transport->config.max_response_bytes);
+  if (x->code != CURLE_OK) {
+    *retryable = is_retryable(x->code);
+    if (x->code == CURLE_WRITE_ERROR)
+      return custapi__error_oom(err);
+    const char *detail = x->curl_error[0] ? x->curl_error : curl_easy_strerror(x->code);
+    if (x->code == CURLE_OPERATION_TIMEDOUT)
+      return custapi__error_set(err, CUSTAPI_CATEGORY_TRANSPORT, NULL, "timed out: %s", detail);
+    return custapi__error_set(err, CUSTAPI_CATEGORY_TRANSPORT, NULL, "%s (curl error %d)", detail,
+                              (int)x->code);
+  }
+  long status = 0;
+  curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+  out->status = (int)status;
+  out->body = x->body ? x->body : "";
+  out->body_len = x->body_len;
+  out->content_type = x->has_content_type ? x->content_type : NULL;
+  out->location = x->has_location ? x->location : NULL;
+  out->retry_after = x->has_retry_after ? x->retry_after : NULL;
+  return 0;
+}
+
+/* ---- the request as text, for --dry-run ---- */
+
+/* Appends to a growing buffer; returns -1 when memory runs out. */
+typedef struct sbuf {
+  char *s;
+  size_t len, cap;
+} sbuf;
+
+static int sbuf_add(sbuf *b, const char *s, size_t n) {
+  if (b->len + n + 1 > b->cap) {
+    size_t want = b->cap ? b->cap * 2 : 512;
+    while (want < b->len + n + 1)
+      want *= 2;
+    char *grown = custapi__realloc(b->s, want);
+    if (!grown)
+      return -1;
+    b->s = grown;
+    b->cap = want;
+  }
+  memcpy(b->s + b->len, s, n);
+  b->len += n;
+  b->s[b->len] = '\0';
+  return 0;
+}
+
+static int sbuf_str(sbuf *b, const char *s) { return sbuf_add(b, s, strlen(s)); }
+
+/* "host[:port]" of a URL, as curl puts it into the Host header. */
+static int host_header(sbuf *b, const char *url) {
+  CURLU *u = curl_url();
+  char *host = NULL, *port = NULL;
+  int rc = -1;
+  if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+    curl_url_get(u, CURLUPART_PORT, &port, 0); /* only when given explicitly */
+    rc = sbuf_str(b, "Host: ") || sbuf_str(b, host) ? -1 : 0;
+    if (rc == 0 && port)
+      rc = sbuf_str(b, ":") || sbuf_str(b, port) ? -1 : 0;
+    if (rc == 0)
+      rc = sbuf_str(b, "\n");
+  } else {
+    rc = 0; /* not a URL curl understands: the client refused it already */
+  }
+  curl_free(host);
+  curl_free(port);
+  curl_url_cleanup(u);
+  return rc;
+}
+
+int custapi__transport_format_request(char **out, const custapi_transport *t,
+                                      const custapi_http_request *r, custapi_error *err) {
+  *out = NULL;
+  sbuf b = {0};
+  char line[128];
+  int bad = sbuf_str(&b, r->method) || sbuf_str(&b, " ") || sbuf_str(&b, r->url) ||
+            sbuf_str(&b, " HTTP/1.1\n") || host_header(&b, r->url) ||
+            sbuf_str(&b, "Authorization: Basic [redacted]\n") ||
+            sbuf_str(&b, "User-Agent: " USER_AGENT "\n");
+  const char *accept = r->accept ? r->accept : r->content_type ? r->content_type : "*/*";
+  bad = bad || sbuf_str(&b, "Accept: ") || sbuf_str(&b, accept) || sbuf_str(&b, "\n");
+  if (r->content_type) {
+    snprintf(line, sizeof line, "Content-Length: %zu\n", r->body_len);
+    bad = bad || sbuf_str(&b, "Content-Type: ") || sbuf_str(&b, r->content_type) ||
+          sbuf_str(&b, "\n") || sbuf_str(&b, line);
+  }
+  bad = bad || sbuf_str(&b, "\n");
+  if (r->body && r->body_len) {
+    /* The key never sits in a body we build, but scrub anyway: dry-run output is shared. */
+    size_t n;
+    char *clean = custapi__trace_redact(r->body, r->body_len, t->config.password, &n);
+    bad = bad || !clean || sbuf_add(&b, clean, n) || sbuf_str(&b, "\n");
+    custapi__free(clean);
+  }
+  if (bad || !b.s) {
+    custapi__free(b.s);
+    return custapi__error_oom(err);
+  }
+  *out = b.s;
+  return 0;
+}

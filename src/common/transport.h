@@ -1,0 +1,98 @@
+/*
+ * The HTTP transport: libcurl's multi interface, non-blocking from the start (DESIGN.md).
+ *
+ * One transport holds one multi handle (and so one connection cache: keep-alive across calls),
+ * a pool of idle easy handles, and a list of timers. Transfers are started with a completion
+ * callback and driven by custapi__transport_step; a single call is a loop that steps until its
+ * one transfer (and any backoff timer) is done. Many transfers may be in flight on one loop.
+ *
+ * Retries are not the transport's business: it reports what happened (an HTTP response, or a
+ * transport failure with curl's code and text, and whether such a failure may be retried) and
+ * the client decides.
+ */
+#ifndef CUSTAPI_TRANSPORT_H
+#define CUSTAPI_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "custapi/custapi.h"
+#include "http.h"
+
+typedef struct custapi_transport custapi_transport;
+typedef struct custapi_transfer custapi_transfer;
+
+/* Everything a transport needs from the client's options. Strings are borrowed for the
+ * transport's lifetime (the client owns the copies). */
+typedef struct custapi_transport_config {
+  const char *username;      /* "" when none */
+  const char *password;      /* the API key */
+  long timeout_ms;           /* per transfer, > 0 */
+  long connect_timeout_ms;   /* > 0 */
+  const char *cacert;        /* or NULL */
+  int insecure;
+  const char *proxy;         /* or NULL: libcurl's environment variables */
+  size_t max_response_bytes; /* > 0 */
+  custapi_trace_fn trace;    /* or NULL; sees redacted text only */
+  void *trace_payload;
+} custapi_transport_config;
+
+typedef void (*custapi_transfer_done_fn)(custapi_transfer *transfer, void *payload);
+typedef void (*custapi_timer_fn)(void *payload);
+
+int custapi__transport_new(custapi_transport **out, const custapi_transport_config *config,
+                           custapi_error *err);
+void custapi__transport_free(custapi_transport *transport);
+
+/*
+ * Starts sending `request` (borrowed: it must outlive the transfer). `done` is called from
+ * custapi__transport_step once the transfer has ended, whatever the outcome; the callee then
+ * reads the outcome and releases the transfer.
+ */
+int custapi__transport_start(custapi_transfer **out, custapi_transport *transport,
+                             const custapi_http_request *request, custapi_transfer_done_fn done,
+                             void *payload, custapi_error *err);
+
+/* Calls `fn(payload)` from custapi__transport_step after `delay_ms`. */
+int custapi__transport_add_timer(custapi_transport *transport, long delay_ms, custapi_timer_fn fn,
+                                 void *payload, custapi_error *err);
+
+/* Transfers in flight plus timers pending. */
+size_t custapi__transport_pending(const custapi_transport *transport);
+
+/*
+ * Waits (at most until the next timer or libcurl's own timeout) for activity, drives every
+ * transfer and fires due callbacks. Returns 0, or an error when the loop itself fails.
+ */
+int custapi__transport_step(custapi_transport *transport, custapi_error *err);
+
+/*
+ * The outcome of an ended transfer. 0: an HTTP response arrived (any status) and `out` points
+ * into the transfer's buffers. Negative: it failed (transport, or protocol for an oversized
+ * response), `err` says why and *retryable says whether the failure may be retried
+ * (connection refused, reset, timeout: yes; unknown host, TLS verification: no).
+ */
+int custapi__transfer_response(custapi_http_response *out, int *retryable,
+                               const custapi_transfer *transfer, custapi_error *err);
+
+/* Drops every transfer in flight and every timer, without calling their callbacks. */
+void custapi__transport_abort_all(custapi_transport *transport);
+
+/* Returns an ended transfer's easy handle to the pool (its connection stays alive). */
+void custapi__transfer_release(custapi_transport *transport, custapi_transfer *transfer);
+
+/*
+ * The request exactly as it would be sent: request line with the full URL, the headers
+ * (Authorization redacted), a blank line, the body. In a new string (custapi__free).
+ */
+int custapi__transport_format_request(char **out, const custapi_transport *transport,
+                                      const custapi_http_request *request, custapi_error *err);
+
+/* Milliseconds of a monotonic clock. */
+uint64_t custapi__now_ms(void);
+
+/* Reference-counted curl_global_init / cleanup (custapi_global_init's work). */
+int custapi__transport_global_init(void);
+void custapi__transport_global_cleanup(void);
+
+#endif
