@@ -11,6 +11,8 @@ static const struct {
   cli_command_fn run;
 } command_table[] = {
     {"validate", cli_cmd_validate},
+    {"update", cli_cmd_update},
+    {"get", cli_cmd_get},
 };
 
 /* A core dump would hold the API key in plain text. */

@@ -1,0 +1,44 @@
+/* custapi get --id N: read one customer. */
+#include <stdio.h>
+
+#include "commands.h"
+#include "connect.h"
+#include "error.h"
+#include "output.h"
+
+int cli_cmd_get(const cli_args *args) {
+  custapi_error err = {0};
+  custapi_client *client = NULL;
+  int32_t id;
+  if (args->prop_count || args->json_path) {
+    custapi__error_set(&err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
+                       "get takes only --id N (no properties)");
+    return cli_fail(args, &err);
+  }
+  if (cli_require_id(&id, args, &err) < 0 || cli_connect(&client, args, &err) < 0)
+    return cli_fail(args, &err);
+  custapi_result *r = NULL;
+  int code = 0;
+  if (custapi_get(&r, client, id) < 0) {
+    code = cli_fail(args, custapi_client_last_error(client));
+  } else if (args->output == CLI_OUTPUT_TEXT) {
+    printf("%-24s %s\n", "protocol", custapi_result_protocol(r));
+    printf("%-24s %d\n", "id", (int)id);
+    cli_print_customer_text(custapi_result_customer(r));
+  } else {
+    json_object *o = json_object_new_object();
+    if (o) {
+      json_object_object_add(o, "protocol", json_object_new_string(custapi_result_protocol(r)));
+      json_object_object_add(o, "id", json_object_new_int(id));
+      json_object_object_add(o, "ok", json_object_new_boolean(1));
+      if (cli_add_customer(o, "customer", custapi_result_customer(r)) < 0) {
+        json_object_put(o);
+        o = NULL;
+      }
+    }
+    cli_print_json(o);
+  }
+  custapi_result_free(r);
+  cli_disconnect(client);
+  return code;
+}

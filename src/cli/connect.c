@@ -1,0 +1,111 @@
+#include "connect.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "alloc.h"
+#include "error.h"
+
+/* A key file is small; anything bigger is the wrong file. */
+#define KEY_FILE_MAX 4096
+
+void cli_key_free(char *key) {
+  if (!key)
+    return;
+  custapi__wipe(key, strlen(key));
+  custapi__free(key);
+}
+
+static int read_key_file(char **out, const char *path, custapi_error *err) {
+  struct stat st;
+  if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH))) {
+    char msg[300];
+    snprintf(msg, sizeof msg,
+             "API key file %.200s is readable by group or others (chmod 600 it)", path);
+    cli_warn(NULL, msg, NULL);
+  }
+  char *text;
+  size_t len;
+  int rc = cli_read_file(&text, &len, path, KEY_FILE_MAX, err);
+  if (rc < 0)
+    return rc;
+  if (len && text[len - 1] == '\n') {
+    text[--len] = '\0';
+    if (len && text[len - 1] == '\r')
+      text[--len] = '\0';
+  }
+  if (len == 0 || strlen(text) != len) {
+    cli_key_free(text);
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
+                              len ? "API key file %s holds a NUL byte" : "API key file %s is empty",
+                              path);
+  }
+  *out = text;
+  return 0;
+}
+
+int cli_read_api_key(char **out, const cli_args *args, custapi_error *err) {
+  *out = NULL;
+  if (args->api_key_file)
+    return read_key_file(out, args->api_key_file, err);
+  const char *env = getenv("CUSTAPI_API_KEY");
+  if (!env || !*env)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
+                              "no API key: use --api-key-file FILE or set CUSTAPI_API_KEY");
+  *out = custapi__strdup(env);
+  return *out ? 0 : custapi__error_oom(err);
+}
+
+int cli_require_id(int32_t *out, const cli_args *args, custapi_error *err) {
+  if (!args->id)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s needs --id N",
+                              args->command);
+  return custapi_id_parse(out, args->id, err);
+}
+
+int cli_connect(custapi_client **out, const cli_args *args, custapi_error *err) {
+  *out = NULL;
+  custapi_options o = CUSTAPI_OPTIONS_INIT;
+  if (args->protocol && custapi_protocol_parse(&o.protocol, args->protocol) < 0)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
+                              "--protocol: must be rest or xmlrpc, not %.100s", args->protocol);
+  if (!args->url)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
+                              "no URL: use --url URL or set CUSTAPI_URL");
+  char *key;
+  int rc = cli_read_api_key(&key, args, err);
+  if (rc < 0)
+    return rc;
+  o.base_url = args->url;
+  o.username = args->username;
+  o.api_key = key;
+  o.xmlrpc_prefix = args->xmlrpc_prefix;
+  o.timeout_ms = args->timeout_ms;
+  o.retries = args->retries;
+  o.cacert = args->cacert;
+  o.insecure = args->insecure;
+  o.proxy = args->proxy;
+  o.allow_plain_http = args->allow_plain_http;
+  o.validate_flags = args->validate_flags;
+  o.warn = cli_warn;
+  if (args->verbose)
+    o.trace = cli_trace_stderr;
+  if (custapi_global_init() < 0) {
+    cli_key_free(key);
+    return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL, "%s",
+                              "libcurl could not be initialised");
+  }
+  rc = custapi_client_new(out, &o, err);
+  cli_key_free(key); /* the client keeps its own copy */
+  if (rc < 0)
+    custapi_global_shutdown();
+  return rc;
+}
+
+void cli_disconnect(custapi_client *client) {
+  if (!client)
+    return;
+  custapi_client_free(client);
+  custapi_global_shutdown();
+}

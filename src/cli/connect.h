@@ -1,0 +1,29 @@
+/* From the command line to a client: options, the key, the trace. */
+#ifndef CUSTAPI_CLI_CONNECT_H
+#define CUSTAPI_CLI_CONNECT_H
+
+#include "cli.h"
+
+/*
+ * Reads the API key: from --api-key-file (warning on stderr when the file is readable by group
+ * or others; one trailing newline stripped; an empty key refused) or else CUSTAPI_API_KEY.
+ * *out is a copy the caller wipes and frees with cli_key_free.
+ */
+int cli_read_api_key(char **out, const cli_args *args, custapi_error *err);
+void cli_key_free(char *key);
+
+/*
+ * custapi_global_init, then a client built from `args` (protocol, URL, username, the key,
+ * timeouts, retries, TLS, proxy, validation flags; -v installs the stderr trace). Pair with
+ * cli_disconnect.
+ */
+int cli_connect(custapi_client **out, const cli_args *args, custapi_error *err);
+void cli_disconnect(custapi_client *client);
+
+/* Parses --id into *out; a usage error when it is missing. */
+int cli_require_id(int32_t *out, const cli_args *args, custapi_error *err);
+
+/* The -v trace: each line on stderr, prefixed "* " (info), "> " (request), "< " (response). */
+void cli_trace_stderr(custapi_trace_kind kind, const char *text, size_t len, void *payload);
+
+#endif

@@ -1,0 +1,36 @@
+/* The -v trace on stderr. The library has redacted the credentials before we see the text. */
+#include <stdio.h>
+#include <string.h>
+
+#include "connect.h"
+
+static const char *prefix_of(custapi_trace_kind kind) {
+  switch (kind) {
+  case CUSTAPI_TRACE_REQUEST_HEAD:
+  case CUSTAPI_TRACE_REQUEST_BODY:
+    return "> ";
+  case CUSTAPI_TRACE_RESPONSE_HEAD:
+  case CUSTAPI_TRACE_RESPONSE_BODY:
+    return "< ";
+  case CUSTAPI_TRACE_INFO:
+  default:
+    return "* ";
+  }
+}
+
+void cli_trace_stderr(custapi_trace_kind kind, const char *text, size_t len, void *payload) {
+  (void)payload;
+  const char *prefix = prefix_of(kind);
+  const char *end = text + len;
+  while (text < end) {
+    const char *nl = memchr(text, '\n', (size_t)(end - text));
+    size_t n = nl ? (size_t)(nl - text) : (size_t)(end - text);
+    if (n && text[n - 1] == '\r')
+      n--;
+    /* Skip the empty line that ends a header block; keep empty lines inside a body. */
+    if (n || kind == CUSTAPI_TRACE_REQUEST_BODY || kind == CUSTAPI_TRACE_RESPONSE_BODY)
+      fprintf(stderr, "%s%.*s\n", prefix, (int)n, text);
+    text = nl ? nl + 1 : end;
+  }
+  fflush(stderr);
+}
