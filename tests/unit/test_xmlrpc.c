@@ -1,0 +1,900 @@
+/*
+ * The XML-RPC codec over buffers, no network: requests are parsed back with xmlrpc-c's own
+ * xmlrpc_parse_call and compared by structure (method, params, member names and types), not by
+ * spelling; responses are fed as bytes.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xmlrpc-c/base.h>
+
+#include "../../src/xmlrpc/xmlrpc.h"
+#include "alloc.h"
+#include "backend.h"
+#include "custapi/custapi.h"
+#include "customer.h"
+#include "result.h"
+
+#define OPS (&custapi__xmlrpc_backend)
+
+#define RESPONSE(value)                                                                            \
+  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<methodResponse><params><param><value>" value     \
+  "</value></param></params></methodResponse>\r\n"
+
+#define FAULT(code, text)                                                                          \
+  "<?xml version=\"1.0\"?><methodResponse><fault><value><struct>"                                  \
+  "<member><name>faultCode</name><value><int>" code "</int></value></member>"                      \
+  "<member><name>faultString</name><value><string>" text "</string></value></member>"              \
+  "</struct></value></fault></methodResponse>"
+
+static custapi_http_response response(int status, const char *body) {
+  custapi_http_response r = {0};
+  r.status = status;
+  r.body = body;
+  r.body_len = strlen(body);
+  r.content_type = "text/xml";
+  return r;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Parsing a request back
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct parsed_call {
+  const char *method;
+  xmlrpc_value *params;
+} parsed_call;
+
+static parsed_call parse_call(const custapi_http_request *req) {
+  parsed_call call = {NULL, NULL};
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  xmlrpc_parse_call(&env, req->body, req->body_len, &call.method, &call.params);
+  ck_assert_msg(!env.fault_occurred, "xmlrpc_parse_call: %s", env.fault_string);
+  xmlrpc_env_clean(&env);
+  return call;
+}
+
+static void parsed_call_clear(parsed_call *call) {
+  free((void *)call->method);
+  if (call->params)
+    xmlrpc_DECREF(call->params);
+}
+
+/* The i-th param (a new reference). */
+static xmlrpc_value *param(const parsed_call *call, int i) {
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  xmlrpc_value *v = NULL;
+  xmlrpc_array_read_item(&env, call->params, (unsigned)i, &v);
+  ck_assert(!env.fault_occurred);
+  xmlrpc_env_clean(&env);
+  return v;
+}
+
+static int param_count(const parsed_call *call) {
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  int n = xmlrpc_array_size(&env, call->params);
+  ck_assert(!env.fault_occurred);
+  xmlrpc_env_clean(&env);
+  return n;
+}
+
+static int read_int(xmlrpc_value *v) {
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  ck_assert_int_eq(xmlrpc_value_type(v), XMLRPC_TYPE_INT);
+  int i = 0;
+  xmlrpc_read_int(&env, v, &i);
+  ck_assert(!env.fault_occurred);
+  xmlrpc_env_clean(&env);
+  return i;
+}
+
+/* The member `name` of a struct (a new reference), or NULL. */
+static xmlrpc_value *member(xmlrpc_value *s, const char *name) {
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  xmlrpc_value *v = NULL;
+  xmlrpc_struct_find_value(&env, s, name, &v);
+  ck_assert(!env.fault_occurred);
+  xmlrpc_env_clean(&env);
+  return v;
+}
+
+static int struct_size(xmlrpc_value *s) {
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  int n = xmlrpc_struct_size(&env, s);
+  ck_assert(!env.fault_occurred);
+  xmlrpc_env_clean(&env);
+  return n;
+}
+
+static void assert_int_member(xmlrpc_value *s, const char *name, int expect) {
+  xmlrpc_value *v = member(s, name);
+  ck_assert_msg(v != NULL, "member %s missing", name);
+  ck_assert_int_eq(read_int(v), expect);
+  xmlrpc_DECREF(v);
+}
+
+static void assert_string_member(xmlrpc_value *s, const char *name, const char *expect,
+                                 size_t expect_len) {
+  xmlrpc_value *v = member(s, name);
+  ck_assert_msg(v != NULL, "member %s missing", name);
+  ck_assert_msg(xmlrpc_value_type(v) == XMLRPC_TYPE_STRING, "member %s is not a <string>", name);
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  size_t len = 0;
+  const char *text = NULL;
+  xmlrpc_read_string_lp(&env, v, &len, &text);
+  ck_assert(!env.fault_occurred);
+  ck_assert_uint_eq(len, expect_len);
+  ck_assert(memcmp(text, expect, len) == 0);
+  free((void *)text);
+  xmlrpc_env_clean(&env);
+  xmlrpc_DECREF(v);
+}
+
+static custapi_endpoint endpoint(const char *prefix) {
+  custapi_endpoint e = {"https://mail.example.com", prefix};
+  return e;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Encoding
+ * ------------------------------------------------------------------------------------- */
+
+START_TEST(update_is_a_post_of_update_customer_with_id_and_typed_struct) {
+  custapi_customer *c;
+  custapi_error err;
+  ck_assert_int_eq(custapi_customer_new(&c, CUSTAPI_CUSTOMER_ALLOW_UNKNOWN), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "name", "Ann", &err), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "sms_quota", "5000", &err), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "email_quota", "0", &err), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "postal_code", "8001", &err), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "favourite", "42", &err), 0); /* unknown: string */
+  custapi_endpoint e = endpoint(NULL);
+  custapi_http_request req = {0};
+  ck_assert_int_eq(OPS->encode_update(&req, &e, 42, c, &err), 0);
+  ck_assert_str_eq(req.method, "POST");
+  ck_assert_str_eq(req.url, "https://mail.example.com/api/2.0/xmlrpc/");
+  ck_assert_str_eq(req.content_type, "text/xml");
+  ck_assert_uint_eq(req.body_len, strlen(req.body));
+
+  parsed_call call = parse_call(&req);
+  ck_assert_str_eq(call.method, "customers.UpdateCustomer");
+  ck_assert_int_eq(param_count(&call), 2);
+  xmlrpc_value *id = param(&call, 0);
+  ck_assert_int_eq(read_int(id), 42);
+  xmlrpc_DECREF(id);
+  xmlrpc_value *s = param(&call, 1);
+  ck_assert_int_eq(xmlrpc_value_type(s), XMLRPC_TYPE_STRUCT);
+  ck_assert_int_eq(struct_size(s), 5);
+  assert_string_member(s, "name", "Ann", 3);
+  assert_int_member(s, "sms_quota", 5000);
+  assert_int_member(s, "email_quota", 0);
+  assert_string_member(s, "postal_code", "8001", 4); /* a string property stays a string */
+  assert_string_member(s, "favourite", "42", 2);
+  xmlrpc_DECREF(s);
+  parsed_call_clear(&call);
+  custapi__http_request_clear(&req);
+  custapi_customer_free(c);
+}
+END_TEST
+
+START_TEST(extreme_integers_and_an_empty_update) {
+  custapi_customer *c;
+  custapi_error err;
+  ck_assert_int_eq(custapi_customer_new(&c, 0), 0);
+  custapi_endpoint e = endpoint(NULL);
+  custapi_http_request req = {0};
+  /* No properties: an empty struct, still two params. */
+  ck_assert_int_eq(OPS->encode_update(&req, &e, 2147483647, c, &err), 0);
+  parsed_call call = parse_call(&req);
+  ck_assert_int_eq(param_count(&call), 2);
+  xmlrpc_value *id = param(&call, 0);
+  ck_assert_int_eq(read_int(id), 2147483647);
+  xmlrpc_DECREF(id);
+  xmlrpc_value *s = param(&call, 1);
+  ck_assert_int_eq(struct_size(s), 0);
+  xmlrpc_DECREF(s);
+  parsed_call_clear(&call);
+  custapi__http_request_clear(&req);
+
+  ck_assert_int_eq(custapi_customer_set_int(c, "email_quota", 2147483647, &err), 0);
+  ck_assert_int_eq(custapi__customer_put_int(c, "sms_quota", -2147483647 - 1), 0);
+  ck_assert_int_eq(OPS->encode_update(&req, &e, 1, c, &err), 0);
+  call = parse_call(&req);
+  s = param(&call, 1);
+  assert_int_member(s, "email_quota", 2147483647);
+  assert_int_member(s, "sms_quota", -2147483647 - 1);
+  xmlrpc_DECREF(s);
+  parsed_call_clear(&call);
+  custapi__http_request_clear(&req);
+  custapi_customer_free(c);
+}
+END_TEST
+
+START_TEST(special_characters_round_trip) {
+  static const char address[] = "1 <Main> & \"Side\" 'St'\nFloor 2\tBack\nCaf\xC3\xA9 "
+                                "\xE4\xB8\xAD ]]> &amp;";
+  custapi_customer *c;
+  custapi_error err;
+  ck_assert_int_eq(custapi_customer_new(&c, 0), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "address", address, &err), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "name", "Zo\xC3\xAB \xE4\xB8\xAD\xE6\x96\x87", &err), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "unique_id", "", &err), 0); /* empty clears */
+  custapi_endpoint e = endpoint(NULL);
+  custapi_http_request req = {0};
+  ck_assert_int_eq(OPS->encode_update(&req, &e, 7, c, &err), 0);
+  parsed_call call = parse_call(&req);
+  xmlrpc_value *s = param(&call, 1);
+  assert_string_member(s, "address", address, sizeof address - 1);
+  assert_string_member(s, "name", "Zo\xC3\xAB \xE4\xB8\xAD\xE6\x96\x87", 11);
+  assert_string_member(s, "unique_id", "", 0);
+  xmlrpc_DECREF(s);
+  parsed_call_clear(&call);
+  custapi__http_request_clear(&req);
+  custapi_customer_free(c);
+}
+END_TEST
+
+START_TEST(prefix_default_empty_and_custom) {
+  static const struct {
+    const char *prefix, *update, *get;
+  } cases[] = {
+      {NULL, "customers.UpdateCustomer", "customers.GetCustomer"},
+      {"customers.", "customers.UpdateCustomer", "customers.GetCustomer"},
+      {"", "UpdateCustomer", "GetCustomer"},
+      {"crm_v2:people/", "crm_v2:people/UpdateCustomer", "crm_v2:people/GetCustomer"},
+  };
+  custapi_customer *c;
+  custapi_error err;
+  ck_assert_int_eq(custapi_customer_new(&c, 0), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "email", "a@example.com", &err), 0);
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    custapi_endpoint e = endpoint(cases[i].prefix);
+    custapi_http_request req = {0};
+    ck_assert_int_eq(OPS->encode_update(&req, &e, 3, c, &err), 0);
+    parsed_call call = parse_call(&req);
+    ck_assert_str_eq(call.method, cases[i].update);
+    parsed_call_clear(&call);
+    custapi__http_request_clear(&req);
+    ck_assert_int_eq(OPS->encode_get(&req, &e, 3, &err), 0);
+    call = parse_call(&req);
+    ck_assert_str_eq(call.method, cases[i].get);
+    parsed_call_clear(&call);
+    custapi__http_request_clear(&req);
+  }
+  custapi_customer_free(c);
+}
+END_TEST
+
+START_TEST(bad_prefixes_are_refused_before_anything_is_built) {
+  static const char *const bad[] = {"customers. ", "a<b>.", "x&y.", "caf\xC3\xA9.",
+                                    "a\nb.",       "a\"b",  "tab\t"};
+  char long_prefix[CUSTAPI_XMLRPC_PREFIX_MAX + 2];
+  memset(long_prefix, 'a', sizeof long_prefix - 1);
+  long_prefix[sizeof long_prefix - 1] = '\0';
+  custapi_customer *c;
+  custapi_error err;
+  ck_assert_int_eq(custapi_customer_new(&c, 0), 0);
+  for (size_t i = 0; i <= sizeof bad / sizeof bad[0]; i++) {
+    const char *prefix = i < sizeof bad / sizeof bad[0] ? bad[i] : long_prefix;
+    custapi_endpoint e = endpoint(prefix);
+    custapi_http_request req = {0};
+    ck_assert_int_eq(OPS->encode_update(&req, &e, 3, c, &err), CUSTAPI_EINVALID);
+    ck_assert_int_eq(err.category, CUSTAPI_CATEGORY_INVALID);
+    ck_assert_msg(strstr(err.message, "XML-RPC prefix") != NULL, "%s", err.message);
+    ck_assert_ptr_null(strchr(err.message, '\n'));
+    ck_assert_ptr_null(req.url);
+    ck_assert_ptr_null(req.body);
+    ck_assert_int_eq(OPS->encode_get(&req, &e, 3, &err), CUSTAPI_EINVALID);
+    ck_assert_ptr_null(req.body);
+  }
+  custapi_customer_free(c);
+}
+END_TEST
+
+START_TEST(get_is_get_customer_with_one_int) {
+  custapi_endpoint e = {"http://127.0.0.1:8080/", NULL}; /* a trailing slash is tolerated */
+  custapi_http_request req = {0};
+  custapi_error err;
+  ck_assert_int_eq(OPS->encode_get(&req, &e, 99, &err), 0);
+  ck_assert_str_eq(req.method, "POST");
+  ck_assert_str_eq(req.url, "http://127.0.0.1:8080/api/2.0/xmlrpc/");
+  ck_assert_str_eq(req.content_type, "text/xml");
+  parsed_call call = parse_call(&req);
+  ck_assert_str_eq(call.method, "customers.GetCustomer");
+  ck_assert_int_eq(param_count(&call), 1);
+  xmlrpc_value *id = param(&call, 0);
+  ck_assert_int_eq(read_int(id), 99);
+  xmlrpc_DECREF(id);
+  parsed_call_clear(&call);
+  custapi__http_request_clear(&req);
+}
+END_TEST
+
+START_TEST(values_xmlrpc_cannot_carry_are_refused) {
+  custapi_customer *c;
+  custapi_error err;
+  custapi_endpoint e = endpoint(NULL);
+  custapi_http_request req = {0};
+  ck_assert_int_eq(custapi_customer_new(&c, CUSTAPI_CUSTOMER_ALLOW_UNKNOWN), 0);
+  ck_assert_int_eq(custapi__customer_put_int(c, "sms_quota", 2147483648LL), 0);
+  ck_assert_int_eq(OPS->encode_update(&req, &e, 1, c, &err), CUSTAPI_EINVALID);
+  ck_assert_str_eq(err.property, "sms_quota");
+  ck_assert_msg(strstr(err.message, "32-bit") != NULL, "%s", err.message);
+  ck_assert_ptr_null(req.body);
+  custapi_customer_free(c);
+
+  ck_assert_int_eq(custapi_customer_new(&c, CUSTAPI_CUSTOMER_ALLOW_UNKNOWN), 0);
+  ck_assert_int_eq(custapi__customer_put_null(c, "note"), 0);
+  ck_assert_int_eq(OPS->encode_update(&req, &e, 1, c, &err), CUSTAPI_EINVALID);
+  ck_assert_str_eq(err.property, "note");
+  custapi_customer_free(c);
+
+  /* Above U+FFFD: xmlrpc-c can't send it (the validator refuses it first in real use). */
+  ck_assert_int_eq(custapi_customer_new(&c, 0), 0);
+  ck_assert_int_eq(custapi__customer_put_string(c, "address", "\xF0\x9F\x98\x80", 4), 0);
+  ck_assert_int_eq(OPS->encode_update(&req, &e, 1, c, &err), CUSTAPI_EINVALID);
+  ck_assert_str_eq(err.property, "address");
+  ck_assert_ptr_null(req.body);
+  custapi_customer_free(c);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------------------
+ * Decoding an update
+ * ------------------------------------------------------------------------------------- */
+
+static void assert_update_value(const char *body, int64_t expect) {
+  custapi_http_response r = response(200, body);
+  custapi_result *result = NULL;
+  custapi_error err;
+  ck_assert_int_eq(OPS->decode_update(&result, &r, &err), 0);
+  int64_t value = 0;
+  ck_assert_int_eq(custapi_result_value(&value, result), 1);
+  ck_assert_int_eq(value, expect);
+  ck_assert_int_eq(custapi_result_http_status(result), 200);
+  ck_assert_str_eq(custapi_result_protocol(result), "xmlrpc");
+  ck_assert_ptr_null(custapi_result_customer(result));
+  custapi_result_free(result);
+}
+
+START_TEST(update_result_int_i4_and_i8_in_range) {
+  assert_update_value(RESPONSE("<int>42</int>"), 42);
+  assert_update_value(RESPONSE("<i4>7</i4>"), 7);
+  assert_update_value(RESPONSE("<int>-1</int>"), -1);
+  assert_update_value(RESPONSE("<i4>0</i4>"), 0);
+  assert_update_value(RESPONSE("<i8>2147483647</i8>"), 2147483647);
+  assert_update_value(RESPONSE("<i8>-2147483648</i8>"), -2147483647 - 1);
+  assert_update_value("<methodResponse><params><param><value><i4>1</i4></value></param>"
+                      "</params></methodResponse>",
+                      1); /* no XML declaration */
+}
+END_TEST
+
+static void assert_protocol_error(int (*decode)(const custapi_http_response *, custapi_error *),
+                                  int status, const char *body, const char *expect_in_message) {
+  custapi_http_response r = response(status, body);
+  custapi_error err;
+  ck_assert_int_eq(decode(&r, &err), CUSTAPI_EPROTOCOL);
+  ck_assert_int_eq(err.category, CUSTAPI_CATEGORY_PROTOCOL);
+  ck_assert_int_eq(err.http_status, status);
+  ck_assert_int_eq(err.has_fault_code, 0);
+  ck_assert_ptr_null(strchr(err.message, '\n'));
+  if (expect_in_message)
+    ck_assert_msg(strstr(err.message, expect_in_message) != NULL, "\"%s\" not in \"%s\"",
+                  expect_in_message, err.message);
+}
+
+static int decode_update_only(const custapi_http_response *r, custapi_error *err) {
+  custapi_result *result = NULL;
+  int rc = OPS->decode_update(&result, r, err);
+  ck_assert_ptr_null(result);
+  custapi_result_free(result);
+  return rc;
+}
+
+static int decode_get_only(const custapi_http_response *r, custapi_error *err) {
+  custapi_customer *c = NULL;
+  int rc = OPS->decode_get(&c, r, err);
+  ck_assert_ptr_null(c);
+  custapi_customer_free(c);
+  return rc;
+}
+
+START_TEST(update_result_of_another_shape_may_have_been_applied) {
+  static const char *const bodies[] = {
+      RESPONSE("<string>42</string>"),
+      RESPONSE("42"), /* a bare value is a string */
+      RESPONSE("<boolean>1</boolean>"),
+      RESPONSE("<double>42.0</double>"),
+      RESPONSE("<nil/>"),
+      RESPONSE("<struct><member><name>id</name><value><int>42</int></value></member></struct>"),
+      RESPONSE("<array><data><value><int>42</int></value></data></array>"),
+      RESPONSE("<i8>2147483648</i8>"),
+      RESPONSE("<i8>-9223372036854775808</i8>"),
+      "",
+      " \r\n\t ",
+      "<?xml version=\"1.0\"?><methodResponse><params><param><value><int>42</int></va",
+      "hello, world",
+      "{\"result\":42}",
+      "<methodResponse><params></params></methodResponse>",
+      RESPONSE("<int>42</int>") "<trailing/>",
+      RESPONSE("<int>12abc</int>"),
+      RESPONSE("<int>2147483648</int>"),
+      "<?xml version=\"1.0\"?><methodCall><methodName>x</methodName><params/></methodCall>",
+  };
+  for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++)
+    assert_protocol_error(decode_update_only, 200, bodies[i], "the update may have been applied");
+  /* 2xx statuses other than 200 are successes too; their wrong shapes are protocol errors. */
+  assert_protocol_error(decode_update_only, 204, "", "empty");
+  assert_protocol_error(decode_update_only, 200, RESPONSE("<string>42</string>"), "<string>");
+}
+END_TEST
+
+START_TEST(a_body_with_a_nul_is_malformed) {
+  static const char body[] = RESPONSE("<int>4\0002</int>");
+  custapi_http_response r = response(200, body);
+  r.body_len = sizeof body - 1;
+  custapi_result *result = NULL;
+  custapi_error err;
+  ck_assert_int_eq(OPS->decode_update(&result, &r, &err), CUSTAPI_EPROTOCOL);
+  ck_assert_ptr_null(result);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------------------
+ * Faults and HTTP statuses
+ * ------------------------------------------------------------------------------------- */
+
+START_TEST(faults_map_by_code) {
+  static const struct {
+    const char *body;
+    int code;
+    custapi_category category;
+    custapi_status status;
+  } cases[] = {
+      {FAULT("401", "Invalid API key"), 401, CUSTAPI_CATEGORY_AUTH, CUSTAPI_EAUTH},
+      {FAULT("403", "Not allowed"), 403, CUSTAPI_CATEGORY_AUTH, CUSTAPI_EAUTH},
+      {FAULT("404", "Customer not found"), 404, CUSTAPI_CATEGORY_NOT_FOUND, CUSTAPI_ENOTFOUND},
+      {FAULT("-32700", "parse error"), -32700, CUSTAPI_CATEGORY_PROTOCOL, CUSTAPI_EPROTOCOL},
+      {FAULT("-32600", "invalid request"), -32600, CUSTAPI_CATEGORY_PROTOCOL, CUSTAPI_EPROTOCOL},
+      {FAULT("-32601", "no such method"), -32601, CUSTAPI_CATEGORY_PROTOCOL, CUSTAPI_EPROTOCOL},
+      {FAULT("-32603", "internal error"), -32603, CUSTAPI_CATEGORY_SERVER, CUSTAPI_ESERVER},
+      {FAULT("500", "database down"), 500, CUSTAPI_CATEGORY_SERVER, CUSTAPI_ESERVER},
+      {FAULT("503", "try later"), 503, CUSTAPI_CATEGORY_SERVER, CUSTAPI_ESERVER},
+      {FAULT("599", "edge"), 599, CUSTAPI_CATEGORY_SERVER, CUSTAPI_ESERVER},
+      {FAULT("422", "hash does not match"), 422, CUSTAPI_CATEGORY_REJECTED, CUSTAPI_EREJECTED},
+      {FAULT("1", "Email address is invalid"), 1, CUSTAPI_CATEGORY_REJECTED, CUSTAPI_EREJECTED},
+      {FAULT("600", "odd"), 600, CUSTAPI_CATEGORY_REJECTED, CUSTAPI_EREJECTED},
+      {FAULT("-32602", "invalid params"), -32602, CUSTAPI_CATEGORY_REJECTED, CUSTAPI_EREJECTED},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    for (int get = 0; get <= 1; get++) {
+      custapi_http_response r = response(200, cases[i].body);
+      custapi_error err;
+      int rc = get ? decode_get_only(&r, &err) : decode_update_only(&r, &err);
+      ck_assert_int_eq(rc, cases[i].status);
+      ck_assert_int_eq(err.category, cases[i].category);
+      ck_assert_int_eq(err.has_fault_code, 1);
+      ck_assert_int_eq(err.fault_code, cases[i].code);
+      ck_assert_int_eq(err.http_status, 200);
+      /* The fault string is in the message. */
+      const char *text = strstr(cases[i].body, "<string>") + strlen("<string>");
+      size_t text_len = (size_t)(strstr(text, "</string>") - text);
+      char expect[64];
+      snprintf(expect, sizeof expect, "%.*s", (int)text_len, text);
+      ck_assert_msg(strstr(err.message, expect) != NULL, "\"%s\" not in \"%s\"", expect,
+                    err.message);
+      ck_assert_msg(strstr(err.message, "may have been applied") == NULL, "%s", err.message);
+    }
+  }
+}
+END_TEST
+
+START_TEST(fault_string_keeps_escapes_on_one_line) {
+  custapi_http_response r = response(200, FAULT("422", "email &lt;a@b&gt; &amp; name:\nboth bad"));
+  custapi_error err;
+  ck_assert_int_eq(decode_update_only(&r, &err), CUSTAPI_EREJECTED);
+  ck_assert_msg(strstr(err.message, "email <a@b> & name:") != NULL, "%s", err.message);
+  ck_assert_ptr_null(strchr(err.message, '\n'));
+  /* A fault arriving with an HTTP error status: the status decides first. */
+  r = response(500, FAULT("404", "gone"));
+  ck_assert_int_eq(decode_update_only(&r, &err), CUSTAPI_ESERVER);
+  ck_assert_int_eq(err.http_status, 500);
+}
+END_TEST
+
+START_TEST(a_malformed_fault_is_a_protocol_error) {
+  assert_protocol_error(decode_update_only, 200,
+                        "<methodResponse><fault><value><struct><member><name>faultCode</name>"
+                        "<value><int>4</int></value></member></struct></value></fault>"
+                        "</methodResponse>",
+                        "may have been applied");
+  assert_protocol_error(decode_update_only, 200,
+                        "<methodResponse><fault><value><string>x</string></value></fault>"
+                        "</methodResponse>",
+                        NULL);
+}
+END_TEST
+
+START_TEST(http_errors_without_a_fault) {
+  static const struct {
+    int status;
+    const char *body;
+    custapi_status rc;
+    const char *message;
+  } cases[] = {
+      {401, "", CUSTAPI_EAUTH, "HTTP 401 Unauthorized"},
+      {401, "Invalid credentials\n", CUSTAPI_EAUTH, "HTTP 401 Unauthorized: Invalid credentials"},
+      {403, "", CUSTAPI_EAUTH, "HTTP 403 Forbidden"},
+      {404, "Not Found", CUSTAPI_ENOTFOUND, "HTTP 404 Not Found: Not Found"},
+      {500, "", CUSTAPI_ESERVER, "HTTP 500 Internal Server Error"},
+      {502, "", CUSTAPI_ESERVER, "HTTP 502 Bad Gateway"},
+      {503, "", CUSTAPI_ESERVER, "HTTP 503 Service Unavailable"},
+      {429, "slow down", CUSTAPI_ESERVER, "HTTP 429 Too Many Requests: slow down"},
+      {422, "", CUSTAPI_EREJECTED, "HTTP 422 Unprocessable Entity"},
+      {400, "", CUSTAPI_EREJECTED, "HTTP 400 Bad Request"},
+      {418, "", CUSTAPI_EREJECTED, "HTTP 418"},
+      {100, "", CUSTAPI_EPROTOCOL, "HTTP 100"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    for (int get = 0; get <= 1; get++) {
+      custapi_http_response r = response(cases[i].status, cases[i].body);
+      custapi_error err;
+      int rc = get ? decode_get_only(&r, &err) : decode_update_only(&r, &err);
+      ck_assert_int_eq(rc, cases[i].rc);
+      ck_assert_int_eq(err.http_status, cases[i].status);
+      ck_assert_int_eq(err.has_fault_code, 0);
+      ck_assert_str_eq(err.message, cases[i].message);
+    }
+  }
+}
+END_TEST
+
+START_TEST(an_html_error_page_gives_the_status_line_not_the_page) {
+  custapi_http_response r =
+      response(500, "<!DOCTYPE html>\n<html><head><title>500 Internal Server Error</title>"
+                    "</head><body><h1>Oops</h1><p>Something broke.</p></body></html>\n");
+  r.content_type = "text/html";
+  custapi_error err;
+  ck_assert_int_eq(decode_update_only(&r, &err), CUSTAPI_ESERVER);
+  ck_assert_int_eq(err.category, CUSTAPI_CATEGORY_SERVER);
+  ck_assert_int_eq(err.http_status, 500);
+  ck_assert_str_eq(err.message, "HTTP 500 Internal Server Error");
+  /* A long text body is not shown either. */
+  char long_body[400];
+  memset(long_body, 'x', sizeof long_body - 1);
+  long_body[sizeof long_body - 1] = '\0';
+  r = response(503, long_body);
+  ck_assert_int_eq(decode_get_only(&r, &err), CUSTAPI_ESERVER);
+  ck_assert_str_eq(err.message, "HTTP 503 Service Unavailable");
+}
+END_TEST
+
+START_TEST(a_redirect_is_a_protocol_error_naming_the_location) {
+  custapi_http_response r = response(302, "");
+  r.location = "https://other.example.com/login";
+  custapi_error err;
+  ck_assert_int_eq(decode_update_only(&r, &err), CUSTAPI_EPROTOCOL);
+  ck_assert_int_eq(err.http_status, 302);
+  ck_assert_msg(strstr(err.message, "https://other.example.com/login") != NULL, "%s", err.message);
+  ck_assert_msg(strstr(err.message, "HTTP 302") != NULL, "%s", err.message);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------------------
+ * DOCTYPE
+ * ------------------------------------------------------------------------------------- */
+
+/* The classic billion laughs: 10^9 "lol"s if an expanding parser ever saw it. */
+static const char billion_laughs[] =
+    "<?xml version=\"1.0\"?>\n"
+    "<!DOCTYPE lolz [\n"
+    " <!ENTITY lol \"lol\">\n"
+    " <!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
+    " <!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
+    " <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
+    " <!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">\n"
+    " <!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">\n"
+    " <!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">\n"
+    " <!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">\n"
+    " <!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">\n"
+    " <!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">\n"
+    "]>\n"
+    "<methodResponse><params><param><value><string>&lol9;</string></value></param></params>"
+    "</methodResponse>\n";
+
+START_TEST(doctype_is_refused_before_parsing) {
+  static const char *const bodies[] = {
+      billion_laughs,
+      /* Otherwise perfectly valid: refused all the same, so the check precedes the parse. */
+      "<?xml version=\"1.0\"?><!DOCTYPE methodResponse><methodResponse><params><param><value>"
+      "<int>1</int></value></param></params></methodResponse>",
+      "<?xml version=\"1.0\"?><!doctype methodResponse><methodResponse><params><param><value>"
+      "<int>1</int></value></param></params></methodResponse>",
+      "<?xml version=\"1.0\"?><!DocType methodResponse><methodResponse><params><param><value>"
+      "<int>1</int></value></param></params></methodResponse>",
+  };
+  for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+    assert_protocol_error(decode_update_only, 200, bodies[i], "DOCTYPE");
+    assert_protocol_error(decode_update_only, 200, bodies[i], "may have been applied");
+    assert_protocol_error(decode_get_only, 200, bodies[i], "DOCTYPE");
+  }
+  /* The same valid response without its DOCTYPE is accepted: the refusal is the DOCTYPE's. */
+  assert_update_value("<?xml version=\"1.0\"?><methodResponse><params><param><value>"
+                      "<int>1</int></value></param></params></methodResponse>",
+                      1);
+}
+END_TEST
+
+START_TEST(doctype_after_a_nul_is_still_seen) {
+  static const char body[] = "<methodResponse>\0<!DOCTYPE x></methodResponse>";
+  custapi_http_response r = response(200, body);
+  r.body_len = sizeof body - 1;
+  custapi_error err;
+  ck_assert_int_eq(decode_update_only(&r, &err), CUSTAPI_EPROTOCOL);
+  ck_assert_msg(strstr(err.message, "DOCTYPE") != NULL, "%s", err.message);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------------------
+ * Decoding a read
+ * ------------------------------------------------------------------------------------- */
+
+#define MEMBER(name, value) "<member><name>" name "</name><value>" value "</value></member>"
+
+static custapi_customer *decode_customer(const char *body) {
+  custapi_http_response r = response(200, body);
+  custapi_customer *c = NULL;
+  custapi_error err;
+  int rc = OPS->decode_get(&c, &r, &err);
+  ck_assert_msg(rc == 0, "decode_get: %s", err.message);
+  ck_assert_ptr_nonnull(c);
+  return c;
+}
+
+static void assert_string_field(const custapi_customer *c, const char *name, const char *expect,
+                                size_t len) {
+  const custapi_field *f = custapi_customer_get(c, name);
+  ck_assert_msg(f != NULL, "field %s missing", name);
+  ck_assert_msg(f->type == CUSTAPI_VALUE_STRING, "field %s is not a string", name);
+  ck_assert_uint_eq(f->string_len, len);
+  ck_assert(memcmp(f->string, expect, len) == 0);
+  ck_assert_int_eq(f->string[len], '\0');
+}
+
+START_TEST(get_struct_members_become_typed_fields) {
+  custapi_customer *c = decode_customer(RESPONSE(
+      "<struct>" MEMBER("id", "<int>42</int>") MEMBER("enterprise_id", "<i4>7</i4>")
+          MEMBER("big", "<i8>9007199254740993</i8>") MEMBER("name", "<string>Ann</string>")
+              MEMBER("email", "a@example.com") /* a bare value is a string */
+      MEMBER("address",
+             "<string>1 Main &amp; &lt;Co&gt;\nFloor 2 Caf\xC3\xA9 \xE4\xB8\xAD</string>")
+          MEMBER("is_department", "<boolean>1</boolean>") MEMBER("active", "<boolean>0</boolean>")
+              MEMBER("fax", "<nil/>") MEMBER("score", "<double>1.5</double>")
+                  MEMBER("ratio", "<double>0.1</double>") MEMBER("hash", "<string></string>")
+                      MEMBER("sms_quota", "<int>-1</int>") "</struct>"));
+  ck_assert_uint_eq(custapi_customer_count(c), 13);
+  const custapi_field *f = custapi_customer_get(c, "id");
+  ck_assert_int_eq(f->type, CUSTAPI_VALUE_INTEGER);
+  ck_assert_int_eq(f->integer, 42);
+  ck_assert_int_eq(custapi_customer_get(c, "enterprise_id")->integer, 7);
+  f = custapi_customer_get(c, "big");
+  ck_assert_int_eq(f->type, CUSTAPI_VALUE_INTEGER);
+  ck_assert(f->integer == 9007199254740993LL);
+  ck_assert_int_eq(custapi_customer_get(c, "sms_quota")->integer, -1);
+  assert_string_field(c, "name", "Ann", 3);
+  assert_string_field(c, "email", "a@example.com", 13);
+  static const char address[] = "1 Main & <Co>\nFloor 2 Caf\xC3\xA9 \xE4\xB8\xAD";
+  assert_string_field(c, "address", address, sizeof address - 1);
+  assert_string_field(c, "hash", "", 0);
+  f = custapi_customer_get(c, "is_department");
+  ck_assert_int_eq(f->type, CUSTAPI_VALUE_BOOLEAN);
+  ck_assert_int_eq(f->integer, 1);
+  f = custapi_customer_get(c, "active");
+  ck_assert_int_eq(f->type, CUSTAPI_VALUE_BOOLEAN);
+  ck_assert_int_eq(f->integer, 0);
+  ck_assert_int_eq(custapi_customer_get(c, "fax")->type, CUSTAPI_VALUE_NULL);
+  assert_string_field(c, "score", "1.5", 3);
+  assert_string_field(c, "ratio", "0.1", 3);
+  custapi_customer_free(c);
+}
+END_TEST
+
+START_TEST(get_nested_values_become_text) {
+  custapi_customer *c = decode_customer(RESPONSE(
+      "<struct>" MEMBER("created", "<dateTime.iso8601>20240131T09:05:00</dateTime.iso8601>")
+          MEMBER("blob", "<base64>aGVsbG8=</base64>") MEMBER("empty_blob", "<base64></base64>")
+              MEMBER("lists", "<array><data><value><int>1</int></value><value>a/\"b\"</value>"
+                              "<value><nil/></value><value><double>2.5</double></value>"
+                              "</data></array>")
+                  MEMBER("meta", "<struct>" MEMBER("k", "<boolean>1</boolean>")
+                                     MEMBER("n", "<struct></struct>") "</struct>") "</struct>"));
+  assert_string_field(c, "created", "20240131T09:05:00", 17);
+  assert_string_field(c, "blob", "aGVsbG8=", 8);
+  assert_string_field(c, "empty_blob", "", 0);
+  assert_string_field(c, "lists", "[1,\"a/\\\"b\\\"\",null,2.5]", 22);
+  assert_string_field(c, "meta", "{\"k\":true,\"n\":{}}", 17);
+  custapi_customer_free(c);
+}
+END_TEST
+
+START_TEST(get_of_an_empty_struct_is_an_empty_customer) {
+  custapi_customer *c = decode_customer(RESPONSE("<struct></struct>"));
+  ck_assert_uint_eq(custapi_customer_count(c), 0);
+  custapi_customer_free(c);
+}
+END_TEST
+
+START_TEST(get_of_another_shape_is_a_protocol_error) {
+  static const char *const bodies[] = {
+      RESPONSE("<array><data><value><struct></struct></value></data></array>"),
+      RESPONSE("<int>42</int>"),
+      RESPONSE("<string>Ann</string>"),
+      RESPONSE("<nil/>"),
+      RESPONSE("<struct>" MEMBER("score", "<double>nan</double>") "</struct>"),
+      RESPONSE("<struct>" MEMBER("", "<int>1</int>") "</struct>"),
+      RESPONSE("<struct><member><name>a</name><value><int>1</int></value></member>"),
+      "",
+      "not xml at all",
+  };
+  for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+    assert_protocol_error(decode_get_only, 200, bodies[i], NULL);
+    custapi_http_response r = response(200, bodies[i]);
+    custapi_error err;
+    decode_get_only(&r, &err);
+    /* A read changes nothing: no "may have been applied" there. */
+    ck_assert_msg(strstr(err.message, "may have been applied") == NULL, "%s", err.message);
+  }
+  assert_protocol_error(decode_get_only, 200, bodies[0], "<array>");
+  assert_protocol_error(decode_get_only, 200, bodies[4], "score");
+  assert_protocol_error(decode_get_only, 200, bodies[5], "empty");
+}
+END_TEST
+
+START_TEST(responses_above_xmlrpc_c_default_limit_parse) {
+  /* xmlrpc-c refuses more than 512 KiB by default; the codec raises that limit. */
+  static const char head[] = "<methodResponse><params><param><value><struct>"
+                             "<member><name>address</name><value><string>";
+  static const char tail[] = "</string></value></member></struct></value></param></params>"
+                             "</methodResponse>";
+  size_t n = 700 * 1024;
+  char *body = malloc(sizeof head - 1 + n + sizeof tail);
+  ck_assert_ptr_nonnull(body);
+  memcpy(body, head, sizeof head - 1);
+  memset(body + sizeof head - 1, 'x', n);
+  memcpy(body + sizeof head - 1 + n, tail, sizeof tail);
+  custapi_customer *c = decode_customer(body);
+  const custapi_field *f = custapi_customer_get(c, "address");
+  ck_assert_uint_eq(f->string_len, n);
+  custapi_customer_free(c);
+  free(body);
+  ck_assert_uint_ge(xmlrpc_limit_get(XMLRPC_XML_SIZE_LIMIT_ID), 64u * 1024 * 1024);
+}
+END_TEST
+
+START_TEST(global_init_is_idempotent) {
+  custapi__xmlrpc_global_init();
+  custapi__xmlrpc_global_init();
+  ck_assert_uint_eq(xmlrpc_limit_get(XMLRPC_XML_SIZE_LIMIT_ID), CUSTAPI_XMLRPC_PARSE_LIMIT);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------------------
+ * Out of memory: every allocation of the codec fails in turn
+ * ------------------------------------------------------------------------------------- */
+
+START_TEST(out_of_memory_on_every_allocation) {
+  custapi_customer *c;
+  custapi_error err;
+  ck_assert_int_eq(custapi_customer_new(&c, CUSTAPI_CUSTOMER_ALLOW_UNKNOWN), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "name", "Ann", &err), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "sms_quota", "5", &err), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "extra", "x", &err), 0);
+  custapi_endpoint e = endpoint("crm.");
+  const char *update_body = RESPONSE("<int>1</int>");
+  const char *get_body =
+      RESPONSE("<struct>" MEMBER("id", "<int>1</int>") MEMBER("name", "Ann") MEMBER(
+          "ok", "<boolean>1</boolean>") MEMBER("fax", "<nil/>") MEMBER("d", "<double>2.5</double>")
+                   MEMBER("when", "<dateTime.iso8601>20240131T09:05:00</dateTime.iso8601>")
+                       MEMBER("b", "<base64>aGk=</base64>")
+                           MEMBER("a", "<array><data><value>x</value></data></array>")
+                               MEMBER("s", "<struct>" MEMBER("k", "v") "</struct>") "</struct>");
+  for (int step = 0; step < 4; step++) {
+    for (long n = 0;; n++) {
+      custapi_http_request req = {0};
+      custapi_result *result = NULL;
+      custapi_customer *got = NULL;
+      custapi_http_response r = response(200, step == 2 ? update_body : get_body);
+      custapi__alloc_fail_after(n);
+      int rc;
+      switch (step) {
+      case 0:
+        rc = OPS->encode_update(&req, &e, 1, c, &err);
+        break;
+      case 1:
+        rc = OPS->encode_get(&req, &e, 1, &err);
+        break;
+      case 2:
+        rc = OPS->decode_update(&result, &r, &err);
+        break;
+      default:
+        rc = OPS->decode_get(&got, &r, &err);
+        break;
+      }
+      long made = custapi__alloc_fail_after(-1);
+      custapi__http_request_clear(&req);
+      custapi_result_free(result);
+      custapi_customer_free(got);
+      if (rc == 0) {
+        ck_assert_int_lt(made, n + 1);
+        break;
+      }
+      ck_assert_msg(rc == CUSTAPI_EINTERNAL, "step %d, n %ld: %d %s", step, n, rc, err.message);
+      ck_assert_int_eq(err.category, CUSTAPI_CATEGORY_INTERNAL);
+      ck_assert_int_lt(n, 1000);
+    }
+  }
+  custapi_customer_free(c);
+}
+END_TEST
+
+static Suite *xmlrpc_suite(void) {
+  Suite *s = suite_create("xmlrpc");
+  TCase *t = tcase_create("encode");
+  tcase_add_test(t, update_is_a_post_of_update_customer_with_id_and_typed_struct);
+  tcase_add_test(t, extreme_integers_and_an_empty_update);
+  tcase_add_test(t, special_characters_round_trip);
+  tcase_add_test(t, prefix_default_empty_and_custom);
+  tcase_add_test(t, bad_prefixes_are_refused_before_anything_is_built);
+  tcase_add_test(t, get_is_get_customer_with_one_int);
+  tcase_add_test(t, values_xmlrpc_cannot_carry_are_refused);
+  suite_add_tcase(s, t);
+
+  t = tcase_create("decode_update");
+  tcase_add_test(t, update_result_int_i4_and_i8_in_range);
+  tcase_add_test(t, update_result_of_another_shape_may_have_been_applied);
+  tcase_add_test(t, a_body_with_a_nul_is_malformed);
+  suite_add_tcase(s, t);
+
+  t = tcase_create("errors");
+  tcase_add_test(t, faults_map_by_code);
+  tcase_add_test(t, fault_string_keeps_escapes_on_one_line);
+  tcase_add_test(t, a_malformed_fault_is_a_protocol_error);
+  tcase_add_test(t, http_errors_without_a_fault);
+  tcase_add_test(t, an_html_error_page_gives_the_status_line_not_the_page);
+  tcase_add_test(t, a_redirect_is_a_protocol_error_naming_the_location);
+  tcase_add_test(t, doctype_is_refused_before_parsing);
+  tcase_add_test(t, doctype_after_a_nul_is_still_seen);
+  suite_add_tcase(s, t);
+
+  t = tcase_create("decode_get");
+  tcase_add_test(t, get_struct_members_become_typed_fields);
+  tcase_add_test(t, get_nested_values_become_text);
+  tcase_add_test(t, get_of_an_empty_struct_is_an_empty_customer);
+  tcase_add_test(t, get_of_another_shape_is_a_protocol_error);
+  tcase_add_test(t, responses_above_xmlrpc_c_default_limit_parse);
+  tcase_add_test(t, global_init_is_idempotent);
+  suite_add_tcase(s, t);
+
+  t = tcase_create("memory");
+  tcase_add_test(t, out_of_memory_on_every_allocation);
+  tcase_set_timeout(t, 60);
+  suite_add_tcase(s, t);
+  return s;
+}
+
+int main(void) {
+  SRunner *r = srunner_create(xmlrpc_suite());
+  srunner_run_all(r, CK_NORMAL);
+  int failed = srunner_ntests_failed(r);
+  srunner_free(r);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
