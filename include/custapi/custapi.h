@@ -336,6 +336,75 @@ CUSTAPI_EXTERN const custapi_customer *custapi_result_customer(const custapi_res
 /* XML-RPC's integer result: returns 1 and stores it in *out when there is one, else 0. */
 CUSTAPI_EXTERN int custapi_result_value(int64_t *out, const custapi_result *result);
 
+/* ---------------------------------------------------------------------------------------
+ * compare: evidence that REST and XML-RPC do the same thing to a customer
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct custapi_compare custapi_compare;
+
+typedef enum custapi_compare_stage {
+  CUSTAPI_COMPARE_AFTER_REST = 0,   /* after the update over REST */
+  CUSTAPI_COMPARE_AFTER_XMLRPC = 1  /* after the restore and the update over XML-RPC */
+} custapi_compare_stage;
+
+typedef enum custapi_difference_kind {
+  CUSTAPI_DIFFERENCE_OUTCOME = 0,        /* a call succeeded on one side and failed on the other */
+  CUSTAPI_DIFFERENCE_ERROR_CATEGORY = 1, /* both failed, with different categories */
+  CUSTAPI_DIFFERENCE_CHANGED_BY_ONE = 2, /* one protocol's update changed the field, the other's not */
+  CUSTAPI_DIFFERENCE_VALUE = 3,          /* both changed the field, to different values */
+  CUSTAPI_DIFFERENCE_READ_BACK = 4,      /* the protocols read different values of one state */
+  CUSTAPI_DIFFERENCE_RESTORE = 5         /* the restore between the updates did not take */
+} custapi_difference_kind;
+
+/* One difference; its pointers are borrowed from the comparison. */
+typedef struct custapi_difference {
+  custapi_difference_kind kind;
+  const char *field;            /* the field at issue, or NULL (an outcome) */
+  const char *stage;            /* "after_rest", "after_xmlrpc", "restore", or NULL */
+  const char *message;          /* one line naming the field or the outcome */
+  const custapi_field *rest;    /* the REST side's value (NULL: absent or not applicable) */
+  const custapi_field *xmlrpc;  /* the XML-RPC side's value */
+} custapi_difference;
+
+/*
+ * Runs the comparison of SPEC section 6 on customer `id`, with `rest` a client of the REST
+ * protocol and `xmlrpc` one of XML-RPC, for the same install: snapshot (read over REST); update
+ * over REST; read back over both; restore the snapshot's values of the touched properties over
+ * REST and check that the restore took (if not, the comparison stops there with a RESTORE
+ * difference); update over XML-RPC; read back over both. The XML-RPC update is left applied.
+ * Returns 0 when the comparison ran, whatever it found; a negative status, with `err` filled,
+ * when it could not (invalid properties, the snapshot could not be read, mismatched clients).
+ */
+CUSTAPI_EXTERN int custapi_compare_run(custapi_compare **out, custapi_client *rest,
+                                       custapi_client *xmlrpc, int32_t id,
+                                       const custapi_customer *properties,
+                                       custapi_validate_mode mode, custapi_error *err);
+CUSTAPI_EXTERN void custapi_compare_free(custapi_compare *compare);
+/* 1 when both protocols agreed on everything, else 0. */
+CUSTAPI_EXTERN int custapi_compare_agree(const custapi_compare *compare);
+CUSTAPI_EXTERN size_t custapi_compare_difference_count(const custapi_compare *compare);
+CUSTAPI_EXTERN const custapi_difference *custapi_compare_difference_at(
+    const custapi_compare *compare, size_t index);
+/* The customer as it was before (borrowed). */
+CUSTAPI_EXTERN const custapi_customer *custapi_compare_snapshot(const custapi_compare *compare);
+/*
+ * The outcome of the update over `protocol`: 0, or its negative status with the error stored
+ * in *err (borrowed; err may be NULL). A comparison that stopped before the update reports
+ * CUSTAPI_EINTERNAL with the message "not run".
+ */
+CUSTAPI_EXTERN int custapi_compare_update_status(const custapi_compare *compare,
+                                                 custapi_protocol protocol,
+                                                 const custapi_error **err);
+/* The result of the update over `protocol`, or NULL when it failed or did not run. */
+CUSTAPI_EXTERN const custapi_result *custapi_compare_update_result(const custapi_compare *compare,
+                                                                   custapi_protocol protocol);
+/* What `reader` read back at `stage` (borrowed), or NULL when that read failed or did not run. */
+CUSTAPI_EXTERN const custapi_customer *custapi_compare_read_back(const custapi_compare *compare,
+                                                                 custapi_compare_stage stage,
+                                                                 custapi_protocol reader);
+/* The whole report as one JSON object, in a string released with custapi_free. */
+CUSTAPI_EXTERN int custapi_compare_to_json(char **out, const custapi_compare *compare);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,19 +21,7 @@ void cli_print_json(json_object *obj) {
   json_object_put(obj);
 }
 
-static json_object *string_or_null(const char *s) { return s && *s ? json_object_new_string(s) : NULL; }
-
-json_object *cli_error_object(const custapi_error *err) {
-  json_object *e = json_object_new_object();
-  if (!e)
-    return NULL;
-  json_object_object_add(e, "category", json_object_new_string(custapi_category_name(err->category)));
-  json_object_object_add(e, "message", json_object_new_string(err->message));
-  json_object_object_add(e, "http_status", err->http_status ? json_object_new_int(err->http_status) : NULL);
-  json_object_object_add(e, "fault_code", err->has_fault_code ? json_object_new_int(err->fault_code) : NULL);
-  json_object_object_add(e, "property", string_or_null(err->property));
-  return e;
-}
+json_object *cli_error_object(const custapi_error *err) { return custapi__error_to_json_object(err); }
 
 int cli_add_customer(json_object *obj, const char *key, const custapi_customer *customer) {
   json_object *c;

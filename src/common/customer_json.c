@@ -136,20 +136,7 @@ int custapi__customer_to_json_object(json_object **out, const custapi_customer *
     return CUSTAPI_EINTERNAL;
   for (size_t i = 0; i < custapi_customer_count(c); i++) {
     const custapi_field *f = custapi_customer_at(c, i);
-    json_object *v = NULL;
-    switch (f->type) {
-    case CUSTAPI_VALUE_STRING:
-      v = json_object_new_string_len(f->string, (int)f->string_len);
-      break;
-    case CUSTAPI_VALUE_INTEGER:
-      v = json_object_new_int64(f->integer);
-      break;
-    case CUSTAPI_VALUE_BOOLEAN:
-      v = json_object_new_boolean(f->integer != 0);
-      break;
-    case CUSTAPI_VALUE_NULL:
-      break;
-    }
+    json_object *v = custapi__field_to_json_object(f);
     if ((f->type != CUSTAPI_VALUE_NULL && !v) || json_object_object_add(obj, f->name, v) != 0) {
       json_object_put(v);
       json_object_put(obj);

@@ -19,4 +19,13 @@ int custapi__customer_to_json_object(json_object **out, const custapi_customer *
 /* Plain JSON text of `obj` with `/` unescaped, in a new buffer (custapi__free); NULL on OOM. */
 char *custapi__json_to_string(json_object *obj, size_t *len);
 
+/* {"category","message","http_status","fault_code","property"}; NULL when memory runs out. */
+json_object *custapi__error_to_json_object(const custapi_error *err);
+
+/* One field's value as JSON (NULL for a null value or a NULL field). */
+json_object *custapi__field_to_json_object(const custapi_field *field);
+
+/* The comparison's report as a new json-c object (compare.c). */
+int custapi__compare_to_json_object(json_object **out, const custapi_compare *compare);
+
 #endif

@@ -1,0 +1,536 @@
+/*
+ * compare: the same update over REST and over XML-RPC, each read back over both protocols, and
+ * every difference named. The order matters (issue 6): the restore between the two updates
+ * puts the touched properties back, so that a property one protocol silently drops cannot hide
+ * behind the value the other protocol already wrote.
+ */
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "customer.h"
+#include "error.h"
+#include "json_util.h"
+#include "schema.h"
+
+enum { STAGES = 2, READERS = 2 };
+
+typedef struct difference_slot {
+  custapi_difference public_view;
+  char *field;
+  char *message;
+} difference_slot;
+
+/* One call's outcome: 0 or a negative status, with its error. */
+typedef struct outcome {
+  int status;
+  custapi_error error;
+} outcome;
+
+struct custapi_compare {
+  int32_t id;
+  custapi_customer *snapshot;
+  custapi_result *update[READERS];          /* indexed by custapi_protocol */
+  outcome update_outcome[READERS];
+  custapi_result *read[STAGES][READERS];     /* read-backs, [stage][reader] */
+  outcome read_outcome[STAGES][READERS];
+  outcome restore_outcome;
+  int stopped_at_restore;
+  difference_slot *differences;
+  size_t difference_count, difference_capacity;
+  int out_of_memory;
+};
+
+static const char *const stage_names[STAGES] = {"after_rest", "after_xmlrpc"};
+static const char *const protocol_words[READERS] = {"REST", "XML-RPC"};
+
+static outcome not_run(void) {
+  outcome o = {CUSTAPI_EINTERNAL, {0}};
+  custapi__error_set(&o.error, CUSTAPI_CATEGORY_INTERNAL, NULL, "not run");
+  return o;
+}
+
+void custapi_compare_free(custapi_compare *c) {
+  if (!c)
+    return;
+  custapi_customer_free(c->snapshot);
+  for (int p = 0; p < READERS; p++) {
+    custapi_result_free(c->update[p]);
+    for (int s = 0; s < STAGES; s++)
+      custapi_result_free(c->read[s][p]);
+  }
+  for (size_t i = 0; i < c->difference_count; i++) {
+    custapi__free(c->differences[i].field);
+    custapi__free(c->differences[i].message);
+  }
+  custapi__free(c->differences);
+  custapi__free(c);
+}
+
+/* ---- recording differences ---- */
+
+static void add_difference(custapi_compare *c, custapi_difference_kind kind, const char *field,
+                           const char *stage, const custapi_field *rest,
+                           const custapi_field *xmlrpc, const char *fmt, ...)
+    CUSTAPI_PRINTF(7, 8);
+
+static void add_difference(custapi_compare *c, custapi_difference_kind kind, const char *field,
+                           const char *stage, const custapi_field *rest,
+                           const custapi_field *xmlrpc, const char *fmt, ...) {
+  if (c->difference_count == c->difference_capacity) {
+    size_t capacity = c->difference_capacity ? c->difference_capacity * 2 : 8;
+    difference_slot *grown = custapi__realloc(c->differences, capacity * sizeof *grown);
+    if (!grown) {
+      c->out_of_memory = 1;
+      return;
+    }
+    c->differences = grown;
+    c->difference_capacity = capacity;
+  }
+  char message[CUSTAPI_ERROR_MESSAGE_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(message, sizeof message, fmt, ap);
+  va_end(ap);
+  difference_slot *d = &c->differences[c->difference_count];
+  d->field = field ? custapi__strdup(field) : NULL;
+  d->message = custapi__strdup(message);
+  if ((field && !d->field) || !d->message) {
+    custapi__free(d->field);
+    custapi__free(d->message);
+    c->out_of_memory = 1;
+    return;
+  }
+  d->public_view = (custapi_difference){kind, d->field, stage, d->message, rest, xmlrpc};
+  c->difference_count++;
+}
+
+/* ---- comparing values, normalising representation only ---- */
+
+/* A canonical decimal string equal to `value`. */
+static int string_is_integer(const custapi_field *s, int64_t value) {
+  int32_t parsed;
+  return custapi__parse_int32(s->string, s->string_len, &parsed) == 0 && parsed == value;
+}
+
+/*
+ * Same value? 5 and "5" are the same for an integer property (and for fields outside the
+ * schema, whose types the protocols may render differently); "ZA" and "za" are not.
+ */
+static int same_value(const char *name, const custapi_field *a, const custapi_field *b) {
+  if (!a || !b)
+    return a == b;
+  if (a->type == b->type) {
+    switch (a->type) {
+    case CUSTAPI_VALUE_STRING:
+      return a->string_len == b->string_len && memcmp(a->string, b->string, a->string_len) == 0;
+    case CUSTAPI_VALUE_INTEGER:
+    case CUSTAPI_VALUE_BOOLEAN:
+      return a->integer == b->integer;
+    case CUSTAPI_VALUE_NULL:
+      return 1;
+    }
+  }
+  const schema_property *p = schema_find(name);
+  if (p && p->info.type != CUSTAPI_TYPE_INTEGER)
+    return 0;
+  if (a->type == CUSTAPI_VALUE_INTEGER && b->type == CUSTAPI_VALUE_STRING)
+    return string_is_integer(b, a->integer);
+  if (b->type == CUSTAPI_VALUE_INTEGER && a->type == CUSTAPI_VALUE_STRING)
+    return string_is_integer(a, b->integer);
+  return 0;
+}
+
+/* A short rendering of a value for messages: 5, "ZA", null, absent. */
+static const char *render(char *buf, size_t size, const custapi_field *f) {
+  if (!f)
+    return "absent";
+  switch (f->type) {
+  case CUSTAPI_VALUE_STRING:
+    return custapi__quote(buf, size, f->string, f->string_len, 40);
+  case CUSTAPI_VALUE_INTEGER:
+    snprintf(buf, size, "%lld", (long long)f->integer);
+    return buf;
+  case CUSTAPI_VALUE_BOOLEAN:
+    return f->integer ? "true" : "false";
+  case CUSTAPI_VALUE_NULL:
+    return "null";
+  }
+  return "?";
+}
+
+static const custapi_field *field_of(const custapi_customer *c, const char *name) {
+  return c ? custapi_customer_get(c, name) : NULL;
+}
+
+/* Calls `visit` once for each name present in any of the customers (NULLs skipped). */
+static void for_each_name(const custapi_customer *const *customers, size_t n,
+                          void (*visit)(custapi_compare *, const char *, void *),
+                          custapi_compare *c, void *payload) {
+  for (size_t k = 0; k < n; k++) {
+    if (!customers[k])
+      continue;
+    for (size_t i = 0; i < custapi_customer_count(customers[k]); i++) {
+      const char *name = custapi_customer_at(customers[k], i)->name;
+      int seen = 0;
+      for (size_t j = 0; j < k && !seen; j++)
+        seen = customers[j] && custapi_customer_get(customers[j], name);
+      if (!seen)
+        visit(c, name, payload);
+    }
+  }
+}
+
+/* ---- the analysis ---- */
+
+static void compare_outcomes(custapi_compare *c, const char *what, const char *stage,
+                             const outcome *rest, const outcome *xmlrpc) {
+  if (rest->status == 0 && xmlrpc->status == 0)
+    return;
+  if (rest->status == 0 || xmlrpc->status == 0) {
+    int failed = rest->status == 0 ? CUSTAPI_PROTOCOL_XMLRPC : CUSTAPI_PROTOCOL_REST;
+    const outcome *o = failed == CUSTAPI_PROTOCOL_REST ? rest : xmlrpc;
+    add_difference(c, CUSTAPI_DIFFERENCE_OUTCOME, NULL, stage, NULL, NULL,
+                   "%s succeeded over %s but failed over %s: %s: %s", what,
+                   protocol_words[1 - failed], protocol_words[failed],
+                   custapi_category_name(o->error.category), o->error.message);
+  } else if (rest->error.category != xmlrpc->error.category) {
+    add_difference(c, CUSTAPI_DIFFERENCE_ERROR_CATEGORY, NULL, stage, NULL, NULL,
+                   "%s failed differently: REST %s (%s), XML-RPC %s (%s)", what,
+                   custapi_category_name(rest->error.category), rest->error.message,
+                   custapi_category_name(xmlrpc->error.category), xmlrpc->error.message);
+  }
+}
+
+static const custapi_customer *read_back(const custapi_compare *c, int stage, int reader) {
+  return c->read[stage][reader] ? custapi_result_customer(c->read[stage][reader]) : NULL;
+}
+
+/* What each update did to a field, seen by the REST reader against the snapshot. */
+static void compare_changes(custapi_compare *c, const char *name, void *payload) {
+  (void)payload;
+  const custapi_field *before = field_of(c->snapshot, name);
+  const custapi_field *by_rest = field_of(read_back(c, 0, CUSTAPI_PROTOCOL_REST), name);
+  const custapi_field *by_xmlrpc = field_of(read_back(c, 1, CUSTAPI_PROTOCOL_REST), name);
+  int rest_changed = !same_value(name, before, by_rest);
+  int xmlrpc_changed = !same_value(name, before, by_xmlrpc);
+  char a[160], b[160], s[160];
+  if (rest_changed && !xmlrpc_changed)
+    add_difference(c, CUSTAPI_DIFFERENCE_CHANGED_BY_ONE, name, NULL, by_rest, by_xmlrpc,
+                   "%s: the REST update changed it (%s to %s), the XML-RPC update did not", name,
+                   render(s, sizeof s, before), render(a, sizeof a, by_rest));
+  else if (!rest_changed && xmlrpc_changed)
+    add_difference(c, CUSTAPI_DIFFERENCE_CHANGED_BY_ONE, name, NULL, by_rest, by_xmlrpc,
+                   "%s: the XML-RPC update changed it (%s to %s), the REST update did not", name,
+                   render(s, sizeof s, before), render(b, sizeof b, by_xmlrpc));
+  else if (rest_changed && !same_value(name, by_rest, by_xmlrpc))
+    add_difference(c, CUSTAPI_DIFFERENCE_VALUE, name, NULL, by_rest, by_xmlrpc,
+                   "%s: the REST update wrote %s, the XML-RPC update wrote %s", name,
+                   render(a, sizeof a, by_rest), render(b, sizeof b, by_xmlrpc));
+}
+
+/* The two readers of one state. */
+static void compare_readers(custapi_compare *c, const char *name, void *payload) {
+  int stage = *(const int *)payload;
+  const custapi_field *r = field_of(read_back(c, stage, CUSTAPI_PROTOCOL_REST), name);
+  const custapi_field *x = field_of(read_back(c, stage, CUSTAPI_PROTOCOL_XMLRPC), name);
+  if (same_value(name, r, x))
+    return;
+  char a[160], b[160];
+  add_difference(c, CUSTAPI_DIFFERENCE_READ_BACK, name, stage_names[stage], r, x,
+                 "%s: read back %s over REST but %s over XML-RPC (%s)", name,
+                 render(a, sizeof a, r), render(b, sizeof b, x),
+                 stage == 0 ? "after the REST update" : "after the XML-RPC update");
+}
+
+static void analyse(custapi_compare *c) {
+  compare_outcomes(c, "the update", NULL, &c->update_outcome[CUSTAPI_PROTOCOL_REST],
+                   &c->update_outcome[CUSTAPI_PROTOCOL_XMLRPC]);
+  for (int s = 0; s < STAGES; s++) {
+    char what[64];
+    snprintf(what, sizeof what, "the read-back %s",
+             s == 0 ? "after the REST update" : "after the XML-RPC update");
+    compare_outcomes(c, what, stage_names[s], &c->read_outcome[s][CUSTAPI_PROTOCOL_REST],
+                     &c->read_outcome[s][CUSTAPI_PROTOCOL_XMLRPC]);
+  }
+  const custapi_customer *changes[] = {c->snapshot, read_back(c, 0, CUSTAPI_PROTOCOL_REST),
+                                       read_back(c, 1, CUSTAPI_PROTOCOL_REST)};
+  if (changes[1] && changes[2])
+    for_each_name(changes, 3, compare_changes, c, NULL);
+  for (int s = 0; s < STAGES; s++) {
+    const custapi_customer *readers[] = {read_back(c, s, CUSTAPI_PROTOCOL_REST),
+                                         read_back(c, s, CUSTAPI_PROTOCOL_XMLRPC)};
+    if (readers[0] && readers[1])
+      for_each_name(readers, 2, compare_readers, c, &s);
+  }
+}
+
+/* ---- running it ---- */
+
+static outcome capture(custapi_client *client, int status) {
+  outcome o = {status, {0}};
+  if (status < 0)
+    custapi__error_copy(&o.error, custapi_client_last_error(client));
+  return o;
+}
+
+static void read_both(custapi_compare *c, custapi_client *clients[READERS], int stage) {
+  for (int p = 0; p < READERS; p++)
+    c->read_outcome[stage][p] = capture(clients[p], custapi_get(&c->read[stage][p], clients[p], c->id));
+}
+
+/*
+ * The snapshot's values of the properties the update touches, as a customer that validates;
+ * properties the snapshot did not have are left alone.
+ */
+static int restore_set(custapi_customer **out, const custapi_customer *snapshot,
+                       const custapi_customer *touched, custapi_error *err) {
+  if (custapi_customer_new(out, CUSTAPI_CUSTOMER_ALLOW_UNKNOWN) < 0)
+    return custapi__error_oom(err);
+  for (size_t i = 0; i < custapi_customer_count(touched); i++) {
+    const custapi_field *f = custapi_customer_get(snapshot, custapi_customer_at(touched, i)->name);
+    if (!f)
+      continue;
+    int rc = 0;
+    if (f->type == CUSTAPI_VALUE_STRING)
+      rc = custapi__customer_set_text(*out, f->name, f->string, f->string_len, err);
+    else if (f->type == CUSTAPI_VALUE_INTEGER)
+      rc = custapi_customer_set_int(*out, f->name, f->integer, err);
+    else
+      rc = custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, f->name,
+                              "%s: the snapshot's value can't be written back", f->name);
+    if (rc < 0)
+      return rc;
+  }
+  return 0;
+}
+
+/* Restores the touched properties over REST and checks, by reading back, that it took. */
+static int restore(custapi_compare *c, custapi_client *rest, const custapi_customer *touched) {
+  custapi_customer *set = NULL;
+  custapi_error err = {0};
+  int rc = restore_set(&set, c->snapshot, touched, &err);
+  if (rc == 0 && custapi_customer_count(set) == 0) {
+    custapi_customer_free(set);
+    return 0; /* nothing the snapshot had was touched */
+  }
+  custapi_result *r = NULL, *check = NULL;
+  if (rc == 0) {
+    rc = custapi_update(&r, rest, c->id, set, CUSTAPI_VALIDATE_PARTIAL);
+    if (rc == 0)
+      rc = custapi_get(&check, rest, c->id);
+    if (rc < 0)
+      custapi__error_copy(&err, custapi_client_last_error(rest));
+  }
+  c->restore_outcome = (outcome){rc, err};
+  if (rc < 0) {
+    add_difference(c, CUSTAPI_DIFFERENCE_RESTORE, NULL, "restore", NULL, NULL,
+                   "the restore over REST failed, so the comparison stopped: %s: %s",
+                   custapi_category_name(err.category), err.message);
+  } else {
+    const custapi_customer *now = custapi_result_customer(check);
+    for (size_t i = 0; i < custapi_customer_count(set); i++) {
+      const custapi_field *want = custapi_customer_at(set, i);
+      const custapi_field *got = field_of(now, want->name);
+      if (same_value(want->name, want, got))
+        continue;
+      char a[160], b[160];
+      add_difference(c, CUSTAPI_DIFFERENCE_RESTORE, want->name, "restore", got, NULL,
+                     "%s: the restore over REST did not take (wrote %s, read %s), so the "
+                     "comparison stopped",
+                     want->name, render(a, sizeof a, want), render(b, sizeof b, got));
+      rc = -1;
+    }
+  }
+  custapi_result_free(r);
+  custapi_result_free(check);
+  custapi_customer_free(set);
+  return rc < 0 ? -1 : 0;
+}
+
+int custapi_compare_run(custapi_compare **out, custapi_client *rest, custapi_client *xmlrpc,
+                        int32_t id, const custapi_customer *properties, custapi_validate_mode mode,
+                        custapi_error *err) {
+  assert(out && rest && xmlrpc && properties);
+  *out = NULL;
+  int rc = custapi_validate(properties, mode, 0, NULL, NULL, err);
+  if (rc < 0)
+    return rc;
+  custapi_compare *c = custapi__calloc(1, sizeof *c);
+  if (!c)
+    return custapi__error_oom(err);
+  c->id = id;
+  for (int p = 0; p < READERS; p++) {
+    c->update_outcome[p] = not_run();
+    for (int s = 0; s < STAGES; s++)
+      c->read_outcome[s][p] = not_run();
+  }
+  c->restore_outcome = not_run();
+  custapi_client *clients[READERS] = {rest, xmlrpc};
+
+  /* The snapshot, over REST; without it nothing can be restored, so nothing is written. */
+  custapi_result *snap = NULL;
+  if (custapi_get(&snap, rest, id) < 0) {
+    rc = custapi__error_copy(err, custapi_client_last_error(rest));
+    custapi_compare_free(c);
+    return rc;
+  }
+  if (strcmp(custapi_result_protocol(snap), "rest") != 0 || !custapi_result_customer(snap)) {
+    custapi_result_free(snap);
+    custapi_compare_free(c);
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
+                              "compare needs a REST client first and an XML-RPC client second");
+  }
+  rc = custapi_customer_dup(&c->snapshot, custapi_result_customer(snap));
+  custapi_result_free(snap);
+  if (rc < 0) {
+    custapi_compare_free(c);
+    return custapi__error_oom(err);
+  }
+
+  c->update_outcome[CUSTAPI_PROTOCOL_REST] =
+      capture(rest, custapi_update(&c->update[CUSTAPI_PROTOCOL_REST], rest, id, properties, mode));
+  read_both(c, clients, 0);
+  if (restore(c, rest, properties) < 0) {
+    c->stopped_at_restore = 1;
+  } else {
+    c->update_outcome[CUSTAPI_PROTOCOL_XMLRPC] = capture(
+        xmlrpc, custapi_update(&c->update[CUSTAPI_PROTOCOL_XMLRPC], xmlrpc, id, properties, mode));
+    read_both(c, clients, 1);
+    analyse(c);
+  }
+  if (c->out_of_memory) {
+    custapi_compare_free(c);
+    return custapi__error_oom(err);
+  }
+  *out = c;
+  return 0;
+}
+
+/* ---- reading the report ---- */
+
+int custapi_compare_agree(const custapi_compare *c) {
+  assert(c);
+  return c->difference_count == 0;
+}
+
+size_t custapi_compare_difference_count(const custapi_compare *c) {
+  assert(c);
+  return c->difference_count;
+}
+
+const custapi_difference *custapi_compare_difference_at(const custapi_compare *c, size_t i) {
+  assert(c);
+  return i < c->difference_count ? &c->differences[i].public_view : NULL;
+}
+
+const custapi_customer *custapi_compare_snapshot(const custapi_compare *c) {
+  assert(c);
+  return c->snapshot;
+}
+
+static int valid_protocol(custapi_protocol p) {
+  return p == CUSTAPI_PROTOCOL_REST || p == CUSTAPI_PROTOCOL_XMLRPC;
+}
+
+int custapi_compare_update_status(const custapi_compare *c, custapi_protocol p,
+                                  const custapi_error **err) {
+  assert(c && valid_protocol(p));
+  if (err)
+    *err = &c->update_outcome[p].error;
+  return c->update_outcome[p].status;
+}
+
+const custapi_result *custapi_compare_update_result(const custapi_compare *c, custapi_protocol p) {
+  assert(c && valid_protocol(p));
+  return c->update[p];
+}
+
+const custapi_customer *custapi_compare_read_back(const custapi_compare *c,
+                                                  custapi_compare_stage stage,
+                                                  custapi_protocol reader) {
+  assert(c && valid_protocol(reader) && (stage == 0 || stage == 1));
+  return read_back(c, (int)stage, (int)reader);
+}
+
+static const char *const kind_names[] = {"outcome",   "error_category", "changed_by_one",
+                                         "value",     "read_back",      "restore"};
+
+/* {"ok":true,...} for a call that succeeded, {"ok":false,"error":{...}} for one that failed. */
+static json_object *outcome_json(const outcome *o, const custapi_result *r) {
+  json_object *j = json_object_new_object();
+  if (!j)
+    return NULL;
+  json_object_object_add(j, "ok", json_object_new_boolean(o->status == 0));
+  if (o->status < 0) {
+    json_object_object_add(j, "error", custapi__error_to_json_object(&o->error));
+    return j;
+  }
+  if (r) {
+    int64_t value;
+    json_object_object_add(j, "http_status", json_object_new_int(custapi_result_http_status(r)));
+    json_object_object_add(j, "attempts", json_object_new_int(custapi_result_attempts(r)));
+    if (custapi_result_value(&value, r))
+      json_object_object_add(j, "result", json_object_new_int64(value));
+  }
+  return j;
+}
+
+static json_object *read_json(const custapi_compare *c, int stage, int reader) {
+  const custapi_customer *customer = read_back(c, stage, reader);
+  if (!customer)
+    return outcome_json(&c->read_outcome[stage][reader], NULL);
+  json_object *j;
+  return custapi__customer_to_json_object(&j, customer) < 0 ? NULL : j;
+}
+
+int custapi__compare_to_json_object(json_object **out, const custapi_compare *c) {
+  json_object *o = json_object_new_object(), *snapshot = NULL;
+  if (!o)
+    return CUSTAPI_EINTERNAL;
+  json_object_object_add(o, "id", json_object_new_int(c->id));
+  json_object_object_add(o, "agree", json_object_new_boolean(custapi_compare_agree(c)));
+  if (custapi__customer_to_json_object(&snapshot, c->snapshot) == 0)
+    json_object_object_add(o, "snapshot", snapshot);
+  json_object *updates = json_object_new_object();
+  json_object_object_add(o, "updates", updates);
+  json_object_object_add(updates, "rest", outcome_json(&c->update_outcome[0], c->update[0]));
+  json_object_object_add(updates, "xmlrpc", outcome_json(&c->update_outcome[1], c->update[1]));
+  json_object_object_add(o, "restore", outcome_json(&c->restore_outcome, NULL));
+  json_object *reads = json_object_new_object();
+  json_object_object_add(o, "read_backs", reads);
+  for (int s = 0; s < STAGES; s++) {
+    json_object *stage = json_object_new_object();
+    json_object_object_add(reads, stage_names[s], stage);
+    json_object_object_add(stage, "rest", read_json(c, s, CUSTAPI_PROTOCOL_REST));
+    json_object_object_add(stage, "xmlrpc", read_json(c, s, CUSTAPI_PROTOCOL_XMLRPC));
+  }
+  json_object *list = json_object_new_array();
+  json_object_object_add(o, "differences", list);
+  for (size_t i = 0; i < c->difference_count; i++) {
+    const custapi_difference *d = &c->differences[i].public_view;
+    json_object *j = json_object_new_object();
+    json_object_array_add(list, j);
+    json_object_object_add(j, "kind", json_object_new_string(kind_names[d->kind]));
+    json_object_object_add(j, "field", d->field ? json_object_new_string(d->field) : NULL);
+    json_object_object_add(j, "stage", d->stage ? json_object_new_string(d->stage) : NULL);
+    json_object_object_add(j, "rest", custapi__field_to_json_object(d->rest));
+    json_object_object_add(j, "xmlrpc", custapi__field_to_json_object(d->xmlrpc));
+    json_object_object_add(j, "message", json_object_new_string(d->message));
+  }
+  *out = o;
+  return 0;
+}
+
+int custapi_compare_to_json(char **out, const custapi_compare *c) {
+  assert(out && c);
+  *out = NULL;
+  json_object *o;
+  if (custapi__compare_to_json_object(&o, c) < 0)
+    return CUSTAPI_EINTERNAL;
+  *out = custapi__json_to_string(o, NULL);
+  json_object_put(o);
+  return *out ? 0 : CUSTAPI_EINTERNAL;
+}

@@ -1,0 +1,35 @@
+/* An error as the JSON object every output uses:
+ * {"category","message","http_status","fault_code","property"}, absent details as null. */
+#include "json_util.h"
+
+json_object *custapi__error_to_json_object(const custapi_error *err) {
+  json_object *e = json_object_new_object();
+  if (!e)
+    return NULL;
+  json_object_object_add(e, "category",
+                         json_object_new_string(custapi_category_name(err->category)));
+  json_object_object_add(e, "message", json_object_new_string(err->message));
+  json_object_object_add(e, "http_status",
+                         err->http_status ? json_object_new_int(err->http_status) : NULL);
+  json_object_object_add(e, "fault_code",
+                         err->has_fault_code ? json_object_new_int(err->fault_code) : NULL);
+  json_object_object_add(e, "property",
+                         err->property[0] ? json_object_new_string(err->property) : NULL);
+  return e;
+}
+
+json_object *custapi__field_to_json_object(const custapi_field *f) {
+  if (!f)
+    return NULL;
+  switch (f->type) {
+  case CUSTAPI_VALUE_STRING:
+    return json_object_new_string_len(f->string, (int)f->string_len);
+  case CUSTAPI_VALUE_INTEGER:
+    return json_object_new_int64(f->integer);
+  case CUSTAPI_VALUE_BOOLEAN:
+    return json_object_new_boolean(f->integer != 0);
+  case CUSTAPI_VALUE_NULL:
+    break;
+  }
+  return NULL;
+}
