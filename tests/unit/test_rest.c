@@ -1,0 +1,486 @@
+/*
+ * The REST codec on buffers (no network), plus the pieces of the client that are pure: the
+ * retry policy, Retry-After parsing, and the redaction of traced text.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "backend.h"
+#include "customer.h"
+#include "json_util.h"
+#include "result.h"
+#include "retry.h"
+#include "trace.h"
+
+static const custapi_backend_ops *rest = &custapi__rest_backend;
+static const custapi_endpoint endpoint = {"https://mail.example.com", "customers."};
+
+static custapi_http_response response(int status, const char *body, const char *content_type) {
+  custapi_http_response r = {0};
+  r.status = status;
+  r.body = body;
+  r.body_len = strlen(body);
+  r.content_type = content_type;
+  return r;
+}
+
+/* ---- encoding ---- */
+
+START_TEST(backend_facts) {
+  ck_assert_str_eq(rest->name, "rest");
+  ck_assert(rest->flags & CUSTAPI_BACKEND_UPDATE_RETURNS_CUSTOMER);
+  ck_assert_ptr_eq(custapi__backend_for(CUSTAPI_PROTOCOL_REST), rest);
+}
+END_TEST
+
+START_TEST(encode_update_method_url_and_typed_body) {
+  custapi_customer *c;
+  custapi_error err;
+  ck_assert_int_eq(custapi_customer_new(&c, 0), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "email", "a@example.com", &err), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "sms_quota", "500", &err), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "website_url", "https://example.com/a/b", &err), 0);
+  ck_assert_int_eq(custapi_customer_set(c, "postal_code", "0123", &err), 0);
+  custapi_http_request req;
+  ck_assert_int_eq(rest->encode_update(&req, &endpoint, 42, c, &err), 0);
+  ck_assert_str_eq(req.method, "PUT");
+  ck_assert_str_eq(req.url, "https://mail.example.com/api/2.0/customers/42");
+  ck_assert_str_eq(req.content_type, "application/json");
+  ck_assert_str_eq(req.accept, "application/json");
+  ck_assert_uint_eq(req.body_len, strlen(req.body));
+  /* No escaped slashes anywhere: the body is what a person would write. */
+  ck_assert_ptr_null(strstr(req.body, "\\/"));
+  ck_assert_ptr_nonnull(strstr(req.body, "\"https://example.com/a/b\""));
+  /* The parsed body has the model's types: integers as numbers, strings as strings. */
+  json_object *obj;
+  ck_assert_int_eq(custapi__json_parse_object(&obj, req.body, req.body_len, &err), 0);
+  json_object *v;
+  ck_assert(json_object_object_get_ex(obj, "sms_quota", &v));
+  ck_assert(json_object_is_type(v, json_type_int));
+  ck_assert_int_eq(json_object_get_int(v), 500);
+  ck_assert(json_object_object_get_ex(obj, "postal_code", &v));
+  ck_assert(json_object_is_type(v, json_type_string));
+  ck_assert_str_eq(json_object_get_string(v), "0123");
+  ck_assert(json_object_object_get_ex(obj, "email", &v));
+  ck_assert_str_eq(json_object_get_string(v), "a@example.com");
+  ck_assert_int_eq(json_object_object_length(obj), 4);
+  json_object_put(obj);
+  custapi__http_request_clear(&req);
+  ck_assert_ptr_null(req.url);
+  custapi_customer_free(c);
+}
+END_TEST
+
+START_TEST(encode_url_with_and_without_trailing_slash) {
+  const char *bases[] = {"http://127.0.0.1:8080", "http://127.0.0.1:8080/", "http://127.0.0.1:8080//"};
+  custapi_error err;
+  for (size_t i = 0; i < 3; i++) {
+    custapi_endpoint ep = {bases[i], ""};
+    custapi_http_request req;
+    ck_assert_int_eq(rest->encode_get(&req, &ep, 2147483647, &err), 0);
+    ck_assert_str_eq(req.method, "GET");
+    ck_assert_str_eq(req.url, "http://127.0.0.1:8080/api/2.0/customers/2147483647");
+    ck_assert_ptr_null(req.body);
+    ck_assert_ptr_null(req.content_type);
+    custapi__http_request_clear(&req);
+  }
+  /* A base with a path keeps it. */
+  custapi_endpoint ep = {"https://host.example/mail/", ""};
+  custapi_http_request req;
+  ck_assert_int_eq(rest->encode_get(&req, &ep, 7, &err), 0);
+  ck_assert_str_eq(req.url, "https://host.example/mail/api/2.0/customers/7");
+  custapi__http_request_clear(&req);
+}
+END_TEST
+
+START_TEST(encode_refuses_bad_id) {
+  custapi_error err;
+  custapi_http_request req;
+  ck_assert_int_eq(rest->encode_get(&req, &endpoint, 0, &err), CUSTAPI_EINVALID);
+  ck_assert_str_eq(err.property, "id");
+  ck_assert_ptr_null(req.url);
+  ck_assert_int_eq(rest->encode_get(&req, &endpoint, -5, &err), CUSTAPI_EINVALID);
+}
+END_TEST
+
+START_TEST(encode_empty_customer_is_empty_object) {
+  custapi_customer *c;
+  custapi_error err;
+  custapi_customer_new(&c, 0);
+  custapi_http_request req;
+  ck_assert_int_eq(rest->encode_update(&req, &endpoint, 1, c, &err), 0);
+  ck_assert_str_eq(req.body, "{}");
+  custapi__http_request_clear(&req);
+  custapi_customer_free(c);
+}
+END_TEST
+
+/* ---- decoding successes ---- */
+
+static const char ENVELOPE[] =
+    "{\"links\":[{\"title\":\"Self\",\"rel\":\"self\",\"href\":\"https:\\/\\/mail.example.com\\/api\\/2.0\\/"
+    "customers\\/42\"}],\"item\":{\"id\":42,\"enterprise_id\":3,\"name\":\"Ada\",\"email\":\"ada@example.com\","
+    "\"hash\":\"0123456789abcdef\",\"sms_quota\":500,\"website_url\":\"https:\\/\\/ada.example\\/x\","
+    "\"is_department\":false,\"fax\":null,\"country_code\":\"GB\",\"score\":1.5,"
+    "\"tags\":[\"a\",\"b\"]}}";
+
+START_TEST(decode_update_envelope_keeps_every_field_with_its_type) {
+  custapi_http_response r = response(200, ENVELOPE, "application/json");
+  custapi_result *res;
+  custapi_error err;
+  ck_assert_int_eq(rest->decode_update(&res, &r, &err), 0);
+  ck_assert_str_eq(res->protocol, "rest");
+  ck_assert_int_eq(res->http_status, 200);
+  ck_assert(!res->has_value);
+  const custapi_customer *c = res->customer;
+  ck_assert_ptr_nonnull(c);
+  const custapi_field *f = custapi_customer_get(c, "id");
+  ck_assert_int_eq(f->type, CUSTAPI_VALUE_INTEGER);
+  ck_assert_int_eq(f->integer, 42);
+  f = custapi_customer_get(c, "sms_quota");
+  ck_assert_int_eq(f->type, CUSTAPI_VALUE_INTEGER);
+  ck_assert_int_eq(f->integer, 500);
+  f = custapi_customer_get(c, "website_url"); /* escaped slashes decoded */
+  ck_assert_int_eq(f->type, CUSTAPI_VALUE_STRING);
+  ck_assert_str_eq(f->string, "https://ada.example/x");
+  f = custapi_customer_get(c, "is_department");
+  ck_assert_int_eq(f->type, CUSTAPI_VALUE_BOOLEAN);
+  ck_assert_int_eq(f->integer, 0);
+  ck_assert_int_eq(custapi_customer_get(c, "fax")->type, CUSTAPI_VALUE_NULL);
+  ck_assert_str_eq(custapi_customer_get(c, "country_code")->string, "GB");
+  ck_assert_str_eq(custapi_customer_get(c, "hash")->string, "0123456789abcdef");
+  ck_assert_int_eq(custapi_customer_get(c, "enterprise_id")->integer, 3);
+  ck_assert_str_eq(custapi_customer_get(c, "score")->string, "1.5");
+  ck_assert_str_eq(custapi_customer_get(c, "tags")->string, "[\"a\",\"b\"]");
+  ck_assert_uint_eq(custapi_customer_count(c), 12);
+  /* Written out again, no slash is escaped. */
+  char *json;
+  ck_assert_int_eq(custapi_customer_to_json(&json, c), 0);
+  ck_assert_ptr_null(strstr(json, "\\/"));
+  custapi_free(json);
+  custapi_result_free(res);
+}
+END_TEST
+
+START_TEST(decode_get_envelope) {
+  custapi_http_response r = response(200, ENVELOPE, NULL);
+  custapi_customer *c;
+  custapi_error err;
+  ck_assert_int_eq(rest->decode_get(&c, &r, &err), 0);
+  ck_assert_str_eq(custapi_customer_get(c, "name")->string, "Ada");
+  custapi_customer_free(c);
+}
+END_TEST
+
+START_TEST(decode_update_empty_2xx_is_success_without_customer) {
+  const char *bodies[] = {"", "  \r\n"};
+  const int statuses[] = {200, 204};
+  for (size_t i = 0; i < 2; i++) {
+    custapi_http_response r = response(statuses[i], bodies[i], NULL);
+    custapi_result *res;
+    custapi_error err;
+    ck_assert_int_eq(rest->decode_update(&res, &r, &err), 0);
+    ck_assert_ptr_null(res->customer);
+    ck_assert_int_eq(res->http_status, statuses[i]);
+    custapi_result_free(res);
+  }
+}
+END_TEST
+
+START_TEST(decode_get_empty_2xx_is_protocol_error) {
+  custapi_http_response r = response(200, "", NULL);
+  custapi_customer *c;
+  custapi_error err;
+  ck_assert_int_eq(rest->decode_get(&c, &r, &err), CUSTAPI_EPROTOCOL);
+  ck_assert_ptr_null(c);
+  ck_assert_int_eq(err.http_status, 200);
+}
+END_TEST
+
+START_TEST(decode_update_undecodable_2xx_may_have_been_applied) {
+  const char *bodies[] = {
+      "{\"links\":[],\"item\":{\"id\":1", /* cut short */
+      "<html><body>ok</body></html>",
+      "{\"links\":[]}",                   /* no item */
+      "{\"item\":[1,2]}",                 /* item not an object */
+      "[{\"item\":{}}]",                  /* not an object */
+      "{\"item\":{}} trailing",
+      "{\"item\":{\"name\":\"\xff\"}}",   /* invalid UTF-8 */
+  };
+  for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+    custapi_http_response r = response(200, bodies[i], "application/json");
+    custapi_result *res = (custapi_result *)1;
+    custapi_error err;
+    ck_assert_int_eq(rest->decode_update(&res, &r, &err), CUSTAPI_EPROTOCOL);
+    ck_assert_ptr_null(res);
+    ck_assert_int_eq(err.category, CUSTAPI_CATEGORY_PROTOCOL);
+    ck_assert_int_eq(err.http_status, 200);
+    ck_assert_msg(strstr(err.message, "the update may have been applied"), "%s", err.message);
+  }
+}
+END_TEST
+
+/* ---- decoding failures ---- */
+
+typedef struct failure_case {
+  int status;
+  const char *body;
+  const char *content_type;
+  custapi_category category;
+  const char *message; /* exact */
+} failure_case;
+
+static const failure_case failures[] = {
+    {400, "{\"error\":{\"message\":\"email: not a valid address\"}}", "application/json",
+     CUSTAPI_CATEGORY_REJECTED, "HTTP 400 Bad Request: email: not a valid address"},
+    {401, "{\"error\":{\"message\":\"Invalid credentials\"}}", "application/json",
+     CUSTAPI_CATEGORY_AUTH, "HTTP 401 Unauthorized: Invalid credentials"},
+    {403, "Forbidden for this key\nsecond line", "text/plain", CUSTAPI_CATEGORY_AUTH,
+     "HTTP 403 Forbidden: Forbidden for this key"},
+    {404, "{\"error\":{\"message\":\"Customer 999 not found\"}}", NULL, CUSTAPI_CATEGORY_NOT_FOUND,
+     "HTTP 404 Not Found: Customer 999 not found"},
+    {409, "\n\n  conflict: \tduplicate email  \r\n", "text/plain", CUSTAPI_CATEGORY_REJECTED,
+     "HTTP 409 Conflict: conflict: duplicate email"},
+    {422, "{\"error\":{\"message\":\"hash does not match\"}}", "application/json",
+     CUSTAPI_CATEGORY_REJECTED, "HTTP 422 Unprocessable Entity: hash does not match"},
+    {429, "{\"error\":{\"message\":\"slow down\"}}", "application/json", CUSTAPI_CATEGORY_SERVER,
+     "HTTP 429 Too Many Requests: slow down"},
+    {500, "<!DOCTYPE html><html><head><title>500</title></head><body><h1>Oops, secret stack "
+          "trace</h1></body></html>",
+     "text/html; charset=utf-8", CUSTAPI_CATEGORY_SERVER, "HTTP 500 Internal Server Error"},
+    {500, "  <html><body>no content type</body></html>", NULL, CUSTAPI_CATEGORY_SERVER,
+     "HTTP 500 Internal Server Error"},
+    {503, "", NULL, CUSTAPI_CATEGORY_SERVER, "HTTP 503 Service Unavailable"},
+    {503, "Service temporarily unavailable", "text/plain", CUSTAPI_CATEGORY_SERVER,
+     "HTTP 503 Service Unavailable: Service temporarily unavailable"},
+    {502, "{\"unexpected\":true}", "application/json", CUSTAPI_CATEGORY_SERVER,
+     "HTTP 502 Bad Gateway"},
+    {418, "{\"error\":\"short form\"}", "application/json", CUSTAPI_CATEGORY_REJECTED,
+     "HTTP 418: short form"},
+    {400, "{\"message\":\"flat message\"}", "application/json", CUSTAPI_CATEGORY_REJECTED,
+     "HTTP 400 Bad Request: flat message"},
+    {404, "{\"error\":{\"message\":\"line one\\nline two\"}}", "application/json",
+     CUSTAPI_CATEGORY_NOT_FOUND, "HTTP 404 Not Found: line one line two"},
+    {100, "", NULL, CUSTAPI_CATEGORY_PROTOCOL, "unexpected HTTP status 100"},
+};
+
+START_TEST(decode_failures_map_to_categories) {
+  const failure_case *fc = &failures[_i];
+  custapi_http_response r = response(fc->status, fc->body, fc->content_type);
+  custapi_result *res;
+  custapi_customer *c;
+  custapi_error err;
+  ck_assert_int_eq(rest->decode_update(&res, &r, &err), -(int)fc->category);
+  ck_assert_ptr_null(res);
+  ck_assert_int_eq(err.category, fc->category);
+  ck_assert_int_eq(err.http_status, fc->status);
+  ck_assert_str_eq(err.message, fc->message);
+  ck_assert(!err.has_fault_code);
+  /* A read maps the same way. */
+  custapi_error err2;
+  ck_assert_int_eq(rest->decode_get(&c, &r, &err2), -(int)fc->category);
+  ck_assert_ptr_null(c);
+  ck_assert_str_eq(err2.message, fc->message);
+}
+END_TEST
+
+START_TEST(decode_long_plain_text_is_capped) {
+  char body[2000];
+  memset(body, 'x', sizeof body - 1);
+  body[sizeof body - 1] = '\0';
+  custapi_http_response r = response(400, body, "text/plain");
+  custapi_result *res;
+  custapi_error err;
+  ck_assert_int_eq(rest->decode_update(&res, &r, &err), CUSTAPI_EREJECTED);
+  ck_assert_uint_lt(strlen(err.message), 260);
+  ck_assert_ptr_nonnull(strstr(err.message, "..."));
+}
+END_TEST
+
+START_TEST(decode_redirect_is_protocol_error_naming_location) {
+  custapi_http_response r = response(301, "<html>moved</html>", "text/html");
+  r.location = "https://elsewhere.example/api/2.0/customers/42";
+  custapi_result *res;
+  custapi_error err;
+  ck_assert_int_eq(rest->decode_update(&res, &r, &err), CUSTAPI_EPROTOCOL);
+  ck_assert_int_eq(err.http_status, 301);
+  ck_assert_ptr_nonnull(strstr(err.message, "https://elsewhere.example/api/2.0/customers/42"));
+  ck_assert_ptr_nonnull(strstr(err.message, "not followed"));
+  r.location = NULL;
+  r.status = 302;
+  ck_assert_int_eq(rest->decode_update(&res, &r, &err), CUSTAPI_EPROTOCOL);
+  ck_assert_ptr_nonnull(strstr(err.message, "no Location"));
+}
+END_TEST
+
+START_TEST(decode_error_with_null_err_is_safe) {
+  custapi_http_response r = response(404, "nope", NULL);
+  custapi_result *res;
+  ck_assert_int_eq(rest->decode_update(&res, &r, NULL), CUSTAPI_ENOTFOUND);
+}
+END_TEST
+
+START_TEST(decode_survives_allocation_failures) {
+  /* Every allocation in turn fails: the result is either success or internal, never a crash
+   * or a leak (valgrind checks the latter). */
+  for (long n = 0; n < 200; n++) {
+    custapi_http_response r = response(200, ENVELOPE, NULL);
+    custapi_result *res = NULL;
+    custapi_error err;
+    custapi__alloc_fail_after(n);
+    int rc = rest->decode_update(&res, &r, &err);
+    custapi__alloc_fail_after(-1);
+    if (rc == 0) {
+      ck_assert_ptr_nonnull(res);
+      custapi_result_free(res);
+      break;
+    }
+    ck_assert_int_eq(rc, CUSTAPI_EINTERNAL);
+    ck_assert_ptr_null(res);
+  }
+}
+END_TEST
+
+/* ---- retry policy ---- */
+
+static custapi_error error_of(custapi_category cat, int http_status, int fault) {
+  custapi_error e = {0};
+  e.category = cat;
+  e.http_status = http_status;
+  if (fault) {
+    e.has_fault_code = 1;
+    e.fault_code = fault;
+  }
+  return e;
+}
+
+START_TEST(retry_policy) {
+  custapi_error e;
+  e = error_of(CUSTAPI_CATEGORY_TRANSPORT, 0, 0);
+  ck_assert(custapi__retry_is_retryable(&e, 1));  /* reset, refused, timeout */
+  ck_assert(!custapi__retry_is_retryable(&e, 0)); /* unknown host, TLS verification */
+  const int yes[] = {429, 500, 502, 503, 504};
+  for (size_t i = 0; i < 5; i++) {
+    e = error_of(CUSTAPI_CATEGORY_SERVER, yes[i], 0);
+    ck_assert(custapi__retry_is_retryable(&e, 0));
+  }
+  e = error_of(CUSTAPI_CATEGORY_SERVER, 501, 0);
+  ck_assert(!custapi__retry_is_retryable(&e, 0));
+  e = error_of(CUSTAPI_CATEGORY_SERVER, 200, -32603); /* server-class fault over HTTP 200 */
+  ck_assert(custapi__retry_is_retryable(&e, 0));
+  const custapi_category never[] = {CUSTAPI_CATEGORY_AUTH, CUSTAPI_CATEGORY_NOT_FOUND,
+                                    CUSTAPI_CATEGORY_REJECTED, CUSTAPI_CATEGORY_INVALID,
+                                    CUSTAPI_CATEGORY_PROTOCOL, CUSTAPI_CATEGORY_USAGE,
+                                    CUSTAPI_CATEGORY_INTERNAL};
+  for (size_t i = 0; i < sizeof never / sizeof never[0]; i++) {
+    e = error_of(never[i], 400, 0);
+    ck_assert(!custapi__retry_is_retryable(&e, 1));
+  }
+}
+END_TEST
+
+START_TEST(backoff_grows_with_jitter) {
+  for (int k = 0; k < 50; k++) {
+    long a = custapi__retry_backoff_ms(1), b = custapi__retry_backoff_ms(2),
+         c = custapi__retry_backoff_ms(3);
+    ck_assert(a >= 100 && a <= 200);
+    ck_assert(b >= 200 && b <= 400);
+    ck_assert(c >= 400 && c <= 800);
+    ck_assert(custapi__retry_backoff_ms(30) <= CUSTAPI_BACKOFF_MAX_MS);
+  }
+}
+END_TEST
+
+START_TEST(retry_after_parsing) {
+  long long s;
+  ck_assert_int_eq(custapi__retry_after_seconds(&s, "1", 0), 0);
+  ck_assert_int_eq(s, 1);
+  ck_assert_int_eq(custapi__retry_after_seconds(&s, " 120 ", 0), 0);
+  ck_assert_int_eq(s, 120);
+  /* Sun, 06 Nov 1994 08:49:37 GMT is 784111777. */
+  ck_assert_int_eq(custapi__retry_after_seconds(&s, "Sun, 06 Nov 1994 08:49:37 GMT", 784111770), 0);
+  ck_assert_int_eq(s, 7);
+  ck_assert_int_eq(custapi__retry_after_seconds(&s, "Sun, 06 Nov 1994 08:49:37 GMT", 784111999), 0);
+  ck_assert_int_eq(s, 0);
+  ck_assert_int_eq(custapi__retry_after_seconds(&s, "soon", 0), -1);
+  ck_assert_int_eq(custapi__retry_after_seconds(&s, "12abc", 0), -1);
+  ck_assert_int_eq(custapi__retry_after_seconds(&s, "-3", 0), -1);
+}
+END_TEST
+
+/* ---- redaction ---- */
+
+START_TEST(redacts_authorization_and_the_key) {
+  const char head[] = "PUT /api/2.0/customers/42 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      "Authorization: Basic ZGVtbzpzM2NyM3Q=\r\nproxy-authorization: Basic eHh4\r\n"
+                      "X-Echo: s3cr3t and s3cr3ts3cr3t\r\n\r\n";
+  size_t n;
+  char *out = custapi__trace_redact(head, strlen(head), "s3cr3t", &n);
+  ck_assert_ptr_nonnull(out);
+  ck_assert_uint_eq(n, strlen(out));
+  ck_assert_ptr_nonnull(strstr(out, "Authorization: Basic [redacted]\r\n"));
+  ck_assert_ptr_nonnull(strstr(out, "proxy-authorization: Basic [redacted]\r\n"));
+  ck_assert_ptr_null(strstr(out, "ZGVtbzpzM2NyM3Q="));
+  ck_assert_ptr_null(strstr(out, "eHh4"));
+  ck_assert_ptr_null(strstr(out, "s3cr3t"));
+  ck_assert_ptr_nonnull(strstr(out, "X-Echo: [redacted] and [redacted][redacted]\r\n\r\n"));
+  ck_assert_ptr_nonnull(strstr(out, "\r\nHost: 127.0.0.1\r\n"));
+  custapi__free(out);
+  out = custapi__trace_redact("Authorization:", 14, NULL, &n);
+  ck_assert_str_eq(out, "Authorization: [redacted]");
+  custapi__free(out);
+  out = custapi__trace_redact("", 0, "", &n);
+  ck_assert_str_eq(out, "");
+  ck_assert_uint_eq(n, 0);
+  custapi__free(out);
+}
+END_TEST
+
+START_TEST(frees_accept_null) {
+  custapi_result_free(NULL);
+  custapi__http_request_clear(NULL);
+  custapi_client_free(NULL);
+}
+END_TEST
+
+static Suite *rest_suite(void) {
+  Suite *s = suite_create("rest");
+  TCase *t = tcase_create("encode");
+  tcase_add_test(t, backend_facts);
+  tcase_add_test(t, encode_update_method_url_and_typed_body);
+  tcase_add_test(t, encode_url_with_and_without_trailing_slash);
+  tcase_add_test(t, encode_refuses_bad_id);
+  tcase_add_test(t, encode_empty_customer_is_empty_object);
+  suite_add_tcase(s, t);
+  t = tcase_create("decode");
+  tcase_add_test(t, decode_update_envelope_keeps_every_field_with_its_type);
+  tcase_add_test(t, decode_get_envelope);
+  tcase_add_test(t, decode_update_empty_2xx_is_success_without_customer);
+  tcase_add_test(t, decode_get_empty_2xx_is_protocol_error);
+  tcase_add_test(t, decode_update_undecodable_2xx_may_have_been_applied);
+  tcase_add_loop_test(t, decode_failures_map_to_categories, 0,
+                      (int)(sizeof failures / sizeof failures[0]));
+  tcase_add_test(t, decode_long_plain_text_is_capped);
+  tcase_add_test(t, decode_redirect_is_protocol_error_naming_location);
+  tcase_add_test(t, decode_error_with_null_err_is_safe);
+  tcase_add_test(t, decode_survives_allocation_failures);
+  suite_add_tcase(s, t);
+  t = tcase_create("policy");
+  tcase_add_test(t, retry_policy);
+  tcase_add_test(t, backoff_grows_with_jitter);
+  tcase_add_test(t, retry_after_parsing);
+  tcase_add_test(t, redacts_authorization_and_the_key);
+  tcase_add_test(t, frees_accept_null);
+  suite_add_tcase(s, t);
+  return s;
+}
+
+int main(void) {
+  SRunner *r = srunner_create(rest_suite());
+  srunner_run_all(r, CK_NORMAL);
+  int failed = srunner_ntests_failed(r);
+  srunner_free(r);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
