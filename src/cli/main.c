@@ -13,6 +13,7 @@ static const struct {
     {"validate", cli_cmd_validate},
     {"update", cli_cmd_update},
     {"get", cli_cmd_get},
+    {"compare", cli_cmd_compare},
 };
 
 /* A core dump would hold the API key in plain text. */
