@@ -121,13 +121,21 @@ int custapi_customer_set_json(custapi_customer *c, const char *json, size_t len,
   int rc = custapi__json_parse_object(&obj, json, len, err);
   if (rc < 0)
     return rc;
-  json_object_object_foreach(obj, name, value) {
-    rc = set_member(c, name, value, err);
-    if (rc < 0)
-      break;
-  }
+  rc = custapi__customer_set_json_members(c, obj, NULL, err);
   json_object_put(obj);
-  return rc < 0 ? rc : 0;
+  return rc;
+}
+
+int custapi__customer_set_json_members(custapi_customer *c, json_object *obj, const char *skip,
+                                       custapi_error *err) {
+  json_object_object_foreach(obj, name, value) {
+    if (skip && strcmp(name, skip) == 0)
+      continue;
+    int rc = set_member(c, name, value, err);
+    if (rc < 0)
+      return rc;
+  }
+  return 0;
 }
 
 int custapi__customer_to_json_object(json_object **out, const custapi_customer *c) {

@@ -13,6 +13,10 @@
 int custapi__json_parse_object(json_object **out, const char *json, size_t len,
                                custapi_error *err);
 
+/* Sets every member of `obj` (but the one named `skip`, if any) as custapi_customer_set_json. */
+int custapi__customer_set_json_members(custapi_customer *customer, json_object *obj,
+                                       const char *skip, custapi_error *err);
+
 /* The customer as a new json-c object (caller puts it). */
 int custapi__customer_to_json_object(json_object **out, const custapi_customer *customer);
 

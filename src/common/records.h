@@ -1,0 +1,49 @@
+/*
+ * Streaming readers of bulk input: JSON Lines (`{"id":42,"sms_quota":5}` per line) and CSV
+ * (header row `id,prop,...`, RFC 4180 quoting, an empty cell meaning "not sent", a leading BOM
+ * ignored). One record in memory at a time, however long the input.
+ */
+#ifndef CUSTAPI_RECORDS_H
+#define CUSTAPI_RECORDS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "custapi/custapi.h"
+
+typedef enum custapi_input_format { CUSTAPI_INPUT_JSONL = 0, CUSTAPI_INPUT_CSV = 1 } custapi_input_format;
+
+typedef struct custapi_records custapi_records;
+
+/* The largest record accepted, in bytes: far above any real update. */
+#define CUSTAPI_RECORD_MAX (1024 * 1024)
+
+/* Chooses the format from a file name: ".csv" (any case) is CSV, anything else JSON Lines. */
+custapi_input_format custapi__records_format_for(const char *path);
+
+/*
+ * Reads records from `in` (borrowed, positioned at the start). `customer_flags` are those of
+ * every customer made (CUSTAPI_CUSTOMER_ALLOW_UNKNOWN ...). For CSV, the header row is read and
+ * checked here: a fatal error (CUSTAPI_EINVALID naming the problem) when it is missing, has no
+ * `id` column, an empty or repeated column name, or a name the schema refuses.
+ */
+int custapi__records_new(custapi_records **out, FILE *in, custapi_input_format format,
+                         unsigned customer_flags, custapi_error *err);
+void custapi__records_free(custapi_records *records);
+
+typedef enum records_status {
+  RECORDS_END = 0,   /* no more records */
+  RECORDS_OK = 1,    /* a record: *line, *id, *customer set (the customer is the caller's) */
+  RECORDS_BAD = -1,  /* this record is invalid (err says why, naming its line); go on */
+  RECORDS_FATAL = -2 /* the input can't be read further (err says why) */
+} records_status;
+
+/*
+ * The next record. `line` is the line where the record starts (1-based, the CSV header
+ * counting as line 1). Blank lines are skipped. On RECORDS_BAD, *line and, when it could be
+ * read, *id are still set.
+ */
+records_status custapi__records_next(custapi_records *records, long *line, int32_t *id,
+                                     custapi_customer **customer, custapi_error *err);
+
+#endif

@@ -1,0 +1,185 @@
+/* Bulk input readers: JSON Lines and CSV, streamed one record at a time. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "custapi/custapi.h"
+#include "records.h"
+
+static FILE *in;
+static custapi_records *reader;
+static custapi_error err;
+
+static void open_input(const char *text, custapi_input_format format, unsigned flags) {
+  in = fmemopen((void *)text, strlen(text), "r");
+  ck_assert_ptr_nonnull(in);
+  ck_assert_int_eq(custapi__records_new(&reader, in, format, flags, &err), 0);
+}
+
+static void close_input(void) {
+  custapi__records_free(reader);
+  reader = NULL;
+  fclose(in);
+}
+
+/* Reads the next record, asserting its status, line and id; returns the customer (or NULL). */
+static custapi_customer *expect(records_status want, long want_line, int32_t want_id) {
+  long line = -1;
+  int32_t id = -1;
+  custapi_customer *c = NULL;
+  records_status got = custapi__records_next(reader, &line, &id, &c, &err);
+  ck_assert_msg(got == want, "status %d, want %d (%s)", got, want, err.message);
+  if (want != RECORDS_END)
+    ck_assert_int_eq(line, want_line);
+  if (want == RECORDS_OK)
+    ck_assert_int_eq(id, want_id);
+  return c;
+}
+
+static const char *string_of(const custapi_customer *c, const char *name) {
+  const custapi_field *f = custapi_customer_get(c, name);
+  ck_assert_msg(f && f->type == CUSTAPI_VALUE_STRING, "%s is not a string", name);
+  return f->string;
+}
+
+START_TEST(jsonl_records_and_errors) {
+  open_input("{\"id\":42,\"sms_quota\":5,\"name\":\"Ann\"}\n"
+             "\n"
+             "{\"id\":\"7\",\"country\":\"za\"}\r\n"
+             "{\"id\":0,\"name\":\"x\"}\n"
+             "{\"name\":\"no id\"}\n"
+             "{\"id\":9,\"emial\":\"x\"}\n"
+             "not json\n"
+             "{\"id\":10,\"sms_quota\":1.5}\n"
+             "{\"id\":11,\"name\":\"last, no newline\"}",
+             CUSTAPI_INPUT_JSONL, 0);
+  custapi_customer *c = expect(RECORDS_OK, 1, 42);
+  ck_assert_int_eq(custapi_customer_get(c, "sms_quota")->integer, 5);
+  ck_assert_ptr_null(custapi_customer_get(c, "id")); /* the key, not a property */
+  custapi_customer_free(c);
+  c = expect(RECORDS_OK, 3, 7);
+  ck_assert_str_eq(string_of(c, "country"), "ZA");
+  custapi_customer_free(c);
+  expect(RECORDS_BAD, 4, 0);
+  ck_assert_ptr_nonnull(strstr(err.message, "line 4: "));
+  expect(RECORDS_BAD, 5, 0);
+  ck_assert_ptr_nonnull(strstr(err.message, "id: missing"));
+  expect(RECORDS_BAD, 6, 0);
+  ck_assert_ptr_nonnull(strstr(err.message, "did you mean 'email'"));
+  expect(RECORDS_BAD, 7, 0);
+  expect(RECORDS_BAD, 8, 0);
+  ck_assert_str_eq(err.property, "sms_quota");
+  c = expect(RECORDS_OK, 9, 11);
+  ck_assert_str_eq(string_of(c, "name"), "last, no newline");
+  custapi_customer_free(c);
+  expect(RECORDS_END, 0, 0);
+  close_input();
+}
+END_TEST
+
+START_TEST(csv_quoting_bom_and_empty_cells) {
+  open_input("\xEF\xBB\xBFid,name,address,sms_quota\r\n"
+             "42,\"Smith, Ann\",\"1 Main St\r\nCape Town\",5\r\n"
+             "43,\"The \"\"Best\"\" Co\",,\r\n"
+             "\r\n"
+             "44,,\xc3\xa9l\xc3\xa8ve,0\n"
+             "45,Last,\"no newline\",",
+             CUSTAPI_INPUT_CSV, 0);
+  custapi_customer *c = expect(RECORDS_OK, 2, 42);
+  ck_assert_str_eq(string_of(c, "name"), "Smith, Ann");
+  ck_assert_str_eq(string_of(c, "address"), "1 Main St\nCape Town"); /* CRLF in quotes: LF */
+  ck_assert_int_eq(custapi_customer_get(c, "sms_quota")->integer, 5);
+  custapi_customer_free(c);
+  c = expect(RECORDS_OK, 4, 43); /* the quoted line break made record 42 two lines long */
+  ck_assert_str_eq(string_of(c, "name"), "The \"Best\" Co");
+  ck_assert_ptr_null(custapi_customer_get(c, "address")); /* empty: not sent */
+  ck_assert_ptr_null(custapi_customer_get(c, "sms_quota"));
+  custapi_customer_free(c);
+  c = expect(RECORDS_OK, 6, 44);
+  ck_assert_str_eq(string_of(c, "address"), "\xc3\xa9l\xc3\xa8ve");
+  custapi_customer_free(c);
+  c = expect(RECORDS_OK, 7, 45);
+  custapi_customer_free(c);
+  expect(RECORDS_END, 0, 0);
+  close_input();
+}
+END_TEST
+
+START_TEST(csv_bad_records_are_skipped) {
+  open_input("id,sms_quota,status\n"
+             "1,5e3,on\n"
+             "2,5\n"
+             "x,5,on\n"
+             "3,\"unterminated,on\n",
+             CUSTAPI_INPUT_CSV, 0);
+  expect(RECORDS_BAD, 2, 0);
+  ck_assert_str_eq(err.property, "sms_quota");
+  expect(RECORDS_BAD, 3, 0);
+  ck_assert_ptr_nonnull(strstr(err.message, "2 cells"));
+  expect(RECORDS_BAD, 4, 0);
+  ck_assert_str_eq(err.property, "id");
+  expect(RECORDS_BAD, 5, 0);
+  ck_assert_ptr_nonnull(strstr(err.message, "never closed"));
+  expect(RECORDS_END, 0, 0);
+  close_input();
+}
+END_TEST
+
+START_TEST(csv_header_errors_are_fatal) {
+  static const char *const headers[] = {
+      "",                       /* empty input */
+      "name,sms_quota\n1,2\n",  /* no id column */
+      "id,emial\n",             /* a typo */
+      "id,name,name\n",         /* repeated */
+      "id,,name\n",             /* unnamed */
+      "id,enterprise_id\n",     /* read-only */
+  };
+  for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
+    FILE *f = tmpfile(); /* fmemopen refuses an empty buffer */
+    ck_assert_ptr_nonnull(f);
+    fputs(headers[i], f);
+    rewind(f);
+    custapi_records *r = NULL;
+    ck_assert_int_eq(custapi__records_new(&r, f, CUSTAPI_INPUT_CSV, 0, &err), CUSTAPI_EINVALID);
+    ck_assert_ptr_null(r);
+    if (i == 0)
+      ck_assert_ptr_nonnull(strstr(err.message, "empty"));
+    fclose(f);
+  }
+  /* with --allow-unknown a new column is accepted, with --ignore-read-only a read-only one */
+  open_input("id,favourite\n1,blue\n", CUSTAPI_INPUT_CSV, CUSTAPI_CUSTOMER_ALLOW_UNKNOWN);
+  custapi_customer *c = expect(RECORDS_OK, 2, 1);
+  ck_assert_str_eq(string_of(c, "favourite"), "blue");
+  custapi_customer_free(c);
+  close_input();
+}
+END_TEST
+
+START_TEST(format_from_file_name) {
+  ck_assert_int_eq(custapi__records_format_for("a.csv"), CUSTAPI_INPUT_CSV);
+  ck_assert_int_eq(custapi__records_format_for("A.CSV"), CUSTAPI_INPUT_CSV);
+  ck_assert_int_eq(custapi__records_format_for("a.jsonl"), CUSTAPI_INPUT_JSONL);
+  ck_assert_int_eq(custapi__records_format_for("-"), CUSTAPI_INPUT_JSONL);
+}
+END_TEST
+
+static Suite *records_suite(void) {
+  Suite *s = suite_create("records");
+  TCase *t = tcase_create("readers");
+  tcase_add_test(t, jsonl_records_and_errors);
+  tcase_add_test(t, csv_quoting_bom_and_empty_cells);
+  tcase_add_test(t, csv_bad_records_are_skipped);
+  tcase_add_test(t, csv_header_errors_are_fatal);
+  tcase_add_test(t, format_from_file_name);
+  suite_add_tcase(s, t);
+  return s;
+}
+
+int main(void) {
+  SRunner *r = srunner_create(records_suite());
+  srunner_run_all(r, CK_NORMAL);
+  int failed = srunner_ntests_failed(r);
+  srunner_free(r);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
