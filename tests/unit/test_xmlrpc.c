@@ -558,6 +558,45 @@ START_TEST(http_errors_without_a_fault) {
 }
 END_TEST
 
+START_TEST(http_error_bodies_are_shown_only_as_one_clean_line) {
+  static const struct {
+    int status;
+    const char *body;
+    const char *message;
+  } cases[] = {
+      {401, "{\"error\":{\"message\":\"invalid credentials\"}}",
+       "HTTP 401 Unauthorized: invalid credentials"},
+      {404, "{\"message\":\"no such customer\"}", "HTTP 404 Not Found: no such customer"},
+      {500, "{\"error\":\"db\\ndown\"}", "HTTP 500 Internal Server Error: db down"},
+      {500, "{\"error\":{\"code\":5}}", "HTTP 500 Internal Server Error"},
+      {500, "{not json", "HTTP 500 Internal Server Error"},
+      {502, "<?xml version=\"1.0\"?><error/>", "HTTP 502 Bad Gateway"},
+      {503, "bad \x01 byte\x7f and \xFF", "HTTP 503 Service Unavailable: bad   byte  and ?"},
+      {400, "caf\xC3\xA9 \xE4\xB8\xAD", "HTTP 400 Bad Request: caf\xC3\xA9 \xE4\xB8\xAD"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    custapi_http_response r = response(cases[i].status, cases[i].body);
+    custapi_error err;
+    decode_update_only(&r, &err);
+    ck_assert_str_eq(err.message, cases[i].message);
+    ck_assert_int_eq(err.http_status, cases[i].status);
+  }
+  /* A long message is cut, never inside a character. */
+  char body[600] = "{\"message\":\"";
+  size_t o = strlen(body);
+  for (int k = 0; k < 150; k++)
+    memcpy(body + o, "\xE4\xB8\xAD", 3), o += 3;
+  memcpy(body + o, "\"}", 3);
+  custapi_http_response r = response(500, body);
+  custapi_error err;
+  decode_update_only(&r, &err);
+  size_t len = strlen(err.message);
+  ck_assert_uint_lt(len, 260);
+  ck_assert_str_eq(err.message + len - 3, "...");
+  ck_assert_int_eq((unsigned char)err.message[len - 4], 0xAD); /* a whole 中 before the cut */
+}
+END_TEST
+
 START_TEST(an_html_error_page_gives_the_status_line_not_the_page) {
   custapi_http_response r =
       response(500, "<!DOCTYPE html>\n<html><head><title>500 Internal Server Error</title>"
@@ -869,6 +908,7 @@ static Suite *xmlrpc_suite(void) {
   tcase_add_test(t, fault_string_keeps_escapes_on_one_line);
   tcase_add_test(t, a_malformed_fault_is_a_protocol_error);
   tcase_add_test(t, http_errors_without_a_fault);
+  tcase_add_test(t, http_error_bodies_are_shown_only_as_one_clean_line);
   tcase_add_test(t, an_html_error_page_gives_the_status_line_not_the_page);
   tcase_add_test(t, a_redirect_is_a_protocol_error_naming_the_location);
   tcase_add_test(t, doctype_is_refused_before_parsing);
