@@ -1,0 +1,202 @@
+/*
+ * Helpers shared by the integration suites: one reference server per test case (started in
+ * Check's unchecked fixture, in the parent, so that it is stopped even when a test fails),
+ * running the custapi command and capturing what it did, and reading captured requests.
+ */
+#ifndef CUSTAPI_ITEST_H
+#define CUSTAPI_ITEST_H
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+extern char **environ;
+
+/* The server of the running test case (set by its fixture). */
+static refserver *rs;
+
+#define SERVER_FIXTURE(name, ...)                                                                \
+  static void up_##name(void) {                                                                  \
+    static const char *const args[] = {__VA_ARGS__};                                             \
+    rs = refserver_start(args);                                                                  \
+  }                                                                                              \
+  static void down_##name(void) {                                                                \
+    refserver_stop(rs);                                                                          \
+    rs = NULL;                                                                                   \
+  }
+
+/* Adds a test case whose tests run against a server started with the fixture's arguments. */
+static inline TCase *itest_tcase(Suite *s, const char *name, void (*up)(void),
+                                 void (*down)(void)) {
+  TCase *t = tcase_create(name);
+  tcase_add_unchecked_fixture(t, up, down);
+  /* Retries wait out Retry-After (1 s each); under valgrind everything is slower. */
+  tcase_set_timeout(t, getenv("CUSTAPI_UNDER_VALGRIND") ? 600 : 60);
+  suite_add_tcase(s, t);
+  return t;
+}
+
+#define NEED_SERVER() ck_assert_msg(rs != NULL, "the reference server did not start")
+
+static inline long itest_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- captured requests ---- */
+
+/* The last request the server saw, parsed; the caller puts it. */
+static inline json_object *itest_last_request(void) {
+  char *line = refserver_last_request(rs);
+  ck_assert_ptr_nonnull(line);
+  json_object *o = json_tokener_parse(line);
+  free(line);
+  ck_assert_ptr_nonnull(o);
+  return o;
+}
+
+static inline const char *itest_str(json_object *o, const char *key) {
+  json_object *v;
+  if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+    return NULL;
+  return json_object_get_string(v);
+}
+
+static inline const char *itest_header(json_object *req, const char *name) {
+  json_object *h;
+  if (!json_object_object_get_ex(req, "headers", &h))
+    return NULL;
+  return itest_str(h, name);
+}
+
+/* ---- running the command ---- */
+
+typedef struct cli_result {
+  int status; /* exit code, or 128 + signal */
+  char *out, *err;
+  long elapsed_ms;
+  json_object *json; /* stdout parsed, when it is one JSON object */
+} cli_result;
+
+static inline char *itest_slurp(const char *path) {
+  FILE *f = fopen(path, "rb");
+  ck_assert_ptr_nonnull(f);
+  size_t cap = 4096, len = 0;
+  char *buf = malloc(cap);
+  size_t n;
+  while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+    len += n;
+    if (len + 1 >= cap)
+      buf = realloc(buf, cap *= 2);
+  }
+  buf[len] = '\0';
+  fclose(f);
+  return buf;
+}
+
+static inline int itest_is_custapi_env(const char *entry) {
+  return strncmp(entry, "CUSTAPI_URL=", 12) == 0 || strncmp(entry, "CUSTAPI_PROTOCOL=", 17) == 0 ||
+         strncmp(entry, "CUSTAPI_USERNAME=", 17) == 0 || strncmp(entry, "CUSTAPI_API_KEY=", 16) == 0;
+}
+
+/*
+ * Runs the custapi command (path in $CUSTAPI_EXE) with `args` (NULL-terminated) and an
+ * environment of ours plus `env` (NULL-terminated "NAME=VALUE" entries; the caller's CUSTAPI_*
+ * settings are dropped), capturing stdout, stderr and the exit code.
+ */
+static inline cli_result itest_run_cli(const char *const *args, const char *const *env) {
+  const char *exe = getenv("CUSTAPI_EXE");
+  ck_assert_msg(exe && *exe, "CUSTAPI_EXE is not set (meson sets it)");
+  char dir[] = "/tmp/custapi-cli-XXXXXX";
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  char out_path[64], err_path[64];
+  snprintf(out_path, sizeof out_path, "%s/out", dir);
+  snprintf(err_path, sizeof err_path, "%s/err", dir);
+  size_t nargs = 0, nenv = 0, nown = 0;
+  while (args[nargs])
+    nargs++;
+  while (env && env[nenv])
+    nenv++;
+  while (environ[nown])
+    nown++;
+  char **argv = calloc(nargs + 2, sizeof *argv);
+  char **envp = calloc(nown + nenv + 1, sizeof *envp);
+  argv[0] = (char *)exe;
+  for (size_t i = 0; i < nargs; i++)
+    argv[i + 1] = (char *)args[i];
+  size_t k = 0;
+  for (size_t i = 0; i < nown; i++)
+    if (!itest_is_custapi_env(environ[i]))
+      envp[k++] = environ[i];
+  for (size_t i = 0; i < nenv; i++)
+    envp[k++] = (char *)env[i];
+  long start = itest_now_ms();
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int in = open("/dev/null", O_RDONLY);
+    if (o < 0 || e < 0 || in < 0)
+      _exit(126);
+    dup2(o, 1);
+    dup2(e, 2);
+    dup2(in, 0);
+    execve(exe, argv, envp);
+    _exit(127);
+  }
+  int wstatus;
+  while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+    ;
+  cli_result r = {0};
+  r.elapsed_ms = itest_now_ms() - start;
+  r.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+  r.out = itest_slurp(out_path);
+  r.err = itest_slurp(err_path);
+  unlink(out_path);
+  unlink(err_path);
+  rmdir(dir);
+  free(argv);
+  free(envp);
+  r.json = json_tokener_parse(r.out);
+  return r;
+}
+
+static inline void itest_cli_free(cli_result *r) {
+  free(r->out);
+  free(r->err);
+  json_object_put(r->json);
+  memset(r, 0, sizeof *r);
+}
+
+/* The environment that reaches the reference server: the key in CUSTAPI_API_KEY. */
+#define ITEST_KEY_ENV "CUSTAPI_API_KEY=" REFSERVER_TEST_KEY
+
+/* The failure object's category ("auth", ...) of a command's stdout, or NULL. */
+static inline const char *itest_error_category(const cli_result *r) {
+  json_object *e;
+  if (!r->json || !json_object_object_get_ex(r->json, "error", &e))
+    return NULL;
+  return itest_str(e, "category");
+}
+
+/* How many lines a text has (the stderr line of a failure must be one). */
+static inline size_t itest_lines(const char *s) {
+  size_t n = 0;
+  for (; *s; s++)
+    n += *s == '\n';
+  return n;
+}
+
+#endif
