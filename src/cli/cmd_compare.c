@@ -29,8 +29,8 @@ static int print_plan(int32_t id, const custapi_customer *props) {
       "read the customer over REST (snapshot)",
       "update over REST",
       "read back over REST and over XML-RPC",
-      "restore the snapshot's values of the touched properties over REST, and check that "
-      "the restore took",
+      ("restore the snapshot's values of the touched properties over REST, and check that "
+       "the restore took"),
       "update over XML-RPC (left applied)",
       "read back over REST and over XML-RPC",
       "report every difference",

@@ -1,0 +1,67 @@
+/*
+ * The response decoders of both protocols, compiled twice (FUZZ_PROTOCOL picks the backend).
+ * The first two bytes choose the HTTP status and whether it is an update or a read; the rest
+ * is the body. Invariants besides "no crash": a failure has a category of the error model and a
+ * one-line message; a decoded customer's fields are well-formed.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "custapi/custapi.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const int statuses[] = {200, 201, 204, 301, 400, 401, 403, 404, 409, 422, 429, 500, 503};
+
+static void check_error(int rc, const custapi_error *err) {
+  if (rc >= 0)
+    return;
+  if (err->category < CUSTAPI_CATEGORY_AUTH || err->category > CUSTAPI_CATEGORY_INTERNAL ||
+      rc != -(int)err->category || strchr(err->message, '\n') || !err->message[0])
+    abort();
+}
+
+static void check_customer(const custapi_customer *c) {
+  for (size_t i = 0; i < custapi_customer_count(c); i++) {
+    const custapi_field *f = custapi_customer_at(c, i);
+    if (!f->name || (f->type == CUSTAPI_VALUE_STRING && (!f->string || f->string[f->string_len])))
+      abort();
+  }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (size < 2)
+    return 0;
+  const custapi_backend_ops *ops = custapi__backend_for(FUZZ_PROTOCOL);
+  char *body = malloc(size - 1);
+  if (!body)
+    return 0;
+  memcpy(body, data + 2, size - 2);
+  body[size - 2] = '\0';
+  custapi_http_response response = {
+      .status = statuses[data[0] % (sizeof statuses / sizeof statuses[0])],
+      .body = body,
+      .body_len = size - 2,
+      .content_type = data[1] & 2 ? "text/html" : NULL,
+  };
+  custapi_error err;
+  if (data[1] & 1) {
+    custapi_result *r = NULL;
+    int rc = ops->decode_update(&r, &response, &err);
+    check_error(rc, &err);
+    if (rc == 0 && custapi_result_customer(r))
+      check_customer(custapi_result_customer(r));
+    custapi_result_free(r);
+  } else {
+    custapi_customer *c = NULL;
+    int rc = ops->decode_get(&c, &response, &err);
+    check_error(rc, &err);
+    if (rc == 0)
+      check_customer(c);
+    custapi_customer_free(c);
+  }
+  free(body);
+  return 0;
+}
