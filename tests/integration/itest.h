@@ -16,6 +16,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -52,6 +55,23 @@ static inline long itest_now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * "http://127.0.0.1:PORT" of a port nobody listens on: bound, then closed again. (Not
+ * refserver_restart: in a forked Check test the parent would lose track of the new server.)
+ */
+static inline void itest_closed_port_url(char *url, size_t size) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ck_assert_int_ge(fd, 0);
+  struct sockaddr_in a = {0};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+  ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+  close(fd);
+  snprintf(url, size, "http://127.0.0.1:%u", (unsigned)ntohs(a.sin_port));
 }
 
 /* ---- captured requests ---- */
@@ -130,11 +150,18 @@ static inline cli_result itest_run_cli(const char *const *args, const char *cons
     nenv++;
   while (environ[nown])
     nown++;
-  char **argv = calloc(nargs + 2, sizeof *argv);
+  /* CUSTAPI_CLI_WRAPPER, e.g. "valgrind --leak-check=full --error-exitcode=99", runs the
+   * command under it (words split on spaces). */
+  const char *wrapper = getenv("CUSTAPI_CLI_WRAPPER");
+  char *words = strdup(wrapper ? wrapper : "");
+  char **argv = calloc(nargs + 2 + strlen(words) / 2 + 1, sizeof *argv);
   char **envp = calloc(nown + nenv + 1, sizeof *envp);
-  argv[0] = (char *)exe;
+  size_t a = 0;
+  for (char *save = NULL, *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save))
+    argv[a++] = w;
+  argv[a++] = (char *)exe;
   for (size_t i = 0; i < nargs; i++)
-    argv[i + 1] = (char *)args[i];
+    argv[a++] = (char *)args[i];
   size_t k = 0;
   for (size_t i = 0; i < nown; i++)
     if (!itest_is_custapi_env(environ[i]))
@@ -153,7 +180,7 @@ static inline cli_result itest_run_cli(const char *const *args, const char *cons
     dup2(o, 1);
     dup2(e, 2);
     dup2(in, 0);
-    execve(exe, argv, envp);
+    execve(argv[0], argv, envp);
     _exit(127);
   }
   int wstatus;
@@ -169,6 +196,7 @@ static inline cli_result itest_run_cli(const char *const *args, const char *cons
   rmdir(dir);
   free(argv);
   free(envp);
+  free(words);
   r.json = json_tokener_parse(r.out);
   return r;
 }

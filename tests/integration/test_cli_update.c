@@ -315,8 +315,7 @@ END_TEST
 START_TEST(transport_exit_code_when_nobody_listens) {
   NEED_SERVER();
   char url[64];
-  snprintf(url, sizeof url, "%s", refserver_url(rs));
-  ck_assert_int_eq(refserver_restart(rs), 0); /* the old port is free now */
+  itest_closed_port_url(url, sizeof url);
   const char *args[] = {"--url", url, "--retries", "0", "get", "--id", "1", NULL};
   cli_result r = itest_run_cli(args, key_env);
   assert_failure(&r, 7, "transport");
@@ -394,7 +393,7 @@ static Suite *cli_suite(void) {
   tcase_add_test(t, verbose_traces_on_stderr_redacted);
   tcase_add_test(t, exit_codes_of_the_server_answers);
   tcase_add_test(t, usage_exit_codes_before_connecting);
-  tcase_add_test(t, transport_exit_code_when_nobody_listens); /* last: moves the server */
+  tcase_add_test(t, transport_exit_code_when_nobody_listens);
   tcase_add_test(itest_tcase(s, "500", up_f500, down_f500), server_exit_code_after_retries);
   tcase_add_test(itest_tcase(s, "badjson", up_badjson, down_badjson),
                  protocol_exit_code_for_a_bad_body);

@@ -350,11 +350,9 @@ END_TEST
 
 START_TEST(refused_connection_is_transport) {
   NEED_SERVER();
-  /* A port nobody listens on: ours, after the server has gone (restart moves it). */
   custapi_options o = options(CUSTAPI_PROTOCOL_REST);
   char url[64];
-  snprintf(url, sizeof url, "%s", refserver_url(rs));
-  ck_assert_int_eq(refserver_restart(rs), 0);
+  itest_closed_port_url(url, sizeof url);
   o.base_url = url;
   o.retries = 1;
   custapi_client *c = client_with(&o);
