@@ -445,6 +445,128 @@ START_TEST(frees_accept_null) {
 }
 END_TEST
 
+
+/* ---- client options (checked at creation, no connection) ---- */
+
+static int new_client(const custapi_options *o, custapi_error *err) {
+  custapi_client *c = NULL;
+  int rc = custapi_client_new(&c, o, err);
+  ck_assert(rc == 0 ? c != NULL : c == NULL);
+  custapi_client_free(c);
+  return rc;
+}
+
+static custapi_options base_options(const char *url) {
+  custapi_options o = CUSTAPI_OPTIONS_INIT;
+  o.base_url = url;
+  o.username = "demo";
+  o.api_key = "k3y";
+  return o;
+}
+
+START_TEST(client_options_are_checked) {
+  custapi_error err;
+  custapi_options o = base_options("https://mail.example.com/");
+  ck_assert_int_eq(new_client(&o, &err), 0);
+  o = base_options("http://127.0.0.1:8080");
+  ck_assert_int_eq(new_client(&o, &err), 0);
+  o = base_options("http://localhost");
+  ck_assert_int_eq(new_client(&o, &err), 0);
+  o = base_options("http://[::1]:9/");
+  ck_assert_int_eq(new_client(&o, &err), 0);
+  o.username = NULL; /* no username: an empty one */
+  ck_assert_int_eq(new_client(&o, &err), 0);
+
+  const char *bad_urls[] = {NULL, "", "ftp://mail.example.com", "mail.example.com",
+                            "https://mail.example.com/\x01", "https://user:pw@mail.example.com",
+                            "https://mail.example.com/?a=b", "https://"};
+  for (size_t i = 0; i < sizeof bad_urls / sizeof bad_urls[0]; i++) {
+    o = base_options(bad_urls[i]);
+    ck_assert_msg(new_client(&o, &err) == CUSTAPI_EUSAGE, "%s", bad_urls[i] ? bad_urls[i] : "NULL");
+    ck_assert_int_eq(err.category, CUSTAPI_CATEGORY_USAGE);
+  }
+  /* The key never appears in an error, even when the URL carries credentials. */
+  o = base_options("https://user:k3y@mail.example.com");
+  ck_assert_int_eq(new_client(&o, &err), CUSTAPI_EUSAGE);
+  ck_assert_ptr_null(strstr(err.message, "k3y"));
+
+  /* Basic over plain http to a remote host: refused unless allowed. */
+  o = base_options("http://mail.example.com");
+  ck_assert_int_eq(new_client(&o, &err), CUSTAPI_EUSAGE);
+  ck_assert_ptr_nonnull(strstr(err.message, "mail.example.com"));
+  o = base_options("http://127.0.0.1.evil.example");
+  ck_assert_int_eq(new_client(&o, &err), CUSTAPI_EUSAGE);
+  o = base_options("HTTP://mail.example.com");
+  ck_assert_int_eq(new_client(&o, &err), CUSTAPI_EUSAGE);
+  o.allow_plain_http = 1;
+  ck_assert_int_eq(new_client(&o, &err), 0);
+
+  o = base_options("https://mail.example.com");
+  o.username = "a:b";
+  ck_assert_int_eq(new_client(&o, &err), CUSTAPI_EUSAGE);
+  o.username = "a\nb";
+  ck_assert_int_eq(new_client(&o, &err), CUSTAPI_EUSAGE);
+  o = base_options("https://mail.example.com");
+  o.api_key = NULL;
+  ck_assert_int_eq(new_client(&o, &err), CUSTAPI_EUSAGE);
+  o.api_key = "";
+  ck_assert_int_eq(new_client(&o, &err), CUSTAPI_EUSAGE);
+  o.api_key = "line\nsecretpart";
+  ck_assert_int_eq(new_client(&o, &err), CUSTAPI_EUSAGE);
+  ck_assert_ptr_null(strstr(err.message, "secretpart"));
+  o = base_options("https://mail.example.com");
+  o.retries = -2;
+  ck_assert_int_eq(new_client(&o, &err), CUSTAPI_EUSAGE);
+  o = base_options("https://mail.example.com");
+  o.timeout_ms = -1;
+  ck_assert_int_eq(new_client(&o, &err), CUSTAPI_EUSAGE);
+  o = base_options("https://mail.example.com");
+  o.version = 99;
+  ck_assert_int_eq(new_client(&o, &err), CUSTAPI_EUSAGE);
+}
+END_TEST
+
+START_TEST(protocol_names) {
+  custapi_protocol p;
+  ck_assert_int_eq(custapi_protocol_parse(&p, "rest"), 0);
+  ck_assert_int_eq(p, CUSTAPI_PROTOCOL_REST);
+  ck_assert_int_eq(custapi_protocol_parse(&p, "xmlrpc"), 0);
+  ck_assert_int_eq(p, CUSTAPI_PROTOCOL_XMLRPC);
+  ck_assert_int_eq(custapi_protocol_parse(&p, "REST"), CUSTAPI_EUSAGE);
+  ck_assert_int_eq(custapi_protocol_parse(&p, NULL), CUSTAPI_EUSAGE);
+  ck_assert_str_eq(custapi_protocol_name(CUSTAPI_PROTOCOL_REST), "rest");
+  ck_assert_str_eq(custapi_protocol_name(CUSTAPI_PROTOCOL_XMLRPC), "xmlrpc");
+}
+END_TEST
+
+START_TEST(dry_run_without_a_server) {
+  custapi_options o = base_options("https://mail.example.com/base/");
+  custapi_client *c;
+  custapi_error err;
+  ck_assert_int_eq(custapi_client_new(&c, &o, &err), 0);
+  custapi_customer *p;
+  custapi_customer_new(&p, 0);
+  custapi_customer_set(p, "sms_quota", "5", &err);
+  char *text;
+  ck_assert_int_eq(custapi_update_dry_run(&text, c, 42, p, CUSTAPI_VALIDATE_PARTIAL), 0);
+  ck_assert_str_eq(text, "PUT https://mail.example.com/base/api/2.0/customers/42 HTTP/1.1\n"
+                         "Host: mail.example.com\n"
+                         "Authorization: Basic [redacted]\n"
+                         "User-Agent: custapi/" CUSTAPI_VERSION_FOR_TESTS "\n"
+                         "Accept: application/json\n"
+                         "Content-Type: application/json\n"
+                         "Content-Length: 15\n"
+                         "\n"
+                         "{\"sms_quota\":5}\n");
+  custapi_free(text);
+  ck_assert_int_eq(custapi_update_dry_run(&text, c, -1, p, CUSTAPI_VALIDATE_PARTIAL),
+                   CUSTAPI_EINVALID);
+  ck_assert_str_eq(custapi_client_last_error(c)->property, "id");
+  custapi_customer_free(p);
+  custapi_client_free(c);
+}
+END_TEST
+
 static Suite *rest_suite(void) {
   Suite *s = suite_create("rest");
   TCase *t = tcase_create("encode");
@@ -473,6 +595,11 @@ static Suite *rest_suite(void) {
   tcase_add_test(t, retry_after_parsing);
   tcase_add_test(t, redacts_authorization_and_the_key);
   tcase_add_test(t, frees_accept_null);
+  suite_add_tcase(s, t);
+  t = tcase_create("client");
+  tcase_add_test(t, client_options_are_checked);
+  tcase_add_test(t, protocol_names);
+  tcase_add_test(t, dry_run_without_a_server);
   suite_add_tcase(s, t);
   return s;
 }
