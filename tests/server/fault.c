@@ -14,12 +14,12 @@ typedef struct mode_info {
 } mode_info;
 
 static const mode_info modes[] = {
-    {"http500", RS_FAULT_HTTP500, 0},       {"html500", RS_FAULT_HTML500, 0},
-    {"http503", RS_FAULT_HTTP503, 0},       {"http429", RS_FAULT_HTTP429, 0},
-    {"reset", RS_FAULT_RESET, 0},           {"delay", RS_FAULT_DELAY, 1},
-    {"badjson", RS_FAULT_BADJSON, 0},       {"badxml", RS_FAULT_BADXML, 0},
-    {"huge", RS_FAULT_HUGE, 0},             {"wrongshape", RS_FAULT_WRONGSHAPE, 0},
-    {"xmlfault", RS_FAULT_XMLFAULT, 1},     {"redirect", RS_FAULT_REDIRECT, 0},
+    {"http500", RS_FAULT_HTTP500, 0},   {"html500", RS_FAULT_HTML500, 0},
+    {"http503", RS_FAULT_HTTP503, 0},   {"http429", RS_FAULT_HTTP429, 0},
+    {"reset", RS_FAULT_RESET, 0},       {"delay", RS_FAULT_DELAY, 1},
+    {"badjson", RS_FAULT_BADJSON, 0},   {"badxml", RS_FAULT_BADXML, 0},
+    {"huge", RS_FAULT_HUGE, 0},         {"wrongshape", RS_FAULT_WRONGSHAPE, 0},
+    {"xmlfault", RS_FAULT_XMLFAULT, 1}, {"redirect", RS_FAULT_REDIRECT, 0},
     {"doctype", RS_FAULT_DOCTYPE, 0},
 };
 
@@ -76,7 +76,8 @@ int rs_fault_parse(rs_fault *out, long *count, const char *text, char *why, size
     }
     const char *next = strchr(rest, ':');
     size_t arg_len = next ? (size_t)(next - rest) : strlen(rest);
-    long min = m->kind == RS_FAULT_DELAY ? 0 : INT_MIN, max = m->kind == RS_FAULT_DELAY ? 600000 : INT_MAX;
+    long min = m->kind == RS_FAULT_DELAY ? 0 : INT_MIN,
+         max = m->kind == RS_FAULT_DELAY ? 600000 : INT_MAX;
     if (parse_long(&out->arg, rest, arg_len, min, max) < 0) {
       snprintf(why, whylen, "fault mode '%s': bad %s '%.*s' (an integer%s)", m->name,
                m->kind == RS_FAULT_DELAY ? "delay" : "fault code", (int)arg_len, rest,

@@ -129,9 +129,9 @@ static char **build_argv(const refserver *rs) {
   if (wrapper)
     for (char *w = strtok(wrapper, " "); w && n_wrap < 32; w = strtok(NULL, " "))
       words[n_wrap++] = w;
-  const char *fixed[] = {"--listen", "127.0.0.1:0", "--db", rs->db, "--port-file", rs->port_file,
-                         "--capture", rs->capture, "--user", REFSERVER_TEST_USER, "--quiet",
-                         "--faults-allowed"};
+  const char *fixed[] = {"--listen",    "127.0.0.1:0",       "--db",      rs->db,
+                         "--port-file", rs->port_file,       "--capture", rs->capture,
+                         "--user",      REFSERVER_TEST_USER, "--quiet",   "--faults-allowed"};
   size_t n_fixed = sizeof fixed / sizeof fixed[0];
   char **argv = calloc(n_wrap + 1 + n_fixed + n_extra + 1, sizeof *argv);
   if (!argv) {

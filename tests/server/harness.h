@@ -27,19 +27,19 @@ typedef struct refserver refserver;
  * --faults-allowed, plus `extra_args` (NULL-terminated, may be NULL). Waits (<= 10 s) for the
  * port file. Returns NULL after printing why on stderr if it cannot start. */
 refserver *refserver_start(const char *const *extra_args);
-const char *refserver_url(const refserver *rs);          /* "http://127.0.0.1:PORT" */
+const char *refserver_url(const refserver *rs); /* "http://127.0.0.1:PORT" */
 const char *refserver_capture_path(const refserver *rs);
-size_t refserver_request_count(const refserver *rs);     /* lines in the capture file */
-char *refserver_last_request(const refserver *rs);       /* last capture line, malloc'ed */
-void refserver_stop(refserver *rs);                      /* SIGTERM, wait, remove temp files */
+size_t refserver_request_count(const refserver *rs); /* lines in the capture file */
+char *refserver_last_request(const refserver *rs);   /* last capture line, malloc'ed */
+void refserver_stop(refserver *rs);                  /* SIGTERM, wait, remove temp files */
 #define REFSERVER_TEST_USER "demo"
 #define REFSERVER_TEST_KEY "test-key-7f3a9c2e51b8d046"
 
 /* Stops the server (keeping the database and capture files) and starts it again on a new
  * port with the same arguments: for persistence tests. Call it from the process that started
  * the server (in Check's fork mode, start the server inside the test, not in a fixture: a
- * server started by a test child is stopped when that child exits). Returns 0, or -1 after printing why
- * (the server is then stopped; refserver_stop still cleans up). */
+ * server started by a test child is stopped when that child exits). Returns 0, or -1 after printing
+ * why (the server is then stopped; refserver_stop still cleans up). */
 int refserver_restart(refserver *rs);
 
 /* The port the server listens on now. */

@@ -204,7 +204,9 @@ static json_object *body_string(const char *body, size_t len, int *valid) {
   *valid = 1;
   for (size_t i = 0; i < len;) {
     uint32_t cp;
-    size_t n = (unsigned char)body[i] < 0x80 ? 1 : text_decode((const unsigned char *)body + i, len - i, &cp);
+    size_t n = (unsigned char)body[i] < 0x80
+                   ? 1
+                   : text_decode((const unsigned char *)body + i, len - i, &cp);
     if (n == 0) {
       *valid = 0;
       break;
@@ -219,7 +221,9 @@ static json_object *body_string(const char *body, size_t len, int *valid) {
   size_t o = 0;
   for (size_t i = 0; i < len;) {
     uint32_t cp;
-    size_t n = (unsigned char)body[i] < 0x80 ? 1 : text_decode((const unsigned char *)body + i, len - i, &cp);
+    size_t n = (unsigned char)body[i] < 0x80
+                   ? 1
+                   : text_decode((const unsigned char *)body + i, len - i, &cp);
     if (n == 0) {
       memcpy(copy + o, "\xEF\xBF\xBD", 3);
       o += 3;
@@ -500,8 +504,8 @@ static enum MHD_Result respond(rs_server *srv, struct MHD_Connection *conn, cons
     return MHD_NO;
   }
   if (f == 2) {
-    struct MHD_Response *resp = MHD_create_response_from_callback(
-        RS_HUGE_BYTES, 64 * 1024, huge_reader, (void *)huge, NULL);
+    struct MHD_Response *resp = MHD_create_response_from_callback(RS_HUGE_BYTES, 64 * 1024,
+                                                                  huge_reader, (void *)huge, NULL);
     if (!resp)
       return MHD_NO;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
@@ -515,8 +519,9 @@ static enum MHD_Result respond(rs_server *srv, struct MHD_Connection *conn, cons
     return queue(srv, conn, method, url, &r, extra_name, extra_value, note);
 
   if (auth != AUTH_VALID) {
-    rs_rest_error(&r, 401, auth == AUTH_MISSING ? "authentication required (HTTP Basic)"
-                                                : "invalid credentials");
+    rs_rest_error(&r, 401,
+                  auth == AUTH_MISSING ? "authentication required (HTTP Basic)"
+                                       : "invalid credentials");
     r.www_auth = "Basic realm=\"custapi-refserver\", charset=\"UTF-8\"";
   } else if (rq->too_large) {
     rs_rest_error(&r, 413, "request body larger than %zu bytes", RS_MAX_BODY);
@@ -538,9 +543,8 @@ static enum MHD_Result respond(rs_server *srv, struct MHD_Connection *conn, cons
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls) {
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls) {
   (void)version;
   rs_server *srv = cls;
   request *rq = *con_cls;
@@ -632,11 +636,9 @@ static void parse_args(config *cfg, int argc, char **argv) {
         cfg->faults_allowed = 1;
       continue;
     }
-    static const char *const with_value[] = {"--listen",   "--db",       "--seed",
-                                             "--port-file", "--user",     "--key-file",
-                                             "--tls-cert", "--tls-key",  "--threads",
-                                             "--capture",  "--fault",    "--key",
-                                             NULL};
+    static const char *const with_value[] = {
+        "--listen",  "--db",      "--seed",    "--port-file", "--user", "--key-file", "--tls-cert",
+        "--tls-key", "--threads", "--capture", "--fault",     "--key",  NULL};
     int known = 0;
     for (const char *const *w = with_value; *w; w++)
       known |= strcmp(*w, name) == 0;
@@ -798,8 +800,7 @@ static int write_port_file(const char *path, unsigned port) {
   return 0;
 }
 
-static struct MHD_Daemon *start_daemon(rs_server *srv, listen_addr *addr, char *cert,
-                                       char *key) {
+static struct MHD_Daemon *start_daemon(rs_server *srv, listen_addr *addr, char *cert, char *key) {
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | (srv->cfg.quiet ? 0 : MHD_USE_ERROR_LOG);
   if (addr->sa.sa_family == AF_INET6)
     flags |= MHD_USE_IPv6;
@@ -866,15 +867,16 @@ int main(int argc, char **argv) {
   }
   daemon = start_daemon(&srv, &addr, cert, tls_key);
   if (!daemon) {
-    fprintf(stderr, "custapi-refserver: can't listen on %s (address in use, or TLS files "
-                    "invalid)\n", srv.cfg.listen);
+    fprintf(stderr,
+            "custapi-refserver: can't listen on %s (address in use, or TLS files "
+            "invalid)\n",
+            srv.cfg.listen);
     goto out;
   }
   const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
   srv.port = info ? info->port : 0;
   if (srv.cfg.port_file && write_port_file(srv.cfg.port_file, srv.port) < 0) {
-    fprintf(stderr, "custapi-refserver: --port-file %s: %s\n", srv.cfg.port_file,
-            strerror(errno));
+    fprintf(stderr, "custapi-refserver: --port-file %s: %s\n", srv.cfg.port_file, strerror(errno));
     goto out;
   }
   if (!srv.cfg.quiet)

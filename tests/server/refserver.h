@@ -28,12 +28,12 @@ typedef enum rs_fault_kind {
   RS_FAULT_HTTP503,
   RS_FAULT_HTTP429,
   RS_FAULT_RESET,
-  RS_FAULT_DELAY,      /* arg: milliseconds */
+  RS_FAULT_DELAY, /* arg: milliseconds */
   RS_FAULT_BADJSON,
   RS_FAULT_BADXML,
   RS_FAULT_HUGE,
   RS_FAULT_WRONGSHAPE,
-  RS_FAULT_XMLFAULT,   /* arg: the fault code */
+  RS_FAULT_XMLFAULT, /* arg: the fault code */
   RS_FAULT_REDIRECT,
   RS_FAULT_DOCTYPE
 } rs_fault_kind;
@@ -82,8 +82,8 @@ typedef struct rs_reply {
   const char *content_type;
   char *body;
   size_t len;
-  const char *allow;       /* for 405 */
-  const char *www_auth;    /* for 401 */
+  const char *allow;    /* for 405 */
+  const char *www_auth; /* for 401 */
 } rs_reply;
 
 typedef struct rs_server rs_server;

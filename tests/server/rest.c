@@ -191,8 +191,8 @@ static int changes_from_json(custapi_customer *c, json_object *obj, char *why, s
       rc = custapi_customer_set_int(c, key, json_object_get_int64(value), &err);
     } else {
       if (json_object_get_type(value) != json_type_string) {
-        snprintf(why, whylen, "%s: must be a JSON string, not %s (%s)", key,
-                 json_type_label(value), p->rule);
+        snprintf(why, whylen, "%s: must be a JSON string, not %s (%s)", key, json_type_label(value),
+                 p->rule);
         return -1;
       }
       rc = custapi__customer_set_text(c, key, json_object_get_string(value),
@@ -284,7 +284,8 @@ void rs_rest_handle(rs_reply *out, rs_store *store, const char *method, const ch
     return;
   }
   int32_t id;
-  if (strncmp(path, prefix, sizeof prefix - 1) != 0 || rs_path_id(&id, path + sizeof prefix - 1) < 0) {
+  if (strncmp(path, prefix, sizeof prefix - 1) != 0 ||
+      rs_path_id(&id, path + sizeof prefix - 1) < 0) {
     rs_rest_error(out, 404, "no such resource: %s", path);
     return;
   }

@@ -22,8 +22,7 @@ struct rs_store {
 static const struct {
   const char *name;
   int integer;
-} extra_columns[] = {
-    {"enterprise_id", 1}, {"is_department", 0}, {"country_code", 0}, {"fax", 0}};
+} extra_columns[] = {{"enterprise_id", 1}, {"is_department", 0}, {"country_code", 0}, {"fax", 0}};
 #define EXTRA_COUNT (sizeof extra_columns / sizeof extra_columns[0])
 
 static const char *const industries[] = {"Personal Use",

@@ -22,8 +22,7 @@ enum {
 };
 
 static const char *const method_names[] = {"customers.UpdateCustomer", "customers.GetCustomer",
-                                           "UpdateCustomer", "GetCustomer",
-                                           "system.listMethods"};
+                                           "UpdateCustomer", "GetCustomer", "system.listMethods"};
 
 void rs_xmlrpc_init(void) {
   /* Calls up to the body limit must parse; the default cap is 512 KiB. */
@@ -204,8 +203,7 @@ static int add_member(custapi_customer *c, xmlrpc_value *key, xmlrpc_value *valu
   return rc < 0 ? -1 : 0;
 }
 
-static int changes_from_struct(custapi_customer *c, xmlrpc_value *props, char *why,
-                               size_t whylen) {
+static int changes_from_struct(custapi_customer *c, xmlrpc_value *props, char *why, size_t whylen) {
   xmlrpc_env env;
   xmlrpc_env_init(&env);
   int size = xmlrpc_struct_size(&env, props);
@@ -348,8 +346,7 @@ static void list_methods(rs_reply *out, xmlrpc_value *params) {
   xmlrpc_env env;
   xmlrpc_env_init(&env);
   xmlrpc_value *list = xmlrpc_array_new(&env);
-  for (size_t i = 0; i < sizeof method_names / sizeof method_names[0] && !env.fault_occurred;
-       i++) {
+  for (size_t i = 0; i < sizeof method_names / sizeof method_names[0] && !env.fault_occurred; i++) {
     xmlrpc_value *name = xmlrpc_string_new(&env, method_names[i]);
     if (env.fault_occurred)
       break;
