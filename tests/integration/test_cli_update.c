@@ -251,6 +251,27 @@ START_TEST(verbose_traces_on_stderr_redacted) {
 }
 END_TEST
 
+
+START_TEST(loopback_is_never_proxied) {
+  NEED_SERVER();
+  char dead[64], http_proxy[96], all_proxy[96];
+  itest_closed_port_url(dead, sizeof dead);
+  snprintf(http_proxy, sizeof http_proxy, "http_proxy=%s", dead);
+  snprintf(all_proxy, sizeof all_proxy, "ALL_PROXY=%s", dead);
+  const char *env[] = {ITEST_KEY_ENV, http_proxy, all_proxy, "no_proxy=", "NO_PROXY=", NULL};
+  const char *args[] = {"--url", refserver_url(rs), "--username", "demo", "--retries", "0", "get",
+                        "--id", "3", NULL};
+  cli_result r = itest_run_cli(args, env);
+  ck_assert_msg(r.status == 0, "%s %s", r.out, r.err);
+  itest_cli_free(&r);
+  const char *with_option[] = {"--url", refserver_url(rs), "--username", "demo", "--proxy", dead,
+                               "--retries", "0", "get", "--id", "3", NULL};
+  r = itest_run_cli(with_option, key_env);
+  ck_assert_msg(r.status == 0, "%s %s", r.out, r.err);
+  itest_cli_free(&r);
+}
+END_TEST
+
 /* ---- exit codes ---- */
 
 START_TEST(exit_codes_of_the_server_answers) {
@@ -391,6 +412,7 @@ static Suite *cli_suite(void) {
   tcase_add_test(t, no_key_or_key_on_the_command_line_is_usage);
   tcase_add_test(t, dry_run_prints_the_request_and_sends_nothing);
   tcase_add_test(t, verbose_traces_on_stderr_redacted);
+  tcase_add_test(t, loopback_is_never_proxied);
   tcase_add_test(t, exit_codes_of_the_server_answers);
   tcase_add_test(t, usage_exit_codes_before_connecting);
   tcase_add_test(t, transport_exit_code_when_nobody_listens);

@@ -3,6 +3,7 @@
  * server's capture of each request), what comes back, the error model, the retry policy
  * (counted by the server), timeouts, the size cap, keep-alive and the redacted trace.
  */
+#define _GNU_SOURCE /* strcasestr */
 #include <stdint.h>
 
 #include "itest.h"
@@ -542,6 +543,275 @@ START_TEST(redirect_is_not_followed) {
 }
 END_TEST
 
+
+/* ---- loopback is never proxied ---- */
+
+START_TEST(loopback_ignores_the_proxy) {
+  NEED_SERVER();
+  char dead[64];
+  itest_closed_port_url(dead, sizeof dead);
+  custapi_options o = options(CUSTAPI_PROTOCOL_REST);
+  o.proxy = dead; /* a proxy that is not there: going through it would fail */
+  o.retries = 0;
+  custapi_client *c = client_with(&o);
+  custapi_result *r;
+  ck_assert_msg(custapi_get(&r, c, 4) == 0, "%s", custapi_client_last_error(c)->message);
+  custapi_result_free(r);
+  custapi_client_free(c);
+}
+END_TEST
+
+/* ---- TLS ---- */
+
+static char tls_dir[64], tls_cert[128], tls_key[128];
+
+static int make_certificate(void) {
+  snprintf(tls_dir, sizeof tls_dir, "/tmp/custapi-itls-XXXXXX");
+  if (!mkdtemp(tls_dir))
+    return -1;
+  snprintf(tls_cert, sizeof tls_cert, "%s/cert.pem", tls_dir);
+  snprintf(tls_key, sizeof tls_key, "%s/key.pem", tls_dir);
+  char cmd[512];
+  snprintf(cmd, sizeof cmd,
+           "openssl req -x509 -newkey rsa:2048 -nodes -keyout '%s' -out '%s' -days 1 "
+           "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+           tls_key, tls_cert);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+static void remove_certificate(void) {
+  unlink(tls_cert);
+  unlink(tls_key);
+  rmdir(tls_dir);
+}
+
+static void up_tls(void) {
+  const char *args[] = {"--tls-cert", tls_cert, "--tls-key", tls_key, NULL};
+  rs = refserver_start(args);
+}
+
+static void down_tls(void) {
+  refserver_stop(rs);
+  rs = NULL;
+}
+
+static void count_warning(const char *property, const char *message, void *payload) {
+  (void)property;
+  (void)message;
+  ++*(int *)payload;
+}
+
+START_TEST(tls_verified_with_the_given_ca) {
+  NEED_SERVER();
+  ck_assert(strncmp(refserver_url(rs), "https://", 8) == 0);
+  custapi_options o = options(CUSTAPI_PROTOCOL_REST);
+  o.cacert = tls_cert;
+  custapi_client *c = client_with(&o);
+  custapi_result *r;
+  ck_assert_msg(custapi_get(&r, c, 6) == 0, "%s", custapi_client_last_error(c)->message);
+  custapi_result_free(r);
+  custapi_client_free(c);
+}
+END_TEST
+
+START_TEST(tls_unverified_is_transport_and_not_retried) {
+  NEED_SERVER();
+  trace_log *log = calloc(1, sizeof *log);
+  custapi_options o = options(CUSTAPI_PROTOCOL_REST);
+  o.trace = collect_trace;
+  o.trace_payload = log;
+  custapi_client *c = client_with(&o);
+  size_t before = refserver_request_count(rs);
+  custapi_result *r;
+  ck_assert_int_eq(custapi_get(&r, c, 6), CUSTAPI_ETRANSPORT);
+  ck_assert_ptr_null(strstr(log->text, "retrying"));
+  ck_assert_ptr_null(strstr(custapi_client_last_error(c)->message, "attempts"));
+  ck_assert_uint_eq(refserver_request_count(rs), before); /* no request was sent */
+  custapi_client_free(c);
+  free(log);
+}
+END_TEST
+
+START_TEST(tls_insecure_connects_and_warns) {
+  NEED_SERVER();
+  int warnings = 0;
+  custapi_options o = options(CUSTAPI_PROTOCOL_REST);
+  o.insecure = 1;
+  o.warn = count_warning;
+  o.warn_payload = &warnings;
+  custapi_client *c = client_with(&o);
+  ck_assert_int_eq(warnings, 1);
+  custapi_result *r;
+  ck_assert_int_eq(custapi_get(&r, c, 6), 0);
+  custapi_result_free(r);
+  custapi_client_free(c);
+}
+END_TEST
+
+/* ---- answers the reference server does not give: a canned responder ---- */
+
+#include <signal.h>
+#include <sys/prctl.h>
+
+/*
+ * Serves `responses` (raw HTTP, one per connection, in order) on a fresh loopback port from a
+ * child process, which ends after the last one (or after 20 s, or with its parent).
+ */
+static pid_t canned_start(char *url, size_t size, const char *const *responses) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ck_assert_int_ge(fd, 0);
+  struct sockaddr_in a = {0};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+  ck_assert_int_eq(listen(fd, 8), 0);
+  ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+  snprintf(url, size, "http://127.0.0.1:%u", (unsigned)ntohs(a.sin_port));
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid > 0) {
+    close(fd);
+    return pid;
+  }
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  alarm(20);
+  for (size_t i = 0; responses[i]; i++) {
+    int c = accept(fd, NULL, NULL);
+    if (c < 0)
+      _exit(1);
+    char buf[8192];
+    size_t got = 0;
+    char *end = NULL;
+    while (!end && got < sizeof buf - 1) { /* the head, then Content-Length bytes of body */
+      ssize_t n = read(c, buf + got, sizeof buf - 1 - got);
+      if (n <= 0)
+        break;
+      got += (size_t)n;
+      buf[got] = '\0';
+      end = strstr(buf, "\r\n\r\n");
+    }
+    const char *cl = strcasestr(buf, "content-length:");
+    size_t want = end ? (size_t)(end + 4 - buf) + (cl ? strtoul(cl + 15, NULL, 10) : 0) : got;
+    while (got < want && got < sizeof buf - 1) {
+      ssize_t n = read(c, buf + got, sizeof buf - 1 - got);
+      if (n <= 0)
+        break;
+      got += (size_t)n;
+    }
+    ssize_t w = write(c, responses[i], strlen(responses[i]));
+    (void)w;
+    close(c);
+  }
+  _exit(0);
+}
+
+static void canned_stop(pid_t pid) {
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+}
+
+static custapi_client *canned_client(const char *url, int retries) {
+  custapi_options o = CUSTAPI_OPTIONS_INIT;
+  o.base_url = url;
+  o.username = "demo";
+  o.api_key = "k";
+  o.retries = retries;
+  return client_with(&o);
+}
+
+#define ENVELOPE_BODY "{\"links\":[],\"item\":{\"id\":42,\"sms_quota\":1}}"
+#define OK_RESPONSE                                                                              \
+  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"                   \
+  "Content-Length: 43\r\n\r\n" ENVELOPE_BODY
+
+START_TEST(a_long_retry_after_ends_the_call_at_once) {
+  const char *const answers[] = {
+      "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 120\r\nConnection: close\r\n"
+      "Content-Length: 0\r\n\r\n",
+      NULL};
+  char url[64];
+  pid_t pid = canned_start(url, sizeof url, answers);
+  custapi_client *c = canned_client(url, 3);
+  custapi_result *r;
+  long start = itest_now_ms();
+  ck_assert_int_eq(update_quota(&r, c, "1"), CUSTAPI_ESERVER);
+  ck_assert_int_lt(itest_now_ms() - start, 5000);
+  const custapi_error *e = custapi_client_last_error(c);
+  ck_assert_int_eq(e->http_status, 503);
+  ck_assert_msg(strstr(e->message, "retry after 120 s"), "%s", e->message);
+  custapi_client_free(c);
+  canned_stop(pid);
+}
+END_TEST
+
+START_TEST(a_far_retry_after_date_ends_the_call_at_once) {
+  const char *const answers[] = {
+      "HTTP/1.1 429 Too Many Requests\r\nRetry-After: Fri, 31 Dec 2099 23:59:59 GMT\r\n"
+      "Connection: close\r\nContent-Length: 0\r\n\r\n",
+      NULL};
+  char url[64];
+  pid_t pid = canned_start(url, sizeof url, answers);
+  custapi_client *c = canned_client(url, 3);
+  custapi_result *r;
+  ck_assert_int_eq(update_quota(&r, c, "1"), CUSTAPI_ESERVER);
+  ck_assert_ptr_nonnull(strstr(custapi_client_last_error(c)->message, "retry after"));
+  custapi_client_free(c);
+  canned_stop(pid);
+}
+END_TEST
+
+START_TEST(a_past_retry_after_date_retries_at_once) {
+  const char *const answers[] = {
+      "HTTP/1.1 503 Service Unavailable\r\nRetry-After: Wed, 21 Oct 2015 07:28:00 GMT\r\n"
+      "Connection: close\r\nContent-Length: 0\r\n\r\n",
+      OK_RESPONSE, NULL};
+  char url[64];
+  pid_t pid = canned_start(url, sizeof url, answers);
+  custapi_client *c = canned_client(url, 3);
+  custapi_result *r;
+  long start = itest_now_ms();
+  ck_assert_msg(update_quota(&r, c, "1") == 0, "%s", custapi_client_last_error(c)->message);
+  ck_assert_int_lt(itest_now_ms() - start, 900);
+  ck_assert_int_eq(custapi_result_attempts(r), 2);
+  ck_assert_int_eq(custapi_customer_get(custapi_result_customer(r), "sms_quota")->integer, 1);
+  custapi_result_free(r);
+  custapi_client_free(c);
+  canned_stop(pid);
+}
+END_TEST
+
+START_TEST(an_empty_2xx_is_success_without_a_customer) {
+  const char *const answers[] = {"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n", NULL};
+  char url[64];
+  pid_t pid = canned_start(url, sizeof url, answers);
+  custapi_client *c = canned_client(url, 0);
+  custapi_result *r;
+  ck_assert_int_eq(update_quota(&r, c, "1"), 0);
+  ck_assert_int_eq(custapi_result_http_status(r), 204);
+  ck_assert_ptr_null(custapi_result_customer(r));
+  custapi_result_free(r);
+  custapi_client_free(c);
+  canned_stop(pid);
+}
+END_TEST
+
+START_TEST(a_501_is_not_retried) {
+  const char *const answers[] = {
+      "HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+      "Content-Length: 12\r\n\r\nno such verb",
+      OK_RESPONSE, NULL};
+  char url[64];
+  pid_t pid = canned_start(url, sizeof url, answers);
+  custapi_client *c = canned_client(url, 3);
+  custapi_result *r;
+  ck_assert_int_eq(update_quota(&r, c, "1"), CUSTAPI_ESERVER);
+  ck_assert_str_eq(custapi_client_last_error(c)->message, "HTTP 501 Not Implemented: no such verb");
+  custapi_client_free(c);
+  canned_stop(pid);
+}
+END_TEST
+
 static Suite *client_suite(void) {
   Suite *s = suite_create("client");
   TCase *t = itest_tcase(s, "wire", up_plain, down_plain);
@@ -556,6 +826,7 @@ static Suite *client_suite(void) {
   tcase_add_test(t, trace_is_redacted);
   tcase_add_test(t, dry_run_sends_nothing_and_redacts);
   tcase_add_test(t, refused_connection_is_transport);
+  tcase_add_test(t, loopback_ignores_the_proxy);
   tcase_add_test(itest_tcase(s, "503x2", up_f503x2, down_f503x2), retries_503_honouring_retry_after);
   tcase_add_test(itest_tcase(s, "500", up_f500, down_f500), retries_500_then_gives_up_as_server);
   tcase_add_test(itest_tcase(s, "html500", up_html500, down_html500),
@@ -572,6 +843,20 @@ static Suite *client_suite(void) {
   tcase_add_test(itest_tcase(s, "wrongshape", up_wrongshape, down_wrongshape),
                  wrong_shape_is_protocol);
   tcase_add_test(itest_tcase(s, "redirect", up_redirect, down_redirect), redirect_is_not_followed);
+  t = tcase_create("canned");
+  tcase_set_timeout(t, 30);
+  tcase_add_test(t, a_long_retry_after_ends_the_call_at_once);
+  tcase_add_test(t, a_far_retry_after_date_ends_the_call_at_once);
+  tcase_add_test(t, a_past_retry_after_date_retries_at_once);
+  tcase_add_test(t, an_empty_2xx_is_success_without_a_customer);
+  tcase_add_test(t, a_501_is_not_retried);
+  suite_add_tcase(s, t);
+  if (tls_cert[0]) {
+    t = itest_tcase(s, "tls", up_tls, down_tls);
+    tcase_add_test(t, tls_verified_with_the_given_ca);
+    tcase_add_test(t, tls_unverified_is_transport_and_not_retried);
+    tcase_add_test(t, tls_insecure_connects_and_warns);
+  }
   return s;
 }
 
@@ -583,11 +868,17 @@ int main(void) {
     return 77;
   }
   refserver_stop(probe);
+  if (make_certificate() < 0) {
+    fprintf(stderr, "note: openssl could not make a certificate; the TLS cases do not run\n");
+    tls_cert[0] = '\0';
+  }
   custapi_global_init();
   SRunner *r = srunner_create(client_suite());
   srunner_run_all(r, CK_NORMAL);
   int failed = srunner_ntests_failed(r);
   srunner_free(r);
   custapi_global_shutdown();
+  if (tls_cert[0])
+    remove_certificate();
   return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
