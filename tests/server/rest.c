@@ -268,7 +268,7 @@ static void handle_home(rs_reply *out, const char *method, const char *base) {
   json_object *item = json_object_new_object();
   json_object_object_add(item, "name", json_object_new_string("custapi-refserver"));
   json_object_object_add(item, "version", json_object_new_string(custapi_version()));
-  json_object *root = envelope(base, "Home", "/api/2.0/", item);
+  json_object *root = envelope(base, "API 2.0", "/api/2.0/", item);
   char customers[512];
   snprintf(customers, sizeof customers, "%s/api/2.0/customers/", base);
   json_object_array_add(json_object_object_get(root, "links"),
