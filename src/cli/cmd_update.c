@@ -77,8 +77,7 @@ int cli_cmd_update(const cli_args *args) {
   custapi_customer *properties = NULL;
   custapi_client *client = NULL;
   int32_t id;
-  if (cli_require_id(&id, args, &err) < 0 ||
-      cli_customer_from_args(&properties, args, &err) < 0 ||
+  if (cli_require_id(&id, args, &err) < 0 || cli_customer_from_args(&properties, args, &err) < 0 ||
       cli_connect(&client, args, &err) < 0) {
     custapi_customer_free(properties);
     return cli_fail(args, &err);

@@ -21,8 +21,8 @@ static int read_key_file(char **out, const char *path, custapi_error *err) {
   struct stat st;
   if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH))) {
     char msg[300];
-    snprintf(msg, sizeof msg,
-             "API key file %.200s is readable by group or others (chmod 600 it)", path);
+    snprintf(msg, sizeof msg, "API key file %.200s is readable by group or others (chmod 600 it)",
+             path);
     cli_warn(NULL, msg, NULL);
   }
   char *text;
@@ -59,8 +59,7 @@ int cli_read_api_key(char **out, const cli_args *args, custapi_error *err) {
 
 int cli_require_id(int32_t *out, const cli_args *args, custapi_error *err) {
   if (!args->id)
-    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s needs --id N",
-                              args->command);
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s needs --id N", args->command);
   return custapi_id_parse(out, args->id, err);
 }
 

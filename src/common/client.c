@@ -83,8 +83,7 @@ static int has_control(const char *s) {
 }
 
 static int is_loopback_host(const char *host) {
-  if (strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
-      strcmp(host, "::1") == 0)
+  if (strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0)
     return 1;
   /* 127.0.0.0/8 */
   unsigned a, b, c, d;
@@ -132,8 +131,9 @@ static int check_url(const custapi_options *o, custapi_error *err) {
 
 static int check_options(const custapi_options *o, custapi_error *err) {
   if (o->version < 1 || o->version > CUSTAPI_OPTIONS_VERSION)
-    return usage_error(err, "options version %u is not supported (start from "
-                            "CUSTAPI_OPTIONS_INIT)",
+    return usage_error(err,
+                       "options version %u is not supported (start from "
+                       "CUSTAPI_OPTIONS_INIT)",
                        o->version);
   if (o->protocol != CUSTAPI_PROTOCOL_REST && o->protocol != CUSTAPI_PROTOCOL_XMLRPC)
     return usage_error(err, "unknown protocol %d", (int)o->protocol);
@@ -328,11 +328,13 @@ static void after_failure(call *k, int rc, int transport_retryable, const char *
   }
   long wait_ms = custapi__retry_backoff_ms(k->attempts);
   long long seconds;
-  if (retry_after && custapi__retry_after_seconds(&seconds, retry_after, (long long)time(NULL)) == 0) {
+  if (retry_after &&
+      custapi__retry_after_seconds(&seconds, retry_after, (long long)time(NULL)) == 0) {
     if (seconds > CUSTAPI_RETRY_AFTER_MAX_S) {
       char suffix[96];
-      snprintf(suffix, sizeof suffix, "; the server asks to retry after %lld s, more than the %d s "
-                                      "we wait",
+      snprintf(suffix, sizeof suffix,
+               "; the server asks to retry after %lld s, more than the %d s "
+               "we wait",
                seconds, CUSTAPI_RETRY_AFTER_MAX_S);
       message_append(&k->err, suffix);
       call_finish(k, rc);
@@ -340,8 +342,7 @@ static void after_failure(call *k, int rc, int transport_retryable, const char *
     }
     wait_ms = (long)seconds * 1000;
   }
-  trace_info(c, "attempt %d failed (%s); retrying in %ld ms", k->attempts, k->err.message,
-             wait_ms);
+  trace_info(c, "attempt %d failed (%s); retrying in %ld ms", k->attempts, k->err.message, wait_ms);
   custapi_error terr;
   int trc = custapi__transport_add_timer(c->transport, wait_ms, start_attempt, k, &terr);
   if (trc < 0) {
@@ -384,8 +385,8 @@ static void start_attempt(void *payload) {
   call *k = payload;
   custapi_transfer *t;
   k->attempts++;
-  int rc = custapi__transport_start(&t, k->client->transport, k->request, on_transfer_done, k,
-                                    &k->err);
+  int rc =
+      custapi__transport_start(&t, k->client->transport, k->request, on_transfer_done, k, &k->err);
   if (rc < 0)
     call_finish(k, rc);
 }
@@ -409,8 +410,8 @@ static int fail(custapi_client *c, const custapi_error *err) {
 }
 
 /* Reads customer `id` into *out (a call of its own). */
-static int read_customer(custapi_customer **out, int *http_status, int *attempts,
-                         custapi_client *c, int32_t id) {
+static int read_customer(custapi_customer **out, int *http_status, int *attempts, custapi_client *c,
+                         int32_t id) {
   *out = NULL;
   custapi_http_request req = {0};
   custapi_error err;
@@ -441,8 +442,8 @@ int custapi_get(custapi_result **out, custapi_client *c, int32_t id) {
   uint64_t start = custapi__now_ms();
   custapi_result *r;
   if (custapi__result_new(&r) < 0)
-    return fail(c, &(custapi_error){.category = CUSTAPI_CATEGORY_INTERNAL,
-                                    .message = "out of memory"});
+    return fail(
+        c, &(custapi_error){.category = CUSTAPI_CATEGORY_INTERNAL, .message = "out of memory"});
   int rc = read_customer(&r->customer, &r->http_status, &r->attempts, c, id);
   if (rc < 0) {
     custapi_result_free(r);
@@ -479,8 +480,9 @@ static int prepare_update(custapi_customer **to_send, custapi_client *c, int32_t
   if (!may_read) {
     if (c->warn) {
       char msg[160];
-      int o = snprintf(msg, sizeof msg, "dry run: fill-required would first read customer %d "
-                                        "and add:",
+      int o = snprintf(msg, sizeof msg,
+                       "dry run: fill-required would first read customer %d "
+                       "and add:",
                        (int)id);
       for (size_t i = 0; i < n && o > 0 && (size_t)o < sizeof msg; i++)
         o += snprintf(msg + o, sizeof msg - (size_t)o, "%s %s", i ? "," : "", missing[i]);
@@ -494,8 +496,8 @@ static int prepare_update(custapi_customer **to_send, custapi_client *c, int32_t
   custapi_customer *filled;
   if (custapi_customer_dup(&filled, properties) < 0) {
     custapi_customer_free(current);
-    return fail(c, &(custapi_error){.category = CUSTAPI_CATEGORY_INTERNAL,
-                                    .message = "out of memory"});
+    return fail(
+        c, &(custapi_error){.category = CUSTAPI_CATEGORY_INTERNAL, .message = "out of memory"});
   }
   for (size_t i = 0; i < n; i++) {
     const custapi_field *f = custapi_customer_get(current, missing[i]);
@@ -504,8 +506,8 @@ static int prepare_update(custapi_customer **to_send, custapi_client *c, int32_t
     if (custapi__customer_put_string(filled, missing[i], f->string, f->string_len) < 0) {
       custapi_customer_free(current);
       custapi_customer_free(filled);
-      return fail(c, &(custapi_error){.category = CUSTAPI_CATEGORY_INTERNAL,
-                                      .message = "out of memory"});
+      return fail(
+          c, &(custapi_error){.category = CUSTAPI_CATEGORY_INTERNAL, .message = "out of memory"});
     }
   }
   custapi_customer_free(current);

@@ -304,10 +304,10 @@ static custapi_transfer *take_idle(custapi_transport *t) {
   return x;
 }
 
-#define SET(opt, val)                                                                            \
-  do {                                                                                           \
-    if (curl_easy_setopt(e, opt, val) != CURLE_OK)                                               \
-      failed = 1;                                                                                \
+#define SET(opt, val)                                                                              \
+  do {                                                                                             \
+    if (curl_easy_setopt(e, opt, val) != CURLE_OK)                                                 \
+      failed = 1;                                                                                  \
   } while (0)
 
 static int configure(custapi_transfer *x, const custapi_http_request *r) {

@@ -25,11 +25,11 @@ typedef struct custapi_transfer custapi_transfer;
 /* Everything a transport needs from the client's options. Strings are borrowed for the
  * transport's lifetime (the client owns the copies). */
 typedef struct custapi_transport_config {
-  const char *username;      /* "" when none */
-  const char *password;      /* the API key */
-  long timeout_ms;           /* per transfer, > 0 */
-  long connect_timeout_ms;   /* > 0 */
-  const char *cacert;        /* or NULL */
+  const char *username;    /* "" when none */
+  const char *password;    /* the API key */
+  long timeout_ms;         /* per transfer, > 0 */
+  long connect_timeout_ms; /* > 0 */
+  const char *cacert;      /* or NULL */
   int insecure;
   const char *proxy;         /* or NULL: libcurl's environment variables */
   size_t max_response_bytes; /* > 0 */

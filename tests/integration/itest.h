@@ -6,19 +6,19 @@
 #ifndef CUSTAPI_ITEST_H
 #define CUSTAPI_ITEST_H
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -28,19 +28,18 @@ extern char **environ;
 /* The server of the running test case (set by its fixture). */
 static refserver *rs;
 
-#define SERVER_FIXTURE(name, ...)                                                                \
-  static void up_##name(void) {                                                                  \
-    static const char *const args[] = {__VA_ARGS__};                                             \
-    rs = refserver_start(args);                                                                  \
-  }                                                                                              \
-  static void down_##name(void) {                                                                \
-    refserver_stop(rs);                                                                          \
-    rs = NULL;                                                                                   \
+#define SERVER_FIXTURE(name, ...)                                                                  \
+  static void up_##name(void) {                                                                    \
+    static const char *const args[] = {__VA_ARGS__};                                               \
+    rs = refserver_start(args);                                                                    \
+  }                                                                                                \
+  static void down_##name(void) {                                                                  \
+    refserver_stop(rs);                                                                            \
+    rs = NULL;                                                                                     \
   }
 
 /* Adds a test case whose tests run against a server started with the fixture's arguments. */
-static inline TCase *itest_tcase(Suite *s, const char *name, void (*up)(void),
-                                 void (*down)(void)) {
+static inline TCase *itest_tcase(Suite *s, const char *name, void (*up)(void), void (*down)(void)) {
   TCase *t = tcase_create(name);
   tcase_add_unchecked_fixture(t, up, down);
   /* Retries wait out Retry-After (1 s each); under valgrind everything is slower. */
@@ -127,7 +126,8 @@ static inline char *itest_slurp(const char *path) {
 
 static inline int itest_is_custapi_env(const char *entry) {
   return strncmp(entry, "CUSTAPI_URL=", 12) == 0 || strncmp(entry, "CUSTAPI_PROTOCOL=", 17) == 0 ||
-         strncmp(entry, "CUSTAPI_USERNAME=", 17) == 0 || strncmp(entry, "CUSTAPI_API_KEY=", 16) == 0;
+         strncmp(entry, "CUSTAPI_USERNAME=", 17) == 0 ||
+         strncmp(entry, "CUSTAPI_API_KEY=", 16) == 0;
 }
 
 /*

@@ -79,7 +79,7 @@ START_TEST(update_prints_the_result_object) {
   ck_assert_str_eq(json_object_get_string(member(c, "address")), "1 Main St");
   /* The output's keys are in the order SPEC section 6 shows. */
   ck_assert(starts_with(r.out, "{\"protocol\":\"rest\",\"id\":42,\"ok\":true,\"http_status\":200,"
-                              "\"attempts\":1,\"customer\":{"));
+                               "\"attempts\":1,\"customer\":{"));
   itest_cli_free(&r);
   json_object *req = itest_last_request();
   ck_assert_str_eq(itest_str(req, "method"), "PUT");
@@ -169,8 +169,9 @@ START_TEST(key_from_a_file) {
   NEED_SERVER();
   char path[] = "/tmp/custapi-key-XXXXXX";
   write_key_file(path, REFSERVER_TEST_KEY "\n", 0600);
-  const char *args[] = {"--url", refserver_url(rs), "--username", "demo", "--api-key-file", path,
-                        "get", "--id", "2", NULL};
+  const char *args[] = {
+      "--url", refserver_url(rs), "--username", "demo", "--api-key-file", path, "get", "--id", "2",
+      NULL};
   cli_result r = itest_run_cli(args, NULL);
   ck_assert_msg(r.status == 0, "%s %s", r.out, r.err);
   ck_assert_str_eq(r.err, ""); /* 0600: no warning */
@@ -202,8 +203,8 @@ START_TEST(no_key_or_key_on_the_command_line_is_usage) {
   cli_result r = itest_run_cli(args, NULL);
   assert_failure(&r, 2, "usage");
   itest_cli_free(&r);
-  const char *on_line[] = {"--url", refserver_url(rs), "--api-key", "sekrit-on-argv", "get",
-                           "--id", "2", NULL};
+  const char *on_line[] = {
+      "--url", refserver_url(rs), "--api-key", "sekrit-on-argv", "get", "--id", "2", NULL};
   r = itest_run_cli(on_line, NULL);
   assert_failure(&r, 2, "usage");
   ck_assert_ptr_null(strstr(r.out, "sekrit-on-argv"));
@@ -251,7 +252,6 @@ START_TEST(verbose_traces_on_stderr_redacted) {
 }
 END_TEST
 
-
 START_TEST(loopback_is_never_proxied) {
   NEED_SERVER();
   char dead[64], http_proxy[96], all_proxy[96];
@@ -259,13 +259,17 @@ START_TEST(loopback_is_never_proxied) {
   snprintf(http_proxy, sizeof http_proxy, "http_proxy=%s", dead);
   snprintf(all_proxy, sizeof all_proxy, "ALL_PROXY=%s", dead);
   const char *env[] = {ITEST_KEY_ENV, http_proxy, all_proxy, "no_proxy=", "NO_PROXY=", NULL};
-  const char *args[] = {"--url", refserver_url(rs), "--username", "demo", "--retries", "0", "get",
-                        "--id", "3", NULL};
+  const char *args[] = {
+      "--url", refserver_url(rs), "--username", "demo", "--retries", "0", "get", "--id", "3", NULL};
   cli_result r = itest_run_cli(args, env);
   ck_assert_msg(r.status == 0, "%s %s", r.out, r.err);
   itest_cli_free(&r);
-  const char *with_option[] = {"--url", refserver_url(rs), "--username", "demo", "--proxy", dead,
-                               "--retries", "0", "get", "--id", "3", NULL};
+  const char *with_option[] = {"--url",      refserver_url(rs),
+                               "--username", "demo",
+                               "--proxy",    dead,
+                               "--retries",  "0",
+                               "get",        "--id",
+                               "3",          NULL};
   r = itest_run_cli(with_option, key_env);
   ck_assert_msg(r.status == 0, "%s %s", r.out, r.err);
   itest_cli_free(&r);
@@ -300,8 +304,7 @@ START_TEST(exit_codes_of_the_server_answers) {
   ck_assert_int_eq(json_object_get_int(member(member(r.json, "error"), "http_status")), 422);
   itest_cli_free(&r);
   const char *wrong_env[] = {"CUSTAPI_API_KEY=wrong-key", NULL};
-  const char *args[] = {"--url", refserver_url(rs), "--username", "demo", "get", "--id", "1",
-                        NULL};
+  const char *args[] = {"--url", refserver_url(rs), "--username", "demo", "get", "--id", "1", NULL};
   r = itest_run_cli(args, wrong_env);
   assert_failure(&r, 4, "auth");
   ck_assert_int_eq(json_object_get_int(member(member(r.json, "error"), "http_status")), 401);
@@ -316,13 +319,13 @@ START_TEST(usage_exit_codes_before_connecting) {
   assert_failure(&r, 2, "usage");
   ck_assert_ptr_nonnull(strstr(r.err, "plain http"));
   itest_cli_free(&r);
-  const char *bad_user[] = {"--url", "http://127.0.0.1:1", "--username", "a:b", "get", "--id",
-                            "1", NULL};
+  const char *bad_user[] = {"--url", "http://127.0.0.1:1", "--username", "a:b", "get", "--id", "1",
+                            NULL};
   r = itest_run_cli(bad_user, key_env);
   assert_failure(&r, 2, "usage");
   itest_cli_free(&r);
-  const char *bad_proto[] = {"--url", "http://127.0.0.1:1", "--protocol", "soap", "get", "--id",
-                             "1", NULL};
+  const char *bad_proto[] = {
+      "--url", "http://127.0.0.1:1", "--protocol", "soap", "get", "--id", "1", NULL};
   r = itest_run_cli(bad_proto, key_env);
   assert_failure(&r, 2, "usage");
   itest_cli_free(&r);
@@ -376,8 +379,8 @@ END_TEST
 /* XML-RPC faults through the command: the same exit codes as REST's statuses. */
 static void xmlrpc_fault_case(int code, const char *category, int fault, size_t requests) {
   size_t before = refserver_request_count(rs);
-  cli_result r = RUN("--protocol", "xmlrpc", "--retries", "1", "update", "--id", "42",
-                     "sms_quota=1");
+  cli_result r =
+      RUN("--protocol", "xmlrpc", "--retries", "1", "update", "--id", "42", "sms_quota=1");
   assert_failure(&r, code, category);
   if (fault)
     ck_assert_int_eq(json_object_get_int(member(member(r.json, "error"), "fault_code")), fault);

@@ -85,9 +85,9 @@ static int update_quota(custapi_result **out, custapi_client *c, const char *quo
 
 START_TEST(update_sends_put_with_typed_json_and_returns_the_customer) {
   custapi_client *c = rest_client();
-  custapi_customer *p = props((const char *const[]){"sms_quota", "321", "website_url",
-                                                    "https://shop.example/a/b", "postal_code",
-                                                    "0042", "country", "gb", NULL});
+  custapi_customer *p =
+      props((const char *const[]){"sms_quota", "321", "website_url", "https://shop.example/a/b",
+                                  "postal_code", "0042", "country", "gb", NULL});
   size_t before = refserver_request_count(rs);
   custapi_result *r;
   ck_assert_msg(custapi_update(&r, c, 42, p, CUSTAPI_VALIDATE_PARTIAL) == 0, "%s",
@@ -316,8 +316,8 @@ START_TEST(trace_is_redacted) {
   custapi_result_free(r);
   ck_assert_ptr_nonnull(strstr(log->text, "Authorization: Basic [redacted]"));
   ck_assert_ptr_nonnull(strstr(log->text, "PUT /api/2.0/customers/42 HTTP/1.1"));
-  ck_assert_ptr_nonnull(strstr(log->text, "\"sms_quota\":11"));     /* request body */
-  ck_assert_ptr_nonnull(strstr(log->text, "HTTP/1.1 200"));        /* response head */
+  ck_assert_ptr_nonnull(strstr(log->text, "\"sms_quota\":11")); /* request body */
+  ck_assert_ptr_nonnull(strstr(log->text, "HTTP/1.1 200"));     /* response head */
   ck_assert_ptr_null(strstr(log->text, REFSERVER_TEST_KEY));
   ck_assert_ptr_null(strstr(log->text, "ZGVtbzp0ZXN0LWtleS03ZjNhOWMyZTUxYjhkMDQ2")); /* b64 */
   custapi_client_free(c);
@@ -543,7 +543,6 @@ START_TEST(redirect_is_not_followed) {
 }
 END_TEST
 
-
 /* ---- loopback is never proxied ---- */
 
 START_TEST(loopback_ignores_the_proxy) {
@@ -721,8 +720,8 @@ static custapi_client *canned_client(const char *url, int retries) {
 }
 
 #define ENVELOPE_BODY "{\"links\":[],\"item\":{\"id\":42,\"sms_quota\":1}}"
-#define OK_RESPONSE                                                                              \
-  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"                   \
+#define OK_RESPONSE                                                                                \
+  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"                     \
   "Content-Length: 43\r\n\r\n" ENVELOPE_BODY
 
 START_TEST(a_long_retry_after_ends_the_call_at_once) {
@@ -827,7 +826,8 @@ static Suite *client_suite(void) {
   tcase_add_test(t, dry_run_sends_nothing_and_redacts);
   tcase_add_test(t, refused_connection_is_transport);
   tcase_add_test(t, loopback_ignores_the_proxy);
-  tcase_add_test(itest_tcase(s, "503x2", up_f503x2, down_f503x2), retries_503_honouring_retry_after);
+  tcase_add_test(itest_tcase(s, "503x2", up_f503x2, down_f503x2),
+                 retries_503_honouring_retry_after);
   tcase_add_test(itest_tcase(s, "500", up_f500, down_f500), retries_500_then_gives_up_as_server);
   tcase_add_test(itest_tcase(s, "html500", up_html500, down_html500),
                  html_error_page_is_reduced_to_its_status_line);

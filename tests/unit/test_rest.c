@@ -74,7 +74,8 @@ START_TEST(encode_update_method_url_and_typed_body) {
 END_TEST
 
 START_TEST(encode_url_with_and_without_trailing_slash) {
-  const char *bases[] = {"http://127.0.0.1:8080", "http://127.0.0.1:8080/", "http://127.0.0.1:8080//"};
+  const char *bases[] = {"http://127.0.0.1:8080", "http://127.0.0.1:8080/",
+                         "http://127.0.0.1:8080//"};
   custapi_error err;
   for (size_t i = 0; i < 3; i++) {
     custapi_endpoint ep = {bases[i], ""};
@@ -120,9 +121,12 @@ END_TEST
 /* ---- decoding successes ---- */
 
 static const char ENVELOPE[] =
-    "{\"links\":[{\"title\":\"Self\",\"rel\":\"self\",\"href\":\"https:\\/\\/mail.example.com\\/api\\/2.0\\/"
-    "customers\\/42\"}],\"item\":{\"id\":42,\"enterprise_id\":3,\"name\":\"Ada\",\"email\":\"ada@example.com\","
-    "\"hash\":\"0123456789abcdef\",\"sms_quota\":500,\"website_url\":\"https:\\/\\/ada.example\\/x\","
+    "{\"links\":[{\"title\":\"Self\",\"rel\":\"self\",\"href\":\"https:\\/\\/mail.example.com\\/"
+    "api\\/2.0\\/"
+    "customers\\/"
+    "42\"}],\"item\":{\"id\":42,\"enterprise_id\":3,\"name\":\"Ada\",\"email\":\"ada@example.com\","
+    "\"hash\":\"0123456789abcdef\",\"sms_quota\":500,\"website_url\":\"https:\\/\\/ada.example\\/"
+    "x\","
     "\"is_department\":false,\"fax\":null,\"country_code\":\"GB\",\"score\":1.5,"
     "\"tags\":[\"a\",\"b\"]}}";
 
@@ -203,11 +207,11 @@ START_TEST(decode_update_undecodable_2xx_may_have_been_applied) {
   const char *bodies[] = {
       "{\"links\":[],\"item\":{\"id\":1", /* cut short */
       "<html><body>ok</body></html>",
-      "{\"links\":[]}",                   /* no item */
-      "{\"item\":[1,2]}",                 /* item not an object */
-      "[{\"item\":{}}]",                  /* not an object */
+      "{\"links\":[]}",   /* no item */
+      "{\"item\":[1,2]}", /* item not an object */
+      "[{\"item\":{}}]",  /* not an object */
       "{\"item\":{}} trailing",
-      "{\"item\":{\"name\":\"\xff\"}}",   /* invalid UTF-8 */
+      "{\"item\":{\"name\":\"\xff\"}}", /* invalid UTF-8 */
   };
   for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
     custapi_http_response r = response(200, bodies[i], "application/json");
@@ -247,8 +251,9 @@ static const failure_case failures[] = {
      CUSTAPI_CATEGORY_REJECTED, "HTTP 422 Unprocessable Entity: hash does not match"},
     {429, "{\"error\":{\"message\":\"slow down\"}}", "application/json", CUSTAPI_CATEGORY_SERVER,
      "HTTP 429 Too Many Requests: slow down"},
-    {500, "<!DOCTYPE html><html><head><title>500</title></head><body><h1>Oops, secret stack "
-          "trace</h1></body></html>",
+    {500,
+     "<!DOCTYPE html><html><head><title>500</title></head><body><h1>Oops, secret stack "
+     "trace</h1></body></html>",
      "text/html; charset=utf-8", CUSTAPI_CATEGORY_SERVER, "HTTP 500 Internal Server Error"},
     {500, "  <html><body>no content type</body></html>", NULL, CUSTAPI_CATEGORY_SERVER,
      "HTTP 500 Internal Server Error"},
@@ -370,7 +375,7 @@ START_TEST(retry_policy) {
   ck_assert(!custapi__retry_is_retryable(&e, 0));
   e = error_of(CUSTAPI_CATEGORY_SERVER, 200, -32603); /* server-class fault over HTTP 200 */
   ck_assert(custapi__retry_is_retryable(&e, 0));
-  const custapi_category never[] = {CUSTAPI_CATEGORY_AUTH, CUSTAPI_CATEGORY_NOT_FOUND,
+  const custapi_category never[] = {CUSTAPI_CATEGORY_AUTH,     CUSTAPI_CATEGORY_NOT_FOUND,
                                     CUSTAPI_CATEGORY_REJECTED, CUSTAPI_CATEGORY_INVALID,
                                     CUSTAPI_CATEGORY_PROTOCOL, CUSTAPI_CATEGORY_USAGE,
                                     CUSTAPI_CATEGORY_INTERNAL};
@@ -445,7 +450,6 @@ START_TEST(frees_accept_null) {
 }
 END_TEST
 
-
 /* ---- client options (checked at creation, no connection) ---- */
 
 static int new_client(const custapi_options *o, custapi_error *err) {
@@ -477,9 +481,14 @@ START_TEST(client_options_are_checked) {
   o.username = NULL; /* no username: an empty one */
   ck_assert_int_eq(new_client(&o, &err), 0);
 
-  const char *bad_urls[] = {NULL, "", "ftp://mail.example.com", "mail.example.com",
-                            "https://mail.example.com/\x01", "https://user:pw@mail.example.com",
-                            "https://mail.example.com/?a=b", "https://"};
+  const char *bad_urls[] = {NULL,
+                            "",
+                            "ftp://mail.example.com",
+                            "mail.example.com",
+                            "https://mail.example.com/\x01",
+                            "https://user:pw@mail.example.com",
+                            "https://mail.example.com/?a=b",
+                            "https://"};
   for (size_t i = 0; i < sizeof bad_urls / sizeof bad_urls[0]; i++) {
     o = base_options(bad_urls[i]);
     ck_assert_msg(new_client(&o, &err) == CUSTAPI_EUSAGE, "%s", bad_urls[i] ? bad_urls[i] : "NULL");
