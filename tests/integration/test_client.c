@@ -23,6 +23,7 @@ SERVER_FIXTURE(badjson, "--fault", "badjson", NULL)
 SERVER_FIXTURE(huge, "--fault", "huge", NULL)
 SERVER_FIXTURE(wrongshape, "--fault", "wrongshape", NULL)
 SERVER_FIXTURE(redirect, "--fault", "redirect", NULL)
+SERVER_FIXTURE(delay600, "--fault", "delay:600", NULL)
 
 /* ---- helpers ---- */
 
@@ -543,6 +544,60 @@ START_TEST(redirect_is_not_followed) {
 }
 END_TEST
 
+/* ---- many transfers on one loop (what bulk builds on) ---- */
+
+#include "backend.h"
+#include "transport.h"
+
+typedef struct done_count {
+  int done, ok;
+  custapi_transport *transport;
+} done_count;
+
+static void count_done(custapi_transfer *x, void *payload) {
+  done_count *d = payload;
+  custapi_http_response resp;
+  int retryable;
+  custapi_error err;
+  if (custapi__transfer_response(&resp, &retryable, x, &err) == 0 && resp.status == 200)
+    d->ok++;
+  d->done++;
+  custapi__transfer_release(d->transport, x);
+}
+
+START_TEST(transfers_run_concurrently_on_one_loop) {
+  NEED_SERVER();
+  custapi_transport_config tc = {0};
+  tc.username = REFSERVER_TEST_USER;
+  tc.password = REFSERVER_TEST_KEY;
+  tc.timeout_ms = tc.connect_timeout_ms = 10000;
+  tc.max_response_bytes = 1 << 20;
+  custapi_transport *t;
+  custapi_error err;
+  ck_assert_int_eq(custapi__transport_new(&t, &tc, &err), 0);
+  custapi_endpoint ep = {refserver_url(rs), ""};
+  custapi_http_request req[3];
+  done_count d = {0, 0, t};
+  long start = itest_now_ms();
+  for (int i = 0; i < 3; i++) {
+    ck_assert_int_eq(custapi__rest_backend.encode_get(&req[i], &ep, 10 + i, &err), 0);
+    custapi_transfer *x;
+    ck_assert_int_eq(custapi__transport_start(&x, t, &req[i], count_done, &d, &err), 0);
+  }
+  ck_assert_uint_eq(custapi__transport_pending(t), 3);
+  while (custapi__transport_pending(t))
+    ck_assert_int_eq(custapi__transport_step(t, &err), 0);
+  long took = itest_now_ms() - start;
+  ck_assert_int_eq(d.done, 3);
+  ck_assert_int_eq(d.ok, 3);
+  ck_assert_int_ge(took, 550);  /* each waited its 600 ms ... */
+  ck_assert_int_lt(took, 1500); /* ... at the same time, not one after the other (1800) */
+  for (int i = 0; i < 3; i++)
+    custapi__http_request_clear(&req[i]);
+  custapi__transport_free(t);
+}
+END_TEST
+
 /* ---- loopback is never proxied ---- */
 
 START_TEST(loopback_ignores_the_proxy) {
@@ -843,6 +898,8 @@ static Suite *client_suite(void) {
   tcase_add_test(itest_tcase(s, "wrongshape", up_wrongshape, down_wrongshape),
                  wrong_shape_is_protocol);
   tcase_add_test(itest_tcase(s, "redirect", up_redirect, down_redirect), redirect_is_not_followed);
+  tcase_add_test(itest_tcase(s, "concurrent", up_delay600, down_delay600),
+                 transfers_run_concurrently_on_one_loop);
   t = tcase_create("canned");
   tcase_set_timeout(t, 30);
   tcase_add_test(t, a_long_retry_after_ends_the_call_at_once);
