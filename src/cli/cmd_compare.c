@@ -51,7 +51,12 @@ static int print_plan(int32_t id, const custapi_customer *props) {
 static void outcome_text(char *buf, size_t size, const custapi_compare *c, custapi_protocol p) {
   const custapi_error *e;
   if (custapi_compare_update_status(c, p, &e) < 0) {
-    snprintf(buf, size, "%s: %.60s", custapi_category_name(e->category), e->message);
+    if (e->has_fault_code)
+      snprintf(buf, size, "%s (fault %d)", custapi_category_name(e->category), e->fault_code);
+    else if (e->http_status)
+      snprintf(buf, size, "%s (HTTP %d)", custapi_category_name(e->category), e->http_status);
+    else
+      snprintf(buf, size, "%s", custapi_category_name(e->category));
     return;
   }
   const custapi_result *r = custapi_compare_update_result(c, p);

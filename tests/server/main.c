@@ -597,6 +597,7 @@ static const char usage[] =
     "usage: custapi-refserver [--listen HOST:PORT] [--db FILE] [--seed N] [--port-file FILE]\n"
     "         [--user NAME] [--key-file FILE] [--tls-cert FILE --tls-key FILE] [--threads N]\n"
     "         [--quiet] [--capture FILE] [--fault MODE[:N]]... [--faults-allowed]\n"
+    "         [--diverge MODE]...\n"
     "The API key comes from CUSTAPI_REFSERVER_KEY or --key-file, never from the command line.\n"
     "Fault modes: http500 html500 http503 http429 reset delay:MS badjson badxml huge\n"
     "             wrongshape xmlfault:CODE redirect doctype (see tests/server/README.md)\n";
@@ -638,7 +639,7 @@ static void parse_args(config *cfg, int argc, char **argv) {
     }
     static const char *const with_value[] = {
         "--listen",  "--db",      "--seed",    "--port-file", "--user", "--key-file", "--tls-cert",
-        "--tls-key", "--threads", "--capture", "--fault",     "--key",  NULL};
+        "--tls-key", "--threads", "--capture", "--fault",     "--key",  "--diverge", NULL};
     int known = 0;
     for (const char *const *w = with_value; *w; w++)
       known |= strcmp(*w, name) == 0;
@@ -672,7 +673,11 @@ static void parse_args(config *cfg, int argc, char **argv) {
       cfg->threads = parse_number(name, value, 0, 1024);
     else if (strcmp(name, "--capture") == 0)
       cfg->capture = value;
-    else if (strcmp(name, "--fault") == 0) {
+    else if (strcmp(name, "--diverge") == 0) {
+      char why[400];
+      if (rs_diverge_parse(value, why, sizeof why) < 0)
+        die_usage("--diverge: %s", why);
+    } else if (strcmp(name, "--fault") == 0) {
       if (cfg->fault_count == MAX_FAULTS)
         die_usage("--fault: at most %d faults", MAX_FAULTS);
       fault_slot *s = &cfg->faults[cfg->fault_count++];

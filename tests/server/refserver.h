@@ -74,6 +74,19 @@ rs_store_status rs_store_update(rs_store *store, int32_t id, const custapi_custo
 /* The deterministic 16-character hash of a seeded customer. */
 void rs_seed_hash(char out[17], int32_t id);
 
+/* ---- divergence knobs (diverge.c): one protocol behaving differently, for compare ---- */
+
+typedef enum rs_protocol { RS_PROTOCOL_REST, RS_PROTOCOL_XMLRPC } rs_protocol;
+
+/* Adds a --diverge MODE; -1 with a one-line reason in `why`. */
+int rs_diverge_parse(const char *mode, char *why, size_t whylen);
+/* The property of `changes` that `protocol` refuses, or NULL. */
+const char *rs_diverge_refused(rs_protocol protocol, const custapi_customer *changes);
+/* Removes the properties `protocol` silently drops. */
+void rs_diverge_drop(rs_protocol protocol, custapi_customer *changes);
+/* Overrides the fields `protocol` misreports; -1 when memory runs out. */
+int rs_diverge_reads(rs_protocol protocol, custapi_customer *customer);
+
 /* ---- the protocols (rest.c, xmlrpc.c) ---- */
 
 /* A response before it is handed to libmicrohttpd. `body` is malloc'ed. */

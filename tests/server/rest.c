@@ -103,7 +103,8 @@ static void reply_customer(rs_reply *out, rs_store *store, int32_t id, const cha
     rs_rest_error(out, 404, "customer %d not found", id);
     return;
   }
-  if (rc != RS_STORE_OK) {
+  if (rc != RS_STORE_OK || rs_diverge_reads(RS_PROTOCOL_REST, c) < 0) {
+    custapi_customer_free(c);
     rs_rest_error(out, 500, "storage error");
     return;
   }
@@ -243,9 +244,13 @@ static void handle_put(rs_reply *out, rs_store *store, int32_t id, const char *b
   }
   int bad = changes_from_json(changes, obj, why, sizeof why);
   json_object_put(obj);
+  const char *refused = bad ? NULL : rs_diverge_refused(RS_PROTOCOL_REST, changes);
   if (bad) {
     rs_rest_error(out, 422, "%s", why);
+  } else if (refused) {
+    rs_rest_error(out, 422, "%s: not accepted by this server (divergence knob)", refused);
   } else {
+    rs_diverge_drop(RS_PROTOCOL_REST, changes);
     rc = rs_store_update(store, id, changes);
     if (rc == RS_STORE_OK)
       reply_customer(out, store, id, base);

@@ -379,6 +379,8 @@ static char *build_update(const custapi_customer *changes) {
 }
 
 static rs_store_status apply(rs_store *s, int32_t id, const custapi_customer *changes) {
+  if (custapi_customer_count(changes) == 0)
+    return RS_STORE_OK; /* everything was dropped (a divergence knob): a silent no-op */
   char *sql = build_update(changes);
   if (!sql)
     return RS_STORE_ERROR;

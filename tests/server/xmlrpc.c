@@ -136,6 +136,11 @@ static void reply_customer(rs_reply *out, rs_store *store, int32_t id) {
                     rc == RS_STORE_NOT_FOUND ? message : "storage error");
     return;
   }
+  if (rs_diverge_reads(RS_PROTOCOL_XMLRPC, c) < 0) {
+    custapi_customer_free(c);
+    rs_xmlrpc_fault(out, FAULT_INTERNAL, "out of memory");
+    return;
+  }
   xmlrpc_env env;
   xmlrpc_env_init(&env);
   xmlrpc_value *s = struct_of(&env, c);
@@ -310,7 +315,12 @@ static void update_customer(rs_reply *out, rs_store *store, xmlrpc_value *params
     rs_xmlrpc_fault(out, FAULT_INTERNAL, "storage error");
   } else if (changes_from_struct(changes, props, why, sizeof why) < 0) {
     rs_xmlrpc_fault(out, FAULT_INVALID, why);
+  } else if (rs_diverge_refused(RS_PROTOCOL_XMLRPC, changes)) {
+    snprintf(why, sizeof why, "%s: not accepted by this server (divergence knob)",
+             rs_diverge_refused(RS_PROTOCOL_XMLRPC, changes));
+    rs_xmlrpc_fault(out, FAULT_INVALID, why);
   } else {
+    rs_diverge_drop(RS_PROTOCOL_XMLRPC, changes);
     rc = rs_store_update(store, id, changes);
     if (rc == RS_STORE_OK) {
       xmlrpc_env_init(&env);

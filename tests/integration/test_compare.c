@@ -1,0 +1,231 @@
+/*
+ * custapi compare against the reference server: agreement on every property type, each
+ * divergence knob caught and named (a silently dropped property even though REST runs
+ * first, thanks to the restore), the JSON verdict's shape, --yes and --dry-run, exit codes,
+ * and the library call a C migration suite would use.
+ */
+#include "itest.h"
+
+#include "custapi/custapi.h"
+
+SERVER_FIXTURE(plain, NULL)
+SERVER_FIXTURE(drops, "--diverge", "xmlrpc-drops:sms_quota", NULL)
+SERVER_FIXTURE(misreads, "--diverge", "xmlrpc-reads:postal_code=0000", NULL)
+SERVER_FIXTURE(refuses, "--diverge", "xmlrpc-refuses:unique_id", NULL)
+
+static const char *const key_env[] = {ITEST_KEY_ENV, NULL};
+
+static cli_result run(const char *const *args) {
+  NEED_SERVER();
+  const char *full[40] = {"--url", refserver_url(rs), "--username", REFSERVER_TEST_USER};
+  size_t n = 4;
+  for (size_t i = 0; args[i]; i++)
+    full[n++] = args[i];
+  full[n] = NULL;
+  return itest_run_cli(full, key_env);
+}
+
+#define RUN(...) run((const char *const[]){__VA_ARGS__, NULL})
+
+static json_object *at(json_object *o, const char *key) {
+  json_object *v = NULL;
+  ck_assert_msg(json_object_object_get_ex(o, key, &v), "no \"%s\" in %s", key,
+                json_object_to_json_string(o));
+  return v;
+}
+
+/* The differences of a verdict naming `field` with `kind`. */
+static int count_differences(json_object *verdict, const char *kind, const char *field) {
+  json_object *list = at(verdict, "differences");
+  int n = 0;
+  for (size_t i = 0; i < json_object_array_length(list); i++) {
+    json_object *d = json_object_array_get_idx(list, i);
+    const char *f = itest_str(d, "field");
+    if (strcmp(itest_str(d, "kind"), kind) == 0 && (!field || (f && strcmp(f, field) == 0)))
+      n++;
+  }
+  return n;
+}
+
+START_TEST(agrees_on_every_property_type) {
+  cli_result r = RUN("compare", "--id", "5", "--yes", "sms_quota=77", "email_quota=0",
+                     "status=suspended", "deleted=yes", "country=za", "name=R\xc3\xa9my & Co",
+                     "industry=Hospitality, Travel & Tourism", "address=1 Main St\nCape Town",
+                     "website_url=https://example.com/a?b=c", "telephone=+27 (21) 555-0100",
+                     "email_package_id=3", "unique_id=u-<5>");
+  ck_assert_msg(r.status == 0, "exit %d: %s %s", r.status, r.out, r.err);
+  ck_assert_str_eq(r.err, "");
+  ck_assert(json_object_get_boolean(at(r.json, "ok")));
+  ck_assert(json_object_get_boolean(at(r.json, "agree")));
+  ck_assert_uint_eq(json_object_array_length(at(r.json, "differences")), 0);
+  /* the shape of the verdict */
+  json_object *updates = at(r.json, "updates");
+  ck_assert(json_object_get_boolean(at(at(updates, "rest"), "ok")));
+  ck_assert_int_eq(json_object_get_int(at(at(updates, "xmlrpc"), "result")), 5);
+  ck_assert(json_object_get_boolean(at(at(r.json, "restore"), "ok")));
+  json_object *reads = at(r.json, "read_backs");
+  const char *stages[] = {"after_rest", "after_xmlrpc"}, *readers[] = {"rest", "xmlrpc"};
+  for (int s = 0; s < 2; s++)
+    for (int p = 0; p < 2; p++) {
+      json_object *c = at(at(reads, stages[s]), readers[p]);
+      ck_assert_int_eq(json_object_get_int(at(c, "sms_quota")), 77);
+      ck_assert_str_eq(json_object_get_string(at(c, "country")), "ZA");
+    }
+  ck_assert_int_eq(json_object_get_int(at(r.json, "id")), 5);
+  at(r.json, "snapshot");
+  itest_cli_free(&r);
+  /* and the update is left applied */
+  r = RUN("get", "--id", "5");
+  ck_assert_int_eq(json_object_get_int(at(at(r.json, "customer"), "sms_quota")), 77);
+  itest_cli_free(&r);
+}
+END_TEST
+
+START_TEST(a_property_xmlrpc_drops_is_caught_although_rest_ran_first) {
+  cli_result r = RUN("compare", "--id", "6", "--yes", "sms_quota=4242", "email_quota=9");
+  ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+  ck_assert(!json_object_get_boolean(at(r.json, "agree")));
+  ck_assert_str_eq(itest_error_category(&r), "differ");
+  ck_assert_int_eq(count_differences(r.json, "changed_by_one", "sms_quota"), 1);
+  ck_assert_int_eq(count_differences(r.json, "changed_by_one", "email_quota"), 0);
+  ck_assert_ptr_nonnull(strstr(r.err, "sms_quota"));
+  ck_assert_uint_eq(itest_lines(r.err), 1);
+  itest_cli_free(&r);
+}
+END_TEST
+
+START_TEST(a_field_one_protocol_misreads_is_caught) {
+  cli_result r = RUN("compare", "--id", "7", "--yes", "sms_quota=1");
+  ck_assert_int_eq(r.status, 1);
+  /* once per state: after the REST update and after the XML-RPC update */
+  ck_assert_int_eq(count_differences(r.json, "read_back", "postal_code"), 2);
+  ck_assert_int_eq(count_differences(r.json, "read_back", "sms_quota"), 0);
+  itest_cli_free(&r);
+}
+END_TEST
+
+START_TEST(one_protocol_refusing_is_an_outcome_difference_with_its_error) {
+  cli_result r = RUN("compare", "--id", "8", "--yes", "unique_id=new-id");
+  ck_assert_int_eq(r.status, 1);
+  ck_assert_int_eq(count_differences(r.json, "outcome", NULL), 1);
+  json_object *x = at(at(r.json, "updates"), "xmlrpc");
+  ck_assert(!json_object_get_boolean(at(x, "ok")));
+  ck_assert_str_eq(json_object_get_string(at(at(x, "error"), "category")), "rejected");
+  ck_assert_int_eq(json_object_get_int(at(at(x, "error"), "fault_code")), 422);
+  ck_assert_ptr_nonnull(strstr(r.err, "failed over XML-RPC"));
+  itest_cli_free(&r);
+}
+END_TEST
+
+START_TEST(refuses_without_yes_and_plans_with_dry_run) {
+  size_t before = refserver_request_count(rs);
+  cli_result r = RUN("compare", "--id", "9", "sms_quota=1");
+  ck_assert_int_eq(r.status, 2);
+  ck_assert_str_eq(itest_error_category(&r), "usage");
+  ck_assert_ptr_nonnull(strstr(r.err, "--yes"));
+  ck_assert_ptr_nonnull(strstr(r.err, "sms_quota"));
+  itest_cli_free(&r);
+  r = RUN("compare", "--id", "9", "--dry-run", "sms_quota=1");
+  ck_assert_int_eq(r.status, 0);
+  ck_assert(json_object_get_boolean(at(r.json, "dry_run")));
+  ck_assert_uint_ge(json_object_array_length(at(r.json, "plan")), 5);
+  itest_cli_free(&r);
+  ck_assert_uint_eq(refserver_request_count(rs), before); /* nothing was sent */
+}
+END_TEST
+
+START_TEST(exit_codes_when_it_cannot_run) {
+  cli_result r = RUN("compare", "--id", "999999", "--yes", "sms_quota=1");
+  ck_assert_int_eq(r.status, 5);
+  ck_assert_str_eq(itest_error_category(&r), "not_found");
+  itest_cli_free(&r);
+  r = RUN("compare", "--id", "9", "--yes", "sms_quota=-1");
+  ck_assert_int_eq(r.status, 3);
+  itest_cli_free(&r);
+  r = RUN("compare", "--yes", "sms_quota=1");
+  ck_assert_int_eq(r.status, 2);
+  itest_cli_free(&r);
+}
+END_TEST
+
+START_TEST(text_output_is_a_table) {
+  cli_result r = RUN("compare", "--id", "10", "--yes", "--output", "text", "sms_quota=3");
+  ck_assert_int_eq(r.status, 1);
+  ck_assert_ptr_nonnull(strstr(r.out, "REST"));
+  ck_assert_ptr_nonnull(strstr(r.out, "XML-RPC"));
+  ck_assert_ptr_nonnull(strstr(r.out, "sms_quota"));
+  ck_assert_ptr_nonnull(strstr(r.out, "difference"));
+  ck_assert_ptr_null(r.json);
+  itest_cli_free(&r);
+}
+END_TEST
+
+/* The library call, as a migration test suite in C would make it. */
+START_TEST(library_compare_reports_through_its_accessors) {
+  NEED_SERVER();
+  ck_assert_int_eq(custapi_global_init(), 0);
+  custapi_options o = CUSTAPI_OPTIONS_INIT;
+  o.base_url = refserver_url(rs);
+  o.username = REFSERVER_TEST_USER;
+  o.api_key = REFSERVER_TEST_KEY;
+  custapi_client *rest, *xmlrpc;
+  custapi_error err;
+  ck_assert_int_eq(custapi_client_new(&rest, &o, &err), 0);
+  o.protocol = CUSTAPI_PROTOCOL_XMLRPC;
+  ck_assert_int_eq(custapi_client_new(&xmlrpc, &o, &err), 0);
+  custapi_customer *changes;
+  ck_assert_int_eq(custapi_customer_new(&changes, 0), 0);
+  ck_assert_int_eq(custapi_customer_set(changes, "sms_quota", "31", &err), 0);
+  custapi_compare *c;
+  ck_assert_int_eq(custapi_compare_run(&c, rest, xmlrpc, 11, changes, CUSTAPI_VALIDATE_PARTIAL,
+                                       &err), 0);
+  ck_assert(!custapi_compare_agree(c));
+  ck_assert_uint_eq(custapi_compare_difference_count(c), 1);
+  const custapi_difference *d = custapi_compare_difference_at(c, 0);
+  ck_assert_int_eq(d->kind, CUSTAPI_DIFFERENCE_CHANGED_BY_ONE);
+  ck_assert_str_eq(d->field, "sms_quota");
+  ck_assert_int_eq(d->rest->integer, 31);
+  ck_assert_int_eq(d->xmlrpc->integer, 11); /* the seed's value: XML-RPC dropped it */
+  ck_assert_ptr_null(custapi_compare_difference_at(c, 1));
+  ck_assert_int_eq(custapi_compare_update_status(c, CUSTAPI_PROTOCOL_XMLRPC, NULL), 0);
+  ck_assert_ptr_nonnull(custapi_compare_read_back(c, CUSTAPI_COMPARE_AFTER_XMLRPC,
+                                                  CUSTAPI_PROTOCOL_XMLRPC));
+  char *json;
+  ck_assert_int_eq(custapi_compare_to_json(&json, c), 0);
+  ck_assert_ptr_nonnull(strstr(json, "\"kind\":\"changed_by_one\""));
+  custapi_free(json);
+  /* the clients the wrong way round are refused before anything is written */
+  custapi_compare *wrong = NULL;
+  ck_assert_int_eq(custapi_compare_run(&wrong, xmlrpc, rest, 11, changes,
+                                       CUSTAPI_VALIDATE_PARTIAL, &err),
+                   CUSTAPI_EUSAGE);
+  ck_assert_ptr_null(wrong);
+  custapi_compare_free(c);
+  custapi_compare_free(NULL);
+  custapi_customer_free(changes);
+  custapi_client_free(xmlrpc);
+  custapi_client_free(rest);
+  custapi_global_shutdown();
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("compare");
+  TCase *t = itest_tcase(s, "agreeing", up_plain, down_plain);
+  tcase_add_test(t, agrees_on_every_property_type);
+  tcase_add_test(t, refuses_without_yes_and_plans_with_dry_run);
+  tcase_add_test(t, exit_codes_when_it_cannot_run);
+  t = itest_tcase(s, "drops", up_drops, down_drops);
+  tcase_add_test(t, a_property_xmlrpc_drops_is_caught_although_rest_ran_first);
+  tcase_add_test(t, text_output_is_a_table);
+  tcase_add_test(t, library_compare_reports_through_its_accessors);
+  t = itest_tcase(s, "misreads", up_misreads, down_misreads);
+  tcase_add_test(t, a_field_one_protocol_misreads_is_caught);
+  t = itest_tcase(s, "refuses", up_refuses, down_refuses);
+  tcase_add_test(t, one_protocol_refusing_is_an_outcome_difference_with_its_error);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
