@@ -475,6 +475,8 @@ static void finish_transfers(custapi_transport *t) {
 
 int custapi__transport_step(custapi_transport *t, custapi_error *err) {
   int running = 0;
+  if (!t->active_count && !t->timers)
+    return 0; /* nothing to wait for */
   long wait_ms = 1000;
   if (t->timers) {
     uint64_t now = custapi__now_ms();

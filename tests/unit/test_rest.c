@@ -576,6 +576,38 @@ START_TEST(dry_run_without_a_server) {
 }
 END_TEST
 
+START_TEST(client_survives_allocation_failures) {
+  /* Each of our allocations in turn fails: creation and a dry run report internal (or
+   * succeed), never crash or leak (valgrind checks the latter). */
+  custapi_customer *p;
+  custapi_error err;
+  custapi_customer_new(&p, 0);
+  custapi_customer_set(p, "email", "a@example.com", &err);
+  int succeeded = 0;
+  for (long n = 0; n < 400 && !succeeded; n++) {
+    custapi_options o = base_options("https://mail.example.com");
+    custapi_client *c = NULL;
+    char *text = NULL;
+    custapi__alloc_fail_after(n);
+    int rc = custapi_client_new(&c, &o, &err);
+    if (rc == 0) {
+      rc = custapi_update_dry_run(&text, c, 42, p, CUSTAPI_VALIDATE_PARTIAL);
+      if (rc < 0)
+        ck_assert_int_eq(custapi_client_last_error(c)->category, CUSTAPI_CATEGORY_INTERNAL);
+    }
+    custapi__alloc_fail_after(-1);
+    ck_assert_msg(rc == 0 || rc == CUSTAPI_EINTERNAL, "n=%ld rc=%d", n, rc);
+    succeeded = rc == 0;
+    if (succeeded)
+      ck_assert_ptr_nonnull(strstr(text, "Authorization: Basic [redacted]"));
+    custapi_free(text);
+    custapi_client_free(c);
+  }
+  ck_assert(succeeded);
+  custapi_customer_free(p);
+}
+END_TEST
+
 static Suite *rest_suite(void) {
   Suite *s = suite_create("rest");
   TCase *t = tcase_create("encode");
@@ -609,6 +641,7 @@ static Suite *rest_suite(void) {
   tcase_add_test(t, client_options_are_checked);
   tcase_add_test(t, protocol_names);
   tcase_add_test(t, dry_run_without_a_server);
+  tcase_add_test(t, client_survives_allocation_failures);
   suite_add_tcase(s, t);
   return s;
 }
