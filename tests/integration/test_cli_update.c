@@ -329,6 +329,11 @@ START_TEST(usage_exit_codes_before_connecting) {
   r = itest_run_cli(bad_proto, key_env);
   assert_failure(&r, 2, "usage");
   itest_cli_free(&r);
+  const char *nothing[] = {"--url", "http://127.0.0.1:1", "update", "--id", "1", NULL};
+  r = itest_run_cli(nothing, key_env);
+  assert_failure(&r, 2, "usage");
+  ck_assert_ptr_nonnull(strstr(r.err, "nothing to update"));
+  itest_cli_free(&r);
   const char *ctl[] = {"--url", "http://127.0.0.1:1/\x01", "get", "--id", "1", NULL};
   r = itest_run_cli(ctl, key_env);
   assert_failure(&r, 2, "usage");
