@@ -10,6 +10,7 @@
 #include "error.h"
 #include "json_util.h"
 #include "output.h"
+#include "records.h"
 
 /* Without --yes nothing is written: say what would be, as a usage error (exit 2). */
 static int refuse_without_yes(const cli_args *args, int32_t id, const custapi_customer *props) {
@@ -38,8 +39,10 @@ static int print_plan(int32_t id, const custapi_customer *props) {
   json_object *o = json_object_new_object(), *plan = json_object_new_array();
   json_object_object_add(o, "ok", json_object_new_boolean(1));
   json_object_object_add(o, "dry_run", json_object_new_boolean(1));
-  json_object_object_add(o, "id", json_object_new_int(id));
-  cli_add_customer(o, "properties", props);
+  if (props) {
+    json_object_object_add(o, "id", json_object_new_int(id));
+    cli_add_customer(o, "properties", props);
+  }
   for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
     json_object_array_add(plan, json_object_new_string(steps[i]));
   json_object_object_add(o, "plan", plan);
@@ -147,6 +150,8 @@ static int report(const cli_args *args, const custapi_compare *c, const custapi_
   return CUSTAPI_CATEGORY_DIFFER;
 }
 
+static int cli_cmd_compare_input(const cli_args *args);
+
 /* A client of one protocol, from the same options. */
 static int connect_as(custapi_client **out, const cli_args *args, const char *protocol,
                       custapi_error *err) {
@@ -155,7 +160,134 @@ static int connect_as(custapi_client **out, const cli_args *args, const char *pr
   return cli_connect(out, &copy, err);
 }
 
+/* ---- compare --input FILE: every record of a bulk file, and a summary ---- */
+
+typedef struct file_summary {
+  long records, agreed, differed, failed;
+  json_object *disagreements; /* [{"line","id","differences":[messages]}] */
+  json_object *failures;      /* [{"line","id","error":{...}}] */
+} file_summary;
+
+/* A record that could not be compared; the readers' errors already name their line. */
+static void note_failure(file_summary *sum, long line, int32_t id, const custapi_error *err,
+                         int from_reader) {
+  json_object *f = json_object_new_object();
+  json_object_object_add(f, "line", json_object_new_int64(line));
+  json_object_object_add(f, "id", id > 0 ? json_object_new_int(id) : NULL);
+  json_object_object_add(f, "error", custapi__error_to_json_object(err));
+  json_object_array_add(sum->failures, f);
+  sum->failed++;
+  if (from_reader)
+    fprintf(stderr, "custapi: %s\n", err->message);
+  else
+    fprintf(stderr, "custapi: line %ld: %s\n", line, err->message);
+}
+
+static void note_verdict(file_summary *sum, long line, int32_t id, const custapi_compare *c) {
+  if (custapi_compare_agree(c)) {
+    sum->agreed++;
+    return;
+  }
+  sum->differed++;
+  json_object *d = json_object_new_object(), *list = json_object_new_array();
+  json_object_object_add(d, "line", json_object_new_int64(line));
+  json_object_object_add(d, "id", json_object_new_int(id));
+  for (size_t i = 0; i < custapi_compare_difference_count(c); i++)
+    json_object_array_add(list,
+                          json_object_new_string(custapi_compare_difference_at(c, i)->message));
+  json_object_object_add(d, "differences", list);
+  json_object_array_add(sum->disagreements, d);
+}
+
+static int compare_records(const cli_args *args, custapi_client *rest, custapi_client *xmlrpc,
+                           FILE *in, file_summary *sum, custapi_error *err) {
+  custapi_input_format format = args->format && strcmp(args->format, "csv") == 0
+                                    ? CUSTAPI_INPUT_CSV
+                                : args->format ? CUSTAPI_INPUT_JSONL
+                                               : custapi__records_format_for(args->input);
+  custapi_records *records;
+  if (custapi__records_new(&records, in, format, args->customer_flags, err) < 0)
+    return -1;
+  long line;
+  int32_t id;
+  custapi_customer *props;
+  records_status st;
+  while ((st = custapi__records_next(records, &line, &id, &props, err)) != RECORDS_END) {
+    if (st == RECORDS_FATAL)
+      break;
+    sum->records++;
+    custapi_compare *c = NULL;
+    if (st == RECORDS_BAD)
+      note_failure(sum, line, id, err, 1);
+    else if (custapi_compare_run(&c, rest, xmlrpc, id, props, args->mode, err) < 0)
+      note_failure(sum, line, id, err, 0);
+    else
+      note_verdict(sum, line, id, c);
+    custapi_compare_free(c);
+    custapi_customer_free(props);
+  }
+  custapi__records_free(records);
+  return st == RECORDS_FATAL ? -1 : 0;
+}
+
+static int compare_file(const cli_args *args, custapi_client *rest, custapi_client *xmlrpc) {
+  custapi_error err = {0};
+  FILE *in = strcmp(args->input, "-") == 0 ? stdin : fopen(args->input, "rb");
+  if (!in) {
+    custapi__error_set(&err, CUSTAPI_CATEGORY_INVALID, NULL, "can't open %s", args->input);
+    return cli_fail(args, &err);
+  }
+  file_summary sum = {0, 0, 0, 0, json_object_new_array(), json_object_new_array()};
+  int rc = compare_records(args, rest, xmlrpc, in, &sum, &err);
+  if (in != stdin)
+    fclose(in);
+  if (rc < 0) {
+    json_object_put(sum.disagreements);
+    json_object_put(sum.failures);
+    return cli_fail(args, &err);
+  }
+  int code = sum.differed ? CUSTAPI_CATEGORY_DIFFER
+             : sum.failed ? CUSTAPI_CATEGORY_PARTIAL
+                          : CUSTAPI_CATEGORY_OK;
+  if (code)
+    custapi__error_set(&err, code, NULL,
+                       "%ld of %ld records differ between REST and XML-RPC, %ld could not be "
+                       "compared",
+                       sum.differed, sum.records, sum.failed);
+  if (args->output == CLI_OUTPUT_TEXT) {
+    printf("%ld records: %ld agree, %ld differ, %ld could not be compared\n", sum.records,
+           sum.agreed, sum.differed, sum.failed);
+    for (size_t i = 0; i < json_object_array_length(sum.disagreements); i++) {
+      json_object *d = json_object_array_get_idx(sum.disagreements, i), *v;
+      json_object_object_get_ex(d, "line", &v);
+      printf("line %d:\n", json_object_get_int(v));
+      json_object_object_get_ex(d, "differences", &v);
+      for (size_t k = 0; k < json_object_array_length(v); k++)
+        printf("  - %s\n", json_object_get_string(json_object_array_get_idx(v, k)));
+    }
+    json_object_put(sum.disagreements);
+    json_object_put(sum.failures);
+  } else {
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "ok", json_object_new_boolean(code == 0));
+    json_object_object_add(o, "records", json_object_new_int64(sum.records));
+    json_object_object_add(o, "agreed", json_object_new_int64(sum.agreed));
+    json_object_object_add(o, "differed", json_object_new_int64(sum.differed));
+    json_object_object_add(o, "failed", json_object_new_int64(sum.failed));
+    json_object_object_add(o, "disagreements", sum.disagreements);
+    json_object_object_add(o, "failures", sum.failures);
+    if (code)
+      json_object_object_add(o, "error", custapi__error_to_json_object(&err));
+    cli_print_json(o);
+  }
+  if (code)
+    fprintf(stderr, "custapi: %s\n", err.message);
+  return code;
+}
+
 int cli_cmd_compare(const cli_args *args) {
+  if (args->input)
+    return cli_cmd_compare_input(args);
   custapi_error err = {0};
   custapi_customer *props = NULL;
   int32_t id;
@@ -182,5 +314,34 @@ int cli_cmd_compare(const cli_args *args) {
     cli_disconnect(rest);
   }
   custapi_customer_free(props);
+  return code;
+}
+
+/* compare --input FILE --yes: the same connection set-up, then every record of the file. */
+static int cli_cmd_compare_input(const cli_args *args) {
+  custapi_error err = {0};
+  if (args->id || args->prop_count || args->json_path) {
+    custapi__error_set(&err, CUSTAPI_CATEGORY_USAGE, NULL,
+                       "compare --input takes its ids and properties from the file: no --id, "
+                       "--json or PROP=VALUE with it");
+    return cli_fail(args, &err);
+  }
+  if (!args->yes && !args->dry_run) {
+    custapi__error_set(&err, CUSTAPI_CATEGORY_USAGE, NULL,
+                       "compare writes every customer of %.200s: each update is applied over REST, "
+                       "undone, applied over XML-RPC and left applied; add --yes",
+                       args->input);
+    return cli_fail(args, &err);
+  }
+  if (args->dry_run)
+    return print_plan(0, NULL);
+  custapi_client *rest = NULL, *xmlrpc = NULL;
+  int code;
+  if (connect_as(&rest, args, "rest", &err) < 0 || connect_as(&xmlrpc, args, "xmlrpc", &err) < 0)
+    code = cli_fail(args, &err);
+  else
+    code = compare_file(args, rest, xmlrpc);
+  cli_disconnect(xmlrpc);
+  cli_disconnect(rest);
   return code;
 }

@@ -160,6 +160,36 @@ START_TEST(text_output_is_a_table) {
 }
 END_TEST
 
+START_TEST(a_file_of_updates_is_summarised) {
+  char path[] = "/tmp/custapi-compare-XXXXXX.csv";
+  int fd = mkstemps(path, 4);
+  ck_assert_int_ge(fd, 0);
+  const char *csv = "id,sms_quota,email_quota\n12,5,\n13,,7\n14,x,\n999999,,1\n";
+  ck_assert_int_eq(write(fd, csv, strlen(csv)), (ssize_t)strlen(csv));
+  close(fd);
+  cli_result r = RUN("compare", "--input", path, "--yes");
+  ck_assert_int_eq(r.status, 1); /* sms_quota is dropped over XML-RPC on this server */
+  ck_assert_int_eq(json_object_get_int(at(r.json, "records")), 4);
+  ck_assert_int_eq(json_object_get_int(at(r.json, "agreed")), 1);
+  ck_assert_int_eq(json_object_get_int(at(r.json, "differed")), 1);
+  ck_assert_int_eq(json_object_get_int(at(r.json, "failed")), 2);
+  json_object *d = json_object_array_get_idx(at(r.json, "disagreements"), 0);
+  ck_assert_int_eq(json_object_get_int(at(d, "line")), 2);
+  ck_assert_int_eq(json_object_get_int(at(d, "id")), 12);
+  json_object *failures = at(r.json, "failures");
+  ck_assert_str_eq(json_object_get_string(at(at(json_object_array_get_idx(failures, 0), "error"),
+                                             "category")), "invalid");
+  ck_assert_str_eq(json_object_get_string(at(at(json_object_array_get_idx(failures, 1), "error"),
+                                             "category")), "not_found");
+  ck_assert_ptr_null(strstr(r.err, "line 4: line 4"));
+  itest_cli_free(&r);
+  r = RUN("compare", "--input", path);
+  ck_assert_int_eq(r.status, 2); /* --yes, again */
+  itest_cli_free(&r);
+  unlink(path);
+}
+END_TEST
+
 /* The library call, as a migration test suite in C would make it. */
 START_TEST(library_compare_reports_through_its_accessors) {
   NEED_SERVER();
@@ -218,6 +248,7 @@ int main(void) {
   t = itest_tcase(s, "drops", up_drops, down_drops);
   tcase_add_test(t, a_property_xmlrpc_drops_is_caught_although_rest_ran_first);
   tcase_add_test(t, text_output_is_a_table);
+  tcase_add_test(t, a_file_of_updates_is_summarised);
   tcase_add_test(t, library_compare_reports_through_its_accessors);
   t = itest_tcase(s, "misreads", up_misreads, down_misreads);
   tcase_add_test(t, a_field_one_protocol_misreads_is_caught);
