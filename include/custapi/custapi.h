@@ -337,6 +337,39 @@ CUSTAPI_EXTERN const custapi_customer *custapi_result_customer(const custapi_res
 CUSTAPI_EXTERN int custapi_result_value(int64_t *out, const custapi_result *result);
 
 /* ---------------------------------------------------------------------------------------
+ * probe: is this protocol of the install usable?
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct custapi_probe custapi_probe;
+
+/*
+ * Checks the client's endpoint: that it answers, over TLS when the URL is https (verified
+ * unless `insecure`), that it accepts the credentials, and, for XML-RPC, which customer methods
+ * system.listMethods offers and whether the configured prefix names them. Returns 0 when the
+ * protocol is usable; otherwise the error is on the client. Either way *out receives the
+ * report (NULL only when memory runs out).
+ */
+CUSTAPI_EXTERN int custapi_probe_run(custapi_probe **out, custapi_client *client);
+CUSTAPI_EXTERN void custapi_probe_free(custapi_probe *probe);
+CUSTAPI_EXTERN int custapi_probe_usable(const custapi_probe *probe);
+CUSTAPI_EXTERN const char *custapi_probe_protocol(const custapi_probe *probe);
+CUSTAPI_EXTERN int custapi_probe_http_status(const custapi_probe *probe);
+/* "verified", "insecure" (https, not verified) or "none" (plain http). */
+CUSTAPI_EXTERN const char *custapi_probe_tls(const custapi_probe *probe);
+/* The methods the endpoint lists (XML-RPC); 0 and NULL for a protocol without a list. */
+CUSTAPI_EXTERN size_t custapi_probe_method_count(const custapi_probe *probe);
+CUSTAPI_EXTERN const char *custapi_probe_method_at(const custapi_probe *probe, size_t index);
+/*
+ * 1 when PREFIX+UpdateCustomer and PREFIX+GetCustomer are both listed, 0 when not, -1 when the
+ * protocol has no method list. When they are not, custapi_probe_suggested_prefix names a prefix
+ * under which both are listed ("" for bare names), or NULL.
+ */
+CUSTAPI_EXTERN int custapi_probe_prefix_matches(const custapi_probe *probe);
+CUSTAPI_EXTERN const char *custapi_probe_suggested_prefix(const custapi_probe *probe);
+/* Why the protocol is not usable (borrowed), or NULL when it is. */
+CUSTAPI_EXTERN const custapi_error *custapi_probe_error(const custapi_probe *probe);
+
+/* ---------------------------------------------------------------------------------------
  * compare: evidence that REST and XML-RPC do the same thing to a customer
  * ------------------------------------------------------------------------------------- */
 

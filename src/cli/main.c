@@ -14,6 +14,7 @@ static const struct {
     {"update", cli_cmd_update},
     {"get", cli_cmd_get},
     {"compare", cli_cmd_compare},
+    {"probe", cli_cmd_probe},
 };
 
 /* A core dump would hold the API key in plain text. */

@@ -20,6 +20,15 @@ typedef struct custapi_endpoint {
 /* The update's response carries the customer (REST's item); else an integer (XML-RPC). */
 #define CUSTAPI_BACKEND_UPDATE_RETURNS_CUSTOMER (1u << 0)
 
+/* What a probe learned from an endpoint: the method names it offers (XML-RPC), if any. */
+typedef struct custapi_probe_info {
+  int has_methods; /* 1: the protocol lists its methods (XML-RPC's system.listMethods) */
+  char **methods;  /* owned (custapi__free each, then the array) */
+  size_t method_count;
+} custapi_probe_info;
+
+void custapi__probe_info_clear(custapi_probe_info *info);
+
 typedef struct custapi_backend_ops {
   const char *name; /* "rest", "xmlrpc" */
   unsigned flags;
@@ -36,6 +45,11 @@ typedef struct custapi_backend_ops {
                        custapi_error *err);
   int (*decode_get)(custapi_customer **out, const custapi_http_response *response,
                     custapi_error *err);
+  /* A request that shows the endpoint answers and accepts the credentials, and its decoder. */
+  int (*encode_probe)(custapi_http_request *out, const custapi_endpoint *endpoint,
+                      custapi_error *err);
+  int (*decode_probe)(custapi_probe_info *out, const custapi_http_response *response,
+                      custapi_error *err);
 } custapi_backend_ops;
 
 extern const custapi_backend_ops custapi__rest_backend;

@@ -14,11 +14,13 @@
 
 #include "alloc.h"
 #include "backend.h"
+#include "client.h"
 #include "customer.h"
 #include "error.h"
 #include "result.h"
 #include "retry.h"
 #include "transport.h"
+#include "../xmlrpc/xmlrpc.h"
 
 #define DEFAULT_TIMEOUT_MS 30000L
 #define DEFAULT_MAX_RESPONSE (1024u * 1024u)
@@ -41,12 +43,17 @@ struct custapi_client {
   custapi_trace_fn trace;
   void *trace_payload;
   custapi_transport *transport;
+  int insecure;
   custapi_error error;
 };
 
 /* ---- library set-up ---- */
 
-int custapi_global_init(void) { return custapi__transport_global_init(); }
+int custapi_global_init(void) {
+  /* xmlrpc-c's response size limit is process-wide: raise it before any thread starts. */
+  custapi__xmlrpc_global_init();
+  return custapi__transport_global_init();
+}
 
 void custapi_global_shutdown(void) { custapi__transport_global_cleanup(); }
 
@@ -204,6 +211,7 @@ int custapi_client_new(custapi_client **out, const custapi_options *o, custapi_e
   c->endpoint.xmlrpc_prefix = c->xmlrpc_prefix;
   c->retries = o->retries < 0 ? CUSTAPI_RETRY_DEFAULT : o->retries;
   c->validate_flags = o->validate_flags;
+  c->insecure = o->insecure;
   c->warn = o->warn;
   c->warn_payload = o->warn_payload;
   c->trace = o->trace;
@@ -256,6 +264,7 @@ typedef struct call {
   custapi_client *client;
   const custapi_http_request *request;
   int is_update;
+  int is_probe;
   int attempts;
   int done;
   int rc;
@@ -263,6 +272,7 @@ typedef struct call {
   custapi_error err;
   custapi_result *result;     /* an update's */
   custapi_customer *customer; /* a read's */
+  custapi_probe_info probe;   /* a probe's */
 } call;
 
 static void trace_info(const custapi_client *c, const char *fmt, ...) CUSTAPI_PRINTF(2, 3);
@@ -369,7 +379,10 @@ static void on_transfer_done(custapi_transfer *t, void *payload) {
     k->customer = NULL;
     custapi_result_free(k->result);
     k->result = NULL;
-    if (k->is_update)
+    custapi__probe_info_clear(&k->probe);
+    if (k->is_probe)
+      rc = c->backend->decode_probe(&k->probe, &response, &k->err);
+    else if (k->is_update)
       rc = c->backend->decode_update(&k->result, &response, &k->err);
     else
       rc = c->backend->decode_get(&k->customer, &response, &k->err);
@@ -453,6 +466,43 @@ int custapi_get(custapi_result **out, custapi_client *c, int32_t id) {
   r->elapsed_ms = (long)(custapi__now_ms() - start);
   *out = r;
   return 0;
+}
+
+/* ---- probe ---- */
+
+int custapi__client_probe(custapi_probe_info *out, int *http_status, int *attempts,
+                          custapi_client *c) {
+  *out = (custapi_probe_info){0};
+  custapi_error_clear(&c->error);
+  custapi_http_request req = {0};
+  custapi_error err;
+  int rc = c->backend->encode_probe(&req, &c->endpoint, &err);
+  if (rc < 0)
+    return fail(c, &err);
+  call k = {0};
+  k.client = c;
+  k.request = &req;
+  k.is_probe = 1;
+  rc = run_call(&k);
+  custapi__http_request_clear(&req);
+  *http_status = k.http_status;
+  *attempts = k.attempts;
+  if (rc < 0) {
+    custapi__probe_info_clear(&k.probe);
+    return fail(c, &k.err);
+  }
+  *out = k.probe;
+  return 0;
+}
+
+int custapi__client_fail(custapi_client *c, const custapi_error *err) { return fail(c, err); }
+
+void custapi__client_facts(const custapi_client *c, const char **base_url, const char **prefix,
+                           int *insecure, const char **protocol) {
+  *base_url = c->base_url;
+  *prefix = c->xmlrpc_prefix;
+  *insecure = c->insecure;
+  *protocol = c->backend->name;
 }
 
 /* ---- update ---- */

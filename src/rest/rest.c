@@ -400,6 +400,28 @@ static int rest_decode_get(custapi_customer **out, const custapi_http_response *
   return with_status(decode_item(out, r, "the customer could not be read", err), r, err);
 }
 
+/* The probe reads the API's home document: it answers, and it wants the credentials. */
+static int rest_encode_probe(custapi_http_request *out, const custapi_endpoint *ep,
+                             custapi_error *err) {
+  *out = (custapi_http_request){0};
+  size_t n = strlen(ep->base_url) + sizeof "/api/2.0/";
+  out->url = custapi__malloc(n);
+  if (!out->url)
+    return custapi__error_oom(err);
+  snprintf(out->url, n, "%s/api/2.0/", ep->base_url);
+  out->method = "GET";
+  out->accept = JSON_TYPE;
+  return 0;
+}
+
+static int rest_decode_probe(custapi_probe_info *out, const custapi_http_response *r,
+                             custapi_error *err) {
+  *out = (custapi_probe_info){0};
+  if (r->status < 200 || r->status >= 300)
+    return decode_failure(r, err);
+  return 0;
+}
+
 const custapi_backend_ops custapi__rest_backend = {
     "rest",
     CUSTAPI_BACKEND_UPDATE_RETURNS_CUSTOMER,
@@ -407,4 +429,6 @@ const custapi_backend_ops custapi__rest_backend = {
     rest_encode_get,
     rest_decode_update,
     rest_decode_get,
+    rest_encode_probe,
+    rest_decode_probe,
 };

@@ -199,42 +199,16 @@ static void append_item(xmlrpc_env *env, xmlrpc_value *array, xmlrpc_value *item
  * The whole request: URL, content type and the methodCall of PREFIX + method with params
  * (id) or (id, properties) when properties is not NULL.
  */
-static int encode_call(custapi_http_request *out, const custapi_endpoint *endpoint,
-                       const char *method, int32_t id, const custapi_customer *properties,
-                       custapi_error *err) {
+/* The POST request of a methodCall of `name` with `params` (an array), in our own buffers. */
+static int serialize_call(custapi_http_request *out, const custapi_endpoint *endpoint,
+                          const char *name, xmlrpc_value *params, custapi_error *err) {
   custapi_http_request req = {0};
-  char *name = NULL;
-  xmlrpc_value *params = NULL;
   xmlrpc_mem_block *xml = NULL;
   xmlrpc_env env;
   xmlrpc_env_init(&env);
   int rc;
-
-  if ((rc = method_name(&name, endpoint, method, err)) < 0)
-    goto done;
   if ((rc = endpoint_url(&req.url, endpoint, err)) < 0)
     goto done;
-
-  params = xmlrpc_array_new(&env);
-  if (env.fault_occurred) {
-    params = NULL;
-    goto xmlrpc_failed;
-  }
-  xmlrpc_value *idv = xmlrpc_int_new(&env, id);
-  if (env.fault_occurred)
-    goto xmlrpc_failed;
-  append_item(&env, params, idv);
-  if (env.fault_occurred)
-    goto xmlrpc_failed;
-  if (properties) {
-    xmlrpc_value *s = NULL;
-    if ((rc = properties_struct(&s, properties, err)) < 0)
-      goto done;
-    append_item(&env, params, s);
-    if (env.fault_occurred)
-      goto xmlrpc_failed;
-  }
-
   xml = xmlrpc_mem_block_new(&env, 0);
   if (env.fault_occurred) {
     xml = NULL;
@@ -262,16 +236,58 @@ static int encode_call(custapi_http_request *out, const custapi_endpoint *endpoi
   goto done;
 
 xmlrpc_failed:
-  rc = custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL, "XML-RPC call %s: %s", method,
+  rc = custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL, "XML-RPC call %s: %s", name,
                           env.fault_string ? env.fault_string : "failed");
 done:
   xmlrpc_env_clean(&env);
   if (xml)
     xmlrpc_mem_block_free(xml);
+  custapi__http_request_clear(&req);
+  return rc;
+}
+
+static int encode_call(custapi_http_request *out, const custapi_endpoint *endpoint,
+                       const char *method, int32_t id, const custapi_customer *properties,
+                       custapi_error *err) {
+  char *name = NULL;
+  xmlrpc_value *params = NULL;
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  int rc;
+
+  if ((rc = method_name(&name, endpoint, method, err)) < 0)
+    goto done;
+
+  params = xmlrpc_array_new(&env);
+  if (env.fault_occurred) {
+    params = NULL;
+    goto xmlrpc_failed;
+  }
+  xmlrpc_value *idv = xmlrpc_int_new(&env, id);
+  if (env.fault_occurred)
+    goto xmlrpc_failed;
+  append_item(&env, params, idv);
+  if (env.fault_occurred)
+    goto xmlrpc_failed;
+  if (properties) {
+    xmlrpc_value *s = NULL;
+    if ((rc = properties_struct(&s, properties, err)) < 0)
+      goto done;
+    append_item(&env, params, s);
+    if (env.fault_occurred)
+      goto xmlrpc_failed;
+  }
+  rc = serialize_call(out, endpoint, name, params, err);
+  goto done;
+
+xmlrpc_failed:
+  rc = custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL, "XML-RPC call %s: %s", method,
+                          env.fault_string ? env.fault_string : "failed");
+done:
+  xmlrpc_env_clean(&env);
   if (params)
     xmlrpc_DECREF(params);
   custapi__free(name);
-  custapi__http_request_clear(&req);
   return rc;
 }
 
@@ -1063,6 +1079,65 @@ static int decode_get(custapi_customer **out, const custapi_http_response *respo
   return rc;
 }
 
+/* The probe: system.listMethods, which every install offers (research notes, section 2). */
+static int encode_probe(custapi_http_request *out, const custapi_endpoint *endpoint,
+                        custapi_error *err) {
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  xmlrpc_value *params = xmlrpc_array_new(&env);
+  int rc = env.fault_occurred ? custapi__error_oom(err)
+                              : serialize_call(out, endpoint, "system.listMethods", params, err);
+  if (!env.fault_occurred)
+    xmlrpc_DECREF(params);
+  xmlrpc_env_clean(&env);
+  return rc;
+}
+
+static int decode_probe(custapi_probe_info *out, const custapi_http_response *response,
+                        custapi_error *err) {
+  *out = (custapi_probe_info){0};
+  decode_ctx ctx = {0, response->status};
+  xmlrpc_value *v = NULL;
+  int rc = parse_response(&v, response, &ctx, err);
+  if (rc < 0)
+    return rc;
+  if (xmlrpc_value_type(v) != XMLRPC_TYPE_ARRAY) {
+    rc = protocol_error(err, &ctx, "system.listMethods returned %s, not an <array>",
+                        type_name(v));
+    xmlrpc_DECREF(v);
+    return rc;
+  }
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  int n = xmlrpc_array_size(&env, v);
+  out->has_methods = 1;
+  out->methods = n > 0 ? custapi__calloc((size_t)n, sizeof *out->methods) : NULL;
+  if (n > 0 && !out->methods)
+    rc = custapi__error_oom(err);
+  for (int i = 0; rc == 0 && i < n; i++) {
+    xmlrpc_value *item = NULL;
+    xmlrpc_array_read_item(&env, v, (unsigned)i, &item);
+    const char *name = NULL;
+    if (!env.fault_occurred && xmlrpc_value_type(item) == XMLRPC_TYPE_STRING)
+      xmlrpc_read_string(&env, item, &name);
+    if (env.fault_occurred || !name) {
+      rc = protocol_error(err, &ctx, "system.listMethods returned an item that is not a string");
+    } else if (!(out->methods[out->method_count] = custapi__strdup(name))) {
+      rc = custapi__error_oom(err);
+    } else {
+      out->method_count++;
+    }
+    free((void *)name);
+    if (item)
+      xmlrpc_DECREF(item);
+  }
+  xmlrpc_env_clean(&env);
+  xmlrpc_DECREF(v);
+  if (rc < 0)
+    custapi__probe_info_clear(out);
+  return rc;
+}
+
 const custapi_backend_ops custapi__xmlrpc_backend = {
     .name = "xmlrpc",
     .flags = 0,
@@ -1070,4 +1145,6 @@ const custapi_backend_ops custapi__xmlrpc_backend = {
     .encode_get = encode_get,
     .decode_update = decode_update,
     .decode_get = decode_get,
+    .encode_probe = encode_probe,
+    .decode_probe = decode_probe,
 };

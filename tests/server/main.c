@@ -597,7 +597,7 @@ static const char usage[] =
     "usage: custapi-refserver [--listen HOST:PORT] [--db FILE] [--seed N] [--port-file FILE]\n"
     "         [--user NAME] [--key-file FILE] [--tls-cert FILE --tls-key FILE] [--threads N]\n"
     "         [--quiet] [--capture FILE] [--fault MODE[:N]]... [--faults-allowed]\n"
-    "         [--diverge MODE]...\n"
+    "         [--diverge MODE]... [--bare-methods]\n"
     "The API key comes from CUSTAPI_REFSERVER_KEY or --key-file, never from the command line.\n"
     "Fault modes: http500 html500 http503 http429 reset delay:MS badjson badxml huge\n"
     "             wrongshape xmlfault:CODE redirect doctype (see tests/server/README.md)\n";
@@ -628,13 +628,16 @@ static void parse_args(config *cfg, int argc, char **argv) {
       fputs(usage, stdout);
       exit(0);
     }
-    if (strcmp(name, "--quiet") == 0 || strcmp(name, "--faults-allowed") == 0) {
+    if (strcmp(name, "--quiet") == 0 || strcmp(name, "--faults-allowed") == 0 ||
+        strcmp(name, "--bare-methods") == 0) {
       if (value)
         die_usage("%s takes no value", name);
       if (name[2] == 'q')
         cfg->quiet = 1;
-      else
+      else if (name[2] == 'f')
         cfg->faults_allowed = 1;
+      else
+        rs_xmlrpc_bare_methods_only();
       continue;
     }
     static const char *const with_value[] = {

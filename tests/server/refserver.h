@@ -111,6 +111,8 @@ void rs_rest_error(rs_reply *out, unsigned status, const char *fmt, ...)
 void rs_xmlrpc_handle(rs_reply *out, rs_store *store, const char *body, size_t len);
 /* An XML-RPC fault reply (HTTP 200). */
 void rs_xmlrpc_fault(rs_reply *out, int code, const char *message);
+/* --bare-methods: serve UpdateCustomer/GetCustomer only, without the customers. prefix. */
+void rs_xmlrpc_bare_methods_only(void);
 /* Called once at start-up: lets xmlrpc-c parse calls as large as the body limit. */
 void rs_xmlrpc_init(void);
 

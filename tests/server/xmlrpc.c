@@ -24,6 +24,16 @@ enum {
 static const char *const method_names[] = {"customers.UpdateCustomer", "customers.GetCustomer",
                                            "UpdateCustomer", "GetCustomer", "system.listMethods"};
 
+/* --bare-methods: serve only the bare names the seed page shows (set once at start-up). */
+static int bare_only;
+
+void rs_xmlrpc_bare_methods_only(void) { bare_only = 1; }
+
+/* The customers.* names are not served when only bare names are. */
+static int served(const char *name) {
+  return !bare_only || strncmp(name, "customers.", 10) != 0;
+}
+
 void rs_xmlrpc_init(void) {
   /* Calls up to the body limit must parse; the default cap is 512 KiB. */
   xmlrpc_limit_set(XMLRPC_XML_SIZE_LIMIT_ID, RS_MAX_BODY + 4096);
@@ -357,6 +367,8 @@ static void list_methods(rs_reply *out, xmlrpc_value *params) {
   xmlrpc_env_init(&env);
   xmlrpc_value *list = xmlrpc_array_new(&env);
   for (size_t i = 0; i < sizeof method_names / sizeof method_names[0] && !env.fault_occurred; i++) {
+    if (!served(method_names[i]))
+      continue;
     xmlrpc_value *name = xmlrpc_string_new(&env, method_names[i]);
     if (env.fault_occurred)
       break;
@@ -411,6 +423,8 @@ void rs_xmlrpc_handle(rs_reply *out, rs_store *store, const char *body, size_t l
     return;
   }
   xmlrpc_env_clean(&env);
+  if (!served(method))
+    goto unknown;
   if (strcmp(method, "customers.UpdateCustomer") == 0 || strcmp(method, "UpdateCustomer") == 0)
     update_customer(out, store, params);
   else if (strcmp(method, "customers.GetCustomer") == 0 || strcmp(method, "GetCustomer") == 0)
@@ -418,6 +432,7 @@ void rs_xmlrpc_handle(rs_reply *out, rs_store *store, const char *body, size_t l
   else if (strcmp(method, "system.listMethods") == 0)
     list_methods(out, params);
   else {
+  unknown:;
     char message[300];
     snprintf(message, sizeof message, "unknown method: %.200s", method);
     rs_xmlrpc_fault(out, FAULT_NO_METHOD, message);

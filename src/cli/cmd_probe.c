@@ -1,0 +1,102 @@
+/*
+ * custapi probe: both protocols of the install checked (reachable, TLS, credentials, the
+ * XML-RPC methods and prefix), one JSON report, exit 0 only when both are usable.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "connect.h"
+#include "error.h"
+#include "json_util.h"
+#include "output.h"
+
+static json_object *report_json(const custapi_probe *p) {
+  json_object *o = json_object_new_object();
+  json_object_object_add(o, "usable", json_object_new_boolean(custapi_probe_usable(p)));
+  json_object_object_add(o, "tls", json_object_new_string(custapi_probe_tls(p)));
+  int status = custapi_probe_http_status(p);
+  json_object_object_add(o, "http_status", status ? json_object_new_int(status) : NULL);
+  const custapi_error *e = custapi_probe_error(p);
+  json_object_object_add(o, "credentials_accepted",
+                         status && (!e || e->category != CUSTAPI_CATEGORY_AUTH)
+                             ? json_object_new_boolean(1)
+                         : e && e->category == CUSTAPI_CATEGORY_AUTH ? json_object_new_boolean(0)
+                                                                     : NULL);
+  int matches = custapi_probe_prefix_matches(p);
+  if (matches >= 0) {
+    json_object *methods = json_object_new_array();
+    for (size_t i = 0; i < custapi_probe_method_count(p); i++) {
+      const char *m = custapi_probe_method_at(p, i);
+      if (strstr(m, "Customer")) /* the customer methods; the full list can be long */
+        json_object_array_add(methods, json_object_new_string(m));
+    }
+    json_object_object_add(o, "customer_methods", methods);
+    json_object_object_add(o, "prefix_matches", json_object_new_boolean(matches));
+    const char *suggested = custapi_probe_suggested_prefix(p);
+    json_object_object_add(o, "suggested_prefix", suggested ? json_object_new_string(suggested)
+                                                            : NULL);
+  }
+  if (e)
+    json_object_object_add(o, "error", custapi__error_to_json_object(e));
+  return o;
+}
+
+static void print_text(const char *name, const custapi_probe *p) {
+  const custapi_error *e = custapi_probe_error(p);
+  printf("%-8s %-8s tls=%s http=%d", name, custapi_probe_usable(p) ? "usable" : "UNUSABLE",
+         custapi_probe_tls(p), custapi_probe_http_status(p));
+  if (custapi_probe_prefix_matches(p) >= 0)
+    printf(" prefix=%s", custapi_probe_prefix_matches(p) ? "matches" : "does-not-match");
+  printf("%s%s\n", e ? "  " : "", e ? e->message : "");
+}
+
+/* Probes one protocol with the shared options; *out is NULL when no client could be made. */
+static int probe_one(custapi_probe **out, const cli_args *args, const char *protocol,
+                     custapi_error *err) {
+  cli_args copy = *args;
+  copy.protocol = protocol;
+  custapi_client *client = NULL;
+  *out = NULL;
+  if (cli_connect(&client, &copy, err) < 0)
+    return -1;
+  int rc = custapi_probe_run(out, client);
+  if (!*out)
+    custapi__error_oom(err);
+  else if (rc < 0)
+    *err = *custapi_probe_error(*out);
+  cli_disconnect(client);
+  return *out ? 0 : -1;
+}
+
+int cli_cmd_probe(const cli_args *args) {
+  static const char *const names[] = {"rest", "xmlrpc"};
+  custapi_probe *probes[2] = {NULL, NULL};
+  custapi_error err = {0}, first = {0};
+  for (int i = 0; i < 2; i++) {
+    if (probe_one(&probes[i], args, names[i], &err) < 0) {
+      custapi_probe_free(probes[0]);
+      return cli_fail(args, &err); /* options that no client accepts: usage */
+    }
+    if (!custapi_probe_usable(probes[i]) && !first.category)
+      first = *custapi_probe_error(probes[i]);
+  }
+  if (args->output == CLI_OUTPUT_TEXT) {
+    for (int i = 0; i < 2; i++)
+      print_text(names[i], probes[i]);
+  } else {
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "ok", json_object_new_boolean(!first.category));
+    for (int i = 0; i < 2; i++)
+      json_object_object_add(o, names[i], report_json(probes[i]));
+    if (first.category)
+      json_object_object_add(o, "error", custapi__error_to_json_object(&first));
+    cli_print_json(o);
+  }
+  custapi_probe_free(probes[0]);
+  custapi_probe_free(probes[1]);
+  if (!first.category)
+    return 0;
+  fprintf(stderr, "custapi: %s\n", first.message);
+  return (int)first.category;
+}
