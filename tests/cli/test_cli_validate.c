@@ -1,18 +1,11 @@
 /* `custapi validate` as a user runs it: stdout JSON, the stderr line, exit codes. */
-#include <check.h>
-#include <json-c/json.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+#include "itest.h"
 
-#include "run.h"
-
-static run_result r;
+static cli_result r;
 
 static void run(const char *const *args, const char *input) {
-  run_result_free(&r);
-  ck_assert_int_eq(run_custapi(&r, args, NULL, input), 0);
+  itest_cli_free(&r);
+  r = itest_run_cli_input(args, NULL, input);
 }
 
 /* stdout must be exactly one JSON object on one line; returns it (caller puts). */
@@ -35,7 +28,7 @@ static json_object *path(json_object *o, const char *a, const char *b) {
 
 /* Asserts a failure of `category` naming `property` (NULL: none), exit code `code`. */
 static void assert_failure(int code, const char *category, const char *property) {
-  ck_assert_msg(r.exit_code == code, "exit %d, want %d; stderr: %s", r.exit_code, code, r.err);
+  ck_assert_msg(r.status == code, "exit %d, want %d; stderr: %s", r.status, code, r.err);
   json_object *o = stdout_json();
   ck_assert(!json_object_get_boolean(path(o, "ok", NULL)));
   ck_assert_str_eq(json_object_get_string(path(o, "error", "category")), category);
@@ -56,7 +49,7 @@ START_TEST(valid_update_prints_normalised_typed_properties) {
   const char *args[] = {"validate", "email=ann@example.com", "sms_quota=500", "country=za",
                         "industry=Hospitality, Travel & Tourism", NULL};
   run(args, NULL);
-  ck_assert_int_eq(r.exit_code, 0);
+  ck_assert_int_eq(r.status, 0);
   ck_assert_str_eq(r.err, "");
   json_object *o = stdout_json();
   ck_assert(json_object_get_boolean(path(o, "ok", NULL)));
@@ -99,7 +92,7 @@ START_TEST(unknown_and_read_only_names) {
 
   const char *allowed[] = {"validate", "--allow-unknown", "colour=blue", NULL};
   run(allowed, NULL);
-  ck_assert_int_eq(r.exit_code, 0);
+  ck_assert_int_eq(r.status, 0);
 
   const char *ro[] = {"validate", "id=5", "name=Ann", NULL};
   run(ro, NULL);
@@ -107,7 +100,7 @@ START_TEST(unknown_and_read_only_names) {
 
   const char *ignored[] = {"validate", "name=Ann", "--ignore-read-only", "id=5", NULL};
   run(ignored, NULL);
-  ck_assert_int_eq(r.exit_code, 0);
+  ck_assert_int_eq(r.status, 0);
   ck_assert_ptr_null(strstr(r.out, "\"id\""));
 }
 END_TEST
@@ -115,7 +108,7 @@ END_TEST
 START_TEST(json_input_from_stdin_and_file) {
   const char *args[] = {"validate", "--json", "-", "name=Override", NULL};
   run(args, "{\"name\":\"Ann\",\"sms_quota\":\"12\",\"website_url\":\"https://x.co/a\"}");
-  ck_assert_int_eq(r.exit_code, 0);
+  ck_assert_int_eq(r.status, 0);
   ck_assert_ptr_nonnull(strstr(r.out, "\"name\":\"Override\""));
   ck_assert_ptr_nonnull(strstr(r.out, "\"sms_quota\":12"));
   ck_assert_ptr_nonnull(strstr(r.out, "https://x.co/a")); /* slashes not escaped */
@@ -132,7 +125,7 @@ START_TEST(json_input_from_stdin_and_file) {
   close(fd);
   const char *from_file[] = {"validate", "--json", file, NULL};
   run(from_file, NULL);
-  ck_assert_int_eq(r.exit_code, 0);
+  ck_assert_int_eq(r.status, 0);
   unlink(file);
   run(from_file, NULL); /* now missing */
   assert_failure(2, "usage", NULL);
@@ -145,7 +138,7 @@ START_TEST(modes_and_lenient_warnings) {
   assert_failure(3, "invalid", "name");
   const char *lenient[] = {"--lenient", "validate", "email=nope", NULL};
   run(lenient, NULL);
-  ck_assert_int_eq(r.exit_code, 0);
+  ck_assert_int_eq(r.status, 0);
   ck_assert_ptr_nonnull(strstr(r.err, "custapi: warning: email:"));
   const char *nothing[] = {"validate", NULL};
   run(nothing, NULL);
@@ -182,18 +175,18 @@ END_TEST
 START_TEST(help_version_and_text_output) {
   const char *help[] = {"--help", NULL};
   run(help, NULL);
-  ck_assert_int_eq(r.exit_code, 0);
+  ck_assert_int_eq(r.status, 0);
   ck_assert_ptr_nonnull(strstr(r.out, "usage:"));
   const char *version[] = {"--version", NULL};
   run(version, NULL);
-  ck_assert_int_eq(r.exit_code, 0);
+  ck_assert_int_eq(r.status, 0);
   ck_assert_ptr_nonnull(strstr(r.out, "custapi "));
   const char *props[] = {"--list-properties", NULL};
   run(props, NULL);
   ck_assert_ptr_nonnull(strstr(r.out, "Hospitality, Travel & Tourism"));
   const char *text[] = {"validate", "--output", "text", "sms_quota=5", NULL};
   run(text, NULL);
-  ck_assert_int_eq(r.exit_code, 0);
+  ck_assert_int_eq(r.status, 0);
   ck_assert_ptr_nonnull(strstr(r.out, "sms_quota"));
   ck_assert_ptr_null(strchr(r.out, '{'));
 }
@@ -220,6 +213,6 @@ int main(void) {
   srunner_run_all(sr, CK_NORMAL);
   int failed = srunner_ntests_failed(sr);
   srunner_free(sr);
-  run_result_free(&r);
+  itest_cli_free(&r);
   return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

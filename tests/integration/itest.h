@@ -131,18 +131,23 @@ static inline int itest_is_custapi_env(const char *entry) {
 }
 
 /*
- * Runs the custapi command (path in $CUSTAPI_EXE) with `args` (NULL-terminated) and an
- * environment of ours plus `env` (NULL-terminated "NAME=VALUE" entries; the caller's CUSTAPI_*
- * settings are dropped), capturing stdout, stderr and the exit code.
+ * Runs `exe` with `args` (NULL-terminated, argv[0] not included) and an environment of ours
+ * plus `env` (NULL-terminated "NAME=VALUE" entries; the caller's CUSTAPI_* settings are
+ * dropped), `input` on stdin (NULL: empty), capturing stdout, stderr and the exit code.
  */
-static inline cli_result itest_run_cli(const char *const *args, const char *const *env) {
-  const char *exe = getenv("CUSTAPI_EXE");
-  ck_assert_msg(exe && *exe, "CUSTAPI_EXE is not set (meson sets it)");
+static inline cli_result itest_run_program(const char *exe, const char *const *args,
+                                           const char *const *env, const char *input) {
   char dir[] = "/tmp/custapi-cli-XXXXXX";
   ck_assert_ptr_nonnull(mkdtemp(dir));
-  char out_path[64], err_path[64];
+  char out_path[64], err_path[64], in_path[64];
   snprintf(out_path, sizeof out_path, "%s/out", dir);
   snprintf(err_path, sizeof err_path, "%s/err", dir);
+  snprintf(in_path, sizeof in_path, "%s/in", dir);
+  FILE *in = fopen(in_path, "wb");
+  ck_assert_ptr_nonnull(in);
+  if (input)
+    fputs(input, in);
+  fclose(in);
   size_t nargs = 0, nenv = 0, nown = 0;
   while (args[nargs])
     nargs++;
@@ -151,7 +156,7 @@ static inline cli_result itest_run_cli(const char *const *args, const char *cons
   while (environ[nown])
     nown++;
   /* CUSTAPI_CLI_WRAPPER, e.g. "valgrind --leak-check=full --error-exitcode=99", runs the
-   * command under it (words split on spaces). */
+   * program under it (words split on spaces). */
   const char *wrapper = getenv("CUSTAPI_CLI_WRAPPER");
   char *words = strdup(wrapper ? wrapper : "");
   char **argv = calloc(nargs + 2 + strlen(words) / 2 + 1, sizeof *argv);
@@ -174,12 +179,12 @@ static inline cli_result itest_run_cli(const char *const *args, const char *cons
   if (pid == 0) {
     int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int in = open("/dev/null", O_RDONLY);
-    if (o < 0 || e < 0 || in < 0)
+    int i = open(in_path, O_RDONLY);
+    if (o < 0 || e < 0 || i < 0)
       _exit(126);
     dup2(o, 1);
     dup2(e, 2);
-    dup2(in, 0);
+    dup2(i, 0);
     execve(argv[0], argv, envp);
     _exit(127);
   }
@@ -193,12 +198,30 @@ static inline cli_result itest_run_cli(const char *const *args, const char *cons
   r.err = itest_slurp(err_path);
   unlink(out_path);
   unlink(err_path);
+  unlink(in_path);
   rmdir(dir);
   free(argv);
   free(envp);
   free(words);
   r.json = json_tokener_parse(r.out);
   return r;
+}
+
+/* The custapi command (path in $CUSTAPI_EXE, which meson sets). */
+static inline const char *itest_custapi_exe(void) {
+  const char *exe = getenv("CUSTAPI_EXE");
+  ck_assert_msg(exe && *exe, "CUSTAPI_EXE is not set (meson sets it)");
+  return exe;
+}
+
+static inline cli_result itest_run_cli(const char *const *args, const char *const *env) {
+  return itest_run_program(itest_custapi_exe(), args, env, NULL);
+}
+
+/* The same with `input` on standard input. */
+static inline cli_result itest_run_cli_input(const char *const *args, const char *const *env,
+                                             const char *input) {
+  return itest_run_program(itest_custapi_exe(), args, env, input);
 }
 
 static inline void itest_cli_free(cli_result *r) {

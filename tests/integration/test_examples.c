@@ -1,0 +1,56 @@
+/* The example programs of docs/library.md, run against the reference server, so they can't
+ * rot. Their paths come from the environment (meson sets them). */
+#include "itest.h"
+
+SERVER_FIXTURE(plain, NULL)
+
+static cli_result run_example(const char *protocol, const char *id, const char *quota) {
+  NEED_SERVER();
+  const char *exe = getenv("EXAMPLE_UPDATE_CUSTOMER");
+  ck_assert_ptr_nonnull(exe);
+  const char *args[] = {refserver_url(rs), REFSERVER_TEST_USER, id, quota, protocol, NULL};
+  const char *env[] = {ITEST_KEY_ENV, NULL};
+  return itest_run_program(exe, args, env, NULL);
+}
+
+START_TEST(update_customer_over_rest_prints_the_customer) {
+  cli_result r = run_example("rest", "12", "321");
+  ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+  ck_assert_ptr_nonnull(strstr(r.out, "updated customer 12 over rest in 1 attempt(s), HTTP 200"));
+  ck_assert_ptr_nonnull(strstr(r.out, "\"sms_quota\":321"));
+  itest_cli_free(&r);
+}
+END_TEST
+
+START_TEST(update_customer_over_xmlrpc_prints_the_integer) {
+  cli_result r = run_example("xmlrpc", "13", "654");
+  ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+  ck_assert_ptr_nonnull(strstr(r.out, "over xmlrpc"));
+  ck_assert_ptr_nonnull(strstr(r.out, "result: 13"));
+  itest_cli_free(&r);
+}
+END_TEST
+
+START_TEST(update_customer_reports_errors_with_the_exit_codes) {
+  cli_result r = run_example("rest", "999999", "1");
+  ck_assert_int_eq(r.status, 5); /* not_found */
+  ck_assert_ptr_nonnull(strstr(r.err, "not_found"));
+  itest_cli_free(&r);
+  r = run_example("rest", "12", "-5");
+  ck_assert_int_eq(r.status, 3); /* invalid: nothing sent */
+  itest_cli_free(&r);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("examples");
+  TCase *t = itest_tcase(s, "update_customer", up_plain, down_plain);
+  tcase_add_test(t, update_customer_over_rest_prints_the_customer);
+  tcase_add_test(t, update_customer_over_xmlrpc_prints_the_integer);
+  tcase_add_test(t, update_customer_reports_errors_with_the_exit_codes);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
