@@ -406,7 +406,8 @@ typedef struct custapi_difference {
  * REST and check that the restore took (if not, the comparison stops there with a RESTORE
  * difference); update over XML-RPC; read back over both. The XML-RPC update is left applied.
  * Returns 0 when the comparison ran, whatever it found; a negative status, with `err` filled,
- * when it could not (invalid properties, the snapshot could not be read, mismatched clients).
+ * when it could not (invalid properties, the snapshot could not be read, mismatched clients, or
+ * a call of it failed as `internal`, e.g. out of memory, which says nothing about the protocols).
  */
 CUSTAPI_EXTERN int custapi_compare_run(custapi_compare **out, custapi_client *rest,
                                        custapi_client *xmlrpc, int32_t id,

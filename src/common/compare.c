@@ -41,6 +41,7 @@ struct custapi_compare {
   difference_slot *differences;
   size_t difference_count, difference_capacity;
   int out_of_memory;
+  custapi_error internal; /* the first internal failure of a call, if any */
 };
 
 static const char *const stage_names[STAGES] = {"after_rest", "after_xmlrpc"};
@@ -269,16 +270,28 @@ static void analyse(custapi_compare *c) {
 
 /* ---- running it ---- */
 
-static outcome capture(custapi_client *client, int status) {
+/*
+ * An internal failure (out of memory) of a call says nothing about the protocols: two reads
+ * that both ran out of memory "agree", and a restore that did is no divergence. Remember it,
+ * so that the comparison as a whole fails with it instead of reporting a verdict.
+ */
+static void note_internal(custapi_compare *c, const outcome *o) {
+  if (o->status < 0 && o->error.category == CUSTAPI_CATEGORY_INTERNAL && !c->internal.category)
+    c->internal = o->error;
+}
+
+static outcome capture(custapi_compare *c, custapi_client *client, int status) {
   outcome o = {status, {0}};
   if (status < 0)
     custapi__error_copy(&o.error, custapi_client_last_error(client));
+  note_internal(c, &o);
   return o;
 }
 
 static void read_both(custapi_compare *c, custapi_client *clients[READERS], int stage) {
   for (int p = 0; p < READERS; p++)
-    c->read_outcome[stage][p] = capture(clients[p], custapi_get(&c->read[stage][p], clients[p], c->id));
+    c->read_outcome[stage][p] =
+        capture(c, clients[p], custapi_get(&c->read[stage][p], clients[p], c->id));
 }
 
 /*
@@ -325,6 +338,7 @@ static int restore(custapi_compare *c, custapi_client *rest, const custapi_custo
       custapi__error_copy(&err, custapi_client_last_error(rest));
   }
   c->restore_outcome = (outcome){rc, err};
+  note_internal(c, &c->restore_outcome);
   if (rc < 0) {
     add_difference(c, CUSTAPI_DIFFERENCE_RESTORE, NULL, "restore", NULL, NULL,
                    "the restore over REST failed, so the comparison stopped: %s: %s",
@@ -390,20 +404,25 @@ int custapi_compare_run(custapi_compare **out, custapi_client *rest, custapi_cli
     return custapi__error_oom(err);
   }
 
-  c->update_outcome[CUSTAPI_PROTOCOL_REST] =
-      capture(rest, custapi_update(&c->update[CUSTAPI_PROTOCOL_REST], rest, id, properties, mode));
+  int status = custapi_update(&c->update[CUSTAPI_PROTOCOL_REST], rest, id, properties, mode);
+  c->update_outcome[CUSTAPI_PROTOCOL_REST] = capture(c, rest, status);
   read_both(c, clients, 0);
   if (restore(c, rest, properties) < 0) {
     c->stopped_at_restore = 1;
   } else {
-    c->update_outcome[CUSTAPI_PROTOCOL_XMLRPC] = capture(
-        xmlrpc, custapi_update(&c->update[CUSTAPI_PROTOCOL_XMLRPC], xmlrpc, id, properties, mode));
+    status = custapi_update(&c->update[CUSTAPI_PROTOCOL_XMLRPC], xmlrpc, id, properties, mode);
+    c->update_outcome[CUSTAPI_PROTOCOL_XMLRPC] = capture(c, xmlrpc, status);
     read_both(c, clients, 1);
     analyse(c);
   }
   if (c->out_of_memory) {
     custapi_compare_free(c);
     return custapi__error_oom(err);
+  }
+  if (c->internal.category) {
+    rc = custapi__error_copy(err, &c->internal);
+    custapi_compare_free(c);
+    return rc;
   }
   *out = c;
   return 0;

@@ -66,12 +66,19 @@ static int suggest_prefix(custapi_probe *p) {
   return 0;
 }
 
+/* Out of memory, left on the client like every other failure of a call on it. */
+static int client_oom(custapi_client *client) {
+  custapi_error oom;
+  custapi__error_oom(&oom);
+  return custapi__client_fail(client, &oom);
+}
+
 int custapi_probe_run(custapi_probe **out, custapi_client *client) {
   assert(out && client);
   *out = NULL;
   custapi_probe *p = custapi__calloc(1, sizeof *p);
   if (!p)
-    return CUSTAPI_EINTERNAL;
+    return client_oom(client);
   const char *base, *prefix;
   int insecure, attempts;
   custapi__client_facts(client, &base, &prefix, &insecure, &p->protocol);
@@ -91,7 +98,7 @@ int custapi_probe_run(custapi_probe **out, custapi_client *client) {
     if (!p->prefix_matches) {
       if (suggest_prefix(p) < 0) {
         custapi_probe_free(p);
-        return CUSTAPI_EINTERNAL;
+        return client_oom(client);
       }
       p->usable = 0;
       if (p->suggested_prefix)

@@ -1,0 +1,444 @@
+/*
+ * Out of memory, against the reference server: every allocation of the project's own code
+ * fails in turn (custapi__alloc_fail_after) on each public path of the library (a client, an
+ * update in both modes, a read, a dry run, a probe, a comparison) and of the command (update,
+ * get, compare, probe), over both protocols. Each failure must end as `internal` with the
+ * message "out of memory" (exit 11 for the command), and everything must be freed: valgrind
+ * and ASan run this suite too. libcurl, json-c and xmlrpc-c allocate outside the hook; only our
+ * allocations fail.
+ *
+ * A call that succeeds although one of its allocations failed is a bug too (a failure swallowed
+ * somewhere), so success is accepted only once the countdown outlasts the whole call.
+ */
+#include <stdint.h>
+
+#include "itest.h"
+
+#include "alloc.h"
+#include "cli.h"
+#include "commands.h"
+#include "custapi/custapi.h"
+#include "error.h"
+
+SERVER_FIXTURE(plain, NULL)
+
+/* More than any path here allocates; a sweep that reaches it has not found its end. */
+#define SWEEP_MAX 2000
+
+/* One path under test: does everything from scratch, frees everything, and on failure leaves
+ * the error in *err. `n` varies the data so that each iteration really writes. */
+typedef int (*oom_path)(custapi_protocol protocol, long n, custapi_error *err);
+
+static const char *protocol_word(custapi_protocol p) { return custapi_protocol_name(p); }
+
+/*
+ * Runs `path` with allocation 0, 1, 2, ... failing until it succeeds with no allocation failed.
+ * Returns how many allocations the successful run made.
+ */
+static long sweep(const char *what, oom_path path, custapi_protocol protocol) {
+  NEED_SERVER();
+  for (long n = 0; n < SWEEP_MAX; n++) {
+    custapi_error err = {0};
+    custapi__alloc_fail_after(n);
+    int rc = path(protocol, n, &err);
+    long made = custapi__alloc_fail_after(-1);
+    if (rc == 0) {
+      ck_assert_msg(made <= n,
+                    "%s over %s: succeeded although allocation %ld of its %ld failed", what,
+                    protocol_word(protocol), n + 1, made);
+      ck_assert_msg(n > 0, "%s over %s: made no allocation at all", what, protocol_word(protocol));
+      return made;
+    }
+    ck_assert_msg(rc == CUSTAPI_EINTERNAL && err.category == CUSTAPI_CATEGORY_INTERNAL &&
+                      strcmp(err.message, "out of memory") == 0,
+                  "%s over %s, allocation %ld failing: status %d, %s: %s", what,
+                  protocol_word(protocol), n + 1, rc, custapi_category_name(err.category),
+                  err.message);
+  }
+  ck_abort_msg("%s over %s: still failing after %d allocations", what, protocol_word(protocol),
+               SWEEP_MAX);
+  return -1;
+}
+
+/* ---- building blocks: each returns a status and fills *err ---- */
+
+static int new_client(custapi_client **out, custapi_protocol protocol, custapi_error *err) {
+  custapi_options o = CUSTAPI_OPTIONS_INIT;
+  o.base_url = refserver_url(rs);
+  o.protocol = protocol;
+  o.username = REFSERVER_TEST_USER;
+  o.api_key = REFSERVER_TEST_KEY;
+  return custapi_client_new(out, &o, err);
+}
+
+/* {"sms_quota": n % 50} */
+static int quota_properties(custapi_customer **out, long n, custapi_error *err) {
+  int rc = custapi_customer_new(out, 0);
+  if (rc < 0)
+    return custapi__error_copy(err, &(custapi_error){.category = CUSTAPI_CATEGORY_INTERNAL,
+                                                     .message = "out of memory"});
+  return custapi_customer_set_int(*out, "sms_quota", n % 50, err);
+}
+
+/* The client's error into *err; returns rc. */
+static int client_failed(custapi_client *c, int rc, custapi_error *err) {
+  *err = *custapi_client_last_error(c);
+  ck_assert_int_eq(rc, custapi__status_of(err->category));
+  return rc;
+}
+
+/* ---- the library's paths ---- */
+
+static int client_only(custapi_protocol protocol, long n, custapi_error *err) {
+  (void)n;
+  custapi_client *c;
+  int rc = new_client(&c, protocol, err);
+  if (rc == 0) {
+    ck_assert_ptr_nonnull(c);
+    custapi_client_free(c);
+  } else {
+    ck_assert_ptr_null(c);
+  }
+  return rc;
+}
+
+static int update_with(custapi_protocol protocol, long n, custapi_validate_mode mode,
+                       custapi_error *err) {
+  custapi_client *c = NULL;
+  custapi_customer *p = NULL;
+  custapi_result *r = NULL;
+  int rc = new_client(&c, protocol, err);
+  if (rc == 0)
+    rc = quota_properties(&p, n, err);
+  if (rc == 0 && (rc = custapi_update(&r, c, 11, p, mode)) < 0) {
+    ck_assert_ptr_null(r);
+    client_failed(c, rc, err);
+  }
+  if (rc == 0) {
+    ck_assert_str_eq(custapi_result_protocol(r), protocol_word(protocol));
+    int64_t value;
+    if (protocol == CUSTAPI_PROTOCOL_REST) {
+      const custapi_field *f = custapi_customer_get(custapi_result_customer(r), "sms_quota");
+      ck_assert_ptr_nonnull(f);
+      ck_assert_int_eq(f->integer, n % 50);
+    } else {
+      ck_assert(custapi_result_value(&value, r));
+      ck_assert_int_eq(value, 11);
+    }
+  }
+  custapi_result_free(r);
+  custapi_customer_free(p);
+  custapi_client_free(c);
+  return rc;
+}
+
+static int update_partial(custapi_protocol protocol, long n, custapi_error *err) {
+  return update_with(protocol, n, CUSTAPI_VALIDATE_PARTIAL, err);
+}
+
+static int update_fill_required(custapi_protocol protocol, long n, custapi_error *err) {
+  return update_with(protocol, n, CUSTAPI_VALIDATE_FILL_REQUIRED, err);
+}
+
+static int get(custapi_protocol protocol, long n, custapi_error *err) {
+  (void)n;
+  custapi_client *c = NULL;
+  custapi_result *r = NULL;
+  int rc = new_client(&c, protocol, err);
+  if (rc == 0 && (rc = custapi_get(&r, c, 12)) < 0) {
+    ck_assert_ptr_null(r);
+    client_failed(c, rc, err);
+  }
+  if (rc == 0) {
+    const custapi_field *f = custapi_customer_get(custapi_result_customer(r), "email");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_str_eq(f->string, "customer12@example.com");
+  }
+  custapi_result_free(r);
+  custapi_client_free(c);
+  return rc;
+}
+
+static int dry_run_with(custapi_protocol protocol, long n, custapi_validate_mode mode,
+                        custapi_error *err) {
+  custapi_client *c = NULL;
+  custapi_customer *p = NULL;
+  char *text = NULL;
+  int rc = new_client(&c, protocol, err);
+  if (rc == 0)
+    rc = quota_properties(&p, n, err);
+  if (rc == 0 && (rc = custapi_update_dry_run(&text, c, 13, p, mode)) < 0) {
+    ck_assert_ptr_null(text);
+    client_failed(c, rc, err);
+  }
+  if (rc == 0)
+    ck_assert_ptr_nonnull(strstr(text, "Authorization: Basic [redacted]"));
+  custapi_free(text);
+  custapi_customer_free(p);
+  custapi_client_free(c);
+  return rc;
+}
+
+static int dry_run_partial(custapi_protocol protocol, long n, custapi_error *err) {
+  return dry_run_with(protocol, n, CUSTAPI_VALIDATE_PARTIAL, err);
+}
+
+static int dry_run_fill_required(custapi_protocol protocol, long n, custapi_error *err) {
+  return dry_run_with(protocol, n, CUSTAPI_VALIDATE_FILL_REQUIRED, err);
+}
+
+static int probe(custapi_protocol protocol, long n, custapi_error *err) {
+  (void)n;
+  custapi_client *c = NULL;
+  custapi_probe *p = NULL;
+  int rc = new_client(&c, protocol, err);
+  if (rc == 0 && (rc = custapi_probe_run(&p, c)) < 0) {
+    client_failed(c, rc, err);
+    /* the report, when there is one, says the same */
+    if (p) {
+      ck_assert(!custapi_probe_usable(p));
+      ck_assert_ptr_nonnull(custapi_probe_error(p));
+      ck_assert_int_eq(custapi_probe_error(p)->category, CUSTAPI_CATEGORY_INTERNAL);
+    }
+  }
+  if (rc == 0) {
+    ck_assert(custapi_probe_usable(p));
+    if (protocol == CUSTAPI_PROTOCOL_XMLRPC)
+      ck_assert_int_eq(custapi_probe_prefix_matches(p), 1);
+  }
+  custapi_probe_free(p);
+  custapi_client_free(c);
+  return rc;
+}
+
+static int compare(custapi_protocol protocol, long n, custapi_error *err) {
+  (void)protocol;
+  custapi_client *rest = NULL, *xmlrpc = NULL;
+  custapi_customer *p = NULL;
+  custapi_compare *cmp = NULL;
+  int rc = new_client(&rest, CUSTAPI_PROTOCOL_REST, err);
+  if (rc == 0)
+    rc = new_client(&xmlrpc, CUSTAPI_PROTOCOL_XMLRPC, err);
+  if (rc == 0)
+    rc = quota_properties(&p, n, err);
+  if (rc == 0 && (rc = custapi_compare_run(&cmp, rest, xmlrpc, 14, p, CUSTAPI_VALIDATE_PARTIAL,
+                                           err)) < 0)
+    ck_assert_ptr_null(cmp);
+  char *json = NULL;
+  if (rc == 0 && custapi_compare_to_json(&json, cmp) < 0)
+    rc = custapi__error_copy(err, &(custapi_error){.category = CUSTAPI_CATEGORY_INTERNAL,
+                                                   .message = "out of memory"});
+  if (rc == 0) {
+    /* a verdict stands on every call having run: no read-back may be missing */
+    ck_assert_msg(custapi_compare_agree(cmp), "%s", json);
+    ck_assert_uint_eq(custapi_compare_difference_count(cmp), 0);
+    for (int p2 = 0; p2 < 2; p2++) {
+      ck_assert_ptr_nonnull(custapi_compare_update_result(cmp, (custapi_protocol)p2));
+      for (int stage = 0; stage < 2; stage++)
+        ck_assert_ptr_nonnull(
+            custapi_compare_read_back(cmp, (custapi_compare_stage)stage, (custapi_protocol)p2));
+    }
+  }
+  custapi_free(json);
+  custapi_compare_free(cmp);
+  custapi_customer_free(p);
+  custapi_client_free(xmlrpc);
+  custapi_client_free(rest);
+  return rc;
+}
+
+#define SWEEP_TEST(name, path)                                                                   \
+  START_TEST(name##_rest) { sweep(#name, path, CUSTAPI_PROTOCOL_REST); }                         \
+  END_TEST                                                                                       \
+  START_TEST(name##_xmlrpc) { sweep(#name, path, CUSTAPI_PROTOCOL_XMLRPC); }                     \
+  END_TEST
+
+SWEEP_TEST(client_new, client_only)
+SWEEP_TEST(update, update_partial)
+SWEEP_TEST(update_fill_required, update_fill_required)
+SWEEP_TEST(get, get)
+SWEEP_TEST(dry_run, dry_run_partial)
+SWEEP_TEST(dry_run_fill_required, dry_run_fill_required)
+SWEEP_TEST(probe, probe)
+
+START_TEST(compare_both) { sweep("compare", compare, CUSTAPI_PROTOCOL_REST); }
+END_TEST
+
+/* ---- the command, in this process (the hook is a global of this process) ---- */
+
+/* Runs `custapi ARGS` the way main() does: parse, then the command; returns the exit code and
+ * what went to stdout and stderr (malloc'ed). */
+static int run_command(cli_command_fn command, const char *const *words, char **out,
+                       char **errtext) {
+  char *argv[32];
+  int argc = 0;
+  for (; words[argc]; argc++)
+    argv[argc] = (char *)words[argc];
+  argv[argc] = NULL;
+  char out_path[] = "/tmp/custapi-oom-out-XXXXXX", err_path[] = "/tmp/custapi-oom-err-XXXXXX";
+  int out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
+  ck_assert_int_ge(out_fd, 0);
+  ck_assert_int_ge(err_fd, 0);
+  fflush(stdout);
+  fflush(stderr);
+  int saved_out = dup(1), saved_err = dup(2);
+  dup2(out_fd, 1);
+  dup2(err_fd, 2);
+
+  cli_args args;
+  custapi_error err = {0};
+  int code;
+  int rc = cli_args_parse(&args, argc, argv, &err);
+  if (rc < 0)
+    code = cli_fail(NULL, &err);
+  else
+    code = command(&args);
+  cli_args_release(&args);
+
+  fflush(stdout);
+  fflush(stderr);
+  dup2(saved_out, 1);
+  dup2(saved_err, 2);
+  close(saved_out);
+  close(saved_err);
+  close(out_fd);
+  close(err_fd);
+  *out = itest_slurp(out_path);
+  *errtext = itest_slurp(err_path);
+  unlink(out_path);
+  unlink(err_path);
+  return code;
+}
+
+typedef struct command_case {
+  const char *name;
+  cli_command_fn command;
+  const char *words[16]; /* after "custapi --url URL --username demo" */
+} command_case;
+
+static const command_case command_cases[] = {
+    {"update", cli_cmd_update, {"update", "--id", "21", "sms_quota=3"}},
+    {"update --fill-required", cli_cmd_update, {"update", "--fill-required", "--id", "22",
+                                               "sms_quota=4"}},
+    {"update --read-back", cli_cmd_update, {"update", "--read-back", "--id", "23", "sms_quota=5"}},
+    {"update --dry-run", cli_cmd_update, {"update", "--dry-run", "--id", "24", "sms_quota=6"}},
+    {"get", cli_cmd_get, {"get", "--id", "25"}},
+    {"get --output text", cli_cmd_get, {"get", "--output", "text", "--id", "25"}},
+    {"compare", cli_cmd_compare, {"compare", "--yes", "--id", "26", "sms_quota=7"}},
+    {"probe", cli_cmd_probe, {"probe"}},
+};
+
+/*
+ * "out of memory", or, after an update that was applied, a message that says so first and
+ * ends with it (--read-back: the user must learn that the write happened).
+ */
+static void assert_out_of_memory_message(const char *what, const char *message) {
+  if (strcmp(message, "out of memory") == 0)
+    return;
+  ck_assert_msg(strcmp(message, "the update was applied, but reading it back failed: out of "
+                                "memory") == 0 && strstr(what, "--read-back"),
+                "%s: %s", what, message);
+}
+
+/* The command's stdout on failure: one JSON object with the internal error. */
+static void assert_internal_output(const char *what, long n, const char *out, const char *err) {
+  json_object *o = json_tokener_parse(out);
+  ck_assert_msg(o != NULL, "%s, allocation %ld failing: stdout is not JSON: %s", what, n + 1, out);
+  json_object *e = NULL;
+  ck_assert_msg(json_object_object_get_ex(o, "error", &e), "%s: no error in %s", what, out);
+  ck_assert_str_eq(itest_str(e, "category"), "internal");
+  assert_out_of_memory_message(what, itest_str(e, "message"));
+  json_object_put(o);
+  ck_assert_str_eq(err + strlen(err) - strlen("out of memory\n"), "out of memory\n");
+  ck_assert_uint_eq(itest_lines(err), 1);
+}
+
+static void sweep_command(const command_case *k, const char *protocol) {
+  NEED_SERVER();
+  const char *words[32] = {"custapi", "--url", refserver_url(rs), "--username",
+                           REFSERVER_TEST_USER, "--protocol", protocol};
+  size_t w = 7;
+  for (size_t i = 0; k->words[i]; i++)
+    words[w++] = k->words[i];
+  words[w] = NULL;
+  char what[96];
+  snprintf(what, sizeof what, "custapi %s over %s", k->name, protocol);
+  for (long n = 0; n < SWEEP_MAX; n++) {
+    char *out, *err;
+    custapi__alloc_fail_after(n);
+    int code = run_command(k->command, words, &out, &err);
+    long made = custapi__alloc_fail_after(-1);
+    if (code == 0) {
+      ck_assert_msg(made <= n, "%s: exit 0 although allocation %ld of %ld failed: %s", what,
+                    n + 1, made, out);
+      ck_assert_msg(n > 0, "%s: made no allocation at all", what);
+      ck_assert_msg(strstr(out, "out of memory") == NULL, "%s: %s", what, out);
+      free(out);
+      free(err);
+      return;
+    }
+    ck_assert_msg(code == CUSTAPI_CATEGORY_INTERNAL, "%s, allocation %ld failing: exit %d: %s%s",
+                  what, n + 1, code, out, err);
+    /* text output prints nothing on stdout for a failure; but a failure while the command
+     * line is parsed is reported before --output is known, in JSON */
+    if (strstr(k->name, "text") && !*out)
+      ck_assert_str_eq(err, "custapi: out of memory\n");
+    else
+      assert_internal_output(what, n, out, err);
+    free(out);
+    free(err);
+  }
+  ck_abort_msg("%s: still failing after %d allocations", what, SWEEP_MAX);
+}
+
+START_TEST(command_rest) { sweep_command(&command_cases[_i], "rest"); }
+END_TEST
+
+START_TEST(command_xmlrpc) { sweep_command(&command_cases[_i], "xmlrpc"); }
+END_TEST
+
+static Suite *oom_suite(void) {
+  Suite *s = suite_create("oom");
+  TCase *t = itest_tcase(s, "library", up_plain, down_plain);
+  tcase_add_test(t, client_new_rest);
+  tcase_add_test(t, client_new_xmlrpc);
+  tcase_add_test(t, update_rest);
+  tcase_add_test(t, update_xmlrpc);
+  tcase_add_test(t, update_fill_required_rest);
+  tcase_add_test(t, update_fill_required_xmlrpc);
+  tcase_add_test(t, get_rest);
+  tcase_add_test(t, get_xmlrpc);
+  tcase_add_test(t, dry_run_rest);
+  tcase_add_test(t, dry_run_xmlrpc);
+  tcase_add_test(t, dry_run_fill_required_rest);
+  tcase_add_test(t, dry_run_fill_required_xmlrpc);
+  tcase_add_test(t, probe_rest);
+  tcase_add_test(t, probe_xmlrpc);
+  tcase_add_test(t, compare_both);
+  t = itest_tcase(s, "command", up_plain, down_plain);
+  int cases = (int)(sizeof command_cases / sizeof command_cases[0]);
+  tcase_add_loop_test(t, command_rest, 0, cases);
+  tcase_add_loop_test(t, command_xmlrpc, 0, cases);
+  return s;
+}
+
+int main(void) {
+  refserver *trial = refserver_start(NULL);
+  if (!trial) {
+    fprintf(stderr, "skipping: the reference server could not start (see above)\n");
+    return 77;
+  }
+  refserver_stop(trial);
+  /* The command reads its key from the environment, as a user's shell would give it. */
+  setenv("CUSTAPI_API_KEY", REFSERVER_TEST_KEY, 1);
+  unsetenv("CUSTAPI_URL");
+  unsetenv("CUSTAPI_PROTOCOL");
+  unsetenv("CUSTAPI_USERNAME");
+  custapi_global_init();
+  SRunner *r = srunner_create(oom_suite());
+  srunner_run_all(r, CK_NORMAL);
+  int failed = srunner_ntests_failed(r);
+  srunner_free(r);
+  custapi_global_shutdown();
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
