@@ -33,4 +33,10 @@ typedef struct custapi_http_response {
 #include "custapi/custapi.h"
 custapi_category custapi__http_status_category(int status);
 
+/* The reason phrase of a status ("Not Found"), or NULL for one without a known phrase. */
+const char *custapi__http_reason_phrase(int status);
+
+/* "HTTP 404 Not Found", or "HTTP 599" when the phrase is unknown, into buf. Returns buf. */
+char *custapi__http_status_line(char *buf, size_t size, int status);
+
 #endif

@@ -57,17 +57,3 @@ void custapi__http_request_clear(custapi_http_request *request) {
   custapi__free(request->body);
   *request = (custapi_http_request){0};
 }
-
-custapi_category custapi__http_status_category(int status) {
-  if (status >= 200 && status < 300)
-    return CUSTAPI_CATEGORY_OK;
-  if (status == 401 || status == 403)
-    return CUSTAPI_CATEGORY_AUTH;
-  if (status == 404)
-    return CUSTAPI_CATEGORY_NOT_FOUND;
-  if (status == 429 || (status >= 500 && status < 600))
-    return CUSTAPI_CATEGORY_SERVER;
-  if (status >= 400 && status < 500)
-    return CUSTAPI_CATEGORY_REJECTED; /* 400, 409, 422 and the other client errors */
-  return CUSTAPI_CATEGORY_PROTOCOL;   /* 1xx, 3xx (redirects are not followed), nonsense */
-}

@@ -85,69 +85,7 @@ static int rest_encode_get(custapi_http_request *out, const custapi_endpoint *ep
 
 /* ---- error responses ---- */
 
-static const char *reason_phrase(int status) {
-  switch (status) {
-  case 300:
-    return "Multiple Choices";
-  case 301:
-    return "Moved Permanently";
-  case 302:
-    return "Found";
-  case 303:
-    return "See Other";
-  case 307:
-    return "Temporary Redirect";
-  case 308:
-    return "Permanent Redirect";
-  case 400:
-    return "Bad Request";
-  case 401:
-    return "Unauthorized";
-  case 403:
-    return "Forbidden";
-  case 404:
-    return "Not Found";
-  case 405:
-    return "Method Not Allowed";
-  case 406:
-    return "Not Acceptable";
-  case 408:
-    return "Request Timeout";
-  case 409:
-    return "Conflict";
-  case 410:
-    return "Gone";
-  case 413:
-    return "Payload Too Large";
-  case 415:
-    return "Unsupported Media Type";
-  case 422:
-    return "Unprocessable Entity";
-  case 429:
-    return "Too Many Requests";
-  case 500:
-    return "Internal Server Error";
-  case 501:
-    return "Not Implemented";
-  case 502:
-    return "Bad Gateway";
-  case 503:
-    return "Service Unavailable";
-  case 504:
-    return "Gateway Timeout";
-  default:
-    return NULL;
-  }
-}
 
-/* "HTTP 500 Internal Server Error", or "HTTP 599" for a status without a known phrase. */
-static void status_line(char *buf, size_t size, int status) {
-  const char *reason = reason_phrase(status);
-  if (reason)
-    snprintf(buf, size, "HTTP %d %s", status, reason);
-  else
-    snprintf(buf, size, "HTTP %d", status);
-}
 
 static const char *skip_space(const char *s, const char *end) {
   while (s < end && isspace((unsigned char)*s))
@@ -253,7 +191,7 @@ static int json_error_message(char *buf, size_t size, const custapi_http_respons
 /* Any response that is not a 2xx: SPEC section 5's category, the server's message kept. */
 static int decode_failure(const custapi_http_response *r, custapi_error *err) {
   char line[64], message[400];
-  status_line(line, sizeof line, r->status);
+  custapi__http_status_line(line, sizeof line, r->status);
   int rc;
   if (r->status >= 300 && r->status < 400) {
     char where[300];

@@ -327,62 +327,6 @@ static int protocol_error(custapi_error *err, const decode_ctx *ctx, const char 
   return rc;
 }
 
-static const char *reason_phrase(int status) {
-  switch (status) {
-  case 300:
-    return "Multiple Choices";
-  case 301:
-    return "Moved Permanently";
-  case 302:
-    return "Found";
-  case 303:
-    return "See Other";
-  case 304:
-    return "Not Modified";
-  case 307:
-    return "Temporary Redirect";
-  case 308:
-    return "Permanent Redirect";
-  case 400:
-    return "Bad Request";
-  case 401:
-    return "Unauthorized";
-  case 403:
-    return "Forbidden";
-  case 404:
-    return "Not Found";
-  case 405:
-    return "Method Not Allowed";
-  case 406:
-    return "Not Acceptable";
-  case 408:
-    return "Request Timeout";
-  case 409:
-    return "Conflict";
-  case 411:
-    return "Length Required";
-  case 413:
-    return "Content Too Large";
-  case 415:
-    return "Unsupported Media Type";
-  case 422:
-    return "Unprocessable Entity";
-  case 429:
-    return "Too Many Requests";
-  case 500:
-    return "Internal Server Error";
-  case 501:
-    return "Not Implemented";
-  case 502:
-    return "Bad Gateway";
-  case 503:
-    return "Service Unavailable";
-  case 504:
-    return "Gateway Timeout";
-  default:
-    return NULL;
-  }
-}
 
 /*
  * Writes at most `max` bytes of `text` into buf as one displayable line: control characters
@@ -465,10 +409,8 @@ static const char *server_text(char *buf, size_t size, const custapi_http_respon
 
 static int http_error(custapi_error *err, const custapi_http_response *r) {
   custapi_category category = custapi__http_status_category(r->status);
-  const char *phrase = reason_phrase(r->status);
   char status_line[64];
-  snprintf(status_line, sizeof status_line, "HTTP %d%s%s", r->status, phrase ? " " : "",
-           phrase ? phrase : "");
+  custapi__http_status_line(status_line, sizeof status_line, r->status);
   char text[256];
   server_text(text, sizeof text, r);
   char shown[CUSTAPI_ERROR_MESSAGE_MAX / 2];
