@@ -234,6 +234,32 @@ static inline void itest_cli_free(cli_result *r) {
 /* The environment that reaches the reference server: the key in CUSTAPI_API_KEY. */
 #define ITEST_KEY_ENV "CUSTAPI_API_KEY=" REFSERVER_TEST_KEY
 
+/*
+ * custapi --url URL --username demo ARGS... against the running test case's server, with
+ * `key_env` ("CUSTAPI_API_KEY=...") in the environment.
+ */
+static inline cli_result itest_run_on_server(const char *key_env, const char *const *args) {
+  ck_assert_msg(rs != NULL, "the reference server did not start");
+  const char *full[64] = {"--url", refserver_url(rs), "--username", REFSERVER_TEST_USER};
+  size_t n = 4;
+  for (size_t i = 0; args[i] && n < 63; i++)
+    full[n++] = args[i];
+  full[n] = NULL;
+  const char *env[] = {key_env, NULL};
+  return itest_run_cli(full, env);
+}
+
+/* ITEST_RUN("update", "--id", "3", ...) with the test key. */
+#define ITEST_RUN(...) itest_run_on_server(ITEST_KEY_ENV, (const char *const[]){__VA_ARGS__, NULL})
+
+/* The member `key` of a JSON object; the test fails if it is absent. */
+static inline json_object *itest_member(json_object *o, const char *key) {
+  json_object *v = NULL;
+  ck_assert_msg(json_object_object_get_ex(o, key, &v), "no \"%s\" in %s", key,
+                o ? json_object_to_json_string(o) : "(no JSON)");
+  return v;
+}
+
 /* The failure object's category ("auth", ...) of a command's stdout, or NULL. */
 static inline const char *itest_error_category(const cli_result *r) {
   json_object *e;

@@ -18,24 +18,6 @@ SERVER_FIXTURE(doctype, "--fault", "doctype", NULL)
 
 static const char *const key_env[] = {ITEST_KEY_ENV, NULL};
 
-/* custapi --url URL --username demo ARGS... with the key in the environment. */
-static cli_result run(const char *const *args) {
-  NEED_SERVER();
-  const char *full[32] = {"--url", refserver_url(rs), "--username", REFSERVER_TEST_USER};
-  size_t n = 4;
-  for (size_t i = 0; args[i]; i++)
-    full[n++] = args[i];
-  full[n] = NULL;
-  return itest_run_cli(full, key_env);
-}
-
-#define RUN(...) run((const char *const[]){__VA_ARGS__, NULL})
-
-static json_object *member(json_object *o, const char *key) {
-  json_object *v = NULL;
-  ck_assert_msg(json_object_object_get_ex(o, key, &v), "no \"%s\" in the output", key);
-  return v;
-}
 
 static int starts_with(const char *s, const char *prefix) {
   return strncmp(s, prefix, strlen(prefix)) == 0;
@@ -46,13 +28,13 @@ static void assert_failure(const cli_result *r, int code, const char *category) 
   ck_assert_msg(r->status == code, "exit %d, expected %d; stdout %s stderr %s", r->status, code,
                 r->out, r->err);
   ck_assert_ptr_nonnull(r->json);
-  ck_assert(!json_object_get_boolean(member(r->json, "ok")));
+  ck_assert(!json_object_get_boolean(itest_member(r->json, "ok")));
   ck_assert_str_eq(itest_error_category(r), category);
-  json_object *e = member(r->json, "error");
-  member(e, "message");
-  member(e, "http_status");
-  member(e, "fault_code");
-  member(e, "property");
+  json_object *e = itest_member(r->json, "error");
+  itest_member(e, "message");
+  itest_member(e, "http_status");
+  itest_member(e, "fault_code");
+  itest_member(e, "property");
   ck_assert(strncmp(r->err, "custapi: ", 9) == 0);
   ck_assert_uint_ge(itest_lines(r->err), 1);
   ck_assert_ptr_null(strstr(r->out, REFSERVER_TEST_KEY));
@@ -62,21 +44,21 @@ static void assert_failure(const cli_result *r, int code, const char *category) 
 /* ---- success ---- */
 
 START_TEST(update_prints_the_result_object) {
-  cli_result r = RUN("update", "--id", "42", "sms_quota=4242", "address=1 Main St");
+  cli_result r = ITEST_RUN("update", "--id", "42", "sms_quota=4242", "address=1 Main St");
   ck_assert_msg(r.status == 0, "%s %s", r.out, r.err);
   ck_assert_str_eq(r.err, "");
   ck_assert_uint_eq(itest_lines(r.out), 1);
   ck_assert_ptr_nonnull(r.json);
-  ck_assert_str_eq(json_object_get_string(member(r.json, "protocol")), "rest");
-  ck_assert_int_eq(json_object_get_int(member(r.json, "id")), 42);
-  ck_assert(json_object_get_boolean(member(r.json, "ok")));
-  ck_assert_int_eq(json_object_get_int(member(r.json, "http_status")), 200);
-  ck_assert_int_eq(json_object_get_int(member(r.json, "attempts")), 1);
-  json_object *c = member(r.json, "customer");
-  json_object *q = member(c, "sms_quota");
+  ck_assert_str_eq(json_object_get_string(itest_member(r.json, "protocol")), "rest");
+  ck_assert_int_eq(json_object_get_int(itest_member(r.json, "id")), 42);
+  ck_assert(json_object_get_boolean(itest_member(r.json, "ok")));
+  ck_assert_int_eq(json_object_get_int(itest_member(r.json, "http_status")), 200);
+  ck_assert_int_eq(json_object_get_int(itest_member(r.json, "attempts")), 1);
+  json_object *c = itest_member(r.json, "customer");
+  json_object *q = itest_member(c, "sms_quota");
   ck_assert(json_object_is_type(q, json_type_int));
   ck_assert_int_eq(json_object_get_int(q), 4242);
-  ck_assert_str_eq(json_object_get_string(member(c, "address")), "1 Main St");
+  ck_assert_str_eq(json_object_get_string(itest_member(c, "address")), "1 Main St");
   /* The output's keys are in the order SPEC section 6 shows. */
   ck_assert(starts_with(r.out, "{\"protocol\":\"rest\",\"id\":42,\"ok\":true,\"http_status\":200,"
                                "\"attempts\":1,\"customer\":{"));
@@ -84,8 +66,8 @@ START_TEST(update_prints_the_result_object) {
   json_object *req = itest_last_request();
   ck_assert_str_eq(itest_str(req, "method"), "PUT");
   json_object *b = json_tokener_parse(itest_str(req, "body"));
-  ck_assert_int_eq(json_object_get_int(member(b, "sms_quota")), 4242);
-  ck_assert(json_object_is_type(member(b, "sms_quota"), json_type_int));
+  ck_assert_int_eq(json_object_get_int(itest_member(b, "sms_quota")), 4242);
+  ck_assert(json_object_is_type(itest_member(b, "sms_quota"), json_type_int));
   json_object_put(b);
   json_object_put(req);
 }
@@ -98,30 +80,30 @@ START_TEST(update_from_json_file) {
   const char *doc = "{\"sms_quota\":\"77\",\"website_url\":\"https:\\/\\/x.example\\/p\"}";
   ck_assert_int_eq(write(fd, doc, strlen(doc)), (int)strlen(doc));
   close(fd);
-  cli_result r = RUN("update", "--id", "43", "--json", path, "email_quota=5");
+  cli_result r = ITEST_RUN("update", "--id", "43", "--json", path, "email_quota=5");
   unlink(path);
   ck_assert_msg(r.status == 0, "%s %s", r.out, r.err);
-  json_object *c = member(r.json, "customer");
-  ck_assert_int_eq(json_object_get_int(member(c, "sms_quota")), 77);
-  ck_assert_int_eq(json_object_get_int(member(c, "email_quota")), 5);
-  ck_assert_str_eq(json_object_get_string(member(c, "website_url")), "https://x.example/p");
+  json_object *c = itest_member(r.json, "customer");
+  ck_assert_int_eq(json_object_get_int(itest_member(c, "sms_quota")), 77);
+  ck_assert_int_eq(json_object_get_int(itest_member(c, "email_quota")), 5);
+  ck_assert_str_eq(json_object_get_string(itest_member(c, "website_url")), "https://x.example/p");
   ck_assert_ptr_null(strstr(r.out, "\\/"));
   itest_cli_free(&r);
 }
 END_TEST
 
 START_TEST(get_prints_the_customer) {
-  cli_result r = RUN("get", "--id", "8");
+  cli_result r = ITEST_RUN("get", "--id", "8");
   ck_assert_msg(r.status == 0, "%s %s", r.out, r.err);
-  ck_assert_str_eq(json_object_get_string(member(r.json, "protocol")), "rest");
-  ck_assert_int_eq(json_object_get_int(member(r.json, "id")), 8);
-  ck_assert(json_object_get_boolean(member(r.json, "ok")));
-  json_object *c = member(r.json, "customer");
-  ck_assert_int_eq(json_object_get_int(member(c, "id")), 8);
-  ck_assert_int_eq(json_object_get_string_len(member(c, "hash")), 16);
+  ck_assert_str_eq(json_object_get_string(itest_member(r.json, "protocol")), "rest");
+  ck_assert_int_eq(json_object_get_int(itest_member(r.json, "id")), 8);
+  ck_assert(json_object_get_boolean(itest_member(r.json, "ok")));
+  json_object *c = itest_member(r.json, "customer");
+  ck_assert_int_eq(json_object_get_int(itest_member(c, "id")), 8);
+  ck_assert_int_eq(json_object_get_string_len(itest_member(c, "hash")), 16);
   ck_assert(starts_with(r.out, "{\"protocol\":\"rest\",\"id\":8,\"ok\":true,\"customer\":{"));
   itest_cli_free(&r);
-  r = RUN("get", "--id", "8", "--output", "text");
+  r = ITEST_RUN("get", "--id", "8", "--output", "text");
   ck_assert_int_eq(r.status, 0);
   ck_assert_ptr_null(r.json);
   ck_assert_ptr_nonnull(strstr(r.out, "protocol"));
@@ -131,22 +113,22 @@ START_TEST(get_prints_the_customer) {
 END_TEST
 
 START_TEST(xmlrpc_update_prints_result_and_with_read_back_the_customer) {
-  cli_result r = RUN("--protocol", "xmlrpc", "update", "--id", "44", "sms_quota=44");
+  cli_result r = ITEST_RUN("--protocol", "xmlrpc", "update", "--id", "44", "sms_quota=44");
   ck_assert_msg(r.status == 0, "%s %s", r.out, r.err);
-  ck_assert_str_eq(json_object_get_string(member(r.json, "protocol")), "xmlrpc");
-  ck_assert(json_object_is_type(member(r.json, "result"), json_type_int));
+  ck_assert_str_eq(json_object_get_string(itest_member(r.json, "protocol")), "xmlrpc");
+  ck_assert(json_object_is_type(itest_member(r.json, "result"), json_type_int));
   ck_assert(!json_object_object_get_ex(r.json, "customer", NULL));
   itest_cli_free(&r);
-  r = RUN("update", "--protocol", "xmlrpc", "--id", "44", "sms_quota=45", "--read-back");
+  r = ITEST_RUN("update", "--protocol", "xmlrpc", "--id", "44", "sms_quota=45", "--read-back");
   ck_assert_msg(r.status == 0, "%s %s", r.out, r.err);
-  member(r.json, "result");
-  ck_assert_int_eq(json_object_get_int(member(member(r.json, "customer"), "sms_quota")), 45);
+  itest_member(r.json, "result");
+  ck_assert_int_eq(json_object_get_int(itest_member(itest_member(r.json, "customer"), "sms_quota")), 45);
   itest_cli_free(&r);
 }
 END_TEST
 
 START_TEST(text_output_is_readable_lines) {
-  cli_result r = RUN("update", "--id", "45", "sms_quota=3", "--output", "text");
+  cli_result r = ITEST_RUN("update", "--id", "45", "sms_quota=3", "--output", "text");
   ck_assert_int_eq(r.status, 0);
   ck_assert_ptr_null(r.json);
   ck_assert_ptr_nonnull(strstr(r.out, "http_status"));
@@ -215,7 +197,7 @@ END_TEST
 
 START_TEST(dry_run_prints_the_request_and_sends_nothing) {
   size_t before = refserver_request_count(rs);
-  cli_result r = RUN("update", "--id", "42", "email=dry@example.com", "--dry-run");
+  cli_result r = ITEST_RUN("update", "--id", "42", "email=dry@example.com", "--dry-run");
   ck_assert_msg(r.status == 0, "%s %s", r.out, r.err);
   ck_assert_uint_eq(refserver_request_count(rs), before);
   char first[128];
@@ -228,7 +210,7 @@ START_TEST(dry_run_prints_the_request_and_sends_nothing) {
   ck_assert_ptr_null(strstr(r.err, REFSERVER_TEST_KEY));
   itest_cli_free(&r);
   /* Over XML-RPC the same: the call's XML, no key. */
-  r = RUN("update", "--protocol", "xmlrpc", "--id", "42", "sms_quota=1", "--dry-run");
+  r = ITEST_RUN("update", "--protocol", "xmlrpc", "--id", "42", "sms_quota=1", "--dry-run");
   ck_assert_msg(r.status == 0, "%s %s", r.out, r.err);
   ck_assert_ptr_nonnull(strstr(r.out, "POST "));
   ck_assert_ptr_nonnull(strstr(r.out, "/api/2.0/xmlrpc/ HTTP/1.1\n"));
@@ -240,7 +222,7 @@ START_TEST(dry_run_prints_the_request_and_sends_nothing) {
 END_TEST
 
 START_TEST(verbose_traces_on_stderr_redacted) {
-  cli_result r = RUN("-v", "update", "--id", "46", "sms_quota=46");
+  cli_result r = ITEST_RUN("-v", "update", "--id", "46", "sms_quota=46");
   ck_assert_int_eq(r.status, 0);
   ck_assert_ptr_nonnull(r.json); /* stdout stays one JSON object */
   ck_assert_ptr_nonnull(strstr(r.err, "> PUT /api/2.0/customers/46 HTTP/1.1"));
@@ -280,34 +262,34 @@ END_TEST
 
 START_TEST(exit_codes_of_the_server_answers) {
   size_t before = refserver_request_count(rs);
-  cli_result r = RUN("update", "--id", "42", "email=a@");
+  cli_result r = ITEST_RUN("update", "--id", "42", "email=a@");
   assert_failure(&r, 3, "invalid");
-  ck_assert_str_eq(json_object_get_string(member(member(r.json, "error"), "property")), "email");
+  ck_assert_str_eq(json_object_get_string(itest_member(itest_member(r.json, "error"), "property")), "email");
   itest_cli_free(&r);
-  r = RUN("update", "--id", "0", "sms_quota=1");
+  r = ITEST_RUN("update", "--id", "0", "sms_quota=1");
   assert_failure(&r, 3, "invalid");
   itest_cli_free(&r);
-  r = RUN("update", "sms_quota=1");
+  r = ITEST_RUN("update", "sms_quota=1");
   assert_failure(&r, 2, "usage");
   itest_cli_free(&r);
   ck_assert_uint_eq(refserver_request_count(rs), before);
 
-  r = RUN("update", "--id", "999", "sms_quota=1");
+  r = ITEST_RUN("update", "--id", "999", "sms_quota=1");
   assert_failure(&r, 5, "not_found");
-  ck_assert_int_eq(json_object_get_int(member(member(r.json, "error"), "http_status")), 404);
+  ck_assert_int_eq(json_object_get_int(itest_member(itest_member(r.json, "error"), "http_status")), 404);
   itest_cli_free(&r);
-  r = RUN("get", "--id", "999");
+  r = ITEST_RUN("get", "--id", "999");
   assert_failure(&r, 5, "not_found");
   itest_cli_free(&r);
-  r = RUN("update", "--id", "42", "hash=0000000000000000");
+  r = ITEST_RUN("update", "--id", "42", "hash=0000000000000000");
   assert_failure(&r, 6, "rejected");
-  ck_assert_int_eq(json_object_get_int(member(member(r.json, "error"), "http_status")), 422);
+  ck_assert_int_eq(json_object_get_int(itest_member(itest_member(r.json, "error"), "http_status")), 422);
   itest_cli_free(&r);
   const char *wrong_env[] = {"CUSTAPI_API_KEY=wrong-key", NULL};
   const char *args[] = {"--url", refserver_url(rs), "--username", "demo", "get", "--id", "1", NULL};
   r = itest_run_cli(args, wrong_env);
   assert_failure(&r, 4, "auth");
-  ck_assert_int_eq(json_object_get_int(member(member(r.json, "error"), "http_status")), 401);
+  ck_assert_int_eq(json_object_get_int(itest_member(itest_member(r.json, "error"), "http_status")), 401);
   itest_cli_free(&r);
   ck_assert_uint_eq(refserver_request_count(rs), before + 4);
 }
@@ -354,16 +336,16 @@ END_TEST
 
 START_TEST(server_exit_code_after_retries) {
   size_t before = refserver_request_count(rs);
-  cli_result r = RUN("--retries", "2", "update", "--id", "42", "sms_quota=1");
+  cli_result r = ITEST_RUN("--retries", "2", "update", "--id", "42", "sms_quota=1");
   assert_failure(&r, 8, "server");
   ck_assert_uint_eq(refserver_request_count(rs), before + 3);
-  ck_assert_int_eq(json_object_get_int(member(member(r.json, "error"), "http_status")), 500);
+  ck_assert_int_eq(json_object_get_int(itest_member(itest_member(r.json, "error"), "http_status")), 500);
   itest_cli_free(&r);
 }
 END_TEST
 
 START_TEST(protocol_exit_code_for_a_bad_body) {
-  cli_result r = RUN("update", "--id", "42", "sms_quota=1");
+  cli_result r = ITEST_RUN("update", "--id", "42", "sms_quota=1");
   assert_failure(&r, 9, "protocol");
   ck_assert_ptr_nonnull(strstr(r.err, "may have been applied"));
   itest_cli_free(&r);
@@ -372,7 +354,7 @@ END_TEST
 
 START_TEST(timeout_fails_as_transport_in_about_the_timeout) {
   size_t before = refserver_request_count(rs);
-  cli_result r = RUN("--timeout", "1", "--retries", "0", "update", "--id", "42", "sms_quota=1");
+  cli_result r = ITEST_RUN("--timeout", "1", "--retries", "0", "update", "--id", "42", "sms_quota=1");
   assert_failure(&r, 7, "transport");
   ck_assert_int_ge(r.elapsed_ms, 900);
   ck_assert_int_lt(r.elapsed_ms, 2900);
@@ -385,10 +367,10 @@ END_TEST
 static void xmlrpc_fault_case(int code, const char *category, int fault, size_t requests) {
   size_t before = refserver_request_count(rs);
   cli_result r =
-      RUN("--protocol", "xmlrpc", "--retries", "1", "update", "--id", "42", "sms_quota=1");
+      ITEST_RUN("--protocol", "xmlrpc", "--retries", "1", "update", "--id", "42", "sms_quota=1");
   assert_failure(&r, code, category);
   if (fault)
-    ck_assert_int_eq(json_object_get_int(member(member(r.json, "error"), "fault_code")), fault);
+    ck_assert_int_eq(json_object_get_int(itest_member(itest_member(r.json, "error"), "fault_code")), fault);
   ck_assert_uint_eq(refserver_request_count(rs), before + requests);
   itest_cli_free(&r);
 }

@@ -13,30 +13,10 @@ SERVER_FIXTURE(drops, "--diverge", "xmlrpc-drops:sms_quota", NULL)
 SERVER_FIXTURE(misreads, "--diverge", "xmlrpc-reads:postal_code=0000", NULL)
 SERVER_FIXTURE(refuses, "--diverge", "xmlrpc-refuses:unique_id", NULL)
 
-static const char *const key_env[] = {ITEST_KEY_ENV, NULL};
-
-static cli_result run(const char *const *args) {
-  NEED_SERVER();
-  const char *full[40] = {"--url", refserver_url(rs), "--username", REFSERVER_TEST_USER};
-  size_t n = 4;
-  for (size_t i = 0; args[i]; i++)
-    full[n++] = args[i];
-  full[n] = NULL;
-  return itest_run_cli(full, key_env);
-}
-
-#define RUN(...) run((const char *const[]){__VA_ARGS__, NULL})
-
-static json_object *at(json_object *o, const char *key) {
-  json_object *v = NULL;
-  ck_assert_msg(json_object_object_get_ex(o, key, &v), "no \"%s\" in %s", key,
-                json_object_to_json_string(o));
-  return v;
-}
 
 /* The differences of a verdict naming `field` with `kind`. */
 static int count_differences(json_object *verdict, const char *kind, const char *field) {
-  json_object *list = at(verdict, "differences");
+  json_object *list = itest_member(verdict, "differences");
   int n = 0;
   for (size_t i = 0; i < json_object_array_length(list); i++) {
     json_object *d = json_object_array_get_idx(list, i);
@@ -48,43 +28,43 @@ static int count_differences(json_object *verdict, const char *kind, const char 
 }
 
 START_TEST(agrees_on_every_property_type) {
-  cli_result r = RUN("compare", "--id", "5", "--yes", "sms_quota=77", "email_quota=0",
+  cli_result r = ITEST_RUN("compare", "--id", "5", "--yes", "sms_quota=77", "email_quota=0",
                      "status=suspended", "deleted=yes", "country=za", "name=R\xc3\xa9my & Co",
                      "industry=Hospitality, Travel & Tourism", "address=1 Main St\nCape Town",
                      "website_url=https://example.com/a?b=c", "telephone=+27 (21) 555-0100",
                      "email_package_id=3", "unique_id=u-<5>");
   ck_assert_msg(r.status == 0, "exit %d: %s %s", r.status, r.out, r.err);
   ck_assert_str_eq(r.err, "");
-  ck_assert(json_object_get_boolean(at(r.json, "ok")));
-  ck_assert(json_object_get_boolean(at(r.json, "agree")));
-  ck_assert_uint_eq(json_object_array_length(at(r.json, "differences")), 0);
+  ck_assert(json_object_get_boolean(itest_member(r.json, "ok")));
+  ck_assert(json_object_get_boolean(itest_member(r.json, "agree")));
+  ck_assert_uint_eq(json_object_array_length(itest_member(r.json, "differences")), 0);
   /* the shape of the verdict */
-  json_object *updates = at(r.json, "updates");
-  ck_assert(json_object_get_boolean(at(at(updates, "rest"), "ok")));
-  ck_assert_int_eq(json_object_get_int(at(at(updates, "xmlrpc"), "result")), 5);
-  ck_assert(json_object_get_boolean(at(at(r.json, "restore"), "ok")));
-  json_object *reads = at(r.json, "read_backs");
+  json_object *updates = itest_member(r.json, "updates");
+  ck_assert(json_object_get_boolean(itest_member(itest_member(updates, "rest"), "ok")));
+  ck_assert_int_eq(json_object_get_int(itest_member(itest_member(updates, "xmlrpc"), "result")), 5);
+  ck_assert(json_object_get_boolean(itest_member(itest_member(r.json, "restore"), "ok")));
+  json_object *reads = itest_member(r.json, "read_backs");
   const char *stages[] = {"after_rest", "after_xmlrpc"}, *readers[] = {"rest", "xmlrpc"};
   for (int s = 0; s < 2; s++)
     for (int p = 0; p < 2; p++) {
-      json_object *c = at(at(reads, stages[s]), readers[p]);
-      ck_assert_int_eq(json_object_get_int(at(c, "sms_quota")), 77);
-      ck_assert_str_eq(json_object_get_string(at(c, "country")), "ZA");
+      json_object *c = itest_member(itest_member(reads, stages[s]), readers[p]);
+      ck_assert_int_eq(json_object_get_int(itest_member(c, "sms_quota")), 77);
+      ck_assert_str_eq(json_object_get_string(itest_member(c, "country")), "ZA");
     }
-  ck_assert_int_eq(json_object_get_int(at(r.json, "id")), 5);
-  at(r.json, "snapshot");
+  ck_assert_int_eq(json_object_get_int(itest_member(r.json, "id")), 5);
+  itest_member(r.json, "snapshot");
   itest_cli_free(&r);
   /* and the update is left applied */
-  r = RUN("get", "--id", "5");
-  ck_assert_int_eq(json_object_get_int(at(at(r.json, "customer"), "sms_quota")), 77);
+  r = ITEST_RUN("get", "--id", "5");
+  ck_assert_int_eq(json_object_get_int(itest_member(itest_member(r.json, "customer"), "sms_quota")), 77);
   itest_cli_free(&r);
 }
 END_TEST
 
 START_TEST(a_property_xmlrpc_drops_is_caught_although_rest_ran_first) {
-  cli_result r = RUN("compare", "--id", "6", "--yes", "sms_quota=4242", "email_quota=9");
+  cli_result r = ITEST_RUN("compare", "--id", "6", "--yes", "sms_quota=4242", "email_quota=9");
   ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
-  ck_assert(!json_object_get_boolean(at(r.json, "agree")));
+  ck_assert(!json_object_get_boolean(itest_member(r.json, "agree")));
   ck_assert_str_eq(itest_error_category(&r), "differ");
   ck_assert_int_eq(count_differences(r.json, "changed_by_one", "sms_quota"), 1);
   ck_assert_int_eq(count_differences(r.json, "changed_by_one", "email_quota"), 0);
@@ -95,7 +75,7 @@ START_TEST(a_property_xmlrpc_drops_is_caught_although_rest_ran_first) {
 END_TEST
 
 START_TEST(a_field_one_protocol_misreads_is_caught) {
-  cli_result r = RUN("compare", "--id", "7", "--yes", "sms_quota=1");
+  cli_result r = ITEST_RUN("compare", "--id", "7", "--yes", "sms_quota=1");
   ck_assert_int_eq(r.status, 1);
   /* once per state: after the REST update and after the XML-RPC update */
   ck_assert_int_eq(count_differences(r.json, "read_back", "postal_code"), 2);
@@ -105,13 +85,13 @@ START_TEST(a_field_one_protocol_misreads_is_caught) {
 END_TEST
 
 START_TEST(one_protocol_refusing_is_an_outcome_difference_with_its_error) {
-  cli_result r = RUN("compare", "--id", "8", "--yes", "unique_id=new-id");
+  cli_result r = ITEST_RUN("compare", "--id", "8", "--yes", "unique_id=new-id");
   ck_assert_int_eq(r.status, 1);
   ck_assert_int_eq(count_differences(r.json, "outcome", NULL), 1);
-  json_object *x = at(at(r.json, "updates"), "xmlrpc");
-  ck_assert(!json_object_get_boolean(at(x, "ok")));
-  ck_assert_str_eq(json_object_get_string(at(at(x, "error"), "category")), "rejected");
-  ck_assert_int_eq(json_object_get_int(at(at(x, "error"), "fault_code")), 422);
+  json_object *x = itest_member(itest_member(r.json, "updates"), "xmlrpc");
+  ck_assert(!json_object_get_boolean(itest_member(x, "ok")));
+  ck_assert_str_eq(json_object_get_string(itest_member(itest_member(x, "error"), "category")), "rejected");
+  ck_assert_int_eq(json_object_get_int(itest_member(itest_member(x, "error"), "fault_code")), 422);
   ck_assert_ptr_nonnull(strstr(r.err, "failed over XML-RPC"));
   itest_cli_free(&r);
 }
@@ -119,37 +99,37 @@ END_TEST
 
 START_TEST(refuses_without_yes_and_plans_with_dry_run) {
   size_t before = refserver_request_count(rs);
-  cli_result r = RUN("compare", "--id", "9", "sms_quota=1");
+  cli_result r = ITEST_RUN("compare", "--id", "9", "sms_quota=1");
   ck_assert_int_eq(r.status, 2);
   ck_assert_str_eq(itest_error_category(&r), "usage");
   ck_assert_ptr_nonnull(strstr(r.err, "--yes"));
   ck_assert_ptr_nonnull(strstr(r.err, "sms_quota"));
   itest_cli_free(&r);
-  r = RUN("compare", "--id", "9", "--dry-run", "sms_quota=1");
+  r = ITEST_RUN("compare", "--id", "9", "--dry-run", "sms_quota=1");
   ck_assert_int_eq(r.status, 0);
-  ck_assert(json_object_get_boolean(at(r.json, "dry_run")));
-  ck_assert_uint_ge(json_object_array_length(at(r.json, "plan")), 5);
+  ck_assert(json_object_get_boolean(itest_member(r.json, "dry_run")));
+  ck_assert_uint_ge(json_object_array_length(itest_member(r.json, "plan")), 5);
   itest_cli_free(&r);
   ck_assert_uint_eq(refserver_request_count(rs), before); /* nothing was sent */
 }
 END_TEST
 
 START_TEST(exit_codes_when_it_cannot_run) {
-  cli_result r = RUN("compare", "--id", "999999", "--yes", "sms_quota=1");
+  cli_result r = ITEST_RUN("compare", "--id", "999999", "--yes", "sms_quota=1");
   ck_assert_int_eq(r.status, 5);
   ck_assert_str_eq(itest_error_category(&r), "not_found");
   itest_cli_free(&r);
-  r = RUN("compare", "--id", "9", "--yes", "sms_quota=-1");
+  r = ITEST_RUN("compare", "--id", "9", "--yes", "sms_quota=-1");
   ck_assert_int_eq(r.status, 3);
   itest_cli_free(&r);
-  r = RUN("compare", "--yes", "sms_quota=1");
+  r = ITEST_RUN("compare", "--yes", "sms_quota=1");
   ck_assert_int_eq(r.status, 2);
   itest_cli_free(&r);
 }
 END_TEST
 
 START_TEST(text_output_is_a_table) {
-  cli_result r = RUN("compare", "--id", "10", "--yes", "--output", "text", "sms_quota=3");
+  cli_result r = ITEST_RUN("compare", "--id", "10", "--yes", "--output", "text", "sms_quota=3");
   ck_assert_int_eq(r.status, 1);
   ck_assert_ptr_nonnull(strstr(r.out, "REST"));
   ck_assert_ptr_nonnull(strstr(r.out, "XML-RPC"));
@@ -167,23 +147,23 @@ START_TEST(a_file_of_updates_is_summarised) {
   const char *csv = "id,sms_quota,email_quota\n12,5,\n13,,7\n14,x,\n999999,,1\n";
   ck_assert_int_eq(write(fd, csv, strlen(csv)), (ssize_t)strlen(csv));
   close(fd);
-  cli_result r = RUN("compare", "--input", path, "--yes");
+  cli_result r = ITEST_RUN("compare", "--input", path, "--yes");
   ck_assert_int_eq(r.status, 1); /* sms_quota is dropped over XML-RPC on this server */
-  ck_assert_int_eq(json_object_get_int(at(r.json, "records")), 4);
-  ck_assert_int_eq(json_object_get_int(at(r.json, "agreed")), 1);
-  ck_assert_int_eq(json_object_get_int(at(r.json, "differed")), 1);
-  ck_assert_int_eq(json_object_get_int(at(r.json, "failed")), 2);
-  json_object *d = json_object_array_get_idx(at(r.json, "disagreements"), 0);
-  ck_assert_int_eq(json_object_get_int(at(d, "line")), 2);
-  ck_assert_int_eq(json_object_get_int(at(d, "id")), 12);
-  json_object *failures = at(r.json, "failures");
-  ck_assert_str_eq(json_object_get_string(at(at(json_object_array_get_idx(failures, 0), "error"),
+  ck_assert_int_eq(json_object_get_int(itest_member(r.json, "records")), 4);
+  ck_assert_int_eq(json_object_get_int(itest_member(r.json, "agreed")), 1);
+  ck_assert_int_eq(json_object_get_int(itest_member(r.json, "differed")), 1);
+  ck_assert_int_eq(json_object_get_int(itest_member(r.json, "failed")), 2);
+  json_object *d = json_object_array_get_idx(itest_member(r.json, "disagreements"), 0);
+  ck_assert_int_eq(json_object_get_int(itest_member(d, "line")), 2);
+  ck_assert_int_eq(json_object_get_int(itest_member(d, "id")), 12);
+  json_object *failures = itest_member(r.json, "failures");
+  ck_assert_str_eq(json_object_get_string(itest_member(itest_member(json_object_array_get_idx(failures, 0), "error"),
                                              "category")), "invalid");
-  ck_assert_str_eq(json_object_get_string(at(at(json_object_array_get_idx(failures, 1), "error"),
+  ck_assert_str_eq(json_object_get_string(itest_member(itest_member(json_object_array_get_idx(failures, 1), "error"),
                                              "category")), "not_found");
   ck_assert_ptr_null(strstr(r.err, "line 4: line 4"));
   itest_cli_free(&r);
-  r = RUN("compare", "--input", path);
+  r = ITEST_RUN("compare", "--input", path);
   ck_assert_int_eq(r.status, 2); /* --yes, again */
   itest_cli_free(&r);
   unlink(path);

@@ -7,36 +7,17 @@
 SERVER_FIXTURE(plain, NULL)
 SERVER_FIXTURE(bare, "--bare-methods", NULL)
 
-static cli_result run(const char *key_env, const char *const *args) {
-  NEED_SERVER();
-  const char *full[20] = {"--url", refserver_url(rs), "--username", REFSERVER_TEST_USER};
-  size_t n = 4;
-  for (size_t i = 0; args[i]; i++)
-    full[n++] = args[i];
-  full[n] = NULL;
-  const char *env[] = {key_env, NULL};
-  return itest_run_cli(full, env);
-}
-
-#define RUN(...) run(ITEST_KEY_ENV, (const char *const[]){__VA_ARGS__, NULL})
-
-static json_object *at(json_object *o, const char *key) {
-  json_object *v = NULL;
-  ck_assert_msg(json_object_object_get_ex(o, key, &v), "no \"%s\" in %s", key,
-                json_object_to_json_string(o));
-  return v;
-}
 
 START_TEST(both_usable_with_the_default_prefix) {
-  cli_result r = RUN("probe");
+  cli_result r = ITEST_RUN("probe");
   ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
-  ck_assert(json_object_get_boolean(at(r.json, "ok")));
-  json_object *rest = at(r.json, "rest"), *x = at(r.json, "xmlrpc");
-  ck_assert(json_object_get_boolean(at(rest, "usable")));
-  ck_assert(json_object_get_boolean(at(rest, "credentials_accepted")));
-  ck_assert_str_eq(json_object_get_string(at(rest, "tls")), "none");
-  ck_assert(json_object_get_boolean(at(x, "prefix_matches")));
-  ck_assert_str_eq(json_object_to_json_string(at(x, "customer_methods")),
+  ck_assert(json_object_get_boolean(itest_member(r.json, "ok")));
+  json_object *rest = itest_member(r.json, "rest"), *x = itest_member(r.json, "xmlrpc");
+  ck_assert(json_object_get_boolean(itest_member(rest, "usable")));
+  ck_assert(json_object_get_boolean(itest_member(rest, "credentials_accepted")));
+  ck_assert_str_eq(json_object_get_string(itest_member(rest, "tls")), "none");
+  ck_assert(json_object_get_boolean(itest_member(x, "prefix_matches")));
+  ck_assert_str_eq(json_object_to_json_string(itest_member(x, "customer_methods")),
                    "[ \"customers.UpdateCustomer\", \"customers.GetCustomer\", \"UpdateCustomer\", "
                    "\"GetCustomer\" ]");
   itest_cli_free(&r);
@@ -49,30 +30,30 @@ START_TEST(both_usable_with_the_default_prefix) {
 END_TEST
 
 START_TEST(a_server_without_the_prefix_is_named_with_the_fix) {
-  cli_result r = RUN("probe");
+  cli_result r = ITEST_RUN("probe");
   ck_assert_int_eq(r.status, 2);
-  json_object *x = at(r.json, "xmlrpc");
-  ck_assert(!json_object_get_boolean(at(x, "usable")));
-  ck_assert(!json_object_get_boolean(at(x, "prefix_matches")));
-  ck_assert_str_eq(json_object_get_string(at(x, "suggested_prefix")), "");
-  ck_assert(json_object_get_boolean(at(at(r.json, "rest"), "usable")));
+  json_object *x = itest_member(r.json, "xmlrpc");
+  ck_assert(!json_object_get_boolean(itest_member(x, "usable")));
+  ck_assert(!json_object_get_boolean(itest_member(x, "prefix_matches")));
+  ck_assert_str_eq(json_object_get_string(itest_member(x, "suggested_prefix")), "");
+  ck_assert(json_object_get_boolean(itest_member(itest_member(r.json, "rest"), "usable")));
   ck_assert_ptr_nonnull(strstr(r.err, "--xmlrpc-prefix ''"));
   ck_assert_uint_eq(itest_lines(r.err), 1);
   itest_cli_free(&r);
-  r = RUN("probe", "--xmlrpc-prefix", "");
+  r = ITEST_RUN("probe", "--xmlrpc-prefix", "");
   ck_assert_int_eq(r.status, 0);
   itest_cli_free(&r);
   /* and an update with the bare names works */
-  r = RUN("--protocol", "xmlrpc", "--xmlrpc-prefix", "", "update", "--id", "3", "sms_quota=9");
+  r = ITEST_RUN("--protocol", "xmlrpc", "--xmlrpc-prefix", "", "update", "--id", "3", "sms_quota=9");
   ck_assert_int_eq(r.status, 0);
   itest_cli_free(&r);
 }
 END_TEST
 
 START_TEST(wrong_credentials_exit_4_and_nothing_answers_exit_7) {
-  cli_result r = run("CUSTAPI_API_KEY=wrong-key", (const char *const[]){"probe", NULL});
+  cli_result r = itest_run_on_server("CUSTAPI_API_KEY=wrong-key", (const char *const[]){"probe", NULL});
   ck_assert_int_eq(r.status, 4);
-  ck_assert(!json_object_get_boolean(at(at(r.json, "rest"), "credentials_accepted")));
+  ck_assert(!json_object_get_boolean(itest_member(itest_member(r.json, "rest"), "credentials_accepted")));
   ck_assert_ptr_null(strstr(r.out, "wrong-key"));
   itest_cli_free(&r);
   char url[64];
@@ -81,7 +62,7 @@ START_TEST(wrong_credentials_exit_4_and_nothing_answers_exit_7) {
   const char *env[] = {ITEST_KEY_ENV, NULL};
   r = itest_run_cli(args, env);
   ck_assert_int_eq(r.status, 7);
-  ck_assert(!json_object_get_boolean(at(at(r.json, "xmlrpc"), "usable")));
+  ck_assert(!json_object_get_boolean(itest_member(itest_member(r.json, "xmlrpc"), "usable")));
   itest_cli_free(&r);
 }
 END_TEST
