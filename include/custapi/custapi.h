@@ -25,6 +25,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -438,6 +439,86 @@ CUSTAPI_EXTERN const custapi_customer *custapi_compare_read_back(const custapi_c
                                                                  custapi_protocol reader);
 /* The whole report as one JSON object, in a string released with custapi_free. */
 CUSTAPI_EXTERN int custapi_compare_to_json(char **out, const custapi_compare *compare);
+
+/* ---------------------------------------------------------------------------------------
+ * bulk: many updates from a file, concurrently, on the client's one connection pool
+ * ------------------------------------------------------------------------------------- */
+
+typedef enum custapi_bulk_format {
+  CUSTAPI_BULK_JSONL = 0, /* one JSON object per line: {"id":42,"sms_quota":5} */
+  CUSTAPI_BULK_CSV = 1    /* header row id,prop,...; an empty cell is not sent; BOM ignored */
+} custapi_bulk_format;
+
+/* How one record ended; its pointers are borrowed for the callback's duration. */
+typedef struct custapi_bulk_outcome {
+  long line;                    /* where the record starts (1-based; a CSV header is line 1) */
+  int32_t id;                   /* 0 when the record's id could not be read */
+  int status;                   /* 0, or a negative custapi_status */
+  int attempts;                 /* 0 for a record refused before anything was sent */
+  int http_status;              /* the last response's, or 0 */
+  long elapsed_ms;
+  const custapi_error *error;   /* on failure, else NULL */
+  const custapi_result *result; /* on success, else NULL */
+} custapi_bulk_outcome;
+
+/* Counts of a run, so far or at its end. */
+typedef struct custapi_bulk_summary {
+  long records;   /* records read: succeeded + failed + skipped + in flight */
+  long succeeded;
+  long failed;    /* refused before sending (invalid) or failed after the retries */
+  long skipped;   /* passed over by the skip callback (already done, e.g. on resume) */
+  long in_flight;
+  long elapsed_ms;
+} custapi_bulk_summary;
+
+/* Each record not skipped, once, in completion order. Return 0 to go on; a negative
+ * custapi_status stops the run: nothing more is started, updates in flight finish and are
+ * reported, and custapi_bulk_run returns that status. */
+typedef int (*custapi_bulk_done_fn)(const custapi_bulk_outcome *outcome, void *payload);
+/* Asked for each readable record before anything is sent; non-zero skips it. */
+typedef int (*custapi_bulk_skip_fn)(long line, int32_t id, void *payload);
+/* After each turn of the loop (at least about once a second while work is pending). */
+typedef void (*custapi_bulk_tick_fn)(const custapi_bulk_summary *so_far, void *payload);
+
+#define CUSTAPI_BULK_OPTIONS_VERSION 1
+#define CUSTAPI_BULK_CONCURRENCY_DEFAULT 8
+#define CUSTAPI_BULK_CONCURRENCY_MAX 256
+
+typedef struct custapi_bulk_options {
+  unsigned int version;
+  custapi_bulk_format format;
+  int concurrency;            /* updates in flight at once, 1..256; 0: 8 */
+  custapi_validate_mode mode; /* partial or strict; fill-required is refused (usage) */
+  unsigned customer_flags;    /* CUSTAPI_CUSTOMER_ALLOW_UNKNOWN, ..._IGNORE_READ_ONLY */
+  custapi_bulk_done_fn done;  /* may be NULL */
+  void *done_payload;
+  custapi_bulk_skip_fn skip;  /* may be NULL */
+  void *skip_payload;
+  custapi_bulk_tick_fn tick;  /* may be NULL */
+  void *tick_payload;
+} custapi_bulk_options;
+
+#define CUSTAPI_BULK_OPTIONS_INIT                                                              \
+  { CUSTAPI_BULK_OPTIONS_VERSION, CUSTAPI_BULK_JSONL, 0, CUSTAPI_VALIDATE_PARTIAL, 0u, NULL,    \
+    NULL, NULL, NULL, NULL, NULL }
+
+/* CSV for a name ending in ".csv" (any case), else JSON Lines. */
+CUSTAPI_EXTERN custapi_bulk_format custapi_bulk_format_for(const char *path);
+
+/*
+ * Reads `input` (borrowed; streamed, never loaded whole) and updates every record over the
+ * client's protocol with up to `concurrency` updates in flight, each retried as a single
+ * update is. Every record is validated with `mode` (and the client's validate_flags) before
+ * anything is sent; a bad one is reported (attempts 0) and the rest carry on. Never two updates
+ * of one id are in flight at once, and the records of one id are applied in input order, so the
+ * last line of an id wins. A 429 or a Retry-After holds every update, not just the one that got
+ * it. Returns 0 when every record succeeded or was skipped; CUSTAPI_EPARTIAL when some failed;
+ * another negative status when the run could not go on (the input can't be read: invalid; bad
+ * options: usage; out of memory; or the done callback's status). The error is on the client;
+ * *out holds the counts either way.
+ */
+CUSTAPI_EXTERN int custapi_bulk_run(custapi_bulk_summary *out, custapi_client *client,
+                                    FILE *input, const custapi_bulk_options *options);
 
 #ifdef __cplusplus
 }

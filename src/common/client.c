@@ -45,6 +45,9 @@ struct custapi_client {
   custapi_transport *transport;
   int insecure;
   custapi_error error;
+  /* A 429 or a Retry-After holds every call of this client until then (bulk: every slot). */
+  uint64_t hold_until_ms;
+  struct async_update *async_calls; /* started by custapi__update_start, not yet done */
 };
 
 /* ---- library set-up ---- */
@@ -237,9 +240,14 @@ int custapi_client_new(custapi_client **out, const custapi_options *o, custapi_e
   return 0;
 }
 
+static void abort_async_calls(custapi_client *c, const custapi_error *why);
+
 void custapi_client_free(custapi_client *c) {
   if (!c)
     return;
+  if (c->async_calls)
+    abort_async_calls(c, &(custapi_error){.category = CUSTAPI_CATEGORY_INTERNAL,
+                                          .message = "the client was freed"});
   custapi__transport_free(c->transport);
   if (c->api_key) {
     custapi__wipe(c->api_key, strlen(c->api_key));
@@ -261,6 +269,7 @@ const custapi_error *custapi_client_last_error(const custapi_client *c) {
 /* ---- one call: attempts, retries and backoff on the transport's loop ---- */
 
 typedef struct call {
+  void (*on_done)(struct call *k); /* an asynchronous call's completion, or NULL */
   custapi_client *client;
   const custapi_http_request *request;
   int is_update;
@@ -294,6 +303,8 @@ static void trace_info(const custapi_client *c, const char *fmt, ...) {
 static void call_finish(call *k, int rc) {
   k->done = 1;
   k->rc = rc;
+  if (k->on_done)
+    k->on_done(k); /* may free k */
 }
 
 static void start_attempt(void *payload);
@@ -328,7 +339,8 @@ static void note_attempts(custapi_error *err, int attempts) {
 }
 
 /* Decides what follows a failed attempt whose error is in k->err. */
-static void after_failure(call *k, int rc, int transport_retryable, const char *retry_after) {
+static void after_failure(call *k, int rc, int transport_retryable, const char *retry_after,
+                          int http_status) {
   custapi_client *c = k->client;
   if (!custapi__retry_is_retryable(&k->err, transport_retryable) || k->attempts > c->retries) {
     if (custapi__retry_is_retryable(&k->err, transport_retryable))
@@ -352,6 +364,12 @@ static void after_failure(call *k, int rc, int transport_retryable, const char *
     }
     wait_ms = (long)seconds * 1000;
   }
+  if (retry_after || http_status == 429) {
+    /* The server asked everyone to slow down, not just this call: hold every call. */
+    uint64_t until = custapi__now_ms() + (uint64_t)wait_ms;
+    if (until > c->hold_until_ms)
+      c->hold_until_ms = until;
+  }
   trace_info(c, "attempt %d failed (%s); retrying in %ld ms", k->attempts, k->err.message, wait_ms);
   custapi_error terr;
   int trc = custapi__transport_add_timer(c->transport, wait_ms, start_attempt, k, &terr);
@@ -368,9 +386,10 @@ static void on_transfer_done(custapi_transfer *t, void *payload) {
   int retryable = 0;
   char retry_after[128] = "";
   int has_retry_after = 0;
+  int status = 0; /* this attempt's, 0 when no response arrived */
   int rc = custapi__transfer_response(&response, &retryable, t, &k->err);
   if (rc == 0) {
-    k->http_status = response.status;
+    k->http_status = status = response.status;
     if (response.retry_after) {
       snprintf(retry_after, sizeof retry_after, "%s", response.retry_after);
       has_retry_after = 1;
@@ -391,12 +410,22 @@ static void on_transfer_done(custapi_transfer *t, void *payload) {
   if (rc == 0)
     call_finish(k, 0);
   else
-    after_failure(k, rc, retryable, has_retry_after ? retry_after : NULL);
+    after_failure(k, rc, retryable, has_retry_after ? retry_after : NULL, status);
 }
 
 static void start_attempt(void *payload) {
   call *k = payload;
   custapi_transfer *t;
+  uint64_t now = custapi__now_ms();
+  if (now < k->client->hold_until_ms) {
+    custapi_error terr;
+    if (custapi__transport_add_timer(k->client->transport, (long)(k->client->hold_until_ms - now),
+                                     start_attempt, k, &terr) < 0) {
+      k->err = terr;
+      call_finish(k, CUSTAPI_EINTERNAL);
+    }
+    return;
+  }
   k->attempts++;
   int rc =
       custapi__transport_start(&t, k->client->transport, k->request, on_transfer_done, k, &k->err);
@@ -627,4 +656,114 @@ int custapi_update_dry_run(char **out, custapi_client *c, int32_t id,
   rc = custapi__transport_format_request(out, c->transport, &req, &err);
   custapi__http_request_clear(&req);
   return rc < 0 ? fail(c, &err) : 0;
+}
+
+/* ---- asynchronous updates (bulk): many calls in flight on the client's one loop ---- */
+
+typedef struct async_update {
+  call k; /* first member: call_finish's on_done hands back the call, i.e. this */
+  struct async_update *next;
+  custapi_http_request request;
+  uint64_t start_ms;
+  custapi__update_done_fn done;
+  void *payload;
+} async_update;
+
+static void unlink_async(custapi_client *c, async_update *a) {
+  for (async_update **p = &c->async_calls; *p; p = &(*p)->next) {
+    if (*p == a) {
+      *p = a->next;
+      return;
+    }
+  }
+}
+
+static void async_done(call *k) {
+  async_update *a = (async_update *)(void *)k;
+  custapi_client *c = k->client;
+  unlink_async(c, a);
+  custapi__http_request_clear(&a->request);
+  custapi__update_outcome o = {0};
+  o.status = k->rc;
+  o.attempts = k->attempts;
+  o.http_status = k->http_status;
+  o.elapsed_ms = (long)(custapi__now_ms() - a->start_ms);
+  if (k->rc == 0) {
+    k->result->protocol = c->backend->name;
+    k->result->attempts = k->attempts;
+    if (!k->result->http_status)
+      k->result->http_status = k->http_status;
+    k->result->elapsed_ms = o.elapsed_ms;
+    o.result = k->result;
+  } else {
+    o.error = &k->err;
+  }
+  a->done(&o, a->payload);
+  custapi_result_free(k->result);
+  custapi__free(a);
+}
+
+int custapi__client_check_update(custapi_client *c, int32_t id, const custapi_customer *properties,
+                                 custapi_validate_mode mode, custapi_error *err) {
+  if (mode == CUSTAPI_VALIDATE_FILL_REQUIRED)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
+                              "fill-required is not available for many updates at once (it "
+                              "would read each customer first)");
+  if (id <= 0)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, "id", "%s",
+                              "id: must be a positive 32-bit integer");
+  return custapi_validate(properties, mode, c->validate_flags, c->warn, c->warn_payload, err);
+}
+
+int custapi__update_start(custapi_client *c, int32_t id, const custapi_customer *properties,
+                          custapi__update_done_fn done, void *payload, custapi_error *err) {
+  assert(c && properties && done);
+  async_update *a = custapi__calloc(1, sizeof *a);
+  if (!a)
+    return custapi__error_oom(err);
+  int rc = c->backend->encode_update(&a->request, &c->endpoint, id, properties, err);
+  if (rc < 0) {
+    custapi__free(a);
+    return rc;
+  }
+  a->k.on_done = async_done;
+  a->k.client = c;
+  a->k.request = &a->request;
+  a->k.is_update = 1;
+  a->start_ms = custapi__now_ms();
+  a->done = done;
+  a->payload = payload;
+  /* The first attempt starts from the loop, so `done` is never called before this returns. */
+  if ((rc = custapi__transport_add_timer(c->transport, 0, start_attempt, &a->k, err)) < 0) {
+    custapi__http_request_clear(&a->request);
+    custapi__free(a);
+    return rc;
+  }
+  a->next = c->async_calls;
+  c->async_calls = a;
+  return 0;
+}
+
+size_t custapi__client_async_count(const custapi_client *c) {
+  size_t n = 0;
+  for (const async_update *a = c->async_calls; a; a = a->next)
+    n++;
+  return n;
+}
+
+int custapi__client_step(custapi_client *c, custapi_error *err) {
+  return custapi__transport_step(c->transport, err);
+}
+
+static void abort_async_calls(custapi_client *c, const custapi_error *why) {
+  custapi__transport_abort_all(c->transport);
+  while (c->async_calls) {
+    call *k = &c->async_calls->k;
+    k->err = *why;
+    call_finish(k, custapi__status_of(why->category)); /* unlinks and frees it */
+  }
+}
+
+void custapi__client_abort_async(custapi_client *c, const custapi_error *why) {
+  abort_async_calls(c, why);
 }

@@ -15,4 +15,41 @@ int custapi__client_fail(custapi_client *client, const custapi_error *err);
 void custapi__client_facts(const custapi_client *client, const char **base_url,
                            const char **xmlrpc_prefix, int *insecure, const char **protocol);
 
+/* ---- asynchronous updates: many in flight on the client's loop (bulk) ---- */
+
+/* How an asynchronous update ended; every pointer is borrowed for the callback's duration. */
+typedef struct custapi__update_outcome {
+  int status; /* 0, or a negative custapi_status */
+  int attempts;
+  int http_status;
+  long elapsed_ms;
+  const custapi_result *result; /* on success */
+  const custapi_error *error;   /* on failure */
+} custapi__update_outcome;
+
+typedef void (*custapi__update_done_fn)(const custapi__update_outcome *outcome, void *payload);
+
+/* The checks custapi_update makes before sending (id, validation with the client's flags);
+ * fill-required is refused (usage): it would need a read first. Nothing is sent. */
+int custapi__client_check_update(custapi_client *client, int32_t id,
+                                 const custapi_customer *properties, custapi_validate_mode mode,
+                                 custapi_error *err);
+
+/*
+ * Starts an update of already checked properties (encoded now: the caller may free them on
+ * return). `done` is called exactly once, from custapi__client_step (never before this
+ * returns), after the retries of a single update. A negative return: nothing started.
+ */
+int custapi__update_start(custapi_client *client, int32_t id, const custapi_customer *properties,
+                          custapi__update_done_fn done, void *payload, custapi_error *err);
+
+/* Asynchronous updates started and not yet done. */
+size_t custapi__client_async_count(const custapi_client *client);
+
+/* Drives the loop once (custapi__transport_step): completions are delivered from here. */
+int custapi__client_step(custapi_client *client, custapi_error *err);
+
+/* Ends every asynchronous update at once, each `done` called with `why`. */
+void custapi__client_abort_async(custapi_client *client, const custapi_error *why);
+
 #endif

@@ -1,0 +1,309 @@
+/*
+ * bulk: many updates from a stream of records, on the client's one loop (DESIGN.md: the same
+ * call machinery with many transfers in flight, not a second transport).
+ *
+ * Records are read one at a time into a bounded look-ahead window; a free slot takes the first
+ * record of the window whose id is neither in flight nor waiting behind an earlier record of the
+ * same id. So the records of one id go out one after another in input order (the last line
+ * wins), while other ids overtake a blocked one. Memory is bounded by the window, whatever the
+ * input's length.
+ */
+#include <assert.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "client.h"
+#include "error.h"
+#include "records.h"
+#include "transport.h"
+
+/* Records read ahead per slot: enough for other ids to overtake a run of one id. */
+#define WINDOW_PER_SLOT 4
+#define WINDOW_MIN 64
+
+typedef struct pending {
+  long line;
+  int32_t id;
+  custapi_customer *properties;
+} pending;
+
+typedef struct bulk bulk;
+
+typedef struct slot {
+  bulk *owner;
+  int busy;
+  long line;
+  int32_t id;
+} slot;
+
+struct bulk {
+  custapi_client *client;
+  const custapi_bulk_options *options;
+  custapi_records *records;
+  int eof;
+  int stop_rc; /* non-zero: start nothing more (the run's status) */
+  custapi_error stop_err;
+  pending *window;
+  size_t window_count, window_cap;
+  slot *slots;
+  int slot_count;
+  custapi_bulk_summary sum;
+  uint64_t start_ms;
+};
+
+custapi_bulk_format custapi_bulk_format_for(const char *path) {
+  assert(path);
+  return custapi__records_format_for(path) == CUSTAPI_INPUT_CSV ? CUSTAPI_BULK_CSV
+                                                                : CUSTAPI_BULK_JSONL;
+}
+
+static void stop(bulk *b, int rc, const custapi_error *err) {
+  if (b->stop_rc)
+    return;
+  b->stop_rc = rc;
+  custapi__error_copy(&b->stop_err, err);
+}
+
+/* Hands one outcome to the caller and counts it. */
+static void report(bulk *b, const custapi_bulk_outcome *o) {
+  if (o->status == 0)
+    b->sum.succeeded++;
+  else
+    b->sum.failed++;
+  if (!b->options->done)
+    return;
+  int rc = b->options->done(o, b->options->done_payload);
+  if (rc < 0) {
+    custapi_error err;
+    custapi__error_set(&err, CUSTAPI_CATEGORY_INTERNAL, NULL,
+                       "stopped by the caller after line %ld", o->line);
+    err.category = (custapi_category)-rc;
+    stop(b, rc, &err);
+  }
+}
+
+static void report_refused(bulk *b, long line, int32_t id, const custapi_error *err) {
+  custapi_bulk_outcome o = {0};
+  o.line = line;
+  o.id = id;
+  o.status = custapi__status_of(err->category);
+  o.error = err;
+  report(b, &o);
+}
+
+/* ---- reading ahead ---- */
+
+/* A record the reader accepted: skipped, refused, or queued. */
+static void take_record(bulk *b, long line, int32_t id, custapi_customer *properties) {
+  custapi_error err;
+  if (b->options->skip && b->options->skip(line, id, b->options->skip_payload)) {
+    b->sum.skipped++;
+    custapi_customer_free(properties);
+    return;
+  }
+  int rc = 0;
+  if (custapi_customer_count(properties) == 0)
+    rc = custapi__error_set(&err, CUSTAPI_CATEGORY_INVALID, NULL, "%s",
+                            "nothing to update: the record has only an id");
+  else
+    rc = custapi__client_check_update(b->client, id, properties, b->options->mode, &err);
+  if (rc < 0) {
+    custapi_customer_free(properties);
+    char message[CUSTAPI_ERROR_MESSAGE_MAX];
+    snprintf(message, sizeof message, "line %ld: %.*s", line, CUSTAPI_ERROR_MESSAGE_MAX - 32,
+             err.message);
+    memcpy(err.message, message, sizeof message);
+    report_refused(b, line, id, &err);
+    return;
+  }
+  b->window[b->window_count++] = (pending){line, id, properties};
+}
+
+static void fill_window(bulk *b) {
+  while (!b->eof && !b->stop_rc && b->window_count < b->window_cap) {
+    long line;
+    int32_t id;
+    custapi_customer *properties;
+    custapi_error err;
+    records_status st = custapi__records_next(b->records, &line, &id, &properties, &err);
+    if (st == RECORDS_END) {
+      b->eof = 1;
+    } else if (st == RECORDS_FATAL) {
+      b->eof = 1;
+      stop(b, custapi__status_of(err.category), &err);
+    } else if (st == RECORDS_BAD) {
+      b->sum.records++;
+      report_refused(b, line, id, &err); /* the reader's message names the line */
+    } else {
+      b->sum.records++;
+      take_record(b, line, id, properties);
+    }
+  }
+}
+
+/* ---- starting ---- */
+
+static int id_in_flight(const bulk *b, int32_t id) {
+  for (int i = 0; i < b->slot_count; i++)
+    if (b->slots[i].busy && b->slots[i].id == id)
+      return 1;
+  return 0;
+}
+
+/* The first record of the window that may go now, or -1. */
+static long next_ready(const bulk *b) {
+  for (size_t i = 0; i < b->window_count; i++) {
+    int32_t id = b->window[i].id;
+    if (id_in_flight(b, id))
+      continue;
+    int behind = 0;
+    for (size_t j = 0; j < i && !behind; j++)
+      behind = b->window[j].id == id;
+    if (!behind)
+      return (long)i;
+  }
+  return -1;
+}
+
+static void on_update_done(const custapi__update_outcome *u, void *payload) {
+  slot *s = payload;
+  bulk *b = s->owner;
+  s->busy = 0;
+  b->sum.in_flight--;
+  custapi_bulk_outcome o = {0};
+  o.line = s->line;
+  o.id = s->id;
+  o.status = u->status;
+  o.attempts = u->attempts;
+  o.http_status = u->http_status;
+  o.elapsed_ms = u->elapsed_ms;
+  o.error = u->error;
+  o.result = u->result;
+  report(b, &o);
+}
+
+static void start_ready(bulk *b) {
+  for (int i = 0; i < b->slot_count && !b->stop_rc; i++) {
+    slot *s = &b->slots[i];
+    if (s->busy)
+      continue;
+    long k = next_ready(b);
+    if (k < 0)
+      return;
+    pending p = b->window[k];
+    memmove(&b->window[k], &b->window[k + 1],
+            (b->window_count - (size_t)k - 1) * sizeof *b->window);
+    b->window_count--;
+    custapi_error err;
+    s->line = p.line;
+    s->id = p.id;
+    int rc = custapi__update_start(b->client, p.id, p.properties, on_update_done, s, &err);
+    custapi_customer_free(p.properties); /* encoded by now */
+    if (rc < 0) {
+      report_refused(b, p.line, p.id, &err);
+      stop(b, rc, &err);
+      return;
+    }
+    s->busy = 1;
+    b->sum.in_flight++;
+  }
+}
+
+/* ---- the run ---- */
+
+static int check_options(const custapi_bulk_options *o, custapi_error *err) {
+  if (o->version < 1 || o->version > CUSTAPI_BULK_OPTIONS_VERSION)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
+                              "bulk options version %u is not supported (start from "
+                              "CUSTAPI_BULK_OPTIONS_INIT)",
+                              o->version);
+  if (o->format != CUSTAPI_BULK_JSONL && o->format != CUSTAPI_BULK_CSV)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "unknown bulk format %d",
+                              (int)o->format);
+  if (o->concurrency < 0 || o->concurrency > CUSTAPI_BULK_CONCURRENCY_MAX)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
+                              "concurrency must be from 1 to %d, not %d",
+                              CUSTAPI_BULK_CONCURRENCY_MAX, o->concurrency);
+  if (o->mode == CUSTAPI_VALIDATE_FILL_REQUIRED)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
+                              "bulk does not support fill-required (it would read every customer "
+                              "first): give name, email and hash in the records, or update only "
+                              "what the records carry (partial)");
+  if (o->mode != CUSTAPI_VALIDATE_PARTIAL && o->mode != CUSTAPI_VALIDATE_STRICT)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "unknown validation mode %d",
+                              (int)o->mode);
+  return 0;
+}
+
+static void bulk_release(bulk *b) {
+  for (size_t i = 0; i < b->window_count; i++)
+    custapi_customer_free(b->window[i].properties);
+  custapi__free(b->window);
+  custapi__free(b->slots);
+  custapi__records_free(b->records);
+}
+
+static void run_loop(bulk *b) {
+  for (;;) {
+    fill_window(b);
+    start_ready(b);
+    if (b->sum.in_flight == 0 && (b->stop_rc || (b->eof && b->window_count == 0)))
+      return;
+    custapi_error err;
+    if (custapi__client_step(b->client, &err) < 0) {
+      stop(b, custapi__status_of(err.category), &err);
+      custapi__client_abort_async(b->client, &err); /* each reported as failed */
+    }
+    if (b->options->tick) {
+      b->sum.elapsed_ms = (long)(custapi__now_ms() - b->start_ms);
+      b->options->tick(&b->sum, b->options->tick_payload);
+    }
+  }
+}
+
+int custapi_bulk_run(custapi_bulk_summary *out, custapi_client *client, FILE *input,
+                     const custapi_bulk_options *options) {
+  assert(out && client && input && options);
+  memset(out, 0, sizeof *out);
+  custapi_error err;
+  int rc = check_options(options, &err);
+  if (rc < 0)
+    return custapi__client_fail(client, &err);
+  bulk b = {0};
+  b.client = client;
+  b.options = options;
+  b.start_ms = custapi__now_ms();
+  b.slot_count = options->concurrency ? options->concurrency : CUSTAPI_BULK_CONCURRENCY_DEFAULT;
+  b.window_cap = (size_t)b.slot_count * WINDOW_PER_SLOT;
+  if (b.window_cap < WINDOW_MIN)
+    b.window_cap = WINDOW_MIN;
+  b.slots = custapi__calloc((size_t)b.slot_count, sizeof *b.slots);
+  b.window = custapi__calloc(b.window_cap, sizeof *b.window);
+  if (!b.slots || !b.window) {
+    bulk_release(&b);
+    return custapi__client_fail(client, &(custapi_error){.category = CUSTAPI_CATEGORY_INTERNAL,
+                                                          .message = "out of memory"});
+  }
+  for (int i = 0; i < b.slot_count; i++)
+    b.slots[i].owner = &b;
+  custapi_input_format format =
+      options->format == CUSTAPI_BULK_CSV ? CUSTAPI_INPUT_CSV : CUSTAPI_INPUT_JSONL;
+  if ((rc = custapi__records_new(&b.records, input, format, options->customer_flags, &err)) < 0) {
+    bulk_release(&b);
+    return custapi__client_fail(client, &err);
+  }
+  run_loop(&b);
+  b.sum.elapsed_ms = (long)(custapi__now_ms() - b.start_ms);
+  *out = b.sum;
+  bulk_release(&b);
+  if (b.stop_rc)
+    return custapi__client_fail(client, &b.stop_err);
+  if (b.sum.failed > 0) {
+    custapi__error_set(&err, CUSTAPI_CATEGORY_PARTIAL, NULL, "%ld of %ld records failed",
+                       b.sum.failed, b.sum.records);
+    return custapi__client_fail(client, &err);
+  }
+  custapi_error_clear(&err);
+  custapi__client_fail(client, &err); /* no error left from a record that failed on the way */
+  return 0;
+}
