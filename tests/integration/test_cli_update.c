@@ -18,6 +18,23 @@ SERVER_FIXTURE(doctype, "--fault", "doctype", NULL)
 
 static const char *const key_env[] = {ITEST_KEY_ENV, NULL};
 
+/*
+ * Loop tests run once per protocol (Check's _i): the same command, the same exit codes, only
+ * the wire differs.
+ */
+static const char *const protocols[] = {"rest", "xmlrpc"};
+
+static cli_result run_as(int i, const char *const *args) {
+  const char *full[48] = {"--protocol", protocols[i]};
+  size_t n = 2;
+  for (size_t k = 0; args[k] && n < 47; k++)
+    full[n++] = args[k];
+  full[n] = NULL;
+  return itest_run_on_server(ITEST_KEY_ENV, full);
+}
+
+#define PRUN(...) run_as(_i, (const char *const[]){__VA_ARGS__, NULL})
+
 
 static int starts_with(const char *s, const char *prefix) {
   return strncmp(s, prefix, strlen(prefix)) == 0;
@@ -93,17 +110,20 @@ START_TEST(update_from_json_file) {
 END_TEST
 
 START_TEST(get_prints_the_customer) {
-  cli_result r = ITEST_RUN("get", "--id", "8");
+  cli_result r = PRUN("get", "--id", "8");
   ck_assert_msg(r.status == 0, "%s %s", r.out, r.err);
-  ck_assert_str_eq(json_object_get_string(itest_member(r.json, "protocol")), "rest");
+  ck_assert_str_eq(json_object_get_string(itest_member(r.json, "protocol")), protocols[_i]);
   ck_assert_int_eq(json_object_get_int(itest_member(r.json, "id")), 8);
   ck_assert(json_object_get_boolean(itest_member(r.json, "ok")));
   json_object *c = itest_member(r.json, "customer");
   ck_assert_int_eq(json_object_get_int(itest_member(c, "id")), 8);
   ck_assert_int_eq(json_object_get_string_len(itest_member(c, "hash")), 16);
-  ck_assert(starts_with(r.out, "{\"protocol\":\"rest\",\"id\":8,\"ok\":true,\"customer\":{"));
+  char start[96];
+  snprintf(start, sizeof start, "{\"protocol\":\"%s\",\"id\":8,\"ok\":true,\"customer\":{",
+           protocols[_i]);
+  ck_assert(starts_with(r.out, start));
   itest_cli_free(&r);
-  r = ITEST_RUN("get", "--id", "8", "--output", "text");
+  r = PRUN("get", "--id", "8", "--output", "text");
   ck_assert_int_eq(r.status, 0);
   ck_assert_ptr_null(r.json);
   ck_assert_ptr_nonnull(strstr(r.out, "protocol"));
@@ -260,36 +280,48 @@ END_TEST
 
 /* ---- exit codes ---- */
 
+/* The HTTP status of an error: REST's own, or over XML-RPC 200 with the fault code. */
+static void assert_status(const cli_result *r, int i, int rest_status, int fault) {
+  json_object *e = itest_member(r->json, "error");
+  if (i == 0 || !fault) {
+    ck_assert_int_eq(json_object_get_int(itest_member(e, "http_status")), rest_status);
+  } else {
+    ck_assert_int_eq(json_object_get_int(itest_member(e, "http_status")), 200);
+    ck_assert_int_eq(json_object_get_int(itest_member(e, "fault_code")), fault);
+  }
+}
+
 START_TEST(exit_codes_of_the_server_answers) {
   size_t before = refserver_request_count(rs);
-  cli_result r = ITEST_RUN("update", "--id", "42", "email=a@");
+  cli_result r = PRUN("update", "--id", "42", "email=a@");
   assert_failure(&r, 3, "invalid");
   ck_assert_str_eq(json_object_get_string(itest_member(itest_member(r.json, "error"), "property")), "email");
   itest_cli_free(&r);
-  r = ITEST_RUN("update", "--id", "0", "sms_quota=1");
+  r = PRUN("update", "--id", "0", "sms_quota=1");
   assert_failure(&r, 3, "invalid");
   itest_cli_free(&r);
-  r = ITEST_RUN("update", "sms_quota=1");
+  r = PRUN("update", "sms_quota=1");
   assert_failure(&r, 2, "usage");
   itest_cli_free(&r);
-  ck_assert_uint_eq(refserver_request_count(rs), before);
+  ck_assert_uint_eq(refserver_request_count(rs), before); /* nothing was sent */
 
-  r = ITEST_RUN("update", "--id", "999", "sms_quota=1");
+  r = PRUN("update", "--id", "999", "sms_quota=1");
   assert_failure(&r, 5, "not_found");
-  ck_assert_int_eq(json_object_get_int(itest_member(itest_member(r.json, "error"), "http_status")), 404);
+  assert_status(&r, _i, 404, 404);
   itest_cli_free(&r);
-  r = ITEST_RUN("get", "--id", "999");
+  r = PRUN("get", "--id", "999");
   assert_failure(&r, 5, "not_found");
   itest_cli_free(&r);
-  r = ITEST_RUN("update", "--id", "42", "hash=0000000000000000");
+  r = PRUN("update", "--id", "42", "hash=0000000000000000");
   assert_failure(&r, 6, "rejected");
-  ck_assert_int_eq(json_object_get_int(itest_member(itest_member(r.json, "error"), "http_status")), 422);
+  assert_status(&r, _i, 422, 422);
   itest_cli_free(&r);
   const char *wrong_env[] = {"CUSTAPI_API_KEY=wrong-key", NULL};
-  const char *args[] = {"--url", refserver_url(rs), "--username", "demo", "get", "--id", "1", NULL};
+  const char *args[] = {"--url", refserver_url(rs), "--username", "demo", "--protocol",
+                        protocols[_i], "get", "--id", "1", NULL};
   r = itest_run_cli(args, wrong_env);
   assert_failure(&r, 4, "auth");
-  ck_assert_int_eq(json_object_get_int(itest_member(itest_member(r.json, "error"), "http_status")), 401);
+  assert_status(&r, _i, 401, 0); /* HTTP 401 over both: Basic auth comes before the protocol */
   itest_cli_free(&r);
   ck_assert_uint_eq(refserver_request_count(rs), before + 4);
 }
@@ -327,7 +359,8 @@ START_TEST(transport_exit_code_when_nobody_listens) {
   NEED_SERVER();
   char url[64];
   itest_closed_port_url(url, sizeof url);
-  const char *args[] = {"--url", url, "--retries", "0", "get", "--id", "1", NULL};
+  const char *args[] = {"--url", url, "--protocol", protocols[_i], "--retries", "0", "get", "--id",
+                        "1", NULL};
   cli_result r = itest_run_cli(args, key_env);
   assert_failure(&r, 7, "transport");
   itest_cli_free(&r);
@@ -336,7 +369,7 @@ END_TEST
 
 START_TEST(server_exit_code_after_retries) {
   size_t before = refserver_request_count(rs);
-  cli_result r = ITEST_RUN("--retries", "2", "update", "--id", "42", "sms_quota=1");
+  cli_result r = PRUN("--retries", "2", "update", "--id", "42", "sms_quota=1");
   assert_failure(&r, 8, "server");
   ck_assert_uint_eq(refserver_request_count(rs), before + 3);
   ck_assert_int_eq(json_object_get_int(itest_member(itest_member(r.json, "error"), "http_status")), 500);
@@ -345,7 +378,7 @@ START_TEST(server_exit_code_after_retries) {
 END_TEST
 
 START_TEST(protocol_exit_code_for_a_bad_body) {
-  cli_result r = ITEST_RUN("update", "--id", "42", "sms_quota=1");
+  cli_result r = PRUN("update", "--id", "42", "sms_quota=1");
   assert_failure(&r, 9, "protocol");
   ck_assert_ptr_nonnull(strstr(r.err, "may have been applied"));
   itest_cli_free(&r);
@@ -354,7 +387,7 @@ END_TEST
 
 START_TEST(timeout_fails_as_transport_in_about_the_timeout) {
   size_t before = refserver_request_count(rs);
-  cli_result r = ITEST_RUN("--timeout", "1", "--retries", "0", "update", "--id", "42", "sms_quota=1");
+  cli_result r = PRUN("--timeout", "1", "--retries", "0", "update", "--id", "42", "sms_quota=1");
   assert_failure(&r, 7, "transport");
   ck_assert_int_ge(r.elapsed_ms, 900);
   ck_assert_int_lt(r.elapsed_ms, 2900);
@@ -395,7 +428,7 @@ static Suite *cli_suite(void) {
   TCase *t = itest_tcase(s, "plain", up_plain, down_plain);
   tcase_add_test(t, update_prints_the_result_object);
   tcase_add_test(t, update_from_json_file);
-  tcase_add_test(t, get_prints_the_customer);
+  tcase_add_loop_test(t, get_prints_the_customer, 0, 2);
   tcase_add_test(t, xmlrpc_update_prints_result_and_with_read_back_the_customer);
   tcase_add_test(t, text_output_is_readable_lines);
   tcase_add_test(t, key_from_a_file);
@@ -403,14 +436,15 @@ static Suite *cli_suite(void) {
   tcase_add_test(t, dry_run_prints_the_request_and_sends_nothing);
   tcase_add_test(t, verbose_traces_on_stderr_redacted);
   tcase_add_test(t, loopback_is_never_proxied);
-  tcase_add_test(t, exit_codes_of_the_server_answers);
+  tcase_add_loop_test(t, exit_codes_of_the_server_answers, 0, 2);
   tcase_add_test(t, usage_exit_codes_before_connecting);
-  tcase_add_test(t, transport_exit_code_when_nobody_listens);
-  tcase_add_test(itest_tcase(s, "500", up_f500, down_f500), server_exit_code_after_retries);
-  tcase_add_test(itest_tcase(s, "badjson", up_badjson, down_badjson),
-                 protocol_exit_code_for_a_bad_body);
-  tcase_add_test(itest_tcase(s, "delay", up_delay, down_delay),
-                 timeout_fails_as_transport_in_about_the_timeout);
+  tcase_add_loop_test(t, transport_exit_code_when_nobody_listens, 0, 2);
+  tcase_add_loop_test(itest_tcase(s, "500", up_f500, down_f500), server_exit_code_after_retries,
+                      0, 2);
+  tcase_add_loop_test(itest_tcase(s, "badjson", up_badjson, down_badjson),
+                      protocol_exit_code_for_a_bad_body, 0, 2);
+  tcase_add_loop_test(itest_tcase(s, "delay", up_delay, down_delay),
+                      timeout_fails_as_transport_in_about_the_timeout, 0, 2);
   tcase_add_test(itest_tcase(s, "x401", up_x401, down_x401), xmlrpc_fault_401_is_auth);
   tcase_add_test(itest_tcase(s, "x404", up_x404, down_x404), xmlrpc_fault_404_is_not_found);
   tcase_add_test(itest_tcase(s, "x422", up_x422, down_x422), xmlrpc_fault_422_is_rejected);
