@@ -19,6 +19,7 @@
 #include "error.h"
 #include "result.h"
 #include "retry.h"
+#include "trace.h"
 #include "transport.h"
 #include "../xmlrpc/xmlrpc.h"
 
@@ -407,6 +408,8 @@ static void on_transfer_done(custapi_transfer *t, void *payload) {
       rc = c->backend->decode_get(&k->customer, &response, &k->err);
   }
   custapi__transfer_release(c->transport, t); /* the response's buffers end here */
+  if (rc < 0) /* a server may echo the key (or the Authorization header) back */
+    custapi__redact_message(k->err.message, sizeof k->err.message, c->username, c->api_key);
   if (rc == 0)
     call_finish(k, 0);
   else

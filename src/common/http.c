@@ -252,7 +252,7 @@ static int on_debug(CURL *easy, curl_infotype type, char *data, size_t size, voi
     return 0; /* TLS records */
   }
   size_t len;
-  char *clean = custapi__trace_redact(data, size, c->password, &len);
+  char *clean = custapi__trace_redact_credentials(data, size, c->username, c->password, &len);
   if (clean)
     c->trace(kind, clean, len, c->trace_payload);
   custapi__free(clean);
@@ -617,7 +617,8 @@ int custapi__transport_format_request(char **out, const custapi_transport *t,
   if (r->body && r->body_len) {
     /* The key never sits in a body we build, but scrub anyway: dry-run output is shared. */
     size_t n;
-    char *clean = custapi__trace_redact(r->body, r->body_len, t->config.password, &n);
+    char *clean = custapi__trace_redact_credentials(r->body, r->body_len, t->config.username,
+                                                    t->config.password, &n);
     bad = bad || !clean || sbuf_add(&b, clean, n) || sbuf_str(&b, "\n");
     custapi__free(clean);
   }

@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "custapi/custapi.h"
 
 static const char REDACTED[] = "[redacted]";
 
@@ -24,27 +25,82 @@ static void put(char *buf, size_t *o, const char *s, size_t n) {
   *o += n;
 }
 
-/* Copies one line (without its end) with the secret's occurrences replaced. */
-static void put_scrubbed(char *buf, size_t *o, const char *s, size_t n, const char *secret,
-                         size_t secret_len) {
+/* Copies one line (without its end) with every occurrence of the needles replaced. */
+static void put_scrubbed(char *buf, size_t *o, const char *s, size_t n, const char *const *needles,
+                         const size_t *lens) {
   size_t i = 0;
   while (i < n) {
-    if (secret_len && n - i >= secret_len && memcmp(s + i, secret, secret_len) == 0) {
+    size_t hit = 0;
+    for (size_t k = 0; k < 2 && !hit; k++)
+      if (lens[k] && n - i >= lens[k] && memcmp(s + i, needles[k], lens[k]) == 0)
+        hit = lens[k];
+    if (hit) {
       put(buf, o, REDACTED, sizeof REDACTED - 1);
-      i += secret_len;
+      i += hit;
     } else {
       buf[(*o)++] = s[i++];
     }
   }
 }
 
+/* Byte i of "a:b" without building that copy of the key. */
+static unsigned char pair_byte(const char *a, size_t alen, const char *b, size_t i) {
+  if (i < alen)
+    return (unsigned char)a[i];
+  return i == alen ? ':' : (unsigned char)b[i - alen - 1];
+}
+
+/* The Basic token base64("username:secret") into `out` (cap bytes); its length, 0 when it
+ * does not fit. */
+static size_t basic_token(char *out, size_t cap, const char *username, const char *secret) {
+  static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t ulen = username ? strlen(username) : 0, n = ulen + 1 + strlen(secret);
+  size_t tlen = (n + 2) / 3 * 4;
+  if (tlen >= cap)
+    return 0;
+  size_t o = 0;
+  for (size_t i = 0; i < n; i += 3) {
+    unsigned v = (unsigned)pair_byte(username, ulen, secret, i) << 16;
+    if (i + 1 < n)
+      v |= (unsigned)pair_byte(username, ulen, secret, i + 1) << 8;
+    if (i + 2 < n)
+      v |= pair_byte(username, ulen, secret, i + 2);
+    out[o++] = abc[(v >> 18) & 63];
+    out[o++] = abc[(v >> 12) & 63];
+    out[o++] = i + 1 < n ? abc[(v >> 6) & 63] : '=';
+    out[o++] = i + 2 < n ? abc[v & 63] : '=';
+  }
+  out[o] = '\0';
+  return o;
+}
+
 char *custapi__trace_redact(const char *text, size_t len, const char *secret, size_t *out_len) {
+  return custapi__trace_redact_credentials(text, len, NULL, secret, out_len);
+}
+
+char *custapi__trace_redact_credentials(const char *text, size_t len, const char *username,
+                                        const char *secret, size_t *out_len) {
   size_t secret_len = secret ? strlen(secret) : 0;
+  /* A server may echo the Authorization header's token in a body: scrub that form too. */
+  char *token = NULL;
+  size_t token_len = 0, token_cap = 0;
+  if (username && secret_len) {
+    token_cap = (strlen(username) + 1 + secret_len + 2) / 3 * 4 + 1;
+    if (!(token = custapi__malloc(token_cap)))
+      return NULL;
+    token_len = basic_token(token, token_cap, username, secret);
+  }
+  const char *const needles[2] = {secret, token};
+  const size_t lens[2] = {secret_len, token_len};
   /* Worst case: every byte a secret of one byte, replaced by the marker. */
   size_t cap = len * (sizeof REDACTED) + 1;
   char *buf = custapi__malloc(cap);
-  if (!buf)
+  if (!buf) {
+    if (token)
+      custapi__wipe(token, token_cap);
+    custapi__free(token);
     return NULL;
+  }
   size_t o = 0, i = 0;
   while (i < len) {
     const char *line = text + i;
@@ -69,7 +125,7 @@ char *custapi__trace_redact(const char *text, size_t len, const char *secret, si
       if (line_len && line[line_len - 1] == '\r')
         buf[o++] = '\r';
     } else {
-      put_scrubbed(buf, &o, line, line_len, secret, secret_len);
+      put_scrubbed(buf, &o, line, line_len, needles, lens);
     }
     i += line_len;
     if (nl) {
@@ -78,7 +134,43 @@ char *custapi__trace_redact(const char *text, size_t len, const char *secret, si
     }
   }
   buf[o] = '\0';
+  if (token)
+    custapi__wipe(token, token_cap);
+  custapi__free(token);
   if (out_len)
     *out_len = o;
   return buf;
+}
+
+/* ---- error messages ---- */
+
+/* Replaces each occurrence of `needle` (n > 0 bytes, NUL-terminated) in the string `s`. */
+static void replace_all(char *s, size_t size, const char *needle, size_t n) {
+  const size_t r = sizeof REDACTED - 1;
+  char *p = s;
+  while ((p = strstr(p, needle)) != NULL) {
+    size_t off = (size_t)(p - s), tail = strlen(p + n);
+    if (off + r >= size) {
+      *p = '\0'; /* not even the marker fits: drop the rest */
+      return;
+    }
+    if (off + r + tail >= size)
+      tail = size - 1 - off - r;
+    memmove(p + r, p + n, tail);
+    p[r + tail] = '\0';
+    memcpy(p, REDACTED, r);
+    p += r; /* never rescans the marker, whatever the secret */
+  }
+}
+
+void custapi__redact_message(char *message, size_t size, const char *username, const char *secret) {
+  if (!message || !size || !secret || !*secret)
+    return;
+  replace_all(message, size, secret, strlen(secret));
+  /* The Basic token: only one shorter than the buffer can be in it. */
+  char token[CUSTAPI_ERROR_MESSAGE_MAX + 4];
+  size_t o = basic_token(token, size < sizeof token ? size : sizeof token, username, secret);
+  if (o)
+    replace_all(message, size, token, o);
+  custapi__wipe(token, sizeof token); /* as good as the key */
 }

@@ -12,4 +12,19 @@
  */
 char *custapi__trace_redact(const char *text, size_t len, const char *secret, size_t *out_len);
 
+/* As custapi__trace_redact, and the Basic token built from `username` and `secret` (base64 of
+ * "username:secret", what a server echoing the Authorization header would show) is replaced
+ * too. */
+char *custapi__trace_redact_credentials(const char *text, size_t len, const char *username,
+                                        const char *secret, size_t *out_len);
+
+/*
+ * Replaces, in place, every occurrence in `message` (a NUL-terminated string in a buffer of
+ * `size` bytes) of `secret` and of the Basic credentials built from it (base64 of
+ * "username:secret") by "[redacted]", cutting what no longer fits. Never allocates (error
+ * messages are set on out-of-memory paths too): a server that echoes the key or the
+ * Authorization header back in an error body must not get it shown.
+ */
+void custapi__redact_message(char *message, size_t size, const char *username, const char *secret);
+
 #endif

@@ -32,8 +32,7 @@ static void base64(char *out, const char *in) {
 }
 
 /* Neither the key nor the Basic credentials built from it appear in `text`. */
-static void assert_no_secret(const char *text, const char *key, const char *what,
-                             const char *row) {
+static void assert_no_secret(const char *text, const char *key, const char *what, const char *row) {
   char pair[128], b64[200];
   snprintf(pair, sizeof pair, "%s:%s", REFSERVER_TEST_USER, key);
   base64(b64, pair);
@@ -85,44 +84,129 @@ typedef struct row {
 #define OK_PROP "sms_quota=9"
 #define K REFSERVER_TEST_KEY
 /* Retry-After: 1 means at least a second; a 1 s timeout twice at least two. */
-#define ROWS_FOR(p, truncated)                                                                     \
-  {"503 then ok", p, "http503:1", "7", OK_PROP, K, "2", "10", 0, NULL, 2, 950, 10000, NULL},       \
-      {"429 then ok", p, "http429:1", "7", OK_PROP, K, "2", "10", 0, NULL, 2, 950, 10000, NULL},   \
-      {"503 with no retries", p, "http503", "7", OK_PROP, K, "0", "10", 8, "server", 1, 0, 5000,   \
-       "503"},                                                                                     \
-      {"500 until the retries run out", p, "http500", "7", OK_PROP, K, "2", "10", 8, "server", 3,  \
-       250, 10000, "after 3 attempts"},                                                            \
-      {"HTML 500 until the retries run out", p, "html500", "7", OK_PROP, K, "1", "10", 8,          \
-       "server", 2, 90, 10000, "HTTP 500 Internal Server Error (after 2 attempts)"},               \
-      {"reset once then ok", p, "reset:1", "7", OK_PROP, K, "2", "10", 0, NULL, 2, 90, 10000,      \
-       NULL},                                                                                      \
-      {"reset every time", p, "reset", "7", OK_PROP, K, "1", "10", 7, "transport", 2, 90, 10000,   \
-       "after 2 attempts"},                                                                        \
-      {"delay past the timeout", p, "delay:1500", "7", OK_PROP, K, "0", "1", 7, "transport", 1,    \
-       950, 2900, "timed out"},                                                                    \
-      {"delay past the timeout, retried", p, "delay:1500", "7", OK_PROP, K, "1", "1", 7,           \
-       "transport", 2, 1950, 5500, "timed out"},                                                   \
-      {"truncated body", p, truncated, "7", OK_PROP, K, "2", "10", 9, "protocol", 1, 0, 5000,      \
-       "may have been applied"},                                                                   \
-      {"64 MiB body", p, "huge", "7", OK_PROP, K, "2", "10", 9, "protocol", 1, 0, 10000,           \
-       "larger than 1048576 bytes"},                                                               \
-      {"wrong shape", p, "wrongshape", "7", OK_PROP, K, "2", "10", 9, "protocol", 1, 0, 5000,      \
-       "may have been applied"},                                                                   \
-      {"DOCTYPE with entities", p, "doctype", "7", OK_PROP, K, "2", "10", 9, "protocol", 1, 0,     \
-       5000, NULL},                                                                                \
-      {"redirect", p, "redirect", "7", OK_PROP, K, "2", "10", 9, "protocol", 1, 0, 5000,           \
-       "/elsewhere"},                                                                              \
-      {"wrong credentials", p, NULL, "7", OK_PROP, WRONG_KEY, "2", "10", 4, "auth", 1, 0, 5000,    \
-       NULL},                                                                                      \
-      {"unknown id", p, NULL, "999999", OK_PROP, K, "2", "10", 5, "not_found", 1, 0, 5000, NULL},  \
-  {                                                                                                \
-    "server-side rejection", p, NULL, "7", "hash=NotTheStoredHash1", K, "2", "10", 6, "rejected",  \
-        1, 0, 5000, "hash"                                                                         \
+#define ROWS_FOR(p, truncated)                                                                       \
+  {"503 then ok", p, "http503:1", "7", OK_PROP, K, "2", "10", 0, NULL, 2, 950, 10000, NULL},         \
+      {"429 then ok", p, "http429:1", "7", OK_PROP, K, "2", "10", 0, NULL, 2, 950, 10000, NULL},     \
+      {"503 with no retries",                                                                        \
+       p,                                                                                            \
+       "http503",                                                                                    \
+       "7",                                                                                          \
+       OK_PROP,                                                                                      \
+       K,                                                                                            \
+       "0",                                                                                          \
+       "10",                                                                                         \
+       8,                                                                                            \
+       "server",                                                                                     \
+       1,                                                                                            \
+       0,                                                                                            \
+       5000,                                                                                         \
+       "503"},                                                                                       \
+      {"500 until the retries run out",                                                              \
+       p,                                                                                            \
+       "http500",                                                                                    \
+       "7",                                                                                          \
+       OK_PROP,                                                                                      \
+       K,                                                                                            \
+       "2",                                                                                          \
+       "10",                                                                                         \
+       8,                                                                                            \
+       "server",                                                                                     \
+       3,                                                                                            \
+       250,                                                                                          \
+       10000,                                                                                        \
+       "after 3 attempts"},                                                                          \
+      {"HTML 500 until the retries run out",                                                         \
+       p,                                                                                            \
+       "html500",                                                                                    \
+       "7",                                                                                          \
+       OK_PROP,                                                                                      \
+       K,                                                                                            \
+       "1",                                                                                          \
+       "10",                                                                                         \
+       8,                                                                                            \
+       "server",                                                                                     \
+       2,                                                                                            \
+       90,                                                                                           \
+       10000,                                                                                        \
+       "HTTP 500 Internal Server Error (after 2 attempts)"},                                         \
+      {"reset once then ok", p, "reset:1", "7", OK_PROP, K, "2", "10", 0, NULL, 2, 90, 10000, NULL}, \
+      {"reset every time", p, "reset", "7",   OK_PROP,           K, "1", "10", 7,                    \
+       "transport",        2, 90,      10000, "after 2 attempts"},                                   \
+      {"delay past the timeout",                                                                     \
+       p,                                                                                            \
+       "delay:1500",                                                                                 \
+       "7",                                                                                          \
+       OK_PROP,                                                                                      \
+       K,                                                                                            \
+       "0",                                                                                          \
+       "1",                                                                                          \
+       7,                                                                                            \
+       "transport",                                                                                  \
+       1,                                                                                            \
+       950,                                                                                          \
+       2900,                                                                                         \
+       "timed out"},                                                                                 \
+      {"delay past the timeout, retried",                                                            \
+       p,                                                                                            \
+       "delay:1500",                                                                                 \
+       "7",                                                                                          \
+       OK_PROP,                                                                                      \
+       K,                                                                                            \
+       "1",                                                                                          \
+       "1",                                                                                          \
+       7,                                                                                            \
+       "transport",                                                                                  \
+       2,                                                                                            \
+       1950,                                                                                         \
+       5500,                                                                                         \
+       "timed out"},                                                                                 \
+      {"truncated body",       p, truncated, "7", OK_PROP, K, "2", "10", 9, "protocol", 1, 0, 5000,  \
+       "may have been applied"},                                                                     \
+      {"64 MiB body", p, "huge",     "7", OK_PROP, K,     "2",                                       \
+       "10",          9, "protocol", 1,   0,       10000, "larger than 1048576 bytes"},              \
+      {"wrong shape", p, "wrongshape", "7", OK_PROP, K,    "2",                                      \
+       "10",          9, "protocol",   1,   0,       5000, "may have been applied"},                 \
+      {"DOCTYPE with entities",                                                                      \
+       p,                                                                                            \
+       "doctype",                                                                                    \
+       "7",                                                                                          \
+       OK_PROP,                                                                                      \
+       K,                                                                                            \
+       "2",                                                                                          \
+       "10",                                                                                         \
+       9,                                                                                            \
+       "protocol",                                                                                   \
+       1,                                                                                            \
+       0,                                                                                            \
+       5000,                                                                                         \
+       NULL},                                                                                        \
+      {"redirect", p, "redirect", "7", OK_PROP, K,    "2",                                           \
+       "10",       9, "protocol", 1,   0,       5000, "/elsewhere"},                                 \
+      {"wrong credentials",                                                                          \
+       p,                                                                                            \
+       NULL,                                                                                         \
+       "7",                                                                                          \
+       OK_PROP,                                                                                      \
+       WRONG_KEY,                                                                                    \
+       "2",                                                                                          \
+       "10",                                                                                         \
+       4,                                                                                            \
+       "auth",                                                                                       \
+       1,                                                                                            \
+       0,                                                                                            \
+       5000,                                                                                         \
+       NULL},                                                                                        \
+      {"unknown id", p, NULL, "999999", OK_PROP, K, "2", "10", 5, "not_found", 1, 0, 5000, NULL},    \
+  {                                                                                                  \
+    "server-side rejection", p, NULL, "7", "hash=NotTheStoredHash1", K, "2", "10", 6, "rejected",    \
+        1, 0, 5000, "hash"                                                                           \
   }
 
 #define XMLRPC_FAULT(code, exit, category, requests, says)                                         \
-  {"fault " code, "xmlrpc", "xmlfault:" code, "7", OK_PROP, K, "2", "10", exit, category,          \
-   requests, 0, 10000, says}
+  {                                                                                                \
+    "fault " code, "xmlrpc", "xmlfault:" code, "7", OK_PROP, K, "2", "10", exit, category,         \
+        requests, 0, 10000, says                                                                   \
+  }
 
 static const row rows[] = {
     ROWS_FOR("rest", "badjson"),
@@ -152,7 +236,7 @@ START_TEST(fault_row) {
   char env_key[128];
   snprintf(env_key, sizeof env_key, "CUSTAPI_API_KEY=%s", w->key);
   const char *const env[] = {env_key, NULL};
-  const char *const args[] = {"--url",     refserver_url(server),
+  const char *const args[] = {"--url",      refserver_url(server),
                               "--username", REFSERVER_TEST_USER,
                               "--protocol", w->protocol,
                               "--retries",  w->retries,
@@ -210,7 +294,7 @@ static const char *const protocols[] = {"rest", "xmlrpc"};
 static cli_result run_canned(const canned *k, const char *protocol, const char *retries,
                              const char *timeout) {
   const char *const env[] = {ITEST_KEY_ENV, NULL};
-  const char *const args[] = {"--url",     k->url,   "--username", REFSERVER_TEST_USER,
+  const char *const args[] = {"--url",      k->url,   "--username", REFSERVER_TEST_USER,
                               "--protocol", protocol, "--retries",  retries,
                               "--timeout",  timeout,  "-v",         "update",
                               "--id",       "7",      OK_PROP,      NULL};
@@ -222,8 +306,7 @@ static cli_result run_canned(const canned *k, const char *protocol, const char *
 START_TEST(a_stalled_body_times_out) {
   const char *protocol = protocols[_i];
   char answer[512];
-  snprintf(answer, sizeof answer, HEAD_1000 "%s" CANNED_STALL, content_type_of(protocol),
-           PARTIAL);
+  snprintf(answer, sizeof answer, HEAD_1000 "%s" CANNED_STALL, content_type_of(protocol), PARTIAL);
   const char *const answers[] = {answer, NULL};
   canned k = canned_start(answers);
   cli_result r = run_canned(&k, protocol, "0", "1");
@@ -280,8 +363,7 @@ START_TEST(a_retry_after_date_is_waited_for) {
   char date[64];
   strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&when, &tm));
   snprintf(answer, sizeof answer,
-           "HTTP/1.1 429 Too Many Requests\r\nRetry-After: %s\r\nContent-Length: 0\r\n\r\n",
-           date);
+           "HTTP/1.1 429 Too Many Requests\r\nRetry-After: %s\r\nContent-Length: 0\r\n\r\n", date);
   const char *body = strcmp(protocol, "rest") == 0
                          ? "{\"links\":[],\"item\":{\"id\":7}}"
                          : "<?xml version=\"1.0\"?><methodResponse><params><param><value><i4>7"
