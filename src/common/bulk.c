@@ -107,6 +107,12 @@ static void take_record(bulk *b, long line, int32_t id, custapi_customer *proper
                             "nothing to update: the record has only an id");
   else
     rc = custapi__client_check_update(b->client, id, properties, b->options->mode, &err);
+  if (rc == CUSTAPI_EINTERNAL) { /* out of memory: no fault of the record; the run ends */
+    custapi_customer_free(properties);
+    report_refused(b, line, id, &err);
+    stop(b, rc, &err);
+    return;
+  }
   if (rc < 0) {
     custapi_customer_free(properties);
     char message[CUSTAPI_ERROR_MESSAGE_MAX];
@@ -180,6 +186,10 @@ static void on_update_done(const custapi__update_outcome *u, void *payload) {
   o.error = u->error;
   o.result = u->result;
   report(b, &o);
+  /* Out of memory (or a bug) is no answer of the server's: the run ends with it rather than
+   * carrying on and calling it a partial success. */
+  if (u->status == CUSTAPI_EINTERNAL)
+    stop(b, u->status, u->error);
 }
 
 static void start_ready(bulk *b) {

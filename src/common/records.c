@@ -111,9 +111,10 @@ static int is_blank(const char *s, size_t n) {
   return 1;
 }
 
-/* Prefixes "line N: " to an error's message. */
+/* Prefixes "line N: " to an error's message; not to out of memory, which is no fault of the
+ * line and ends the whole run with the library's one message for it. */
 static void at_line(custapi_error *err, long line) {
-  if (!err)
+  if (!err || err->category == CUSTAPI_CATEGORY_INTERNAL)
     return;
   char message[CUSTAPI_ERROR_MESSAGE_MAX];
   snprintf(message, sizeof message, "line %ld: %.*s", line, CUSTAPI_ERROR_MESSAGE_MAX - 32,

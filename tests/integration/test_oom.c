@@ -1,8 +1,8 @@
 /*
  * Out of memory, against the reference server: every allocation of the project's own code
  * fails in turn (custapi__alloc_fail_after) on each public path of the library (a client, an
- * update in both modes, a read, a dry run, a probe, a comparison) and of the command (update,
- * get, compare, probe), over both protocols. Each failure must end as `internal` with the
+ * update in both modes, a read, a dry run, a probe, a comparison, a bulk run) and of the
+ * command (update, get, compare, probe), over both protocols. Each failure must end as `internal` with the
  * message "out of memory" (exit 11 for the command), and everything must be freed: valgrind
  * and ASan run this suite too. libcurl, json-c and xmlrpc-c allocate outside the hook; only our
  * allocations fail.
@@ -247,6 +247,42 @@ static int compare(custapi_protocol protocol, long n, custapi_error *err) {
   return rc;
 }
 
+/* Counts what the bulk run reported, so that a success is a success of every record. */
+static int count_ok(const custapi_bulk_outcome *o, void *payload) {
+  if (o->status == 0)
+    ++*(int *)payload;
+  return 0;
+}
+
+static int bulk(custapi_protocol protocol, long n, custapi_error *err) {
+  char jsonl[256];
+  snprintf(jsonl, sizeof jsonl,
+           "{\"id\":15,\"sms_quota\":%ld}\n{\"id\":16,\"email_quota\":%ld}\n"
+           "{\"id\":15,\"sms_quota\":%ld}\n",
+           n % 50, n, (n + 1) % 50);
+  FILE *input = fmemopen(jsonl, strlen(jsonl), "r");
+  ck_assert_ptr_nonnull(input);
+  custapi_client *c = NULL;
+  int ok = 0;
+  int rc = new_client(&c, protocol, err);
+  if (rc == 0) {
+    custapi_bulk_options o = CUSTAPI_BULK_OPTIONS_INIT;
+    o.concurrency = 2;
+    o.done = count_ok;
+    o.done_payload = &ok;
+    custapi_bulk_summary sum;
+    if ((rc = custapi_bulk_run(&sum, c, input, &o)) < 0)
+      client_failed(c, rc, err);
+    else
+      ck_assert_int_eq(sum.succeeded, 3);
+  }
+  if (rc == 0)
+    ck_assert_int_eq(ok, 3);
+  fclose(input);
+  custapi_client_free(c);
+  return rc;
+}
+
 #define SWEEP_TEST(name, path)                                                                   \
   START_TEST(name##_rest) { sweep(#name, path, CUSTAPI_PROTOCOL_REST); }                         \
   END_TEST                                                                                       \
@@ -260,6 +296,7 @@ SWEEP_TEST(get, get)
 SWEEP_TEST(dry_run, dry_run_partial)
 SWEEP_TEST(dry_run_fill_required, dry_run_fill_required)
 SWEEP_TEST(probe, probe)
+SWEEP_TEST(bulk, bulk)
 
 START_TEST(compare_both) { sweep("compare", compare, CUSTAPI_PROTOCOL_REST); }
 END_TEST
@@ -415,6 +452,8 @@ static Suite *oom_suite(void) {
   tcase_add_test(t, probe_rest);
   tcase_add_test(t, probe_xmlrpc);
   tcase_add_test(t, compare_both);
+  tcase_add_test(t, bulk_rest);
+  tcase_add_test(t, bulk_xmlrpc);
   t = itest_tcase(s, "command", up_plain, down_plain);
   int cases = (int)(sizeof command_cases / sizeof command_cases[0]);
   tcase_add_loop_test(t, command_rest, 0, cases);
