@@ -1,8 +1,12 @@
 #include "connect.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "error.h"
@@ -13,33 +17,62 @@
 void cli_key_free(char *key) {
   if (!key)
     return;
-  custapi__wipe(key, strlen(key));
+  custapi__wipe(key, strlen(key) + 1);
   custapi__free(key);
 }
 
+/*
+ * Reads the key with read(2) into one buffer that never grows: stdio's buffer and a realloc
+ * would each leave a copy of the key behind in freed memory, unwiped.
+ */
 static int read_key_file(char **out, const char *path, custapi_error *err) {
+  int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "can't open %s: %s", path,
+                              strerror(errno));
   struct stat st;
-  if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH))) {
+  /* fstat on what was opened, not stat on the name: the same file for sure. */
+  if (fd != STDIN_FILENO && fstat(fd, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH))) {
     char msg[300];
     snprintf(msg, sizeof msg, "API key file %.200s is readable by group or others (chmod 600 it)",
              path);
     cli_warn(NULL, msg, NULL);
   }
-  char *text;
-  size_t len;
-  int rc = cli_read_file(&text, &len, path, KEY_FILE_MAX, err);
-  if (rc < 0)
-    return rc;
-  if (len && text[len - 1] == '\n') {
+  char *text = custapi__malloc(KEY_FILE_MAX + 2);
+  size_t len = 0;
+  int rc = 0;
+  while (text && len <= KEY_FILE_MAX) {
+    ssize_t n = read(fd, text + len, KEY_FILE_MAX + 1 - len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      rc = custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "can't read %s: %s", path,
+                              strerror(errno));
+    if (n <= 0)
+      break;
+    len += (size_t)n;
+  }
+  if (fd != STDIN_FILENO)
+    close(fd);
+  if (!text)
+    return custapi__error_oom(err);
+  text[len] = '\0';
+  if (rc == 0 && len > KEY_FILE_MAX)
+    rc = custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s: larger than %d bytes", path,
+                            KEY_FILE_MAX);
+  if (rc == 0 && len && text[len - 1] == '\n') {
     text[--len] = '\0';
     if (len && text[len - 1] == '\r')
       text[--len] = '\0';
   }
-  if (len == 0 || strlen(text) != len) {
-    cli_key_free(text);
-    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
-                              len ? "API key file %s holds a NUL byte" : "API key file %s is empty",
-                              path);
+  if (rc == 0 && (len == 0 || strlen(text) != len))
+    rc = custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
+                            len ? "API key file %s holds a NUL byte" : "API key file %s is empty",
+                            path);
+  if (rc < 0) {
+    custapi__wipe(text, KEY_FILE_MAX + 2);
+    custapi__free(text);
+    return rc;
   }
   *out = text;
   return 0;

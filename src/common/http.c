@@ -8,6 +8,9 @@
 
 #include <assert.h>
 #include <curl/curl.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,10 +74,54 @@ uint64_t custapi__now_ms(void) {
 
 static int global_refs;
 
+#if defined(__GLIBC__)
+/*
+ * libcurl keeps its own copies of the key (CURLOPT_PASSWORD, the "user:key" it encodes, the
+ * request head it sends) and frees them without clearing. Given to curl_global_init_mem, these
+ * clear every block libcurl frees, so no copy of the key is left behind in freed memory. Plain
+ * malloc underneath (not custapi__malloc): libcurl's allocations are not ours to fail in tests.
+ */
+static void wiping_free(void *p) {
+  if (!p)
+    return;
+  custapi__wipe(p, malloc_usable_size(p));
+  free(p);
+}
+
+static void *wiping_realloc(void *p, size_t size) {
+  if (!p)
+    return malloc(size);
+  void *q = malloc(size ? size : 1);
+  if (!q)
+    return NULL;
+  size_t old = malloc_usable_size(p);
+  memcpy(q, p, old < size ? old : size);
+  wiping_free(p);
+  return q;
+}
+
+static char *wiping_strdup(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d)
+    memcpy(d, s, n);
+  return d;
+}
+
+static CURLcode curl_init(void) {
+  /* When the application initialised libcurl first, this is a no-op and libcurl keeps its
+   * allocator (docs/library.md says so). */
+  return curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wiping_free, wiping_realloc,
+                              wiping_strdup, calloc);
+}
+#else
+static CURLcode curl_init(void) { return curl_global_init(CURL_GLOBAL_DEFAULT); }
+#endif
+
 int custapi__transport_global_init(void) {
   if (global_refs++ > 0)
     return 0;
-  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+  if (curl_init() != CURLE_OK) {
     global_refs = 0;
     return CUSTAPI_EINTERNAL;
   }
