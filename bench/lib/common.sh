@@ -93,7 +93,3 @@ wait_for_http() {
   return 1
 }
 
-# Base64 of "user:key" for a Basic header, read from the environment, never from argv.
-basic_token() {
-  python3 -c 'import base64,os; print(base64.b64encode((os.environ["BENCH_USER"]+":"+os.environ["CUSTAPI_REFSERVER_KEY"]).encode()).decode())'
-}
