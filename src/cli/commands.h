@@ -9,5 +9,6 @@ int cli_cmd_update(const cli_args *args);
 int cli_cmd_get(const cli_args *args);
 int cli_cmd_compare(const cli_args *args);
 int cli_cmd_probe(const cli_args *args);
+int cli_cmd_bulk(const cli_args *args);
 
 #endif

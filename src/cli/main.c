@@ -15,6 +15,7 @@ static const struct {
     {"get", cli_cmd_get},
     {"compare", cli_cmd_compare},
     {"probe", cli_cmd_probe},
+    {"bulk", cli_cmd_bulk},
 };
 
 /* A core dump would hold the API key in plain text. */

@@ -292,7 +292,7 @@ int custapi_bulk_run(custapi_bulk_summary *out, custapi_client *client, FILE *in
   if (!b.slots || !b.window) {
     bulk_release(&b);
     return custapi__client_fail(client, &(custapi_error){.category = CUSTAPI_CATEGORY_INTERNAL,
-                                                          .message = "out of memory"});
+                                                         .message = "out of memory"});
   }
   for (int i = 0; i < b.slot_count; i++)
     b.slots[i].owner = &b;

@@ -1,0 +1,67 @@
+/*
+ * The results file of `custapi bulk`: a first line that fingerprints the input, then one JSON
+ * line per record, each written with one write(2) on an O_APPEND descriptor so that a kill at any
+ * moment leaves whole lines (at most a torn last one, which a resume drops). Pure parts here
+ * (formatting, the fingerprint, reading a results file back); no network.
+ */
+#ifndef CUSTAPI_CLI_RESULTS_FILE_H
+#define CUSTAPI_CLI_RESULTS_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "custapi/custapi.h"
+
+#define RESULTS_FORMAT_VERSION 1
+#define FNV1A64_INIT 0xcbf29ce484222325ull
+
+/* What identifies an input: its size and FNV-1a-64 hash (known = 0 for standard input). */
+typedef struct input_fingerprint {
+  int known;
+  uint64_t bytes;
+  uint64_t hash;
+} input_fingerprint;
+
+/* Folds `len` bytes into an FNV-1a-64 hash (start from FNV1A64_INIT). */
+uint64_t fnv1a64(uint64_t hash, const void *data, size_t len);
+
+/*
+ * Reads `in` to its end: fingerprint, and the number of records it holds as `format` counts them
+ * (non-blank lines; for CSV, rows outside quotes after the header). Cheap: no parsing. The
+ * caller rewinds. Returns 0, or -1 on a read error (errno set).
+ */
+int input_scan(input_fingerprint *fp, long *records, FILE *in, custapi_bulk_format format);
+
+/* The first line, with its "\n": {"custapi_bulk_results":1,"input_bytes":N,"input_hash":"hex"}
+ * (both null for standard input). Returns the length, or -1 if it does not fit. */
+int results_header(char *buf, size_t size, const input_fingerprint *fp);
+
+/* One record's line, with its "\n", in a new buffer (free with custapi_free); NULL on OOM:
+ * {"line":3,"id":42,"ok":true,"attempts":1} or ..."ok":false,"attempts":N,"error":{...}}. */
+char *results_line(const custapi_bulk_outcome *outcome, size_t *len);
+
+/* What a previous run recorded: which lines succeeded, and each id's last line that did. */
+typedef struct resume_index resume_index;
+
+/*
+ * Reads a results file from its start. A file with no complete line is "fresh" (*fresh = 1:
+ * write a header). Otherwise its header must match `fp` (else CUSTAPI_EUSAGE saying the file was
+ * made from other input); every complete line after it must be a result line (else
+ * CUSTAPI_EUSAGE naming the line); an unterminated last line is torn by a kill and ignored.
+ * *keep is the length of the complete lines: truncate the file to it before appending.
+ */
+int resume_index_read(resume_index **out, int *fresh, long *keep, FILE *in,
+                      const input_fingerprint *fp, const char *path, custapi_error *err);
+void resume_index_free(resume_index *index);
+
+/* Lines recorded ok. */
+long resume_index_done(const resume_index *index);
+
+/*
+ * Whether the record at `line` (of `id`) is to be skipped: it succeeded before, or a later
+ * line of the same id did (sending it again would undo that later line: the last line wins).
+ */
+int resume_index_skip(const resume_index *index, long line, int32_t id);
+
+#endif
