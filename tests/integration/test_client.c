@@ -617,30 +617,11 @@ END_TEST
 
 /* ---- TLS ---- */
 
-static char tls_dir[64], tls_cert[128], tls_key[128];
-
-static int make_certificate(void) {
-  snprintf(tls_dir, sizeof tls_dir, "/tmp/custapi-itls-XXXXXX");
-  if (!mkdtemp(tls_dir))
-    return -1;
-  snprintf(tls_cert, sizeof tls_cert, "%s/cert.pem", tls_dir);
-  snprintf(tls_key, sizeof tls_key, "%s/key.pem", tls_dir);
-  char cmd[512];
-  snprintf(cmd, sizeof cmd,
-           "openssl req -x509 -newkey rsa:2048 -nodes -keyout '%s' -out '%s' -days 1 "
-           "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
-           tls_key, tls_cert);
-  return system(cmd) == 0 ? 0 : -1;
-}
-
-static void remove_certificate(void) {
-  unlink(tls_cert);
-  unlink(tls_key);
-  rmdir(tls_dir);
-}
+/* The suite's certificate (harness.h); tls.cert[0] is '\0' when openssl could not make one. */
+static refserver_cert tls;
 
 static void up_tls(void) {
-  const char *args[] = {"--tls-cert", tls_cert, "--tls-key", tls_key, NULL};
+  const char *args[] = {"--tls-cert", tls.cert, "--tls-key", tls.key, NULL};
   rs = refserver_start(args);
 }
 
@@ -659,7 +640,7 @@ START_TEST(tls_verified_with_the_given_ca) {
   NEED_SERVER();
   ck_assert(strncmp(refserver_url(rs), "https://", 8) == 0);
   custapi_options o = options(CUSTAPI_PROTOCOL_REST);
-  o.cacert = tls_cert;
+  o.cacert = tls.cert;
   custapi_client *c = client_with(&o);
   custapi_result *r;
   ck_assert_msg(custapi_get(&r, c, 6) == 0, "%s", custapi_client_last_error(c)->message);
@@ -908,7 +889,7 @@ static Suite *client_suite(void) {
   tcase_add_test(t, an_empty_2xx_is_success_without_a_customer);
   tcase_add_test(t, a_501_is_not_retried);
   suite_add_tcase(s, t);
-  if (tls_cert[0]) {
+  if (tls.cert[0]) {
     t = itest_tcase(s, "tls", up_tls, down_tls);
     tcase_add_test(t, tls_verified_with_the_given_ca);
     tcase_add_test(t, tls_unverified_is_transport_and_not_retried);
@@ -925,9 +906,9 @@ int main(void) {
     return 77;
   }
   refserver_stop(probe);
-  if (make_certificate() < 0) {
+  if (refserver_cert_make(&tls) < 0) {
     fprintf(stderr, "note: openssl could not make a certificate; the TLS cases do not run\n");
-    tls_cert[0] = '\0';
+    tls.cert[0] = '\0';
   }
   custapi_global_init();
   SRunner *r = srunner_create(client_suite());
@@ -935,7 +916,7 @@ int main(void) {
   int failed = srunner_ntests_failed(r);
   srunner_free(r);
   custapi_global_shutdown();
-  if (tls_cert[0])
-    remove_certificate();
+  if (tls.cert[0])
+    refserver_cert_remove(&tls);
   return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

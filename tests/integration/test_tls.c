@@ -6,31 +6,11 @@
  */
 #include "itest.h"
 
-static char tls_dir[64], tls_cert[128], tls_key[128];
-
-/* A self-signed certificate for 127.0.0.1 (as tests/integration/test_client.c makes one). */
-static int make_certificate(void) {
-  snprintf(tls_dir, sizeof tls_dir, "/tmp/custapi-ttls-XXXXXX");
-  if (!mkdtemp(tls_dir))
-    return -1;
-  snprintf(tls_cert, sizeof tls_cert, "%s/cert.pem", tls_dir);
-  snprintf(tls_key, sizeof tls_key, "%s/key.pem", tls_dir);
-  char cmd[512];
-  snprintf(cmd, sizeof cmd,
-           "openssl req -x509 -newkey rsa:2048 -nodes -keyout '%s' -out '%s' -days 1 "
-           "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
-           tls_key, tls_cert);
-  return system(cmd) == 0 ? 0 : -1;
-}
-
-static void remove_certificate(void) {
-  unlink(tls_cert);
-  unlink(tls_key);
-  rmdir(tls_dir);
-}
+/* The suite's certificate (harness.h); tls.cert[0] is '\0' when openssl could not make one. */
+static refserver_cert tls;
 
 static void up_tls(void) {
-  const char *args[] = {"--tls-cert", tls_cert, "--tls-key", tls_key, NULL};
+  const char *args[] = {"--tls-cert", tls.cert, "--tls-key", tls.key, NULL};
   rs = refserver_start(args);
 }
 
@@ -82,7 +62,7 @@ END_TEST
 START_TEST(the_certificate_given_with_cacert_is_accepted) {
   const char *protocol = protocols[_i];
   size_t before = refserver_request_count(rs);
-  cli_result r = run(protocol, "--cacert", tls_cert);
+  cli_result r = run(protocol, "--cacert", tls.cert);
   ck_assert_msg(r.status == 0, "%s: exit %d: %s", protocol, r.status, r.err);
   ck_assert_ptr_null(strstr(r.err, "warning"));
   ck_assert_uint_eq(refserver_request_count(rs), before + 1);
@@ -105,14 +85,14 @@ START_TEST(insecure_connects_with_a_warning) {
 END_TEST
 
 int main(void) {
-  if (make_certificate() < 0) {
+  if (refserver_cert_make(&tls) < 0) {
     fprintf(stderr, "skipping: openssl could not make a test certificate (is it installed?)\n");
-    remove_certificate();
+    refserver_cert_remove(&tls);
     return 77;
   }
   refserver *probe = refserver_start(NULL);
   if (!probe) {
-    remove_certificate();
+    refserver_cert_remove(&tls);
     fprintf(stderr, "skipping: the reference server could not start (see above)\n");
     return 77;
   }
@@ -126,6 +106,6 @@ int main(void) {
   srunner_run_all(r, CK_NORMAL);
   int failed = srunner_ntests_failed(r);
   srunner_free(r);
-  remove_certificate();
+  refserver_cert_remove(&tls);
   return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

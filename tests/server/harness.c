@@ -356,3 +356,30 @@ void refserver_stop(refserver *rs) {
     say("custapi-refserver ended with status %d", code);
   }
 }
+
+int refserver_cert_make(refserver_cert *out) {
+  memset(out, 0, sizeof *out);
+  snprintf(out->dir, sizeof out->dir, "/tmp/custapi-tls-XXXXXX");
+  if (!mkdtemp(out->dir))
+    return -1;
+  snprintf(out->cert, sizeof out->cert, "%s/cert.pem", out->dir);
+  snprintf(out->key, sizeof out->key, "%s/key.pem", out->dir);
+  char cmd[512];
+  snprintf(cmd, sizeof cmd,
+           "openssl req -x509 -newkey rsa:2048 -nodes -keyout '%s' -out '%s' -days 1 "
+           "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+           out->key, out->cert);
+  if (system(cmd) != 0) {
+    refserver_cert_remove(out);
+    return -1;
+  }
+  return 0;
+}
+
+void refserver_cert_remove(const refserver_cert *cert) {
+  if (!cert->dir[0])
+    return;
+  unlink(cert->cert);
+  unlink(cert->key);
+  rmdir(cert->dir);
+}

@@ -53,4 +53,16 @@ const char *refserver_db_path(const refserver *rs);
  * or 128 + signal when it was killed. Accepts NULL (returns 0). */
 int refserver_stop_status(refserver *rs);
 
+/* A self-signed certificate for 127.0.0.1 (and its key), made by openssl at test time in a
+ * temporary folder: never committed. */
+typedef struct refserver_cert {
+  char dir[64];
+  char cert[128]; /* PEM: give it to --tls-cert, and to the client as its CA */
+  char key[128];
+} refserver_cert;
+
+/* 0, or -1 when openssl is missing or fails (the caller skips its TLS cases). */
+int refserver_cert_make(refserver_cert *out);
+void refserver_cert_remove(const refserver_cert *cert);
+
 #endif

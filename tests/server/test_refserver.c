@@ -1074,25 +1074,10 @@ END_TEST
  * HTTPS
  * ------------------------------------------------------------------------------------- */
 
-static char tls_dir[256];
-static char tls_key[512];
-
-static int make_certificate(void) {
-  snprintf(tls_dir, sizeof tls_dir, "/tmp/refserver-tls.XXXXXX");
-  if (!mkdtemp(tls_dir))
-    return -1;
-  snprintf(cacert, sizeof cacert, "%s/cert.pem", tls_dir);
-  snprintf(tls_key, sizeof tls_key, "%s/key.pem", tls_dir);
-  char cmd[2048];
-  snprintf(cmd, sizeof cmd,
-           "openssl req -x509 -newkey rsa:2048 -nodes -keyout '%s' -out '%s' -days 1 "
-           "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
-           tls_key, cacert);
-  return system(cmd) == 0 ? 0 : -1;
-}
+static refserver_cert certificate; /* the TLS suite's certificate and key (harness.h) */
 
 static void tls_up(void) {
-  const char *args[] = {"--tls-cert", cacert, "--tls-key", tls_key, NULL};
+  const char *args[] = {"--tls-cert", certificate.cert, "--tls-key", certificate.key, NULL};
   rs = refserver_start(args);
 }
 
@@ -1159,10 +1144,11 @@ int main(int argc, char **argv) {
       printf("SKIP: openssl is not installed: can't make a test certificate\n");
       return 77;
     }
-    if (make_certificate() < 0) {
+    if (refserver_cert_make(&certificate) < 0) {
       printf("SKIP: openssl could not make a test certificate\n");
       return 77;
     }
+    snprintf(cacert, sizeof cacert, "%s", certificate.cert);
     TCase *tc = tcase(s, "https", tls_up);
     tcase_add_test(tc, https_rest_and_xmlrpc);
     tcase_add_test(tc, https_verification_fails_without_the_ca);
@@ -1203,11 +1189,8 @@ int main(int argc, char **argv) {
   srunner_run_all(sr, CK_NORMAL);
   int failed = srunner_ntests_failed(sr) + unclean_stops;
   srunner_free(sr);
-  if (tls) {
-    unlink(cacert);
-    unlink(tls_key);
-    rmdir(tls_dir);
-  }
+  if (tls)
+    refserver_cert_remove(&certificate);
   curl_global_cleanup();
   return failed ? 1 : 0;
 }
