@@ -84,7 +84,9 @@ static int global_refs;
 static void wiping_free(void *p) {
   if (!p)
     return;
-  custapi__wipe(p, malloc_usable_size(p));
+  /* explicit_bzero, not the byte loop of custapi__wipe: libcurl frees tens of KiB of buffers
+   * per transfer, and clearing them a byte at a time was 28% of bulk's instructions. */
+  explicit_bzero(p, malloc_usable_size(p));
   free(p);
 }
 
