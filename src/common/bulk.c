@@ -77,7 +77,10 @@ static void report(bulk *b, const custapi_bulk_outcome *o) {
     custapi_error err;
     custapi__error_set(&err, CUSTAPI_CATEGORY_INTERNAL, NULL,
                        "stopped by the caller after line %ld", o->line);
-    err.category = (custapi_category)-rc;
+    if (-rc <= CUSTAPI_CATEGORY_INTERNAL)
+      err.category = (custapi_category)-rc;
+    else
+      rc = CUSTAPI_EINTERNAL; /* not a custapi_status: a bug in the caller */
     stop(b, rc, &err);
   }
 }

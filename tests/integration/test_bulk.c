@@ -5,6 +5,7 @@
  */
 #include <signal.h>
 
+#include "alloc.h"
 #include "custapi/custapi.h"
 #include "itest.h"
 
@@ -600,6 +601,87 @@ START_TEST(library_callback) {
 }
 END_TEST
 
+static int stop_at_once(const custapi_bulk_outcome *o, void *payload) {
+  (void)o;
+  (*(int *)payload)++;
+  return CUSTAPI_ETRANSPORT;
+}
+
+/* A done callback that returns a status stops the run: nothing more starts, what is in flight
+ * finishes and is reported, and the run returns that status. */
+START_TEST(callback_stops_the_run) {
+  custapi_client *c = lib_client(CUSTAPI_PROTOCOL_REST);
+  char text[4096] = "";
+  for (int i = 1; i <= 100; i++)
+    snprintf(text + strlen(text), sizeof text - strlen(text), "{\"id\":%d,\"sms_quota\":3}\n", i);
+  FILE *in = fmemopen(text, strlen(text), "r");
+  custapi_bulk_options o = CUSTAPI_BULK_OPTIONS_INIT;
+  o.concurrency = 4;
+  int reported = 0;
+  o.done = stop_at_once;
+  o.done_payload = &reported;
+  custapi_bulk_summary sum;
+  ck_assert_int_eq(custapi_bulk_run(&sum, c, in, &o), CUSTAPI_ETRANSPORT);
+  fclose(in);
+  ck_assert_int_eq(sum.in_flight, 0);
+  ck_assert_int_ge(reported, 1);
+  ck_assert_int_le(reported, 4); /* those in flight when it stopped */
+  ck_assert_int_eq(reported, sum.succeeded + sum.failed);
+  ck_assert_int_lt(sum.records, 100);
+  ck_assert_ptr_nonnull(strstr(custapi_client_last_error(c)->message, "stopped by the caller"));
+  custapi_client_free(c);
+  /* The command stops the same way when the results file can't be written. */
+  make_dir();
+  write_file(in_dir("in.jsonl"), "{\"id\":1,\"sms_quota\":1}\n");
+  cli_result r = RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results", "/dev/full");
+  ck_assert_int_eq(r.status, 11);
+  ck_assert_ptr_nonnull(strstr(r.err, "can't write the results file"));
+  itest_cli_free(&r);
+  remove_dir();
+}
+END_TEST
+
+static int count_done(const custapi_bulk_outcome *o, void *payload) {
+  int *n = payload;
+  ck_assert(o->status == 0 || o->status == CUSTAPI_EINTERNAL || o->status == CUSTAPI_ENOTFOUND);
+  (*n)++;
+  return 0;
+}
+
+/* Each allocation of a run fails in turn: every failure is reported as internal (for the run or
+ * for a record), nothing crashes, and (under valgrind or ASan) nothing leaks. */
+START_TEST(allocation_failures) {
+  custapi_client *c = lib_client(CUSTAPI_PROTOCOL_REST);
+  const char *text = "{\"id\":40,\"sms_quota\":1}\n{\"id\":41,\"sms_quota\":1}\n"
+                     "{\"id\":40,\"sms_quota\":2}\n{\"id\":77777,\"sms_quota\":1}\n";
+  for (long n = 0;; n++) {
+    ck_assert_msg(n < 2000, "still failing after 2000 allocations");
+    FILE *in = fmemopen((void *)text, strlen(text), "r");
+    custapi_bulk_options o = CUSTAPI_BULK_OPTIONS_INIT;
+    o.concurrency = 2;
+    int reported = 0;
+    o.done = count_done;
+    o.done_payload = &reported;
+    custapi_bulk_summary sum;
+    custapi__alloc_fail_after(n);
+    int rc = custapi_bulk_run(&sum, c, in, &o);
+    long made = custapi__alloc_fail_after(-1);
+    fclose(in);
+    ck_assert_int_eq(sum.in_flight, 0);
+    ck_assert_int_eq(reported, sum.succeeded + sum.failed);
+    if (made <= n) { /* nothing failed: the whole run went through */
+      ck_assert_int_eq(rc, CUSTAPI_EPARTIAL);
+      ck_assert_int_eq(sum.succeeded, 3);
+      ck_assert_int_gt(n, 20); /* the sweep did go through the run's allocations */
+      break;
+    }
+    ck_assert_msg(rc == CUSTAPI_EINTERNAL || rc == CUSTAPI_EPARTIAL, "allocation %ld: %d", n + 1,
+                  rc);
+  }
+  custapi_client_free(c);
+}
+END_TEST
+
 /* A 429 (Retry-After: 1) to the first request holds every slot, not just its own. */
 START_TEST(rate_limit_holds_every_slot) {
   custapi_client *c = lib_client(CUSTAPI_PROTOCOL_REST);
@@ -635,6 +717,8 @@ static Suite *bulk_suite(void) {
   tcase_add_test(t, bad_records_skipped);
   tcase_add_test(t, usage_refusals);
   tcase_add_test(t, library_callback);
+  tcase_add_test(t, allocation_failures);
+  tcase_add_test(t, callback_stops_the_run);
   t = itest_tcase(s, "rest_faults", up_f503, down_f503);
   tcase_add_test(t, rest_with_faults);
   t = itest_tcase(s, "xmlrpc_faults", up_f503, down_f503);
