@@ -25,25 +25,14 @@ static const struct {
 } extra_columns[] = {{"enterprise_id", 1}, {"is_department", 0}, {"country_code", 0}, {"fax", 0}};
 #define EXTRA_COUNT (sizeof extra_columns / sizeof extra_columns[0])
 
-static const char *const industries[] = {"Personal Use",
-                                         "Agriculture & Environmental",
-                                         "Automotive",
-                                         "Business & Consulting Services",
-                                         "E-commerce",
-                                         "Education & Training",
-                                         "Financial Institutions",
-                                         "Governmental Organisations",
-                                         "Hospitality, Travel & Tourism",
-                                         "Industry, Trade & Manufacture",
-                                         "Lifestyle, Arts & Entertainment",
-                                         "Logistic Services",
-                                         "Publishing & Media",
-                                         "Agencies & Marketing",
-                                         "Medical & Healthcare",
-                                         "Non Governmental Organisations",
-                                         "Property & Real Estate",
-                                         "Retail & Wholesale",
-                                         "Technology & Science"};
+/* The seed's industries come from the schema's own list (SPEC section 2), not a copy. */
+static const char *seed_industry(int32_t id) {
+  const char *const *values = schema_values("industry");
+  size_t n = 0;
+  while (values[n])
+    n++;
+  return values[(size_t)id % n];
+}
 
 void rs_seed_hash(char out[17], int32_t id) {
   static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -165,7 +154,7 @@ static void seed_value(const char *name, int32_t id, sqlite3_stmt *st, int col) 
   else if (strcmp(name, "country") == 0 || strcmp(name, "country_code") == 0)
     s = "ZA";
   else if (strcmp(name, "industry") == 0)
-    s = industries[id % (int32_t)(sizeof industries / sizeof industries[0])];
+    s = seed_industry(id);
   else if (strcmp(name, "unique_id") == 0)
     snprintf(text, sizeof text, "cust-%06d", id), s = text;
   else
