@@ -49,7 +49,7 @@ def fmt_ratio(x):
 
 
 def print_table(title, rows, server, peers):
-    cols = ["proto", "conc", "custapi/s", "cpu s", "us/upd", "rss MiB", "wrk/s"]
+    cols = ["proto", "conc", "custapi/s", "cpu s", "us/upd", "rss MiB", "wrk/s", "wrk us"]
     cols += ["%s/s" % p for p in peers] + ["c/wrk"] + ["c/%s" % p for p in peers]
     lines = []
     for proto in PROTOS:
@@ -60,7 +60,8 @@ def print_table(title, rows, server, peers):
             line = [proto, str(conc), fmt_rate(c),
                     "%.2f" % c.cpu if c else "n/a",
                     "%.0f" % (1e6 * c.cpu / c.requests) if c else "n/a",
-                    "%.1f" % (c.rss_kib / 1024) if c else "n/a", fmt_rate(w)]
+                    "%.1f" % (c.rss_kib / 1024) if c else "n/a", fmt_rate(w),
+                    "%.1f" % (1e6 * w.cpu / w.requests) if w else "n/a"]
             line += [fmt_rate(p) for p in ps]
             line += [fmt_ratio(ratio(c, w))] + [fmt_ratio(ratio(c, p)) for p in ps]
             lines.append(line)
