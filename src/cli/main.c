@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "error.h"
+#include "output.h"
 
 static const struct {
   const char *name;
@@ -43,5 +44,7 @@ int main(int argc, char **argv) {
     exit_code = cli_fail(&args, &err);
   }
   cli_args_release(&args);
+  if (cli_output_failed())
+    return CUSTAPI_CATEGORY_INTERNAL; /* the printed answer is the internal error */
   return exit_code;
 }

@@ -6,11 +6,18 @@
 #include "error.h"
 #include "json_util.h"
 
+/* Set when the answer could not be built: the command then exits 11, whatever it meant to. */
+static int output_failed;
+
+int cli_output_failed(void) { return output_failed; }
+
 void cli_print_json(json_object *obj) {
   if (!obj) {
     /* Out of memory while building the answer: say so in the same one-object form. */
     fputs("{\"ok\":false,\"error\":{\"category\":\"internal\",\"message\":\"out of memory\"}}\n",
           stdout);
+    fputs("custapi: out of memory\n", stderr);
+    output_failed = 1;
     return;
   }
   fputs(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |

@@ -6,8 +6,12 @@
 
 #include "cli.h"
 
-/* Prints `obj` as one line of JSON (`/` not escaped) on stdout and releases it. */
+/*
+ * Prints `obj` as one line of JSON (`/` not escaped) on stdout and releases it. NULL (memory
+ * ran out while building it) prints the internal error instead and makes cli_output_failed true.
+ */
 void cli_print_json(json_object *obj);
+int cli_output_failed(void);
 
 /* {"category":..., "message":..., "http_status":..., "fault_code":..., "property":...} */
 json_object *cli_error_object(const custapi_error *err);

@@ -253,8 +253,15 @@ static void analyse(custapi_compare *c) {
     char what[64];
     snprintf(what, sizeof what, "the read-back %s",
              s == 0 ? "after the REST update" : "after the XML-RPC update");
-    compare_outcomes(c, what, stage_names[s], &c->read_outcome[s][CUSTAPI_PROTOCOL_REST],
-                     &c->read_outcome[s][CUSTAPI_PROTOCOL_XMLRPC]);
+    const outcome *r = &c->read_outcome[s][CUSTAPI_PROTOCOL_REST];
+    const outcome *x = &c->read_outcome[s][CUSTAPI_PROTOCOL_XMLRPC];
+    if (r->status < 0 && x->status < 0 && r->error.category == x->error.category)
+      /* Failing alike is agreement for an update, but two failed reads compared nothing. */
+      add_difference(c, CUSTAPI_DIFFERENCE_OUTCOME, NULL, stage_names[s], NULL, NULL,
+                     "%s failed over both protocols, so nothing was compared: %s: %s", what,
+                     custapi_category_name(r->error.category), r->error.message);
+    else
+      compare_outcomes(c, what, stage_names[s], r, x);
   }
   const custapi_customer *changes[] = {c->snapshot, read_back(c, 0, CUSTAPI_PROTOCOL_REST),
                                        read_back(c, 1, CUSTAPI_PROTOCOL_REST)};

@@ -12,6 +12,7 @@ SERVER_FIXTURE(plain, NULL)
 SERVER_FIXTURE(drops, "--diverge", "xmlrpc-drops:sms_quota", NULL)
 SERVER_FIXTURE(misreads, "--diverge", "xmlrpc-reads:postal_code=0000", NULL)
 SERVER_FIXTURE(refuses, "--diverge", "xmlrpc-refuses:unique_id", NULL)
+SERVER_FIXTURE(blind, "--diverge", "reads-fail-after:4", NULL)
 
 
 /* The differences of a verdict naming `field` with `kind`. */
@@ -170,6 +171,18 @@ START_TEST(a_file_of_updates_is_summarised) {
 }
 END_TEST
 
+START_TEST(reads_failing_on_both_sides_compare_nothing_and_say_so) {
+  /* Four reads succeed (snapshot, both read-backs after REST, the restore check); the two
+   * read-backs after the XML-RPC update then fail alike over both protocols. */
+  cli_result r = ITEST_RUN("--retries", "0", "compare", "--id", "15", "--yes", "sms_quota=2");
+  ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+  ck_assert(!json_object_get_boolean(itest_member(r.json, "agree")));
+  ck_assert_int_ge(count_differences(r.json, "outcome", NULL), 1);
+  ck_assert_ptr_nonnull(strstr(r.out, "nothing was compared"));
+  itest_cli_free(&r);
+}
+END_TEST
+
 /* The library call, as a migration test suite in C would make it. */
 START_TEST(library_compare_reports_through_its_accessors) {
   NEED_SERVER();
@@ -232,6 +245,8 @@ int main(void) {
   tcase_add_test(t, library_compare_reports_through_its_accessors);
   t = itest_tcase(s, "misreads", up_misreads, down_misreads);
   tcase_add_test(t, a_field_one_protocol_misreads_is_caught);
+  t = itest_tcase(s, "blind", up_blind, down_blind);
+  tcase_add_test(t, reads_failing_on_both_sides_compare_nothing_and_say_so);
   t = itest_tcase(s, "refuses", up_refuses, down_refuses);
   tcase_add_test(t, one_protocol_refusing_is_an_outcome_difference_with_its_error);
   SRunner *sr = srunner_create(s);

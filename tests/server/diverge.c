@@ -8,8 +8,11 @@
  *   rest-reads:FIELD=TEXT    the same over REST
  *   xmlrpc-refuses:PROP      XML-RPC refuses an update carrying PROP (fault 422)
  *   rest-refuses:PROP        REST refuses an update carrying PROP (422)
+ *   reads-fail-after:N       every read after the first N, over either protocol, fails with a
+ *                            server error (503 / fault -32603): both read-backs fail alike
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "customer.h"
@@ -29,6 +32,16 @@ typedef struct knob {
 static knob knobs[MAX_KNOBS];
 static size_t knob_count;
 
+/* reads-fail-after:N: -1 when off; reads are counted across threads. */
+static long reads_allowed = -1;
+static long reads_seen;
+
+int rs_diverge_read_fails(void) {
+  if (reads_allowed < 0)
+    return 0;
+  return __atomic_add_fetch(&reads_seen, 1, __ATOMIC_SEQ_CST) > reads_allowed;
+}
+
 int rs_diverge_parse(const char *mode, char *why, size_t whylen) {
   static const struct {
     const char *prefix;
@@ -42,6 +55,16 @@ int rs_diverge_parse(const char *mode, char *why, size_t whylen) {
       {"xmlrpc-refuses:", RS_PROTOCOL_XMLRPC, KNOB_REFUSE},
       {"rest-refuses:", RS_PROTOCOL_REST, KNOB_REFUSE},
   };
+  if (strncmp(mode, "reads-fail-after:", 17) == 0) {
+    char *end;
+    long n = strtol(mode + 17, &end, 10);
+    if (end == mode + 17 || *end || n < 0) {
+      snprintf(why, whylen, "'%s': expected a number of reads after 'reads-fail-after:'", mode);
+      return -1;
+    }
+    reads_allowed = n;
+    return 0;
+  }
   if (knob_count == MAX_KNOBS) {
     snprintf(why, whylen, "at most %d divergences", MAX_KNOBS);
     return -1;

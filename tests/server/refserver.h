@@ -84,6 +84,8 @@ int rs_diverge_parse(const char *mode, char *why, size_t whylen);
 const char *rs_diverge_refused(rs_protocol protocol, const custapi_customer *changes);
 /* Removes the properties `protocol` silently drops. */
 void rs_diverge_drop(rs_protocol protocol, custapi_customer *changes);
+/* 1 when this read must fail (reads-fail-after:N): counts every read it is asked about. */
+int rs_diverge_read_fails(void);
 /* Overrides the fields `protocol` misreports; -1 when memory runs out. */
 int rs_diverge_reads(rs_protocol protocol, custapi_customer *customer);
 

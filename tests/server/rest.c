@@ -96,7 +96,12 @@ static json_object *item_of(const custapi_customer *c) {
   return item;
 }
 
-static void reply_customer(rs_reply *out, rs_store *store, int32_t id, const char *base) {
+static void reply_customer(rs_reply *out, rs_store *store, int32_t id, const char *base,
+                           int is_read) {
+  if (is_read && rs_diverge_read_fails()) {
+    rs_rest_error(out, 503, "reads are failing on this server (divergence knob)");
+    return;
+  }
   custapi_customer *c = NULL;
   rs_store_status rc = rs_store_get(store, id, &c);
   if (rc == RS_STORE_NOT_FOUND) {
@@ -253,7 +258,7 @@ static void handle_put(rs_reply *out, rs_store *store, int32_t id, const char *b
     rs_diverge_drop(RS_PROTOCOL_REST, changes);
     rc = rs_store_update(store, id, changes);
     if (rc == RS_STORE_OK)
-      reply_customer(out, store, id, base);
+      reply_customer(out, store, id, base, 0);
     else if (rc == RS_STORE_NOT_FOUND)
       rs_rest_error(out, 404, "customer %d not found", id);
     else if (rc == RS_STORE_HASH_MISMATCH)
@@ -295,7 +300,7 @@ void rs_rest_handle(rs_reply *out, rs_store *store, const char *method, const ch
     return;
   }
   if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
-    reply_customer(out, store, id, base);
+    reply_customer(out, store, id, base, 1);
   else if (strcmp(method, "PUT") == 0)
     handle_put(out, store, id, base, body, len);
   else {

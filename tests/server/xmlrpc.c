@@ -357,7 +357,10 @@ static void get_customer(rs_reply *out, rs_store *store, xmlrpc_value *params) {
   int32_t id;
   if (check_count(out, params, 1, "int id") < 0 || read_id(out, params, &id) < 0)
     return;
-  reply_customer(out, store, id);
+  if (rs_diverge_read_fails())
+    rs_xmlrpc_fault(out, FAULT_INTERNAL, "reads are failing on this server (divergence knob)");
+  else
+    reply_customer(out, store, id);
 }
 
 static void list_methods(rs_reply *out, xmlrpc_value *params) {
