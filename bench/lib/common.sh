@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench/lib/common.sh: shared helpers for bench/run: messages, tools, the scratch
 # directory, free ports and the servers it starts (always stopped by pid on exit).
 
@@ -52,8 +53,7 @@ remember_pid() { started_pids+=("$1"); }
 stop_pid() {
   local pid=$1
   kill -TERM "$pid" 2>/dev/null || return 0
-  local i
-  for i in $(seq 50); do
+  for _ in $(seq 50); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
@@ -63,6 +63,8 @@ stop_pid() {
 
 cleanup() {
   local pid
+  # the measurement in flight first (timeout passes the signal on to its whole group)
+  [ -n "${running_pid:-}" ] && stop_pid "$running_pid"
   for pid in "${started_pids[@]}"; do
     stop_pid "$pid"
   done
@@ -75,8 +77,8 @@ free_port() {
 }
 
 wait_for_file() {
-  local f=$1 i
-  for i in $(seq 100); do
+  local f=$1
+  for _ in $(seq 100); do
     [ -s "$f" ] && return 0
     sleep 0.1
   done
@@ -85,8 +87,8 @@ wait_for_file() {
 
 # wait_for_http URL: true once anything answers HTTP there (any status).
 wait_for_http() {
-  local url=$1 i
-  for i in $(seq 100); do
+  local url=$1
+  for _ in $(seq 100); do
     curl -s -o /dev/null --max-time 1 "$url" && return 0
     sleep 0.1
   done

@@ -16,6 +16,8 @@ loop() {
 main() {
   local conc=$1 total=$2 method=$3 headers=$4 body=$5 url=$6 w codes
   codes=$(mktemp)
+  # stopped (by bench/run's timeout or cleanup): stop the loops too, leave no file behind
+  trap 'kill $(jobs -p) 2>/dev/null; rm -f "$codes"; exit 143' TERM INT
   local start end
   start=$(date +%s%N)
   for ((w = 0; w < conc; w++)); do

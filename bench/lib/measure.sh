@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench/lib/measure.sh: one function per tool; each runs a bounded measurement (a fixed
 # request count, or wrk's fixed duration) and appends one row to $results:
 #   server proto conc tool requests seconds cpu_seconds peak_rss_kib errors
@@ -6,11 +7,17 @@ record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"; }
 
 # timed NAME CMD...: runs CMD with a hard time limit under GNU time, whose
 # "wall user sys maxrss_kib" lands in $workdir/NAME.time; stdout in NAME.out, stderr NAME.err.
+# It runs in the background and is waited for, so that an interrupt stops the run at once
+# (bash defers a trap until a foreground command ends); cleanup stops it by running_pid.
 timed() {
-  local name=$1
+  local name=$1 rc=0
   shift
   timeout -k 5 "$BENCH_TIMEOUT" /usr/bin/time -f '%e %U %S %M' -o "$workdir/$name.time" \
-    "$@" >"$workdir/$name.out" 2>"$workdir/$name.err"
+    "$@" >"$workdir/$name.out" 2>"$workdir/$name.err" &
+  running_pid=$!
+  wait "$running_pid" || rc=$?
+  running_pid=""
+  return "$rc"
 }
 
 cpu_of() { awk '{ printf "%.2f", $2 + $3 }' "$workdir/$1.time"; }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench/lib/servers.sh: the two servers bench/run measures against, both on 127.0.0.1 and
 # stopped on exit (cleanup in common.sh): the reference server, and nginx as a static
 # responder answering every request with a canned valid body.
