@@ -480,7 +480,7 @@ typedef int (*custapi_bulk_skip_fn)(long line, int32_t id, void *payload);
 /* After each turn of the loop (at least about once a second while work is pending). */
 typedef void (*custapi_bulk_tick_fn)(const custapi_bulk_summary *so_far, void *payload);
 
-#define CUSTAPI_BULK_OPTIONS_VERSION 1
+#define CUSTAPI_BULK_OPTIONS_VERSION 2
 #define CUSTAPI_BULK_CONCURRENCY_DEFAULT 8
 #define CUSTAPI_BULK_CONCURRENCY_MAX 256
 
@@ -496,11 +496,19 @@ typedef struct custapi_bulk_options {
   void *skip_payload;
   custapi_bulk_tick_fn tick;  /* may be NULL */
   void *tick_payload;
+  unsigned flags;             /* version 2: CUSTAPI_BULK_NO_CUSTOMERS */
 } custapi_bulk_options;
+
+/*
+ * Bulk flag: outcomes carry no returned customer (custapi_result_customer is NULL). REST's
+ * answer is still checked (a 2xx that is not the {"links","item"} envelope fails as protocol),
+ * but the customer is not built: the command uses it, since it reports only the outcome.
+ */
+#define CUSTAPI_BULK_NO_CUSTOMERS (1u << 0)
 
 #define CUSTAPI_BULK_OPTIONS_INIT                                                              \
   { CUSTAPI_BULK_OPTIONS_VERSION, CUSTAPI_BULK_JSONL, 0, CUSTAPI_VALIDATE_PARTIAL, 0u, NULL,    \
-    NULL, NULL, NULL, NULL, NULL }
+    NULL, NULL, NULL, NULL, NULL, 0u }
 
 /* CSV for a name ending in ".csv" (any case), else JSON Lines. */
 CUSTAPI_EXTERN custapi_bulk_format custapi_bulk_format_for(const char *path);

@@ -269,6 +269,7 @@ static int run(bulk_run *r, custapi_client *client, FILE *in) {
   o.concurrency = r->args->concurrency;
   o.mode = r->args->mode;
   o.customer_flags = r->args->customer_flags;
+  o.flags = CUSTAPI_BULK_NO_CUSTOMERS; /* the command reports outcomes, not customers */
   o.done = on_done;
   o.done_payload = r;
   if (r->resume) {

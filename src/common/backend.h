@@ -45,6 +45,10 @@ typedef struct custapi_backend_ops {
                        custapi_error *err);
   int (*decode_get)(custapi_customer **out, const custapi_http_response *response,
                     custapi_error *err);
+  /* decode_update for callers that do not want the returned customer (bulk): the response is
+   * checked just as strictly, but no customer is built. */
+  int (*decode_update_brief)(custapi_result **out, const custapi_http_response *response,
+                             custapi_error *err);
   /* A request that shows the endpoint answers and accepts the credentials, and its decoder. */
   int (*encode_probe)(custapi_http_request *out, const custapi_endpoint *endpoint,
                       custapi_error *err);

@@ -39,6 +39,7 @@ typedef struct slot {
 struct bulk {
   custapi_client *client;
   const custapi_bulk_options *options;
+  unsigned update_flags; /* for custapi__update_start */
   custapi_records *records;
   int eof;
   int stop_rc; /* non-zero: start nothing more (the run's status) */
@@ -210,7 +211,8 @@ static void start_ready(bulk *b) {
     custapi_error err;
     s->line = p.line;
     s->id = p.id;
-    int rc = custapi__update_start(b->client, p.id, p.properties, on_update_done, s, &err);
+    int rc = custapi__update_start(b->client, p.id, p.properties, b->update_flags,
+                                   on_update_done, s, &err);
     custapi_customer_free(p.properties); /* encoded by now */
     if (rc < 0) {
       report_refused(b, p.line, p.id, &err);
@@ -285,6 +287,9 @@ int custapi_bulk_run(custapi_bulk_summary *out, custapi_client *client, FILE *in
   bulk b = {0};
   b.client = client;
   b.options = options;
+  /* `flags` exists from version 2 of the options on. */
+  if (options->version >= 2 && (options->flags & CUSTAPI_BULK_NO_CUSTOMERS))
+    b.update_flags = CUSTAPI__UPDATE_BRIEF;
   b.start_ms = custapi__now_ms();
   b.slot_count = options->concurrency ? options->concurrency : CUSTAPI_BULK_CONCURRENCY_DEFAULT;
   b.window_cap = (size_t)b.slot_count * WINDOW_PER_SLOT;

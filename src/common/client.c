@@ -274,6 +274,7 @@ typedef struct call {
   custapi_client *client;
   const custapi_http_request *request;
   int is_update;
+  int brief; /* an update whose returned customer is not wanted */
   int is_probe;
   int attempts;
   int done;
@@ -403,7 +404,8 @@ static void on_transfer_done(custapi_transfer *t, void *payload) {
     if (k->is_probe)
       rc = c->backend->decode_probe(&k->probe, &response, &k->err);
     else if (k->is_update)
-      rc = c->backend->decode_update(&k->result, &response, &k->err);
+      rc = (k->brief ? c->backend->decode_update_brief : c->backend->decode_update)(
+          &k->result, &response, &k->err);
     else
       rc = c->backend->decode_get(&k->customer, &response, &k->err);
   }
@@ -719,7 +721,8 @@ int custapi__client_check_update(custapi_client *c, int32_t id, const custapi_cu
 }
 
 int custapi__update_start(custapi_client *c, int32_t id, const custapi_customer *properties,
-                          custapi__update_done_fn done, void *payload, custapi_error *err) {
+                          unsigned flags, custapi__update_done_fn done, void *payload,
+                          custapi_error *err) {
   assert(c && properties && done);
   async_update *a = custapi__calloc(1, sizeof *a);
   if (!a)
@@ -733,6 +736,7 @@ int custapi__update_start(custapi_client *c, int32_t id, const custapi_customer 
   a->k.client = c;
   a->k.request = &a->request;
   a->k.is_update = 1;
+  a->k.brief = (flags & CUSTAPI__UPDATE_BRIEF) != 0;
   a->start_ms = custapi__now_ms();
   a->done = done;
   a->payload = payload;

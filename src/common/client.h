@@ -41,7 +41,11 @@ int custapi__client_check_update(custapi_client *client, int32_t id,
  * returns), after the retries of a single update. A negative return: nothing started.
  */
 int custapi__update_start(custapi_client *client, int32_t id, const custapi_customer *properties,
-                          custapi__update_done_fn done, void *payload, custapi_error *err);
+                          unsigned flags, custapi__update_done_fn done, void *payload,
+                          custapi_error *err);
+
+/* custapi__update_start flag: the outcome's result carries no customer (decode_update_brief). */
+#define CUSTAPI__UPDATE_BRIEF (1u << 0)
 
 /* Asynchronous updates started and not yet done. */
 size_t custapi__client_async_count(const custapi_client *client);

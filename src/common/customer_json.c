@@ -11,6 +11,7 @@
 #include "alloc.h"
 #include "customer.h"
 #include "error.h"
+#include "json_check.h"
 #include "json_util.h"
 #include "schema.h"
 
@@ -42,6 +43,13 @@ int custapi__json_parse_object(json_object **out, const char *json, size_t len,
   *out = NULL;
   if (len > INT32_MAX)
     return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL, "JSON input too large");
+  /* The RFC's grammar first: json-c accepts single quotes, NaN, "1." and raw control
+   * characters in strings, even in strict mode. */
+  custapi_json_check check;
+  if (custapi__json_check(&check, json, len, NULL) < 0)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL,
+                              "JSON input is not valid at byte %zu: %s", check.offset,
+                              check.problem);
   json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
   if (!tok)
     return custapi__error_oom(err);

@@ -14,6 +14,7 @@
 #include "backend.h"
 #include "customer.h"
 #include "error.h"
+#include "json_check.h"
 #include "json_util.h"
 
 #define JSON_TYPE "application/json"
@@ -256,25 +257,51 @@ static int put_member(custapi_customer *c, const char *name, json_object *v) {
  * {"links":[...],"item":{...}} -> a customer with every field of item, JSON types kept.
  * `what` words the failure ("the update may have been applied" for an update).
  */
-static int decode_item(custapi_customer **out, const custapi_http_response *r, const char *what,
-                       custapi_error *err) {
-  *out = NULL;
-  json_object *obj;
+/* The {"links","item"} envelope: *obj is the parsed body (caller puts it), *item its item. */
+static int parse_envelope(json_object **obj, json_object **item, const custapi_http_response *r,
+                          const char *what, custapi_error *err) {
   custapi_error perr;
-  if (custapi__json_parse_object(&obj, r->body, r->body_len, &perr) < 0) {
+  if (custapi__json_parse_object(obj, r->body, r->body_len, &perr) < 0) {
     if (perr.category == CUSTAPI_CATEGORY_INTERNAL)
       return custapi__error_copy(err, &perr);
     return custapi__error_set(err, CUSTAPI_CATEGORY_PROTOCOL, NULL,
                               "HTTP %d response is not a JSON object (%s); %s", r->status,
                               perr.message, what);
   }
-  json_object *item = NULL;
-  if (!json_object_object_get_ex(obj, "item", &item) ||
-      !json_object_is_type(item, json_type_object)) {
-    json_object_put(obj);
+  if (!json_object_object_get_ex(*obj, "item", item) ||
+      !json_object_is_type(*item, json_type_object)) {
+    json_object_put(*obj);
+    *obj = NULL;
     return custapi__error_set(err, CUSTAPI_CATEGORY_PROTOCOL, NULL,
                               "HTTP %d response has no \"item\" object; %s", r->status, what);
   }
+  return 0;
+}
+
+/* The envelope checked by the strict scanner alone: no tree, no allocation (bulk's path). */
+static int check_envelope(const custapi_http_response *r, const char *what, custapi_error *err) {
+  custapi_json_check check;
+  if (custapi__json_check(&check, r->body, r->body_len, "item") < 0 || check.top != '{')
+    return custapi__error_set(err, CUSTAPI_CATEGORY_PROTOCOL, NULL,
+                              "HTTP %d response is not a JSON object (%s at byte %zu); %s",
+                              r->status, check.problem ? check.problem : "not an object",
+                              check.offset, what);
+  if (!check.member_seen || !check.member_is_object)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_PROTOCOL, NULL,
+                              "HTTP %d response has no \"item\" object; %s", r->status, what);
+  return 0;
+}
+
+/* The envelope's item as a customer; out == NULL only checks the envelope. */
+static int decode_item(custapi_customer **out, const custapi_http_response *r, const char *what,
+                       custapi_error *err) {
+  if (!out)
+    return check_envelope(r, what, err);
+  json_object *obj, *item;
+  int rc = parse_envelope(&obj, &item, r, what, err);
+  if (rc < 0)
+    return rc;
+  *out = NULL;
   custapi_customer *c;
   if (custapi_customer_new(&c, CUSTAPI_CUSTOMER_ALLOW_UNKNOWN) < 0) {
     json_object_put(obj);
@@ -303,14 +330,15 @@ static int with_status(int rc, const custapi_http_response *r, custapi_error *er
   return rc;
 }
 
-static int rest_decode_update(custapi_result **out, const custapi_http_response *r,
-                              custapi_error *err) {
+/* An update's answer; `keep` = 0 checks the envelope without building the customer. */
+static int decode_update_answer(custapi_result **out, const custapi_http_response *r, int keep,
+                                custapi_error *err) {
   *out = NULL;
   if (r->status < 200 || r->status >= 300)
     return decode_failure(r, err);
   custapi_customer *c = NULL;
   if (!is_blank(r)) {
-    int rc = decode_item(&c, r, "the update may have been applied", err);
+    int rc = decode_item(keep ? &c : NULL, r, "the update may have been applied", err);
     if (rc < 0)
       return with_status(rc, r, err);
   }
@@ -324,6 +352,16 @@ static int rest_decode_update(custapi_result **out, const custapi_http_response 
   res->customer = c;
   *out = res;
   return 0;
+}
+
+static int rest_decode_update(custapi_result **out, const custapi_http_response *r,
+                              custapi_error *err) {
+  return decode_update_answer(out, r, 1, err);
+}
+
+static int rest_decode_update_brief(custapi_result **out, const custapi_http_response *r,
+                                    custapi_error *err) {
+  return decode_update_answer(out, r, 0, err);
 }
 
 static int rest_decode_get(custapi_customer **out, const custapi_http_response *r,
@@ -367,6 +405,7 @@ const custapi_backend_ops custapi__rest_backend = {
     rest_encode_get,
     rest_decode_update,
     rest_decode_get,
+    rest_decode_update_brief,
     rest_encode_probe,
     rest_decode_probe,
 };

@@ -1087,6 +1087,7 @@ const custapi_backend_ops custapi__xmlrpc_backend = {
     .encode_get = encode_get,
     .decode_update = decode_update,
     .decode_get = decode_get,
+    .decode_update_brief = decode_update, /* the answer is one integer: nothing to skip */
     .encode_probe = encode_probe,
     .decode_probe = decode_probe,
 };

@@ -601,6 +601,37 @@ START_TEST(library_callback) {
 }
 END_TEST
 
+/* Counts outcomes that carry the returned customer. */
+static int count_customers(const custapi_bulk_outcome *o, void *payload) {
+  if (o->result && custapi_result_customer(o->result))
+    (*(int *)payload)++;
+  return 0;
+}
+
+START_TEST(no_customers_flag_drops_the_returned_customer) {
+  custapi_client *c = lib_client(CUSTAPI_PROTOCOL_REST);
+  const char *text = "{\"id\":33,\"sms_quota\":1}\n{\"id\":34,\"sms_quota\":2}\n";
+  int with = 0, without = 0;
+  custapi_bulk_options o = CUSTAPI_BULK_OPTIONS_INIT;
+  o.done = count_customers;
+  o.done_payload = &with;
+  custapi_bulk_summary sum;
+  FILE *in = fmemopen((void *)text, strlen(text), "r");
+  ck_assert_int_eq(custapi_bulk_run(&sum, c, in, &o), 0);
+  fclose(in);
+  ck_assert_int_eq(with, 2);
+  o.flags = CUSTAPI_BULK_NO_CUSTOMERS;
+  o.done_payload = &without;
+  in = fmemopen((void *)text, strlen(text), "r");
+  ck_assert_int_eq(custapi_bulk_run(&sum, c, in, &o), 0);
+  fclose(in);
+  ck_assert_int_eq(sum.succeeded, 2);
+  ck_assert_int_eq(without, 0);
+  ck_assert_int_eq(int_now(c, 34, "sms_quota"), 2);
+  custapi_client_free(c);
+}
+END_TEST
+
 static int stop_at_once(const custapi_bulk_outcome *o, void *payload) {
   (void)o;
   (*(int *)payload)++;
@@ -717,6 +748,7 @@ static Suite *bulk_suite(void) {
   tcase_add_test(t, bad_records_skipped);
   tcase_add_test(t, usage_refusals);
   tcase_add_test(t, library_callback);
+  tcase_add_test(t, no_customers_flag_drops_the_returned_customer);
   tcase_add_test(t, allocation_failures);
   tcase_add_test(t, callback_stops_the_run);
   t = itest_tcase(s, "rest_faults", up_f503, down_f503);

@@ -226,6 +226,30 @@ START_TEST(decode_update_undecodable_2xx_may_have_been_applied) {
 }
 END_TEST
 
+/* The brief decode (bulk): the same checks, the same errors, no customer built. */
+START_TEST(decode_update_brief_checks_the_envelope_without_a_customer) {
+  custapi_http_response ok = response(200, ENVELOPE, "application/json");
+  custapi_result *res;
+  custapi_error err;
+  ck_assert_int_eq(rest->decode_update_brief(&res, &ok, &err), 0);
+  ck_assert_int_eq(res->http_status, 200);
+  ck_assert_ptr_null(res->customer);
+  custapi_result_free(res);
+  custapi_http_response empty = response(204, "", NULL);
+  ck_assert_int_eq(rest->decode_update_brief(&res, &empty, &err), 0);
+  custapi_result_free(res);
+  const char *bad[] = {"{\"links\":[]}", "{\"item\":{}} trailing", "{\"item\":{\"n\":\"\xff\"}}"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    custapi_http_response r = response(200, bad[i], "application/json");
+    ck_assert_int_eq(rest->decode_update_brief(&res, &r, &err), CUSTAPI_EPROTOCOL);
+    ck_assert_ptr_nonnull(strstr(err.message, "the update may have been applied"));
+  }
+  custapi_http_response refused = response(422, "{\"error\":{\"message\":\"hash\"}}", NULL);
+  ck_assert_int_eq(rest->decode_update_brief(&res, &refused, &err), CUSTAPI_EREJECTED);
+  ck_assert_int_eq(err.http_status, 422);
+}
+END_TEST
+
 /* ---- decoding failures ---- */
 
 typedef struct failure_case {
@@ -623,6 +647,7 @@ static Suite *rest_suite(void) {
   tcase_add_test(t, decode_update_empty_2xx_is_success_without_customer);
   tcase_add_test(t, decode_get_empty_2xx_is_protocol_error);
   tcase_add_test(t, decode_update_undecodable_2xx_may_have_been_applied);
+  tcase_add_test(t, decode_update_brief_checks_the_envelope_without_a_customer);
   tcase_add_loop_test(t, decode_failures_map_to_categories, 0,
                       (int)(sizeof failures / sizeof failures[0]));
   tcase_add_test(t, decode_long_plain_text_is_capped);

@@ -1,0 +1,264 @@
+#include "json_check.h"
+
+#include <string.h>
+
+#include "text.h"
+
+typedef struct scanner {
+  const unsigned char *start, *p, *end;
+  const char *problem;
+  const char *member;  /* the top-level member watched, or NULL */
+  size_t member_len;
+  custapi_json_check *out;
+} scanner;
+
+static int fail(scanner *s, const char *problem) {
+  if (!s->problem)
+    s->problem = problem;
+  return -1;
+}
+
+static void skip_space(scanner *s) {
+  while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+    s->p++;
+}
+
+static int hex_value(unsigned char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/*
+ * A string, from its opening quote. When `decoded` is not NULL, the string's text (escapes
+ * decoded, ASCII-only escapes kept exact) is written there up to `cap` bytes, and *decoded_len
+ * says how long it really is (longer than cap: it was cut).
+ */
+static int string(scanner *s, char *decoded, size_t cap, size_t *decoded_len) {
+  size_t n = 0;
+  s->p++; /* the quote */
+  for (;;) {
+    if (s->p >= s->end)
+      return fail(s, "a string is not closed");
+    unsigned char c = *s->p;
+    if (c == '"') {
+      s->p++;
+      if (decoded_len)
+        *decoded_len = n;
+      return 0;
+    }
+    if (c < 0x20)
+      return fail(s, "a control character inside a string (it must be escaped)");
+    if (c == '\\') {
+      if (s->end - s->p < 2)
+        return fail(s, "a string is not closed");
+      unsigned char e = s->p[1];
+      char out = 0;
+      switch (e) {
+      case '"': out = '"'; break;
+      case '\\': out = '\\'; break;
+      case '/': out = '/'; break;
+      case 'b': out = '\b'; break;
+      case 'f': out = '\f'; break;
+      case 'n': out = '\n'; break;
+      case 'r': out = '\r'; break;
+      case 't': out = '\t'; break;
+      case 'u': {
+        if (s->end - s->p < 6)
+          return fail(s, "a \\u escape needs four hex digits");
+        int v = 0;
+        for (int i = 2; i < 6; i++) {
+          int h = hex_value(s->p[i]);
+          if (h < 0)
+            return fail(s, "a \\u escape needs four hex digits");
+          v = v * 16 + h;
+        }
+        out = v < 0x80 ? (char)v : '?'; /* non-ASCII: a key we watch is ASCII anyway */
+        s->p += 6;
+        if (decoded && n < cap)
+          decoded[n] = out;
+        n++;
+        continue;
+      }
+      default:
+        return fail(s, "an unknown escape in a string");
+      }
+      s->p += 2;
+      if (decoded && n < cap)
+        decoded[n] = out;
+      n++;
+      continue;
+    }
+    uint32_t cp;
+    size_t len = text_decode(s->p, (size_t)(s->end - s->p), &cp);
+    if (len == 0)
+      return fail(s, "a string is not valid UTF-8");
+    for (size_t i = 0; i < len; i++, n++)
+      if (decoded && n < cap)
+        decoded[n] = (char)s->p[i];
+    s->p += len;
+  }
+}
+
+static int digits(scanner *s) {
+  const unsigned char *from = s->p;
+  while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+    s->p++;
+  return s->p > from ? 0 : fail(s, "a number is not written as JSON allows");
+}
+
+/* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static int number(scanner *s) {
+  if (*s->p == '-')
+    s->p++;
+  if (s->p < s->end && *s->p == '0')
+    s->p++;
+  else if (digits(s) < 0)
+    return -1;
+  if (s->p < s->end && *s->p == '.') {
+    s->p++;
+    if (digits(s) < 0)
+      return -1;
+  }
+  if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+    s->p++;
+    if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+      s->p++;
+    if (digits(s) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+static int literal(scanner *s, const char *word) {
+  size_t n = strlen(word);
+  if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+    return fail(s, "an unknown word (true, false and null are the only ones)");
+  s->p += n;
+  return 0;
+}
+
+static int value(scanner *s, int depth, char *kind);
+
+static int object(scanner *s, int depth) {
+  s->p++; /* { */
+  skip_space(s);
+  if (s->p < s->end && *s->p == '}') {
+    s->p++;
+    return 0;
+  }
+  for (;;) {
+    skip_space(s);
+    if (s->p >= s->end || *s->p != '"')
+      return fail(s, "an object's member name must be a double-quoted string");
+    char key[64];
+    size_t key_len = 0;
+    int watch = depth == 1 && s->member;
+    if (string(s, watch ? key : NULL, sizeof key, watch ? &key_len : NULL) < 0)
+      return -1;
+    skip_space(s);
+    if (s->p >= s->end || *s->p != ':')
+      return fail(s, "a ':' must follow an object's member name");
+    s->p++;
+    skip_space(s);
+    char kind;
+    if (value(s, depth, &kind) < 0)
+      return -1;
+    if (watch && key_len == s->member_len && memcmp(key, s->member, key_len) == 0) {
+      s->out->member_seen = 1;
+      s->out->member_is_object = kind == '{';
+    }
+    skip_space(s);
+    if (s->p < s->end && *s->p == ',') {
+      s->p++;
+      continue;
+    }
+    if (s->p < s->end && *s->p == '}') {
+      s->p++;
+      return 0;
+    }
+    if (s->p >= s->end)
+      return fail(s, "the input ends before the object does");
+    return fail(s, "an object's members must be separated by ',' and closed by '}'");
+  }
+}
+
+static int array(scanner *s, int depth) {
+  s->p++; /* [ */
+  skip_space(s);
+  if (s->p < s->end && *s->p == ']') {
+    s->p++;
+    return 0;
+  }
+  for (;;) {
+    skip_space(s);
+    char kind;
+    if (value(s, depth, &kind) < 0)
+      return -1;
+    skip_space(s);
+    if (s->p < s->end && *s->p == ',') {
+      s->p++;
+      continue;
+    }
+    if (s->p < s->end && *s->p == ']') {
+      s->p++;
+      return 0;
+    }
+    if (s->p >= s->end)
+      return fail(s, "the input ends before the array does");
+    return fail(s, "an array's items must be separated by ',' and closed by ']'");
+  }
+}
+
+static int value(scanner *s, int depth, char *kind) {
+  if (s->p >= s->end)
+    return fail(s, "the input ends where a value should be");
+  unsigned char c = *s->p;
+  *kind = (char)c;
+  switch (c) {
+  case '{':
+  case '[':
+    if (depth >= CUSTAPI_JSON_MAX_DEPTH)
+      return fail(s, "nested too deeply");
+    return c == '{' ? object(s, depth + 1) : array(s, depth + 1);
+  case '"':
+    return string(s, NULL, 0, NULL);
+  case 't':
+    return literal(s, "true");
+  case 'f':
+    return literal(s, "false");
+  case 'n':
+    return literal(s, "null");
+  default:
+    if (c == '-' || (c >= '0' && c <= '9')) {
+      *kind = '0';
+      return number(s);
+    }
+    return fail(s, "not a JSON value");
+  }
+}
+
+int custapi__json_check(custapi_json_check *out, const char *text, size_t len,
+                        const char *member) {
+  memset(out, 0, sizeof *out);
+  scanner s = {(const unsigned char *)text, (const unsigned char *)text,
+               (const unsigned char *)text + len, NULL, member, member ? strlen(member) : 0,
+               out};
+  skip_space(&s);
+  int rc = value(&s, 0, &out->top);
+  if (rc == 0) {
+    skip_space(&s);
+    if (s.p < s.end)
+      rc = fail(&s, "something follows the value");
+  }
+  if (rc < 0) {
+    out->offset = (size_t)(s.p - s.start);
+    out->problem = s.problem;
+    return -1;
+  }
+  return 0;
+}

@@ -1,0 +1,33 @@
+/*
+ * A strict JSON checker (RFC 8259) that allocates nothing. json-c accepts what the RFC does not
+ * (single-quoted strings, NaN and Infinity, "1.", raw control characters in strings, even with
+ * JSON_TOKENER_STRICT), so every JSON we read is checked here first; and bulk, which needs only
+ * to know that a REST answer is a well-formed envelope, checks it here without building it.
+ */
+#ifndef CUSTAPI_JSON_CHECK_H
+#define CUSTAPI_JSON_CHECK_H
+
+#include <stddef.h>
+
+/* The deepest nesting accepted (as the json-c tokener we use is configured). */
+#define CUSTAPI_JSON_MAX_DEPTH 32
+
+typedef struct custapi_json_check {
+  size_t offset;       /* where the first problem is */
+  const char *problem; /* what it is, e.g. "a string is not closed" (static) */
+  char top;            /* the top-level value's kind: '{', '[', '"', '0' (number), 't', 'f', 'n' */
+  int member_is_object; /* with a watched member: 1 when its last occurrence is an object */
+  int member_seen;
+} custapi_json_check;
+
+/*
+ * 0 when text[0..len) is exactly one JSON value with only white space around it, strings of
+ * valid UTF-8 (escapes decoded: \uXXXX may name a lone surrogate, as json-c allows), at most
+ * CUSTAPI_JSON_MAX_DEPTH levels deep; else -1 with out->offset and out->problem. When
+ * `member` is not NULL and the value is an object, out->member_seen / member_is_object tell
+ * about its top-level member of that name (the last one, as json-c keeps the last).
+ */
+int custapi__json_check(custapi_json_check *out, const char *text, size_t len,
+                        const char *member);
+
+#endif

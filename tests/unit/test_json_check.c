@@ -1,0 +1,94 @@
+/* The strict JSON checker: RFC 8259's grammar, where json-c (even strict) is lenient. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_check.h"
+
+static custapi_json_check check;
+
+static int ok(const char *text) { return custapi__json_check(&check, text, strlen(text), NULL) == 0; }
+
+START_TEST(accepts_json) {
+  const char *good[] = {
+      "{}", "[]", "\"x\"", "0", "-0", "1.5", "-1e-3", "1E+2", "true", "false", "null",
+      " {\"a\" : [1, {\"b\": null}] }\r\n", "{\"a\":\"\\u00e9\\ud83d\\ude00\\\"\\\\\\/\\b\\f\\n\\r\\t\"}",
+      "{\"a\":\"\\ud800\"}", /* a lone surrogate escape: json-c allows it, so do we */
+      "{\"a\":\"caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80\"}", "{\"\":1}", "{\"a\":1,\"a\":2}",
+  };
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+    ck_assert_msg(ok(good[i]), "%s refused: %s", good[i], check.problem);
+  ck_assert(ok("{\"a\":1}") && check.top == '{');
+  ck_assert(ok("[1]") && check.top == '[');
+  ck_assert(ok("-5") && check.top == '0');
+}
+END_TEST
+
+/* Each of these json-c accepts (the first five even with JSON_TOKENER_STRICT), or mangles. */
+START_TEST(refuses_what_the_rfc_refuses) {
+  const char *bad[] = {
+      "{'a':1}", "{\"a\":NaN}", "{\"a\":Infinity}", "{\"a\":1.}", "{\"a\":\"x\x01y\"}",
+      "{\"a\":01}", "{\"a\":.5}", "{\"a\":1e}", "{\"a\":tru}", "{\"a\":1,}", "[1,]",
+      "{\"a\":\"\\x\"}", "{\"a\":\"\\u12\"}", "{\"a\":1}x", "{\"a\":1", "{\"a\"", "{\"a\":}",
+      "", " ", "\xef\xbb\xbf{}", "{\"a\":\"\xff\"}", "{\"a\":\"\xc0\xaf\"}", "{a:1}", "[1 2]",
+      "{\"a\":\"unterminated}",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    ck_assert_msg(!ok(bad[i]), "%s accepted", bad[i]);
+    ck_assert_ptr_nonnull(check.problem);
+    ck_assert_uint_le(check.offset, strlen(bad[i]));
+  }
+  ck_assert(!ok("{\"a\":1}x"));
+  ck_assert_uint_eq(check.offset, 7);
+  ck_assert_str_eq(check.problem, "something follows the value");
+}
+END_TEST
+
+START_TEST(depth_is_bounded) {
+  char deep[2 * CUSTAPI_JSON_MAX_DEPTH + 3];
+  size_t n = 0;
+  for (int i = 0; i < CUSTAPI_JSON_MAX_DEPTH; i++)
+    deep[n++] = '[';
+  for (int i = 0; i < CUSTAPI_JSON_MAX_DEPTH; i++)
+    deep[n++] = ']';
+  deep[n] = '\0';
+  ck_assert(ok(deep));
+  memmove(deep + 1, deep, n + 1);
+  deep[0] = '[';
+  deep[n + 1] = ']';
+  deep[n + 2] = '\0';
+  ck_assert(!ok(deep));
+  ck_assert_str_eq(check.problem, "nested too deeply");
+}
+END_TEST
+
+START_TEST(watches_a_top_level_member) {
+  const char *env = "{\"links\":[{\"item\":1}],\"item\":{\"id\":1}}";
+  ck_assert_int_eq(custapi__json_check(&check, env, strlen(env), "item"), 0);
+  ck_assert(check.member_seen && check.member_is_object);
+  const char *nested_only = "{\"links\":{\"item\":{}}}";
+  ck_assert_int_eq(custapi__json_check(&check, nested_only, strlen(nested_only), "item"), 0);
+  ck_assert(!check.member_seen);
+  const char *last_wins = "{\"item\":{},\"item\":[1]}";
+  ck_assert_int_eq(custapi__json_check(&check, last_wins, strlen(last_wins), "item"), 0);
+  ck_assert(check.member_seen && !check.member_is_object);
+  const char *escaped = "{\"\\u0069tem\":{}}";
+  ck_assert_int_eq(custapi__json_check(&check, escaped, strlen(escaped), "item"), 0);
+  ck_assert(check.member_seen && check.member_is_object);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("json_check");
+  TCase *t = tcase_create("grammar");
+  tcase_add_test(t, accepts_json);
+  tcase_add_test(t, refuses_what_the_rfc_refuses);
+  tcase_add_test(t, depth_is_bounded);
+  tcase_add_test(t, watches_a_top_level_member);
+  suite_add_tcase(s, t);
+  SRunner *r = srunner_create(s);
+  srunner_run_all(r, CK_NORMAL);
+  int failed = srunner_ntests_failed(r);
+  srunner_free(r);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
