@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "custapi/custapi.h"
 #include "harness.h"
 
 extern char **environ;
@@ -274,6 +275,26 @@ static inline size_t itest_lines(const char *s) {
   for (; *s; s++)
     n += *s == '\n';
   return n;
+}
+
+/*
+ * The main of an integration suite: skips (77) with the reason where the reference server can't
+ * start at all, else runs the suite with the library initialised, and exits with its verdict.
+ */
+static inline int itest_main(Suite *(*make_suite)(void)) {
+  refserver *probe = refserver_start(NULL);
+  if (!probe) {
+    fprintf(stderr, "skipping: the reference server could not start (see above)\n");
+    return 77;
+  }
+  refserver_stop(probe);
+  custapi_global_init();
+  SRunner *r = srunner_create(make_suite());
+  srunner_run_all(r, CK_NORMAL);
+  int failed = srunner_ntests_failed(r);
+  srunner_free(r);
+  custapi_global_shutdown();
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 #endif

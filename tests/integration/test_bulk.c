@@ -763,18 +763,4 @@ static Suite *bulk_suite(void) {
   return s;
 }
 
-int main(void) {
-  refserver *probe = refserver_start(NULL);
-  if (!probe) {
-    fprintf(stderr, "skipping: the reference server could not start (see above)\n");
-    return 77;
-  }
-  refserver_stop(probe);
-  custapi_global_init();
-  SRunner *r = srunner_create(bulk_suite());
-  srunner_run_all(r, CK_NORMAL);
-  int failed = srunner_ntests_failed(r);
-  srunner_free(r);
-  custapi_global_shutdown();
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+int main(void) { return itest_main(bulk_suite); }

@@ -232,7 +232,7 @@ START_TEST(library_compare_reports_through_its_accessors) {
 }
 END_TEST
 
-int main(void) {
+static Suite *compare_suite(void) {
   Suite *s = suite_create("compare");
   TCase *t = itest_tcase(s, "agreeing", up_plain, down_plain);
   tcase_add_test(t, agrees_on_every_property_type);
@@ -249,9 +249,7 @@ int main(void) {
   tcase_add_test(t, reads_failing_on_both_sides_compare_nothing_and_say_so);
   t = itest_tcase(s, "refuses", up_refuses, down_refuses);
   tcase_add_test(t, one_protocol_refusing_is_an_outcome_difference_with_its_error);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return s;
 }
+
+int main(void) { return itest_main(compare_suite); }

@@ -42,15 +42,13 @@ START_TEST(update_customer_reports_errors_with_the_exit_codes) {
 }
 END_TEST
 
-int main(void) {
+static Suite *examples_suite(void) {
   Suite *s = suite_create("examples");
   TCase *t = itest_tcase(s, "update_customer", up_plain, down_plain);
   tcase_add_test(t, update_customer_over_rest_prints_the_customer);
   tcase_add_test(t, update_customer_over_xmlrpc_prints_the_integer);
   tcase_add_test(t, update_customer_reports_errors_with_the_exit_codes);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return s;
 }
+
+int main(void) { return itest_main(examples_suite); }

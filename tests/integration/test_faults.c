@@ -397,16 +397,4 @@ static Suite *faults_suite(void) {
   return s;
 }
 
-int main(void) {
-  refserver *probe = refserver_start(NULL);
-  if (!probe) {
-    fprintf(stderr, "skipping: the reference server could not start (see above)\n");
-    return 77;
-  }
-  refserver_stop(probe);
-  SRunner *r = srunner_create(faults_suite());
-  srunner_run_all(r, CK_NORMAL);
-  int failed = srunner_ntests_failed(r);
-  srunner_free(r);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+int main(void) { return itest_main(faults_suite); }

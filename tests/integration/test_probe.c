@@ -94,7 +94,7 @@ START_TEST(library_probe_report) {
 }
 END_TEST
 
-int main(void) {
+static Suite *probe_suite(void) {
   Suite *s = suite_create("probe");
   TCase *t = itest_tcase(s, "prefixed", up_plain, down_plain);
   tcase_add_test(t, both_usable_with_the_default_prefix);
@@ -102,9 +102,7 @@ int main(void) {
   tcase_add_test(t, library_probe_report);
   t = itest_tcase(s, "bare", up_bare, down_bare);
   tcase_add_test(t, a_server_without_the_prefix_is_named_with_the_fix);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return s;
 }
+
+int main(void) { return itest_main(probe_suite); }
