@@ -36,6 +36,9 @@ custapi_category custapi__http_status_category(int status);
 /* The reason phrase of a status ("Not Found"), or NULL for one without a known phrase. */
 const char *custapi__http_reason_phrase(int status);
 
+/* A 3xx as both codecs report it: protocol, naming the Location, http_status kept. */
+int custapi__redirect_error(custapi_error *err, const custapi_http_response *response);
+
 /* "HTTP 404 Not Found", or "HTTP 599" when the phrase is unknown, into buf. Returns buf. */
 char *custapi__http_status_line(char *buf, size_t size, int status);
 

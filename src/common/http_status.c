@@ -1,6 +1,8 @@
 /* HTTP statuses: their reason phrases and their category in the error model (SPEC section 5). */
 #include <stdio.h>
+#include <string.h>
 
+#include "error.h"
 #include "http.h"
 
 static const struct {
@@ -63,4 +65,17 @@ custapi_category custapi__http_status_category(int status) {
   if (status >= 400 && status < 500)
     return CUSTAPI_CATEGORY_REJECTED; /* 400, 409, 422 and the other client errors */
   return CUSTAPI_CATEGORY_PROTOCOL;   /* 1xx, 3xx (redirects are not followed), nonsense */
+}
+
+int custapi__redirect_error(custapi_error *err, const custapi_http_response *r) {
+  char line[64], where[300];
+  custapi__http_status_line(line, sizeof line, r->status);
+  if (r->location)
+    custapi__quote(where, sizeof where, r->location, strlen(r->location), 200);
+  int rc = custapi__error_set(err, CUSTAPI_CATEGORY_PROTOCOL, NULL,
+                              "%s: redirect to %s not followed (check the base URL)", line,
+                              r->location ? where : "(no Location)");
+  if (err)
+    err->http_status = r->status;
+  return rc;
 }

@@ -195,12 +195,7 @@ static int decode_failure(const custapi_http_response *r, custapi_error *err) {
   custapi__http_status_line(line, sizeof line, r->status);
   int rc;
   if (r->status >= 300 && r->status < 400) {
-    char where[300];
-    if (r->location)
-      one_line_excerpt(where, sizeof where, r->location, strlen(r->location), 256);
-    rc = custapi__error_set(err, CUSTAPI_CATEGORY_PROTOCOL, NULL,
-                            "%s: redirect to %s not followed (check the base URL)", line,
-                            r->location ? where : "(no Location)");
+    rc = custapi__redirect_error(err, r);
   } else if (r->status < 200 || r->status >= 600) {
     rc = custapi__error_set(err, CUSTAPI_CATEGORY_PROTOCOL, NULL, "unexpected HTTP status %d",
                             r->status);

@@ -408,19 +408,15 @@ static const char *server_text(char *buf, size_t size, const custapi_http_respon
 }
 
 static int http_error(custapi_error *err, const custapi_http_response *r) {
+  if (r->status >= 300 && r->status < 400)
+    return custapi__redirect_error(err, r);
   custapi_category category = custapi__http_status_category(r->status);
   char status_line[64];
   custapi__http_status_line(status_line, sizeof status_line, r->status);
   char text[256];
   server_text(text, sizeof text, r);
-  char shown[CUSTAPI_ERROR_MESSAGE_MAX / 2];
   int rc;
-  if (r->status >= 300 && r->status < 400)
-    rc = custapi__error_set(
-        err, category, NULL, "%s: redirect to %s not followed", status_line,
-        r->location ? custapi__quote(shown, sizeof shown, r->location, strlen(r->location), 200)
-                    : "(no Location)");
-  else if (text[0])
+  if (text[0])
     rc = custapi__error_set(err, category, NULL, "%s: %s", status_line, text);
   else
     rc = custapi__error_set(err, category, NULL, "%s", status_line);
