@@ -44,6 +44,7 @@ struct custapi_transfer {
   char location[HEADER_VALUE_MAX];
   char retry_after[HEADER_VALUE_MAX];
   int has_content_type, has_location, has_retry_after;
+  int configured; /* the fixed options are set on `easy` */
 };
 
 typedef struct timer {
@@ -338,8 +339,10 @@ oom:
 static custapi_transfer *take_idle(custapi_transport *t) {
   custapi_transfer *x = t->idle;
   if (x) {
+    /* No curl_easy_reset: the fixed options stay set (libcurl copies each string option, so
+     * setting them again costs a copy and a wiping free per transfer); configure() sets only
+     * what changes from one request to the next. */
     t->idle = x->next;
-    curl_easy_reset(x->easy); /* keeps the connection and DNS caches */
     return x;
   }
   x = custapi__calloc(1, sizeof *x);
@@ -359,17 +362,16 @@ static custapi_transfer *take_idle(custapi_transport *t) {
       failed = 1;                                                                                  \
   } while (0)
 
-static int configure(custapi_transfer *x, const custapi_http_request *r) {
+/* The options that are the same for every request of a transport: set once per handle. */
+static int configure_fixed(custapi_transfer *x) {
   const custapi_transport_config *c = &x->transport->config;
   CURL *e = x->easy;
   int failed = 0;
-  SET(CURLOPT_URL, r->url);
   SET(CURLOPT_PROTOCOLS_STR, "http,https");
   SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
   SET(CURLOPT_FOLLOWLOCATION, 0L);
   SET(CURLOPT_NOSIGNAL, 1L);
   SET(CURLOPT_USERAGENT, USER_AGENT);
-  SET(CURLOPT_HTTPHEADER, x->headers);
   SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
   SET(CURLOPT_USERNAME, c->username ? c->username : "");
   SET(CURLOPT_PASSWORD, c->password ? c->password : "");
@@ -393,13 +395,27 @@ static int configure(custapi_transfer *x, const custapi_http_request *r) {
     SET(CURLOPT_DEBUGDATA, x);
     SET(CURLOPT_VERBOSE, 1L);
   }
+  return failed ? -1 : 0;
+}
+
+/* What changes per request: URL, headers, method and body. */
+static int configure(custapi_transfer *x, const custapi_http_request *r) {
+  CURL *e = x->easy;
+  int failed = 0;
+  if (!x->configured) {
+    if (configure_fixed(x) < 0)
+      return -1;
+    x->configured = 1;
+  }
+  SET(CURLOPT_URL, r->url);
+  SET(CURLOPT_HTTPHEADER, x->headers);
   if (strcmp(r->method, "GET") == 0) {
+    SET(CURLOPT_CUSTOMREQUEST, (char *)NULL);
     SET(CURLOPT_HTTPGET, 1L);
   } else {
     SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
     SET(CURLOPT_POSTFIELDS, r->body ? r->body : "");
-    if (strcmp(r->method, "POST") != 0)
-      SET(CURLOPT_CUSTOMREQUEST, r->method);
+    SET(CURLOPT_CUSTOMREQUEST, strcmp(r->method, "POST") != 0 ? r->method : (char *)NULL);
   }
   return failed ? -1 : 0;
 }
