@@ -6,6 +6,7 @@
 #define _GNU_SOURCE /* strcasestr */
 #include <stdint.h>
 
+#include "canned.h"
 #include "itest.h"
 
 #include "custapi/custapi.h"
@@ -683,68 +684,7 @@ START_TEST(tls_insecure_connects_and_warns) {
 }
 END_TEST
 
-/* ---- answers the reference server does not give: a canned responder ---- */
-
-#include <signal.h>
-#include <sys/prctl.h>
-
-/*
- * Serves `responses` (raw HTTP, one per connection, in order) on a fresh loopback port from a
- * child process, which ends after the last one (or after 20 s, or with its parent).
- */
-static pid_t canned_start(char *url, size_t size, const char *const *responses) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  ck_assert_int_ge(fd, 0);
-  struct sockaddr_in a = {0};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-  ck_assert_int_eq(listen(fd, 8), 0);
-  ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-  snprintf(url, size, "http://127.0.0.1:%u", (unsigned)ntohs(a.sin_port));
-  pid_t pid = fork();
-  ck_assert_int_ge(pid, 0);
-  if (pid > 0) {
-    close(fd);
-    return pid;
-  }
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  alarm(20);
-  for (size_t i = 0; responses[i]; i++) {
-    int c = accept(fd, NULL, NULL);
-    if (c < 0)
-      _exit(1);
-    char buf[8192];
-    size_t got = 0;
-    char *end = NULL;
-    while (!end && got < sizeof buf - 1) { /* the head, then Content-Length bytes of body */
-      ssize_t n = read(c, buf + got, sizeof buf - 1 - got);
-      if (n <= 0)
-        break;
-      got += (size_t)n;
-      buf[got] = '\0';
-      end = strstr(buf, "\r\n\r\n");
-    }
-    const char *cl = strcasestr(buf, "content-length:");
-    size_t want = end ? (size_t)(end + 4 - buf) + (cl ? strtoul(cl + 15, NULL, 10) : 0) : got;
-    while (got < want && got < sizeof buf - 1) {
-      ssize_t n = read(c, buf + got, sizeof buf - 1 - got);
-      if (n <= 0)
-        break;
-      got += (size_t)n;
-    }
-    ssize_t w = write(c, responses[i], strlen(responses[i]));
-    (void)w;
-    close(c);
-  }
-  _exit(0);
-}
-
-static void canned_stop(pid_t pid) {
-  kill(pid, SIGKILL);
-  waitpid(pid, NULL, 0);
-}
+/* ---- answers the reference server does not give: the canned responder (canned.h) ---- */
 
 static custapi_client *canned_client(const char *url, int retries) {
   custapi_options o = CUSTAPI_OPTIONS_INIT;
@@ -765,8 +705,8 @@ START_TEST(a_long_retry_after_ends_the_call_at_once) {
       "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 120\r\nConnection: close\r\n"
       "Content-Length: 0\r\n\r\n",
       NULL};
-  char url[64];
-  pid_t pid = canned_start(url, sizeof url, answers);
+  canned responder = canned_start(answers);
+  const char *url = responder.url;
   custapi_client *c = canned_client(url, 3);
   custapi_result *r;
   long start = itest_now_ms();
@@ -776,7 +716,7 @@ START_TEST(a_long_retry_after_ends_the_call_at_once) {
   ck_assert_int_eq(e->http_status, 503);
   ck_assert_msg(strstr(e->message, "retry after 120 s"), "%s", e->message);
   custapi_client_free(c);
-  canned_stop(pid);
+  canned_stop(&responder);
 }
 END_TEST
 
@@ -785,14 +725,14 @@ START_TEST(a_far_retry_after_date_ends_the_call_at_once) {
       "HTTP/1.1 429 Too Many Requests\r\nRetry-After: Fri, 31 Dec 2099 23:59:59 GMT\r\n"
       "Connection: close\r\nContent-Length: 0\r\n\r\n",
       NULL};
-  char url[64];
-  pid_t pid = canned_start(url, sizeof url, answers);
+  canned responder = canned_start(answers);
+  const char *url = responder.url;
   custapi_client *c = canned_client(url, 3);
   custapi_result *r;
   ck_assert_int_eq(update_quota(&r, c, "1"), CUSTAPI_ESERVER);
   ck_assert_ptr_nonnull(strstr(custapi_client_last_error(c)->message, "retry after"));
   custapi_client_free(c);
-  canned_stop(pid);
+  canned_stop(&responder);
 }
 END_TEST
 
@@ -801,8 +741,8 @@ START_TEST(a_past_retry_after_date_retries_at_once) {
       "HTTP/1.1 503 Service Unavailable\r\nRetry-After: Wed, 21 Oct 2015 07:28:00 GMT\r\n"
       "Connection: close\r\nContent-Length: 0\r\n\r\n",
       OK_RESPONSE, NULL};
-  char url[64];
-  pid_t pid = canned_start(url, sizeof url, answers);
+  canned responder = canned_start(answers);
+  const char *url = responder.url;
   custapi_client *c = canned_client(url, 3);
   custapi_result *r;
   long start = itest_now_ms();
@@ -812,14 +752,14 @@ START_TEST(a_past_retry_after_date_retries_at_once) {
   ck_assert_int_eq(custapi_customer_get(custapi_result_customer(r), "sms_quota")->integer, 1);
   custapi_result_free(r);
   custapi_client_free(c);
-  canned_stop(pid);
+  canned_stop(&responder);
 }
 END_TEST
 
 START_TEST(an_empty_2xx_is_success_without_a_customer) {
   const char *const answers[] = {"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n", NULL};
-  char url[64];
-  pid_t pid = canned_start(url, sizeof url, answers);
+  canned responder = canned_start(answers);
+  const char *url = responder.url;
   custapi_client *c = canned_client(url, 0);
   custapi_result *r;
   ck_assert_int_eq(update_quota(&r, c, "1"), 0);
@@ -827,7 +767,7 @@ START_TEST(an_empty_2xx_is_success_without_a_customer) {
   ck_assert_ptr_null(custapi_result_customer(r));
   custapi_result_free(r);
   custapi_client_free(c);
-  canned_stop(pid);
+  canned_stop(&responder);
 }
 END_TEST
 
@@ -836,14 +776,14 @@ START_TEST(a_501_is_not_retried) {
       "HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain\r\nConnection: close\r\n"
       "Content-Length: 12\r\n\r\nno such verb",
       OK_RESPONSE, NULL};
-  char url[64];
-  pid_t pid = canned_start(url, sizeof url, answers);
+  canned responder = canned_start(answers);
+  const char *url = responder.url;
   custapi_client *c = canned_client(url, 3);
   custapi_result *r;
   ck_assert_int_eq(update_quota(&r, c, "1"), CUSTAPI_ESERVER);
   ck_assert_str_eq(custapi_client_last_error(c)->message, "HTTP 501 Not Implemented: no such verb");
   custapi_client_free(c);
-  canned_stop(pid);
+  canned_stop(&responder);
 }
 END_TEST
 
