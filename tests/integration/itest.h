@@ -277,6 +277,20 @@ static inline size_t itest_lines(const char *s) {
   return n;
 }
 
+/* A library client of `protocol` for the running test case's server, with the test key. */
+static inline custapi_client *itest_library_client(custapi_protocol protocol) {
+  ck_assert_msg(rs != NULL, "the reference server did not start");
+  custapi_options o = CUSTAPI_OPTIONS_INIT;
+  o.base_url = refserver_url(rs);
+  o.protocol = protocol;
+  o.username = REFSERVER_TEST_USER;
+  o.api_key = REFSERVER_TEST_KEY;
+  custapi_client *c;
+  custapi_error err;
+  ck_assert_msg(custapi_client_new(&c, &o, &err) == 0, "%s", err.message);
+  return c;
+}
+
 /*
  * The main of an integration suite: skips (77) with the reason where the reference server can't
  * start at all, else runs the suite with the library initialised, and exits with its verdict.

@@ -112,19 +112,6 @@ static const char *error_category(json_object *result) {
 
 /* ---- the library, for reading customers back ---- */
 
-static custapi_client *lib_client(custapi_protocol protocol) {
-  NEED_SERVER();
-  custapi_options o = CUSTAPI_OPTIONS_INIT;
-  o.base_url = refserver_url(rs);
-  o.protocol = protocol;
-  o.username = REFSERVER_TEST_USER;
-  o.api_key = REFSERVER_TEST_KEY;
-  custapi_client *c;
-  custapi_error err;
-  ck_assert_msg(custapi_client_new(&c, &o, &err) == 0, "%s", err.message);
-  return c;
-}
-
 /* A property of customer `id` as the server has it now. */
 static const custapi_field *field_now(custapi_client *c, custapi_result **r, int32_t id,
                                       const char *name) {
@@ -196,7 +183,7 @@ static void faults_mid_run(const char *protocol) {
   json_object_put(lines);
 
   custapi_client *c =
-      lib_client(strcmp(protocol, "rest") == 0 ? CUSTAPI_PROTOCOL_REST : CUSTAPI_PROTOCOL_XMLRPC);
+      itest_library_client(strcmp(protocol, "rest") == 0 ? CUSTAPI_PROTOCOL_REST : CUSTAPI_PROTOCOL_XMLRPC);
   for (int i = 1; i <= 20; i++)
     ck_assert_int_eq(int_now(c, i, "sms_quota"), 1000 + i);
   custapi_client_free(c);
@@ -268,7 +255,7 @@ START_TEST(last_line_of_an_id_wins) {
   ck_assert_msg(r.status == 0, "exit %d: %s %s", r.status, r.out, r.err);
   ck_assert_int_eq(member_int(r.json, "succeeded"), 400);
   itest_cli_free(&r);
-  custapi_client *c = lib_client(CUSTAPI_PROTOCOL_XMLRPC);
+  custapi_client *c = itest_library_client(CUSTAPI_PROTOCOL_XMLRPC);
   int last[6] = {0};
   for (int line = 1; line <= 400; line++)
     last[(line % 5) + 1] = line;
@@ -288,7 +275,7 @@ END_TEST
 
 START_TEST(csv_edge_cases) {
   make_dir();
-  custapi_client *c = lib_client(CUSTAPI_PROTOCOL_REST);
+  custapi_client *c = itest_library_client(CUSTAPI_PROTOCOL_REST);
   char *tel_before = string_now(c, 11, "telephone");
   write_file(in_dir("in.csv"), "\xEF\xBB\xBF"
                                "id,address,telephone,sms_quota\r\n"
@@ -511,7 +498,7 @@ START_TEST(resume_after_kill) {
   free(seen);
   json_object_put(lines);
   /* Every customer has its last line's value. */
-  custapi_client *c = lib_client(CUSTAPI_PROTOCOL_REST);
+  custapi_client *c = itest_library_client(CUSTAPI_PROTOCOL_REST);
   static int last[KILL_IDS + 1];
   for (int line = 1; line <= KILL_RECORDS; line++)
     last[(line % KILL_IDS) + 1] = line;
@@ -563,7 +550,7 @@ static int skip_line_two(long line, int32_t id, void *payload) {
 }
 
 START_TEST(library_callback) {
-  custapi_client *c = lib_client(CUSTAPI_PROTOCOL_XMLRPC);
+  custapi_client *c = itest_library_client(CUSTAPI_PROTOCOL_XMLRPC);
   const char *text = "{\"id\":30,\"sms_quota\":1}\n{\"id\":31,\"sms_quota\":1}\n"
                      "{\"id\":30,\"sms_quota\":2}\n{\"id\":98765,\"sms_quota\":1}\n"
                      "{\"id\":32,\"status\":\"gone\"}\n";
@@ -609,7 +596,7 @@ static int count_customers(const custapi_bulk_outcome *o, void *payload) {
 }
 
 START_TEST(no_customers_flag_drops_the_returned_customer) {
-  custapi_client *c = lib_client(CUSTAPI_PROTOCOL_REST);
+  custapi_client *c = itest_library_client(CUSTAPI_PROTOCOL_REST);
   const char *text = "{\"id\":33,\"sms_quota\":1}\n{\"id\":34,\"sms_quota\":2}\n";
   int with = 0, without = 0;
   custapi_bulk_options o = CUSTAPI_BULK_OPTIONS_INIT;
@@ -641,7 +628,7 @@ static int stop_at_once(const custapi_bulk_outcome *o, void *payload) {
 /* A done callback that returns a status stops the run: nothing more starts, what is in flight
  * finishes and is reported, and the run returns that status. */
 START_TEST(callback_stops_the_run) {
-  custapi_client *c = lib_client(CUSTAPI_PROTOCOL_REST);
+  custapi_client *c = itest_library_client(CUSTAPI_PROTOCOL_REST);
   char text[4096] = "";
   for (int i = 1; i <= 100; i++)
     snprintf(text + strlen(text), sizeof text - strlen(text), "{\"id\":%d,\"sms_quota\":3}\n", i);
@@ -682,7 +669,7 @@ static int count_done(const custapi_bulk_outcome *o, void *payload) {
 /* Each allocation of a run fails in turn: every failure is reported as internal (for the run or
  * for a record), nothing crashes, and (under valgrind or ASan) nothing leaks. */
 START_TEST(allocation_failures) {
-  custapi_client *c = lib_client(CUSTAPI_PROTOCOL_REST);
+  custapi_client *c = itest_library_client(CUSTAPI_PROTOCOL_REST);
   const char *text = "{\"id\":40,\"sms_quota\":1}\n{\"id\":41,\"sms_quota\":1}\n"
                      "{\"id\":40,\"sms_quota\":2}\n{\"id\":77777,\"sms_quota\":1}\n";
   for (long n = 0;; n++) {
@@ -715,7 +702,7 @@ END_TEST
 
 /* A 429 (Retry-After: 1) to the first request holds every slot, not just its own. */
 START_TEST(rate_limit_holds_every_slot) {
-  custapi_client *c = lib_client(CUSTAPI_PROTOCOL_REST);
+  custapi_client *c = itest_library_client(CUSTAPI_PROTOCOL_REST);
   const char *text = "{\"id\":1,\"sms_quota\":1}\n{\"id\":2,\"sms_quota\":1}\n"
                      "{\"id\":3,\"sms_quota\":1}\n{\"id\":4,\"sms_quota\":1}\n"
                      "{\"id\":5,\"sms_quota\":1}\n{\"id\":6,\"sms_quota\":1}\n"

@@ -186,16 +186,9 @@ END_TEST
 /* The library call, as a migration test suite in C would make it. */
 START_TEST(library_compare_reports_through_its_accessors) {
   NEED_SERVER();
-  ck_assert_int_eq(custapi_global_init(), 0);
-  custapi_options o = CUSTAPI_OPTIONS_INIT;
-  o.base_url = refserver_url(rs);
-  o.username = REFSERVER_TEST_USER;
-  o.api_key = REFSERVER_TEST_KEY;
-  custapi_client *rest, *xmlrpc;
+  custapi_client *rest = itest_library_client(CUSTAPI_PROTOCOL_REST);
+  custapi_client *xmlrpc = itest_library_client(CUSTAPI_PROTOCOL_XMLRPC);
   custapi_error err;
-  ck_assert_int_eq(custapi_client_new(&rest, &o, &err), 0);
-  o.protocol = CUSTAPI_PROTOCOL_XMLRPC;
-  ck_assert_int_eq(custapi_client_new(&xmlrpc, &o, &err), 0);
   custapi_customer *changes;
   ck_assert_int_eq(custapi_customer_new(&changes, 0), 0);
   ck_assert_int_eq(custapi_customer_set(changes, "sms_quota", "31", &err), 0);
@@ -228,7 +221,6 @@ START_TEST(library_compare_reports_through_its_accessors) {
   custapi_customer_free(changes);
   custapi_client_free(xmlrpc);
   custapi_client_free(rest);
-  custapi_global_shutdown();
 }
 END_TEST
 

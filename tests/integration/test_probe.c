@@ -69,14 +69,7 @@ END_TEST
 
 START_TEST(library_probe_report) {
   NEED_SERVER();
-  ck_assert_int_eq(custapi_global_init(), 0);
-  custapi_options o = CUSTAPI_OPTIONS_INIT;
-  o.base_url = refserver_url(rs);
-  o.username = REFSERVER_TEST_USER;
-  o.api_key = REFSERVER_TEST_KEY;
-  o.protocol = CUSTAPI_PROTOCOL_XMLRPC;
-  custapi_client *c;
-  ck_assert_int_eq(custapi_client_new(&c, &o, NULL), 0);
+  custapi_client *c = itest_library_client(CUSTAPI_PROTOCOL_XMLRPC);
   custapi_probe *p;
   ck_assert_int_eq(custapi_probe_run(&p, c), 0);
   ck_assert(custapi_probe_usable(p));
@@ -90,7 +83,6 @@ START_TEST(library_probe_report) {
   custapi_probe_free(p);
   custapi_probe_free(NULL);
   custapi_client_free(c);
-  custapi_global_shutdown();
 }
 END_TEST
 
