@@ -298,7 +298,7 @@ typedef struct custapi_options {
   { CUSTAPI_OPTIONS_VERSION, NULL, CUSTAPI_PROTOCOL_REST, NULL, NULL, NULL, 0, 0, -1, NULL, 0,  \
     NULL, 0, 0, 0u, NULL, NULL, NULL, NULL }
 
-/* Parses "rest" or "xmlrpc". */
+/* Parses "rest" or "xmlrpc", in any case ("XMLRPC" too); CUSTAPI_EUSAGE for anything else. */
 CUSTAPI_EXTERN int custapi_protocol_parse(custapi_protocol *out, const char *name);
 CUSTAPI_EXTERN const char *custapi_protocol_name(custapi_protocol protocol);
 

@@ -20,11 +20,15 @@ typedef struct custapi_endpoint {
 /* The update's response carries the customer (REST's item); else an integer (XML-RPC). */
 #define CUSTAPI_BACKEND_UPDATE_RETURNS_CUSTOMER (1u << 0)
 
-/* What a probe learned from an endpoint: the method names it offers (XML-RPC), if any. */
+/* What a probe learned from an endpoint, and the codec's verdict on it. */
 typedef struct custapi_probe_info {
   int has_methods; /* 1: the protocol lists its methods (XML-RPC's system.listMethods) */
   char **methods;  /* owned (custapi__free each, then the array) */
   size_t method_count;
+  int prefix_matches;     /* 1/0: the customer methods are listed under the endpoint's prefix;
+                             -1: the protocol has no prefix to check */
+  char *suggested_prefix; /* owned: a prefix under which they are listed, when that differs */
+  custapi_error verdict;  /* category OK: usable; else why the endpoint can't be used as set */
 } custapi_probe_info;
 
 void custapi__probe_info_clear(custapi_probe_info *info);
@@ -53,13 +57,10 @@ typedef struct custapi_backend_ops {
   int (*encode_probe)(custapi_http_request *out, const custapi_endpoint *endpoint,
                       custapi_error *err);
   int (*decode_probe)(custapi_probe_info *out, const custapi_http_response *response,
-                      custapi_error *err);
+                      const custapi_endpoint *endpoint, custapi_error *err);
+  /* Process-wide set-up the codec's library needs before threads start (custapi_global_init
+   * calls it for every backend); NULL when there is none. Safe to call more than once. */
+  void (*global_init)(void);
 } custapi_backend_ops;
-
-extern const custapi_backend_ops custapi__rest_backend;
-extern const custapi_backend_ops custapi__xmlrpc_backend;
-
-/* The backend of a protocol. */
-const custapi_backend_ops *custapi__backend_for(custapi_protocol protocol);
 
 #endif

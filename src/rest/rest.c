@@ -11,7 +11,7 @@
 #include <strings.h>
 
 #include "alloc.h"
-#include "backend.h"
+#include "rest.h"
 #include "customer.h"
 #include "error.h"
 #include "json_check.h"
@@ -386,21 +386,24 @@ static int rest_encode_probe(custapi_http_request *out, const custapi_endpoint *
 }
 
 static int rest_decode_probe(custapi_probe_info *out, const custapi_http_response *r,
-                             custapi_error *err) {
+                             const custapi_endpoint *ep, custapi_error *err) {
+  (void)ep;
   *out = (custapi_probe_info){0};
+  out->prefix_matches = -1; /* REST has no method names */
   if (r->status < 200 || r->status >= 300)
     return decode_failure(r, err);
   return 0;
 }
 
 const custapi_backend_ops custapi__rest_backend = {
-    "rest",
-    CUSTAPI_BACKEND_UPDATE_RETURNS_CUSTOMER,
-    rest_encode_update,
-    rest_encode_get,
-    rest_decode_update,
-    rest_decode_get,
-    rest_decode_update_brief,
-    rest_encode_probe,
-    rest_decode_probe,
+    .name = "rest",
+    .flags = CUSTAPI_BACKEND_UPDATE_RETURNS_CUSTOMER,
+    .encode_update = rest_encode_update,
+    .encode_get = rest_encode_get,
+    .decode_update = rest_decode_update,
+    .decode_get = rest_decode_get,
+    .decode_update_brief = rest_decode_update_brief,
+    .encode_probe = rest_encode_probe,
+    .decode_probe = rest_decode_probe,
+    .global_init = NULL, /* json-c needs no process-wide set-up */
 };

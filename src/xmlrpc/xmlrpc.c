@@ -58,6 +58,10 @@ void custapi__xmlrpc_global_init(void) { pthread_once(&limit_once, raise_parse_l
  * Encoding
  * ------------------------------------------------------------------------------------- */
 
+const char *custapi__xmlrpc_prefix(const custapi_endpoint *endpoint) {
+  return endpoint->xmlrpc_prefix ? endpoint->xmlrpc_prefix : CUSTAPI_XMLRPC_DEFAULT_PREFIX;
+}
+
 static int is_method_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
          c == '.' || c == ':' || c == '/';
@@ -66,8 +70,7 @@ static int is_method_name_char(char c) {
 /* PREFIX + method in a new buffer, after checking the prefix. */
 static int method_name(char **out, const custapi_endpoint *endpoint, const char *method,
                        custapi_error *err) {
-  const char *prefix =
-      endpoint->xmlrpc_prefix ? endpoint->xmlrpc_prefix : CUSTAPI_XMLRPC_DEFAULT_PREFIX;
+  const char *prefix = custapi__xmlrpc_prefix(endpoint);
   size_t plen = strlen(prefix);
   char shown[64];
   if (plen > CUSTAPI_XMLRPC_PREFIX_MAX)
@@ -1032,7 +1035,7 @@ static int encode_probe(custapi_http_request *out, const custapi_endpoint *endpo
 }
 
 static int decode_probe(custapi_probe_info *out, const custapi_http_response *response,
-                        custapi_error *err) {
+                        const custapi_endpoint *endpoint, custapi_error *err) {
   *out = (custapi_probe_info){0};
   decode_ctx ctx = {0, response->status};
   xmlrpc_value *v = NULL;
@@ -1071,6 +1074,8 @@ static int decode_probe(custapi_probe_info *out, const custapi_http_response *re
   }
   xmlrpc_env_clean(&env);
   xmlrpc_DECREF(v);
+  if (rc == 0)
+    rc = custapi__xmlrpc_probe_verdict(out, custapi__xmlrpc_prefix(endpoint), err);
   if (rc < 0)
     custapi__probe_info_clear(out);
   return rc;
@@ -1086,4 +1091,5 @@ const custapi_backend_ops custapi__xmlrpc_backend = {
     .decode_update_brief = decode_update, /* the answer is one integer: nothing to skip */
     .encode_probe = encode_probe,
     .decode_probe = decode_probe,
+    .global_init = custapi__xmlrpc_global_init,
 };

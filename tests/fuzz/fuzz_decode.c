@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend.h"
+#include "backends.h"
+#include "rest.h"
+#include "xmlrpc.h"
 #include "custapi/custapi.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -547,7 +547,9 @@ END_TEST
 
 /* ---- many transfers on one loop (what bulk builds on) ---- */
 
-#include "backend.h"
+#include "backends.h"
+#include "rest.h"
+#include "xmlrpc.h"
 #include "transport.h"
 
 typedef struct done_count {

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "backend.h"
+#include "backends.h"
+#include "rest.h"
+#include "xmlrpc.h"
 #include "customer.h"
 #include "json_util.h"
 #include "result.h"
@@ -565,7 +567,14 @@ START_TEST(protocol_names) {
   ck_assert_int_eq(p, CUSTAPI_PROTOCOL_REST);
   ck_assert_int_eq(custapi_protocol_parse(&p, "xmlrpc"), 0);
   ck_assert_int_eq(p, CUSTAPI_PROTOCOL_XMLRPC);
-  ck_assert_int_eq(custapi_protocol_parse(&p, "REST"), CUSTAPI_EUSAGE);
+  /* Names are case-insensitive (CUSTAPI_PROTOCOL=XMLRPC), but nothing else is a protocol. */
+  ck_assert_int_eq(custapi_protocol_parse(&p, "REST"), 0);
+  ck_assert_int_eq(p, CUSTAPI_PROTOCOL_REST);
+  ck_assert_int_eq(custapi_protocol_parse(&p, "XmlRpc"), 0);
+  ck_assert_int_eq(p, CUSTAPI_PROTOCOL_XMLRPC);
+  ck_assert_int_eq(custapi_protocol_parse(&p, "xml-rpc"), CUSTAPI_EUSAGE);
+  ck_assert_int_eq(custapi_protocol_parse(&p, "rest "), CUSTAPI_EUSAGE);
+  ck_assert_int_eq(custapi_protocol_parse(&p, ""), CUSTAPI_EUSAGE);
   ck_assert_int_eq(custapi_protocol_parse(&p, NULL), CUSTAPI_EUSAGE);
   ck_assert_str_eq(custapi_protocol_name(CUSTAPI_PROTOCOL_REST), "rest");
   ck_assert_str_eq(custapi_protocol_name(CUSTAPI_PROTOCOL_XMLRPC), "xmlrpc");

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <xmlrpc-c/base.h>
 
-#include "../../src/xmlrpc/xmlrpc.h"
+#include "xmlrpc.h"
 #include "alloc.h"
 #include "backend.h"
 #include "custapi/custapi.h"

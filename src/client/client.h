@@ -12,8 +12,8 @@ int custapi__client_probe(custapi_probe_info *out, int *http_status, int *attemp
 int custapi__client_fail(custapi_client *client, const custapi_error *err);
 
 /* Borrowed facts about a client's configuration. */
-void custapi__client_facts(const custapi_client *client, const char **base_url,
-                           const char **xmlrpc_prefix, int *insecure, const char **protocol);
+void custapi__client_facts(const custapi_client *client, const char **base_url, int *insecure,
+                           const char **protocol);
 
 /* ---- asynchronous updates: many in flight on the client's loop (bulk) ---- */
 

@@ -14,6 +14,7 @@
 
 #include "alloc.h"
 #include "backend.h"
+#include "backends.h"
 #include "client.h"
 #include "customer.h"
 #include "error.h"
@@ -21,11 +22,9 @@
 #include "retry.h"
 #include "trace.h"
 #include "transport.h"
-#include "../xmlrpc/xmlrpc.h"
 
 #define DEFAULT_TIMEOUT_MS 30000L
 #define DEFAULT_MAX_RESPONSE (1024u * 1024u)
-#define DEFAULT_XMLRPC_PREFIX "customers."
 
 struct custapi_client {
   const custapi_backend_ops *backend;
@@ -54,8 +53,8 @@ struct custapi_client {
 /* ---- library set-up ---- */
 
 int custapi_global_init(void) {
-  /* xmlrpc-c's response size limit is process-wide: raise it before any thread starts. */
-  custapi__xmlrpc_global_init();
+  /* The codecs' process-wide settings (xmlrpc-c's size limit), before any thread starts. */
+  custapi__backends_global_init();
   return custapi__transport_global_init();
 }
 
@@ -65,23 +64,12 @@ void custapi_global_shutdown(void) { custapi__transport_global_cleanup(); }
 
 int custapi_protocol_parse(custapi_protocol *out, const char *name) {
   assert(out);
-  if (name && strcmp(name, "rest") == 0)
-    *out = CUSTAPI_PROTOCOL_REST;
-  else if (name && strcmp(name, "xmlrpc") == 0)
-    *out = CUSTAPI_PROTOCOL_XMLRPC;
-  else
-    return CUSTAPI_EUSAGE;
-  return 0;
+  return custapi__backend_by_name(out, name) < 0 ? CUSTAPI_EUSAGE : 0;
 }
 
 const char *custapi_protocol_name(custapi_protocol protocol) {
-  switch (protocol) {
-  case CUSTAPI_PROTOCOL_REST:
-    return "rest";
-  case CUSTAPI_PROTOCOL_XMLRPC:
-    return "xmlrpc";
-  }
-  return "unknown";
+  const custapi_backend_ops *backend = custapi__backend_for(protocol);
+  return backend ? backend->name : "unknown";
 }
 
 /* ---- options ---- */
@@ -201,7 +189,7 @@ int custapi_client_new(custapi_client **out, const custapi_options *o, custapi_e
   c->base_url = dup_or_null(o->base_url, &oom);
   c->username = dup_or_null(o->username ? o->username : "", &oom);
   c->api_key = dup_or_null(o->api_key, &oom);
-  c->xmlrpc_prefix = dup_or_null(o->xmlrpc_prefix ? o->xmlrpc_prefix : DEFAULT_XMLRPC_PREFIX, &oom);
+  c->xmlrpc_prefix = dup_or_null(o->xmlrpc_prefix, &oom); /* NULL: the codec's default */
   c->cacert = dup_or_null(o->cacert, &oom);
   c->proxy = dup_or_null(o->proxy, &oom);
   if (oom) {
@@ -402,7 +390,7 @@ static void on_transfer_done(custapi_transfer *t, void *payload) {
     k->result = NULL;
     custapi__probe_info_clear(&k->probe);
     if (k->is_probe)
-      rc = c->backend->decode_probe(&k->probe, &response, &k->err);
+      rc = c->backend->decode_probe(&k->probe, &response, &c->endpoint, &k->err);
     else if (k->is_update)
       rc = (k->brief ? c->backend->decode_update_brief : c->backend->decode_update)(
           &k->result, &response, &k->err);
@@ -531,10 +519,9 @@ int custapi__client_probe(custapi_probe_info *out, int *http_status, int *attemp
 
 int custapi__client_fail(custapi_client *c, const custapi_error *err) { return fail(c, err); }
 
-void custapi__client_facts(const custapi_client *c, const char **base_url, const char **prefix,
-                           int *insecure, const char **protocol) {
+void custapi__client_facts(const custapi_client *c, const char **base_url, int *insecure,
+                           const char **protocol) {
   *base_url = c->base_url;
-  *prefix = c->xmlrpc_prefix;
   *insecure = c->insecure;
   *protocol = c->backend->name;
 }
