@@ -9,6 +9,7 @@ typedef struct scanner {
   const char *problem;
   const char *member;  /* the top-level member watched, or NULL */
   size_t member_len;
+  size_t values; /* how many values so far, against CUSTAPI_JSON_MAX_VALUES */
   custapi_json_check *out;
 } scanner;
 
@@ -111,14 +112,35 @@ static int digits(scanner *s) {
   return s->p > from ? 0 : fail(s, "a number is not written as JSON allows");
 }
 
-/* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+/*
+ * Whether the integer digits [from, to) (with a minus sign when `negative`) fit in a signed 64-bit
+ * integer: json-c saturates beyond that range (99999999999999999999999 reads as INT64_MAX) and
+ * keeps no text of an integer, so beyond it a value we read would silently differ from the one
+ * sent. Within it, json-c's value is exact.
+ */
+static int fits_int64(const unsigned char *from, const unsigned char *to, int negative) {
+  static const char max[] = "9223372036854775807", min[] = "9223372036854775808";
+  const char *limit = negative ? min : max;
+  size_t n = (size_t)(to - from), limit_len = sizeof max - 1;
+  return n < limit_len || (n == limit_len && memcmp(from, limit, n) <= 0);
+}
+
+/* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, an integer within signed 64 bits */
 static int number(scanner *s) {
-  if (*s->p == '-')
+  const unsigned char *start = s->p;
+  int negative = *s->p == '-';
+  if (negative)
     s->p++;
+  const unsigned char *int_digits = s->p;
   if (s->p < s->end && *s->p == '0')
     s->p++;
   else if (digits(s) < 0)
     return -1;
+  int is_integer = s->p >= s->end || (*s->p != '.' && *s->p != 'e' && *s->p != 'E');
+  if (is_integer && !fits_int64(int_digits, s->p, negative)) {
+    s->p = start;
+    return fail(s, "an integer beyond 64 bits");
+  }
   if (s->p < s->end && *s->p == '.') {
     s->p++;
     if (digits(s) < 0)
@@ -214,9 +236,15 @@ static int array(scanner *s, int depth) {
   }
 }
 
+#define STRINGIFY(x) #x
+#define TEXT_OF(x) STRINGIFY(x)
+
 static int value(scanner *s, int depth, char *kind) {
   if (s->p >= s->end)
     return fail(s, "the input ends where a value should be");
+  /* Each value costs json-c up to a kilobyte (an empty object's hash table): bound the tree. */
+  if (++s->values > CUSTAPI_JSON_MAX_VALUES)
+    return fail(s, "more than " TEXT_OF(CUSTAPI_JSON_MAX_VALUES) " values");
   unsigned char c = *s->p;
   *kind = (char)c;
   switch (c) {
@@ -245,8 +273,13 @@ static int value(scanner *s, int depth, char *kind) {
 int custapi__json_check(custapi_json_check *out, const char *text, size_t len,
                         const char *member) {
   memset(out, 0, sizeof *out);
-  scanner s = {(const unsigned char *)text, (const unsigned char *)text,
-               (const unsigned char *)text + len, NULL, member, member ? strlen(member) : 0,
+  scanner s = {(const unsigned char *)text,
+               (const unsigned char *)text,
+               (const unsigned char *)text + len,
+               NULL,
+               member,
+               member ? strlen(member) : 0,
+               0,
                out};
   skip_space(&s);
   int rc = value(&s, 0, &out->top);
