@@ -10,12 +10,20 @@ typedef struct scanner {
   const char *member;  /* the top-level member watched, or NULL */
   size_t member_len;
   size_t values; /* how many values so far, against CUSTAPI_JSON_MAX_VALUES */
+  const char *key; /* the name of the member whose value is being read, or NULL */
+  size_t key_len;
   custapi_json_check *out;
 } scanner;
 
 static int fail(scanner *s, const char *problem) {
-  if (!s->problem)
+  if (!s->problem) {
     s->problem = problem;
+    if (s->key) {
+      size_t n = s->key_len < sizeof s->out->key ? s->key_len : sizeof s->out->key - 1;
+      memcpy(s->out->key, s->key, n);
+      s->out->key[n] = '\0';
+    }
+  }
   return -1;
 }
 
@@ -177,10 +185,10 @@ static int object(scanner *s, int depth) {
     skip_space(s);
     if (s->p >= s->end || *s->p != '"')
       return fail(s, "an object's member name must be a double-quoted string");
-    char key[64];
+    char key[sizeof s->out->key];
     size_t key_len = 0;
     int watch = depth == 1 && s->member;
-    if (string(s, watch ? key : NULL, sizeof key, watch ? &key_len : NULL) < 0)
+    if (string(s, key, sizeof key, &key_len) < 0)
       return -1;
     skip_space(s);
     if (s->p >= s->end || *s->p != ':')
@@ -188,7 +196,14 @@ static int object(scanner *s, int depth) {
     s->p++;
     skip_space(s);
     char kind;
-    if (value(s, depth, &kind) < 0)
+    const char *outer_key = s->key;
+    size_t outer_key_len = s->key_len;
+    s->key = key;
+    s->key_len = key_len < sizeof key ? key_len : sizeof key;
+    int rc = value(s, depth, &kind);
+    s->key = outer_key;
+    s->key_len = outer_key_len;
+    if (rc < 0)
       return -1;
     if (watch && key_len == s->member_len && memcmp(key, s->member, key_len) == 0) {
       s->out->member_seen = 1;
@@ -279,6 +294,8 @@ int custapi__json_check(custapi_json_check *out, const char *text, size_t len,
                NULL,
                member,
                member ? strlen(member) : 0,
+               0,
+               NULL,
                0,
                out};
   skip_space(&s);

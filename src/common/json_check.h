@@ -24,13 +24,15 @@ typedef struct custapi_json_check {
   char top;            /* the top-level value's kind: '{', '[', '"', '0' (number), 't', 'f', 'n' */
   int member_is_object; /* with a watched member: 1 when its last occurrence is an object */
   int member_seen;
+  char key[64]; /* the name of the innermost member holding the problem (cut), or "" */
 } custapi_json_check;
 
 /*
  * 0 when text[0..len) is exactly one JSON value with only white space around it, strings of
  * valid UTF-8 (escapes decoded: \uXXXX may name a lone surrogate, as json-c allows), at most
  * CUSTAPI_JSON_MAX_DEPTH levels deep, at most CUSTAPI_JSON_MAX_VALUES values, integers (no
- * fraction, no exponent) within signed 64 bits; else -1 with out->offset and out->problem. When
+ * fraction, no exponent) within signed 64 bits; else -1 with out->offset, out->problem and
+ * out->key. When
  * `member` is not NULL and the value is an object, out->member_seen / member_is_object tell
  * about its top-level member of that name (the last one, as json-c keeps the last).
  */
