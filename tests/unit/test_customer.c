@@ -52,12 +52,32 @@ END_TEST
  * Integer properties at their edges, the same from every input: a record's or --set's text, a
  * JSON string, a JSON number. `json_number` is 0 where the text is not a JSON number at all.
  */
-static const struct {
-  const char *text;
+typedef struct integer_case {
+  const char *input;
   int ok; /* 1: stored as `value` */
   long long value;
-  const char *message; /* else: the error, for the text and the JSON string alike */
-} integer_edges[] = {
+  const char *message; /* else: how the error message starts */
+} integer_case;
+
+/* One outcome of setting sms_quota: the value stored, or nothing stored and the error. */
+static void assert_integer_outcome(int rc, custapi_customer *c, const custapi_error *err,
+                                   const integer_case *k) {
+  if (k->ok) {
+    ck_assert_msg(rc == 0, "%s: %s", k->input, err->message);
+    ck_assert(custapi_customer_get(c, "sms_quota")->integer == k->value);
+  } else {
+    ck_assert_int_eq(rc, CUSTAPI_EINVALID);
+    ck_assert_msg(strstr(err->message, k->message) == err->message, "%s: %s", k->input,
+                  err->message);
+    if (strncmp(k->message, "sms_quota:", 10) == 0) /* not a JSON syntax error: names it */
+      ck_assert_str_eq(err->property, "sms_quota");
+    ck_assert_ptr_null(custapi_customer_get(c, "sms_quota"));
+  }
+  custapi_customer_free(c);
+}
+
+/* Text: a record's or --set's value, or a JSON string; the same answer from both. */
+static const integer_case integer_texts[] = {
     {"2147483647", 1, 2147483647LL, NULL},
     {"-2147483648", 1, -2147483647LL - 1, NULL}, /* a 32-bit integer; the rule refuses it later */
     {"0", 1, 0, NULL},
@@ -77,73 +97,53 @@ static const struct {
     {"", 0, 0, "sms_quota: not an integer: \"\""},
 };
 
+/* A JSON number: an integer within 32 bits, and nothing else (custapi__json_int32). */
+static const integer_case integer_numbers[] = {
+    {"2147483647", 1, 2147483647LL, NULL},
+    {"-2147483648", 1, -2147483647LL - 1, NULL},
+    {"-0", 1, 0, NULL}, /* JSON's integer zero (the text "-0" is not canonical) */
+    {"2147483648", 0, 0, "sms_quota: out of the signed 32-bit range: 2147483648 ("},
+    {"-9223372036854775808", 0, 0,
+     "sms_quota: out of the signed 32-bit range: -9223372036854775808 ("},
+    {"99999999999999999999999", 0, 0,
+     "JSON input is not valid at byte 13, in member \"sms_quota\": an integer beyond 64 bits"},
+    {"1.0", 0, 0, "sms_quota: must be an integer, not a JSON number with a fraction or exponent"},
+    {"1e0", 0, 0, "sms_quota: must be an integer, not a JSON number with a fraction or exponent"},
+    {"1e999", 0, 0, "sms_quota: must be an integer, not a JSON number with a fraction or exponent"},
+    {"true", 0, 0, "sms_quota: must be an integer, not a boolean"},
+    {"null", 0, 0, "sms_quota: must be an integer, not null"},
+    {"+1", 0, 0, "JSON input is not valid at byte 13, in member \"sms_quota\": not a JSON value"},
+    {"01", 0, 0, "JSON input is not valid at byte 14"},
+};
+
+static custapi_customer *new_customer(void) {
+  custapi_customer *c;
+  ck_assert_int_eq(custapi_customer_new(&c, 0), 0);
+  return c;
+}
+
 START_TEST(integer_text_edges_are_the_same_from_text_and_json_strings) {
-  for (size_t i = 0; i < sizeof integer_edges / sizeof integer_edges[0]; i++) {
-    for (int from_json = 0; from_json <= 1; from_json++) {
-      custapi_customer *c;
-      custapi_error err;
-      ck_assert_int_eq(custapi_customer_new(&c, 0), 0);
-      char json[128];
-      snprintf(json, sizeof json, "{\"sms_quota\":\"%s\"}", integer_edges[i].text);
-      int rc = from_json ? custapi_customer_set_json(c, json, strlen(json), &err)
-                         : custapi_customer_set(c, "sms_quota", integer_edges[i].text, &err);
-      if (integer_edges[i].ok) {
-        ck_assert_msg(rc == 0, "%s: %s", integer_edges[i].text, err.message);
-        ck_assert(custapi_customer_get(c, "sms_quota")->integer == integer_edges[i].value);
-      } else {
-        ck_assert_int_eq(rc, CUSTAPI_EINVALID);
-        ck_assert_str_eq(err.property, "sms_quota");
-        ck_assert_msg(strstr(err.message, integer_edges[i].message) == err.message, "%s: %s",
-                      integer_edges[i].text, err.message);
-        ck_assert_ptr_null(custapi_customer_get(c, "sms_quota"));
-      }
-      custapi_customer_free(c);
-    }
+  for (size_t i = 0; i < sizeof integer_texts / sizeof integer_texts[0]; i++) {
+    const integer_case *k = &integer_texts[i];
+    custapi_error err;
+    custapi_customer *c = new_customer();
+    assert_integer_outcome(custapi_customer_set(c, "sms_quota", k->input, &err), c, &err, k);
+    char json[128];
+    snprintf(json, sizeof json, "{\"sms_quota\":\"%s\"}", k->input);
+    c = new_customer();
+    assert_integer_outcome(custapi_customer_set_json(c, json, strlen(json), &err), c, &err, k);
   }
 }
 END_TEST
 
-/* A JSON number: an integer within 32 bits, and nothing else (custapi__json_int32). */
 START_TEST(integer_json_number_edges) {
-  static const struct {
-    const char *number;
-    int ok;
-    long long value;
-    const char *message;
-  } cases[] = {
-      {"2147483647", 1, 2147483647LL, NULL},
-      {"-2147483648", 1, -2147483647LL - 1, NULL},
-      {"-0", 1, 0, NULL}, /* JSON's integer zero (the text "-0" is not canonical: see above) */
-      {"2147483648", 0, 0, "sms_quota: out of the signed 32-bit range: 2147483648 ("},
-      {"-9223372036854775808", 0, 0,
-       "sms_quota: out of the signed 32-bit range: -9223372036854775808 ("},
-      {"99999999999999999999999", 0, 0,
-       "JSON input is not valid at byte 13, in member \"sms_quota\": an integer beyond 64 bits"},
-      {"1.0", 0, 0, "sms_quota: must be an integer, not a JSON number with a fraction or exponent"},
-      {"1e0", 0, 0, "sms_quota: must be an integer, not a JSON number with a fraction or exponent"},
-      {"1e999", 0, 0,
-       "sms_quota: must be an integer, not a JSON number with a fraction or exponent"},
-      {"true", 0, 0, "sms_quota: must be an integer, not a boolean"},
-      {"null", 0, 0, "sms_quota: must be an integer, not null"},
-      {"+1", 0, 0, "JSON input is not valid at byte 13, in member \"sms_quota\": not a JSON value"},
-      {"01", 0, 0, "JSON input is not valid at byte 14"},
-  };
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    custapi_customer *c;
+  for (size_t i = 0; i < sizeof integer_numbers / sizeof integer_numbers[0]; i++) {
+    const integer_case *k = &integer_numbers[i];
     custapi_error err;
-    ck_assert_int_eq(custapi_customer_new(&c, 0), 0);
     char json[128];
-    snprintf(json, sizeof json, "{\"sms_quota\":%s}", cases[i].number);
-    int rc = custapi_customer_set_json(c, json, strlen(json), &err);
-    if (cases[i].ok) {
-      ck_assert_msg(rc == 0, "%s: %s", cases[i].number, err.message);
-      ck_assert(custapi_customer_get(c, "sms_quota")->integer == cases[i].value);
-    } else {
-      ck_assert_int_eq(rc, CUSTAPI_EINVALID);
-      ck_assert_msg(strstr(err.message, cases[i].message) == err.message, "%s: %s", cases[i].number,
-                    err.message);
-    }
-    custapi_customer_free(c);
+    snprintf(json, sizeof json, "{\"sms_quota\":%s}", k->input);
+    custapi_customer *c = new_customer();
+    assert_integer_outcome(custapi_customer_set_json(c, json, strlen(json), &err), c, &err, k);
   }
 }
 END_TEST
