@@ -32,9 +32,9 @@ typedef struct custapi_json_check {
  * valid UTF-8 (escapes decoded: \uXXXX may name a lone surrogate, as json-c allows), at most
  * CUSTAPI_JSON_MAX_DEPTH levels deep, at most CUSTAPI_JSON_MAX_VALUES values, integers (no
  * fraction, no exponent) within signed 64 bits; else -1 with out->offset, out->problem and
- * out->key. When
- * `member` is not NULL and the value is an object, out->member_seen / member_is_object tell
- * about its top-level member of that name (the last one, as json-c keeps the last).
+ * out->key. When `member` is not NULL and the value is an object, out->member_seen /
+ * member_is_object tell about its top-level member of that name (the last one, as json-c keeps
+ * the last).
  */
 int custapi__json_check(custapi_json_check *out, const char *text, size_t len,
                         const char *member);
