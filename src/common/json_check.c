@@ -9,7 +9,7 @@ typedef struct scanner {
   const char *problem;
   const char *member;  /* the top-level member watched, or NULL */
   size_t member_len;
-  size_t values; /* how many values so far, against CUSTAPI_JSON_MAX_VALUES */
+  size_t values;   /* how many values so far, against CUSTAPI_JSON_MAX_VALUES */
   const char *key; /* the name of the member whose value is being read, or NULL */
   size_t key_len;
   custapi_json_check *out;
