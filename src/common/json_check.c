@@ -10,7 +10,7 @@ typedef struct scanner {
   const char *member;  /* the top-level member watched, or NULL */
   size_t member_len;
   size_t values;   /* how many values so far, against CUSTAPI_JSON_MAX_VALUES */
-  const char *key; /* the name of the member whose value is being read, or NULL */
+  const char *key; /* the name (as written) of the member whose value is being read, or NULL */
   size_t key_len;
   custapi_json_check *out;
 } scanner;
@@ -185,11 +185,14 @@ static int object(scanner *s, int depth) {
     skip_space(s);
     if (s->p >= s->end || *s->p != '"')
       return fail(s, "an object's member name must be a double-quoted string");
-    char key[sizeof s->out->key];
+    char key[64];
     size_t key_len = 0;
     int watch = depth == 1 && s->member;
-    if (string(s, key, sizeof key, &key_len) < 0)
+    const unsigned char *raw_key =
+        s->p + 1; /* as written, escapes and all: decoded only if watched */
+    if (string(s, watch ? key : NULL, sizeof key, watch ? &key_len : NULL) < 0)
       return -1;
+    size_t raw_key_len = (size_t)(s->p - 1 - raw_key);
     skip_space(s);
     if (s->p >= s->end || *s->p != ':')
       return fail(s, "a ':' must follow an object's member name");
@@ -198,8 +201,8 @@ static int object(scanner *s, int depth) {
     char kind;
     const char *outer_key = s->key;
     size_t outer_key_len = s->key_len;
-    s->key = key;
-    s->key_len = key_len < sizeof key ? key_len : sizeof key;
+    s->key = (const char *)raw_key;
+    s->key_len = raw_key_len;
     int rc = value(s, depth, &kind);
     s->key = outer_key;
     s->key_len = outer_key_len;

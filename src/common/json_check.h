@@ -24,7 +24,8 @@ typedef struct custapi_json_check {
   char top;            /* the top-level value's kind: '{', '[', '"', '0' (number), 't', 'f', 'n' */
   int member_is_object; /* with a watched member: 1 when its last occurrence is an object */
   int member_seen;
-  char key[64]; /* the name of the innermost member holding the problem (cut), or "" */
+  char key[64]; /* the name of the innermost member holding the problem, as written (escapes
+                   kept, cut), or "" */
 } custapi_json_check;
 
 /*
