@@ -1,5 +1,6 @@
 /* The strict JSON checker: RFC 8259's grammar, where json-c (even strict) is lenient. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,6 +142,27 @@ START_TEST(values_are_bounded) {
 }
 END_TEST
 
+/* A problem is reported with the innermost member holding it, as written. */
+START_TEST(names_the_member_holding_a_problem) {
+  ck_assert(!ok("{\"item\":{\"id\":1,\"sms_quota\":99999999999999999999999}}"));
+  ck_assert_str_eq(check.key, "sms_quota");
+  ck_assert(!ok("{\"a\":[1,{\"b\":NaN}]}"));
+  ck_assert_str_eq(check.key, "b");
+  ck_assert(!ok("{\"a\":[1,NaN]}")); /* in an array: the member holding the array */
+  ck_assert_str_eq(check.key, "a");
+  ck_assert(!ok("{\"s\\u006ds\":1.}")); /* escapes kept as written */
+  ck_assert_str_eq(check.key, "s\\u006ds");
+  ck_assert(!ok("[1,NaN]"));
+  ck_assert_str_eq(check.key, "");
+  ck_assert(!ok("{\"a\":1,\"b\":2}x")); /* after the members: none */
+  ck_assert_str_eq(check.key, "");
+  char long_name[200];
+  snprintf(long_name, sizeof long_name, "{\"%0100d\":tru}", 7);
+  ck_assert(!ok(long_name));
+  ck_assert_uint_eq(strlen(check.key), sizeof check.key - 1); /* cut */
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("json_check");
   TCase *t = tcase_create("grammar");
@@ -150,6 +172,7 @@ int main(void) {
   tcase_add_test(t, watches_a_top_level_member);
   tcase_add_test(t, integers_stay_within_64_bits);
   tcase_add_test(t, values_are_bounded);
+  tcase_add_test(t, names_the_member_holding_a_problem);
   suite_add_tcase(s, t);
   SRunner *r = srunner_create(s);
   srunner_run_all(r, CK_NORMAL);
