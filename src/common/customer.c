@@ -294,3 +294,25 @@ int custapi_customer_set_int(custapi_customer *c, const char *name, int64_t valu
     return custapi__error_oom(err);
   return 0;
 }
+
+/* ---- what a server may send ---- */
+
+int custapi__answer_member_check(const char *name, custapi_answer_kind kind, const char *context,
+                                 custapi_error *err) {
+  const schema_property *p = schema_find(name);
+  if (!p)
+    return 0;
+  int integer = p->info.type == CUSTAPI_TYPE_INTEGER;
+  if (kind == (integer ? CUSTAPI_ANSWER_INT32 : CUSTAPI_ANSWER_STRING))
+    return 0;
+  return custapi__error_set(err, CUSTAPI_CATEGORY_PROTOCOL, name, "response: \"%s\" is not %s%s",
+                            name, integer ? "a 32-bit integer" : "a string", context);
+}
+
+int custapi__answer_count_check(size_t count, const char *context, custapi_error *err) {
+  if (count <= CUSTAPI_CUSTOMER_MAX_MEMBERS)
+    return 0;
+  return custapi__error_set(err, CUSTAPI_CATEGORY_PROTOCOL, NULL,
+                            "response: customer has more than %d members%s",
+                            CUSTAPI_CUSTOMER_MAX_MEMBERS, context);
+}

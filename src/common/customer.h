@@ -24,7 +24,33 @@ unsigned custapi__customer_flags(const custapi_customer *customer);
  */
 int custapi__parse_int32(const char *text, size_t len, int32_t *out);
 
+/*
+ * The most members a customer may have, in a server's answer or in JSON input: far above the two
+ * dozen fields of a real customer, and low enough to bound the model's work (each new field is
+ * looked up among the ones before it).
+ */
+#define CUSTAPI_CUSTOMER_MAX_MEMBERS 1000
 
+/* How a server sent one member's value, as far as the schema's types are concerned. */
+typedef enum custapi_answer_kind {
+  CUSTAPI_ANSWER_INT32,  /* an integer within signed 32 bits: a JSON integer, an <int> or <i4> */
+  CUSTAPI_ANSWER_STRING, /* a string */
+  CUSTAPI_ANSWER_OTHER   /* anything else: a fraction, an exponent, a wider or larger integer, a
+                            boolean, null, an array, a struct, ... */
+} custapi_answer_kind;
+
+/*
+ * Whether a server may send a value of `kind` under `name`: a schema property only as its type
+ * (an integer property a 32-bit integer, a string property a string); any other name (read-only
+ * and unknown fields) anything. Both codecs ask this of every member they decode. Returns 0, or
+ * CUSTAPI_EPROTOCOL with a message naming the property (`response: "sms_quota" is not a 32-bit
+ * integer`), followed by `context` (e.g. "; the update may have been applied").
+ */
+int custapi__answer_member_check(const char *name, custapi_answer_kind kind, const char *context,
+                                 custapi_error *err);
+
+/* 0 when a customer in a server's answer may have `count` members, else CUSTAPI_EPROTOCOL. */
+int custapi__answer_count_check(size_t count, const char *context, custapi_error *err);
 
 /* custapi_customer_set with an explicit length (the text may hold a NUL, which validation
  * then refuses). */

@@ -6,6 +6,8 @@
  */
 #include <assert.h>
 #include <json-c/json.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -46,10 +48,17 @@ int custapi__json_parse_object(json_object **out, const char *json, size_t len,
   /* The RFC's grammar first: json-c accepts single quotes, NaN, "1." and raw control
    * characters in strings, even in strict mode. */
   custapi_json_check check;
-  if (custapi__json_check(&check, json, len, NULL) < 0)
+  if (custapi__json_check(&check, json, len, NULL) < 0) {
+    char key[96] = "";
+    if (check.key[0]) {
+      char quoted[80];
+      custapi__quote(quoted, sizeof quoted, check.key, strlen(check.key), 60);
+      snprintf(key, sizeof key, ", in member %s", quoted);
+    }
     return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL,
-                              "JSON input is not valid at byte %zu: %s", check.offset,
+                              "JSON input is not valid at byte %zu%s: %s", check.offset, key,
                               check.problem);
+  }
   json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
   if (!tok)
     return custapi__error_oom(err);
@@ -86,18 +95,39 @@ int custapi__json_parse_object(json_object **out, const char *json, size_t len,
   return 0;
 }
 
+/*
+ * json-c marks every number with a fraction or an exponent a double (keeping its text), and every
+ * integer it gives us is exact: custapi__json_parse_object's strict checker refused the ones
+ * beyond 64 bits, which json-c would saturate. So the type and the value are the JSON text's.
+ * The one spelling json-c does not keep is "-0": JSON's integer zero, read as 0.
+ */
+int custapi__json_int32(json_object *v, int32_t *out) {
+  if (!json_object_is_type(v, json_type_int))
+    return -1;
+  int64_t value = json_object_get_int64(v);
+  if (value < INT32_MIN || value > INT32_MAX)
+    return -2;
+  *out = (int32_t)value;
+  return 0;
+}
+
 /* An integer property from JSON: a JSON integer or a canonical decimal string, nothing else. */
 static int set_integer_member(custapi_customer *c, const schema_property *p, json_object *v,
                               custapi_error *err) {
   if (json_object_is_type(v, json_type_string))
     return custapi__customer_set_text(c, p->info.name, json_object_get_string(v),
                                       (size_t)json_object_get_string_len(v), err);
-  if (!json_object_is_type(v, json_type_int))
+  int32_t value;
+  int rc = custapi__json_int32(v, &value);
+  if (rc == -2)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, p->info.name,
+                              "%s: out of the signed 32-bit range: %lld (%s)", p->info.name,
+                              (long long)json_object_get_int64(v), p->info.rule);
+  if (rc < 0)
     return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, p->info.name,
                               "%s: must be an integer, not %s (%s)", p->info.name,
                               json_type_words(json_object_get_type(v)), p->info.rule);
-  /* json-c saturates at the int64 limits; anything that large is out of range anyway. */
-  return custapi_customer_set_int(c, p->info.name, json_object_get_int64(v), err);
+  return custapi_customer_set_int(c, p->info.name, value, err);
 }
 
 static int set_member(custapi_customer *c, const char *name, json_object *v, custapi_error *err) {
@@ -136,6 +166,10 @@ int custapi_customer_set_json(custapi_customer *c, const char *json, size_t len,
 
 int custapi__customer_set_json_members(custapi_customer *c, json_object *obj, const char *skip,
                                        custapi_error *err) {
+  if (json_object_object_length(obj) > CUSTAPI_CUSTOMER_MAX_MEMBERS)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL,
+                              "JSON input has more than %d properties",
+                              CUSTAPI_CUSTOMER_MAX_MEMBERS);
   json_object_object_foreach(obj, name, value) {
     if (skip && strcmp(name, skip) == 0)
       continue;

@@ -9,12 +9,21 @@ typedef struct scanner {
   const char *problem;
   const char *member;  /* the top-level member watched, or NULL */
   size_t member_len;
+  size_t values;   /* how many values so far, against CUSTAPI_JSON_MAX_VALUES */
+  const char *key; /* the name (as written) of the member whose value is being read, or NULL */
+  size_t key_len;
   custapi_json_check *out;
 } scanner;
 
 static int fail(scanner *s, const char *problem) {
-  if (!s->problem)
+  if (!s->problem) {
     s->problem = problem;
+    if (s->key) {
+      size_t n = s->key_len < sizeof s->out->key ? s->key_len : sizeof s->out->key - 1;
+      memcpy(s->out->key, s->key, n);
+      s->out->key[n] = '\0';
+    }
+  }
   return -1;
 }
 
@@ -111,14 +120,35 @@ static int digits(scanner *s) {
   return s->p > from ? 0 : fail(s, "a number is not written as JSON allows");
 }
 
-/* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+/*
+ * Whether the integer digits [from, to) (with a minus sign when `negative`) fit in a signed 64-bit
+ * integer: json-c saturates beyond that range (99999999999999999999999 reads as INT64_MAX) and
+ * keeps no text of an integer, so beyond it a value we read would silently differ from the one
+ * sent. Within it, json-c's value is exact.
+ */
+static int fits_int64(const unsigned char *from, const unsigned char *to, int negative) {
+  static const char max[] = "9223372036854775807", min[] = "9223372036854775808";
+  const char *limit = negative ? min : max;
+  size_t n = (size_t)(to - from), limit_len = sizeof max - 1;
+  return n < limit_len || (n == limit_len && memcmp(from, limit, n) <= 0);
+}
+
+/* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, an integer within signed 64 bits */
 static int number(scanner *s) {
-  if (*s->p == '-')
+  const unsigned char *start = s->p;
+  int negative = *s->p == '-';
+  if (negative)
     s->p++;
+  const unsigned char *int_digits = s->p;
   if (s->p < s->end && *s->p == '0')
     s->p++;
   else if (digits(s) < 0)
     return -1;
+  int is_integer = s->p >= s->end || (*s->p != '.' && *s->p != 'e' && *s->p != 'E');
+  if (is_integer && !fits_int64(int_digits, s->p, negative)) {
+    s->p = start;
+    return fail(s, "an integer beyond 64 bits");
+  }
   if (s->p < s->end && *s->p == '.') {
     s->p++;
     if (digits(s) < 0)
@@ -158,15 +188,25 @@ static int object(scanner *s, int depth) {
     char key[64];
     size_t key_len = 0;
     int watch = depth == 1 && s->member;
+    const unsigned char *raw_key =
+        s->p + 1; /* as written, escapes and all: decoded only if watched */
     if (string(s, watch ? key : NULL, sizeof key, watch ? &key_len : NULL) < 0)
       return -1;
+    size_t raw_key_len = (size_t)(s->p - 1 - raw_key);
     skip_space(s);
     if (s->p >= s->end || *s->p != ':')
       return fail(s, "a ':' must follow an object's member name");
     s->p++;
     skip_space(s);
     char kind;
-    if (value(s, depth, &kind) < 0)
+    const char *outer_key = s->key;
+    size_t outer_key_len = s->key_len;
+    s->key = (const char *)raw_key;
+    s->key_len = raw_key_len;
+    int rc = value(s, depth, &kind);
+    s->key = outer_key;
+    s->key_len = outer_key_len;
+    if (rc < 0)
       return -1;
     if (watch && key_len == s->member_len && memcmp(key, s->member, key_len) == 0) {
       s->out->member_seen = 1;
@@ -214,9 +254,15 @@ static int array(scanner *s, int depth) {
   }
 }
 
+#define STRINGIFY(x) #x
+#define TEXT_OF(x) STRINGIFY(x)
+
 static int value(scanner *s, int depth, char *kind) {
   if (s->p >= s->end)
     return fail(s, "the input ends where a value should be");
+  /* Each value costs json-c up to a kilobyte (an empty object's hash table): bound the tree. */
+  if (++s->values > CUSTAPI_JSON_MAX_VALUES)
+    return fail(s, "more than " TEXT_OF(CUSTAPI_JSON_MAX_VALUES) " values");
   unsigned char c = *s->p;
   *kind = (char)c;
   switch (c) {
@@ -245,8 +291,15 @@ static int value(scanner *s, int depth, char *kind) {
 int custapi__json_check(custapi_json_check *out, const char *text, size_t len,
                         const char *member) {
   memset(out, 0, sizeof *out);
-  scanner s = {(const unsigned char *)text, (const unsigned char *)text,
-               (const unsigned char *)text + len, NULL, member, member ? strlen(member) : 0,
+  scanner s = {(const unsigned char *)text,
+               (const unsigned char *)text,
+               (const unsigned char *)text + len,
+               NULL,
+               member,
+               member ? strlen(member) : 0,
+               0,
+               NULL,
+               0,
                out};
   skip_space(&s);
   int rc = value(&s, 0, &out->top);

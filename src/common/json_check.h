@@ -11,6 +11,12 @@
 
 /* The deepest nesting accepted (as the json-c tokener we use is configured). */
 #define CUSTAPI_JSON_MAX_DEPTH 32
+/*
+ * The most values (members' values, items, and the top value) accepted: far above any customer
+ * or envelope, low enough that json-c's tree of a 1 MiB text stays small (an empty object costs
+ * it about 800 bytes, so 1 MiB of "{}," would take 275 MB).
+ */
+#define CUSTAPI_JSON_MAX_VALUES 10000
 
 typedef struct custapi_json_check {
   size_t offset;       /* where the first problem is */
@@ -18,14 +24,18 @@ typedef struct custapi_json_check {
   char top;            /* the top-level value's kind: '{', '[', '"', '0' (number), 't', 'f', 'n' */
   int member_is_object; /* with a watched member: 1 when its last occurrence is an object */
   int member_seen;
+  char key[64]; /* the name of the innermost member holding the problem, as written (escapes
+                   kept, cut), or "" */
 } custapi_json_check;
 
 /*
  * 0 when text[0..len) is exactly one JSON value with only white space around it, strings of
  * valid UTF-8 (escapes decoded: \uXXXX may name a lone surrogate, as json-c allows), at most
- * CUSTAPI_JSON_MAX_DEPTH levels deep; else -1 with out->offset and out->problem. When
- * `member` is not NULL and the value is an object, out->member_seen / member_is_object tell
- * about its top-level member of that name (the last one, as json-c keeps the last).
+ * CUSTAPI_JSON_MAX_DEPTH levels deep, at most CUSTAPI_JSON_MAX_VALUES values, integers (no
+ * fraction, no exponent) within signed 64 bits; else -1 with out->offset, out->problem and
+ * out->key. When `member` is not NULL and the value is an object, out->member_seen /
+ * member_is_object tell about its top-level member of that name (the last one, as json-c keeps
+ * the last).
  */
 int custapi__json_check(custapi_json_check *out, const char *text, size_t len,
                         const char *member);

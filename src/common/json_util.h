@@ -13,6 +13,13 @@
 int custapi__json_parse_object(json_object **out, const char *json, size_t len,
                                custapi_error *err);
 
+/*
+ * A JSON value as a 32-bit integer, the one rule for JSON numbers in input and in answers: 0 and
+ * *out for a JSON integer (no fraction, no exponent) within signed 32 bits; -1 for anything else
+ * (1.0, 5e3, a string, true, null, ...); -2 for a JSON integer beyond 32 bits.
+ */
+int custapi__json_int32(json_object *value, int32_t *out);
+
 /* Sets every member of `obj` (but the one named `skip`, if any) as custapi_customer_set_json. */
 int custapi__customer_set_json_members(custapi_customer *customer, json_object *obj,
                                        const char *skip, custapi_error *err);

@@ -1,6 +1,8 @@
 #include "schema.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const status_values[] = {"on", "off", "suspended", "deleted", NULL};
@@ -79,10 +81,39 @@ const schema_property *schema_at(size_t index) {
   return index < schema_count() ? &properties[index] : NULL;
 }
 
+/*
+ * The properties in name order, for a binary search: decoders look up every member a server
+ * sends, so a lookup costs O(log n) string comparisons whatever the member. Built once from the
+ * table above, which stays the one place that names the properties.
+ */
+#define PROPERTY_COUNT (sizeof properties / sizeof properties[0])
+static const schema_property *by_name[PROPERTY_COUNT];
+static pthread_once_t by_name_once = PTHREAD_ONCE_INIT;
+
+static int compare_by_name(const void *a, const void *b) {
+  const schema_property *const *pa = a, *const *pb = b;
+  return strcmp((*pa)->info.name, (*pb)->info.name);
+}
+
+static void sort_by_name(void) {
+  for (size_t i = 0; i < PROPERTY_COUNT; i++)
+    by_name[i] = &properties[i];
+  qsort(by_name, PROPERTY_COUNT, sizeof by_name[0], compare_by_name);
+}
+
 const schema_property *schema_find(const char *name) {
-  for (size_t i = 0; i < schema_count(); i++)
-    if (strcmp(properties[i].info.name, name) == 0)
-      return &properties[i];
+  pthread_once(&by_name_once, sort_by_name);
+  size_t low = 0, high = PROPERTY_COUNT;
+  while (low < high) {
+    size_t mid = low + (high - low) / 2;
+    int order = strcmp(name, by_name[mid]->info.name);
+    if (order == 0)
+      return by_name[mid];
+    if (order < 0)
+      high = mid;
+    else
+      low = mid + 1;
+  }
   return NULL;
 }
 

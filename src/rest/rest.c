@@ -21,7 +21,6 @@
 #define CUSTOMERS_PATH "/api/2.0/customers/"
 /* How much of a plain-text error body goes into a message. */
 #define TEXT_MESSAGE_MAX 200
-#define DECODE_MAX_DEPTH 64
 
 /* ---- encoding ---- */
 
@@ -221,6 +220,15 @@ static int decode_failure(const custapi_http_response *r, custapi_error *err) {
 
 /* ---- success responses ---- */
 
+/* What the schema's typing sees of a member's JSON value. */
+static custapi_answer_kind answer_kind(json_object *v) {
+  int32_t ignored;
+  if (json_object_is_type(v, json_type_string))
+    return CUSTAPI_ANSWER_STRING;
+  return custapi__json_int32(v, &ignored) == 0 ? CUSTAPI_ANSWER_INT32 : CUSTAPI_ANSWER_OTHER;
+}
+
+/* One member of the item, its JSON type kept (integers are exact: see custapi__json_int32). */
 static int put_member(custapi_customer *c, const char *name, json_object *v) {
   switch (json_object_get_type(v)) {
   case json_type_string:
@@ -302,14 +310,21 @@ static int decode_item(custapi_customer **out, const custapi_http_response *r, c
     json_object_put(obj);
     return custapi__error_oom(err);
   }
+  char context[80];
+  snprintf(context, sizeof context, "; %s", what);
+  rc = custapi__answer_count_check((size_t)json_object_object_length(item), context, err);
   json_object_object_foreach(item, name, value) {
-    if (put_member(c, name, value) < 0) {
-      custapi_customer_free(c);
-      json_object_put(obj);
-      return custapi__error_oom(err);
-    }
+    if (rc < 0)
+      break;
+    if ((rc = custapi__answer_member_check(name, answer_kind(value), context, err)) == 0 &&
+        put_member(c, name, value) < 0)
+      rc = custapi__error_oom(err);
   }
   json_object_put(obj);
+  if (rc < 0) {
+    custapi_customer_free(c);
+    return rc;
+  }
   *out = c;
   return 0;
 }

@@ -956,6 +956,44 @@ static int put_member(custapi_customer *c, const char *name, xmlrpc_value *v,
   return rc;
 }
 
+/* What the schema's typing sees of a member's value: XML-RPC's integer is the 32-bit <int>. */
+static custapi_answer_kind answer_kind(xmlrpc_value *v) {
+  switch (xmlrpc_value_type(v)) {
+  case XMLRPC_TYPE_INT:
+    return CUSTAPI_ANSWER_INT32;
+  case XMLRPC_TYPE_STRING:
+    return CUSTAPI_ANSWER_STRING;
+  default:
+    return CUSTAPI_ANSWER_OTHER; /* an <i8> too, whatever its value */
+  }
+}
+
+static int with_http_status(int rc, const decode_ctx *ctx, custapi_error *err) {
+  if (rc < 0 && err)
+    err->http_status = ctx->http_status;
+  return rc;
+}
+
+static const char *context_of(const decode_ctx *ctx) {
+  return ctx->is_update ? MAY_HAVE_BEEN_APPLIED : "";
+}
+
+/* One member of a read's struct, checked against the schema's types, then stored. */
+static int store_member(custapi_customer *c, const char *name, size_t name_len, xmlrpc_value *v,
+                        const decode_ctx *ctx, custapi_error *err) {
+  int rc = custapi__answer_member_check(name, answer_kind(v), context_of(ctx), err);
+  if (rc < 0)
+    return with_http_status(rc, ctx, err);
+  convert_failure why = {0, ""};
+  if (put_member(c, name, v, &why) == 0)
+    return 0;
+  char shown[80];
+  return why.oom
+             ? custapi__error_oom(err)
+             : protocol_error(err, ctx, "XML-RPC member %s: %s",
+                              custapi__quote(shown, sizeof shown, name, name_len, 60), why.reason);
+}
+
 /* The members of a read's struct as a new customer (flags 0). */
 static int struct_to_customer(custapi_customer **out, xmlrpc_value *s, const decode_ctx *ctx,
                               custapi_error *err) {
@@ -968,8 +1006,9 @@ static int struct_to_customer(custapi_customer **out, xmlrpc_value *s, const dec
   int failed = env.fault_occurred;
   xmlrpc_env_clean(&env);
   convert_failure why = {0, ""};
-  char shown[80];
-  int rc = failed ? protocol_error(err, ctx, "unreadable XML-RPC <struct>") : 0;
+  int rc = failed ? protocol_error(err, ctx, "unreadable XML-RPC <struct>")
+                  : with_http_status(custapi__answer_count_check((size_t)n, context_of(ctx), err),
+                                     ctx, err);
   for (int i = 0; rc == 0 && i < n; i++) {
     xmlrpc_value *key = NULL, *v = NULL;
     xmlrpc_env_init(&env);
@@ -988,11 +1027,8 @@ static int struct_to_customer(custapi_customer **out, xmlrpc_value *s, const dec
     else if (name_len == 0 || strlen(name) != name_len)
       rc = protocol_error(err, ctx, "XML-RPC <struct> member %d has %s name", i + 1,
                           name_len == 0 ? "an empty" : "a NUL in its");
-    else if (put_member(c, name, v, &why) < 0)
-      rc = why.oom ? custapi__error_oom(err)
-                   : protocol_error(err, ctx, "XML-RPC member %s: %s",
-                                    custapi__quote(shown, sizeof shown, name, name_len, 60),
-                                    why.reason);
+    else
+      rc = store_member(c, name, name_len, v, ctx, err);
     custapi__free(name);
     xmlrpc_DECREF(key);
     xmlrpc_DECREF(v);

@@ -25,10 +25,24 @@ static void check_error(int rc, const custapi_error *err) {
     abort();
 }
 
+/* A schema property holds the schema's type, an integer within 32 bits (never saturated). */
+static int has_schema_type(const custapi_field *f) {
+  const custapi_property_info *p = custapi_schema_find(f->name);
+  if (!p)
+    return 1;
+  if (p->type == CUSTAPI_TYPE_INTEGER)
+    return f->type == CUSTAPI_VALUE_INTEGER && f->integer >= INT32_MIN && f->integer <= INT32_MAX;
+  return f->type == CUSTAPI_VALUE_STRING;
+}
+
 static void check_customer(const custapi_customer *c) {
+  if (custapi_customer_count(c) > 1000)
+    abort();
   for (size_t i = 0; i < custapi_customer_count(c); i++) {
     const custapi_field *f = custapi_customer_at(c, i);
     if (!f->name || (f->type == CUSTAPI_VALUE_STRING && (!f->string || f->string[f->string_len])))
+      abort();
+    if (!has_schema_type(f))
       abort();
   }
 }

@@ -1,5 +1,6 @@
 /* The customer model: typing by the schema, stable order, JSON in and out, ownership. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,133 @@ START_TEST(set_int_checks_type_and_range) {
   ck_assert_str_eq(err.property, "name");
   ck_assert_int_eq(custapi_customer_get(c, "email_quota")->integer, 2147483647);
   custapi_customer_free(c);
+}
+END_TEST
+
+/*
+ * Integer properties at their edges, the same from every input: a record's or --set's text, a
+ * JSON string, a JSON number. `json_number` is 0 where the text is not a JSON number at all.
+ */
+typedef struct integer_case {
+  const char *input;
+  int ok; /* 1: stored as `value` */
+  long long value;
+  const char *message; /* else: how the error message starts */
+} integer_case;
+
+/* One outcome of setting sms_quota: the value stored, or nothing stored and the error. */
+static void assert_integer_outcome(int rc, custapi_customer *c, const custapi_error *err,
+                                   const integer_case *k) {
+  if (k->ok) {
+    ck_assert_msg(rc == 0, "%s: %s", k->input, err->message);
+    ck_assert(custapi_customer_get(c, "sms_quota")->integer == k->value);
+  } else {
+    ck_assert_int_eq(rc, CUSTAPI_EINVALID);
+    ck_assert_msg(strstr(err->message, k->message) == err->message, "%s: %s", k->input,
+                  err->message);
+    if (strncmp(k->message, "sms_quota:", 10) == 0) /* not a JSON syntax error: names it */
+      ck_assert_str_eq(err->property, "sms_quota");
+    ck_assert_ptr_null(custapi_customer_get(c, "sms_quota"));
+  }
+  custapi_customer_free(c);
+}
+
+/* Text: a record's or --set's value, or a JSON string; the same answer from both. */
+static const integer_case integer_texts[] = {
+    {"2147483647", 1, 2147483647LL, NULL},
+    {"-2147483648", 1, -2147483647LL - 1, NULL}, /* a 32-bit integer; the rule refuses it later */
+    {"0", 1, 0, NULL},
+    {"2147483648", 0, 0, "sms_quota: out of the signed 32-bit range: \"2147483648\""},
+    {"-2147483649", 0, 0, "sms_quota: out of the signed 32-bit range: \"-2147483649\""},
+    {"99999999999999999999999", 0, 0,
+     "sms_quota: out of the signed 32-bit range: \"99999999999999999999999\""},
+    {"-0", 0, 0, "sms_quota: not an integer: \"-0\""},
+    {"1.0", 0, 0, "sms_quota: not an integer: \"1.0\""},
+    {"1e0", 0, 0, "sms_quota: not an integer: \"1e0\""},
+    {"5e3", 0, 0, "sms_quota: not an integer: \"5e3\""},
+    {"1e999", 0, 0, "sms_quota: not an integer: \"1e999\""},
+    {"01", 0, 0, "sms_quota: not an integer: \"01\""},
+    {"+1", 0, 0, "sms_quota: not an integer: \"+1\""},
+    {" 1", 0, 0, "sms_quota: not an integer: \" 1\""},
+    {"1 ", 0, 0, "sms_quota: not an integer: \"1 \""},
+    {"", 0, 0, "sms_quota: not an integer: \"\""},
+};
+
+/* A JSON number: an integer within 32 bits, and nothing else (custapi__json_int32). */
+static const integer_case integer_numbers[] = {
+    {"2147483647", 1, 2147483647LL, NULL},
+    {"-2147483648", 1, -2147483647LL - 1, NULL},
+    {"-0", 1, 0, NULL}, /* JSON's integer zero (the text "-0" is not canonical) */
+    {"2147483648", 0, 0, "sms_quota: out of the signed 32-bit range: 2147483648 ("},
+    {"-9223372036854775808", 0, 0,
+     "sms_quota: out of the signed 32-bit range: -9223372036854775808 ("},
+    {"99999999999999999999999", 0, 0,
+     "JSON input is not valid at byte 13, in member \"sms_quota\": an integer beyond 64 bits"},
+    {"1.0", 0, 0, "sms_quota: must be an integer, not a JSON number with a fraction or exponent"},
+    {"1e0", 0, 0, "sms_quota: must be an integer, not a JSON number with a fraction or exponent"},
+    {"1e999", 0, 0, "sms_quota: must be an integer, not a JSON number with a fraction or exponent"},
+    {"true", 0, 0, "sms_quota: must be an integer, not a boolean"},
+    {"null", 0, 0, "sms_quota: must be an integer, not null"},
+    {"+1", 0, 0, "JSON input is not valid at byte 13, in member \"sms_quota\": not a JSON value"},
+    {"01", 0, 0, "JSON input is not valid at byte 14"},
+};
+
+static custapi_customer *new_customer(void) {
+  custapi_customer *c;
+  ck_assert_int_eq(custapi_customer_new(&c, 0), 0);
+  return c;
+}
+
+START_TEST(integer_text_edges_are_the_same_from_text_and_json_strings) {
+  for (size_t i = 0; i < sizeof integer_texts / sizeof integer_texts[0]; i++) {
+    const integer_case *k = &integer_texts[i];
+    custapi_error err;
+    custapi_customer *c = new_customer();
+    assert_integer_outcome(custapi_customer_set(c, "sms_quota", k->input, &err), c, &err, k);
+    char json[128];
+    snprintf(json, sizeof json, "{\"sms_quota\":\"%s\"}", k->input);
+    c = new_customer();
+    assert_integer_outcome(custapi_customer_set_json(c, json, strlen(json), &err), c, &err, k);
+  }
+}
+END_TEST
+
+START_TEST(integer_json_number_edges) {
+  for (size_t i = 0; i < sizeof integer_numbers / sizeof integer_numbers[0]; i++) {
+    const integer_case *k = &integer_numbers[i];
+    custapi_error err;
+    char json[128];
+    snprintf(json, sizeof json, "{\"sms_quota\":%s}", k->input);
+    custapi_customer *c = new_customer();
+    assert_integer_outcome(custapi_customer_set_json(c, json, strlen(json), &err), c, &err, k);
+  }
+}
+END_TEST
+
+/* More members than a customer may have: refused before any is stored (bounded work). */
+START_TEST(json_input_members_are_capped) {
+  for (int n = CUSTAPI_CUSTOMER_MAX_MEMBERS; n <= CUSTAPI_CUSTOMER_MAX_MEMBERS + 1; n++) {
+    char *json = malloc((size_t)n * 16 + 3);
+    size_t o = 0;
+    json[o++] = '{';
+    for (int i = 0; i < n; i++)
+      o += (size_t)sprintf(json + o, "%s\"x%d\":\"v\"", i ? "," : "", i);
+    json[o++] = '}';
+    custapi_customer *c;
+    custapi_error err;
+    ck_assert_int_eq(custapi_customer_new(&c, CUSTAPI_CUSTOMER_ALLOW_UNKNOWN), 0);
+    int rc = custapi_customer_set_json(c, json, o, &err);
+    if (n == CUSTAPI_CUSTOMER_MAX_MEMBERS) {
+      ck_assert_int_eq(rc, 0);
+      ck_assert_uint_eq(custapi_customer_count(c), (size_t)n);
+    } else {
+      ck_assert_int_eq(rc, CUSTAPI_EINVALID);
+      ck_assert_str_eq(err.message, "JSON input has more than 1000 properties");
+      ck_assert_uint_eq(custapi_customer_count(c), 0);
+    }
+    custapi_customer_free(c);
+    free(json);
+  }
 }
 END_TEST
 
@@ -167,6 +295,9 @@ static Suite *customer_suite(void) {
   tcase_add_test(t, free_functions_accept_null);
   tcase_add_test(t, text_is_typed_by_the_schema);
   tcase_add_test(t, set_int_checks_type_and_range);
+  tcase_add_test(t, integer_text_edges_are_the_same_from_text_and_json_strings);
+  tcase_add_test(t, integer_json_number_edges);
+  tcase_add_test(t, json_input_members_are_capped);
   tcase_add_test(t, iteration_order_is_schema_then_insertion);
   tcase_add_test(t, unset_and_dup);
   tcase_add_test(t, json_round_trip_keeps_types_and_does_not_escape_slashes);

@@ -174,13 +174,18 @@ START_TEST(json_input_that_is_not_one_object) {
   } cases[] = {
       {"[1]", "JSON input must be an object of properties, not an array"},
       {"\"x\"", "JSON input must be an object of properties, not a string"},
-      {"{\"name\":\"a\"", "JSON input is not valid at byte 11: the input ends before the object does"},
+      {"{\"name\":\"a\"",
+       "JSON input is not valid at byte 11: the input ends before the object does"},
       {"{\"name\":\"a\"} x", "JSON input is not valid at byte 13: something follows the value"},
       /* what json-c accepts even in strict mode, and the RFC does not */
-      {"{'name':'a'}", "JSON input is not valid at byte 1: an object's member name must be a double-quoted string"},
-      {"{\"sms_quota\":NaN}", "JSON input is not valid at byte 13: not a JSON value"},
-      {"{\"sms_quota\":1.}", "JSON input is not valid at byte 15: a number is not written as JSON allows"},
-      {"{\"name\":\"a\x01\"}", "JSON input is not valid at byte 10: a control character inside a string (it must be escaped)"},
+      {"{'name':'a'}",
+       "JSON input is not valid at byte 1: an object's member name must be a double-quoted string"},
+      {"{\"sms_quota\":NaN}",
+       "JSON input is not valid at byte 13, in member \"sms_quota\": not a JSON value"},
+      {"{\"sms_quota\":1.}", "JSON input is not valid at byte 15, in member \"sms_quota\": a "
+                             "number is not written as JSON allows"},
+      {"{\"name\":\"a\x01\"}", "JSON input is not valid at byte 10, in member \"name\": a control "
+                               "character inside a string (it must be escaped)"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     custapi_customer *c = fresh(0);

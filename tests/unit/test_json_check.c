@@ -1,5 +1,6 @@
 /* The strict JSON checker: RFC 8259's grammar, where json-c (even strict) is lenient. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,90 @@ START_TEST(watches_a_top_level_member) {
 }
 END_TEST
 
+/* json-c saturates integers beyond 64 bits and keeps no text of them: they are refused here. */
+START_TEST(integers_stay_within_64_bits) {
+  const char *good[] = {
+      "9223372036854775807",
+      "-9223372036854775808",
+      "0",
+      "-0",
+      "{\"a\":-9223372036854775807}",
+      "1e999",
+      "99999999999999999999.5",
+      "-99999999999999999999e-3",
+  };
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+    ck_assert_msg(ok(good[i]), "%s refused: %s", good[i], check.problem);
+  const char *bad[] = {
+      "9223372036854775808",
+      "-9223372036854775809",
+      "18446744073709551615",
+      "99999999999999999999999",
+      "{\"sms_quota\":10000000000000000000}",
+      "[1,-99999999999999999999]",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    ck_assert_msg(!ok(bad[i]), "%s accepted", bad[i]);
+    ck_assert_str_eq(check.problem, "an integer beyond 64 bits");
+    const char *at = bad[i] + check.offset; /* the number's first byte */
+    ck_assert(*at == '-' || (*at >= '1' && *at <= '9'));
+    ck_assert(check.offset == 0 || !(at[-1] >= '0' && at[-1] <= '9'));
+  }
+}
+END_TEST
+
+/* An array of n copies of `item` (n + 1 values in all). */
+static char *array_of(size_t n, const char *item) {
+  size_t item_len = strlen(item);
+  char *text = malloc(n * (item_len + 1) + 3);
+  size_t o = 0;
+  text[o++] = '[';
+  for (size_t i = 0; i < n; i++) {
+    if (i)
+      text[o++] = ',';
+    memcpy(text + o, item, item_len);
+    o += item_len;
+  }
+  text[o++] = ']';
+  text[o] = '\0';
+  return text;
+}
+
+START_TEST(values_are_bounded) {
+  const char *items[] = {"0", "{}", "[]", "\"\"", "null"};
+  for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
+    char *text = array_of(CUSTAPI_JSON_MAX_VALUES - 1, items[i]);
+    ck_assert_msg(ok(text), "%s: %s", items[i], check.problem);
+    free(text);
+    text = array_of(CUSTAPI_JSON_MAX_VALUES, items[i]);
+    ck_assert_msg(!ok(text), "%s", items[i]);
+    ck_assert_str_eq(check.problem, "more than 10000 values");
+    free(text);
+  }
+}
+END_TEST
+
+/* A problem is reported with the innermost member holding it, as written. */
+START_TEST(names_the_member_holding_a_problem) {
+  ck_assert(!ok("{\"item\":{\"id\":1,\"sms_quota\":99999999999999999999999}}"));
+  ck_assert_str_eq(check.key, "sms_quota");
+  ck_assert(!ok("{\"a\":[1,{\"b\":NaN}]}"));
+  ck_assert_str_eq(check.key, "b");
+  ck_assert(!ok("{\"a\":[1,NaN]}")); /* in an array: the member holding the array */
+  ck_assert_str_eq(check.key, "a");
+  ck_assert(!ok("{\"s\\u006ds\":1.}")); /* escapes kept as written */
+  ck_assert_str_eq(check.key, "s\\u006ds");
+  ck_assert(!ok("[1,NaN]"));
+  ck_assert_str_eq(check.key, "");
+  ck_assert(!ok("{\"a\":1,\"b\":2}x")); /* after the members: none */
+  ck_assert_str_eq(check.key, "");
+  char long_name[200];
+  snprintf(long_name, sizeof long_name, "{\"%0100d\":tru}", 7);
+  ck_assert(!ok(long_name));
+  ck_assert_uint_eq(strlen(check.key), sizeof check.key - 1); /* cut */
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("json_check");
   TCase *t = tcase_create("grammar");
@@ -85,6 +170,9 @@ int main(void) {
   tcase_add_test(t, refuses_what_the_rfc_refuses);
   tcase_add_test(t, depth_is_bounded);
   tcase_add_test(t, watches_a_top_level_member);
+  tcase_add_test(t, integers_stay_within_64_bits);
+  tcase_add_test(t, values_are_bounded);
+  tcase_add_test(t, names_the_member_holding_a_problem);
   suite_add_tcase(s, t);
   SRunner *r = srunner_create(s);
   srunner_run_all(r, CK_NORMAL);

@@ -1,5 +1,6 @@
 /* The schema: the property table of SPEC section 2 and what is derived from it. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,6 +96,23 @@ START_TEST(suggestions_for_typos) {
 }
 END_TEST
 
+/* The sorted lookup finds every property by its own name, and nothing near one. */
+START_TEST(find_by_name_finds_each_property_and_nothing_else) {
+  for (size_t i = 0; i < schema_count(); i++) {
+    const schema_property *p = schema_at(i);
+    ck_assert_ptr_eq(schema_find(p->info.name), p);
+    char name[64];
+    snprintf(name, sizeof name, "%s_", p->info.name); /* one byte longer */
+    ck_assert_ptr_null(schema_find(name));
+    snprintf(name, sizeof name, "%.*s", (int)strlen(p->info.name) - 1, p->info.name);
+    ck_assert_ptr_null(schema_find(name)); /* one byte shorter */
+  }
+  const char *others[] = {"", "a", "zzzz", "Name", "EMAIL", "id", "fax", "email_quota\n"};
+  for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+    ck_assert_ptr_null(schema_find(others[i]));
+}
+END_TEST
+
 static Suite *schema_suite(void) {
   Suite *s = suite_create("schema");
   TCase *t = tcase_create("table");
@@ -105,6 +123,7 @@ static Suite *schema_suite(void) {
   tcase_add_test(t, country_list_is_249_assigned_plus_xk);
   tcase_add_test(t, read_only_fields);
   tcase_add_test(t, suggestions_for_typos);
+  tcase_add_test(t, find_by_name_finds_each_property_and_nothing_else);
   suite_add_tcase(s, t);
   return s;
 }

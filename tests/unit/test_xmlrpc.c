@@ -765,6 +765,78 @@ START_TEST(get_nested_values_become_text) {
 }
 END_TEST
 
+/* A schema property's value must have the property's type: XML-RPC's integer is the <int>. */
+START_TEST(get_members_of_the_wrong_type_name_the_property) {
+  static const struct {
+    const char *member, *name, *words;
+  } bad[] = {
+      {MEMBER("sms_quota", "<i8>5</i8>"), "sms_quota", "a 32-bit integer"},
+      {MEMBER("sms_quota", "<i8>99999999999</i8>"), "sms_quota", "a 32-bit integer"},
+      {MEMBER("sms_quota", "<double>1.0</double>"), "sms_quota", "a 32-bit integer"},
+      {MEMBER("sms_quota", "<double>5000</double>"), "sms_quota", "a 32-bit integer"},
+      {MEMBER("email_quota", "<string>5</string>"), "email_quota", "a 32-bit integer"},
+      {MEMBER("email_quota", "5"), "email_quota", "a 32-bit integer"}, /* a bare value: a string */
+      {MEMBER("transactions_quota", "<boolean>1</boolean>"), "transactions_quota",
+       "a 32-bit integer"},
+      {MEMBER("email_package_id", "<nil/>"), "email_package_id", "a 32-bit integer"},
+      {MEMBER("email_package_id", "<struct></struct>"), "email_package_id", "a 32-bit integer"},
+      {MEMBER("name", "<int>5</int>"), "name", "a string"},
+      {MEMBER("postal_code", "<i4>8001</i4>"), "postal_code", "a string"},
+      {MEMBER("address", "<nil/>"), "address", "a string"},
+      {MEMBER("country", "<base64>WkE=</base64>"), "country", "a string"},
+      {MEMBER("website_url", "<array><data></data></array>"), "website_url", "a string"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    char body[512];
+    snprintf(body, sizeof body, RESPONSE("<struct>" MEMBER("id", "<int>1</int>") "%s</struct>"),
+             bad[i].member);
+    custapi_http_response r = response(200, body);
+    custapi_error err;
+    ck_assert_int_eq(decode_get_only(&r, &err), CUSTAPI_EPROTOCOL);
+    char expect[128];
+    snprintf(expect, sizeof expect, "response: \"%s\" is not %s", bad[i].name, bad[i].words);
+    ck_assert_str_eq(err.message, expect);
+    ck_assert_str_eq(err.property, bad[i].name);
+    ck_assert_int_eq(err.http_status, 200);
+  }
+  /* the edges that fit, and other names of any type */
+  custapi_customer *c = decode_customer(
+      RESPONSE("<struct>" MEMBER("sms_quota", "<int>2147483647</int>")
+                   MEMBER("email_quota", "<i4>-2147483648</i4>") MEMBER("id", "<i8>4294967296</i8>")
+                       MEMBER("fax", "<nil/>") MEMBER("name", "Ann") "</struct>"));
+  ck_assert_int_eq(custapi_customer_get(c, "sms_quota")->integer, 2147483647);
+  ck_assert(custapi_customer_get(c, "email_quota")->integer == -2147483647LL - 1);
+  ck_assert(custapi_customer_get(c, "id")->integer == 4294967296LL);
+  custapi_customer_free(c);
+}
+END_TEST
+
+/* A <struct> of n members <member><name>kN</name><value><i4>0</i4></value></member>. */
+static char *struct_of(int n) {
+  char *body = malloc((size_t)n * 64 + 256);
+  size_t o = (size_t)sprintf(body, "<methodResponse><params><param><value><struct>");
+  for (int i = 0; i < n; i++)
+    o += (size_t)sprintf(body + o, MEMBER("k%d", "<i4>0</i4>"), i);
+  sprintf(body + o, "</struct></value></param></params></methodResponse>");
+  return body;
+}
+
+START_TEST(get_struct_members_are_capped) {
+  char *body = struct_of(CUSTAPI_CUSTOMER_MAX_MEMBERS);
+  custapi_customer *c = decode_customer(body);
+  ck_assert_uint_eq(custapi_customer_count(c), CUSTAPI_CUSTOMER_MAX_MEMBERS);
+  custapi_customer_free(c);
+  free(body);
+  body = struct_of(CUSTAPI_CUSTOMER_MAX_MEMBERS + 1);
+  assert_protocol_error(decode_get_only, 200, body, NULL);
+  custapi_http_response r = response(200, body);
+  custapi_error err;
+  decode_get_only(&r, &err);
+  ck_assert_str_eq(err.message, "response: customer has more than 1000 members");
+  free(body);
+}
+END_TEST
+
 START_TEST(get_of_an_empty_struct_is_an_empty_customer) {
   custapi_customer *c = decode_customer(RESPONSE("<struct></struct>"));
   ck_assert_uint_eq(custapi_customer_count(c), 0);
@@ -919,6 +991,8 @@ static Suite *xmlrpc_suite(void) {
   tcase_add_test(t, get_struct_members_become_typed_fields);
   tcase_add_test(t, get_nested_values_become_text);
   tcase_add_test(t, get_of_an_empty_struct_is_an_empty_customer);
+  tcase_add_test(t, get_members_of_the_wrong_type_name_the_property);
+  tcase_add_test(t, get_struct_members_are_capped);
   tcase_add_test(t, get_of_another_shape_is_a_protocol_error);
   tcase_add_test(t, responses_above_xmlrpc_c_default_limit_parse);
   tcase_add_test(t, global_init_is_idempotent);
