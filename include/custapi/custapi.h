@@ -132,6 +132,13 @@ CUSTAPI_EXTERN size_t custapi_schema_count(void);
 CUSTAPI_EXTERN const custapi_property_info *custapi_schema_at(size_t index);
 /* The property of that exact name, or NULL. */
 CUSTAPI_EXTERN const custapi_property_info *custapi_schema_find(const char *name);
+/*
+ * The allowed values of an enumerated property (status, deleted, industry), in the schema's
+ * order, as a NULL-terminated list borrowed from the library; NULL for any other name.
+ */
+CUSTAPI_EXTERN const char *const *custapi_schema_values(const char *name);
+/* The read-only fields seen in responses (id, enterprise_id, ...), NULL-terminated. */
+CUSTAPI_EXTERN const char *const *custapi_schema_read_only_fields(void);
 
 /* ---------------------------------------------------------------------------------------
  * The customer model: a set of typed properties

@@ -1,0 +1,234 @@
+/*
+ * Profiles, read with inih: one INI section per profile, whose keys are the long names of the
+ * options that make sense to keep (options.c marks them OPT_PROFILE). The key itself never
+ * goes in the file: only the name of a file that holds it.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "alloc.h"
+#include "error.h"
+#include "options.h"
+#include "suggest.h"
+
+#define usage(err, ...) custapi__error_set((err), CUSTAPI_CATEGORY_USAGE, NULL, __VA_ARGS__)
+
+#define SECTIONS_MAX 64
+
+typedef struct config_read {
+  const char *profile; /* the section wanted */
+  int found;
+  char *values[CLI_OPTIONS_MAX]; /* the section's value of each option, copied */
+  cli_args scratch;              /* where values are checked as they are read */
+  char *sections[SECTIONS_MAX];  /* every section seen, for "did you mean" */
+  size_t section_count;
+  custapi_error err; /* the first error; inih gives its line */
+  int failed;
+} config_read;
+
+int cli_config_path(char *out, size_t size, int *named) {
+  const char *env = getenv("CUSTAPI_CONFIG");
+  *named = env && *env;
+  if (*named)
+    return snprintf(out, size, "%s", env) < (int)size ? 0 : -1;
+  const char *xdg = getenv("XDG_CONFIG_HOME");
+  /* The XDG rule: a relative XDG_CONFIG_HOME is invalid and ignored. */
+  if (xdg && xdg[0] == '/')
+    return snprintf(out, size, "%s/custapi/config", xdg) < (int)size ? 0 : -1;
+  const char *home = getenv("HOME");
+  if (!home || !*home)
+    return -1;
+  return snprintf(out, size, "%s/.config/custapi/config", home) < (int)size ? 0 : -1;
+}
+
+/* Names people give a secret; none of them is ever read from the file. */
+static int is_secret_key(const char *name) {
+  static const char *const secrets[] = {"api-key", "api_key", "apikey",  "key",   "password",
+                                        "passwd",  "secret",  "api-secret", "token", NULL};
+  for (const char *const *s = secrets; *s; s++)
+    if (strcasecmp(name, *s) == 0)
+      return 1;
+  return 0;
+}
+
+static const char *profile_key_at(size_t index, const void *context) {
+  (void)context;
+  const cli_option *o = cli_option_at(index);
+  return o->flags & OPT_PROFILE ? o->name : NULL;
+}
+
+static const char *section_at(size_t index, const void *context) {
+  return ((const config_read *)context)->sections[index];
+}
+
+static int fail(config_read *c) {
+  c->failed = 1;
+  return 0; /* inih then reports this line */
+}
+
+static int note_section(config_read *c, const char *section) {
+  for (size_t i = 0; i < c->section_count; i++)
+    if (strcmp(c->sections[i], section) == 0)
+      return 0;
+  if (c->section_count == SECTIONS_MAX)
+    return 0; /* only the suggestion is poorer */
+  c->sections[c->section_count] = custapi__strdup(section);
+  if (!c->sections[c->section_count])
+    return custapi__error_oom(&c->err);
+  c->section_count++;
+  return 0;
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value) {
+  config_read *c = user;
+  if (c->failed)
+    return 1; /* the first error is the one told */
+  if (note_section(c, section) < 0)
+    return fail(c);
+  if (is_secret_key(name)) {
+    /* Anywhere in the file: a key stored there is the danger, whichever profile runs. */
+    usage(&c->err,
+          "[%.60s] %.40s: an API key is never read from the config file (it is easily copied, "
+          "shared or committed); put the key in a file of its own (chmod 600) and give that "
+          "file as api-key-file",
+          section, name);
+    return fail(c);
+  }
+  if (strcmp(section, c->profile) != 0)
+    return 1;
+  c->found = 1;
+  size_t index;
+  const cli_option *o = cli_option_find(name, &index);
+  if (!o || !(o->flags & OPT_PROFILE)) {
+    const char *suggestion = custapi__suggest(name, profile_key_at, cli_option_count(), NULL);
+    if (suggestion)
+      usage(&c->err, "[%.60s] %.60s: unknown key; did you mean '%s'?", section, name, suggestion);
+    else
+      usage(&c->err,
+            "[%.60s] %.60s: unknown key (keys: url, protocol, username, api-key-file, "
+            "xmlrpc-prefix, timeout, retries, cacert, proxy, concurrency)",
+            section, name);
+    return fail(c);
+  }
+  if (c->values[index]) {
+    /* inih reads an indented line as the continuation of the key above it. */
+    usage(&c->err, "[%.60s] %s: given twice (an indented line continues the key above it)",
+          section, name);
+    return fail(c);
+  }
+  c->values[index] = custapi__strdup(value);
+  if (!c->values[index])
+    return custapi__error_oom(&c->err), fail(c);
+  if (cli_option_apply(&c->scratch, index, c->values[index], &c->err) < 0) {
+    char where[100];
+    snprintf(where, sizeof where, "[%.60s] %s", section, name);
+    cli_error_prefix(&c->err, where);
+    return fail(c);
+  }
+  return 1;
+}
+
+static void config_read_clear(config_read *c) {
+  for (size_t i = 0; i < CLI_OPTIONS_MAX; i++)
+    custapi__free(c->values[i]);
+  for (size_t i = 0; i < c->section_count; i++)
+    custapi__free(c->sections[i]);
+}
+
+/* Opens the file; *out NULL (and 0) when the default file does not exist. */
+static int open_config(FILE **out, const char *path, int named, custapi_error *err) {
+  *out = fopen(path, "r");
+  if (!*out) {
+    if (errno == ENOENT && !named)
+      return 0;
+    return usage(err, "can't open the config file %.300s%s: %s", path,
+                 named ? " (CUSTAPI_CONFIG)" : "", strerror(errno));
+  }
+  struct stat st;
+  if (fstat(fileno(*out), &st) == 0 && !S_ISREG(st.st_mode)) {
+    fclose(*out);
+    *out = NULL;
+    return usage(err, "the config file %.300s is not a regular file", path);
+  }
+  return 0;
+}
+
+static int read_config(config_read *c, FILE *f, const char *path, custapi_error *err) {
+  int line = ini_parse_file(f, on_key, c);
+  if (line == 0)
+    return 0;
+  if (line == -2)
+    return custapi__error_oom(err);
+  if (c->failed && c->err.category == CUSTAPI_CATEGORY_INTERNAL) {
+    *err = c->err;
+    return -1;
+  }
+  if (c->failed)
+    return usage(err, "%.300s:%d: %s", path, line, c->err.message);
+  return usage(err,
+               "%.300s:%d: not a [section], a key = value line or a comment (the file is "
+               "UTF-8 text, lines of at most 199 bytes)",
+               path, line);
+}
+
+static int unknown_profile(const config_read *c, const char *path, custapi_error *err) {
+  const char *suggestion = custapi__suggest(c->profile, section_at, c->section_count, c);
+  if (suggestion)
+    return usage(err, "unknown profile '%.60s' (no [%.60s] in %.300s); did you mean '%s'?",
+                 c->profile, c->profile, path, suggestion);
+  return usage(err, "unknown profile '%.60s' (no [%.60s] in %.300s)", c->profile, c->profile,
+               path);
+}
+
+/* The profile's values fill what the command line and the environment left unset. */
+static int apply_values(cli_args *args, config_read *c, custapi_error *err) {
+  for (size_t i = 0; i < cli_option_count(); i++) {
+    if (!c->values[i] || args->given[i])
+      continue;
+    /* Checked already when read; applying again stores it in `args`. */
+    if (cli_option_apply(args, i, c->values[i], err) < 0)
+      return -1;
+    args->owned[args->owned_count++] = c->values[i];
+    c->values[i] = NULL;
+  }
+  return 0;
+}
+
+int cli_config_apply(cli_args *args, custapi_error *err) {
+  char path[4096];
+  int named;
+  int explicit_profile = args->profile != NULL;
+  config_read c = {0};
+  c.profile = explicit_profile ? args->profile : "default";
+  FILE *f = NULL;
+  if (cli_config_path(path, sizeof path, &named) < 0) {
+    if (explicit_profile)
+      return usage(err, "profile '%.60s': no config file to read it from (HOME is not set)",
+                   c.profile);
+    return 0;
+  }
+  if (open_config(&f, path, named, err) < 0)
+    return -1;
+  if (!f) {
+    if (explicit_profile)
+      return usage(err, "unknown profile '%.60s': there is no config file %.300s", c.profile,
+                   path);
+    return 0;
+  }
+  c.scratch.retries = -1;
+  int rc = read_config(&c, f, path, err);
+  fclose(f);
+  if (rc == 0 && !c.found && explicit_profile)
+    rc = unknown_profile(&c, path, err);
+  if (rc == 0)
+    rc = apply_values(args, &c, err);
+  config_read_clear(&c);
+  return rc;
+}
