@@ -333,6 +333,8 @@ CUSTAPI_EXTERN int custapi_get(custapi_result **out, custapi_client *client, int
 CUSTAPI_EXTERN int custapi_update_dry_run(char **out, custapi_client *client, int32_t id,
                                           const custapi_customer *properties,
                                           custapi_validate_mode mode);
+/* The same for a read of customer `id` (custapi_get): the exact request, nothing sent. */
+CUSTAPI_EXTERN int custapi_get_dry_run(char **out, custapi_client *client, int32_t id);
 
 CUSTAPI_EXTERN void custapi_result_free(custapi_result *result);
 CUSTAPI_EXTERN const char *custapi_result_protocol(const custapi_result *result);

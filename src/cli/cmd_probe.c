@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "connect.h"
+#include "dry_run.h"
 #include "error.h"
 #include "json_util.h"
 #include "output.h"
@@ -70,6 +71,8 @@ static int probe_one(custapi_probe **out, const cli_args *args, const char *prot
 }
 
 int cli_cmd_probe(const cli_args *args) {
+  if (args->dry_run)
+    return cli_dry_run_probe(args);
   static const char *const names[] = {"rest", "xmlrpc"};
   custapi_probe *probes[2] = {NULL, NULL};
   custapi_error err = {0}, first = {0};

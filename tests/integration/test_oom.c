@@ -503,6 +503,10 @@ int main(void) {
   unsetenv("CUSTAPI_URL");
   unsetenv("CUSTAPI_PROTOCOL");
   unsetenv("CUSTAPI_USERNAME");
+  unsetenv("CUSTAPI_API_KEY_FILE");
+  unsetenv("CUSTAPI_PROFILE");
+  unsetenv("CUSTAPI_CONFIG");
+  setenv("XDG_CONFIG_HOME", "/nonexistent/custapi-tests", 1); /* no one's real profile */
   custapi_global_init();
   SRunner *r = srunner_create(oom_suite());
   srunner_run_all(r, CK_NORMAL);
