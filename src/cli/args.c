@@ -10,9 +10,9 @@
 
 #include "alloc.h"
 #include "cli.h"
-#include "error.h"
 #include "completion.h"
 #include "config.h"
+#include "error.h"
 #include "help.h"
 #include "options.h"
 
@@ -27,8 +27,9 @@ void cli_error_prefix(custapi_error *err, const char *source) {
 }
 
 /* An option of the table given on the command line, with its value if it takes one. */
-static int take_table_option(cli_args *a, size_t index, const char *spelled, const char *inline_value,
-                             int argc, char **argv, int *i, custapi_error *err) {
+static int take_table_option(cli_args *a, size_t index, const char *spelled,
+                             const char *inline_value, int argc, char **argv, int *i,
+                             custapi_error *err) {
   const cli_option *o = cli_option_at(index);
   const char *value = NULL;
   if (o->metavar) {
@@ -183,8 +184,9 @@ int cli_args_parse(cli_args *a, int argc, char **argv, custapi_error *err) {
   if (answer_early(a))
     return 1;
   if (!a->command) {
-    usage(err, "%s", "no command given (update, get, validate, compare, bulk or probe; "
-                     "custapi --help)");
+    usage(err, "%s",
+          "no command given (update, get, validate, compare, bulk or probe; "
+          "custapi --help)");
     return -1;
   }
   if (apply_environment(a, err) < 0 || cli_config_apply(a, err) < 0)

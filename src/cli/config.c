@@ -50,7 +50,7 @@ int cli_config_path(char *out, size_t size, int *named) {
 
 /* Names people give a secret; none of them is ever read from the file. */
 static int is_secret_key(const char *name) {
-  static const char *const secrets[] = {"api-key", "api_key", "apikey",  "key",   "password",
+  static const char *const secrets[] = {"api-key", "api_key", "apikey",     "key",   "password",
                                         "passwd",  "secret",  "api-secret", "token", NULL};
   for (const char *const *s = secrets; *s; s++)
     if (strcasecmp(name, *s) == 0)
@@ -119,8 +119,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
   }
   if (c->values[index]) {
     /* inih reads an indented line as the continuation of the key above it. */
-    usage(&c->err, "[%.60s] %s: given twice (an indented line continues the key above it)",
-          section, name);
+    usage(&c->err, "[%.60s] %s: given twice (an indented line continues the key above it)", section,
+          name);
     return fail(c);
   }
   c->values[index] = custapi__strdup(value);
@@ -160,8 +160,53 @@ static int open_config(FILE **out, const char *path, int named, custapi_error *e
   return 0;
 }
 
+/* What inih reads of a line in one piece (INI_MAX_LINE 200: 198 bytes, a newline, a NUL). */
+#define CONFIG_LINE_MAX 198
+/* A profile file is a few lines; anything bigger is the wrong file. */
+#define CONFIG_FILE_MAX (64 * 1024)
+
+/*
+ * The whole file, checked for what inih would misread silently: a longer line is read in
+ * pieces (the rest of it as a line of its own, or a comment), and a NUL (UTF-16) ends the text.
+ */
+static int slurp_config(char **out, FILE *f, const char *path, custapi_error *err) {
+  *out = NULL;
+  char *text = custapi__malloc(CONFIG_FILE_MAX + 1);
+  if (!text)
+    return custapi__error_oom(err);
+  size_t len = fread(text, 1, CONFIG_FILE_MAX + 1, f);
+  int rc = 0;
+  if (ferror(f))
+    rc = usage(err, "can't read the config file %.300s: %s", path, strerror(errno));
+  else if (len > CONFIG_FILE_MAX)
+    rc = usage(err, "the config file %.300s is larger than %d bytes", path, CONFIG_FILE_MAX);
+  else if (memchr(text, '\0', len))
+    rc = usage(err, "the config file %.300s holds a NUL byte: it must be UTF-8 text (not UTF-16)",
+               path);
+  int line = 1;
+  for (size_t i = 0, start = 0; rc == 0 && i <= len; i++) {
+    if (i < len && text[i] != '\n')
+      continue;
+    if (i - start > CONFIG_LINE_MAX)
+      rc = usage(err, "%.300s:%d: longer than %d bytes", path, line, CONFIG_LINE_MAX);
+    start = i + 1;
+    line++;
+  }
+  if (rc < 0) {
+    custapi__free(text);
+    return rc;
+  }
+  text[len] = '\0';
+  *out = text;
+  return 0;
+}
+
 static int read_config(config_read *c, FILE *f, const char *path, custapi_error *err) {
-  int line = ini_parse_file(f, on_key, c);
+  char *text = NULL;
+  if (slurp_config(&text, f, path, err) < 0)
+    return -1;
+  int line = ini_parse_string(text, on_key, c);
+  custapi__free(text);
   if (line == 0)
     return 0;
   if (line == -2)
@@ -172,10 +217,7 @@ static int read_config(config_read *c, FILE *f, const char *path, custapi_error 
   }
   if (c->failed)
     return usage(err, "%.300s:%d: %s", path, line, c->err.message);
-  return usage(err,
-               "%.300s:%d: not a [section], a key = value line or a comment (the file is "
-               "UTF-8 text, lines of at most 199 bytes)",
-               path, line);
+  return usage(err, "%.300s:%d: not a [section], a key = value line or a comment", path, line);
 }
 
 static int unknown_profile(const config_read *c, const char *path, custapi_error *err) {
@@ -183,8 +225,7 @@ static int unknown_profile(const config_read *c, const char *path, custapi_error
   if (suggestion)
     return usage(err, "unknown profile '%.60s' (no [%.60s] in %.300s); did you mean '%s'?",
                  c->profile, c->profile, path, suggestion);
-  return usage(err, "unknown profile '%.60s' (no [%.60s] in %.300s)", c->profile, c->profile,
-               path);
+  return usage(err, "unknown profile '%.60s' (no [%.60s] in %.300s)", c->profile, c->profile, path);
 }
 
 /* The profile's values fill what the command line and the environment left unset. */
@@ -218,8 +259,7 @@ int cli_config_apply(cli_args *args, custapi_error *err) {
     return -1;
   if (!f) {
     if (explicit_profile)
-      return usage(err, "unknown profile '%.60s': there is no config file %.300s", c.profile,
-                   path);
+      return usage(err, "unknown profile '%.60s': there is no config file %.300s", c.profile, path);
     return 0;
   }
   c.scratch.retries = -1;

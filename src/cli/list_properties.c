@@ -25,14 +25,15 @@ static json_object *property_json(const schema_property *p) {
   json_object *o = json_object_new_object();
   json_object_object_add(o, "name", json_object_new_string(p->info.name));
   json_object_object_add(
-      o, "type", json_object_new_string(p->info.type == CUSTAPI_TYPE_INTEGER ? "integer" : "string"));
+      o, "type",
+      json_object_new_string(p->info.type == CUSTAPI_TYPE_INTEGER ? "integer" : "string"));
   json_object_object_add(o, "rule", json_object_new_string(p->info.rule));
   json_object_object_add(o, "description", json_object_new_string(p->info.description));
   json_object_object_add(o, "required_in_strict", json_object_new_boolean(p->info.required));
   json_object_object_add(o, "read_only", json_object_new_boolean(0));
-  json_object_object_add(o, "max_bytes", p->info.type == CUSTAPI_TYPE_STRING
-                                             ? json_object_new_int((int)p->max_bytes)
-                                             : NULL);
+  json_object_object_add(
+      o, "max_bytes",
+      p->info.type == CUSTAPI_TYPE_STRING ? json_object_new_int((int)p->max_bytes) : NULL);
   json_object *values = NULL;
   if (p->values) {
     values = json_object_new_array();
@@ -48,8 +49,8 @@ static json_object *read_only_json(const char *name) {
   json_object *o = json_object_new_object();
   json_object_object_add(o, "name", json_object_new_string(name));
   json_object_object_add(o, "type", NULL);
-  json_object_object_add(o, "rule", json_object_new_string(
-                                        "read-only: refused in input unless --ignore-read-only"));
+  json_object_object_add(
+      o, "rule", json_object_new_string("read-only: refused in input unless --ignore-read-only"));
   json_object_object_add(o, "description", json_object_new_string("set by the server"));
   json_object_object_add(o, "required_in_strict", json_object_new_boolean(0));
   json_object_object_add(o, "read_only", json_object_new_boolean(1));

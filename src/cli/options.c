@@ -17,12 +17,14 @@ static const cli_command_info commands[] = {
     {"get", CMD_GET, "--id N", "Reads one customer and prints it."},
     {"validate", CMD_VALIDATE, "[PROP=VALUE ...] [--json FILE|-]",
      "Checks properties as an update would, sends nothing, and prints them normalised."},
-    {"compare", CMD_COMPARE, "--id N --yes [PROP=VALUE ...] [--json FILE|-]\n"
-                             "  custapi [OPTIONS] compare  --input FILE --yes",
+    {"compare", CMD_COMPARE,
+     "--id N --yes [PROP=VALUE ...] [--json FILE|-]\n"
+     "  custapi [OPTIONS] compare  --input FILE --yes",
      "Applies the same update over REST and over XML-RPC, reads it back over both, and names "
      "every difference (it writes: --yes)."},
-    {"bulk", CMD_BULK, "--input FILE|- [--format jsonl|csv] [--concurrency N]\n"
-                       "                             [--results FILE [--resume]]",
+    {"bulk", CMD_BULK,
+     "--input FILE|- [--format jsonl|csv] [--concurrency N]\n"
+     "                             [--results FILE [--resume]]",
      "Sends one update per record of a JSON Lines or CSV file, several at once."},
     {"probe", CMD_PROBE, "",
      "Checks both protocols of the install: reachable, TLS, credentials, the XML-RPC methods."},

@@ -52,14 +52,14 @@ typedef enum cli_option_group {
 typedef int (*cli_option_set_fn)(cli_args *a, const char *value, custapi_error *err);
 
 typedef struct cli_option {
-  const char *name;      /* long name without the dashes; also the profile key */
-  char short_name;       /* 'v' for -v, or 0 */
-  const char *metavar;   /* "URL"; NULL for a flag */
-  const char *env;       /* the environment's form, or NULL */
-  unsigned commands;     /* CMD_* bits of the commands it applies to */
+  const char *name;    /* long name without the dashes; also the profile key */
+  char short_name;     /* 'v' for -v, or 0 */
+  const char *metavar; /* "URL"; NULL for a flag */
+  const char *env;     /* the environment's form, or NULL */
+  unsigned commands;   /* CMD_* bits of the commands it applies to */
   cli_option_group group;
-  unsigned flags;        /* OPT_* */
-  const char *choices;   /* the values a completion offers, space-separated, or NULL */
+  unsigned flags;      /* OPT_* */
+  const char *choices; /* the values a completion offers, space-separated, or NULL */
   const char *help;
   cli_option_set_fn set; /* NULL: a flag that sets the int at `field`, or a plain string */
   size_t field;          /* offsetof(cli_args, ...) when `set` is NULL */
