@@ -86,6 +86,20 @@ static int note_section(config_read *c, const char *section) {
   return 0;
 }
 
+/* The value, kept; a file name's leading "~/" is the home directory, as a shell would have it
+ * on the command line. */
+static char *copy_value(const cli_option *o, const char *value) {
+  const char *home = getenv("HOME");
+  if (!o->metavar || !strstr(o->metavar, "FILE") || strncmp(value, "~/", 2) != 0 || !home ||
+      !*home)
+    return custapi__strdup(value);
+  size_t n = strlen(home) + strlen(value);
+  char *path = custapi__malloc(n);
+  if (path)
+    snprintf(path, n, "%s%s", home, value + 1);
+  return path;
+}
+
 static int on_key(void *user, const char *section, const char *name, const char *value) {
   config_read *c = user;
   if (c->failed)
@@ -123,7 +137,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
           name);
     return fail(c);
   }
-  c->values[index] = custapi__strdup(value);
+  c->values[index] = copy_value(o, value);
   if (!c->values[index])
     return custapi__error_oom(&c->err), fail(c);
   if (cli_option_apply(&c->scratch, index, c->values[index], &c->err) < 0) {

@@ -119,6 +119,11 @@ START_TEST(default_profile_supplies_the_connection) {
   ck_assert_str_eq(json_object_get_string(itest_member(r.json, "protocol")), "rest");
   ck_assert_uint_eq(refserver_request_count(rs), before + 1);
   itest_cli_free(&r);
+  /* a key file's "~/" is HOME */
+  home_config(&h, "[default]\nurl = @URL@\nusername = demo\napi-key-file = ~/key\n");
+  r = run_in(&h, ARGS("get", "--id", "21"), NULL);
+  ck_assert_msg(r.status == 0, "%s %s", r.out, r.err);
+  itest_cli_free(&r);
   home_remove(&h);
 }
 END_TEST
