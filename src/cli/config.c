@@ -90,8 +90,7 @@ static int note_section(config_read *c, const char *section) {
  * on the command line. */
 static char *copy_value(const cli_option *o, const char *value) {
   const char *home = getenv("HOME");
-  if (!o->metavar || !strstr(o->metavar, "FILE") || strncmp(value, "~/", 2) != 0 || !home ||
-      !*home)
+  if (!o->metavar || !strstr(o->metavar, "FILE") || strncmp(value, "~/", 2) != 0 || !home || !*home)
     return custapi__strdup(value);
   size_t n = strlen(home) + strlen(value);
   char *path = custapi__malloc(n);
@@ -237,9 +236,13 @@ static int read_config(config_read *c, FILE *f, const char *path, custapi_error 
 static int unknown_profile(const config_read *c, const char *path, custapi_error *err) {
   const char *suggestion = custapi__suggest(c->profile, section_at, c->section_count, c);
   if (suggestion)
-    return usage(err, "unknown profile '%.60s' (no [%.60s] in %.300s); did you mean '%s'?",
+    return usage(err,
+                 "unknown profile '%.60s' (no [%.60s] with settings in %.300s); did you mean "
+                 "'%s'?",
                  c->profile, c->profile, path, suggestion);
-  return usage(err, "unknown profile '%.60s' (no [%.60s] in %.300s)", c->profile, c->profile, path);
+  /* inih says nothing of a section without keys: an empty [name] reads as no profile. */
+  return usage(err, "unknown profile '%.60s' (no [%.60s] with settings in %.300s)", c->profile,
+               c->profile, path);
 }
 
 /* The profile's values fill what the command line and the environment left unset. */
