@@ -26,28 +26,34 @@ int cli_dry_run_get(const cli_args *args, custapi_client *client, int32_t id) {
   return 0;
 }
 
+/* One protocol's probe request as text, from a client of that protocol. */
+static int probe_request(char **out, const cli_args *args, const char *protocol,
+                         custapi_error *err) {
+  cli_args copy = *args;
+  copy.protocol = protocol;
+  custapi_client *client = NULL;
+  *out = NULL;
+  if (cli_connect(&client, &copy, err) < 0)
+    return -1;
+  int rc = custapi__client_probe_dry_run(out, client);
+  if (rc < 0)
+    *err = *custapi_client_last_error(client);
+  cli_disconnect(client);
+  return rc;
+}
+
 int cli_dry_run_probe(const cli_args *args) {
-  static const char *const names[] = {"rest", "xmlrpc"};
-  for (int i = 0; i < 2; i++) {
-    cli_args copy = *args;
-    copy.protocol = names[i];
-    custapi_client *client = NULL;
-    custapi_error err = {0};
-    char *text = NULL;
-    if (cli_connect(&client, &copy, &err) < 0)
-      return cli_fail(args, &err);
-    if (custapi__client_probe_dry_run(&text, client) < 0) {
-      int code = cli_fail(args, custapi_client_last_error(client));
-      cli_disconnect(client);
-      return code;
-    }
-    char comment[32];
-    snprintf(comment, sizeof comment, "probe over %s", names[i]);
-    if (i)
-      putchar('\n');
-    print_request(comment, text);
-    cli_disconnect(client);
+  /* Both made before either is printed: a failure prints only its own answer. */
+  char *rest = NULL, *xmlrpc = NULL;
+  custapi_error err = {0};
+  if (probe_request(&rest, args, "rest", &err) < 0 ||
+      probe_request(&xmlrpc, args, "xmlrpc", &err) < 0) {
+    custapi_free(rest);
+    return cli_fail(args, &err);
   }
+  print_request("probe over rest", rest);
+  putchar('\n');
+  print_request("probe over xmlrpc", xmlrpc);
   fflush(stdout);
   return 0;
 }
@@ -79,12 +85,22 @@ int cli_dry_run_bulk(const cli_args *args, custapi_client *client) {
   while ((st = custapi__records_next(records, &line, &id, &props, &err)) != RECORDS_END &&
          st != RECORDS_FATAL) {
     char *text = NULL;
+    if (st == RECORDS_OK && custapi_update_dry_run(&text, client, id, props, args->mode) < 0) {
+      err = *custapi_client_last_error(client);
+      if (err.category != CUSTAPI_CATEGORY_INTERNAL) { /* as a real run names the record */
+        char message[CUSTAPI_ERROR_MESSAGE_MAX];
+        snprintf(message, sizeof message, "line %ld: id %d: %.400s", line, (int)id, err.message);
+        memcpy(err.message, message, sizeof message);
+      }
+      st = RECORDS_BAD;
+    }
+    if (st == RECORDS_BAD && err.category == CUSTAPI_CATEGORY_INTERNAL) {
+      custapi_customer_free(props);
+      st = RECORDS_FATAL; /* out of memory is the run's failure, not the record's */
+      break;
+    }
     if (st == RECORDS_BAD) {
       fprintf(stderr, "custapi: %s\n", err.message);
-      bad++;
-    } else if (custapi_update_dry_run(&text, client, id, props, args->mode) < 0) {
-      fprintf(stderr, "custapi: line %ld: id %d: %s\n", line, (int)id,
-              custapi_client_last_error(client)->message);
       bad++;
     } else {
       char comment[64];
