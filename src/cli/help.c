@@ -46,7 +46,8 @@ static const char profiles[] =
 void cli_print_help(FILE *out, const char *command) {
   const cli_command_info *c = command ? cli_command_find(command) : NULL;
   if (c) {
-    fprintf(out, "usage: custapi [OPTIONS] %s %s\n\n%s\n", c->name, c->synopsis, c->summary);
+    fprintf(out, "usage: custapi [OPTIONS] %s%s%s\n\n%s\n", c->name, *c->synopsis ? " " : "",
+            c->synopsis, c->summary);
     print_options(out, c->bit);
     if (c->bit & CMD_NETWORK)
       fputs(profiles, out);
@@ -56,7 +57,10 @@ void cli_print_help(FILE *out, const char *command) {
   fputs("usage:\n", out);
   for (size_t i = 0; i < cli_command_count(); i++) {
     c = cli_command_at(i);
-    fprintf(out, "  custapi [OPTIONS] %-8s %s\n", c->name, c->synopsis);
+    if (*c->synopsis)
+      fprintf(out, "  custapi [OPTIONS] %-8s %s\n", c->name, c->synopsis);
+    else
+      fprintf(out, "  custapi [OPTIONS] %s\n", c->name);
   }
   fputs("  custapi help COMMAND      (or custapi COMMAND --help): that command's options\n\n"
         "Options may stand before or after the command name.\n",

@@ -173,15 +173,16 @@ START_TEST(each_command_has_its_own_help) {
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char usage[64];
-    snprintf(usage, sizeof usage, "usage: custapi [OPTIONS] %s ", cases[i].command);
+    snprintf(usage, sizeof usage, "usage: custapi [OPTIONS] %s", cases[i].command);
     for (int form = 0; form < 3; form++) {
       const char *const *args = form == 0   ? ARGS(cases[i].command, "--help")
                                 : form == 1 ? ARGS("help", cases[i].command)
                                             : ARGS("-h", cases[i].command);
       cli_result r = run_plain(args);
       ck_assert_msg(r.status == 0, "%s: exit %d", cases[i].command, r.status);
-      ck_assert_msg(strncmp(r.out, usage, strlen(usage)) == 0, "%s help: %s", cases[i].command,
-                    r.out);
+      ck_assert_msg(strncmp(r.out, usage, strlen(usage)) == 0 &&
+                        strchr(" \n", r.out[strlen(usage)]),
+                    "%s help: %s", cases[i].command, r.out);
       ck_assert_msg(strstr(r.out, cases[i].has), "%s help lacks %s", cases[i].command,
                     cases[i].has);
       ck_assert_msg(!strstr(r.out, cases[i].lacks), "%s help has %s", cases[i].command,
