@@ -86,17 +86,27 @@ static int note_section(config_read *c, const char *section) {
   return 0;
 }
 
-/* The value, kept; a file name's leading "~/" is the home directory, as a shell would have it
- * on the command line. */
+/*
+ * The value, kept: one pair of matching quotes around it is dropped (people quote values, and
+ * write '' for an empty one as on the command line), and a file name's leading "~/" is the home
+ * directory, as a shell would have it on the command line.
+ */
 static char *copy_value(const cli_option *o, const char *value) {
+  size_t len = strlen(value);
+  if (len >= 2 && (value[0] == '\'' || value[0] == '"') && value[len - 1] == value[0]) {
+    value++;
+    len -= 2;
+  }
   const char *home = getenv("HOME");
-  if (!o->metavar || !strstr(o->metavar, "FILE") || strncmp(value, "~/", 2) != 0 || !home || !*home)
-    return custapi__strdup(value);
-  size_t n = strlen(home) + strlen(value);
-  char *path = custapi__malloc(n);
-  if (path)
-    snprintf(path, n, "%s%s", home, value + 1);
-  return path;
+  int tilde = o->metavar && strstr(o->metavar, "FILE") && len >= 2 &&
+              strncmp(value, "~/", 2) == 0 && home && *home;
+  size_t n = (tilde ? strlen(home) + len - 1 : len) + 1;
+  char *copy = custapi__malloc(n);
+  if (copy && tilde)
+    snprintf(copy, n, "%s%.*s", home, (int)(len - 1), value + 1);
+  else if (copy)
+    snprintf(copy, n, "%.*s", (int)len, value);
+  return copy;
 }
 
 static int on_key(void *user, const char *section, const char *name, const char *value) {

@@ -19,10 +19,11 @@ static const char *const *network_command(int i) {
       {"compare", "--id", "21", "--yes", "sms_quota=3", NULL},
       {"probe", NULL},
       {"bulk", "--input", "-", NULL},
+      {"update", "--fill-required", "--id", "21", "sms_quota=3", NULL}, /* reads first */
   };
   return commands[i];
 }
-#define NETWORK_COMMANDS 5
+#define NETWORK_COMMANDS 6
 
 static const char bulk_input[] = "{\"id\":21,\"sms_quota\":4}\n{\"id\":22,\"sms_quota\":5}\n";
 
@@ -82,11 +83,9 @@ START_TEST(dry_run_sends_nothing_for_every_command) {
   NEED_SERVER();
   /* the first line of a request the command would send (compare's, inside its JSON plan) */
   static const char *const expect[NETWORK_COMMANDS][2] = {
-      {"PUT ", "/api/2.0/customers/21 HTTP/1.1\n"},
-      {"GET ", "/api/2.0/customers/21 HTTP/1.1\n"},
-      {"PUT ", "/api/2.0/customers/21 HTTP/1.1\\n"},
-      {"POST ", "/api/2.0/xmlrpc/ HTTP/1.1\n"},
-      {"PUT ", "/api/2.0/customers/22 HTTP/1.1\n"}};
+      {"PUT ", "/api/2.0/customers/21 HTTP/1.1\n"},  {"GET ", "/api/2.0/customers/21 HTTP/1.1\n"},
+      {"PUT ", "/api/2.0/customers/21 HTTP/1.1\\n"}, {"POST ", "/api/2.0/xmlrpc/ HTTP/1.1\n"},
+      {"PUT ", "/api/2.0/customers/22 HTTP/1.1\n"},  {"PUT ", "/api/2.0/customers/21 HTTP/1.1\n"}};
   for (int c = 0; c < NETWORK_COMMANDS; c++) {
     size_t before = refserver_request_count(rs);
     cli_result r = run_network(refserver_url(rs), "demo", key_env, c, "--dry-run");

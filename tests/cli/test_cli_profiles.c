@@ -124,6 +124,13 @@ START_TEST(default_profile_supplies_the_connection) {
   r = run_in(&h, ARGS("get", "--id", "21"), NULL);
   ck_assert_msg(r.status == 0, "%s %s", r.out, r.err);
   itest_cli_free(&r);
+  /* quoted values lose their quotes; '' is empty, as on the command line */
+  home_config(&h, "[default]\nurl = \"@URL@\"\nusername = 'demo'\napi-key-file = '~/key'\n"
+                  "xmlrpc-prefix = ''\nprotocol = xmlrpc\n");
+  r = run_in(&h, ARGS("--dry-run", "update", "--id", "21", "name=A"), NULL);
+  ck_assert_msg(r.status == 0, "%s %s", r.out, r.err);
+  ck_assert_ptr_nonnull(strstr(r.out, "<methodName>UpdateCustomer</methodName>"));
+  itest_cli_free(&r);
   home_remove(&h);
 }
 END_TEST
