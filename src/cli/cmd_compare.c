@@ -180,8 +180,15 @@ static int report(const cli_args *args, const custapi_compare *c, const custapi_
 }
 
 static int cli_cmd_compare_input(const cli_args *args);
-static int connect_as(custapi_client **out, const cli_args *args, const char *protocol,
-                      custapi_error *err);
+
+/* A client of each protocol, from the same options. */
+static int connect_both(custapi_client **rest, custapi_client **xmlrpc, const cli_args *args,
+                        custapi_error *err) {
+  *xmlrpc = NULL;
+  if (cli_connect_as(rest, args, "rest", err) < 0)
+    return -1;
+  return cli_connect_as(xmlrpc, args, "xmlrpc", err);
+}
 
 /*
  * --dry-run: the settings checked as for a real run, then the plan and the exact requests
@@ -192,7 +199,7 @@ static int dry_run(const cli_args *args, int32_t id, const custapi_customer *pro
   json_object *requests = NULL;
   custapi_error err = {0};
   int code;
-  if (connect_as(&rest, args, "rest", &err) < 0 || connect_as(&xmlrpc, args, "xmlrpc", &err) < 0 ||
+  if (connect_both(&rest, &xmlrpc, args, &err) < 0 ||
       (props && plan_requests(&requests, rest, xmlrpc, id, props, args->mode, &err) < 0))
     code = cli_fail(args, &err);
   else
@@ -200,14 +207,6 @@ static int dry_run(const cli_args *args, int32_t id, const custapi_customer *pro
   cli_disconnect(xmlrpc);
   cli_disconnect(rest);
   return code;
-}
-
-/* A client of one protocol, from the same options. */
-static int connect_as(custapi_client **out, const cli_args *args, const char *protocol,
-                      custapi_error *err) {
-  cli_args copy = *args;
-  copy.protocol = protocol;
-  return cli_connect(out, &copy, err);
 }
 
 /* ---- compare --input FILE: every record of a bulk file, and a summary ---- */
@@ -354,7 +353,7 @@ int cli_cmd_compare(const cli_args *args) {
   else {
     custapi_client *rest = NULL, *xmlrpc = NULL;
     custapi_compare *c = NULL;
-    if (connect_as(&rest, args, "rest", &err) < 0 || connect_as(&xmlrpc, args, "xmlrpc", &err) < 0 ||
+    if (connect_both(&rest, &xmlrpc, args, &err) < 0 ||
         custapi_compare_run(&c, rest, xmlrpc, id, props, args->mode, &err) < 0)
       code = cli_fail(args, &err);
     else
@@ -387,7 +386,7 @@ static int cli_cmd_compare_input(const cli_args *args) {
     return dry_run(args, 0, NULL);
   custapi_client *rest = NULL, *xmlrpc = NULL;
   int code;
-  if (connect_as(&rest, args, "rest", &err) < 0 || connect_as(&xmlrpc, args, "xmlrpc", &err) < 0)
+  if (connect_both(&rest, &xmlrpc, args, &err) < 0)
     code = cli_fail(args, &err);
   else
     code = compare_file(args, rest, xmlrpc);

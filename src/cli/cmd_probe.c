@@ -55,11 +55,9 @@ static void print_text(const char *name, const custapi_probe *p) {
 /* Probes one protocol with the shared options; *out is NULL when no client could be made. */
 static int probe_one(custapi_probe **out, const cli_args *args, const char *protocol,
                      custapi_error *err) {
-  cli_args copy = *args;
-  copy.protocol = protocol;
   custapi_client *client = NULL;
   *out = NULL;
-  if (cli_connect(&client, &copy, err) < 0)
+  if (cli_connect_as(&client, args, protocol, err) < 0)
     return -1;
   int rc = custapi_probe_run(out, client);
   if (!*out)

@@ -141,6 +141,13 @@ int cli_connect(custapi_client **out, const cli_args *args, custapi_error *err) 
   return rc;
 }
 
+int cli_connect_as(custapi_client **out, const cli_args *args, const char *protocol,
+                   custapi_error *err) {
+  cli_args copy = *args;
+  copy.protocol = protocol;
+  return cli_connect(out, &copy, err);
+}
+
 void cli_disconnect(custapi_client *client) {
   if (!client)
     return;

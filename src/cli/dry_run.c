@@ -29,11 +29,9 @@ int cli_dry_run_get(const cli_args *args, custapi_client *client, int32_t id) {
 /* One protocol's probe request as text, from a client of that protocol. */
 static int probe_request(char **out, const cli_args *args, const char *protocol,
                          custapi_error *err) {
-  cli_args copy = *args;
-  copy.protocol = protocol;
   custapi_client *client = NULL;
   *out = NULL;
-  if (cli_connect(&client, &copy, err) < 0)
+  if (cli_connect_as(&client, args, protocol, err) < 0)
     return -1;
   int rc = custapi__client_probe_dry_run(out, client);
   if (rc < 0)
