@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdio.h>
@@ -48,14 +49,20 @@ int cli_config_path(char *out, size_t size, int *named) {
   return snprintf(out, size, "%s/.config/custapi/config", home) < (int)size ? 0 : -1;
 }
 
-/* Names people give a secret; none of them is ever read from the file. */
+/*
+ * Names people give a secret (api-key, apikey, key, password, passwd, secret, token, ...): none
+ * of them is ever read from the file. Case does not matter; api-key-file is the one key allowed.
+ */
 static int is_secret_key(const char *name) {
-  static const char *const secrets[] = {"api-key", "api_key", "apikey",     "key",   "password",
-                                        "passwd",  "secret",  "api-secret", "token", NULL};
-  for (const char *const *s = secrets; *s; s++)
-    if (strcasecmp(name, *s) == 0)
-      return 1;
-  return 0;
+  char lower[64];
+  size_t n = strlen(name);
+  if (n >= sizeof lower)
+    n = sizeof lower - 1;
+  for (size_t i = 0; i < n; i++)
+    lower[i] = (char)tolower((unsigned char)name[i]);
+  lower[n] = '\0';
+  return strstr(lower, "pass") || strstr(lower, "secret") || strstr(lower, "token") ||
+         (n >= 3 && strcmp(lower + n - 3, "key") == 0);
 }
 
 static const char *profile_key_at(size_t index, const void *context) {
@@ -278,7 +285,9 @@ int cli_config_apply(cli_args *args, custapi_error *err) {
   FILE *f = NULL;
   if (cli_config_path(path, sizeof path, &named) < 0) {
     if (explicit_profile)
-      return usage(err, "profile '%.60s': no config file to read it from (HOME is not set)",
+      return usage(err,
+                   "profile '%.60s': no config file to read it from (HOME is not set, or the "
+                   "path is too long)",
                    c.profile);
     return 0;
   }
