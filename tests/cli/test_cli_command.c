@@ -288,7 +288,8 @@ START_TEST(completions_list_every_command_and_option) {
 }
 END_TEST
 
-/* The bash script works: completing "custapi --prot" and "custapi --protocol x" in bash. */
+/* The scripts work: bash completing options, their values, commands and property names; zsh
+ * offering the commands and the property names. */
 START_TEST(bash_completion_completes) {
   const char *file = getenv("CUSTAPI_BASH_COMPLETION");
   if (access("/bin/bash", X_OK) != 0)
@@ -305,12 +306,26 @@ START_TEST(bash_completion_completes) {
   ck_assert_msg(r.status == 0, "%s", r.err);
   ck_assert_str_eq(r.out, "--protocol\nxmlrpc\nupdate\nsms_quota=\n");
   itest_cli_free(&r);
-  if (access("/usr/bin/zsh", X_OK) == 0 || access("/bin/zsh", X_OK) == 0) {
-    r = itest_run_program("/bin/sh", ARGS("-c", "zsh -n \"$0\"", getenv("CUSTAPI_ZSH_COMPLETION")),
-                          NULL, NULL);
-    ck_assert_msg(r.status == 0, "zsh -n: %s", r.err);
-    itest_cli_free(&r);
-  }
+  /* zsh: the script run with zsh's completion functions replaced by stubs that print what
+   * they are offered: the commands first, the property names after update */
+  const char *zsh = access("/usr/bin/zsh", X_OK) == 0 ? "/usr/bin/zsh"
+                    : access("/bin/zsh", X_OK) == 0   ? "/bin/zsh"
+                                                      : NULL;
+  if (!zsh)
+    return;
+  snprintf(script, sizeof script,
+           "_arguments() { return 0 }; _describe() { print -rl -- \"${(@P)4}\" }; "
+           "compadd() { print -rl -- \"${(@P)${@[-1]}}\" }; "
+           "words=(custapi --dry-run); CURRENT=3; source '%s'; "
+           "words=(custapi --dry-run update sms); CURRENT=4; source '%s'",
+           getenv("CUSTAPI_ZSH_COMPLETION"), getenv("CUSTAPI_ZSH_COMPLETION"));
+  r = itest_run_program(zsh, ARGS("-fc", script), NULL, NULL);
+  ck_assert_msg(r.status == 0, "zsh: %s", r.err);
+  ck_assert_str_eq(r.err, "");
+  ck_assert_msg(strncmp(r.out, "update:", 7) == 0 && strstr(r.out, "\nprobe:") &&
+                    strstr(r.out, "\nhelp:") && strstr(r.out, "\nsms_quota=\n"),
+                "%s", r.out);
+  itest_cli_free(&r);
 }
 END_TEST
 
