@@ -132,6 +132,13 @@ CUSTAPI_EXTERN size_t custapi_schema_count(void);
 CUSTAPI_EXTERN const custapi_property_info *custapi_schema_at(size_t index);
 /* The property of that exact name, or NULL. */
 CUSTAPI_EXTERN const custapi_property_info *custapi_schema_find(const char *name);
+/*
+ * The allowed values of an enumerated property (status, deleted, industry), in the schema's
+ * order, as a NULL-terminated list borrowed from the library; NULL for any other name.
+ */
+CUSTAPI_EXTERN const char *const *custapi_schema_values(const char *name);
+/* The read-only fields seen in responses (id, enterprise_id, ...), NULL-terminated. */
+CUSTAPI_EXTERN const char *const *custapi_schema_read_only_fields(void);
 
 /* ---------------------------------------------------------------------------------------
  * The customer model: a set of typed properties
@@ -326,6 +333,8 @@ CUSTAPI_EXTERN int custapi_get(custapi_result **out, custapi_client *client, int
 CUSTAPI_EXTERN int custapi_update_dry_run(char **out, custapi_client *client, int32_t id,
                                           const custapi_customer *properties,
                                           custapi_validate_mode mode);
+/* The same for a read of customer `id` (custapi_get): the exact request, nothing sent. */
+CUSTAPI_EXTERN int custapi_get_dry_run(char **out, custapi_client *client, int32_t id);
 
 CUSTAPI_EXTERN void custapi_result_free(custapi_result *result);
 CUSTAPI_EXTERN const char *custapi_result_protocol(const custapi_result *result);

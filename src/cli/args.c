@@ -1,4 +1,7 @@
-/* Parsing the command line and the environment into cli_args; nothing is acted upon here. */
+/*
+ * Parsing the command line, the environment and the profile into cli_args, through the option
+ * table (options.c); nothing but --help, --version and the like is acted upon here.
+ */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -7,182 +10,146 @@
 
 #include "alloc.h"
 #include "cli.h"
+#include "completion.h"
+#include "config.h"
 #include "error.h"
 #include "help.h"
-
-/* If argv[*i] is `--name VALUE` or `--name=VALUE`, stores VALUE and returns 1. */
-static int take_value(int argc, char **argv, int *i, const char *name, const char **out,
-                      custapi_error *err, int *failed) {
-  const char *arg = argv[*i];
-  size_t n = strlen(name);
-  if (strncmp(arg, name, n) != 0)
-    return 0;
-  if (arg[n] == '=') {
-    *out = arg + n + 1;
-    return 1;
-  }
-  if (arg[n] != '\0')
-    return 0;
-  if (*i + 1 >= argc) {
-    custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s needs a value", name);
-    *failed = 1;
-    return 1;
-  }
-  *out = argv[++*i];
-  return 1;
-}
-
-static int parse_long(const char *text, long min, long max, long *out) {
-  char *end;
-  errno = 0;
-  long v = strtol(text, &end, 10);
-  if (errno || end == text || *end != '\0' || v < min || v > max)
-    return -1;
-  *out = v;
-  return 0;
-}
-
-/* Seconds, possibly fractional ("2.5"), into milliseconds. */
-static int parse_seconds_ms(const char *text, long *out) {
-  char *end;
-  errno = 0;
-  double s = strtod(text, &end);
-  if (errno || end == text || *end != '\0' || !(s > 0) || s > 86400)
-    return -1;
-  *out = (long)(s * 1000 + 0.5);
-  if (*out < 1)
-    *out = 1;
-  return 0;
-}
-
-static const char *const commands[] = {"update", "get", "validate", "compare", "bulk", "probe",
-                                       NULL};
-
-static int is_command(const char *word) {
-  for (const char *const *c = commands; *c; c++)
-    if (strcmp(*c, word) == 0)
-      return 1;
-  return 0;
-}
-
-/* Flags that take no value. Returns 1 if `arg` was one of them. */
-static int take_flag(cli_args *a, const char *arg) {
-  static const struct {
-    const char *name;
-    size_t offset;
-  } flags[] = {
-      {"--insecure", offsetof(cli_args, insecure)},
-      {"--allow-plain-http", offsetof(cli_args, allow_plain_http)},
-      {"--read-back", offsetof(cli_args, read_back)},
-      {"--dry-run", offsetof(cli_args, dry_run)},
-      {"--verbose", offsetof(cli_args, verbose)},
-      {"-v", offsetof(cli_args, verbose)},
-      {"--yes", offsetof(cli_args, yes)},
-      {"--resume", offsetof(cli_args, resume)},
-  };
-  for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) {
-    if (strcmp(arg, flags[k].name) == 0) {
-      *(int *)((char *)a + flags[k].offset) = 1;
-      return 1;
-    }
-  }
-  if (strcmp(arg, "--partial") == 0)
-    a->mode = CUSTAPI_VALIDATE_PARTIAL;
-  else if (strcmp(arg, "--strict") == 0)
-    a->mode = CUSTAPI_VALIDATE_STRICT;
-  else if (strcmp(arg, "--fill-required") == 0)
-    a->mode = CUSTAPI_VALIDATE_FILL_REQUIRED;
-  else if (strcmp(arg, "--lenient") == 0)
-    a->validate_flags |= CUSTAPI_VALIDATE_LENIENT;
-  else if (strcmp(arg, "--allow-unknown") == 0)
-    a->customer_flags |= CUSTAPI_CUSTOMER_ALLOW_UNKNOWN;
-  else if (strcmp(arg, "--ignore-read-only") == 0)
-    a->customer_flags |= CUSTAPI_CUSTOMER_IGNORE_READ_ONLY;
-  else
-    return 0;
-  return 1;
-}
+#include "options.h"
 
 #define usage(err, ...) custapi__error_set((err), CUSTAPI_CATEGORY_USAGE, NULL, __VA_ARGS__)
 
-/* Options with a value. Returns 1 if taken, 0 if not one of them, -1 on a usage error. */
-static int take_option(cli_args *a, int argc, char **argv, int *i, custapi_error *err) {
-  int failed = 0;
-  const char *v = NULL;
-#define VALUE(name) take_value(argc, argv, i, name, &v, err, &failed)
-  if (VALUE("--url"))
-    a->url = v;
-  else if (VALUE("--protocol"))
-    a->protocol = v;
-  else if (VALUE("--username"))
-    a->username = v;
-  else if (VALUE("--api-key-file"))
-    a->api_key_file = v;
-  else if (VALUE("--xmlrpc-prefix"))
-    a->xmlrpc_prefix = v;
-  else if (VALUE("--cacert"))
-    a->cacert = v;
-  else if (VALUE("--proxy"))
-    a->proxy = v;
-  else if (VALUE("--id"))
-    a->id = v;
-  else if (VALUE("--json"))
-    a->json_path = v;
-  else if (VALUE("--input"))
-    a->input = v;
-  else if (VALUE("--results"))
-    a->results = v;
-  else if (VALUE("--format"))
-    a->format = v;
-  else if (VALUE("--timeout")) {
-    if (failed)
-      return -1;
-    if (parse_seconds_ms(v, &a->timeout_ms) < 0)
-      return usage(err, "--timeout: not a number of seconds > 0: %s", v), -1;
-  } else if (VALUE("--retries")) {
-    long n;
-    if (failed)
-      return -1;
-    if (parse_long(v, 0, 100, &n) < 0)
-      return usage(err, "--retries: not a whole number from 0 to 100: %s", v), -1;
-    a->retries = (int)n;
-  } else if (VALUE("--concurrency")) {
-    long n;
-    if (failed)
-      return -1;
-    if (parse_long(v, 1, 256, &n) < 0)
-      return usage(err, "--concurrency: not a whole number from 1 to 256: %s", v), -1;
-    a->concurrency = (int)n;
-  } else if (VALUE("--output")) {
-    if (failed)
-      return -1;
-    if (strcmp(v, "json") == 0)
-      a->output = CLI_OUTPUT_JSON;
-    else if (strcmp(v, "text") == 0)
-      a->output = CLI_OUTPUT_TEXT;
+/* Puts "SOURCE: " in front of an option check's message, which does not know its source. */
+void cli_error_prefix(custapi_error *err, const char *source) {
+  char message[CUSTAPI_ERROR_MESSAGE_MAX];
+  size_t n = (size_t)snprintf(message, sizeof message, "%.100s: ", source);
+  snprintf(message + n, sizeof message - n, "%.*s", (int)(sizeof message - n - 1), err->message);
+  memcpy(err->message, message, sizeof message);
+}
+
+/* An option of the table given on the command line, with its value if it takes one. */
+static int take_table_option(cli_args *a, size_t index, const char *spelled,
+                             const char *inline_value, int argc, char **argv, int *i,
+                             custapi_error *err) {
+  const cli_option *o = cli_option_at(index);
+  const char *value = NULL;
+  if (o->metavar) {
+    if (inline_value)
+      value = inline_value;
+    else if (*i + 1 < argc)
+      value = argv[++*i];
     else
-      return usage(err, "--output: must be json or text, not %s", v), -1;
-  } else if (strncmp(argv[*i], "--api-key=", 10) == 0 || strcmp(argv[*i], "--api-key") == 0) {
+      return usage(err, "%s needs a value (%s)", spelled, o->metavar);
+  } else if (inline_value) {
+    return usage(err, "%s takes no value", spelled);
+  }
+  if (cli_option_apply(a, index, value, err) < 0) {
+    cli_error_prefix(err, spelled);
+    return -1;
+  }
+  return 0;
+}
+
+static int unknown_option(const char *arg, custapi_error *err) {
+  char word[64];
+  size_t n = strcspn(arg + 2, "=");
+  snprintf(word, sizeof word, "%.*s", (int)(n < 63 ? n : 63), arg + 2);
+  const char *suggestion = cli_option_suggest(word);
+  if (suggestion)
+    return usage(err, "unknown option %.*s; did you mean --%s?", (int)(n + 2 < 100 ? n + 2 : 100),
+                 arg, suggestion);
+  return usage(err, "unknown option %.100s (custapi --help lists them)", arg);
+}
+
+/* --name, --name=VALUE, --name VALUE, -x, -x VALUE. */
+static int take_option(cli_args *a, int argc, char **argv, int *i, custapi_error *err) {
+  const char *arg = argv[*i];
+  size_t index;
+  if (arg[1] != '-') {
+    if (arg[2] != '\0' || !cli_option_find_short(arg[1], &index)) {
+      const char *long_name = arg[2] == '\0' ? NULL : cli_option_suggest(arg + 1);
+      if (long_name)
+        return usage(err, "unknown option %.100s; did you mean --%s?", arg, long_name);
+      return usage(err, "unknown option %.100s (custapi --help lists them)", arg);
+    }
+    return take_table_option(a, index, arg, NULL, argc, argv, i, err);
+  }
+  char name[64];
+  const char *eq = strchr(arg, '=');
+  size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+  if (strncmp(arg, "--api-key", n) == 0 && n == 9)
     /* Refused on purpose, and without echoing the value: the command line is visible to
      * every user of the machine (ps, /proc). */
     return usage(err, "%s",
-                 "the API key is never taken from the command line: use --api-key-file FILE "
-                 "or CUSTAPI_API_KEY"),
-           -1;
-  } else {
-    return 0;
-  }
-#undef VALUE
-  return failed ? -1 : 1;
+                 "the API key is never taken from the command line: use --api-key-file FILE, "
+                 "CUSTAPI_API_KEY_FILE or CUSTAPI_API_KEY");
+  if (n - 2 >= sizeof name)
+    return unknown_option(arg, err);
+  memcpy(name, arg + 2, n - 2);
+  name[n - 2] = '\0';
+  if (!cli_option_find(name, &index))
+    return unknown_option(arg, err);
+  char spelled[70];
+  snprintf(spelled, sizeof spelled, "--%s", name);
+  return take_table_option(a, index, spelled, eq ? eq + 1 : NULL, argc, argv, i, err);
 }
 
-static void apply_environment(cli_args *a) {
-  if (!a->url)
-    a->url = getenv("CUSTAPI_URL");
-  if (!a->protocol)
-    a->protocol = getenv("CUSTAPI_PROTOCOL");
-  if (!a->username)
-    a->username = getenv("CUSTAPI_USERNAME");
+/* The environment's form of the options not given on the command line. */
+static int apply_environment(cli_args *a, custapi_error *err) {
+  for (size_t i = 0; i < cli_option_count(); i++) {
+    const cli_option *o = cli_option_at(i);
+    if (!o->env || a->given[i])
+      continue;
+    const char *v = getenv(o->env);
+    if (!v || !*v)
+      continue;
+    if (cli_option_apply(a, i, v, err) < 0) {
+      cli_error_prefix(err, o->env);
+      return -1;
+    }
+  }
+  /* The key itself in the environment outranks a profile's key file (environment > profile). */
+  size_t key_file;
+  const char *key = getenv("CUSTAPI_API_KEY");
+  if (key && *key && cli_option_find("api-key-file", &key_file))
+    a->given[key_file] = 1;
+  return 0;
+}
+
+/* The first word that is not an option: a command, or "help" followed by one. */
+static int take_command(cli_args *a, const char *word, custapi_error *err) {
+  if (!a->command && !a->help_word && strcmp(word, "help") == 0) {
+    a->help_word = 1;
+    a->help = 1;
+    return 0;
+  }
+  if (cli_command_find(word)) {
+    a->command = cli_command_find(word)->name;
+    return 0;
+  }
+  const char *suggestion = cli_command_suggest(word);
+  if (suggestion)
+    return usage(err, "unknown command '%.100s'; did you mean '%s'?", word, suggestion);
+  return usage(err, "unknown command '%.100s' (custapi --help lists them)", word);
+}
+
+static int option_given(const cli_args *a, const char *name) {
+  size_t index;
+  return cli_option_find(name, &index) && a->given[index];
+}
+
+/* --help, --version, --list-properties, --completion: answered once everything is read. */
+static int answer_early(const cli_args *a) {
+  if (a->help)
+    cli_print_help(stdout, a->command);
+  else if (a->version)
+    printf("custapi %s\n", custapi_version());
+  else if (a->completion)
+    cli_print_completion(stdout, a->completion);
+  else if (a->list_properties)
+    cli_print_properties(stdout, a->output == CLI_OUTPUT_JSON && option_given(a, "output"));
+  else
+    return 0;
+  return 1;
 }
 
 int cli_args_parse(cli_args *a, int argc, char **argv, custapi_error *err) {
@@ -193,66 +160,46 @@ int cli_args_parse(cli_args *a, int argc, char **argv, custapi_error *err) {
   a->props = custapi__calloc((size_t)(argc > 0 ? argc : 1), sizeof *a->props);
   if (!a->props)
     return custapi__error_oom(err), -1;
-  int only_operands = 0, help = 0;
+  int only_operands = 0;
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
     if (!only_operands && arg[0] == '-' && arg[1] != '\0') {
-      if (strcmp(arg, "--") == 0) {
+      if (strcmp(arg, "--") == 0)
         only_operands = 1;
-        continue;
-      }
-      if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-        help = 1;
-        continue;
-      }
-      if (strcmp(arg, "--version") == 0) {
-        printf("custapi %s\n", custapi_version());
-        return 1;
-      }
-      if (strcmp(arg, "--list-properties") == 0) {
-        cli_print_properties(stdout);
-        return 1;
-      }
-      if (take_flag(a, arg))
-        continue;
-      int rc = take_option(a, argc, argv, &i, err);
-      if (rc < 0)
+      else if (take_option(a, argc, argv, &i, err) < 0)
         return -1;
-      if (rc == 0) {
-        usage(err, "unknown option %s (custapi --help lists them)", arg);
-        return -1;
-      }
       continue;
     }
     if (!a->command) {
-      if (!is_command(arg)) {
-        usage(err, "unknown command '%s' (custapi --help lists them)", arg);
+      if (take_command(a, arg, err) < 0)
         return -1;
-      }
-      a->command = arg;
       continue;
     }
     if (!strchr(arg, '=')) {
-      usage(err, "expected PROP=VALUE, got '%s'", arg);
+      usage(err, "expected PROP=VALUE, got '%.100s'", arg);
       return -1;
     }
     a->props[a->prop_count++] = argv[i];
   }
-  if (help) {
-    cli_print_help(stdout, a->command);
+  if (answer_early(a))
     return 1;
-  }
   if (!a->command) {
-    usage(err, "%s", "no command given (update, get, validate, compare, bulk or probe)");
+    usage(err, "%s",
+          "no command given (update, get, validate, compare, bulk or probe; "
+          "custapi --help)");
     return -1;
   }
-  apply_environment(a);
+  if (apply_environment(a, err) < 0 || cli_config_apply(a, err) < 0)
+    return -1;
   return 0;
 }
 
 void cli_args_release(cli_args *a) {
   custapi__free(a->props);
   a->props = NULL;
+  for (size_t i = 0; i < a->owned_count; i++)
+    custapi__free(a->owned[i]);
+  a->owned_count = 0;
 }
 
 int cli_read_file(char **out, size_t *len, const char *path, size_t max, custapi_error *err) {

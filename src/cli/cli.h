@@ -9,11 +9,14 @@
 
 typedef enum cli_output { CLI_OUTPUT_JSON, CLI_OUTPUT_TEXT } cli_output;
 
+/* More than the option table holds (options.c checks it). */
+#define CLI_OPTIONS_MAX 64
+
 /* Everything the command line and the environment said, before any of it is acted upon. */
 typedef struct cli_args {
   const char *command;
 
-  /* Connection (SPEC section 6), options first, then the environment. */
+  /* Connection: the command line, then the environment, then the profile (config.c). */
   const char *url;
   const char *protocol;
   const char *username;
@@ -25,6 +28,7 @@ typedef struct cli_args {
   int insecure;
   const char *proxy;
   int allow_plain_http;
+  const char *profile; /* --profile or CUSTAPI_PROFILE; NULL: [default] */
 
   /* Validation. */
   custapi_validate_mode mode;
@@ -32,8 +36,12 @@ typedef struct cli_args {
   unsigned customer_flags;
 
   /* Behaviour. */
-  int read_back, dry_run, verbose, yes;
+  int read_back, dry_run, verbose, yes, quiet;
   cli_output output;
+
+  /* Acted upon by the parser once every option is read. */
+  int help, help_word, version, list_properties;
+  const char *completion; /* hidden --completion bash|zsh */
 
   /* Operands. */
   const char *id;
@@ -43,15 +51,23 @@ typedef struct cli_args {
   int resume;
   char **props; /* PROP=VALUE, in order */
   size_t prop_count;
+
+  /* Which options have a value already (by position in the option table): a later source
+   * (environment, then profile) fills only the others. */
+  unsigned char given[CLI_OPTIONS_MAX];
+  /* Values copied out of the profile file, released with the arguments. */
+  char *owned[CLI_OPTIONS_MAX];
+  size_t owned_count;
 } cli_args;
 
 /* A subcommand: returns the process exit code; has printed its own output. */
 typedef int (*cli_command_fn)(const cli_args *args);
 
 /*
- * Parses argv (options may stand before or after the command name) and the environment.
- * Returns 0, 1 when --help or --version was handled (exit 0), or -1 with a usage error
- * in `err`. `args->props` is allocated; release with cli_args_release.
+ * Parses argv (options may stand before or after the command name), the environment and the
+ * profile, in that order of precedence. Returns 0, 1 when --help, --version,
+ * --list-properties or --completion was handled (exit 0), or -1 with a usage error in `err`.
+ * `args->props` is allocated; release with cli_args_release.
  */
 int cli_args_parse(cli_args *args, int argc, char **argv, custapi_error *err);
 void cli_args_release(cli_args *args);
@@ -61,6 +77,9 @@ void cli_args_release(cli_args *args);
  * one replaces an earlier). On failure `err` says why (invalid, or usage for an unreadable file).
  */
 int cli_customer_from_args(custapi_customer **out, const cli_args *args, custapi_error *err);
+
+/* Puts "SOURCE: " in front of an error's message (an option check does not know its source). */
+void cli_error_prefix(custapi_error *err, const char *source);
 
 /* Reads a whole file ("-" for standard input) of at most `max` bytes. */
 int cli_read_file(char **out, size_t *len, const char *path, size_t max, custapi_error *err);

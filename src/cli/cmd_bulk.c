@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "connect.h"
+#include "dry_run.h"
 #include "error.h"
 #include "output.h"
 #include "progress.h"
@@ -50,8 +51,6 @@ static int check_args(const cli_args *a, custapi_error *err) {
                  "bulk does not support --fill-required (it would read every customer "
                  "first): put name, email and hash in the records with --strict, or "
                  "send only what the records carry");
-  if (a->dry_run)
-    return usage(err, "%s", "bulk has no --dry-run");
   if (a->read_back)
     return usage(err, "%s", "bulk has no --read-back");
   if (a->resume && !a->results)
@@ -305,8 +304,11 @@ int cli_cmd_bulk(const cli_args *args) {
   FILE *in = NULL;
   input_fingerprint fp;
   int code;
-  if (check_args(args, &err) < 0 || cli_connect(&client, args, &err) < 0 ||
-      !(in = open_input(args, &err)) || scan_input(&fp, &r.bar.total, in, args, &err) < 0 ||
+  if (check_args(args, &err) < 0 || cli_connect(&client, args, &err) < 0) {
+    code = cli_fail(args, &err);
+  } else if (args->dry_run) {
+    code = cli_dry_run_bulk(args, client); /* no results file is opened: nothing is recorded */
+  } else if (!(in = open_input(args, &err)) || scan_input(&fp, &r.bar.total, in, args, &err) < 0 ||
       (args->results &&
        (args->resume ? open_resumed(&r, &fp, &err) : open_fresh(&r, &fp, &err)) < 0)) {
     code = cli_fail(args, &err);

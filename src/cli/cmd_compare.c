@@ -25,7 +25,35 @@ static int refuse_without_yes(const cli_args *args, int32_t id, const custapi_cu
   return cli_fail(args, &err);
 }
 
-static int print_plan(int32_t id, const custapi_customer *props) {
+/* The requests known before anything is read (the restore depends on the snapshot). */
+static int plan_requests(json_object **out, custapi_client *rest, custapi_client *xmlrpc,
+                         int32_t id, const custapi_customer *props, custapi_validate_mode mode,
+                         custapi_error *err) {
+  static const char *const steps[] = {"read the customer over REST (snapshot)",
+                                      "update over REST", "read back over XML-RPC",
+                                      "update over XML-RPC"};
+  json_object *list = json_object_new_array();
+  for (int i = 0; i < 4; i++) {
+    custapi_client *c = i < 2 ? rest : xmlrpc;
+    char *text;
+    int rc = i % 2 == 0 ? custapi_get_dry_run(&text, c, id)
+                        : custapi_update_dry_run(&text, c, id, props, mode);
+    if (rc < 0) {
+      *err = *custapi_client_last_error(c);
+      json_object_put(list);
+      return -1;
+    }
+    json_object *r = json_object_new_object();
+    json_object_object_add(r, "step", json_object_new_string(steps[i]));
+    json_object_object_add(r, "request", json_object_new_string(text));
+    json_object_array_add(list, r);
+    custapi_free(text);
+  }
+  *out = list;
+  return 0;
+}
+
+static int print_plan(int32_t id, const custapi_customer *props, json_object *requests) {
   static const char *const steps[] = {
       "read the customer over REST (snapshot)",
       "update over REST",
@@ -46,6 +74,7 @@ static int print_plan(int32_t id, const custapi_customer *props) {
   for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
     json_object_array_add(plan, json_object_new_string(steps[i]));
   json_object_object_add(o, "plan", plan);
+  json_object_object_add(o, "requests", requests ? requests : json_object_new_array());
   cli_print_json(o);
   return 0;
 }
@@ -152,12 +181,32 @@ static int report(const cli_args *args, const custapi_compare *c, const custapi_
 
 static int cli_cmd_compare_input(const cli_args *args);
 
-/* A client of one protocol, from the same options. */
-static int connect_as(custapi_client **out, const cli_args *args, const char *protocol,
-                      custapi_error *err) {
-  cli_args copy = *args;
-  copy.protocol = protocol;
-  return cli_connect(out, &copy, err);
+/* A client of each protocol, from the same options. */
+static int connect_both(custapi_client **rest, custapi_client **xmlrpc, const cli_args *args,
+                        custapi_error *err) {
+  *xmlrpc = NULL;
+  if (cli_connect_as(rest, args, "rest", err) < 0)
+    return -1;
+  return cli_connect_as(xmlrpc, args, "xmlrpc", err);
+}
+
+/*
+ * --dry-run: the settings checked as for a real run, then the plan and the exact requests
+ * that do not depend on what is read (none for --input: each record's would be its update).
+ */
+static int dry_run(const cli_args *args, int32_t id, const custapi_customer *props) {
+  custapi_client *rest = NULL, *xmlrpc = NULL;
+  json_object *requests = NULL;
+  custapi_error err = {0};
+  int code;
+  if (connect_both(&rest, &xmlrpc, args, &err) < 0 ||
+      (props && plan_requests(&requests, rest, xmlrpc, id, props, args->mode, &err) < 0))
+    code = cli_fail(args, &err);
+  else
+    code = print_plan(id, props, requests);
+  cli_disconnect(xmlrpc);
+  cli_disconnect(rest);
+  return code;
 }
 
 /* ---- compare --input FILE: every record of a bulk file, and a summary ---- */
@@ -298,13 +347,13 @@ int cli_cmd_compare(const cli_args *args) {
   }
   int code;
   if (args->dry_run)
-    code = print_plan(id, props);
+    code = dry_run(args, id, props);
   else if (!args->yes)
     code = refuse_without_yes(args, id, props);
   else {
     custapi_client *rest = NULL, *xmlrpc = NULL;
     custapi_compare *c = NULL;
-    if (connect_as(&rest, args, "rest", &err) < 0 || connect_as(&xmlrpc, args, "xmlrpc", &err) < 0 ||
+    if (connect_both(&rest, &xmlrpc, args, &err) < 0 ||
         custapi_compare_run(&c, rest, xmlrpc, id, props, args->mode, &err) < 0)
       code = cli_fail(args, &err);
     else
@@ -334,10 +383,10 @@ static int cli_cmd_compare_input(const cli_args *args) {
     return cli_fail(args, &err);
   }
   if (args->dry_run)
-    return print_plan(0, NULL);
+    return dry_run(args, 0, NULL);
   custapi_client *rest = NULL, *xmlrpc = NULL;
   int code;
-  if (connect_as(&rest, args, "rest", &err) < 0 || connect_as(&xmlrpc, args, "xmlrpc", &err) < 0)
+  if (connect_both(&rest, &xmlrpc, args, &err) < 0)
     code = cli_fail(args, &err);
   else
     code = compare_file(args, rest, xmlrpc);

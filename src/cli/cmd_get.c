@@ -3,6 +3,7 @@
 
 #include "commands.h"
 #include "connect.h"
+#include "dry_run.h"
 #include "error.h"
 #include "output.h"
 
@@ -19,7 +20,9 @@ int cli_cmd_get(const cli_args *args) {
     return cli_fail(args, &err);
   custapi_result *r = NULL;
   int code = 0;
-  if (custapi_get(&r, client, id) < 0) {
+  if (args->dry_run) {
+    code = cli_dry_run_get(args, client, id);
+  } else if (custapi_get(&r, client, id) < 0) {
     code = cli_fail(args, custapi_client_last_error(client));
   } else if (args->output == CLI_OUTPUT_TEXT) {
     printf("%-24s %s\n", "protocol", custapi_result_protocol(r));

@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "connect.h"
+#include "dry_run.h"
 #include "error.h"
 #include "json_util.h"
 #include "output.h"
@@ -54,11 +55,9 @@ static void print_text(const char *name, const custapi_probe *p) {
 /* Probes one protocol with the shared options; *out is NULL when no client could be made. */
 static int probe_one(custapi_probe **out, const cli_args *args, const char *protocol,
                      custapi_error *err) {
-  cli_args copy = *args;
-  copy.protocol = protocol;
   custapi_client *client = NULL;
   *out = NULL;
-  if (cli_connect(&client, &copy, err) < 0)
+  if (cli_connect_as(&client, args, protocol, err) < 0)
     return -1;
   int rc = custapi_probe_run(out, client);
   if (!*out)
@@ -70,6 +69,8 @@ static int probe_one(custapi_probe **out, const cli_args *args, const char *prot
 }
 
 int cli_cmd_probe(const cli_args *args) {
+  if (args->dry_run)
+    return cli_dry_run_probe(args);
   static const char *const names[] = {"rest", "xmlrpc"};
   custapi_probe *probes[2] = {NULL, NULL};
   custapi_error err = {0}, first = {0};

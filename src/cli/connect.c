@@ -102,9 +102,15 @@ int cli_connect(custapi_client **out, const cli_args *args, custapi_error *err) 
   if (args->protocol && custapi_protocol_parse(&o.protocol, args->protocol) < 0)
     return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
                               "--protocol: must be rest or xmlrpc, not %.100s", args->protocol);
-  if (!args->url)
+  /* Each missing setting is a usage error before any request: a Basic header with an empty
+   * user would reach the server and come back as "invalid credentials". */
+  if (!args->url || !*args->url)
     return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
-                              "no URL: use --url URL or set CUSTAPI_URL");
+                              "no URL: use --url URL, set CUSTAPI_URL or put url in the profile");
+  if (!args->username || !*args->username)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
+                              "no username: use --username NAME, set CUSTAPI_USERNAME or put "
+                              "username in the profile");
   char *key;
   int rc = cli_read_api_key(&key, args, err);
   if (rc < 0)
@@ -133,6 +139,13 @@ int cli_connect(custapi_client **out, const cli_args *args, custapi_error *err) 
   if (rc < 0)
     custapi_global_shutdown();
   return rc;
+}
+
+int cli_connect_as(custapi_client **out, const cli_args *args, const char *protocol,
+                   custapi_error *err) {
+  cli_args copy = *args;
+  copy.protocol = protocol;
+  return cli_connect(out, &copy, err);
 }
 
 void cli_disconnect(custapi_client *client) {

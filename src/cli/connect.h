@@ -20,6 +20,11 @@ void cli_key_free(char *key);
 int cli_connect(custapi_client **out, const cli_args *args, custapi_error *err);
 void cli_disconnect(custapi_client *client);
 
+/* cli_connect with the protocol set to `protocol` ("rest" or "xmlrpc"), whatever args say:
+ * for the commands that use both (probe, compare). */
+int cli_connect_as(custapi_client **out, const cli_args *args, const char *protocol,
+                   custapi_error *err);
+
 /* Parses --id into *out; a usage error when it is missing. */
 int cli_require_id(int32_t *out, const cli_args *args, custapi_error *err);
 

@@ -1,72 +1,71 @@
+/* The help texts, written from the option table (options.c), and --list-properties. */
 #include "help.h"
 
+#include <string.h>
+
 #include "custapi/custapi.h"
-#include "schema.h"
+#include "options.h"
 
-static const char usage_text[] =
-    "usage:\n"
-    "  custapi [OPTIONS] update   --id N [PROP=VALUE ...] [--json FILE|-]\n"
-    "  custapi [OPTIONS] get      --id N\n"
-    "  custapi [OPTIONS] validate [PROP=VALUE ...] [--json FILE|-]\n"
-    "  custapi [OPTIONS] compare  --id N --yes [PROP=VALUE ...] [--json FILE|-]\n"
-    "  custapi [OPTIONS] bulk     --input FILE|- [--format jsonl|csv] [--concurrency N]\n"
-    "                             [--results FILE [--resume]]\n"
-    "  custapi [OPTIONS] probe\n"
-    "\n"
-    "Options may stand before or after the command name.\n"
-    "\n"
-    "connection:\n"
-    "  --url URL               the install's base address (CUSTAPI_URL)\n"
-    "  --protocol rest|xmlrpc  default rest (CUSTAPI_PROTOCOL)\n"
-    "  --username NAME         (CUSTAPI_USERNAME)\n"
-    "  --api-key-file FILE     the API key (else CUSTAPI_API_KEY); never on the command line\n"
-    "  --xmlrpc-prefix P       method prefix, default 'customers.'; '' for bare names\n"
-    "  --timeout SECONDS       per attempt, default 30\n"
-    "  --retries N             default 3\n"
-    "  --cacert FILE           trust these certificates\n"
-    "  --insecure              do not verify TLS certificates\n"
-    "  --proxy URL             proxy (else libcurl's *_proxy variables); loopback never proxied\n"
-    "  --allow-plain-http      permit credentials over http:// to a host that is not loopback\n"
-    "\n"
-    "validation:\n"
-    "  --partial               check and send only the given properties (default)\n"
-    "  --strict                name, email and hash must be present\n"
-    "  --fill-required         read the customer first and fill missing required properties\n"
-    "  --lenient               format rules (email, telephone, URL, country) only warn\n"
-    "  --allow-unknown         send unknown properties as strings\n"
-    "  --ignore-read-only      drop read-only fields (id, enterprise_id, ...) from the input\n"
-    "  --list-properties       list the properties and their rules\n"
-    "\n"
-    "bulk:\n"
-    "  --input FILE|-          JSON Lines, or CSV for a .csv name; - for standard input\n"
-    "  --format jsonl|csv      the input's format, whatever its name\n"
-    "  --concurrency N         updates in flight at once, 1 to 256, default 8\n"
-    "  --results FILE          one JSON line per record, after a line fingerprinting the input\n"
-    "  --resume                finish the run recorded in --results: skip what succeeded\n"
-    "\n"
-    "output:\n"
-    "  --output json|text      stdout format, default json\n"
-    "  --dry-run               print the exact request (credentials redacted), send nothing\n"
-    "  -v, --verbose           each request and response on stderr (credentials redacted)\n"
-    "  --read-back             after an XML-RPC update, read the customer back\n"
-    "  -h, --help              this text;  --version  the version\n"
-    "\n"
-    "exit codes: 0 ok, 1 differ, 2 usage, 3 invalid, 4 auth, 5 not_found, 6 rejected,\n"
-    "            7 transport, 8 server, 9 protocol, 10 partial, 11 internal\n";
-
-void cli_print_help(FILE *out, const char *command) {
-  (void)command; /* one text covers every command */
-  fputs(usage_text, out);
+static void print_option(FILE *out, const cli_option *o) {
+  char left[64];
+  if (o->short_name)
+    snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name, o->metavar ? " " : "",
+             o->metavar ? o->metavar : "");
+  else
+    snprintf(left, sizeof left, "--%s%s%s", o->name, o->metavar ? " " : "",
+             o->metavar ? o->metavar : "");
+  fprintf(out, "  %-24s%s%s", left, strlen(left) >= 24 ? " " : "", o->help);
+  if (o->env)
+    fprintf(out, " (%s)", o->env);
+  fputc('\n', out);
 }
 
-void cli_print_properties(FILE *out) {
-  for (size_t i = 0; i < schema_count(); i++) {
-    const schema_property *p = schema_at(i);
-    fprintf(out, "%-24s %-7s %s%s\n", p->info.name,
-            p->info.type == CUSTAPI_TYPE_INTEGER ? "integer" : "string", p->info.rule,
-            p->info.required ? " (required in strict mode)" : "");
-    if (p->values)
-      for (const char *const *v = p->values; *v; v++)
-        fprintf(out, "%33s%s\n", "", *v);
+/* The options of the commands in `mask`, under their groups' headings. */
+static void print_options(FILE *out, unsigned mask) {
+  for (int g = 0; g < GROUP_COUNT; g++) {
+    int heading = 0;
+    for (size_t i = 0; i < cli_option_count(); i++) {
+      const cli_option *o = cli_option_at(i);
+      if (o->group != (cli_option_group)g || !(o->commands & mask) || (o->flags & OPT_HIDDEN))
+        continue;
+      if (!heading++)
+        fprintf(out, "\n%s:\n", cli_group_title((cli_option_group)g));
+      print_option(out, o);
+    }
   }
+}
+
+static const char exit_codes[] =
+    "\nexit codes: 0 ok, 1 differ, 2 usage, 3 invalid, 4 auth, 5 not_found, 6 rejected,\n"
+    "            7 transport, 8 server, 9 protocol, 10 partial, 11 internal\n";
+
+static const char profiles[] =
+    "\nSettings come from the command line, then the environment, then the profile (a section\n"
+    "of $CUSTAPI_CONFIG or ~/.config/custapi/config: --profile NAME, else [default]).\n";
+
+void cli_print_help(FILE *out, const char *command) {
+  const cli_command_info *c = command ? cli_command_find(command) : NULL;
+  if (c) {
+    fprintf(out, "usage: custapi [OPTIONS] %s%s%s\n\n%s\n", c->name, *c->synopsis ? " " : "",
+            c->synopsis, c->summary);
+    print_options(out, c->bit);
+    if (c->bit & CMD_NETWORK)
+      fputs(profiles, out);
+    fputs(exit_codes, out);
+    return;
+  }
+  fputs("usage:\n", out);
+  for (size_t i = 0; i < cli_command_count(); i++) {
+    c = cli_command_at(i);
+    if (*c->synopsis)
+      fprintf(out, "  custapi [OPTIONS] %-8s %s\n", c->name, c->synopsis);
+    else
+      fprintf(out, "  custapi [OPTIONS] %s\n", c->name);
+  }
+  fputs("  custapi help COMMAND      (or custapi COMMAND --help): that command's options\n\n"
+        "Options may stand before or after the command name.\n",
+        out);
+  print_options(out, CMD_ALL);
+  fputs(profiles, out);
+  fputs(exit_codes, out);
 }

@@ -3,10 +3,11 @@
 
 #include <stdio.h>
 
-/* The usage text, for one command or (NULL) for all. */
+/* The usage text, for one command (its synopsis and its options) or, for NULL, for all. */
 void cli_print_help(FILE *out, const char *command);
 
-/* The property table with each rule and the allowed values of enumerations, from the schema. */
-void cli_print_properties(FILE *out);
+/* The property table with each rule and the allowed values of enumerations, from the schema:
+ * as text, or (json) as one JSON object for programs. */
+void cli_print_properties(FILE *out, int json);
 
 #endif

@@ -650,6 +650,35 @@ int custapi_update_dry_run(char **out, custapi_client *c, int32_t id,
   return rc < 0 ? fail(c, &err) : 0;
 }
 
+/* Formats a request built by the codec, sends nothing. */
+static int format_request(char **out, custapi_client *c, custapi_http_request *req) {
+  custapi_error err;
+  int rc = custapi__transport_format_request(out, c->transport, req, &err);
+  custapi__http_request_clear(req);
+  return rc < 0 ? fail(c, &err) : 0;
+}
+
+int custapi_get_dry_run(char **out, custapi_client *c, int32_t id) {
+  assert(out && c);
+  *out = NULL;
+  custapi_error_clear(&c->error);
+  custapi_error err;
+  custapi_http_request req = {0};
+  if (c->backend->encode_get(&req, &c->endpoint, id, &err) < 0)
+    return fail(c, &err);
+  return format_request(out, c, &req);
+}
+
+int custapi__client_probe_dry_run(char **out, custapi_client *c) {
+  *out = NULL;
+  custapi_error_clear(&c->error);
+  custapi_http_request req = {0};
+  custapi_error err;
+  if (c->backend->encode_probe(&req, &c->endpoint, &err) < 0)
+    return fail(c, &err);
+  return format_request(out, c, &req);
+}
+
 /* ---- asynchronous updates (bulk): many calls in flight on the client's one loop ---- */
 
 typedef struct async_update {

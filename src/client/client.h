@@ -12,6 +12,9 @@ int custapi__client_probe(custapi_probe_info *out, int *http_status, int *attemp
 int custapi__client_fail(custapi_client *client, const custapi_error *err);
 
 /* Borrowed facts about a client's configuration. */
+/* The exact request custapi__client_probe would send, nothing sent (for --dry-run). */
+int custapi__client_probe_dry_run(char **out, custapi_client *client);
+
 void custapi__client_facts(const custapi_client *client, const char **base_url, int *insecure,
                            const char **protocol);
 

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "suggest.h"
+
 static const char *const status_values[] = {"on", "off", "suspended", "deleted", NULL};
 static const char *const deleted_values[] = {"yes", "no", NULL};
 static const char *const industry_values[] = {
@@ -62,7 +64,7 @@ static const schema_property properties[] = {
      RULE_URL, NULL, TEXT, 1},
     {{"country", S, 0, "an ISO 3166-1 alpha-2 code (or XK)", "Two-character country code"},
      RULE_COUNTRY, NULL, TEXT, 1},
-    {{"industry", S, 0, "one of the 19 industry values (custapi --list-properties lists them)",
+    {{"industry", S, 0, "one of the 19 industry values (the allowed values)",
       "Customer industry"},
      RULE_ENUM, industry_values, TEXT, 0},
     {{"unique_id", S, 0, "free text", "Unique customer identifier"}, RULE_FREE_TEXT, NULL, TEXT, 0},
@@ -126,50 +128,13 @@ int schema_is_read_only(const char *name) {
   return 0;
 }
 
-/* Case-insensitive optimal string alignment distance (edits plus adjacent swaps). */
-static size_t edit_distance(const char *a, const char *b) {
-  enum { MAX = 64 };
-  size_t la = strlen(a), lb = strlen(b);
-  if (la >= MAX || lb >= MAX)
-    return (size_t)-1;
-  size_t d[MAX][MAX];
-  for (size_t i = 0; i <= la; i++)
-    d[i][0] = i;
-  for (size_t j = 0; j <= lb; j++)
-    d[0][j] = j;
-  for (size_t i = 1; i <= la; i++) {
-    for (size_t j = 1; j <= lb; j++) {
-      int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
-      size_t cost = ca == cb ? 0 : 1;
-      size_t best = d[i - 1][j] + 1;
-      if (d[i][j - 1] + 1 < best)
-        best = d[i][j - 1] + 1;
-      if (d[i - 1][j - 1] + cost < best)
-        best = d[i - 1][j - 1] + cost;
-      if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
-          tolower((unsigned char)a[i - 2]) == cb && d[i - 2][j - 2] + 1 < best)
-        best = d[i - 2][j - 2] + 1;
-      d[i][j] = best;
-    }
-  }
-  return d[la][lb];
+static const char *property_name_at(size_t index, const void *context) {
+  (void)context;
+  return properties[index].info.name;
 }
 
 const char *schema_suggest(const char *name) {
-  const char *best = NULL;
-  size_t best_distance = (size_t)-1;
-  for (size_t i = 0; i < schema_count(); i++) {
-    size_t dist = edit_distance(name, properties[i].info.name);
-    if (dist < best_distance) {
-      best_distance = dist;
-      best = properties[i].info.name;
-    }
-  }
-  /* Close enough to be a typo: a third of the name's length, at least 2 edits. */
-  size_t limit = strlen(name) / 3;
-  if (limit < 2)
-    limit = 2;
-  return best_distance <= limit ? best : NULL;
+  return custapi__suggest(name, property_name_at, schema_count(), NULL);
 }
 
 /* The public view of the table. */
@@ -184,6 +149,12 @@ const custapi_property_info *custapi_schema_find(const char *name) {
   const schema_property *p = name ? schema_find(name) : NULL;
   return p ? &p->info : NULL;
 }
+
+const char *const *custapi_schema_values(const char *name) {
+  return name ? schema_values(name) : NULL;
+}
+
+const char *const *custapi_schema_read_only_fields(void) { return read_only_fields; }
 
 const char *const *schema_values(const char *name) {
   const schema_property *p = schema_find(name);

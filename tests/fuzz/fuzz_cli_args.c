@@ -23,12 +23,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     i += strlen(copy + i) + 1;
   }
   argv[argc] = NULL;
-  /* --help, --version and --list-properties print, and --json reads files or stdin: skip
-   * inputs that use them (the word may be an option's value too: the check is conservative). */
+  /* --help (and the word help), --version, --list-properties and --completion print, and --json
+   * reads files or stdin: skip inputs that use them (the word may be an option's value too: the
+   * check is conservative). */
   for (int i = 1; i < argc; i++)
     if (strncmp(argv[i], "--h", 3) == 0 || strncmp(argv[i], "--v", 3) == 0 ||
         strncmp(argv[i], "--l", 3) == 0 || strcmp(argv[i], "-h") == 0 ||
-        strncmp(argv[i], "--j", 3) == 0) {
+        strncmp(argv[i], "--j", 3) == 0 || strncmp(argv[i], "--com", 5) == 0 ||
+        strcmp(argv[i], "help") == 0) {
       free(copy);
       return 0;
     }

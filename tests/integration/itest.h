@@ -125,16 +125,29 @@ static inline char *itest_slurp(const char *path) {
   return buf;
 }
 
+/* 1 if `entry` ("NAME=VALUE") sets one of custapi's variables. */
 static inline int itest_is_custapi_env(const char *entry) {
-  return strncmp(entry, "CUSTAPI_URL=", 12) == 0 || strncmp(entry, "CUSTAPI_PROTOCOL=", 17) == 0 ||
-         strncmp(entry, "CUSTAPI_USERNAME=", 17) == 0 ||
-         strncmp(entry, "CUSTAPI_API_KEY=", 16) == 0;
+  return strncmp(entry, "CUSTAPI_", 8) == 0 && strncmp(entry, "CUSTAPI_CLI_WRAPPER=", 20) != 0 &&
+         strncmp(entry, "CUSTAPI_REFSERVER", 17) != 0 && strncmp(entry, "CUSTAPI_EXE=", 12) != 0 &&
+         strncmp(entry, "CUSTAPI_UNDER_VALGRIND=", 23) != 0;
+}
+
+/* 1 if `env` (NULL-terminated, may be NULL) sets or unsets ("NAME" alone) the variable of
+ * `entry`. */
+static inline int itest_env_names(const char *const *env, const char *entry) {
+  size_t n = strcspn(entry, "=");
+  for (size_t i = 0; env && env[i]; i++)
+    if (strncmp(env[i], entry, n) == 0 && (env[i][n] == '=' || env[i][n] == '\0'))
+      return 1;
+  return 0;
 }
 
 /*
  * Runs `exe` with `args` (NULL-terminated, argv[0] not included) and an environment of ours
- * plus `env` (NULL-terminated "NAME=VALUE" entries; the caller's CUSTAPI_* settings are
- * dropped), `input` on stdin (NULL: empty), capturing stdout, stderr and the exit code.
+ * plus `env` (NULL-terminated "NAME=VALUE" entries, or "NAME" to unset it; the caller's own
+ * custapi settings are dropped, and unless `env` names HOME or XDG_CONFIG_HOME, no config file
+ * of the person running the tests is read), `input` on stdin (NULL: empty), capturing stdout,
+ * stderr and the exit code.
  */
 static inline cli_result itest_run_program(const char *exe, const char *const *args,
                                            const char *const *env, const char *input) {
@@ -161,7 +174,7 @@ static inline cli_result itest_run_program(const char *exe, const char *const *a
   const char *wrapper = getenv("CUSTAPI_CLI_WRAPPER");
   char *words = strdup(wrapper ? wrapper : "");
   char **argv = calloc(nargs + 2 + strlen(words) / 2 + 1, sizeof *argv);
-  char **envp = calloc(nown + nenv + 1, sizeof *envp);
+  char **envp = calloc(nown + nenv + 2, sizeof *envp);
   size_t a = 0;
   for (char *save = NULL, *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save))
     argv[a++] = w;
@@ -170,10 +183,14 @@ static inline cli_result itest_run_program(const char *exe, const char *const *a
     argv[a++] = (char *)args[i];
   size_t k = 0;
   for (size_t i = 0; i < nown; i++)
-    if (!itest_is_custapi_env(environ[i]))
+    if (!itest_is_custapi_env(environ[i]) && !itest_env_names(env, environ[i]) &&
+        strncmp(environ[i], "XDG_CONFIG_HOME=", 16) != 0)
       envp[k++] = environ[i];
   for (size_t i = 0; i < nenv; i++)
-    envp[k++] = (char *)env[i];
+    if (strchr(env[i], '='))
+      envp[k++] = (char *)env[i];
+  if (!itest_env_names(env, "HOME=") && !itest_env_names(env, "XDG_CONFIG_HOME="))
+    envp[k++] = "XDG_CONFIG_HOME=/nonexistent/custapi-tests";
   long start = itest_now_ms();
   pid_t pid = fork();
   ck_assert_int_ge(pid, 0);

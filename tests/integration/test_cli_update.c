@@ -328,7 +328,8 @@ START_TEST(exit_codes_of_the_server_answers) {
 END_TEST
 
 START_TEST(usage_exit_codes_before_connecting) {
-  const char *remote[] = {"--url", "http://mail.example.com", "get", "--id", "1", NULL};
+  const char *remote[] = {"--url", "http://mail.example.com", "--username", "u", "get", "--id", "1",
+                          NULL};
   cli_result r = itest_run_cli(remote, key_env);
   assert_failure(&r, 2, "usage");
   ck_assert_ptr_nonnull(strstr(r.err, "plain http"));
@@ -348,7 +349,8 @@ START_TEST(usage_exit_codes_before_connecting) {
   assert_failure(&r, 2, "usage");
   ck_assert_ptr_nonnull(strstr(r.err, "nothing to update"));
   itest_cli_free(&r);
-  const char *ctl[] = {"--url", "http://127.0.0.1:1/\x01", "get", "--id", "1", NULL};
+  const char *ctl[] = {"--url", "http://127.0.0.1:1/\x01", "--username", "u", "get", "--id", "1",
+                       NULL};
   r = itest_run_cli(ctl, key_env);
   assert_failure(&r, 2, "usage");
   itest_cli_free(&r);
@@ -359,8 +361,8 @@ START_TEST(transport_exit_code_when_nobody_listens) {
   NEED_SERVER();
   char url[64];
   itest_closed_port_url(url, sizeof url);
-  const char *args[] = {"--url", url, "--protocol", protocols[_i], "--retries", "0", "get", "--id",
-                        "1", NULL};
+  const char *args[] = {"--url", url, "--username", "u", "--protocol", protocols[_i], "--retries",
+                        "0", "get", "--id", "1", NULL};
   cli_result r = itest_run_cli(args, key_env);
   assert_failure(&r, 7, "transport");
   itest_cli_free(&r);

@@ -25,7 +25,8 @@ KEY = "test-key-7f3a9c2e51b8d046"
 SERVER = None  # set by start_server()
 
 
-def start_server(tmp):
+def start_server(tmp, extra=()):
+    """Starts the server in `tmp`, with `extra` arguments; returns (process, port)."""
     path = os.environ.get("CUSTAPI_REFSERVER")
     if not path or not os.access(path, os.X_OK):
         print("SKIP: CUSTAPI_REFSERVER does not name the built custapi-refserver")
@@ -35,7 +36,7 @@ def start_server(tmp):
     proc = subprocess.Popen(
         [path, "--listen", "127.0.0.1:0", "--db", os.path.join(tmp, "db.sqlite"),
          "--port-file", port_file, "--capture", os.path.join(tmp, "capture.jsonl"),
-         "--quiet", "--faults-allowed"],
+         "--quiet", "--faults-allowed"] + list(extra),
         env=env)
     deadline = time.time() + 10
     while time.time() < deadline:

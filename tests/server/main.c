@@ -598,9 +598,31 @@ static const char usage[] =
     "         [--user NAME] [--key-file FILE] [--tls-cert FILE --tls-key FILE] [--threads N]\n"
     "         [--quiet] [--capture FILE] [--fault MODE[:N]]... [--faults-allowed]\n"
     "         [--diverge MODE]... [--bare-methods]\n"
-    "The API key comes from CUSTAPI_REFSERVER_KEY or --key-file, never from the command line.\n"
+    "\n"
+    "A local double of an API 2.0 install: customers over REST and XML-RPC on one port.\n"
+    "\n"
+    "  --listen HOST:PORT    default 127.0.0.1:8080; port 0 picks a free one\n"
+    "  --port-file FILE      write the port there once listening\n"
+    "  --db FILE             SQLite database (default :memory:); a file survives restarts\n"
+    "  --seed N              customers 1..N created in an empty database (default 100)\n"
+    "  --user NAME           the Basic user name (default demo)\n"
+    "  --key-file FILE       the API key (else CUSTAPI_REFSERVER_KEY; never on the command line)\n"
+    "  --tls-cert FILE --tls-key FILE   serve HTTPS\n"
+    "  --threads N           0: a thread per connection (default); N: a pool of N\n"
+    "  --quiet               no access log on stderr\n"
+    "  --capture FILE        one JSON line per request received (credentials redacted)\n"
+    "  --fault MODE[:N]      inject MODE into the first N requests (all without N); repeatable\n"
+    "  --faults-allowed      honour the header X-Custapi-Fault: MODE on each request\n"
+    "  --diverge MODE        make one protocol behave unlike the other; repeatable\n"
+    "  --bare-methods        only the bare XML-RPC names UpdateCustomer and GetCustomer\n"
+    "  -h, --help            this text\n"
+    "\n"
     "Fault modes: http500 html500 http503 http429 reset delay:MS badjson badxml huge\n"
-    "             wrongshape xmlfault:CODE redirect doctype (see tests/server/README.md)\n";
+    "             wrongshape xmlfault:CODE redirect doctype\n"
+    "Divergence: xmlrpc-drops:PROP rest-drops:PROP xmlrpc-reads:FIELD=TEXT\n"
+    "            rest-reads:FIELD=TEXT xmlrpc-refuses:PROP rest-refuses:PROP\n"
+    "            reads-fail-after:N\n"
+    "See custapi-refserver(1).\n";
 
 static long parse_number(const char *opt, const char *text, long min, long max) {
   char *end;

@@ -48,6 +48,28 @@ START_TEST(every_property_has_a_rule_and_description) {
 }
 END_TEST
 
+/* The public view of the enumerations, and rules that stand alone (no pointer to the command). */
+START_TEST(public_allowed_values_and_read_only_fields) {
+  static const char *const status[] = {"on", "off", "suspended", "deleted", NULL};
+  const char *const *v = custapi_schema_values("status");
+  for (size_t i = 0; status[i] || v[i]; i++)
+    ck_assert_str_eq(v[i], status[i]);
+  ck_assert_str_eq(custapi_schema_values("deleted")[0], "yes");
+  ck_assert_str_eq(custapi_schema_values("deleted")[1], "no");
+  ck_assert_ptr_null(custapi_schema_values("deleted")[2]);
+  ck_assert_ptr_eq(custapi_schema_values("industry"), schema_values("industry"));
+  ck_assert_ptr_null(custapi_schema_values("sms_quota"));
+  ck_assert_ptr_null(custapi_schema_values("nosuch"));
+  ck_assert_ptr_null(custapi_schema_values(NULL));
+  size_t n = 0;
+  for (const char *const *f = custapi_schema_read_only_fields(); *f; f++, n++)
+    ck_assert(schema_is_read_only(*f) && !custapi_schema_find(*f));
+  ck_assert_uint_eq(n, 5);
+  for (size_t i = 0; i < custapi_schema_count(); i++)
+    ck_assert_ptr_null(strstr(custapi_schema_at(i)->rule, "list-properties"));
+}
+END_TEST
+
 START_TEST(industry_has_nineteen_values_with_inner_commas) {
   const char *const *v = schema_values("industry");
   size_t n = 0;
@@ -119,6 +141,7 @@ static Suite *schema_suite(void) {
   tcase_add_test(t, has_the_eighteen_properties_in_order);
   tcase_add_test(t, types_and_required_flags);
   tcase_add_test(t, every_property_has_a_rule_and_description);
+  tcase_add_test(t, public_allowed_values_and_read_only_fields);
   tcase_add_test(t, industry_has_nineteen_values_with_inner_commas);
   tcase_add_test(t, country_list_is_249_assigned_plus_xk);
   tcase_add_test(t, read_only_fields);

@@ -1,0 +1,123 @@
+#include "dry_run.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "client.h"
+#include "connect.h"
+#include "error.h"
+#include "output.h"
+#include "records.h"
+
+static void print_request(const char *comment, char *text) {
+  if (comment)
+    printf("# %s\n", comment);
+  fputs(text, stdout);
+  custapi_free(text);
+}
+
+int cli_dry_run_get(const cli_args *args, custapi_client *client, int32_t id) {
+  char *text;
+  if (custapi_get_dry_run(&text, client, id) < 0)
+    return cli_fail(args, custapi_client_last_error(client));
+  print_request(NULL, text);
+  fflush(stdout);
+  return 0;
+}
+
+/* One protocol's probe request as text, from a client of that protocol. */
+static int probe_request(char **out, const cli_args *args, const char *protocol,
+                         custapi_error *err) {
+  custapi_client *client = NULL;
+  *out = NULL;
+  if (cli_connect_as(&client, args, protocol, err) < 0)
+    return -1;
+  int rc = custapi__client_probe_dry_run(out, client);
+  if (rc < 0)
+    *err = *custapi_client_last_error(client);
+  cli_disconnect(client);
+  return rc;
+}
+
+int cli_dry_run_probe(const cli_args *args) {
+  /* Both made before either is printed: a failure prints only its own answer. */
+  char *rest = NULL, *xmlrpc = NULL;
+  custapi_error err = {0};
+  if (probe_request(&rest, args, "rest", &err) < 0 ||
+      probe_request(&xmlrpc, args, "xmlrpc", &err) < 0) {
+    custapi_free(rest);
+    return cli_fail(args, &err);
+  }
+  print_request("probe over rest", rest);
+  putchar('\n');
+  print_request("probe over xmlrpc", xmlrpc);
+  fflush(stdout);
+  return 0;
+}
+
+static custapi_input_format input_format(const cli_args *a) {
+  if (a->format)
+    return strcmp(a->format, "csv") == 0 ? CUSTAPI_INPUT_CSV : CUSTAPI_INPUT_JSONL;
+  return strcmp(a->input, "-") == 0 ? CUSTAPI_INPUT_JSONL : custapi__records_format_for(a->input);
+}
+
+int cli_dry_run_bulk(const cli_args *args, custapi_client *client) {
+  custapi_error err = {0};
+  FILE *in = strcmp(args->input, "-") == 0 ? stdin : fopen(args->input, "rb");
+  if (!in) {
+    custapi__error_set(&err, CUSTAPI_CATEGORY_INVALID, NULL, "can't open the input %.200s: %s",
+                       args->input, strerror(errno));
+    return cli_fail(args, &err);
+  }
+  custapi_records *records;
+  if (custapi__records_new(&records, in, input_format(args), args->customer_flags, &err) < 0) {
+    if (in != stdin)
+      fclose(in);
+    return cli_fail(args, &err);
+  }
+  long line, bad = 0, printed = 0;
+  int32_t id;
+  custapi_customer *props;
+  records_status st;
+  while ((st = custapi__records_next(records, &line, &id, &props, &err)) != RECORDS_END &&
+         st != RECORDS_FATAL) {
+    char *text = NULL;
+    if (st == RECORDS_OK && custapi_update_dry_run(&text, client, id, props, args->mode) < 0) {
+      err = *custapi_client_last_error(client);
+      if (err.category != CUSTAPI_CATEGORY_INTERNAL) { /* as a real run names the record */
+        char message[CUSTAPI_ERROR_MESSAGE_MAX];
+        snprintf(message, sizeof message, "line %ld: id %d: %.400s", line, (int)id, err.message);
+        memcpy(err.message, message, sizeof message);
+      }
+      st = RECORDS_BAD;
+    }
+    if (st == RECORDS_BAD && err.category == CUSTAPI_CATEGORY_INTERNAL) {
+      custapi_customer_free(props);
+      st = RECORDS_FATAL; /* out of memory is the run's failure, not the record's */
+      break;
+    }
+    if (st == RECORDS_BAD) {
+      fprintf(stderr, "custapi: %s\n", err.message);
+      bad++;
+    } else {
+      char comment[64];
+      snprintf(comment, sizeof comment, "line %ld", line);
+      if (printed++)
+        putchar('\n');
+      print_request(comment, text);
+    }
+    custapi_customer_free(props);
+  }
+  custapi__records_free(records);
+  if (in != stdin)
+    fclose(in);
+  fflush(stdout);
+  if (st == RECORDS_FATAL)
+    return cli_fail(args, &err);
+  if (!bad)
+    return 0;
+  fprintf(stderr, "custapi: bulk --dry-run: %ld of %ld records would be refused before sending\n",
+          bad, bad + printed);
+  return CUSTAPI_CATEGORY_PARTIAL;
+}

@@ -1,0 +1,302 @@
+/* The table of commands and options, and each option's one check of its value. */
+#include "options.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "error.h"
+#include "suggest.h"
+
+#define usage(err, ...) custapi__error_set((err), CUSTAPI_CATEGORY_USAGE, NULL, __VA_ARGS__)
+
+static const cli_command_info commands[] = {
+    {"update", CMD_UPDATE, "--id N [PROP=VALUE ...] [--json FILE|-]",
+     "Validates the properties and updates one customer with them."},
+    {"get", CMD_GET, "--id N", "Reads one customer and prints it."},
+    {"validate", CMD_VALIDATE, "[PROP=VALUE ...] [--json FILE|-]",
+     "Checks properties as an update would, sends nothing, and prints them normalised."},
+    {"compare", CMD_COMPARE,
+     "--id N --yes [PROP=VALUE ...] [--json FILE|-]\n"
+     "  custapi [OPTIONS] compare  --input FILE --yes",
+     "Applies the same update over REST and over XML-RPC, reads it back over both, and names "
+     "every difference (it writes: --yes)."},
+    {"bulk", CMD_BULK,
+     "--input FILE|- [--format jsonl|csv] [--concurrency N]\n"
+     "                             [--results FILE [--resume]]",
+     "Sends one update per record of a JSON Lines or CSV file, several at once."},
+    {"probe", CMD_PROBE, "",
+     "Checks both protocols of the install: reachable, TLS, credentials, the XML-RPC methods."},
+};
+
+size_t cli_command_count(void) { return sizeof commands / sizeof commands[0]; }
+
+const cli_command_info *cli_command_at(size_t index) {
+  return index < cli_command_count() ? &commands[index] : NULL;
+}
+
+const cli_command_info *cli_command_find(const char *name) {
+  for (size_t i = 0; i < cli_command_count(); i++)
+    if (strcmp(commands[i].name, name) == 0)
+      return &commands[i];
+  return NULL;
+}
+
+/* ---- the checks of values ---- */
+
+static int parse_long(const char *text, long min, long max, long *out) {
+  char *end;
+  errno = 0;
+  long v = strtol(text, &end, 10);
+  if (errno || end == text || *end != '\0' || v < min || v > max)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+static int set_protocol(cli_args *a, const char *v, custapi_error *err) {
+  /* Case does not matter to a person (XMLRPC, Rest); the canonical name is kept. */
+  if (strcasecmp(v, "rest") == 0)
+    a->protocol = "rest";
+  else if (strcasecmp(v, "xmlrpc") == 0)
+    a->protocol = "xmlrpc";
+  else
+    return usage(err, "must be rest or xmlrpc, not %.100s", v);
+  return 0;
+}
+
+/* Seconds, possibly fractional ("2.5"), into milliseconds. */
+static int set_timeout(cli_args *a, const char *v, custapi_error *err) {
+  char *end;
+  errno = 0;
+  double s = strtod(v, &end);
+  if (errno || end == v || *end != '\0' || !(s > 0) || s > 86400)
+    return usage(err, "not a number of seconds > 0 (at most 86400): %.100s", v);
+  a->timeout_ms = (long)(s * 1000 + 0.5);
+  if (a->timeout_ms < 1)
+    a->timeout_ms = 1;
+  return 0;
+}
+
+static int set_retries(cli_args *a, const char *v, custapi_error *err) {
+  long n;
+  if (parse_long(v, 0, 100, &n) < 0)
+    return usage(err, "not a whole number from 0 to 100: %.100s", v);
+  a->retries = (int)n;
+  return 0;
+}
+
+static int set_concurrency(cli_args *a, const char *v, custapi_error *err) {
+  long n;
+  if (parse_long(v, 1, 256, &n) < 0)
+    return usage(err, "not a whole number from 1 to 256: %.100s", v);
+  a->concurrency = (int)n;
+  return 0;
+}
+
+static int set_output(cli_args *a, const char *v, custapi_error *err) {
+  if (strcmp(v, "json") == 0)
+    a->output = CLI_OUTPUT_JSON;
+  else if (strcmp(v, "text") == 0)
+    a->output = CLI_OUTPUT_TEXT;
+  else
+    return usage(err, "must be json or text, not %.100s", v);
+  return 0;
+}
+
+static int set_partial(cli_args *a, const char *v, custapi_error *err) {
+  a->mode = CUSTAPI_VALIDATE_PARTIAL;
+  return 0;
+}
+
+static int set_strict(cli_args *a, const char *v, custapi_error *err) {
+  a->mode = CUSTAPI_VALIDATE_STRICT;
+  return 0;
+}
+
+static int set_fill_required(cli_args *a, const char *v, custapi_error *err) {
+  a->mode = CUSTAPI_VALIDATE_FILL_REQUIRED;
+  return 0;
+}
+
+static int set_lenient(cli_args *a, const char *v, custapi_error *err) {
+  a->validate_flags |= CUSTAPI_VALIDATE_LENIENT;
+  return 0;
+}
+
+static int set_allow_unknown(cli_args *a, const char *v, custapi_error *err) {
+  a->customer_flags |= CUSTAPI_CUSTOMER_ALLOW_UNKNOWN;
+  return 0;
+}
+
+static int set_ignore_read_only(cli_args *a, const char *v, custapi_error *err) {
+  a->customer_flags |= CUSTAPI_CUSTOMER_IGNORE_READ_ONLY;
+  return 0;
+}
+
+static int set_completion(cli_args *a, const char *v, custapi_error *err) {
+  if (strcmp(v, "bash") != 0 && strcmp(v, "zsh") != 0)
+    return usage(err, "must be bash or zsh, not %.100s", v);
+  a->completion = v;
+  return 0;
+}
+
+/* ---- the table ---- */
+
+#define F(member) NULL, offsetof(cli_args, member)
+#define S(fn) fn, 0
+
+/* clang-format off */
+static const cli_option options[] = {
+    /* operands */
+    {"id", 0, "N", NULL, CMD_UPDATE | CMD_GET | CMD_COMPARE | CMD_VALIDATE, GROUP_OPERANDS, 0,
+     NULL, "the customer's id, a positive 32-bit integer", F(id)},
+    {"json", 0, "FILE|-", NULL, CMD_UPDATE | CMD_VALIDATE | CMD_COMPARE, GROUP_OPERANDS, 0, NULL,
+     "the properties as one JSON object (- for standard input)", F(json_path)},
+    {"yes", 0, NULL, NULL, CMD_COMPARE, GROUP_OPERANDS, 0, NULL,
+     "confirm that compare may write to the customer(s)", F(yes)},
+    /* connection */
+    {"url", 0, "URL", "CUSTAPI_URL", CMD_NETWORK, GROUP_CONNECTION, OPT_PROFILE, NULL,
+     "the install's base address", F(url)},
+    {"protocol", 0, "rest|xmlrpc", "CUSTAPI_PROTOCOL", CMD_NETWORK, GROUP_CONNECTION,
+     OPT_PROFILE, "rest xmlrpc", "default rest (any case)", S(set_protocol)},
+    {"username", 0, "NAME", "CUSTAPI_USERNAME", CMD_NETWORK, GROUP_CONNECTION, OPT_PROFILE, NULL,
+     "the API user (no ':')", F(username)},
+    {"api-key-file", 0, "FILE", "CUSTAPI_API_KEY_FILE", CMD_NETWORK, GROUP_CONNECTION, OPT_PROFILE,
+     NULL, "the file holding the API key (else CUSTAPI_API_KEY)", F(api_key_file)},
+    {"profile", 0, "NAME", "CUSTAPI_PROFILE", CMD_ALL, GROUP_CONNECTION, 0, NULL,
+     "a section of the config file (default: [default])", F(profile)},
+    {"xmlrpc-prefix", 0, "P", NULL, CMD_NETWORK, GROUP_CONNECTION, OPT_PROFILE, NULL,
+     "method prefix, default 'customers.'; '' for bare names", F(xmlrpc_prefix)},
+    {"timeout", 0, "SECONDS", NULL, CMD_NETWORK, GROUP_CONNECTION, OPT_PROFILE, NULL,
+     "per attempt, default 30", S(set_timeout)},
+    {"retries", 0, "N", NULL, CMD_NETWORK, GROUP_CONNECTION, OPT_PROFILE, NULL,
+     "retries of a failed attempt, 0 to 100, default 3", S(set_retries)},
+    {"cacert", 0, "FILE", NULL, CMD_NETWORK, GROUP_CONNECTION, OPT_PROFILE, NULL,
+     "trust these certificates", F(cacert)},
+    {"insecure", 0, NULL, NULL, CMD_NETWORK, GROUP_CONNECTION, 0, NULL,
+     "do not verify TLS certificates", F(insecure)},
+    {"proxy", 0, "URL", NULL, CMD_NETWORK, GROUP_CONNECTION, OPT_PROFILE, NULL,
+     "proxy (else libcurl's *_proxy variables); loopback never proxied", F(proxy)},
+    {"allow-plain-http", 0, NULL, NULL, CMD_NETWORK, GROUP_CONNECTION, 0, NULL,
+     "permit credentials over http:// to a host that is not loopback", F(allow_plain_http)},
+    /* validation */
+    {"partial", 0, NULL, NULL, CMD_VALIDATING, GROUP_VALIDATION, 0, NULL,
+     "check and send only the given properties (default)", S(set_partial)},
+    {"strict", 0, NULL, NULL, CMD_VALIDATING, GROUP_VALIDATION, 0, NULL,
+     "name, email and hash must be present", S(set_strict)},
+    {"fill-required", 0, NULL, NULL, CMD_UPDATE | CMD_VALIDATE | CMD_COMPARE, GROUP_VALIDATION, 0,
+     NULL, "read the customer first and fill missing required properties", S(set_fill_required)},
+    {"lenient", 0, NULL, NULL, CMD_VALIDATING, GROUP_VALIDATION, 0, NULL,
+     "format rules (email, telephone, URL, country) only warn", S(set_lenient)},
+    {"allow-unknown", 0, NULL, NULL, CMD_VALIDATING, GROUP_VALIDATION, 0, NULL,
+     "send unknown properties as strings", S(set_allow_unknown)},
+    {"ignore-read-only", 0, NULL, NULL, CMD_VALIDATING, GROUP_VALIDATION, 0, NULL,
+     "drop read-only fields (id, enterprise_id, ...) from the input", S(set_ignore_read_only)},
+    /* bulk */
+    {"input", 0, "FILE|-", NULL, CMD_BULK | CMD_COMPARE, GROUP_BULK, 0, NULL,
+     "JSON Lines, or CSV for a .csv name; - for standard input", F(input)},
+    {"format", 0, "jsonl|csv", NULL, CMD_BULK | CMD_COMPARE, GROUP_BULK, 0, "jsonl csv",
+     "the input's format, whatever its name", F(format)},
+    {"concurrency", 0, "N", NULL, CMD_BULK, GROUP_BULK, OPT_PROFILE, NULL,
+     "updates in flight at once, 1 to 256, default 8", S(set_concurrency)},
+    {"results", 0, "FILE", NULL, CMD_BULK, GROUP_BULK, 0, NULL,
+     "one JSON line per record, after a line fingerprinting the input", F(results)},
+    {"resume", 0, NULL, NULL, CMD_BULK, GROUP_BULK, 0, NULL,
+     "finish the run recorded in --results: skip what succeeded", F(resume)},
+    /* output */
+    {"output", 0, "json|text", NULL, CMD_ALL, GROUP_OUTPUT, 0, "json text",
+     "stdout format, default json", S(set_output)},
+    {"dry-run", 0, NULL, NULL, CMD_NETWORK, GROUP_OUTPUT, 0, NULL,
+     "print the exact request(s) (credentials redacted), send nothing", F(dry_run)},
+    {"verbose", 'v', NULL, NULL, CMD_NETWORK, GROUP_OUTPUT, 0, NULL,
+     "each request and response on stderr (credentials redacted)", F(verbose)},
+    {"quiet", 'q', NULL, NULL, CMD_ALL, GROUP_OUTPUT, 0, NULL,
+     "nothing on stderr but the error that ends the command", F(quiet)},
+    {"read-back", 0, NULL, NULL, CMD_UPDATE, GROUP_OUTPUT, 0, NULL,
+     "after an XML-RPC update, read the customer back", F(read_back)},
+    /* general */
+    {"help", 'h', NULL, NULL, CMD_ALL, GROUP_GENERAL, OPT_EARLY, NULL,
+     "this text (custapi COMMAND --help: that command's)", F(help)},
+    {"version", 0, NULL, NULL, CMD_ALL, GROUP_GENERAL, OPT_EARLY, NULL, "the version",
+     F(version)},
+    {"list-properties", 0, NULL, NULL, CMD_ALL, GROUP_GENERAL, OPT_EARLY, NULL,
+     "the properties, their rules and allowed values (--output json for a program)",
+     F(list_properties)},
+    {"completion", 0, "bash|zsh", NULL, CMD_ALL, GROUP_GENERAL, OPT_EARLY | OPT_HIDDEN,
+     "bash zsh", "print the shell completion script", S(set_completion)},
+};
+/* clang-format on */
+
+#undef F
+#undef S
+
+_Static_assert(sizeof options / sizeof options[0] <= CLI_OPTIONS_MAX,
+               "cli_args.given has a place per option");
+
+size_t cli_option_count(void) { return sizeof options / sizeof options[0]; }
+
+const cli_option *cli_option_at(size_t index) {
+  return index < cli_option_count() ? &options[index] : NULL;
+}
+
+const cli_option *cli_option_find(const char *name, size_t *index) {
+  for (size_t i = 0; i < cli_option_count(); i++) {
+    if (strcmp(options[i].name, name) == 0) {
+      if (index)
+        *index = i;
+      return &options[i];
+    }
+  }
+  return NULL;
+}
+
+const cli_option *cli_option_find_short(char letter, size_t *index) {
+  for (size_t i = 0; i < cli_option_count(); i++) {
+    if (options[i].short_name && options[i].short_name == letter) {
+      if (index)
+        *index = i;
+      return &options[i];
+    }
+  }
+  return NULL;
+}
+
+int cli_option_apply(cli_args *a, size_t index, const char *value, custapi_error *err) {
+  const cli_option *o = &options[index];
+  if (o->set) {
+    if (o->set(a, value, err) < 0)
+      return -1;
+  } else if (o->metavar) {
+    *(const char **)(void *)((char *)a + o->field) = value;
+  } else {
+    *(int *)(void *)((char *)a + o->field) = 1;
+  }
+  a->given[index] = 1;
+  return 0;
+}
+
+const char *cli_group_title(cli_option_group group) {
+  static const char *const titles[GROUP_COUNT] = {"operands", "connection", "validation",
+                                                  "bulk",     "output",     "general"};
+  return group < GROUP_COUNT ? titles[group] : "";
+}
+
+static const char *visible_option_at(size_t index, const void *context) {
+  (void)context;
+  return options[index].flags & OPT_HIDDEN ? NULL : options[index].name;
+}
+
+const char *cli_option_suggest(const char *word) {
+  return custapi__suggest(word, visible_option_at, cli_option_count(), NULL);
+}
+
+static const char *command_name_at(size_t index, const void *context) {
+  (void)context;
+  return index < cli_command_count() ? commands[index].name : "help";
+}
+
+const char *cli_command_suggest(const char *word) {
+  return custapi__suggest(word, command_name_at, cli_command_count() + 1, NULL);
+}

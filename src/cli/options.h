@@ -1,0 +1,88 @@
+/*
+ * The command's one table of commands and options. The parser, the help texts, the profile
+ * keys and the shell completions are all read from it, so they can't disagree.
+ */
+#ifndef CUSTAPI_CLI_OPTIONS_H
+#define CUSTAPI_CLI_OPTIONS_H
+
+#include <stddef.h>
+
+#include "cli.h"
+
+/* Commands, as bits of an option's `commands` mask. */
+enum {
+  CMD_UPDATE = 1u << 0,
+  CMD_GET = 1u << 1,
+  CMD_VALIDATE = 1u << 2,
+  CMD_COMPARE = 1u << 3,
+  CMD_BULK = 1u << 4,
+  CMD_PROBE = 1u << 5,
+  CMD_NETWORK = CMD_UPDATE | CMD_GET | CMD_COMPARE | CMD_BULK | CMD_PROBE,
+  CMD_VALIDATING = CMD_UPDATE | CMD_VALIDATE | CMD_COMPARE | CMD_BULK,
+  CMD_ALL = CMD_NETWORK | CMD_VALIDATE,
+};
+
+typedef struct cli_command_info {
+  const char *name;
+  unsigned bit;
+  const char *synopsis; /* after "custapi [OPTIONS] NAME " */
+  const char *summary;  /* one sentence */
+} cli_command_info;
+
+typedef enum cli_option_group {
+  GROUP_OPERANDS,
+  GROUP_CONNECTION,
+  GROUP_VALIDATION,
+  GROUP_BULK,
+  GROUP_OUTPUT,
+  GROUP_GENERAL,
+  GROUP_COUNT
+} cli_option_group;
+
+#define OPT_PROFILE (1u << 0) /* allowed as a key of a profile */
+#define OPT_HIDDEN (1u << 1)  /* left out of the help (not of the completions) */
+#define OPT_EARLY (1u << 2)   /* acted upon by the parser itself: --help, --version, ... */
+
+/*
+ * The one check of an option's value, whatever its source (command line, environment, profile):
+ * stores the value in `a`, or fails with a usage error whose message does not name the source
+ * (the caller prefixes it: "--timeout: ", "CUSTAPI_PROTOCOL: ", "FILE:LINE: timeout: ").
+ * `value` is NULL for a flag. The value must outlive `a`.
+ */
+typedef int (*cli_option_set_fn)(cli_args *a, const char *value, custapi_error *err);
+
+typedef struct cli_option {
+  const char *name;    /* long name without the dashes; also the profile key */
+  char short_name;     /* 'v' for -v, or 0 */
+  const char *metavar; /* "URL"; NULL for a flag */
+  const char *env;     /* the environment's form, or NULL */
+  unsigned commands;   /* CMD_* bits of the commands it applies to */
+  cli_option_group group;
+  unsigned flags;      /* OPT_* */
+  const char *choices; /* the values a completion offers, space-separated, or NULL */
+  const char *help;
+  cli_option_set_fn set; /* NULL: a flag that sets the int at `field`, or a plain string */
+  size_t field;          /* offsetof(cli_args, ...) when `set` is NULL */
+} cli_option;
+
+size_t cli_option_count(void);
+const cli_option *cli_option_at(size_t index);
+/* The option of that long name (no dashes), or NULL; its position in *index when found. */
+const cli_option *cli_option_find(const char *name, size_t *index);
+/* The option named by a short letter, or NULL. */
+const cli_option *cli_option_find_short(char letter, size_t *index);
+/* Applies `value` through the option's own check; marks it given. */
+int cli_option_apply(cli_args *a, size_t index, const char *value, custapi_error *err);
+
+size_t cli_command_count(void);
+const cli_command_info *cli_command_at(size_t index);
+const cli_command_info *cli_command_find(const char *name);
+
+/* The group's heading in the help ("connection"), for GROUP_* values. */
+const char *cli_group_title(cli_option_group group);
+
+/* "did you mean" for a mistyped option (word without its dashes) or command: NULL if none. */
+const char *cli_option_suggest(const char *word);
+const char *cli_command_suggest(const char *word);
+
+#endif

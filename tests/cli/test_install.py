@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""What `meson install` puts on a machine, and the documents that must match the code.
+
+- meson installs the command, custapi-refserver, both man pages, the bash and zsh completions
+  and every JSON Schema (read from `meson introspect --installed`, nothing is installed);
+- `custapi-refserver --help` exits 0 and every option it names is in its man page;
+- every option and command of `custapi --help` is in custapi(1).
+"""
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import unittest
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+
+
+def run(args):
+    return subprocess.run(args, capture_output=True, text=True, timeout=60)
+
+
+def man_text(name):
+    with open(os.path.join(ROOT, "docs", name), encoding="utf-8") as f:
+        return f.read().replace("\\-", "-").replace("\\fB", "").replace("\\fR", "")
+
+
+def options_in(text):
+    return set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", text))
+
+
+class Installed(unittest.TestCase):
+    def test_meson_installs_the_tools_pages_completions_and_schemas(self):
+        r = run([os.environ["MESON"], "introspect", os.environ["BUILD_ROOT"], "--installed"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        installed = list(json.loads(r.stdout).values())
+        wanted = ["/bin/custapi", "/bin/custapi-refserver", "/man1/custapi.1",
+                  "/man1/custapi-refserver.1", "/bash-completion/completions/custapi",
+                  "/zsh/site-functions/_custapi"]
+        for path in glob.glob(os.path.join(ROOT, "schemas", "*.schema.json")):
+            wanted.append("/custapi/schemas/" + os.path.basename(path))
+        for end in wanted:
+            self.assertTrue(any(p.endswith(end) for p in installed), "not installed: " + end)
+
+
+class Documents(unittest.TestCase):
+    def test_refserver_help_and_man_page(self):
+        r = run([os.environ["CUSTAPI_REFSERVER"], "--help"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr, "")
+        helped = options_in(r.stdout)
+        self.assertGreater(len(helped), 14)
+        page = man_text("custapi-refserver.1")
+        self.assertEqual(sorted(helped - options_in(page)), [])
+        # the fault and divergence modes the help names are described in the page
+        for mode in re.findall(r"\b(http500|html500|http503|http429|reset|badjson|badxml|huge|"
+                               r"wrongshape|redirect|doctype|xmlfault|xmlrpc-drops|rest-drops|"
+                               r"xmlrpc-reads|rest-reads|xmlrpc-refuses|rest-refuses|"
+                               r"reads-fail-after)\b", r.stdout):
+            self.assertIn(mode, page)
+
+    def test_custapi_man_page_has_every_option_and_command(self):
+        r = run([os.environ["CUSTAPI_EXE"], "--help"])
+        self.assertEqual(r.returncode, 0)
+        page = man_text("custapi.1")
+        self.assertEqual(sorted(options_in(r.stdout) - options_in(page)), [])
+        for command in re.findall(r"custapi \[OPTIONS\] (\w+)", r.stdout):
+            self.assertIn(".B " + command, page)
+        for variable in set(re.findall(r"CUSTAPI_[A-Z_]+", r.stdout)):
+            self.assertIn(variable, page)
+
+
+if __name__ == "__main__":
+    for var in ("MESON", "BUILD_ROOT", "CUSTAPI_EXE", "CUSTAPI_REFSERVER"):
+        if not os.environ.get(var):
+            print("SKIP: %s is not set (meson sets it)" % var)
+            sys.exit(77)
+    sys.exit(0 if unittest.main(argv=[sys.argv[0], "-v"], exit=False).result.wasSuccessful()
+             else 1)
