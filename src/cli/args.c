@@ -79,6 +79,8 @@ static int take_flag(cli_args *a, const char *arg) {
       {"-v", offsetof(cli_args, verbose)},
       {"--yes", offsetof(cli_args, yes)},
       {"--resume", offsetof(cli_args, resume)},
+      {"--quiet", offsetof(cli_args, quiet)},
+      {"-q", offsetof(cli_args, quiet)},
   };
   for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) {
     if (strcmp(arg, flags[k].name) == 0) {
@@ -244,6 +246,10 @@ int cli_args_parse(cli_args *a, int argc, char **argv, custapi_error *err) {
   }
   if (!a->command) {
     usage(err, "%s", "no command given (update, get, validate, compare, bulk or probe)");
+    return -1;
+  }
+  if (a->quiet && a->verbose) {
+    usage(err, "%s", "-q (quiet) and -v (verbose) contradict each other: give one");
     return -1;
   }
   apply_environment(a);

@@ -33,6 +33,7 @@ typedef struct cli_args {
 
   /* Behaviour. */
   int read_back, dry_run, verbose, yes;
+  int quiet; /* -q: nothing on stderr but the error that ends the command */
   cli_output output;
 
   /* Operands. */
