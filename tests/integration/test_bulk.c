@@ -29,8 +29,8 @@ static void make_dir(void) {
 }
 
 static void remove_dir(void) {
-  const char *names[] = {"in.jsonl", "in.csv", "other.jsonl", "results", "link", "hard",
-                         "out", NULL};
+  const char *names[] = {"in.jsonl", "in.csv", "other.jsonl", "results", "link",
+                         "hard",     "out",    "-",           NULL};
   char path[128];
   for (size_t i = 0; names[i]; i++) {
     snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -187,8 +187,8 @@ static void faults_mid_run(const char *protocol) {
   ck_assert_str_eq(error_category(result_of(lines, 22, &ok)), "rejected");
   json_object_put(lines);
 
-  custapi_client *c =
-      itest_library_client(strcmp(protocol, "rest") == 0 ? CUSTAPI_PROTOCOL_REST : CUSTAPI_PROTOCOL_XMLRPC);
+  custapi_client *c = itest_library_client(strcmp(protocol, "rest") == 0 ? CUSTAPI_PROTOCOL_REST
+                                                                         : CUSTAPI_PROTOCOL_XMLRPC);
   for (int i = 1; i <= 20; i++)
     ck_assert_int_eq(int_now(c, i, "sms_quota"), 1000 + i);
   custapi_client_free(c);
@@ -422,19 +422,21 @@ END_TEST
 #define KILL_RECORDS 3000
 #define KILL_IDS 500
 
-static pid_t spawn_cli(const char *const *args) {
+/* Runs the command in the background with stdout to `out_path` (NULL: /dev/null). */
+static pid_t spawn_cli_to(const char *const *args, const char *out_path) {
   const char *exe = itest_custapi_exe();
   pid_t pid = fork();
   ck_assert_int_ge(pid, 0);
   if (pid == 0) {
     int null = open("/dev/null", O_RDWR);
+    int out = out_path ? open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600) : null;
     dup2(null, 0);
-    dup2(null, 1);
+    dup2(out, 1);
     dup2(null, 2);
     setenv("CUSTAPI_API_KEY", REFSERVER_TEST_KEY, 1);
+    const char *argv[40] = {exe};
     size_t n = 0;
-    const char *argv[32] = {exe};
-    while (args[n]) {
+    while (args[n] && n < 38) {
       argv[n + 1] = args[n];
       n++;
     }
@@ -444,6 +446,8 @@ static pid_t spawn_cli(const char *const *args) {
   }
   return pid;
 }
+
+static pid_t spawn_cli(const char *const *args) { return spawn_cli_to(args, NULL); }
 
 START_TEST(resume_after_kill) {
   NEED_SERVER();
@@ -518,31 +522,6 @@ END_TEST
 
 static int is_rest(const char *protocol) { return strcmp(protocol, "rest") == 0; }
 
-/* Runs the command in the background with stdout to `out_path` (NULL: /dev/null). */
-static pid_t spawn_cli_to(const char *const *args, const char *out_path) {
-  const char *exe = itest_custapi_exe();
-  pid_t pid = fork();
-  ck_assert_int_ge(pid, 0);
-  if (pid == 0) {
-    int null = open("/dev/null", O_RDWR);
-    int out = out_path ? open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600) : null;
-    dup2(null, 0);
-    dup2(out, 1);
-    dup2(null, 2);
-    setenv("CUSTAPI_API_KEY", REFSERVER_TEST_KEY, 1);
-    const char *argv[40] = {exe};
-    size_t n = 0;
-    while (args[n] && n < 38) {
-      argv[n + 1] = args[n];
-      n++;
-    }
-    argv[n + 1] = NULL;
-    execv(exe, (char *const *)argv);
-    _exit(127);
-  }
-  return pid;
-}
-
 /* Waits (bounded) until `path` holds at least `lines` lines. */
 static void wait_for_lines(const char *path, size_t lines) {
   for (long waited = 0;; waited += 5) {
@@ -613,8 +592,8 @@ static void failed_then_later_ok(const char *protocol, int32_t id) {
   ck_assert_int_eq(member_int(r.json, "succeeded"), 2); /* line 1, then line 2 again */
   ck_assert_int_eq(member_int(r.json, "skipped"), 0);
   itest_cli_free(&r);
-  custapi_client *c = itest_library_client(is_rest(protocol) ? CUSTAPI_PROTOCOL_REST
-                                                             : CUSTAPI_PROTOCOL_XMLRPC);
+  custapi_client *c =
+      itest_library_client(is_rest(protocol) ? CUSTAPI_PROTOCOL_REST : CUSTAPI_PROTOCOL_XMLRPC);
   char *tel = string_now(c, id, "telephone");
   ck_assert_str_eq(tel, "+27 21 555 7777");
   free(tel);
@@ -659,10 +638,14 @@ static void sigterm_then_resume(const char *protocol, long base) {
   for (int line = 1; line <= TERM_RECORDS; line++)
     fprintf(f, "{\"id\":%d,\"email_quota\":%ld}\n", 100 + line % TERM_IDS, base + line);
   fclose(f);
-  const char *args[] = {"--url",   refserver_url(rs), "--username", REFSERVER_TEST_USER,
-                        "--protocol", protocol,       "bulk",       "--input",
-                        input,     "--results",       results,      "--concurrency",
-                        "4",       NULL,              NULL};
+  const char *args[] = {"--url",      refserver_url(rs),
+                        "--username", REFSERVER_TEST_USER,
+                        "--protocol", protocol,
+                        "bulk",       "--input",
+                        input,        "--results",
+                        results,      "--concurrency",
+                        "4",          NULL,
+                        NULL};
   pid_t pid = spawn_cli_to(args, out);
   wait_for_lines(results, 9); /* the header and 8 results */
   kill(pid, SIGTERM);
@@ -706,6 +689,50 @@ END_TEST
 START_TEST(xmlrpc_sigterm_then_resume) { sigterm_then_resume("xmlrpc", 300000); }
 END_TEST
 
+/* A second signal does not wait for those in flight: each is recorded as failed
+ * ("interrupted", it may have been applied), and --resume sends them again. */
+START_TEST(second_signal_ends_what_is_in_flight) {
+  NEED_SERVER();
+  make_dir();
+  char input[128], results[128], out[128];
+  snprintf(input, sizeof input, "%s", in_dir("in.jsonl"));
+  snprintf(results, sizeof results, "%s", in_dir("results"));
+  snprintf(out, sizeof out, "%s", in_dir("out"));
+  FILE *f = fopen(input, "wb");
+  for (int line = 1; line <= 40; line++)
+    fprintf(f, "{\"id\":%d,\"email_quota\":%d}\n", 300 + line % 10, 400000 + line);
+  fclose(f);
+  const char *args[] = {"--url", refserver_url(rs), "--username", REFSERVER_TEST_USER,
+                        "bulk",  "--input",         input,        "--results",
+                        results, "--concurrency",   "4",          NULL,
+                        NULL};
+  pid_t pid = spawn_cli_to(args, out);
+  wait_for_lines(results, 5);
+  kill(pid, SIGTERM);
+  kill(pid, SIGINT);
+  ck_assert_int_eq(wait_exit(pid), 128 + SIGTERM); /* the first signal's */
+  char *summary = itest_slurp(out);
+  json_object *o = json_tokener_parse(summary);
+  ck_assert_msg(o != NULL, "no JSON summary on stdout: %s", summary);
+  ck_assert(json_object_get_boolean(itest_member(o, "interrupted")));
+  ck_assert_int_ge(member_int(o, "failed"), 1);
+  json_object_put(o);
+  free(summary);
+  char *text = itest_slurp(results);
+  ck_assert_ptr_nonnull(strstr(text, "\"category\":\"transport\",\"message\":\"interrupted"));
+  free(text);
+  args[11] = "--resume";
+  cli_result r = itest_run_cli(args, key_env);
+  ck_assert_msg(r.status == 0, "exit %d: %s %s", r.status, r.out, r.err);
+  itest_cli_free(&r);
+  custapi_client *c = itest_library_client(CUSTAPI_PROTOCOL_XMLRPC);
+  for (int line = 31; line <= 40; line++)
+    ck_assert_int_eq(int_now(c, 300 + line % 10, "email_quota"), 400000 + line);
+  custapi_client_free(c);
+  remove_dir();
+}
+END_TEST
+
 /* Two runs on one results file (an overlapping cron job): the second is refused at once,
  * with or without --resume, and the first finishes with each record recorded once. */
 START_TEST(second_run_on_a_results_file_is_refused) {
@@ -718,9 +745,9 @@ START_TEST(second_run_on_a_results_file_is_refused) {
   for (int line = 1; line <= 80; line++) /* 150 ms each, one at a time: 12 s */
     fprintf(f, "{\"id\":%d,\"sms_quota\":%d}\n", 200 + line, line);
   fclose(f);
-  const char *args[] = {"--url",     refserver_url(rs), "--username", REFSERVER_TEST_USER,
-                        "bulk",      "--input",         input,        "--results",
-                        results,     "--concurrency",   "1",          NULL,
+  const char *args[] = {"--url", refserver_url(rs), "--username", REFSERVER_TEST_USER,
+                        "bulk",  "--input",         input,        "--results",
+                        results, "--concurrency",   "1",          NULL,
                         NULL};
   size_t start = refserver_request_count(rs);
   pid_t pid = spawn_cli_to(args, NULL);
@@ -772,10 +799,11 @@ START_TEST(foreign_results_file_is_untouched) {
   make_dir();
   write_file(in_dir("in.jsonl"), "{\"id\":1,\"sms_quota\":4}\n");
   static const char *const foreign[] = {
-      "my precious notes",                        /* no line break at all: was overwritten */
-      "my precious notes\nline two\n",            /* no header */
-      "{\"line\":1,\"id\":1,\"ok\":true}\n",      /* results lines, no header */
-      "{\"custapi_bulk_results\":1,\"input_bytes\":24,\"input_hash\":\"fnv1a64:0000000000000001\"}\n"
+      "my precious notes",                   /* no line break at all: was overwritten */
+      "my precious notes\nline two\n",       /* no header */
+      "{\"line\":1,\"id\":1,\"ok\":true}\n", /* results lines, no header */
+      "{\"custapi_bulk_results\":1,\"input_bytes\":24,\"input_hash\":\"fnv1a64:0000000000000001\"}"
+      "\n"
       "{\"line\":1,\"id\":1,\"ok\":true,\"attempts\":1}\n", /* another input's */
   };
   size_t before = refserver_request_count(rs);
@@ -807,10 +835,10 @@ START_TEST(input_as_results_is_refused) {
   const char *names[] = {in_dir("in.jsonl"), in_dir("link"), in_dir("hard")};
   for (size_t i = 0; i < 3; i++) {
     for (int resume = 0; resume <= 1; resume++) {
-      cli_result r = resume ? RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results",
-                                  names[i], "--resume")
-                            : RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results",
-                                  names[i]);
+      cli_result r =
+          resume ? RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results", names[i],
+                       "--resume")
+                 : RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results", names[i]);
       ck_assert_msg(r.status == 2, "%s: exit %d: %s %s", names[i], r.status, r.out, r.err);
       ck_assert_ptr_nonnull(strstr(r.err, "is the input itself"));
       itest_cli_free(&r);
@@ -819,10 +847,10 @@ START_TEST(input_as_results_is_refused) {
       free(now);
     }
   }
-  cli_result r = itest_run_cli_input(
-      (const char *const[]){"--url", refserver_url(rs), "--username", REFSERVER_TEST_USER, "bulk",
-                            "--input", "-", "--results", "-", NULL},
-      key_env, text);
+  cli_result r = itest_run_cli_input((const char *const[]){"--url", refserver_url(rs), "--username",
+                                                           REFSERVER_TEST_USER, "bulk", "--input",
+                                                           "-", "--results", "-", NULL},
+                                     key_env, text);
   ck_assert_int_eq(r.status, 2);
   ck_assert_ptr_nonnull(strstr(r.err, "standard input and output"));
   itest_cli_free(&r);
@@ -862,8 +890,8 @@ START_TEST(repeated_key_is_a_bad_record) {
   long two_before = int_now(c, 52, "sms_quota");
   write_file(in_dir("in.jsonl"), "{\"id\":51,\"id\":52,\"sms_quota\":44}\n"
                                  "{\"id\":53,\"sms_quota\":45}\n");
-  cli_result r = RUN("xmlrpc", "bulk", "--input", in_dir("in.jsonl"), "--results",
-                     in_dir("results"));
+  cli_result r =
+      RUN("xmlrpc", "bulk", "--input", in_dir("in.jsonl"), "--results", in_dir("results"));
   ck_assert_msg(r.status == 10, "exit %d: %s %s", r.status, r.out, r.err);
   ck_assert_ptr_nonnull(strstr(r.err, "line 1: the key \"id\" appears more than once"));
   itest_cli_free(&r);
@@ -886,7 +914,11 @@ END_TEST
 START_TEST(results_to_standard_output) {
   make_dir();
   write_file(in_dir("in.jsonl"), "{\"id\":61,\"sms_quota\":4}\n{\"id\":62,\"status\":\"maybe\"}\n");
+  char cwd[4096];
+  ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+  ck_assert_int_eq(chdir(dir), 0); /* where a file named "-" would appear */
   cli_result r = RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results", "-");
+  ck_assert_int_eq(chdir(cwd), 0);
   ck_assert_msg(r.status == 10, "exit %d: %s %s", r.status, r.out, r.err);
   const char *header = "{\"custapi_bulk_results\":1,\"input_bytes\":51,";
   ck_assert_msg(strncmp(r.out, header, strlen(header)) == 0, "%s", r.out);
@@ -897,7 +929,7 @@ START_TEST(results_to_standard_output) {
   ck_assert_ptr_nonnull(strstr(r.err, "custapi: bulk: 2 records: 1 succeeded, 1 failed"));
   itest_cli_free(&r);
   struct stat st;
-  ck_assert_int_ne(stat("-", &st), 0); /* no file named "-" */
+  ck_assert_int_ne(stat(in_dir("-"), &st), 0); /* no file named "-" */
   /* Saved, it is a results file like any other: --resume takes it. */
   r = RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results", "-");
   write_file(in_dir("results"), r.out);
@@ -922,8 +954,8 @@ START_TEST(many_failures_without_results) {
   make_dir();
   char text[4096] = "";
   for (int i = 1; i <= 25; i++)
-    snprintf(text + strlen(text), sizeof text - strlen(text),
-             "{\"id\":%d,\"status\":\"maybe\"}\n", i);
+    snprintf(text + strlen(text), sizeof text - strlen(text), "{\"id\":%d,\"status\":\"maybe\"}\n",
+             i);
   write_file(in_dir("in.jsonl"), text);
   cli_result r = RUN("rest", "bulk", "--input", in_dir("in.jsonl"));
   ck_assert_int_eq(r.status, 10);
@@ -956,7 +988,8 @@ END_TEST
 START_TEST(csv_on_standard_input) {
   const char *const args[] = {"--url", refserver_url(rs), "--username", REFSERVER_TEST_USER,
                               "bulk",  "--input",         "-",          NULL};
-  cli_result r = itest_run_cli_input(args, key_env, "\xEF\xBB\xBFid,sms_quota\r\n63,41\r\n64,42\r\n");
+  cli_result r =
+      itest_run_cli_input(args, key_env, "\xEF\xBB\xBFid,sms_quota\r\n63,41\r\n64,42\r\n");
   ck_assert_msg(r.status == 0, "exit %d: %s %s", r.status, r.out, r.err);
   ck_assert_int_eq(member_int(r.json, "succeeded"), 2);
   itest_cli_free(&r);
@@ -1222,6 +1255,7 @@ static Suite *bulk_suite(void) {
   tcase_add_test(t, rest_sigterm_then_resume);
   tcase_add_test(t, xmlrpc_sigterm_then_resume);
   tcase_add_test(t, second_run_on_a_results_file_is_refused);
+  tcase_add_test(t, second_signal_ends_what_is_in_flight);
   t = itest_tcase(s, "rest_faults", up_f503, down_f503);
   tcase_add_test(t, rest_with_faults);
   t = itest_tcase(s, "xmlrpc_faults", up_f503, down_f503);
