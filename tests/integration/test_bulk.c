@@ -1160,6 +1160,51 @@ START_TEST(callback_stops_the_run) {
 }
 END_TEST
 
+static int count_ok(const custapi_bulk_outcome *o, void *payload) {
+  ck_assert_int_eq(o->status, 0);
+  (*(int *)payload)++;
+  return 0;
+}
+
+static int stop_after_one(void *payload) {
+  return *(int *)payload >= 1 ? CUSTAPI_BULK_STOP : CUSTAPI_BULK_GO_ON;
+}
+
+/* The stop callback: nothing more is read or started, what is in flight finishes and is
+ * reported, and the counts leave out what was read ahead but never started. Options of version
+ * 2 have no stop field: it is not read. */
+START_TEST(stop_callback_stops_taking_records) {
+  custapi_client *c = itest_library_client(CUSTAPI_PROTOCOL_XMLRPC);
+  char text[4096] = "";
+  for (int i = 1; i <= 100; i++)
+    snprintf(text + strlen(text), sizeof text - strlen(text), "{\"id\":%d,\"sms_quota\":5}\n", i);
+  for (unsigned version = 2; version <= 3; version++) {
+    FILE *in = fmemopen(text, strlen(text), "r");
+    custapi_bulk_options o = CUSTAPI_BULK_OPTIONS_INIT;
+    o.version = version;
+    o.concurrency = 4;
+    int reported = 0;
+    o.done = count_ok;
+    o.done_payload = &reported;
+    o.stop = stop_after_one;
+    o.stop_payload = &reported;
+    custapi_bulk_summary sum;
+    ck_assert_int_eq(custapi_bulk_run(&sum, c, in, &o), 0);
+    fclose(in);
+    ck_assert_int_eq(sum.in_flight, 0);
+    ck_assert_int_eq(reported, sum.succeeded);
+    ck_assert_int_eq(sum.records, sum.succeeded);
+    if (version == 2) {
+      ck_assert_int_eq(sum.records, 100);
+    } else {
+      ck_assert_int_ge(sum.records, 1);
+      ck_assert_int_le(sum.records, 8); /* the first turns' worth, not the input */
+    }
+  }
+  custapi_client_free(c);
+}
+END_TEST
+
 static int count_done(const custapi_bulk_outcome *o, void *payload) {
   int *n = payload;
   ck_assert(o->status == 0 || o->status == CUSTAPI_EINTERNAL || o->status == CUSTAPI_ENOTFOUND);
@@ -1239,6 +1284,7 @@ static Suite *bulk_suite(void) {
   tcase_add_test(t, no_customers_flag_drops_the_returned_customer);
   tcase_add_test(t, allocation_failures);
   tcase_add_test(t, callback_stops_the_run);
+  tcase_add_test(t, stop_callback_stops_taking_records);
   tcase_add_test(t, results_file_mode);
   tcase_add_test(t, foreign_results_file_is_untouched);
   tcase_add_test(t, input_as_results_is_refused);
