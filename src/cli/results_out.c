@@ -80,6 +80,9 @@ int results_out_open(results_out *out, resume_plan **plan, const char *path, int
   out->fd = fd;
   if (fstat(fd, &st) < 0)
     return usage(err, "can't examine the results file %.200s: %s", path, strerror(errno));
+  /* A device or a pipe may never end (/dev/zero): only a file's results can be read back. */
+  if (resume && !S_ISREG(st.st_mode))
+    return usage(err, "--resume needs a regular file as --results: %.200s is not one", path);
   /* Resuming from one's own output would read it forever; writing into the input corrupts it. */
   if (same_file(&st, input))
     return usage(err, "the results file %.200s is the input itself: give --results another file",
