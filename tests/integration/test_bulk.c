@@ -985,6 +985,10 @@ START_TEST(many_failures_without_results) {
   ck_assert_int_eq(r.status, 3);
   ck_assert_uint_eq(itest_lines(r.err), 1);
   itest_cli_free(&r);
+  r = RUN("rest", "-q", "-v", "bulk", "--input", in_dir("in.jsonl"));
+  ck_assert_int_eq(r.status, 2);
+  ck_assert_ptr_nonnull(strstr(r.err, "contradict"));
+  itest_cli_free(&r);
   remove_dir();
 }
 END_TEST
