@@ -819,8 +819,8 @@ START_TEST(foreign_results_file_is_untouched) {
     free(now);
   }
   /* A device that never ends is no results file to read back. */
-  cli_result r = RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results", "/dev/zero",
-                     "--resume");
+  cli_result r =
+      RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results", "/dev/zero", "--resume");
   ck_assert_msg(r.status == 2, "exit %d: %s %s", r.status, r.out, r.err);
   ck_assert_ptr_nonnull(strstr(r.err, "not one"));
   itest_cli_free(&r);
