@@ -484,12 +484,25 @@ typedef struct custapi_bulk_summary {
  * custapi_status stops the run: nothing more is started, updates in flight finish and are
  * reported, and custapi_bulk_run returns that status. */
 typedef int (*custapi_bulk_done_fn)(const custapi_bulk_outcome *outcome, void *payload);
-/* Asked for each readable record before anything is sent; non-zero skips it. */
+/* Asked for each readable record before anything is sent, in input order; non-zero skips
+ * it. (A record the reader refuses is reported, never asked about.) */
 typedef int (*custapi_bulk_skip_fn)(long line, int32_t id, void *payload);
 /* After each turn of the loop (at least about once a second while work is pending). */
 typedef void (*custapi_bulk_tick_fn)(const custapi_bulk_summary *so_far, void *payload);
+/*
+ * Asked at each turn of the loop (so within about a second; sooner when a signal interrupts
+ * the wait). CUSTAPI_BULK_GO_ON (0); CUSTAPI_BULK_STOP: read and start nothing more (records
+ * read ahead but not started are dropped, uncounted) and let the updates in flight finish and
+ * be reported; CUSTAPI_BULK_STOP_NOW: as STOP, and end the updates in flight at once, each
+ * reported as failed (transport; it may have been applied). The run then returns as it would
+ * at the end of its input.
+ */
+typedef int (*custapi_bulk_stop_fn)(void *payload);
+#define CUSTAPI_BULK_GO_ON 0
+#define CUSTAPI_BULK_STOP 1
+#define CUSTAPI_BULK_STOP_NOW 2
 
-#define CUSTAPI_BULK_OPTIONS_VERSION 2
+#define CUSTAPI_BULK_OPTIONS_VERSION 3
 #define CUSTAPI_BULK_CONCURRENCY_DEFAULT 8
 #define CUSTAPI_BULK_CONCURRENCY_MAX 256
 
@@ -506,6 +519,8 @@ typedef struct custapi_bulk_options {
   custapi_bulk_tick_fn tick;  /* may be NULL */
   void *tick_payload;
   unsigned flags;             /* version 2: CUSTAPI_BULK_NO_CUSTOMERS */
+  custapi_bulk_stop_fn stop;  /* version 3; may be NULL */
+  void *stop_payload;
 } custapi_bulk_options;
 
 /*
@@ -517,7 +532,7 @@ typedef struct custapi_bulk_options {
 
 #define CUSTAPI_BULK_OPTIONS_INIT                                                              \
   { CUSTAPI_BULK_OPTIONS_VERSION, CUSTAPI_BULK_JSONL, 0, CUSTAPI_VALIDATE_PARTIAL, 0u, NULL,    \
-    NULL, NULL, NULL, NULL, NULL, 0u }
+    NULL, NULL, NULL, NULL, NULL, 0u, NULL, NULL }
 
 /* CSV for a name ending in ".csv" (any case), else JSON Lines. */
 CUSTAPI_EXTERN custapi_bulk_format custapi_bulk_format_for(const char *path);

@@ -189,6 +189,10 @@ int cli_args_parse(cli_args *a, int argc, char **argv, custapi_error *err) {
           "custapi --help)");
     return -1;
   }
+  if (a->quiet && a->verbose) {
+    usage(err, "%s", "-q (quiet) and -v (verbose) contradict each other: give one");
+    return -1;
+  }
   if (apply_environment(a, err) < 0 || cli_config_apply(a, err) < 0)
     return -1;
   return 0;

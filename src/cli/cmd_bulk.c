@@ -1,15 +1,16 @@
 /*
- * custapi bulk --input FILE [--format jsonl|csv] [--concurrency N] [--results FILE [--resume]]:
- * every record of the file through the library's bulk engine, a results file a kill can't
- * corrupt, a progress line on a terminal, and one JSON summary on stdout.
+ * custapi bulk --input FILE [--format jsonl|csv] [--concurrency N] [--results FILE|- [--resume]]:
+ * every record of the input through the library's bulk engine, a results file a kill can't
+ * corrupt and a second run can't share, a progress line on a terminal, a clean stop on
+ * SIGINT/SIGTERM, and one JSON summary on stdout.
  */
 #include <errno.h>
-#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "bulk_input.h"
 #include "commands.h"
 #include "connect.h"
 #include "dry_run.h"
@@ -17,23 +18,31 @@
 #include "output.h"
 #include "progress.h"
 #include "results_file.h"
+#include "results_out.h"
+#include "resume_plan.h"
 #include "transport.h"
 
-/* Failures told one by one on stderr before "and N more" (the results file has them all). */
+/* Failures told one by one on stderr; the rest are counted. */
 #define FAILURES_SHOWN 20
+/* How long updates in flight may take to finish after a stop, beyond their own timeout. */
+#define STOP_GRACE_MS 1000
+#define DEFAULT_TIMEOUT_MS 30000
 
 typedef struct bulk_run {
   const cli_args *args;
-  int results_fd; /* -1: no results file */
-  resume_index *resume;
+  results_out out;
+  resume_plan *resume;
   progress bar;
   uint64_t start_ms;
+  uint64_t stop_ms;                      /* when a signal asked to stop; 0: not asked */
   long finished, failed, skipped_before; /* for the progress line */
   long failures_told;
   custapi_error write_err;
 } bulk_run;
 
 #define usage(err, ...) custapi__error_set((err), CUSTAPI_CATEGORY_USAGE, NULL, __VA_ARGS__)
+
+static int is_stdio(const char *path) { return path && strcmp(path, "-") == 0; }
 
 static int check_args(const cli_args *a, custapi_error *err) {
   if (!a->input)
@@ -55,82 +64,64 @@ static int check_args(const cli_args *a, custapi_error *err) {
     return usage(err, "%s", "bulk has no --read-back");
   if (a->resume && !a->results)
     return usage(err, "%s", "--resume needs --results FILE (the results of the run to finish)");
-  if (a->resume && strcmp(a->input, "-") == 0)
+  if (a->resume && is_stdio(a->input))
     return usage(err, "%s", "--resume needs --input FILE: standard input can't be read again");
+  if (a->resume && is_stdio(a->results))
+    return usage(err, "%s", "--resume needs --results FILE: standard output can't be read back");
+  if (is_stdio(a->input) && is_stdio(a->results))
+    return usage(err, "%s",
+                 "--input - and --results -: standard input and output can't carry both; "
+                 "give --results a file");
   return 0;
 }
 
-static custapi_bulk_format format_of(const cli_args *a) {
-  if (a->format)
-    return strcmp(a->format, "csv") == 0 ? CUSTAPI_BULK_CSV : CUSTAPI_BULK_JSONL;
-  return strcmp(a->input, "-") == 0 ? CUSTAPI_BULK_JSONL : custapi_bulk_format_for(a->input);
+/* A failure that ends the command. With --results -, stdout is the results: stderr only. */
+static int fail(const cli_args *a, const custapi_error *err) {
+  if (!is_stdio(a->results))
+    return cli_fail(a, err);
+  fprintf(stderr, "custapi: %s\n", err->message);
+  return (int)err->category;
 }
 
-/* One write(2) per line on an O_APPEND descriptor: a kill leaves whole lines, or a torn last one.
- */
-static int write_line(int fd, const char *line, size_t len, custapi_error *err) {
-  while (len > 0) {
-    ssize_t n = write(fd, line, len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL,
-                                "can't write the results file: %s", strerror(errno));
-    line += n;
-    len -= (size_t)n;
-  }
-  return 0;
+/* ---- SIGINT and SIGTERM: stop taking records, finish what is in flight, say so ---- */
+
+static volatile sig_atomic_t stop_signal; /* the first signal's number */
+static volatile sig_atomic_t stop_count;
+
+static void on_stop_signal(int sig) {
+  if (!stop_signal)
+    stop_signal = sig;
+  stop_count++;
 }
 
-/* ---- the results file ---- */
-
-static int open_fresh(bulk_run *r, const input_fingerprint *fp, custapi_error *err) {
-  const char *path = r->args->results;
-  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return usage(err, "can't open the results file %.200s: %s", path, strerror(errno));
-  struct stat st;
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-    close(fd);
-    /* Overwriting would lose what a killed run recorded. */
-    return usage(err,
-                 "the results file %.200s already holds results: --resume finishes that "
-                 "run; remove the file to start again",
-                 path);
-  }
-  r->results_fd = fd;
-  char header[160];
-  int n = results_header(header, sizeof header, fp);
-  return write_line(fd, header, (size_t)n, err);
+static void catch_stop_signals(struct sigaction *old_int, struct sigaction *old_term) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART; /* reads and writes go on; the loop's wait returns early */
+  sigaction(SIGINT, &sa, old_int);
+  sigaction(SIGTERM, &sa, old_term);
 }
 
-static int open_resumed(bulk_run *r, const input_fingerprint *fp, custapi_error *err) {
-  const char *path = r->args->results;
-  int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return usage(err, "can't open the results file %.200s: %s", path, strerror(errno));
-  r->results_fd = fd;
-  int rfd = dup(fd);
-  FILE *in = rfd >= 0 ? fdopen(rfd, "r") : NULL;
-  if (!in) {
-    if (rfd >= 0)
-      close(rfd);
-    return usage(err, "can't read the results file %.200s: %s", path, strerror(errno));
-  }
-  int fresh;
-  long keep;
-  int rc = resume_index_read(&r->resume, &fresh, &keep, in, fp, path, err);
-  fclose(in);
-  if (rc < 0)
-    return rc;
-  /* Drop a line torn by a kill, so that the next line starts on a line of its own. */
-  if (ftruncate(fd, (off_t)keep) < 0)
-    return usage(err, "can't truncate the results file %.200s: %s", path, strerror(errno));
-  if (!fresh)
-    return 0;
-  char header[160];
-  int n = results_header(header, sizeof header, fp);
-  return write_line(fd, header, (size_t)n, err);
+static void restore_signals(const struct sigaction *old_int, const struct sigaction *old_term) {
+  sigaction(SIGINT, old_int, NULL);
+  sigaction(SIGTERM, old_term, NULL);
+}
+
+/* Stop at the first signal; end what is in flight at a second, or when it outlasts its
+ * timeout. */
+static int should_stop(void *payload) {
+  bulk_run *r = payload;
+  if (!stop_signal)
+    return CUSTAPI_BULK_GO_ON;
+  uint64_t now = custapi__now_ms();
+  if (!r->stop_ms)
+    r->stop_ms = now;
+  long timeout = r->args->timeout_ms ? r->args->timeout_ms : DEFAULT_TIMEOUT_MS;
+  if (stop_count > 1 || now - r->stop_ms > (uint64_t)(timeout + STOP_GRACE_MS))
+    return CUSTAPI_BULK_STOP_NOW;
+  return CUSTAPI_BULK_STOP;
 }
 
 /* ---- callbacks of the engine ---- */
@@ -146,7 +137,7 @@ static void redraw(bulk_run *r, int force) {
 }
 
 static void tell_failure(bulk_run *r, const custapi_bulk_outcome *o) {
-  if (r->failures_told++ >= FAILURES_SHOWN)
+  if (r->failures_told++ >= FAILURES_SHOWN || r->args->quiet)
     return;
   progress_clear(&r->bar);
   if (o->attempts == 0) /* refused before sending: the message names the line already */
@@ -162,12 +153,12 @@ static int on_done(const custapi_bulk_outcome *o, void *payload) {
     r->failed++;
     tell_failure(r, o);
   }
-  if (r->results_fd >= 0) {
+  if (r->out.fd >= 0) {
     size_t len;
     char *line = results_line(o, &len);
     if (!line)
       return custapi__error_oom(&r->write_err);
-    int rc = write_line(r->results_fd, line, len, &r->write_err);
+    int rc = results_out_write(&r->out, line, len, &r->write_err);
     custapi_free(line);
     if (rc < 0)
       return rc;
@@ -178,7 +169,7 @@ static int on_done(const custapi_bulk_outcome *o, void *payload) {
 
 static int on_skip(long line, int32_t id, void *payload) {
   bulk_run *r = payload;
-  if (!resume_index_skip(r->resume, line, id))
+  if (!resume_plan_skip(r->resume, line, id))
     return 0;
   r->skipped_before++;
   return 1;
@@ -191,23 +182,47 @@ static void on_tick(const custapi_bulk_summary *so_far, void *payload) {
 
 /* ---- output ---- */
 
+/* Where every failure can be found, for the summary line. */
+static const char *failures_note(const bulk_run *r, char *buf, size_t size) {
+  long untold = r->failures_told - FAILURES_SHOWN;
+  if (untold <= 0)
+    return "";
+  if (!r->args->results)
+    snprintf(buf, size,
+             "; %ld more failure%s not shown: --results FILE keeps every one, with its line",
+             untold, untold == 1 ? "" : "s");
+  else if (r->out.is_stdout)
+    snprintf(buf, size, "; every failure is in the results on standard output");
+  else
+    snprintf(buf, size, "; every failure is in the results file %.200s", r->args->results);
+  return buf;
+}
+
 static void print_summary(const bulk_run *r, const custapi_bulk_summary *s,
                           const custapi_error *fatal) {
   double rate =
       s->elapsed_ms > 0 ? (double)(s->succeeded + s->failed) * 1000.0 / (double)s->elapsed_ms : 0.0;
-  int ok = s->failed == 0 && !fatal;
-  fprintf(stderr,
-          "custapi: bulk: %ld records: %ld succeeded, %ld failed, %ld skipped in %.1f s "
-          "(%.1f/s)%s\n",
-          s->records, s->succeeded, s->failed, s->skipped, (double)s->elapsed_ms / 1000.0, rate,
-          r->failures_told > FAILURES_SHOWN ? "; every failure is in the results file" : "");
+  int interrupted = stop_signal != 0;
+  int ok = s->failed == 0 && !fatal && !interrupted;
+  char note[300];
+  if (!r->args->quiet)
+    fprintf(stderr,
+            "custapi: bulk: %ld records: %ld succeeded, %ld failed, %ld skipped in %.1f s "
+            "(%.1f/s)%s%s\n",
+            s->records, s->succeeded, s->failed, s->skipped, (double)s->elapsed_ms / 1000.0, rate,
+            interrupted ? "; interrupted: --resume finishes the run" : "",
+            failures_note(r, note, sizeof note));
+  if (r->out.is_stdout) /* stdout carries the results; the line above is the summary */
+    return;
   const char *protocol = custapi_protocol_name(
       r->args->protocol && strcmp(r->args->protocol, "xmlrpc") == 0 ? CUSTAPI_PROTOCOL_XMLRPC
                                                                     : CUSTAPI_PROTOCOL_REST);
   if (r->args->output == CLI_OUTPUT_TEXT) {
-    printf("%-24s %s\n%-24s %ld\n%-24s %ld\n%-24s %ld\n%-24s %ld\n%-24s %ld\n%-24s %.1f\n", "ok",
-           ok ? "true" : "false", "records", s->records, "succeeded", s->succeeded, "failed",
-           s->failed, "skipped", s->skipped, "elapsed_ms", s->elapsed_ms, "rate_per_s", rate);
+    printf("%-24s %s\n%-24s %ld\n%-24s %ld\n%-24s %ld\n%-24s %ld\n%-24s %ld\n%-24s %.1f\n"
+           "%-24s %s\n",
+           "ok", ok ? "true" : "false", "records", s->records, "succeeded", s->succeeded, "failed",
+           s->failed, "skipped", s->skipped, "elapsed_ms", s->elapsed_ms, "rate_per_s", rate,
+           "interrupted", interrupted ? "true" : "false");
     if (fatal)
       printf("%-24s %s\n", "error", fatal->message);
     return;
@@ -230,6 +245,7 @@ static void print_summary(const bulk_run *r, const custapi_bulk_summary *s,
                                                    : CUSTAPI_BULK_CONCURRENCY_DEFAULT));
     json_object_object_add(o, "results",
                            r->args->results ? json_object_new_string(r->args->results) : NULL);
+    json_object_object_add(o, "interrupted", json_object_new_boolean(interrupted));
     if (fatal)
       json_object_object_add(o, "error", cli_error_object(fatal));
   }
@@ -238,33 +254,22 @@ static void print_summary(const bulk_run *r, const custapi_bulk_summary *s,
 
 /* ---- the command ---- */
 
-static FILE *open_input(const cli_args *a, custapi_error *err) {
-  if (strcmp(a->input, "-") == 0)
-    return stdin;
-  FILE *in = fopen(a->input, "rb");
-  if (!in)
-    custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL, "can't open the input %.200s: %s",
-                       a->input, strerror(errno));
-  return in;
-}
-
 /* The fingerprint, and the record count for the progress line, of a regular file. */
-static int scan_input(input_fingerprint *fp, long *total, FILE *in, const cli_args *a,
+static int scan_input(input_fingerprint *fp, long *total, const bulk_input *in, const cli_args *a,
                       custapi_error *err) {
-  struct stat st;
   *fp = (input_fingerprint){0};
   *total = -1;
-  if (in == stdin || fstat(fileno(in), &st) < 0 || !S_ISREG(st.st_mode))
+  if (in->is_stdin || !S_ISREG(in->st.st_mode))
     return 0;
-  if (input_scan(fp, total, in, format_of(a)) < 0 || fseek(in, 0, SEEK_SET) < 0)
+  if (input_scan(fp, total, in->stream, in->format) < 0 || fseek(in->stream, 0, SEEK_SET) < 0)
     return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL,
                               "can't read the input %.200s: %s", a->input, strerror(errno));
   return 0;
 }
 
-static int run(bulk_run *r, custapi_client *client, FILE *in) {
+static int run(bulk_run *r, custapi_client *client, const bulk_input *in) {
   custapi_bulk_options o = CUSTAPI_BULK_OPTIONS_INIT;
-  o.format = format_of(r->args);
+  o.format = in->format;
   o.concurrency = r->args->concurrency;
   o.mode = r->args->mode;
   o.customer_flags = r->args->customer_flags;
@@ -277,50 +282,58 @@ static int run(bulk_run *r, custapi_client *client, FILE *in) {
   }
   o.tick = on_tick;
   o.tick_payload = r;
+  o.stop = should_stop;
+  o.stop_payload = r;
   custapi_bulk_summary s;
   r->start_ms = custapi__now_ms();
   redraw(r, 1);
-  int rc = custapi_bulk_run(&s, client, in, &o);
+  struct sigaction old_int, old_term;
+  catch_stop_signals(&old_int, &old_term);
+  int rc = custapi_bulk_run(&s, client, in->stream, &o);
+  restore_signals(&old_int, &old_term);
   progress_clear(&r->bar);
-  if (rc == 0 || rc == CUSTAPI_EPARTIAL) {
-    print_summary(r, &s, NULL);
-    return rc == 0 ? 0 : CUSTAPI_CATEGORY_PARTIAL;
+  const custapi_error *err = NULL;
+  if (rc != 0 && rc != CUSTAPI_EPARTIAL) {
+    err = r->write_err.message[0] ? &r->write_err : custapi_client_last_error(client);
+    if (s.records == 0 && !stop_signal) /* nothing was read: the input's or the options' fault */
+      return fail(r->args, err);
   }
-  const custapi_error *err =
-      r->write_err.message[0] ? &r->write_err : custapi_client_last_error(client);
-  if (s.records == 0) /* nothing was read: the input's or the options' fault */
-    return cli_fail(r->args, err);
   print_summary(r, &s, err);
-  fprintf(stderr, "custapi: %s\n", err->message);
-  return (int)err->category;
+  if (err)
+    fprintf(stderr, "custapi: %s\n", err->message);
+  if (stop_signal)
+    return 128 + stop_signal;
+  if (err)
+    return (int)err->category;
+  return rc == 0 ? 0 : CUSTAPI_CATEGORY_PARTIAL;
 }
 
 int cli_cmd_bulk(const cli_args *args) {
   custapi_error err = {0};
   bulk_run r = {0};
   r.args = args;
-  r.results_fd = -1;
+  r.out.fd = -1;
+  stop_signal = stop_count = 0;
   custapi_client *client = NULL;
-  FILE *in = NULL;
+  bulk_input in = {0};
   input_fingerprint fp;
   int code;
   if (check_args(args, &err) < 0 || cli_connect(&client, args, &err) < 0) {
-    code = cli_fail(args, &err);
+    code = fail(args, &err);
   } else if (args->dry_run) {
     code = cli_dry_run_bulk(args, client); /* no results file is opened: nothing is recorded */
-  } else if (!(in = open_input(args, &err)) || scan_input(&fp, &r.bar.total, in, args, &err) < 0 ||
+  } else if (bulk_input_open(&in, args->input, args->format, &err) < 0 ||
+             scan_input(&fp, &r.bar.total, &in, args, &err) < 0 ||
       (args->results &&
-       (args->resume ? open_resumed(&r, &fp, &err) : open_fresh(&r, &fp, &err)) < 0)) {
-    code = cli_fail(args, &err);
+       results_out_open(&r.out, &r.resume, args->results, args->resume, &fp, &in.st, &err) < 0)) {
+    code = fail(args, &err);
   } else {
-    r.bar.out = isatty(STDERR_FILENO) ? stderr : NULL;
-    code = run(&r, client, in);
+    r.bar.out = isatty(STDERR_FILENO) && !args->quiet ? stderr : NULL;
+    code = run(&r, client, &in);
   }
-  if (r.results_fd >= 0)
-    close(r.results_fd);
-  resume_index_free(r.resume);
-  if (in && in != stdin)
-    fclose(in);
+  results_out_close(&r.out);
+  resume_plan_free(r.resume);
+  bulk_input_close(&in);
   cli_disconnect(client);
   return code;
 }

@@ -226,6 +226,8 @@ static void note_failure(file_summary *sum, long line, int32_t id, const custapi
   json_object_object_add(f, "error", custapi__error_to_json_object(err));
   json_object_array_add(sum->failures, f);
   sum->failed++;
+  if (cli_quiet())
+    return;
   if (from_reader)
     fprintf(stderr, "custapi: %s\n", err->message);
   else

@@ -34,6 +34,7 @@ int main(int argc, char **argv) {
     cli_args_release(&args);
     return rc > 0 ? 0 : cli_fail(NULL, &err);
   }
+  cli_set_quiet(args.quiet);
   int exit_code = -1;
   for (size_t i = 0; i < sizeof command_table / sizeof command_table[0]; i++)
     if (strcmp(command_table[i].name, args.command) == 0)

@@ -24,7 +24,7 @@ static const cli_command_info commands[] = {
      "every difference (it writes: --yes)."},
     {"bulk", CMD_BULK,
      "--input FILE|- [--format jsonl|csv] [--concurrency N]\n"
-     "                             [--results FILE [--resume]]",
+     "                             [--results FILE|- [--resume]]",
      "Sends one update per record of a JSON Lines or CSV file, several at once."},
     {"probe", CMD_PROBE, "",
      "Checks both protocols of the install: reachable, TLS, credentials, the XML-RPC methods."},
@@ -201,8 +201,9 @@ static const cli_option options[] = {
      "the input's format, whatever its name", F(format)},
     {"concurrency", 0, "N", NULL, CMD_BULK, GROUP_BULK, OPT_PROFILE, NULL,
      "updates in flight at once, 1 to 256, default 8", S(set_concurrency)},
-    {"results", 0, "FILE", NULL, CMD_BULK, GROUP_BULK, 0, NULL,
-     "one JSON line per record, after a line fingerprinting the input", F(results)},
+    {"results", 0, "FILE|-", NULL, CMD_BULK, GROUP_BULK, 0, NULL,
+     "one JSON line per record after a line fingerprinting the input (a file: 0600, one run at "
+     "a time; -: stdout)", F(results)},
     {"resume", 0, NULL, NULL, CMD_BULK, GROUP_BULK, 0, NULL,
      "finish the run recorded in --results: skip what succeeded", F(resume)},
     /* output */

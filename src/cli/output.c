@@ -11,6 +11,12 @@ static int output_failed;
 
 int cli_output_failed(void) { return output_failed; }
 
+static int quiet;
+
+void cli_set_quiet(int q) { quiet = q; }
+
+int cli_quiet(void) { return quiet; }
+
 void cli_print_json(json_object *obj) {
   if (!obj) {
     /* Out of memory while building the answer: say so in the same one-object form. */
@@ -77,5 +83,6 @@ int cli_fail(const cli_args *args, const custapi_error *err) {
 void cli_warn(const char *property, const char *message, void *payload) {
   (void)property;
   (void)payload;
-  fprintf(stderr, "custapi: warning: %s\n", message);
+  if (!quiet)
+    fprintf(stderr, "custapi: warning: %s\n", message);
 }

@@ -13,6 +13,10 @@
 void cli_print_json(json_object *obj);
 int cli_output_failed(void);
 
+/* -q: warnings and notes are not printed; only the error that ends the command is. */
+void cli_set_quiet(int quiet);
+int cli_quiet(void);
+
 /* {"category":..., "message":..., "http_status":..., "fault_code":..., "property":...} */
 json_object *cli_error_object(const custapi_error *err);
 

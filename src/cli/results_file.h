@@ -16,11 +16,13 @@
 #define RESULTS_FORMAT_VERSION 1
 #define FNV1A64_INIT 0xcbf29ce484222325ull
 
-/* What identifies an input: its size and FNV-1a-64 hash (known = 0 for standard input). */
+/* What identifies an input: its size and FNV-1a-64 hash (known = 0 for standard input), and
+ * how many lines it has (the last one counted with or without its line break). */
 typedef struct input_fingerprint {
   int known;
   uint64_t bytes;
   uint64_t hash;
+  uint64_t lines;
 } input_fingerprint;
 
 /* Folds `len` bytes into an FNV-1a-64 hash (start from FNV1A64_INIT). */
@@ -40,28 +42,5 @@ int results_header(char *buf, size_t size, const input_fingerprint *fp);
 /* One record's line, with its "\n", in a new buffer (free with custapi_free); NULL on OOM:
  * {"line":3,"id":42,"ok":true,"attempts":1} or ..."ok":false,"attempts":N,"error":{...}}. */
 char *results_line(const custapi_bulk_outcome *outcome, size_t *len);
-
-/* What a previous run recorded: which lines succeeded, and each id's last line that did. */
-typedef struct resume_index resume_index;
-
-/*
- * Reads a results file from its start. A file with no complete line is "fresh" (*fresh = 1:
- * write a header). Otherwise its header must match `fp` (else CUSTAPI_EUSAGE saying the file was
- * made from other input); every complete line after it must be a result line (else
- * CUSTAPI_EUSAGE naming the line); an unterminated last line is torn by a kill and ignored.
- * *keep is the length of the complete lines: truncate the file to it before appending.
- */
-int resume_index_read(resume_index **out, int *fresh, long *keep, FILE *in,
-                      const input_fingerprint *fp, const char *path, custapi_error *err);
-void resume_index_free(resume_index *index);
-
-/* Lines recorded ok. */
-long resume_index_done(const resume_index *index);
-
-/*
- * Whether the record at `line` (of `id`) is to be skipped: it succeeded before, or a later
- * line of the same id did (sending it again would undo that later line: the last line wins).
- */
-int resume_index_skip(const resume_index *index, long line, int32_t id);
 
 #endif

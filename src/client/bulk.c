@@ -42,7 +42,8 @@ struct bulk {
   unsigned update_flags; /* for custapi__update_start */
   custapi_records *records;
   int eof;
-  int stop_rc; /* non-zero: start nothing more (the run's status) */
+  int stopping; /* the caller's stop callback said stop: read and start nothing more */
+  int stop_rc;  /* non-zero: start nothing more (the run's status) */
   custapi_error stop_err;
   pending *window;
   size_t window_count, window_cap;
@@ -258,8 +259,37 @@ static void bulk_release(bulk *b) {
   custapi__records_free(b->records);
 }
 
+/* Records read ahead but not started: dropped, as if never read (a resume reads them again). */
+static void drop_window(bulk *b) {
+  for (size_t i = 0; i < b->window_count; i++)
+    custapi_customer_free(b->window[i].properties);
+  b->sum.records -= (long)b->window_count;
+  b->window_count = 0;
+}
+
+/* What the caller's stop callback says (version 3 of the options on). */
+static void ask_stop(bulk *b) {
+  if (b->options->version < 3 || !b->options->stop)
+    return;
+  int say = b->options->stop(b->options->stop_payload);
+  if (say == CUSTAPI_BULK_GO_ON)
+    return;
+  if (!b->stopping) {
+    b->stopping = 1;
+    b->eof = 1;
+    drop_window(b);
+  }
+  if (say == CUSTAPI_BULK_STOP_NOW && b->sum.in_flight > 0) {
+    custapi_error why;
+    custapi__error_set(&why, CUSTAPI_CATEGORY_TRANSPORT, NULL, "%s",
+                       "interrupted before the answer came (the update may have been applied)");
+    custapi__client_abort_async(b->client, &why); /* each reported as failed */
+  }
+}
+
 static void run_loop(bulk *b) {
   for (;;) {
+    ask_stop(b);
     fill_window(b);
     start_ready(b);
     if (b->sum.in_flight == 0 && (b->stop_rc || (b->eof && b->window_count == 0)))

@@ -7,6 +7,7 @@
 #include "alloc.h"
 #include "customer.h"
 #include "error.h"
+#include "json_keys.h"
 #include "json_util.h"
 #include "schema.h"
 
@@ -169,7 +170,15 @@ static records_status next_jsonl(custapi_records *r, long *line, int32_t *id,
   }
   json_object *idv;
   int rc;
-  if (!json_object_object_get_ex(obj, "id", &idv))
+  char repeated[80];
+  int twice = custapi__json_repeated_key(obj, r->buf.data, r->buf.len, repeated, sizeof repeated);
+  if (twice < 0)
+    rc = custapi__error_oom(err);
+  else if (twice > 0) /* json-c would keep the last silently: {"id":1,"id":2} is customer 2 */
+    rc = custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL,
+                            "the key %s appears more than once (each key may be given once)",
+                            repeated);
+  else if (!json_object_object_get_ex(obj, "id", &idv))
     rc = custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, "id", "id: missing");
   else
     rc = id_from_json(id, idv, err);

@@ -14,6 +14,10 @@ SERVER_FIXTURE(f503, "--fault", "http503:3", NULL)
 SERVER_FIXTURE(f429, "--fault", "http429:1", NULL)
 /* Slow enough that a kill lands halfway through a few thousand records. */
 SERVER_FIXTURE(slow, "--seed", "600", "--fault", "delay:4", NULL)
+/* Each answer 150 ms late: a run of a few dozen records is still going when a test acts. */
+SERVER_FIXTURE(delayed, "--seed", "600", "--fault", "delay:150", NULL)
+/* The first request fails (HTTP 500; with --retries 0 the record fails). */
+SERVER_FIXTURE(first_fails, "--seed", "600", "--fault", "http500:1", NULL)
 
 static const char *const key_env[] = {ITEST_KEY_ENV, NULL};
 
@@ -25,7 +29,8 @@ static void make_dir(void) {
 }
 
 static void remove_dir(void) {
-  const char *names[] = {"in.jsonl", "in.csv", "other.jsonl", "results", NULL};
+  const char *names[] = {"in.jsonl", "in.csv", "other.jsonl", "results", "link",
+                         "hard",     "out",    "-",           NULL};
   char path[128];
   for (size_t i = 0; names[i]; i++) {
     snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -182,8 +187,8 @@ static void faults_mid_run(const char *protocol) {
   ck_assert_str_eq(error_category(result_of(lines, 22, &ok)), "rejected");
   json_object_put(lines);
 
-  custapi_client *c =
-      itest_library_client(strcmp(protocol, "rest") == 0 ? CUSTAPI_PROTOCOL_REST : CUSTAPI_PROTOCOL_XMLRPC);
+  custapi_client *c = itest_library_client(strcmp(protocol, "rest") == 0 ? CUSTAPI_PROTOCOL_REST
+                                                                         : CUSTAPI_PROTOCOL_XMLRPC);
   for (int i = 1; i <= 20; i++)
     ck_assert_int_eq(int_now(c, i, "sms_quota"), 1000 + i);
   custapi_client_free(c);
@@ -417,19 +422,21 @@ END_TEST
 #define KILL_RECORDS 3000
 #define KILL_IDS 500
 
-static pid_t spawn_cli(const char *const *args) {
+/* Runs the command in the background with stdout to `out_path` (NULL: /dev/null). */
+static pid_t spawn_cli_to(const char *const *args, const char *out_path) {
   const char *exe = itest_custapi_exe();
   pid_t pid = fork();
   ck_assert_int_ge(pid, 0);
   if (pid == 0) {
     int null = open("/dev/null", O_RDWR);
+    int out = out_path ? open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600) : null;
     dup2(null, 0);
-    dup2(null, 1);
+    dup2(out, 1);
     dup2(null, 2);
     setenv("CUSTAPI_API_KEY", REFSERVER_TEST_KEY, 1);
+    const char *argv[40] = {exe};
     size_t n = 0;
-    const char *argv[32] = {exe};
-    while (args[n]) {
+    while (args[n] && n < 38) {
       argv[n + 1] = args[n];
       n++;
     }
@@ -439,6 +446,8 @@ static pid_t spawn_cli(const char *const *args) {
   }
   return pid;
 }
+
+static pid_t spawn_cli(const char *const *args) { return spawn_cli_to(args, NULL); }
 
 START_TEST(resume_after_kill) {
   NEED_SERVER();
@@ -506,6 +515,508 @@ START_TEST(resume_after_kill) {
     ck_assert_int_eq(int_now(c, id, "sms_quota"), last[id]);
   custapi_client_free(c);
   remove_dir();
+}
+END_TEST
+
+/* ---- exact resume, safe in cron (issues 12 and 14) ---- */
+
+static int is_rest(const char *protocol) { return strcmp(protocol, "rest") == 0; }
+
+/* Waits (bounded) until `path` holds at least `lines` lines. */
+static void wait_for_lines(const char *path, size_t lines) {
+  for (long waited = 0;; waited += 5) {
+    ck_assert_msg(waited < 60000, "%s did not reach %zu lines in a minute", path, lines);
+    FILE *f = fopen(path, "rb");
+    size_t n = 0;
+    int c;
+    while (f && (c = getc(f)) != EOF)
+      n += c == '\n';
+    if (f)
+      fclose(f);
+    if (n >= lines)
+      return;
+    usleep(5000);
+  }
+}
+
+static int wait_exit(pid_t pid) {
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* How many requests the server received whose body holds `value` as a whole number. */
+static int requests_with_value(long value) {
+  char *text = itest_slurp(refserver_capture_path(rs));
+  char want[32];
+  int n = snprintf(want, sizeof want, "%ld", value);
+  int count = 0;
+  for (char *line = text, *next; line && *line; line = next) {
+    next = strchr(line, '\n');
+    if (next)
+      *next++ = '\0';
+    for (char *p = strstr(line, want); p; p = strstr(p + 1, want))
+      if (!(p > line && p[-1] >= '0' && p[-1] <= '9') && !(p[n] >= '0' && p[n] <= '9')) {
+        count++;
+        break;
+      }
+  }
+  free(text);
+  return count;
+}
+
+/* The reproduced bug: line 1 failed, line 2 of the same id succeeded, and --resume skipped
+ * line 1 for good. A clean run leaves telephone from line 1 and sms_quota from line 2. */
+static void failed_then_later_ok(const char *protocol, int32_t id) {
+  make_dir();
+  char text[256];
+  snprintf(text, sizeof text,
+           "{\"id\":%d,\"sms_quota\":7,\"telephone\":\"+27 21 555 7777\"}\n"
+           "{\"id\":%d,\"sms_quota\":8}\n",
+           (int)id, (int)id);
+  write_file(in_dir("in.jsonl"), text);
+  cli_result r = RUN(protocol, "bulk", "--input", in_dir("in.jsonl"), "--results",
+                     in_dir("results"), "--concurrency", "1", "--retries", "0");
+  ck_assert_msg(r.status == 10, "exit %d: %s %s", r.status, r.out, r.err);
+  itest_cli_free(&r);
+  json_object *lines = read_results(in_dir("results"));
+  int ok;
+  ck_assert_str_eq(error_category(result_of(lines, 1, &ok)), "server");
+  result_of(lines, 2, &ok);
+  ck_assert_int_eq(ok, 1);
+  json_object_put(lines);
+  r = RUN(protocol, "bulk", "--input", in_dir("in.jsonl"), "--results", in_dir("results"),
+          "--resume", "--concurrency", "4");
+  ck_assert_msg(r.status == 0, "exit %d: %s %s", r.status, r.out, r.err);
+  ck_assert_int_eq(member_int(r.json, "succeeded"), 2); /* line 1, then line 2 again */
+  ck_assert_int_eq(member_int(r.json, "skipped"), 0);
+  itest_cli_free(&r);
+  custapi_client *c =
+      itest_library_client(is_rest(protocol) ? CUSTAPI_PROTOCOL_REST : CUSTAPI_PROTOCOL_XMLRPC);
+  char *tel = string_now(c, id, "telephone");
+  ck_assert_str_eq(tel, "+27 21 555 7777");
+  free(tel);
+  ck_assert_int_eq(int_now(c, id, "sms_quota"), 8);
+  custapi_client_free(c);
+  /* A third run has nothing left to do. */
+  size_t before = refserver_request_count(rs);
+  r = RUN(protocol, "bulk", "--input", in_dir("in.jsonl"), "--results", in_dir("results"),
+          "--resume");
+  ck_assert_int_eq(r.status, 0);
+  ck_assert_int_eq(member_int(r.json, "skipped"), 2);
+  ck_assert_uint_eq(refserver_request_count(rs), before);
+  itest_cli_free(&r);
+  remove_dir();
+}
+
+START_TEST(rest_resume_resends_a_failed_line_and_its_later_lines) {
+  failed_then_later_ok("rest", 71);
+}
+END_TEST
+
+START_TEST(xmlrpc_resume_resends_a_failed_line_and_its_later_lines) {
+  failed_then_later_ok("xmlrpc", 72);
+}
+END_TEST
+
+#define TERM_RECORDS 60
+#define TERM_IDS 15
+
+/* SIGTERM mid-run: those in flight finish and are recorded, the summary says "interrupted",
+ * exit 143; --resume then sends the rest. Every record reaches the server exactly once (each
+ * carries a value of its own, counted in the server's capture) and every customer ends with
+ * its last line's value. */
+static void sigterm_then_resume(const char *protocol, long base) {
+  NEED_SERVER();
+  make_dir();
+  char input[128], results[128], out[128];
+  snprintf(input, sizeof input, "%s", in_dir("in.jsonl"));
+  snprintf(results, sizeof results, "%s", in_dir("results"));
+  snprintf(out, sizeof out, "%s", in_dir("out"));
+  FILE *f = fopen(input, "wb");
+  for (int line = 1; line <= TERM_RECORDS; line++)
+    fprintf(f, "{\"id\":%d,\"email_quota\":%ld}\n", 100 + line % TERM_IDS, base + line);
+  fclose(f);
+  const char *args[] = {"--url",      refserver_url(rs),
+                        "--username", REFSERVER_TEST_USER,
+                        "--protocol", protocol,
+                        "bulk",       "--input",
+                        input,        "--results",
+                        results,      "--concurrency",
+                        "4",          NULL,
+                        NULL};
+  pid_t pid = spawn_cli_to(args, out);
+  wait_for_lines(results, 9); /* the header and 8 results */
+  kill(pid, SIGTERM);
+  ck_assert_int_eq(wait_exit(pid), 128 + SIGTERM);
+  char *summary = itest_slurp(out);
+  json_object *o = json_tokener_parse(summary);
+  ck_assert_msg(o != NULL, "no JSON summary on stdout: %s", summary);
+  json_object *v = itest_member(o, "interrupted");
+  ck_assert(json_object_get_boolean(v));
+  ck_assert(!json_object_get_boolean(itest_member(o, "ok")));
+  long done = member_int(o, "succeeded");
+  ck_assert_int_eq(member_int(o, "failed"), 0);
+  ck_assert_int_eq(member_int(o, "records"), done); /* read ahead but not started: uncounted */
+  ck_assert_int_lt(done, TERM_RECORDS);
+  json_object_put(o);
+  free(summary);
+  json_object *lines = read_results(results);
+  ck_assert_int_eq((long)json_object_array_length(lines), done + 1); /* each one recorded */
+  json_object_put(lines);
+
+  args[13] = "--resume";
+  cli_result r = itest_run_cli(args, key_env);
+  ck_assert_msg(r.status == 0, "exit %d: %s %s", r.status, r.out, r.err);
+  ck_assert_int_eq(member_int(r.json, "skipped"), done);
+  ck_assert_int_eq(member_int(r.json, "succeeded"), TERM_RECORDS - done);
+  ck_assert(!json_object_get_boolean(itest_member(r.json, "interrupted")));
+  itest_cli_free(&r);
+  for (int line = 1; line <= TERM_RECORDS; line++)
+    ck_assert_msg(requests_with_value(base + line) == 1, "line %d reached the server %d times",
+                  line, requests_with_value(base + line));
+  custapi_client *c = itest_library_client(CUSTAPI_PROTOCOL_REST);
+  for (int line = TERM_RECORDS - TERM_IDS + 1; line <= TERM_RECORDS; line++)
+    ck_assert_int_eq(int_now(c, 100 + line % TERM_IDS, "email_quota"), base + line);
+  custapi_client_free(c);
+  remove_dir();
+}
+
+START_TEST(rest_sigterm_then_resume) { sigterm_then_resume("rest", 200000); }
+END_TEST
+
+START_TEST(xmlrpc_sigterm_then_resume) { sigterm_then_resume("xmlrpc", 300000); }
+END_TEST
+
+/* A second signal does not wait for those in flight: each is recorded as failed
+ * ("interrupted", it may have been applied), and --resume sends them again. */
+START_TEST(second_signal_ends_what_is_in_flight) {
+  NEED_SERVER();
+  make_dir();
+  char input[128], results[128], out[128];
+  snprintf(input, sizeof input, "%s", in_dir("in.jsonl"));
+  snprintf(results, sizeof results, "%s", in_dir("results"));
+  snprintf(out, sizeof out, "%s", in_dir("out"));
+  FILE *f = fopen(input, "wb");
+  for (int line = 1; line <= 40; line++)
+    fprintf(f, "{\"id\":%d,\"email_quota\":%d}\n", 300 + line % 10, 400000 + line);
+  fclose(f);
+  const char *args[] = {"--url", refserver_url(rs), "--username", REFSERVER_TEST_USER,
+                        "bulk",  "--input",         input,        "--results",
+                        results, "--concurrency",   "4",          NULL,
+                        NULL};
+  pid_t pid = spawn_cli_to(args, out);
+  wait_for_lines(results, 5);
+  kill(pid, SIGTERM);
+  kill(pid, SIGINT);
+  ck_assert_int_eq(wait_exit(pid), 128 + SIGTERM); /* the first signal's */
+  char *summary = itest_slurp(out);
+  json_object *o = json_tokener_parse(summary);
+  ck_assert_msg(o != NULL, "no JSON summary on stdout: %s", summary);
+  ck_assert(json_object_get_boolean(itest_member(o, "interrupted")));
+  ck_assert_int_ge(member_int(o, "failed"), 1);
+  json_object_put(o);
+  free(summary);
+  char *text = itest_slurp(results);
+  ck_assert_ptr_nonnull(strstr(text, "\"category\":\"transport\",\"message\":\"interrupted"));
+  free(text);
+  args[11] = "--resume";
+  cli_result r = itest_run_cli(args, key_env);
+  ck_assert_msg(r.status == 0, "exit %d: %s %s", r.status, r.out, r.err);
+  itest_cli_free(&r);
+  custapi_client *c = itest_library_client(CUSTAPI_PROTOCOL_XMLRPC);
+  for (int line = 31; line <= 40; line++)
+    ck_assert_int_eq(int_now(c, 300 + line % 10, "email_quota"), 400000 + line);
+  custapi_client_free(c);
+  remove_dir();
+}
+END_TEST
+
+/* Two runs on one results file (an overlapping cron job): the second is refused at once,
+ * with or without --resume, and the first finishes with each record recorded once. */
+START_TEST(second_run_on_a_results_file_is_refused) {
+  NEED_SERVER();
+  make_dir();
+  char input[128], results[128];
+  snprintf(input, sizeof input, "%s", in_dir("in.jsonl"));
+  snprintf(results, sizeof results, "%s", in_dir("results"));
+  FILE *f = fopen(input, "wb");
+  for (int line = 1; line <= 80; line++) /* 150 ms each, one at a time: 12 s */
+    fprintf(f, "{\"id\":%d,\"sms_quota\":%d}\n", 200 + line, line);
+  fclose(f);
+  const char *args[] = {"--url", refserver_url(rs), "--username", REFSERVER_TEST_USER,
+                        "bulk",  "--input",         input,        "--results",
+                        results, "--concurrency",   "1",          NULL,
+                        NULL};
+  size_t start = refserver_request_count(rs);
+  pid_t pid = spawn_cli_to(args, NULL);
+  wait_for_lines(results, 2);
+  for (int resume = 0; resume <= 1; resume++) {
+    args[11] = resume ? "--resume" : NULL;
+    cli_result r = itest_run_cli(args, key_env);
+    ck_assert_msg(r.status == 2, "exit %d: %s %s", r.status, r.out, r.err);
+    ck_assert_ptr_nonnull(strstr(r.err, "another custapi bulk run holds the results file"));
+    /* at once: no waiting for the lock */
+    ck_assert_int_lt(r.elapsed_ms, getenv("CUSTAPI_UNDER_VALGRIND") ? 6000 : 3000);
+    itest_cli_free(&r);
+  }
+  ck_assert_int_eq(wait_exit(pid), 0);
+  ck_assert_uint_eq(refserver_request_count(rs), start + 80); /* the refused runs sent nothing */
+  json_object *lines = read_results(results);
+  ck_assert_uint_eq(json_object_array_length(lines), 81);
+  json_object_put(lines);
+  remove_dir();
+}
+END_TEST
+
+/* Results files hold customer data: created 0600 whatever the umask; an existing file keeps
+ * the mode its owner gave it. */
+START_TEST(results_file_mode) {
+  make_dir();
+  write_file(in_dir("in.jsonl"), "{\"id\":1,\"sms_quota\":4}\n{\"id\":2,\"sms_quota\":4}\n");
+  umask(0);
+  cli_result r = RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results", in_dir("results"));
+  ck_assert_msg(r.status == 0, "exit %d: %s %s", r.status, r.out, r.err);
+  itest_cli_free(&r);
+  struct stat st;
+  ck_assert_int_eq(stat(in_dir("results"), &st), 0);
+  ck_assert_int_eq(st.st_mode & 07777, 0600);
+  ck_assert_int_eq(chmod(in_dir("results"), 0640), 0);
+  r = RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results", in_dir("results"),
+          "--resume");
+  ck_assert_int_eq(r.status, 0);
+  itest_cli_free(&r);
+  ck_assert_int_eq(stat(in_dir("results"), &st), 0);
+  ck_assert_int_eq(st.st_mode & 07777, 0640);
+  umask(022);
+  remove_dir();
+}
+END_TEST
+
+/* A file that is not custapi's results is refused with --resume and left byte for byte. */
+START_TEST(foreign_results_file_is_untouched) {
+  make_dir();
+  write_file(in_dir("in.jsonl"), "{\"id\":1,\"sms_quota\":4}\n");
+  static const char *const foreign[] = {
+      "my precious notes",                   /* no line break at all: was overwritten */
+      "my precious notes\nline two\n",       /* no header */
+      "{\"line\":1,\"id\":1,\"ok\":true}\n", /* results lines, no header */
+      "{\"custapi_bulk_results\":1,\"input_bytes\":24,\"input_hash\":\"fnv1a64:0000000000000001\"}"
+      "\n"
+      "{\"line\":1,\"id\":1,\"ok\":true,\"attempts\":1}\n", /* another input's */
+  };
+  size_t before = refserver_request_count(rs);
+  for (size_t i = 0; i < sizeof foreign / sizeof foreign[0]; i++) {
+    write_file(in_dir("results"), foreign[i]);
+    cli_result r = RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results",
+                       in_dir("results"), "--resume");
+    ck_assert_msg(r.status == 2, "case %zu: exit %d: %s %s", i, r.status, r.out, r.err);
+    ck_assert_int_eq(itest_lines(r.err), 1);
+    itest_cli_free(&r);
+    char *now = itest_slurp(in_dir("results"));
+    ck_assert_str_eq(now, foreign[i]);
+    free(now);
+  }
+  /* A device that never ends is no results file to read back. */
+  cli_result r =
+      RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results", "/dev/zero", "--resume");
+  ck_assert_msg(r.status == 2, "exit %d: %s %s", r.status, r.out, r.err);
+  ck_assert_ptr_nonnull(strstr(r.err, "not one"));
+  itest_cli_free(&r);
+  ck_assert_uint_eq(refserver_request_count(rs), before);
+  remove_dir();
+}
+END_TEST
+
+/* The input as its own results file: by name, through a symbolic or a hard link, and both on
+ * the standard streams. Refused before anything is read, sent or written. */
+START_TEST(input_as_results_is_refused) {
+  make_dir();
+  const char *text = "{\"id\":1,\"sms_quota\":4}\n";
+  write_file(in_dir("in.jsonl"), text);
+  ck_assert_int_eq(symlink(in_dir("in.jsonl"), in_dir("link")), 0);
+  ck_assert_int_eq(link(in_dir("in.jsonl"), in_dir("hard")), 0);
+  size_t before = refserver_request_count(rs);
+  const char *names[] = {in_dir("in.jsonl"), in_dir("link"), in_dir("hard")};
+  for (size_t i = 0; i < 3; i++) {
+    for (int resume = 0; resume <= 1; resume++) {
+      cli_result r =
+          resume ? RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results", names[i],
+                       "--resume")
+                 : RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results", names[i]);
+      ck_assert_msg(r.status == 2, "%s: exit %d: %s %s", names[i], r.status, r.out, r.err);
+      ck_assert_ptr_nonnull(strstr(r.err, "is the input itself"));
+      itest_cli_free(&r);
+      char *now = itest_slurp(in_dir("in.jsonl"));
+      ck_assert_str_eq(now, text);
+      free(now);
+    }
+  }
+  cli_result r = itest_run_cli_input((const char *const[]){"--url", refserver_url(rs), "--username",
+                                                           REFSERVER_TEST_USER, "bulk", "--input",
+                                                           "-", "--results", "-", NULL},
+                                     key_env, text);
+  ck_assert_int_eq(r.status, 2);
+  ck_assert_ptr_nonnull(strstr(r.err, "standard input and output"));
+  itest_cli_free(&r);
+  ck_assert_uint_eq(refserver_request_count(rs), before);
+  remove_dir();
+}
+END_TEST
+
+/* A hand-edited results line naming line 2^34 made resume allocate 4 GB. */
+START_TEST(result_line_beyond_the_input_is_refused) {
+  make_dir();
+  write_file(in_dir("in.jsonl"), "{\"id\":1,\"sms_quota\":4}\n{\"id\":2,\"sms_quota\":4}\n");
+  cli_result r = RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results", in_dir("results"));
+  ck_assert_int_eq(r.status, 0);
+  itest_cli_free(&r);
+  FILE *f = fopen(in_dir("results"), "ab");
+  fputs("{\"line\":17179869184,\"id\":1,\"ok\":true,\"attempts\":1}\n", f);
+  fclose(f);
+  char *was = itest_slurp(in_dir("results"));
+  r = RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results", in_dir("results"),
+          "--resume");
+  ck_assert_msg(r.status == 2, "exit %d: %s %s", r.status, r.out, r.err);
+  ck_assert_ptr_nonnull(strstr(r.err, "input line 17179869184 is beyond the input's 2 lines"));
+  itest_cli_free(&r);
+  char *now = itest_slurp(in_dir("results"));
+  ck_assert_str_eq(now, was);
+  free(now);
+  free(was);
+  remove_dir();
+}
+END_TEST
+
+/* {"id":1,"id":2} updated customer 2: now that line fails as invalid, and the rest carry on. */
+START_TEST(repeated_key_is_a_bad_record) {
+  make_dir();
+  custapi_client *c = itest_library_client(CUSTAPI_PROTOCOL_REST);
+  long two_before = int_now(c, 52, "sms_quota");
+  write_file(in_dir("in.jsonl"), "{\"id\":51,\"id\":52,\"sms_quota\":44}\n"
+                                 "{\"id\":53,\"sms_quota\":45}\n");
+  cli_result r =
+      RUN("xmlrpc", "bulk", "--input", in_dir("in.jsonl"), "--results", in_dir("results"));
+  ck_assert_msg(r.status == 10, "exit %d: %s %s", r.status, r.out, r.err);
+  ck_assert_ptr_nonnull(strstr(r.err, "line 1: the key \"id\" appears more than once"));
+  itest_cli_free(&r);
+  json_object *lines = read_results(in_dir("results"));
+  int ok;
+  json_object *o = result_of(lines, 1, &ok);
+  ck_assert_str_eq(error_category(o), "invalid");
+  ck_assert_int_eq(member_int(o, "attempts"), 0);
+  result_of(lines, 2, &ok);
+  ck_assert_int_eq(ok, 1);
+  json_object_put(lines);
+  ck_assert_int_eq(int_now(c, 52, "sms_quota"), two_before);
+  ck_assert_int_eq(int_now(c, 53, "sms_quota"), 45);
+  custapi_client_free(c);
+  remove_dir();
+}
+END_TEST
+
+/* --results -: the results lines on stdout (the header first), the summary on stderr only. */
+START_TEST(results_to_standard_output) {
+  make_dir();
+  write_file(in_dir("in.jsonl"), "{\"id\":61,\"sms_quota\":4}\n{\"id\":62,\"status\":\"maybe\"}\n");
+  char cwd[4096];
+  ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+  ck_assert_int_eq(chdir(dir), 0); /* where a file named "-" would appear */
+  cli_result r = RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results", "-");
+  ck_assert_int_eq(chdir(cwd), 0);
+  ck_assert_msg(r.status == 10, "exit %d: %s %s", r.status, r.out, r.err);
+  const char *header = "{\"custapi_bulk_results\":1,\"input_bytes\":51,";
+  ck_assert_msg(strncmp(r.out, header, strlen(header)) == 0, "%s", r.out);
+  ck_assert_uint_eq(itest_lines(r.out), 3);
+  ck_assert_ptr_nonnull(strstr(r.out, "\n{\"line\":1,\"id\":61,\"ok\":true,\"attempts\":1}\n"));
+  ck_assert_ptr_nonnull(strstr(r.out, "{\"line\":2,\"id\":62,\"ok\":false,"));
+  ck_assert_ptr_null(strstr(r.out, "\"succeeded\""));
+  ck_assert_ptr_nonnull(strstr(r.err, "custapi: bulk: 2 records: 1 succeeded, 1 failed"));
+  itest_cli_free(&r);
+  struct stat st;
+  ck_assert_int_ne(stat(in_dir("-"), &st), 0); /* no file named "-" */
+  /* Saved, it is a results file like any other: --resume takes it. */
+  r = RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results", "-");
+  write_file(in_dir("results"), r.out);
+  itest_cli_free(&r);
+  size_t before = refserver_request_count(rs);
+  r = RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results", in_dir("results"),
+          "--resume");
+  ck_assert_int_eq(r.status, 10);
+  ck_assert_int_eq(member_int(r.json, "skipped"), 1);
+  ck_assert_uint_eq(refserver_request_count(rs), before); /* the bad record is refused again */
+  itest_cli_free(&r);
+  r = RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results", "-", "--resume");
+  ck_assert_int_eq(r.status, 2);
+  itest_cli_free(&r);
+  remove_dir();
+}
+END_TEST
+
+/* Without --results, failures past the 20th are counted, and the message says how to keep
+ * every one: never that they are in a file. */
+START_TEST(many_failures_without_results) {
+  make_dir();
+  char text[4096] = "";
+  for (int i = 1; i <= 25; i++)
+    snprintf(text + strlen(text), sizeof text - strlen(text), "{\"id\":%d,\"status\":\"maybe\"}\n",
+             i);
+  write_file(in_dir("in.jsonl"), text);
+  cli_result r = RUN("rest", "bulk", "--input", in_dir("in.jsonl"));
+  ck_assert_int_eq(r.status, 10);
+  ck_assert_uint_eq(itest_lines(r.err), 21); /* 20 failures and the summary line */
+  ck_assert_ptr_nonnull(strstr(r.err, "custapi: line 20: "));
+  ck_assert_ptr_null(strstr(r.err, "custapi: line 21: "));
+  ck_assert_ptr_nonnull(strstr(r.err, "5 more failures not shown: --results FILE keeps every one"));
+  ck_assert_ptr_null(strstr(r.err, "results file"));
+  itest_cli_free(&r);
+  r = RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results", in_dir("results"));
+  ck_assert_ptr_nonnull(strstr(r.err, "every failure is in the results file"));
+  itest_cli_free(&r);
+  /* -q: nothing on stderr at all, for failures of records; the error that ends a command is
+   * still said. */
+  r = RUN("rest", "-q", "bulk", "--input", in_dir("in.jsonl"));
+  ck_assert_int_eq(r.status, 10);
+  ck_assert_str_eq(r.err, "");
+  ck_assert_int_eq(member_int(r.json, "failed"), 25);
+  itest_cli_free(&r);
+  r = RUN("rest", "--quiet", "bulk", "--input", in_dir("nope.jsonl"));
+  ck_assert_int_eq(r.status, 3);
+  ck_assert_uint_eq(itest_lines(r.err), 1);
+  itest_cli_free(&r);
+  r = RUN("rest", "-q", "-v", "bulk", "--input", in_dir("in.jsonl"));
+  ck_assert_int_eq(r.status, 2);
+  ck_assert_ptr_nonnull(strstr(r.err, "contradict"));
+  itest_cli_free(&r);
+  remove_dir();
+}
+END_TEST
+
+/* CSV on standard input: recognised from its header without --format; refused (exit 3, nothing
+ * sent) with the hint when its first line is neither a JSON object nor a CSV header with id. */
+START_TEST(csv_on_standard_input) {
+  const char *const args[] = {"--url", refserver_url(rs), "--username", REFSERVER_TEST_USER,
+                              "bulk",  "--input",         "-",          NULL};
+  cli_result r =
+      itest_run_cli_input(args, key_env, "\xEF\xBB\xBFid,sms_quota\r\n63,41\r\n64,42\r\n");
+  ck_assert_msg(r.status == 0, "exit %d: %s %s", r.status, r.out, r.err);
+  ck_assert_int_eq(member_int(r.json, "succeeded"), 2);
+  itest_cli_free(&r);
+  custapi_client *c = itest_library_client(CUSTAPI_PROTOCOL_REST);
+  ck_assert_int_eq(int_now(c, 64, "sms_quota"), 42);
+  custapi_client_free(c);
+  /* JSON Lines still reads as before, blank lines first included. */
+  r = itest_run_cli_input(args, key_env, "\n{\"id\":65,\"sms_quota\":43}\n");
+  ck_assert_msg(r.status == 0, "exit %d: %s %s", r.status, r.out, r.err);
+  itest_cli_free(&r);
+  size_t before = refserver_request_count(rs);
+  r = itest_run_cli_input(args, key_env, "ID;sms_quota\n63;1\n");
+  ck_assert_int_eq(r.status, 3);
+  ck_assert_str_eq(itest_error_category(&r), "invalid");
+  ck_assert_ptr_nonnull(strstr(r.err, "--format csv"));
+  ck_assert_uint_eq(refserver_request_count(rs), before);
+  itest_cli_free(&r);
 }
 END_TEST
 
@@ -659,6 +1170,51 @@ START_TEST(callback_stops_the_run) {
 }
 END_TEST
 
+static int count_ok(const custapi_bulk_outcome *o, void *payload) {
+  ck_assert_int_eq(o->status, 0);
+  (*(int *)payload)++;
+  return 0;
+}
+
+static int stop_after_one(void *payload) {
+  return *(int *)payload >= 1 ? CUSTAPI_BULK_STOP : CUSTAPI_BULK_GO_ON;
+}
+
+/* The stop callback: nothing more is read or started, what is in flight finishes and is
+ * reported, and the counts leave out what was read ahead but never started. Options of version
+ * 2 have no stop field: it is not read. */
+START_TEST(stop_callback_stops_taking_records) {
+  custapi_client *c = itest_library_client(CUSTAPI_PROTOCOL_XMLRPC);
+  char text[4096] = "";
+  for (int i = 1; i <= 100; i++)
+    snprintf(text + strlen(text), sizeof text - strlen(text), "{\"id\":%d,\"sms_quota\":5}\n", i);
+  for (unsigned version = 2; version <= 3; version++) {
+    FILE *in = fmemopen(text, strlen(text), "r");
+    custapi_bulk_options o = CUSTAPI_BULK_OPTIONS_INIT;
+    o.version = version;
+    o.concurrency = 4;
+    int reported = 0;
+    o.done = count_ok;
+    o.done_payload = &reported;
+    o.stop = stop_after_one;
+    o.stop_payload = &reported;
+    custapi_bulk_summary sum;
+    ck_assert_int_eq(custapi_bulk_run(&sum, c, in, &o), 0);
+    fclose(in);
+    ck_assert_int_eq(sum.in_flight, 0);
+    ck_assert_int_eq(reported, sum.succeeded);
+    ck_assert_int_eq(sum.records, sum.succeeded);
+    if (version == 2) {
+      ck_assert_int_eq(sum.records, 100);
+    } else {
+      ck_assert_int_ge(sum.records, 1);
+      ck_assert_int_le(sum.records, 8); /* the first turns' worth, not the input */
+    }
+  }
+  custapi_client_free(c);
+}
+END_TEST
+
 static int count_done(const custapi_bulk_outcome *o, void *payload) {
   int *n = payload;
   ck_assert(o->status == 0 || o->status == CUSTAPI_EINTERNAL || o->status == CUSTAPI_ENOTFOUND);
@@ -738,6 +1294,24 @@ static Suite *bulk_suite(void) {
   tcase_add_test(t, no_customers_flag_drops_the_returned_customer);
   tcase_add_test(t, allocation_failures);
   tcase_add_test(t, callback_stops_the_run);
+  tcase_add_test(t, stop_callback_stops_taking_records);
+  tcase_add_test(t, results_file_mode);
+  tcase_add_test(t, foreign_results_file_is_untouched);
+  tcase_add_test(t, input_as_results_is_refused);
+  tcase_add_test(t, result_line_beyond_the_input_is_refused);
+  tcase_add_test(t, repeated_key_is_a_bad_record);
+  tcase_add_test(t, results_to_standard_output);
+  tcase_add_test(t, many_failures_without_results);
+  tcase_add_test(t, csv_on_standard_input);
+  t = itest_tcase(s, "rest_first_fails", up_first_fails, down_first_fails);
+  tcase_add_test(t, rest_resume_resends_a_failed_line_and_its_later_lines);
+  t = itest_tcase(s, "xmlrpc_first_fails", up_first_fails, down_first_fails);
+  tcase_add_test(t, xmlrpc_resume_resends_a_failed_line_and_its_later_lines);
+  t = itest_tcase(s, "stop", up_delayed, down_delayed);
+  tcase_add_test(t, rest_sigterm_then_resume);
+  tcase_add_test(t, xmlrpc_sigterm_then_resume);
+  tcase_add_test(t, second_run_on_a_results_file_is_refused);
+  tcase_add_test(t, second_signal_ends_what_is_in_flight);
   t = itest_tcase(s, "rest_faults", up_f503, down_f503);
   tcase_add_test(t, rest_with_faults);
   t = itest_tcase(s, "xmlrpc_faults", up_f503, down_f503);

@@ -78,6 +78,36 @@ START_TEST(jsonl_records_and_errors) {
 }
 END_TEST
 
+/* json-c keeps the last of two members with one name: {"id":1,"id":2} would update customer 2.
+ * A repeated key, however it is written, makes the record bad; the next one is read as usual. */
+START_TEST(jsonl_repeated_keys_are_bad_records) {
+  open_input("{\"id\":1,\"id\":2,\"sms_quota\":1}\n"
+             "{\"id\":3,\"sms_quota\":1,\"sms_quota\":2}\n"
+             "{\"id\":4,\"\\u0069d\":5,\"name\":\"escaped\"}\n"
+             "{\"id\":6,\"x\":{\"a\":1,\"a\":2},\"name\":\"nested is not top-level\"}\n"
+             "{\"id\":7,\"favourite\":\"a\",\"favourite\":\"b\"}\n"
+             "{\"id\":8,\"name\":\"ok\",\"email\":\"a@b.example\"}\n",
+             CUSTAPI_INPUT_JSONL, CUSTAPI_CUSTOMER_ALLOW_UNKNOWN);
+  expect(RECORDS_BAD, 1, 0);
+  ck_assert_int_eq(err.category, CUSTAPI_CATEGORY_INVALID);
+  ck_assert_msg(strstr(err.message, "line 1: the key \"id\" appears more than once") != NULL, "%s",
+                err.message);
+  expect(RECORDS_BAD, 2, 0);
+  ck_assert_ptr_nonnull(strstr(err.message, "\"sms_quota\" appears more than once"));
+  expect(RECORDS_BAD, 3, 0);
+  ck_assert_ptr_nonnull(strstr(err.message, "\"id\" appears more than once"));
+  expect(RECORDS_BAD, 4, 0); /* refused for its object value, not for the nested name */
+  ck_assert_ptr_null(strstr(err.message, "more than once"));
+  expect(RECORDS_BAD, 5, 0); /* any key, known to the schema or not */
+  ck_assert_ptr_nonnull(strstr(err.message, "\"favourite\" appears more than once"));
+  custapi_customer *c = expect(RECORDS_OK, 6, 8);
+  ck_assert_str_eq(string_of(c, "name"), "ok");
+  custapi_customer_free(c);
+  expect(RECORDS_END, 0, 0);
+  close_input();
+}
+END_TEST
+
 START_TEST(csv_quoting_bom_and_empty_cells) {
   open_input("\xEF\xBB\xBFid,name,address,sms_quota\r\n"
              "42,\"Smith, Ann\",\"1 Main St\r\nCape Town\",5\r\n"
@@ -168,6 +198,7 @@ static Suite *records_suite(void) {
   Suite *s = suite_create("records");
   TCase *t = tcase_create("readers");
   tcase_add_test(t, jsonl_records_and_errors);
+  tcase_add_test(t, jsonl_repeated_keys_are_bad_records);
   tcase_add_test(t, csv_quoting_bom_and_empty_cells);
   tcase_add_test(t, csv_bad_records_are_skipped);
   tcase_add_test(t, csv_header_errors_are_fatal);

@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/cli/bulk_input.h"
 #include "../../src/cli/progress.h"
 #include "../../src/cli/results_file.h"
+#include "../../src/cli/resume_plan.h"
 
 static FILE *text_file(const char *text) {
   FILE *f = fmemopen((void *)text, strlen(text), "r");
@@ -36,6 +38,7 @@ START_TEST(scan_counts_records) {
   input_fingerprint fp = fingerprint_of("{\"id\":1}\n\n  \n{\"id\":2}", CUSTAPI_BULK_JSONL, &n);
   ck_assert_int_eq(n, 2);
   ck_assert_uint_eq(fp.bytes, 21);
+  ck_assert_uint_eq(fp.lines, 4); /* the last one without its line break */
   ck_assert(fp.known);
   /* CSV: the header is not a record; a line break inside quotes is data; a BOM is not content. */
   fingerprint_of("\xEF\xBB\xBFid,address\r\n1,\"a\nb\"\r\n\r\n2,\"x \"\"y\"\"\"\r\n",
@@ -48,7 +51,7 @@ END_TEST
 
 START_TEST(header_line) {
   char buf[200];
-  input_fingerprint fp = {1, 42, 0xabcdefull};
+  input_fingerprint fp = {1, 42, 0xabcdefull, 0};
   int n = results_header(buf, sizeof buf, &fp);
   ck_assert_str_eq(buf, "{\"custapi_bulk_results\":1,\"input_bytes\":42,"
                         "\"input_hash\":\"fnv1a64:0000000000abcdef\"}\n");
@@ -87,7 +90,11 @@ START_TEST(record_lines) {
 }
 END_TEST
 
-static const char *input = "{\"id\":5,\"sms_quota\":1}\n";
+/* Six lines: ids 5, 6, 5, 7, 6, 5 (the plan is asked about them in this order). */
+static const char *input = "{\"id\":5,\"sms_quota\":1}\n{\"id\":6,\"sms_quota\":1}\n"
+                           "{\"id\":5,\"name\":\"x\"}\n{\"id\":7,\"sms_quota\":1}\n"
+                           "{\"id\":6,\"sms_quota\":2}\n{\"id\":5,\"sms_quota\":3}\n";
+static const int32_t input_ids[7] = {0, 5, 6, 5, 7, 6, 5};
 
 /* A results file made from `input`, then `rest`. */
 static char *results_for(const char *rest) {
@@ -101,71 +108,203 @@ static char *results_for(const char *rest) {
   return text;
 }
 
-static int read_index(resume_index **x, int *fresh, long *keep, const char *text,
-                      custapi_error *err) {
+static int read_plan(resume_plan **x, int *fresh, long *keep, const char *text,
+                     custapi_error *err) {
   long n;
   input_fingerprint fp = fingerprint_of(input, CUSTAPI_BULK_JSONL, &n);
+  ck_assert_uint_eq(fp.lines, 6);
   FILE *f = text_file(text);
-  int rc = resume_index_read(x, fresh, keep, f, &fp, "r.jsonl", err);
+  int rc = resume_plan_read(x, fresh, keep, f, &fp, "r.jsonl", err);
   fclose(f);
   return rc;
 }
 
-START_TEST(resume_reads_ok_lines_and_drops_a_torn_one) {
-  char *text = results_for("{\"line\":1,\"id\":5,\"ok\":true,\"attempts\":1}\n"
-                           "{\"line\":2,\"id\":6,\"ok\":false,\"attempts\":4,\"error\":{}}\n"
-                           "{\"line\":4,\"id\":7,\"ok\":true,\"attempts\":1}\n"
-                           "{\"line\":9,\"id\":5,\"ok\":true,\"attempts\":1}\n"
-                           "{\"line\":10,\"id\":8,\"ok\":tr");
-  resume_index *x;
+/* The plan for the whole input, as "s" (skipped) or "S" (sent) per line: "ssSsSS". */
+static void plan_of(const char *results, char *out) {
+  char *text = results_for(results);
+  resume_plan *x;
   int fresh;
   long keep;
   custapi_error err;
-  ck_assert_int_eq(read_index(&x, &fresh, &keep, text, &err), 0);
+  ck_assert_msg(read_plan(&x, &fresh, &keep, text, &err) == 0, "%s", err.message);
+  for (long line = 1; line <= 6; line++)
+    out[line - 1] = resume_plan_skip(x, line, input_ids[line]) ? 's' : 'S';
+  out[6] = '\0';
+  resume_plan_free(x);
+  free(text);
+}
+
+#define OK(line, id) "{\"line\":" #line ",\"id\":" #id ",\"ok\":true,\"attempts\":1}\n"
+#define FAILED(line, id)                                                                           \
+  "{\"line\":" #line ",\"id\":" #id ",\"ok\":false,\"attempts\":4,\"error\":{}}\n"
+
+START_TEST(plan_skips_what_a_clean_run_would_keep) {
+  char plan[8];
+  plan_of(OK(1, 5) OK(2, 6) OK(3, 5) OK(4, 7) OK(5, 6) OK(6, 5), plan);
+  ck_assert_str_eq(plan, "ssssss");
+  plan_of("", plan); /* nothing recorded: everything sent */
+  ck_assert_str_eq(plan, "SSSSSS");
+  /* Killed after line 4: the rest is sent. */
+  plan_of(OK(2, 6) OK(1, 5) OK(4, 7) OK(3, 5), plan);
+  ck_assert_str_eq(plan, "ssssSS");
+}
+END_TEST
+
+/* The bug: line 1 of id 5 failed, its later lines 3 and 6 succeeded. Skipping line 1 left its
+ * update unapplied; sending it alone would undo lines 3 and 6. All three go again, in order. */
+START_TEST(plan_resends_a_failed_line_and_the_later_lines_of_its_id) {
+  char plan[8];
+  plan_of(FAILED(1, 5) OK(2, 6) OK(3, 5) OK(4, 7) OK(5, 6) OK(6, 5), plan);
+  ck_assert_str_eq(plan, "SsSssS");
+  /* Interleaved ids: a failure of id 6 (line 2) touches id 6 only. */
+  plan_of(OK(1, 5) FAILED(2, 6) OK(3, 5) OK(4, 7) OK(5, 6) OK(6, 5), plan);
+  ck_assert_str_eq(plan, "sSssSs");
+  /* A line of id 5 never recorded (lost in a kill) in the middle: from there on, id 5 again. */
+  plan_of(OK(1, 5) OK(2, 6) OK(4, 7) OK(5, 6) OK(6, 5), plan);
+  ck_assert_str_eq(plan, "ssSssS");
+}
+END_TEST
+
+/* Results accumulate over resumes: each line's last result counts, and the order in which the
+ * lines of an id were applied. */
+START_TEST(plan_follows_the_order_things_were_applied) {
+  char plan[8];
+  /* A resume sent line 1 again after line 3 had been applied, then was killed: line 3 (and
+   * 6) must go again, or line 1 would have the last word. */
+  plan_of(FAILED(1, 5) OK(3, 5) OK(2, 6) OK(4, 7) OK(5, 6) OK(1, 5), plan);
+  ck_assert_str_eq(plan, "ssSssS");
+  /* ... and once that resume got through, nothing is left. */
+  plan_of(FAILED(1, 5) OK(3, 5) OK(2, 6) OK(4, 7) OK(5, 6) OK(1, 5) OK(3, 5) OK(6, 5), plan);
+  ck_assert_str_eq(plan, "ssssss");
+  /* A line ok once and failed later (sent again, then failed): its last result counts. */
+  plan_of(OK(1, 5) OK(2, 6) OK(3, 5) OK(4, 7) OK(5, 6) OK(6, 5) FAILED(4, 7), plan);
+  ck_assert_str_eq(plan, "sssSss");
+  /* A result whose id is not the input's at that line is no result of that record. */
+  plan_of(OK(1, 9) OK(2, 6), plan);
+  ck_assert_str_eq(plan, "SsSSSS");
+}
+END_TEST
+
+START_TEST(plan_drops_a_torn_last_line) {
+  char *text = results_for(OK(1, 5) OK(2, 6) "{\"line\":3,\"id\":5,\"ok\":tr");
+  resume_plan *x;
+  int fresh;
+  long keep;
+  custapi_error err;
+  ck_assert_int_eq(read_plan(&x, &fresh, &keep, text, &err), 0);
   ck_assert_int_eq(fresh, 0);
-  ck_assert_int_eq(keep, (long)(strstr(text, "{\"line\":10") - text));
-  ck_assert_int_eq(resume_index_done(x), 3);
-  ck_assert(resume_index_skip(x, 1, 5));
-  ck_assert(!resume_index_skip(x, 2, 6)); /* failed: sent again */
-  ck_assert(resume_index_skip(x, 4, 7));
-  ck_assert(!resume_index_skip(x, 10, 8)); /* torn: sent again */
-  /* An earlier line of id 5 that failed is not sent again: line 9 of id 5 must stay last. */
-  ck_assert(resume_index_skip(x, 3, 5));
-  ck_assert(!resume_index_skip(x, 12, 5));
-  ck_assert(!resume_index_skip(x, 100000, 9));
-  resume_index_free(x);
+  ck_assert_int_eq(keep, (long)(strstr(text, "{\"line\":3") - text));
+  ck_assert_int_eq(resume_plan_results(x), 2);
+  ck_assert(resume_plan_skip(x, 1, 5));
+  ck_assert(resume_plan_skip(x, 2, 6));
+  ck_assert(!resume_plan_skip(x, 3, 5)); /* torn: sent again */
+  resume_plan_free(x);
+  free(text);
+  /* Cut anywhere in a result line, even right after its brace: the same. */
+  text = results_for(OK(1, 5) "{");
+  ck_assert_int_eq(read_plan(&x, &fresh, &keep, text, &err), 0);
+  resume_plan_free(x);
+  free(text);
+  /* An unfinished last line that no kill of ours leaves: refused, the file left as it is. */
+  text = results_for(OK(1, 5) "# my notes");
+  ck_assert_int_eq(read_plan(&x, &fresh, &keep, text, &err), CUSTAPI_EUSAGE);
+  ck_assert_ptr_nonnull(strstr(err.message, "line 3: an unfinished line"));
   free(text);
 }
 END_TEST
 
-START_TEST(resume_refuses_other_input_and_foreign_files) {
-  resume_index *x;
+START_TEST(plan_refuses_line_numbers_beyond_the_input) {
+  resume_plan *x;
   int fresh;
   long keep;
   custapi_error err;
-  ck_assert_int_eq(read_index(&x, &fresh, &keep,
-                              "{\"custapi_bulk_results\":1,\"input_bytes\":24,\"input_hash\":"
-                              "\"fnv1a64:0000000000000001\"}\n",
-                              &err),
+  /* 2^34: sizing anything by it took 4 GB. Refused before anything is sized by it. */
+  char *text = results_for(OK(1, 5) "{\"line\":17179869184,\"id\":5,\"ok\":true,\"attempts\":1}\n");
+  ck_assert_int_eq(read_plan(&x, &fresh, &keep, text, &err), CUSTAPI_EUSAGE);
+  ck_assert_msg(strstr(err.message, "line 3: input line 17179869184 is beyond the input's 6 "
+                                    "lines") != NULL,
+                "%s", err.message);
+  free(text);
+  text = results_for(OK(7, 5)); /* one past the last line */
+  ck_assert_int_eq(read_plan(&x, &fresh, &keep, text, &err), CUSTAPI_EUSAGE);
+  free(text);
+  text = results_for(OK(6, 5)); /* the last line itself */
+  ck_assert_int_eq(read_plan(&x, &fresh, &keep, text, &err), 0);
+  resume_plan_free(x);
+  free(text);
+  text = results_for("{\"line\":0,\"id\":5,\"ok\":true,\"attempts\":1}\n");
+  ck_assert_int_eq(read_plan(&x, &fresh, &keep, text, &err), CUSTAPI_EUSAGE);
+  free(text);
+}
+END_TEST
+
+START_TEST(plan_refuses_other_input_and_foreign_files) {
+  resume_plan *x;
+  int fresh;
+  long keep;
+  custapi_error err;
+  ck_assert_int_eq(read_plan(&x, &fresh, &keep,
+                             "{\"custapi_bulk_results\":1,\"input_bytes\":24,\"input_hash\":"
+                             "\"fnv1a64:0000000000000001\"}\n",
+                             &err),
                    CUSTAPI_EUSAGE);
   ck_assert_ptr_nonnull(strstr(err.message, "other input"));
   ck_assert_int_eq(
-      read_index(&x, &fresh, &keep,
-                 "{\"custapi_bulk_results\":1,\"input_bytes\":null,\"input_hash\":null}\n", &err),
+      read_plan(&x, &fresh, &keep,
+                "{\"custapi_bulk_results\":1,\"input_bytes\":null,\"input_hash\":null}\n", &err),
       CUSTAPI_EUSAGE);
   ck_assert_ptr_nonnull(strstr(err.message, "standard input"));
-  ck_assert_int_eq(read_index(&x, &fresh, &keep, "hello\n", &err), CUSTAPI_EUSAGE);
+  ck_assert_int_eq(read_plan(&x, &fresh, &keep, "hello\n", &err), CUSTAPI_EUSAGE);
   ck_assert_ptr_nonnull(strstr(err.message, "not a custapi bulk results file"));
+  /* No header and no line break at all: refused too (it was taken for a fresh file and
+   * overwritten). */
+  ck_assert_int_eq(read_plan(&x, &fresh, &keep, "my precious notes", &err), CUSTAPI_EUSAGE);
+  ck_assert_ptr_nonnull(strstr(err.message, "not a custapi bulk results file"));
+  ck_assert_int_eq(read_plan(&x, &fresh, &keep, "{\"line\":1,\"id\":5,\"ok\":true}\n", &err),
+                   CUSTAPI_EUSAGE);
   char *text = results_for("{\"line\":1}\n");
-  ck_assert_int_eq(read_index(&x, &fresh, &keep, text, &err), CUSTAPI_EUSAGE);
+  ck_assert_int_eq(read_plan(&x, &fresh, &keep, text, &err), CUSTAPI_EUSAGE);
   ck_assert_ptr_nonnull(strstr(err.message, "line 2: not a result line"));
   free(text);
-  /* Empty, or only a torn header: a fresh start. */
-  ck_assert_int_eq(read_index(&x, &fresh, &keep, "{\"custapi_bulk_res", &err), 0);
+  /* A result line with a repeated key is ambiguous: refused. */
+  text = results_for("{\"line\":1,\"line\":3,\"id\":5,\"ok\":true,\"attempts\":1}\n");
+  ck_assert_int_eq(read_plan(&x, &fresh, &keep, text, &err), CUSTAPI_EUSAGE);
+  ck_assert_ptr_nonnull(strstr(err.message, "line 2: not a result line"));
+  free(text);
+  /* Empty, or only the start of this input's header (a kill while it was written): fresh. */
+  ck_assert_int_eq(read_plan(&x, &fresh, &keep, "", &err), 0);
+  ck_assert_int_eq(fresh, 1);
+  resume_plan_free(x);
+  ck_assert_int_eq(read_plan(&x, &fresh, &keep, "{\"custapi_bulk_res", &err), 0);
   ck_assert_int_eq(fresh, 1);
   ck_assert_int_eq(keep, 0);
-  resume_index_free(x);
-  resume_index_free(NULL);
+  resume_plan_free(x);
+  resume_plan_free(NULL);
+}
+END_TEST
+
+START_TEST(standard_input_format_from_its_first_line) {
+  static const struct {
+    const char *text;
+    int want;
+  } cases[] = {
+      {"{\"id\":1,\"sms_quota\":1}\n", 0},
+      {"\n  \n  {\"id\":1}", 0},
+      {"\xEF\xBB\xBF{\"id\":1}\n", 0},
+      {"id,sms_quota\n1,2\n", 1},
+      {"\xEF\xBB\xBFname,id\r\n", 1},
+      {"\"id\",\"name\"\n", 1},
+      {"email,id\r\n", 1},
+      {"email, id\n", -1},
+      {"ID,name\n", -1}, /* the reader names columns exactly: refused with the hint */
+      {"identifier,name\n", -1},
+      {"[1,2]\n", -1},
+      {"", -1},
+      {"\n\n", -1},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    ck_assert_msg(bulk_input_sniff(cases[i].text, strlen(cases[i].text)) == cases[i].want,
+                  "case %zu", i);
 }
 END_TEST
 
@@ -214,8 +353,13 @@ int main(void) {
   tcase_add_test(t, scan_counts_records);
   tcase_add_test(t, header_line);
   tcase_add_test(t, record_lines);
-  tcase_add_test(t, resume_reads_ok_lines_and_drops_a_torn_one);
-  tcase_add_test(t, resume_refuses_other_input_and_foreign_files);
+  tcase_add_test(t, plan_skips_what_a_clean_run_would_keep);
+  tcase_add_test(t, plan_resends_a_failed_line_and_the_later_lines_of_its_id);
+  tcase_add_test(t, plan_follows_the_order_things_were_applied);
+  tcase_add_test(t, plan_drops_a_torn_last_line);
+  tcase_add_test(t, plan_refuses_line_numbers_beyond_the_input);
+  tcase_add_test(t, plan_refuses_other_input_and_foreign_files);
+  tcase_add_test(t, standard_input_format_from_its_first_line);
   tcase_add_test(t, progress_lines);
   tcase_add_test(t, progress_is_throttled);
   suite_add_tcase(s, t);

@@ -1,0 +1,113 @@
+#include "results_out.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "error.h"
+
+#define usage(err, ...) custapi__error_set((err), CUSTAPI_CATEGORY_USAGE, NULL, __VA_ARGS__)
+
+int results_out_write(results_out *out, const char *line, size_t len, custapi_error *err) {
+  while (len > 0) {
+    ssize_t n = write(out->fd, line, len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL,
+                                "can't write the results%s: %s",
+                                out->is_stdout ? " to standard output" : " file", strerror(errno));
+    line += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+void results_out_close(results_out *out) {
+  if (out->fd >= 0 && !out->is_stdout)
+    close(out->fd);
+  out->fd = -1;
+}
+
+static int same_file(const struct stat *a, const struct stat *b) {
+  return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+static int write_header(results_out *out, const input_fingerprint *fp, custapi_error *err) {
+  char header[160];
+  int n = results_header(header, sizeof header, fp);
+  return results_out_write(out, header, (size_t)n, err);
+}
+
+/* Reads the file back, then drops a line torn by a kill so the next starts on its own line. */
+static int read_back(results_out *out, resume_plan **plan, int *fresh, const char *path,
+                     const input_fingerprint *fp, custapi_error *err) {
+  int rfd = dup(out->fd);
+  FILE *in = rfd >= 0 ? fdopen(rfd, "r") : NULL;
+  if (!in) {
+    if (rfd >= 0)
+      close(rfd);
+    return usage(err, "can't read the results file %.200s: %s", path, strerror(errno));
+  }
+  long keep;
+  int rc = resume_plan_read(plan, fresh, &keep, in, fp, path, err);
+  fclose(in);
+  if (rc < 0)
+    return rc;
+  if (ftruncate(out->fd, (off_t)keep) < 0)
+    return usage(err, "can't truncate the results file %.200s: %s", path, strerror(errno));
+  return 0;
+}
+
+int results_out_open(results_out *out, resume_plan **plan, const char *path, int resume,
+                     const input_fingerprint *fp, const struct stat *input, custapi_error *err) {
+  out->fd = -1;
+  out->is_stdout = strcmp(path, "-") == 0;
+  struct stat st;
+  if (out->is_stdout) {
+    if (fstat(STDOUT_FILENO, &st) == 0 && same_file(&st, input))
+      return usage(err, "%s", "standard output is the input itself: give --results a file");
+    out->fd = STDOUT_FILENO;
+    return write_header(out, fp, err);
+  }
+  /* 0600: the lines hold customer data. An existing file's mode is left as its owner set it. */
+  int fd = open(path, (resume ? O_RDWR : O_WRONLY) | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return usage(err, "can't open the results file %.200s: %s", path, strerror(errno));
+  out->fd = fd;
+  if (fstat(fd, &st) < 0)
+    return usage(err, "can't examine the results file %.200s: %s", path, strerror(errno));
+  /* A device or a pipe may never end (/dev/zero): only a file's results can be read back. */
+  if (resume && !S_ISREG(st.st_mode))
+    return usage(err, "--resume needs a regular file as --results: %.200s is not one", path);
+  /* Resuming from one's own output would read it forever; writing into the input corrupts it. */
+  if (same_file(&st, input))
+    return usage(err, "the results file %.200s is the input itself: give --results another file",
+                 path);
+  if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+    if (errno == EWOULDBLOCK)
+      return usage(err,
+                   "another custapi bulk run holds the results file %.200s: wait for it to end "
+                   "(or let it be: --resume finishes what it leaves)",
+                   path);
+    return usage(err, "can't lock the results file %.200s: %s", path, strerror(errno));
+  }
+  if (fstat(fd, &st) < 0) /* again: a run that held the lock may have written meanwhile */
+    return usage(err, "can't examine the results file %.200s: %s", path, strerror(errno));
+  int fresh = 1;
+  if (resume) {
+    int rc = read_back(out, plan, &fresh, path, fp, err);
+    if (rc < 0)
+      return rc;
+  } else if (S_ISREG(st.st_mode) && st.st_size > 0) {
+    /* Overwriting would lose what a killed run recorded. */
+    return usage(err,
+                 "the results file %.200s already holds results: --resume finishes that "
+                 "run; remove the file to start again",
+                 path);
+  }
+  return fresh ? write_header(out, fp, err) : 0;
+}

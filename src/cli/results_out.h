@@ -1,0 +1,40 @@
+/*
+ * Where `custapi bulk` writes its results: a file, or standard output (`--results -`). A file
+ * is the run's own while it runs: created 0600 (it holds customer data; an existing file keeps
+ * its mode), locked with flock so that a second run on it (an overlapping cron job, a resume
+ * started too early) is refused at once, and never the input itself. Each line goes out with
+ * one write(2) on an O_APPEND descriptor, so a kill at any moment leaves whole lines (at most a
+ * torn last one, which a resume drops).
+ */
+#ifndef CUSTAPI_CLI_RESULTS_OUT_H
+#define CUSTAPI_CLI_RESULTS_OUT_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include "custapi/custapi.h"
+#include "results_file.h"
+#include "resume_plan.h"
+
+typedef struct results_out {
+  int fd; /* -1: none */
+  int is_stdout;
+} results_out;
+
+/*
+ * Opens `path` ("-": standard output) and writes the header when it has none. With `resume`,
+ * reads the file back into *plan first and drops a torn last line. Refused (CUSTAPI_EUSAGE,
+ * the file untouched): the input's own file (`input`: its stat), a file another run holds,
+ * without `resume` a file that already holds results, with it one that is not custapi's
+ * results of this input.
+ */
+int results_out_open(results_out *out, resume_plan **plan, const char *path, int resume,
+                     const input_fingerprint *fp, const struct stat *input, custapi_error *err);
+
+/* One whole line, with one write(2) (CUSTAPI_EINTERNAL when it can't be written). */
+int results_out_write(results_out *out, const char *line, size_t len, custapi_error *err);
+
+/* Closes (and so unlocks) the file; accepts a results_out that never opened. */
+void results_out_close(results_out *out);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * --resume: which records of the input to send again, read from the results file of the run
+ * being finished, so that the install ends as a clean run of the whole input would leave it.
+ *
+ * An update sets some properties of one customer, and a customer's lines are applied one after
+ * another in input order, so what a customer holds depends on the order its lines were
+ * applied. A record is skipped when its last result is ok, it was applied after every earlier
+ * line of its id that is skipped, and no earlier line of its id is being sent again. Anything
+ * else is sent, and with it every later line of the same id, in input order: a failed line is
+ * sent again, and so are the lines of its id that had been applied after it.
+ */
+#ifndef CUSTAPI_CLI_RESUME_PLAN_H
+#define CUSTAPI_CLI_RESUME_PLAN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "custapi/custapi.h"
+#include "results_file.h"
+
+typedef struct resume_plan resume_plan;
+
+/*
+ * Reads a results file from its start. An empty file, or one holding only the start of the
+ * header this input would get (a kill while it was written), is "fresh" (*fresh = 1: write a
+ * header). Otherwise its first line must be the header of this input (else CUSTAPI_EUSAGE: not
+ * a results file, or one made from other input); every complete line after it must be a result
+ * line whose line number is one of the input's (else CUSTAPI_EUSAGE naming the line); an
+ * unterminated last line must be the start of a result line (torn by a kill: ignored, and its
+ * record sent again). *keep is the length of the complete lines: truncate the file to it
+ * before appending. Memory: 24 bytes per result line, whatever the line numbers say.
+ */
+int resume_plan_read(resume_plan **out, int *fresh, long *keep, FILE *in,
+                     const input_fingerprint *fp, const char *path, custapi_error *err);
+void resume_plan_free(resume_plan *plan);
+
+/* Result lines read (ok or not). */
+long resume_plan_results(const resume_plan *plan);
+
+/*
+ * Whether the record at `line`, of `id`, is to be skipped (1) or sent (0). Ask for every
+ * record the input yields, in input order (the plan follows each id's lines as it goes).
+ */
+int resume_plan_skip(resume_plan *plan, long line, int32_t id);
+
+#endif
