@@ -15,3 +15,27 @@ const custapi_backend_ops *custapi__backend_for(custapi_protocol protocol) {
       return backends[i].ops;
   return NULL;
 }
+
+int custapi__decode_update(const custapi_backend_ops *ops, custapi_result **out,
+                           const custapi_http_response *r, int brief, custapi_error *err) {
+  *out = NULL;
+  if (!custapi__http_is_success(r->status))
+    return custapi__http_failure(err, r);
+  return (brief ? ops->decode_update_brief : ops->decode_update)(out, r, err);
+}
+
+int custapi__decode_get(const custapi_backend_ops *ops, custapi_customer **out,
+                        const custapi_http_response *r, custapi_error *err) {
+  *out = NULL;
+  if (!custapi__http_is_success(r->status))
+    return custapi__http_failure(err, r);
+  return ops->decode_get(out, r, err);
+}
+
+int custapi__decode_probe(const custapi_backend_ops *ops, custapi_probe_info *out,
+                          const custapi_http_response *r, custapi_error *err) {
+  *out = (custapi_probe_info){0};
+  if (!custapi__http_is_success(r->status))
+    return custapi__http_failure(err, r);
+  return ops->decode_probe(out, r, err);
+}

@@ -38,8 +38,10 @@ typedef struct custapi_backend_ops {
   int (*encode_get)(custapi_http_request *out, const custapi_endpoint *endpoint, int32_t id,
                     custapi_error *err);
   /*
-   * Turn a response into a result (customer and/or integer, http_status) or an error of SPEC
-   * section 5's model, with http_status, fault code and the server's message kept. Pure.
+   * Turn a 2xx response into a result (customer and/or integer, http_status) or an error of
+   * SPEC section 5's model (a fault, or a protocol error), with http_status, fault code and the
+   * server's message kept. Pure. Only the custapi__decode_* functions below call these, and only
+   * with a 2xx: any other answer is custapi__http_failure's, the same for every protocol.
    */
   int (*decode_update)(custapi_result **out, const custapi_http_response *response,
                        custapi_error *err);
@@ -58,6 +60,18 @@ typedef struct custapi_backend_ops {
 
 extern const custapi_backend_ops custapi__rest_backend;
 extern const custapi_backend_ops custapi__xmlrpc_backend;
+
+/*
+ * Decoding an answer, for every caller: an answer that is not a 2xx becomes its error through
+ * custapi__http_failure before the codec sees it; a 2xx goes to the codec. `brief` picks
+ * decode_update_brief.
+ */
+int custapi__decode_update(const custapi_backend_ops *ops, custapi_result **out,
+                           const custapi_http_response *response, int brief, custapi_error *err);
+int custapi__decode_get(const custapi_backend_ops *ops, custapi_customer **out,
+                        const custapi_http_response *response, custapi_error *err);
+int custapi__decode_probe(const custapi_backend_ops *ops, custapi_probe_info *out,
+                          const custapi_http_response *response, custapi_error *err);
 
 /* The backend of a protocol. */
 const custapi_backend_ops *custapi__backend_for(custapi_protocol protocol);

@@ -381,6 +381,51 @@ static void after_failure(call *k, int rc, int transport_retryable, const char *
   }
 }
 
+/* One answer into k: any that is not a 2xx through the one failure path, a 2xx by the codec. */
+static int decode_answer(call *k, const custapi_http_response *r) {
+  const custapi_backend_ops *ops = k->client->backend;
+  if (k->is_probe)
+    return custapi__decode_probe(ops, &k->probe, r, &k->err);
+  if (k->is_update)
+    return custapi__decode_update(ops, &k->result, r, k->brief, &k->err);
+  return custapi__decode_get(ops, &k->customer, r, &k->err);
+}
+
+/*
+ * A server may echo the key, or the Authorization header's token, in what it answers. What an
+ * error quotes of an answer is taken from a copy of the body with the credentials redacted
+ * first, so that no cut of an excerpt can leave the start of one in the message. Successes
+ * decode the body as it came; only a failure pays for the copy.
+ */
+static int decode_redacted(call *k, const custapi_http_response *r) {
+  custapi_client *c = k->client;
+  int rc = decode_answer(k, r);
+  if (rc == 0 || !r->body || r->body_len == 0)
+    return rc;
+  size_t len = 0;
+  char *clean =
+      custapi__trace_redact_credentials(r->body, r->body_len, c->username, c->api_key, &len);
+  if (!clean)
+    return custapi__error_oom(&k->err);
+  if (len != r->body_len || memcmp(clean, r->body, len) != 0) {
+    custapi_http_response copy = *r;
+    copy.body = clean;
+    copy.body_len = len;
+    rc = decode_answer(k, &copy);
+    if (rc == 0) { /* only the redacted copy decodes: nothing of it may be taken as an answer */
+      custapi_result_free(k->result), k->result = NULL;
+      custapi_customer_free(k->customer), k->customer = NULL;
+      custapi__probe_info_clear(&k->probe);
+      rc = custapi__error_set(&k->err, CUSTAPI_CATEGORY_PROTOCOL, NULL,
+                              "HTTP %d answer echoes the credentials and could not be decoded%s",
+                              r->status, k->is_update ? "; the update may have been applied" : "");
+      k->err.http_status = r->status;
+    }
+  }
+  custapi__free(clean);
+  return rc;
+}
+
 static void on_transfer_done(custapi_transfer *t, void *payload) {
   call *k = payload;
   custapi_client *c = k->client;
@@ -401,13 +446,7 @@ static void on_transfer_done(custapi_transfer *t, void *payload) {
     custapi_result_free(k->result);
     k->result = NULL;
     custapi__probe_info_clear(&k->probe);
-    if (k->is_probe)
-      rc = c->backend->decode_probe(&k->probe, &response, &k->err);
-    else if (k->is_update)
-      rc = (k->brief ? c->backend->decode_update_brief : c->backend->decode_update)(
-          &k->result, &response, &k->err);
-    else
-      rc = c->backend->decode_get(&k->customer, &response, &k->err);
+    rc = decode_redacted(k, &response);
   }
   custapi__transfer_release(c->transport, t); /* the response's buffers end here */
   if (rc < 0) /* a server may echo the key (or the Authorization header) back */
