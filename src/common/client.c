@@ -48,6 +48,7 @@ struct custapi_client {
   custapi_error error;
   /* A 429 or a Retry-After holds every call of this client until then (bulk: every slot). */
   uint64_t hold_until_ms;
+  uint64_t jitter_state; /* the backoff's generator: per client, never shared between threads */
   struct async_update *async_calls; /* started by custapi__update_start, not yet done */
 };
 
@@ -350,7 +351,7 @@ static void after_failure(call *k, int rc, int transport_retryable, const char *
     call_finish(k, rc);
     return;
   }
-  long wait_ms = custapi__retry_backoff_ms(k->attempts);
+  long wait_ms = custapi__retry_backoff_ms(&c->jitter_state, k->attempts);
   long long seconds;
   if (retry_after &&
       custapi__retry_after_seconds(&seconds, retry_after, (long long)time(NULL)) == 0) {

@@ -428,14 +428,21 @@ START_TEST(retry_policy) {
 END_TEST
 
 START_TEST(backoff_grows_with_jitter) {
+  uint64_t state = 0;
   for (int k = 0; k < 50; k++) {
-    long a = custapi__retry_backoff_ms(1), b = custapi__retry_backoff_ms(2),
-         c = custapi__retry_backoff_ms(3);
+    long a = custapi__retry_backoff_ms(&state, 1), b = custapi__retry_backoff_ms(&state, 2),
+         c = custapi__retry_backoff_ms(&state, 3);
     ck_assert(a >= 100 && a <= 200);
     ck_assert(b >= 200 && b <= 400);
     ck_assert(c >= 400 && c <= 800);
-    ck_assert(custapi__retry_backoff_ms(30) <= CUSTAPI_BACKOFF_MAX_MS);
+    ck_assert(custapi__retry_backoff_ms(&state, 30) <= CUSTAPI_BACKOFF_MAX_MS);
   }
+  /* Two generators (two clients) seeded apart do not wait in lockstep. */
+  uint64_t one = 0, two = 0;
+  int same = 0;
+  for (int k = 0; k < 20; k++)
+    same += custapi__retry_backoff_ms(&one, 5) == custapi__retry_backoff_ms(&two, 5);
+  ck_assert_int_lt(same, 20);
 }
 END_TEST
 
