@@ -579,6 +579,10 @@ void custapi__client_facts(const custapi_client *c, const char **base_url, const
   *protocol = c->backend->name;
 }
 
+custapi_protocol custapi__client_protocol(const custapi_client *c) { return c->protocol; }
+
+unsigned custapi__client_validate_flags(const custapi_client *c) { return c->validate_flags; }
+
 /* ---- update ---- */
 
 /* Validation before anything is sent; the properties to send in *to_send (a copy when

@@ -15,6 +15,10 @@ int custapi__client_fail(custapi_client *client, const custapi_error *err);
 void custapi__client_facts(const custapi_client *client, const char **base_url,
                            const char **xmlrpc_prefix, int *insecure, const char **protocol);
 
+/* The client's protocol, and its validate_flags (CUSTAPI_VALIDATE_LENIENT). */
+custapi_protocol custapi__client_protocol(const custapi_client *client);
+unsigned custapi__client_validate_flags(const custapi_client *client);
+
 /* ---- asynchronous updates: many in flight on the client's loop (bulk) ---- */
 
 /* How an asynchronous update ended; every pointer is borrowed for the callback's duration. */

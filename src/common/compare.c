@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "client.h"
 #include "customer.h"
 #include "error.h"
 #include "json_util.h"
@@ -346,6 +347,7 @@ static int restore(custapi_compare *c, custapi_client *rest, const custapi_custo
   }
   c->restore_outcome = (outcome){rc, err};
   note_internal(c, &c->restore_outcome);
+  int took = 1;
   if (rc < 0) {
     add_difference(c, CUSTAPI_DIFFERENCE_RESTORE, NULL, "restore", NULL, NULL,
                    "the restore over REST failed, so the comparison stopped: %s: %s",
@@ -362,6 +364,12 @@ static int restore(custapi_compare *c, custapi_client *rest, const custapi_custo
                      "%s: the restore over REST did not take (wrote %s, read %s), so the "
                      "comparison stopped",
                      want->name, render(a, sizeof a, want), render(b, sizeof b, got));
+      if (took) /* the outcome says so too: the calls succeeded, the restore did not */
+        c->restore_outcome.status =
+            custapi__error_set(&c->restore_outcome.error, CUSTAPI_CATEGORY_DIFFER, want->name,
+                               "%s: the restore over REST did not take (wrote %s, read %s)",
+                               want->name, a, b);
+      took = 0;
       rc = -1;
     }
   }
@@ -376,7 +384,18 @@ int custapi_compare_run(custapi_compare **out, custapi_client *rest, custapi_cli
                         custapi_error *err) {
   assert(out && rest && xmlrpc && properties);
   *out = NULL;
-  int rc = custapi_validate(properties, mode, 0, NULL, NULL, err);
+  /* Checked before anything is read or written, on both sides. */
+  if (custapi__client_protocol(rest) != CUSTAPI_PROTOCOL_REST ||
+      custapi__client_protocol(xmlrpc) != CUSTAPI_PROTOCOL_XMLRPC)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
+                              "compare needs a REST client first and an XML-RPC client second");
+  unsigned flags = custapi__client_validate_flags(rest);
+  if (custapi__client_validate_flags(xmlrpc) != flags)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
+                              "compare needs two clients with the same validate_flags (the "
+                              "same update must be checked the same way for both)");
+  /* The clients' own flags, as each update will be checked (lenient or not). */
+  int rc = custapi_validate(properties, mode, flags, NULL, NULL, err);
   if (rc < 0)
     return rc;
   custapi_compare *c = custapi__calloc(1, sizeof *c);
@@ -398,11 +417,11 @@ int custapi_compare_run(custapi_compare **out, custapi_client *rest, custapi_cli
     custapi_compare_free(c);
     return rc;
   }
-  if (strcmp(custapi_result_protocol(snap), "rest") != 0 || !custapi_result_customer(snap)) {
+  if (!custapi_result_customer(snap)) { /* a read always has one: defensive */
     custapi_result_free(snap);
     custapi_compare_free(c);
-    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
-                              "compare needs a REST client first and an XML-RPC client second");
+    return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL,
+                              "the snapshot read returned no customer");
   }
   rc = custapi_customer_dup(&c->snapshot, custapi_result_customer(snap));
   custapi_result_free(snap);
