@@ -50,6 +50,7 @@ struct custapi_client {
   uint64_t hold_until_ms;
   uint64_t jitter_state; /* the backoff's generator: per client, never shared between threads */
   struct async_update *async_calls; /* started by custapi__update_start, not yet done */
+  int busy;                         /* in a bulk run: its callbacks may not call the client */
 };
 
 /* ---- library set-up ---- */
@@ -525,6 +526,8 @@ static int read_customer(custapi_customer **out, int *http_status, int *attempts
 int custapi_get(custapi_result **out, custapi_client *c, int32_t id) {
   assert(out && c);
   *out = NULL;
+  if (c->busy)
+    return custapi__client_refuse_if_busy(c);
   custapi_error_clear(&c->error);
   uint64_t start = custapi__now_ms();
   custapi_result *r;
@@ -547,6 +550,8 @@ int custapi_get(custapi_result **out, custapi_client *c, int32_t id) {
 int custapi__client_probe(custapi_probe_info *out, int *http_status, int *attempts,
                           custapi_client *c) {
   *out = (custapi_probe_info){0};
+  if (c->busy)
+    return custapi__client_refuse_if_busy(c);
   custapi_error_clear(&c->error);
   custapi_http_request req = {0};
   custapi_error err;
@@ -577,6 +582,17 @@ void custapi__client_facts(const custapi_client *c, const char **base_url, const
   *prefix = c->xmlrpc_prefix;
   *insecure = c->insecure;
   *protocol = c->backend->name;
+}
+
+void custapi__client_set_busy(custapi_client *c, int busy) { c->busy = busy; }
+
+int custapi__client_refuse_if_busy(custapi_client *c) {
+  if (!c->busy)
+    return 0;
+  return fail(c, &(custapi_error){.category = CUSTAPI_CATEGORY_USAGE,
+                                  .message = "this client is running a bulk update: its "
+                                             "callbacks cannot make calls on it (use another "
+                                             "client)"});
 }
 
 custapi_protocol custapi__client_protocol(const custapi_client *c) { return c->protocol; }
@@ -656,6 +672,8 @@ int custapi_update(custapi_result **out, custapi_client *c, int32_t id,
                    const custapi_customer *properties, custapi_validate_mode mode) {
   assert(out && c && properties);
   *out = NULL;
+  if (c->busy)
+    return custapi__client_refuse_if_busy(c);
   custapi_error_clear(&c->error);
   uint64_t start = custapi__now_ms();
   custapi_customer *filled;

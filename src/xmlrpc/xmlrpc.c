@@ -949,6 +949,12 @@ static int decode_probe(custapi_probe_info *out, const custapi_http_response *re
   xmlrpc_env env;
   xmlrpc_env_init(&env);
   int n = xmlrpc_array_size(&env, v);
+  if (env.fault_occurred || n < 0) { /* not "no methods": we could not tell */
+    rc = protocol_error(err, &ctx, "system.listMethods returned an unreadable <array>");
+    xmlrpc_env_clean(&env);
+    xmlrpc_DECREF(v);
+    return rc;
+  }
   out->has_methods = 1;
   out->methods = n > 0 ? custapi__calloc((size_t)n, sizeof *out->methods) : NULL;
   if (n > 0 && !out->methods)
