@@ -16,6 +16,9 @@
 
 /* An answer written in full, then the connection held open and silent. */
 #define CANNED_STALL "\001stall"
+/* Where an answer is split in two writes, with a pause between, so that the client gets
+ * the two parts in two reads (a byte no answer holds otherwise). */
+#define CANNED_SPLIT "\002"
 
 typedef struct canned {
   pid_t pid;
@@ -78,8 +81,16 @@ static inline canned canned_start(const char *const *answers) {
     canned_read_request(c);
     const char *stall = strstr(answers[i], CANNED_STALL);
     size_t n = stall ? (size_t)(stall - answers[i]) : strlen(answers[i]);
-    ssize_t w = write(c, answers[i], n);
-    (void)w;
+    for (const char *p = answers[i], *end = answers[i] + n; p < end;) {
+      const char *split = memchr(p, CANNED_SPLIT[0], (size_t)(end - p));
+      size_t part = split ? (size_t)(split - p) : (size_t)(end - p);
+      ssize_t w = write(c, p, part);
+      (void)w;
+      if (!split)
+        break;
+      usleep(30000);
+      p = split + 1;
+    }
     if (stall)
       for (;;)
         pause();
