@@ -58,6 +58,13 @@ int custapi__json_parse_object(json_object **out, const char *json, size_t len,
   enum json_tokener_error jerr = json_tokener_get_error(tok);
   size_t used = json_tokener_get_parse_end(tok);
   json_tokener_free(tok);
+  /* The grammar and the depth were checked above: json-c failing on such text, or giving no
+   * object for one, ran out of memory (json-c 0.16 has no error code that says so). */
+  if (jerr != json_tokener_continue && jerr != json_tokener_error_depth &&
+      (jerr != json_tokener_success || (!obj && check.top != 'n'))) {
+    json_object_put(obj);
+    return custapi__error_oom(err);
+  }
   if (!obj || jerr != json_tokener_success) {
     json_object_put(obj);
     if (jerr == json_tokener_continue)

@@ -323,6 +323,9 @@ START_TEST(a_restore_that_did_not_take_is_not_ok) {
     free(answers[i]);
   ck_assert_msg(r.status == 1, "exit %d: %s %s", r.status, r.out, r.err);
   ck_assert_int_eq(count_differences(r.json, "restore", "sms_quota"), 1);
+  /* The difference shows what the restore's check read (it pointed into a freed result). */
+  json_object *d = json_object_array_get_idx(itest_member(r.json, "differences"), 0);
+  ck_assert_int_eq(json_object_get_int(itest_member(d, "rest")), 77);
   json_object *restore = itest_member(r.json, "restore");
   ck_assert(!json_object_get_boolean(itest_member(restore, "ok")));
   json_object *e = itest_member(restore, "error");
