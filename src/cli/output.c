@@ -20,9 +20,15 @@ void cli_print_json(json_object *obj) {
     output_failed = 1;
     return;
   }
-  fputs(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-                                                JSON_C_TO_STRING_NOSLASHESCAPE),
-        stdout);
+  /* json-c builds the text in memory of its own: that can run out too. */
+  const char *text =
+      json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+  if (!text) {
+    json_object_put(obj);
+    cli_print_json(NULL);
+    return;
+  }
+  fputs(text, stdout);
   fputc('\n', stdout);
   fflush(stdout);
   json_object_put(obj);
@@ -34,8 +40,7 @@ int cli_add_customer(json_object *obj, const char *key, const custapi_customer *
   json_object *c;
   if (custapi__customer_to_json_object(&c, customer) < 0)
     return -1;
-  json_object_object_add(obj, key, c);
-  return 0;
+  return custapi__json_add(obj, key, c);
 }
 
 void cli_print_customer_text(const custapi_customer *customer) {
@@ -64,11 +69,9 @@ void cli_print_customer_text(const custapi_customer *customer) {
 int cli_fail(const cli_args *args, const custapi_error *err) {
   if (!args || args->output == CLI_OUTPUT_JSON) {
     json_object *o = json_object_new_object();
-    if (o) {
-      json_object_object_add(o, "ok", json_object_new_boolean(0));
-      json_object_object_add(o, "error", cli_error_object(err));
-    }
-    cli_print_json(o);
+    int failed = custapi__json_add(o, "ok", json_object_new_boolean(0));
+    failed |= custapi__json_add(o, "error", cli_error_object(err));
+    cli_print_json(custapi__json_built(o, failed));
   }
   fprintf(stderr, "custapi: %s\n", err->message);
   return (int)err->category;
