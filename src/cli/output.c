@@ -9,29 +9,33 @@
 /* Set when the answer could not be built: the command then exits 11, whatever it meant to. */
 static int output_failed;
 
-int cli_output_failed(void) { return output_failed; }
+int cli_output_failed(void) {
+  int failed = output_failed;
+  output_failed = 0;
+  return failed;
+}
 
-void cli_print_json(json_object *obj) {
+int cli_print_json(json_object *obj) {
   if (!obj) {
     /* Out of memory while building the answer: say so in the same one-object form. */
     fputs("{\"ok\":false,\"error\":{\"category\":\"internal\",\"message\":\"out of memory\"}}\n",
           stdout);
     fputs("custapi: out of memory\n", stderr);
     output_failed = 1;
-    return;
+    return -1;
   }
   /* json-c builds the text in memory of its own: that can run out too. */
   const char *text =
       json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
   if (!text) {
     json_object_put(obj);
-    cli_print_json(NULL);
-    return;
+    return cli_print_json(NULL);
   }
   fputs(text, stdout);
   fputc('\n', stdout);
   fflush(stdout);
   json_object_put(obj);
+  return 0;
 }
 
 json_object *cli_error_object(const custapi_error *err) { return custapi__error_to_json_object(err); }
@@ -71,7 +75,8 @@ int cli_fail(const cli_args *args, const custapi_error *err) {
     json_object *o = json_object_new_object();
     int failed = custapi__json_add(o, "ok", json_object_new_boolean(0));
     failed |= custapi__json_add(o, "error", cli_error_object(err));
-    cli_print_json(custapi__json_built(o, failed));
+    if (cli_print_json(custapi__json_built(o, failed)) < 0)
+      return CUSTAPI_CATEGORY_INTERNAL; /* its one stderr line is printed */
   }
   fprintf(stderr, "custapi: %s\n", err->message);
   return (int)err->category;

@@ -168,6 +168,7 @@ static int object(scanner *s, int depth) {
     char kind;
     if (value(s, depth, &kind) < 0)
       return -1;
+    s->out->members++;
     if (watch && key_len == s->member_len && memcmp(key, s->member, key_len) == 0) {
       s->out->member_seen = 1;
       s->out->member_is_object = kind == '{';
