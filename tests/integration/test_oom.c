@@ -425,6 +425,12 @@ static void sweep_command_with(const command_case *k, const char *protocol,
                     "sanitizer or valgrind owns malloc): not run\n", k->name);
     return;
   }
+  /* json-c 0.16 leaks on its own failure paths (a value whose insert failed): valgrind would
+   * report json-c's leaks, not ours. The sweep runs in the plain build. */
+  if (fail_after == jsonc_fail_after && getenv("CUSTAPI_UNDER_VALGRIND")) {
+    fprintf(stderr, "note: custapi %s: json-c failure sweep not run under valgrind\n", k->name);
+    return;
+  }
   const char *words[32] = {"custapi", "--url", refserver_url(rs), "--username",
                            REFSERVER_TEST_USER, "--protocol", protocol};
   size_t w = 7;
