@@ -53,6 +53,23 @@ static inline void canned_read_request(int c) {
   }
 }
 
+/*
+ * A raw HTTP answer (malloc'ed; the caller frees it): `status_line` ("400 Bad Request"), the
+ * content type, Connection: close and a Content-Length that does not count a CANNED_SPLIT.
+ */
+static inline char *canned_answer(const char *status_line, const char *type, const char *body) {
+  size_t len = strlen(body), splits = 0;
+  for (const char *p = body; (p = strchr(p, CANNED_SPLIT[0])) != NULL; p++)
+    splits++;
+  size_t size = len + strlen(status_line) + strlen(type) + 128;
+  char *a = malloc(size);
+  ck_assert_ptr_nonnull(a);
+  snprintf(a, size,
+           "HTTP/1.1 %s\r\nContent-Type: %s\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n%s",
+           status_line, type, len - splits, body);
+  return a;
+}
+
 /* Starts serving `answers` (NULL-terminated raw HTTP responses). */
 static inline canned canned_start(const char *const *answers) {
   canned k = {0};

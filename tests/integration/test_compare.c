@@ -295,10 +295,7 @@ END_TEST
   "</int></value></member></struct></value></param></params></methodResponse>"
 
 static char *answer(const char *type, const char *body) {
-  char *a = malloc(strlen(body) + 200);
-  sprintf(a, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nConnection: close\r\nContent-Length: %zu"
-             "\r\n\r\n%s", type, strlen(body), body);
-  return a;
+  return canned_answer("200 OK", type, body);
 }
 
 /* A restore whose calls succeed but whose read-back shows the old value did not take: the

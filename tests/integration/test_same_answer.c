@@ -29,11 +29,9 @@ static const struct {
 };
 
 static char *answer_of(int status, const char *type, const char *body) {
-  char *a = malloc(strlen(body) + 256);
-  sprintf(a, "HTTP/1.1 %d Whatever\r\nContent-Type: %s\r\nConnection: close\r\n"
-             "Content-Length: %zu\r\n\r\n%s",
-          status, type, strlen(body), body);
-  return a;
+  char line[32];
+  snprintf(line, sizeof line, "%d Whatever", status);
+  return canned_answer(line, type, body);
 }
 
 static json_object *error_of(const cli_result *r) {

@@ -33,15 +33,6 @@ static void assert_clean(const char *text, const char *where) {
   assert_no_part_of(text, TOKEN_KEY_PART, "the Basic token", where);
 }
 
-/* A raw HTTP answer of `status` with `body`, which may hold one CANNED_SPLIT. */
-static char *answer_of(const char *status_line, const char *type, const char *body) {
-  size_t len = strlen(body) - (strchr(body, CANNED_SPLIT[0]) ? 1 : 0);
-  char *a = malloc(strlen(body) + 256);
-  sprintf(a, "HTTP/1.1 %s\r\nContent-Type: %s\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n%s",
-          status_line, type, len, body);
-  return a;
-}
-
 /* before + `secret` with CANNED_SPLIT inserted before its byte `at` + after. */
 static void split_echo(char *out, size_t size, const char *before, const char *secret, size_t at,
                        const char *after) {
@@ -69,7 +60,7 @@ static char *echo_answer(const char *protocol, int fault, const char *secret, si
   if (!fault) {
     split_echo(body, sizeof body, "{\"error\":5,\"message\":\"bad credentials ", secret, at,
                " for demo\"}");
-    return answer_of("400 Bad Request", "application/json", body);
+    return canned_answer("400 Bad Request", "application/json", body);
   }
   (void)protocol;
   split_echo(body, sizeof body,
@@ -78,7 +69,7 @@ static char *echo_answer(const char *protocol, int fault, const char *secret, si
              "</name><value><string>bad credentials ",
              secret, at,
              " for demo</string></value></member></struct></value></fault></methodResponse>");
-  return answer_of("200 OK", "text/xml", body);
+  return canned_answer("200 OK", "text/xml", body);
 }
 
 static void check_split_echoes(const char *protocol, const char *secret) {
@@ -115,7 +106,7 @@ static void check_cuts(const char *protocol, const char *secret) {
     int o = snprintf(body, sizeof body, "{\"message\":\"");
     memset(body + o, 'x', pad);
     snprintf(body + o + pad, sizeof body - (size_t)o - pad, "%s and more\"}", secret);
-    char *a = answer_of("401 Unauthorized", "application/json", body);
+    char *a = canned_answer("401 Unauthorized", "application/json", body);
     const char *args[] = {"--protocol", protocol, "get", "--id", "3", NULL};
     cli_result r = run_against(a, args);
     free(a);
