@@ -198,6 +198,8 @@ void custapi__trace_stream_put(custapi_trace_stream *s, custapi_trace_kind kind,
                                size_t len) {
   if (s->held_len && s->kind != kind)
     custapi__trace_stream_flush(s);
+  if (!len)
+    return;
   size_t secret_len = s->secret ? strlen(s->secret) : 0;
   if (!secret_len) { /* nothing to find across pieces */
     emit_redacted(s, kind, text, len);

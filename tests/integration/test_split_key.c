@@ -12,7 +12,7 @@
 #define TOKEN "ZGVtbzp0ZXN0LWtleS03ZjNhOWMyZTUxYjhkMDQ2"
 /* Its characters from the 8th on encode only the key's bytes ("demo:" is 5 bytes, so the 7th
  * character already mixes ':' with the key's first byte; that one is checked too). */
-#define TOKEN_KEY_PART (TOKEN + 6)
+#define TOKEN_KEY_PART (&TOKEN[6])
 
 static const char *const protocols[] = {"rest", "xmlrpc"};
 static const char *const key_env[] = {ITEST_KEY_ENV, NULL};
