@@ -229,9 +229,9 @@ static void print_summary(const bulk_run *r, const custapi_bulk_summary *s,
                               json_object_new_int(r->args->concurrency
                                                       ? r->args->concurrency
                                                       : CUSTAPI_BULK_CONCURRENCY_DEFAULT));
-  failed |= custapi__json_add_if(o, "results", r->args->results != NULL,
-                                 r->args->results ? json_object_new_string(r->args->results)
-                                                  : NULL);
+  failed |=
+      custapi__json_add_if(o, "results", r->args->results != NULL,
+                           r->args->results ? json_object_new_string(r->args->results) : NULL);
   if (fatal)
     failed |= custapi__json_add(o, "error", cli_error_object(fatal));
   cli_print_json(custapi__json_built(o, failed));

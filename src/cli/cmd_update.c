@@ -29,8 +29,7 @@ static void print_json(int32_t id, const custapi_result *r, const custapi_custom
                        int want_customer) {
   int64_t value;
   json_object *o = json_object_new_object();
-  int failed =
-      custapi__json_add(o, "protocol", json_object_new_string(custapi_result_protocol(r)));
+  int failed = custapi__json_add(o, "protocol", json_object_new_string(custapi_result_protocol(r)));
   failed |= custapi__json_add(o, "id", json_object_new_int(id));
   failed |= custapi__json_add(o, "ok", json_object_new_boolean(1));
   failed |= custapi__json_add(o, "http_status", json_object_new_int(custapi_result_http_status(r)));

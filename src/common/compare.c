@@ -367,10 +367,9 @@ static int restore(custapi_compare *c, custapi_client *rest, const custapi_custo
                      "comparison stopped",
                      want->name, render(a, sizeof a, want), render(b, sizeof b, got));
       if (took) /* the outcome says so too: the calls succeeded, the restore did not */
-        c->restore_outcome.status =
-            custapi__error_set(&c->restore_outcome.error, CUSTAPI_CATEGORY_DIFFER, want->name,
-                               "%s: the restore over REST did not take (wrote %s, read %s)",
-                               want->name, a, b);
+        c->restore_outcome.status = custapi__error_set(
+            &c->restore_outcome.error, CUSTAPI_CATEGORY_DIFFER, want->name,
+            "%s: the restore over REST did not take (wrote %s, read %s)", want->name, a, b);
       took = 0;
       rc = -1;
     }
@@ -515,7 +514,8 @@ static json_object *outcome_json(const outcome *o, const custapi_result *r) {
         j, failed | custapi__json_add(j, "error", custapi__error_to_json_object(&o->error)));
   if (r) {
     int64_t value;
-    failed |= custapi__json_add(j, "http_status", json_object_new_int(custapi_result_http_status(r)));
+    failed |=
+        custapi__json_add(j, "http_status", json_object_new_int(custapi_result_http_status(r)));
     failed |= custapi__json_add(j, "attempts", json_object_new_int(custapi_result_attempts(r)));
     if (custapi_result_value(&value, r))
       failed |= custapi__json_add(j, "result", json_object_new_int64(value));

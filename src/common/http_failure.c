@@ -23,8 +23,8 @@ static int is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\r'
 /* Characters that would break a one-line message or reorder what is shown: C0, DEL, C1, the
  * Unicode line and paragraph separators and the bidirectional overrides. */
 static int shown_as_space(uint32_t cp) {
-  return cp <= 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || cp == 0x2028 ||
-         cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+  return cp <= 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || cp == 0x2028 || cp == 0x2029 ||
+         (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
 /*

@@ -18,7 +18,7 @@ typedef struct custapi_json_check {
   char top;            /* the top-level value's kind: '{', '[', '"', '0' (number), 't', 'f', 'n' */
   int member_is_object; /* with a watched member: 1 when its last occurrence is an object */
   int member_seen;
-  size_t members;       /* name:value pairs in all objects (duplicates counted each time) */
+  size_t members; /* name:value pairs in all objects (duplicates counted each time) */
 } custapi_json_check;
 
 /*

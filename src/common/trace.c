@@ -166,8 +166,8 @@ static int starts_at(const char *text, size_t len, size_t p, const char *needle,
  * (whole, or its start at the end of the text) runs across the cut. Text up to the last line
  * break never needs holding; after it, the last `longest - 1` bytes may be a credential's start.
  */
-static size_t safe_cut(const char *text, size_t len, const char *const *needles,
-                       const size_t *lens, size_t longest) {
+static size_t safe_cut(const char *text, size_t len, const char *const *needles, const size_t *lens,
+                       size_t longest) {
   size_t cut = len >= longest ? len - (longest - 1) : 0;
   for (size_t i = len; i > cut; i--)
     if (text[i - 1] == '\n') {

@@ -327,7 +327,6 @@ static int protocol_error(custapi_error *err, const decode_ctx *ctx, const char 
   return rc;
 }
 
-
 /* Whether the body holds "<!DOCTYPE" in any case (the body may hold NULs). */
 static int has_doctype(const char *body, size_t len) {
   static const char needle[] = "<!doctype";
@@ -363,7 +362,8 @@ static custapi_category fault_category(int code) {
 
 /*
  * Everything up to the methodResponse's value of a 2xx answer (backend.c turned any other
- * into its error already): a DOCTYPE, an empty or malformed body, a fault. On success *value holds a new reference.
+ * into its error already): a DOCTYPE, an empty or malformed body, a fault. On success *value holds
+ * a new reference.
  */
 static int parse_response(xmlrpc_value **value, const custapi_http_response *r,
                           const decode_ctx *ctx, custapi_error *err) {

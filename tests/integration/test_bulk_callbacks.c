@@ -83,9 +83,12 @@ START_TEST(a_done_callback_may_return_any_negative_int) {
   static const struct {
     int returned, status;
   } cases[] = {
-      {INT_MIN, CUSTAPI_EINTERNAL},      {INT_MIN + 1, CUSTAPI_EINTERNAL},
-      {-1000, CUSTAPI_EINTERNAL},        {CUSTAPI_EINTERNAL - 1, CUSTAPI_EINTERNAL},
-      {CUSTAPI_EINTERNAL, CUSTAPI_EINTERNAL}, {CUSTAPI_EUSAGE, CUSTAPI_EUSAGE},
+      {INT_MIN, CUSTAPI_EINTERNAL},
+      {INT_MIN + 1, CUSTAPI_EINTERNAL},
+      {-1000, CUSTAPI_EINTERNAL},
+      {CUSTAPI_EINTERNAL - 1, CUSTAPI_EINTERNAL},
+      {CUSTAPI_EINTERNAL, CUSTAPI_EINTERNAL},
+      {CUSTAPI_EUSAGE, CUSTAPI_EUSAGE},
   };
   custapi_client *c = itest_library_client(CUSTAPI_PROTOCOL_REST);
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

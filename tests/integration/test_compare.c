@@ -290,8 +290,8 @@ END_TEST
 
 #define ITEM(quota) "{\"links\":[],\"item\":{\"id\":5,\"sms_quota\":" quota "}}"
 #define XML_ITEM(quota)                                                                            \
-  "<?xml version=\"1.0\"?><methodResponse><params><param><value><struct><member><name>id"        \
-  "</name><value><int>5</int></value></member><member><name>sms_quota</name><value><int>" quota \
+  "<?xml version=\"1.0\"?><methodResponse><params><param><value><struct><member><name>id"          \
+  "</name><value><int>5</int></value></member><member><name>sms_quota</name><value><int>" quota    \
   "</int></value></member></struct></value></param></params></methodResponse>"
 
 static char *answer(const char *type, const char *body) {
@@ -312,8 +312,8 @@ START_TEST(a_restore_that_did_not_take_is_not_ok) {
                      NULL};
   canned k = canned_start((const char *const *)answers);
   const char *env[] = {ITEST_KEY_ENV, NULL};
-  const char *args[] = {"--url",   k.url, "--username", "demo",        "--retries", "0",
-                        "compare", "--id", "5",         "--yes", "sms_quota=77", NULL};
+  const char *args[] = {"--url",   k.url,  "--username", "demo",  "--retries",    "0",
+                        "compare", "--id", "5",          "--yes", "sms_quota=77", NULL};
   cli_result r = itest_run_cli(args, env);
   canned_stop(&k);
   for (size_t i = 0; answers[i]; i++)

@@ -421,8 +421,10 @@ static void sweep_command_with(const command_case *k, const char *protocol,
                                fail_after_fn fail_after, const char *whose) {
   NEED_SERVER();
   if (fail_after == jsonc_fail_after && !jsonc_fail_works()) {
-    fprintf(stderr, "note: custapi %s: json-c's allocations cannot be failed in this build (a "
-                    "sanitizer or valgrind owns malloc): not run\n", k->name);
+    fprintf(stderr,
+            "note: custapi %s: json-c's allocations cannot be failed in this build (a "
+            "sanitizer or valgrind owns malloc): not run\n",
+            k->name);
     return;
   }
   /* json-c 0.16 leaks on its own failure paths (a value whose insert failed): valgrind would

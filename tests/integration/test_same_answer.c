@@ -36,8 +36,7 @@ static char *answer_of(int status, const char *type, const char *body) {
 
 static json_object *error_of(const cli_result *r) {
   json_object *e = NULL;
-  ck_assert_msg(r->json && json_object_object_get_ex(r->json, "error", &e), "no error: %s",
-                r->out);
+  ck_assert_msg(r->json && json_object_object_get_ex(r->json, "error", &e), "no error: %s", r->out);
   return e;
 }
 
@@ -49,15 +48,15 @@ START_TEST(the_same_answer_ends_alike_over_both_protocols) {
     cli_result r[2];
     const char *protocols[] = {"rest", "xmlrpc"};
     for (int p = 0; p < 2; p++) {
-      const char *args[] = {"--url", k.url, "--username", "demo", "--retries", "0",
-                            "--protocol", protocols[p], "get", "--id", "3", NULL};
+      const char *args[] = {"--url",      k.url,        "--username", "demo", "--retries", "0",
+                            "--protocol", protocols[p], "get",        "--id", "3",         NULL};
       r[p] = itest_run_cli(args, key_env);
     }
     canned_stop(&k);
     free(a);
     json_object *e0 = error_of(&r[0]), *e1 = error_of(&r[1]);
-    ck_assert_msg(r[0].status == r[1].status, "body %d, status %d: exit %d vs %d", _i,
-                  statuses[s], r[0].status, r[1].status);
+    ck_assert_msg(r[0].status == r[1].status, "body %d, status %d: exit %d vs %d", _i, statuses[s],
+                  r[0].status, r[1].status);
     ck_assert_str_eq(itest_str(e0, "category"), itest_str(e1, "category"));
     ck_assert_str_eq(itest_str(e0, "message"), itest_str(e1, "message"));
     ck_assert_int_eq(json_object_get_int(itest_member(e0, "http_status")), statuses[s]);
@@ -79,8 +78,8 @@ START_TEST(the_reproduced_answers_read_as_expected) {
   const char *protocols[] = {"rest", "xmlrpc"};
   for (int which = 0; which < 2; which++)
     for (int p = 0; p < 2; p++) {
-      const char *args[] = {"--url", k.url, "--username", "demo", "--retries", "0",
-                            "--protocol", protocols[p], "get", "--id", "3", NULL};
+      const char *args[] = {"--url",      k.url,        "--username", "demo", "--retries", "0",
+                            "--protocol", protocols[p], "get",        "--id", "3",         NULL};
       cli_result r = itest_run_cli(args, key_env);
       const char *m = itest_str(error_of(&r), "message");
       if (which == 0)

@@ -89,7 +89,9 @@ static void check_split_echoes(const char *protocol, const char *secret) {
     }
 }
 
-START_TEST(a_key_echoed_in_two_writes_is_redacted_at_every_split) { check_split_echoes(protocols[_i], KEY); }
+START_TEST(a_key_echoed_in_two_writes_is_redacted_at_every_split) {
+  check_split_echoes(protocols[_i], KEY);
+}
 END_TEST
 
 START_TEST(a_token_echoed_in_two_writes_is_redacted_at_every_split) {
@@ -140,8 +142,8 @@ START_TEST(a_results_file_never_holds_the_echoed_credentials) {
     for (size_t at = 0; at <= strlen(secrets[s]); at += 3) {
       char *a = echo_answer(protocol, 0, secrets[s], at);
       unlink(results);
-      const char *args[] = {"--protocol", protocol, "bulk", "--input", input,
-                            "--results",  results,  NULL};
+      const char *args[] = {"--protocol", protocol,    "bulk",  "--input",
+                            input,        "--results", results, NULL};
       cli_result r = run_against(a, args);
       free(a);
       ck_assert_msg(r.status == 10, "%s: exit %d: %s", protocol, r.status, r.err);

@@ -52,8 +52,7 @@ static int round_trip(worker *w, custapi_client *writer, custapi_client *reader,
   if (rc == 0) {
     const custapi_field *f = custapi_customer_get(custapi_result_customer(g), "sms_quota");
     if (!f || f->type != CUSTAPI_VALUE_INTEGER || f->integer != quota) {
-      snprintf(w->failure, sizeof w->failure, "customer %d: sms_quota is not %ld", (int)id,
-               quota);
+      snprintf(w->failure, sizeof w->failure, "customer %d: sms_quota is not %ld", (int)id, quota);
       rc = -1;
     }
   }

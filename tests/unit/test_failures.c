@@ -19,8 +19,8 @@ typedef struct body_case {
 } body_case;
 
 #define LONG_TEXT                                                                                  \
-  "The server could not complete the request because something it depends on is down, and "     \
-  "this sentence goes on well past the two hundred bytes an error message quotes of what a "     \
+  "The server could not complete the request because something it depends on is down, and "        \
+  "this sentence goes on well past the two hundred bytes an error message quotes of what a "       \
   "server says, so that the cut shows."
 
 static const body_case bodies[] = {
@@ -95,8 +95,8 @@ START_TEST(the_same_answer_gives_the_same_error_over_both_protocols) {
     snprintf(want, sizeof want, "%s%s", line, b->says);
     custapi_category category = custapi__http_status_category(r.status);
     for (int k = 0; k < 8; k++) {
-      ck_assert_msg(rcs[k] == -(int)category, "body %d, status %d, way %d: rc %d", _i, r.status,
-                    k, rcs[k]);
+      ck_assert_msg(rcs[k] == -(int)category, "body %d, status %d, way %d: rc %d", _i, r.status, k,
+                    rcs[k]);
       ck_assert_int_eq(errs[k].category, category);
       ck_assert_int_eq(errs[k].http_status, r.status);
       ck_assert_int_eq(errs[k].has_fault_code, 0);

@@ -18,8 +18,7 @@ static const custapi_backend_ops *rest = &custapi__rest_backend;
 
 /* Decoding as every caller does it: through backend.c, which keeps non-2xx answers from the
  * codec. */
-static int decode_update(custapi_result **out, const custapi_http_response *r,
-                         custapi_error *err) {
+static int decode_update(custapi_result **out, const custapi_http_response *r, custapi_error *err) {
   return custapi__decode_update(rest, out, r, 0, err);
 }
 
@@ -28,8 +27,7 @@ static int decode_update_brief(custapi_result **out, const custapi_http_response
   return custapi__decode_update(rest, out, r, 1, err);
 }
 
-static int decode_get(custapi_customer **out, const custapi_http_response *r,
-                      custapi_error *err) {
+static int decode_get(custapi_customer **out, const custapi_http_response *r, custapi_error *err) {
   return custapi__decode_get(rest, out, r, err);
 }
 static const custapi_endpoint endpoint = {"https://mail.example.com", "customers."};
