@@ -8,7 +8,6 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "alloc.h"
 #include "backend.h"

@@ -35,7 +35,6 @@
 #include "error.h"
 #include "json_util.h"
 #include "result.h"
-#include "text.h"
 
 #define XMLRPC_PATH "/api/2.0/xmlrpc/"
 #define UPDATE_METHOD "UpdateCustomer"
