@@ -547,7 +547,8 @@ CUSTAPI_EXTERN custapi_bulk_format custapi_bulk_format_for(const char *path);
  * it. Returns 0 when every record succeeded or was skipped; CUSTAPI_EPARTIAL when some failed;
  * another negative status when the run could not go on (the input can't be read: invalid; bad
  * options: usage; out of memory; or the done callback's status). The error is on the client;
- * *out holds the counts either way.
+ * *out holds the counts either way. The callbacks must not make calls on `client` (they are
+ * refused with CUSTAPI_EUSAGE) nor free it; another client may be used.
  */
 CUSTAPI_EXTERN int custapi_bulk_run(custapi_bulk_summary *out, custapi_client *client,
                                     FILE *input, const custapi_bulk_options *options);

@@ -15,6 +15,7 @@
 #include "connect.h"
 #include "dry_run.h"
 #include "error.h"
+#include "json_util.h"
 #include "output.h"
 #include "progress.h"
 #include "results_file.h"
@@ -228,28 +229,27 @@ static void print_summary(const bulk_run *r, const custapi_bulk_summary *s,
     return;
   }
   json_object *o = json_object_new_object();
-  if (o) {
-    json_object_object_add(o, "ok", json_object_new_boolean(ok));
-    json_object_object_add(o, "records", json_object_new_int64(s->records));
-    json_object_object_add(o, "succeeded", json_object_new_int64(s->succeeded));
-    json_object_object_add(o, "failed", json_object_new_int64(s->failed));
-    json_object_object_add(o, "skipped", json_object_new_int64(s->skipped));
-    json_object_object_add(o, "elapsed_ms", json_object_new_int64(s->elapsed_ms));
-    char rate_text[32]; /* one decimal, not the binary expansion of a double */
-    snprintf(rate_text, sizeof rate_text, "%.1f", rate);
-    json_object_object_add(o, "rate_per_s", json_object_new_double_s(rate, rate_text));
-    json_object_object_add(o, "protocol", json_object_new_string(protocol));
-    json_object_object_add(o, "concurrency",
-                           json_object_new_int(r->args->concurrency
-                                                   ? r->args->concurrency
-                                                   : CUSTAPI_BULK_CONCURRENCY_DEFAULT));
-    json_object_object_add(o, "results",
+  int failed = custapi__json_add(o, "ok", json_object_new_boolean(ok));
+  failed |= custapi__json_add(o, "records", json_object_new_int64(s->records));
+  failed |= custapi__json_add(o, "succeeded", json_object_new_int64(s->succeeded));
+  failed |= custapi__json_add(o, "failed", json_object_new_int64(s->failed));
+  failed |= custapi__json_add(o, "skipped", json_object_new_int64(s->skipped));
+  failed |= custapi__json_add(o, "elapsed_ms", json_object_new_int64(s->elapsed_ms));
+  char rate_text[32]; /* one decimal, not the binary expansion of a double */
+  snprintf(rate_text, sizeof rate_text, "%.1f", rate);
+  failed |= custapi__json_add(o, "rate_per_s", json_object_new_double_s(rate, rate_text));
+  failed |= custapi__json_add(o, "protocol", json_object_new_string(protocol));
+  failed |= custapi__json_add(o, "concurrency",
+                              json_object_new_int(r->args->concurrency
+                                                      ? r->args->concurrency
+                                                      : CUSTAPI_BULK_CONCURRENCY_DEFAULT));
+  failed |=
+      custapi__json_add_if(o, "results", r->args->results != NULL,
                            r->args->results ? json_object_new_string(r->args->results) : NULL);
-    json_object_object_add(o, "interrupted", json_object_new_boolean(interrupted));
-    if (fatal)
-      json_object_object_add(o, "error", cli_error_object(fatal));
-  }
-  cli_print_json(o);
+  failed |= custapi__json_add(o, "interrupted", json_object_new_boolean(interrupted));
+  if (fatal)
+    failed |= custapi__json_add(o, "error", cli_error_object(fatal));
+  cli_print_json(custapi__json_built(o, failed));
 }
 
 /* ---- the command ---- */

@@ -33,7 +33,8 @@ static int plan_requests(json_object **out, custapi_client *rest, custapi_client
                                       "update over REST", "read back over XML-RPC",
                                       "update over XML-RPC"};
   json_object *list = json_object_new_array();
-  for (int i = 0; i < 4; i++) {
+  int failed = list == NULL;
+  for (int i = 0; i < 4 && !failed; i++) {
     custapi_client *c = i < 2 ? rest : xmlrpc;
     char *text;
     int rc = i % 2 == 0 ? custapi_get_dry_run(&text, c, id)
@@ -44,12 +45,13 @@ static int plan_requests(json_object **out, custapi_client *rest, custapi_client
       return -1;
     }
     json_object *r = json_object_new_object();
-    json_object_object_add(r, "step", json_object_new_string(steps[i]));
-    json_object_object_add(r, "request", json_object_new_string(text));
-    json_object_array_add(list, r);
+    int r_failed = custapi__json_add(r, "step", json_object_new_string(steps[i]));
+    r_failed |= custapi__json_add(r, "request", json_object_new_string(text));
+    failed |= custapi__json_append(list, custapi__json_built(r, r_failed));
     custapi_free(text);
   }
-  *out = list;
+  if (!(*out = custapi__json_built(list, failed)))
+    return custapi__error_oom(err);
   return 0;
 }
 
@@ -65,17 +67,17 @@ static int print_plan(int32_t id, const custapi_customer *props, json_object *re
       "report every difference",
   };
   json_object *o = json_object_new_object(), *plan = json_object_new_array();
-  json_object_object_add(o, "ok", json_object_new_boolean(1));
-  json_object_object_add(o, "dry_run", json_object_new_boolean(1));
+  int failed = custapi__json_add(o, "ok", json_object_new_boolean(1));
+  failed |= custapi__json_add(o, "dry_run", json_object_new_boolean(1));
   if (props) {
-    json_object_object_add(o, "id", json_object_new_int(id));
-    cli_add_customer(o, "properties", props);
+    failed |= custapi__json_add(o, "id", json_object_new_int(id));
+    failed |= cli_add_customer(o, "properties", props);
   }
   for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
-    json_object_array_add(plan, json_object_new_string(steps[i]));
-  json_object_object_add(o, "plan", plan);
-  json_object_object_add(o, "requests", requests ? requests : json_object_new_array());
-  cli_print_json(o);
+    failed |= custapi__json_append(plan, json_object_new_string(steps[i]));
+  failed |= custapi__json_add(o, "plan", plan);
+  failed |= custapi__json_add(o, "requests", requests ? requests : json_object_new_array());
+  cli_print_json(custapi__json_built(o, failed));
   return 0;
 }
 
@@ -166,12 +168,11 @@ static int report(const cli_args *args, const custapi_compare *c, const custapi_
     print_text(c, props);
   } else {
     json_object *o = NULL;
-    if (custapi__compare_to_json_object(&o, c) == 0) {
-      json_object_object_add(o, "ok", json_object_new_boolean(agree));
-      if (!agree)
-        json_object_object_add(o, "error", custapi__error_to_json_object(&err));
-    }
-    cli_print_json(o);
+    int failed = custapi__compare_to_json_object(&o, c) < 0;
+    failed |= custapi__json_add(o, "ok", json_object_new_boolean(agree));
+    if (!agree)
+      failed |= custapi__json_add(o, "error", custapi__error_to_json_object(&err));
+    cli_print_json(custapi__json_built(o, failed));
   }
   if (agree)
     return 0;
@@ -215,16 +216,17 @@ typedef struct file_summary {
   long records, agreed, differed, failed;
   json_object *disagreements; /* [{"line","id","differences":[messages]}] */
   json_object *failures;      /* [{"line","id","error":{...}}] */
+  int json_failed;            /* memory ran out while recording: the report is incomplete */
 } file_summary;
 
 /* A record that could not be compared; the readers' errors already name their line. */
 static void note_failure(file_summary *sum, long line, int32_t id, const custapi_error *err,
                          int from_reader) {
   json_object *f = json_object_new_object();
-  json_object_object_add(f, "line", json_object_new_int64(line));
-  json_object_object_add(f, "id", id > 0 ? json_object_new_int(id) : NULL);
-  json_object_object_add(f, "error", custapi__error_to_json_object(err));
-  json_object_array_add(sum->failures, f);
+  int failed = custapi__json_add(f, "line", json_object_new_int64(line));
+  failed |= custapi__json_add_if(f, "id", id > 0, id > 0 ? json_object_new_int(id) : NULL);
+  failed |= custapi__json_add(f, "error", custapi__error_to_json_object(err));
+  sum->json_failed |= custapi__json_append(sum->failures, custapi__json_built(f, failed));
   sum->failed++;
   if (cli_quiet())
     return;
@@ -241,13 +243,13 @@ static void note_verdict(file_summary *sum, long line, int32_t id, const custapi
   }
   sum->differed++;
   json_object *d = json_object_new_object(), *list = json_object_new_array();
-  json_object_object_add(d, "line", json_object_new_int64(line));
-  json_object_object_add(d, "id", json_object_new_int(id));
+  int failed = custapi__json_add(d, "line", json_object_new_int64(line));
+  failed |= custapi__json_add(d, "id", json_object_new_int(id));
   for (size_t i = 0; i < custapi_compare_difference_count(c); i++)
-    json_object_array_add(list,
-                          json_object_new_string(custapi_compare_difference_at(c, i)->message));
-  json_object_object_add(d, "differences", list);
-  json_object_array_add(sum->disagreements, d);
+    failed |= custapi__json_append(
+        list, json_object_new_string(custapi_compare_difference_at(c, i)->message));
+  failed |= custapi__json_add(d, "differences", list);
+  sum->json_failed |= custapi__json_append(sum->disagreements, custapi__json_built(d, failed));
 }
 
 static int compare_records(const cli_args *args, custapi_client *rest, custapi_client *xmlrpc,
@@ -288,8 +290,11 @@ static int compare_file(const cli_args *args, custapi_client *rest, custapi_clie
     custapi__error_set(&err, CUSTAPI_CATEGORY_INVALID, NULL, "can't open %s", args->input);
     return cli_fail(args, &err);
   }
-  file_summary sum = {0, 0, 0, 0, json_object_new_array(), json_object_new_array()};
-  int rc = compare_records(args, rest, xmlrpc, in, &sum, &err);
+  file_summary sum = {0, 0, 0, 0, json_object_new_array(), json_object_new_array(), 0};
+  int rc = sum.disagreements && sum.failures ? compare_records(args, rest, xmlrpc, in, &sum, &err)
+                                             : custapi__error_oom(&err);
+  if (rc == 0 && sum.json_failed) /* a report with records missing would mislead */
+    rc = custapi__error_oom(&err);
   if (in != stdin)
     fclose(in);
   if (rc < 0) {
@@ -320,16 +325,16 @@ static int compare_file(const cli_args *args, custapi_client *rest, custapi_clie
     json_object_put(sum.failures);
   } else {
     json_object *o = json_object_new_object();
-    json_object_object_add(o, "ok", json_object_new_boolean(code == 0));
-    json_object_object_add(o, "records", json_object_new_int64(sum.records));
-    json_object_object_add(o, "agreed", json_object_new_int64(sum.agreed));
-    json_object_object_add(o, "differed", json_object_new_int64(sum.differed));
-    json_object_object_add(o, "failed", json_object_new_int64(sum.failed));
-    json_object_object_add(o, "disagreements", sum.disagreements);
-    json_object_object_add(o, "failures", sum.failures);
+    int failed = custapi__json_add(o, "ok", json_object_new_boolean(code == 0));
+    failed |= custapi__json_add(o, "records", json_object_new_int64(sum.records));
+    failed |= custapi__json_add(o, "agreed", json_object_new_int64(sum.agreed));
+    failed |= custapi__json_add(o, "differed", json_object_new_int64(sum.differed));
+    failed |= custapi__json_add(o, "failed", json_object_new_int64(sum.failed));
+    failed |= custapi__json_add(o, "disagreements", sum.disagreements);
+    failed |= custapi__json_add(o, "failures", sum.failures);
     if (code)
-      json_object_object_add(o, "error", custapi__error_to_json_object(&err));
-    cli_print_json(o);
+      failed |= custapi__json_add(o, "error", custapi__error_to_json_object(&err));
+    cli_print_json(custapi__json_built(o, failed));
   }
   if (code)
     fprintf(stderr, "custapi: %s\n", err.message);

@@ -5,6 +5,7 @@
 #include "connect.h"
 #include "dry_run.h"
 #include "error.h"
+#include "json_util.h"
 #include "output.h"
 
 int cli_cmd_get(const cli_args *args) {
@@ -30,16 +31,12 @@ int cli_cmd_get(const cli_args *args) {
     cli_print_customer_text(custapi_result_customer(r));
   } else {
     json_object *o = json_object_new_object();
-    if (o) {
-      json_object_object_add(o, "protocol", json_object_new_string(custapi_result_protocol(r)));
-      json_object_object_add(o, "id", json_object_new_int(id));
-      json_object_object_add(o, "ok", json_object_new_boolean(1));
-      if (cli_add_customer(o, "customer", custapi_result_customer(r)) < 0) {
-        json_object_put(o);
-        o = NULL;
-      }
-    }
-    cli_print_json(o);
+    int failed =
+        custapi__json_add(o, "protocol", json_object_new_string(custapi_result_protocol(r)));
+    failed |= custapi__json_add(o, "id", json_object_new_int(id));
+    failed |= custapi__json_add(o, "ok", json_object_new_boolean(1));
+    failed |= cli_add_customer(o, "customer", custapi_result_customer(r));
+    cli_print_json(custapi__json_built(o, failed));
   }
   custapi_result_free(r);
   cli_disconnect(client);

@@ -14,33 +14,33 @@
 
 static json_object *report_json(const custapi_probe *p) {
   json_object *o = json_object_new_object();
-  json_object_object_add(o, "usable", json_object_new_boolean(custapi_probe_usable(p)));
-  json_object_object_add(o, "tls", json_object_new_string(custapi_probe_tls(p)));
+  int failed = custapi__json_add(o, "usable", json_object_new_boolean(custapi_probe_usable(p)));
+  failed |= custapi__json_add(o, "tls", json_object_new_string(custapi_probe_tls(p)));
   int status = custapi_probe_http_status(p);
-  json_object_object_add(o, "http_status", status ? json_object_new_int(status) : NULL);
+  failed |= custapi__json_add_if(o, "http_status", status != 0,
+                                 status ? json_object_new_int(status) : NULL);
   const custapi_error *e = custapi_probe_error(p);
-  json_object_object_add(o, "credentials_accepted",
-                         status && (!e || e->category != CUSTAPI_CATEGORY_AUTH)
-                             ? json_object_new_boolean(1)
-                         : e && e->category == CUSTAPI_CATEGORY_AUTH ? json_object_new_boolean(0)
-                                                                     : NULL);
+  int is_auth = e && e->category == CUSTAPI_CATEGORY_AUTH;
+  int known = (status && !is_auth) || is_auth; /* accepted, or refused; else unknown (null) */
+  failed |= custapi__json_add_if(o, "credentials_accepted", known,
+                                 known ? json_object_new_boolean(!is_auth) : NULL);
   int matches = custapi_probe_prefix_matches(p);
   if (matches >= 0) {
     json_object *methods = json_object_new_array();
     for (size_t i = 0; i < custapi_probe_method_count(p); i++) {
       const char *m = custapi_probe_method_at(p, i);
       if (strstr(m, "Customer")) /* the customer methods; the full list can be long */
-        json_object_array_add(methods, json_object_new_string(m));
+        failed |= custapi__json_append(methods, json_object_new_string(m));
     }
-    json_object_object_add(o, "customer_methods", methods);
-    json_object_object_add(o, "prefix_matches", json_object_new_boolean(matches));
+    failed |= custapi__json_add(o, "customer_methods", methods);
+    failed |= custapi__json_add(o, "prefix_matches", json_object_new_boolean(matches));
     const char *suggested = custapi_probe_suggested_prefix(p);
-    json_object_object_add(o, "suggested_prefix", suggested ? json_object_new_string(suggested)
-                                                            : NULL);
+    failed |= custapi__json_add_if(o, "suggested_prefix", suggested != NULL,
+                                   suggested ? json_object_new_string(suggested) : NULL);
   }
   if (e)
-    json_object_object_add(o, "error", custapi__error_to_json_object(e));
-  return o;
+    failed |= custapi__json_add(o, "error", custapi__error_to_json_object(e));
+  return custapi__json_built(o, failed);
 }
 
 static void print_text(const char *name, const custapi_probe *p) {
@@ -87,12 +87,12 @@ int cli_cmd_probe(const cli_args *args) {
       print_text(names[i], probes[i]);
   } else {
     json_object *o = json_object_new_object();
-    json_object_object_add(o, "ok", json_object_new_boolean(!first.category));
+    int failed = custapi__json_add(o, "ok", json_object_new_boolean(!first.category));
     for (int i = 0; i < 2; i++)
-      json_object_object_add(o, names[i], report_json(probes[i]));
+      failed |= custapi__json_add(o, names[i], report_json(probes[i]));
     if (first.category)
-      json_object_object_add(o, "error", custapi__error_to_json_object(&first));
-    cli_print_json(o);
+      failed |= custapi__json_add(o, "error", custapi__error_to_json_object(&first));
+    cli_print_json(custapi__json_built(o, failed));
   }
   custapi_probe_free(probes[0]);
   custapi_probe_free(probes[1]);

@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "connect.h"
 #include "error.h"
+#include "json_util.h"
 #include "output.h"
 
 static void print_text(const cli_args *args, int32_t id, const custapi_result *r,
@@ -28,24 +29,18 @@ static void print_json(int32_t id, const custapi_result *r, const custapi_custom
                        int want_customer) {
   int64_t value;
   json_object *o = json_object_new_object();
-  if (o) {
-    json_object_object_add(o, "protocol", json_object_new_string(custapi_result_protocol(r)));
-    json_object_object_add(o, "id", json_object_new_int(id));
-    json_object_object_add(o, "ok", json_object_new_boolean(1));
-    json_object_object_add(o, "http_status", json_object_new_int(custapi_result_http_status(r)));
-    json_object_object_add(o, "attempts", json_object_new_int(custapi_result_attempts(r)));
-    if (custapi_result_value(&value, r))
-      json_object_object_add(o, "result", json_object_new_int64(value));
-    if (customer) {
-      if (cli_add_customer(o, "customer", customer) < 0) {
-        json_object_put(o);
-        o = NULL;
-      }
-    } else if (want_customer) {
-      json_object_object_add(o, "customer", NULL);
-    }
-  }
-  cli_print_json(o);
+  int failed = custapi__json_add(o, "protocol", json_object_new_string(custapi_result_protocol(r)));
+  failed |= custapi__json_add(o, "id", json_object_new_int(id));
+  failed |= custapi__json_add(o, "ok", json_object_new_boolean(1));
+  failed |= custapi__json_add(o, "http_status", json_object_new_int(custapi_result_http_status(r)));
+  failed |= custapi__json_add(o, "attempts", json_object_new_int(custapi_result_attempts(r)));
+  if (custapi_result_value(&value, r))
+    failed |= custapi__json_add(o, "result", json_object_new_int64(value));
+  if (customer)
+    failed |= cli_add_customer(o, "customer", customer);
+  else if (want_customer)
+    failed |= custapi__json_add_null(o, "customer");
+  cli_print_json(custapi__json_built(o, failed));
 }
 
 static int dry_run(const cli_args *args, custapi_client *client, int32_t id,

@@ -1,5 +1,6 @@
 /* custapi validate: check properties as an update would, and print them normalised. */
 #include "commands.h"
+#include "json_util.h"
 #include "output.h"
 
 int cli_cmd_validate(const cli_args *args) {
@@ -19,14 +20,9 @@ int cli_cmd_validate(const cli_args *args) {
     cli_print_customer_text(customer);
   } else {
     json_object *o = json_object_new_object();
-    if (o) {
-      json_object_object_add(o, "ok", json_object_new_boolean(1));
-      if (cli_add_customer(o, "properties", customer) < 0) {
-        json_object_put(o);
-        o = NULL;
-      }
-    }
-    cli_print_json(o);
+    int failed = custapi__json_add(o, "ok", json_object_new_boolean(1));
+    failed |= cli_add_customer(o, "properties", customer);
+    cli_print_json(custapi__json_built(o, failed));
   }
   custapi_customer_free(customer);
   return 0;

@@ -2,6 +2,7 @@
 #include <json-c/json.h>
 
 #include "help.h"
+#include "json_util.h"
 #include "output.h"
 #include "schema.h"
 
@@ -23,40 +24,43 @@ static void print_text(FILE *out) {
 
 static json_object *property_json(const schema_property *p) {
   json_object *o = json_object_new_object();
-  json_object_object_add(o, "name", json_object_new_string(p->info.name));
-  json_object_object_add(
+  int failed = custapi__json_add(o, "name", json_object_new_string(p->info.name));
+  failed |= custapi__json_add(
       o, "type",
       json_object_new_string(p->info.type == CUSTAPI_TYPE_INTEGER ? "integer" : "string"));
-  json_object_object_add(o, "rule", json_object_new_string(p->info.rule));
-  json_object_object_add(o, "description", json_object_new_string(p->info.description));
-  json_object_object_add(o, "required_in_strict", json_object_new_boolean(p->info.required));
-  json_object_object_add(o, "read_only", json_object_new_boolean(0));
-  json_object_object_add(
-      o, "max_bytes",
-      p->info.type == CUSTAPI_TYPE_STRING ? json_object_new_int((int)p->max_bytes) : NULL);
-  json_object *values = NULL;
+  failed |= custapi__json_add(o, "rule", json_object_new_string(p->info.rule));
+  failed |= custapi__json_add(o, "description", json_object_new_string(p->info.description));
+  failed |= custapi__json_add(o, "required_in_strict", json_object_new_boolean(p->info.required));
+  failed |= custapi__json_add(o, "read_only", json_object_new_boolean(0));
+  failed |= custapi__json_add_if(o, "max_bytes", p->info.type == CUSTAPI_TYPE_STRING,
+                                 p->info.type == CUSTAPI_TYPE_STRING
+                                     ? json_object_new_int((int)p->max_bytes)
+                                     : NULL);
   if (p->values) {
-    values = json_object_new_array();
-    for (const char *const *v = p->values; *v; v++)
-      json_object_array_add(values, json_object_new_string(*v));
+    json_object *values = json_object_new_array();
+    int values_failed = values == NULL;
+    for (const char *const *v = p->values; *v && !values_failed; v++)
+      values_failed |= custapi__json_append(values, json_object_new_string(*v));
+    failed |= custapi__json_add(o, "allowed_values", custapi__json_built(values, values_failed));
+  } else {
+    failed |= custapi__json_add_null(o, "allowed_values");
   }
-  json_object_object_add(o, "allowed_values", values);
-  return o;
+  return custapi__json_built(o, failed);
 }
 
 /* A read-only field: seen in responses, never sent; its type is the server's business. */
 static json_object *read_only_json(const char *name) {
   json_object *o = json_object_new_object();
-  json_object_object_add(o, "name", json_object_new_string(name));
-  json_object_object_add(o, "type", NULL);
-  json_object_object_add(
+  int failed = custapi__json_add(o, "name", json_object_new_string(name));
+  failed |= custapi__json_add_null(o, "type");
+  failed |= custapi__json_add(
       o, "rule", json_object_new_string("read-only: refused in input unless --ignore-read-only"));
-  json_object_object_add(o, "description", json_object_new_string("set by the server"));
-  json_object_object_add(o, "required_in_strict", json_object_new_boolean(0));
-  json_object_object_add(o, "read_only", json_object_new_boolean(1));
-  json_object_object_add(o, "max_bytes", NULL);
-  json_object_object_add(o, "allowed_values", NULL);
-  return o;
+  failed |= custapi__json_add(o, "description", json_object_new_string("set by the server"));
+  failed |= custapi__json_add(o, "required_in_strict", json_object_new_boolean(0));
+  failed |= custapi__json_add(o, "read_only", json_object_new_boolean(1));
+  failed |= custapi__json_add_null(o, "max_bytes");
+  failed |= custapi__json_add_null(o, "allowed_values");
+  return custapi__json_built(o, failed);
 }
 
 void cli_print_properties(FILE *out, int json) {
@@ -65,11 +69,12 @@ void cli_print_properties(FILE *out, int json) {
     return;
   }
   json_object *o = json_object_new_object(), *list = json_object_new_array();
-  json_object_object_add(o, "ok", json_object_new_boolean(1));
-  for (size_t i = 0; i < schema_count(); i++)
-    json_object_array_add(list, property_json(schema_at(i)));
-  for (const char *const *f = custapi_schema_read_only_fields(); *f; f++)
-    json_object_array_add(list, read_only_json(*f));
-  json_object_object_add(o, "properties", list);
-  cli_print_json(o);
+  int failed = custapi__json_add(o, "ok", json_object_new_boolean(1));
+  int list_failed = list == NULL;
+  for (size_t i = 0; i < schema_count() && !list_failed; i++)
+    list_failed |= custapi__json_append(list, property_json(schema_at(i)));
+  for (const char *const *f = custapi_schema_read_only_fields(); *f && !list_failed; f++)
+    list_failed |= custapi__json_append(list, read_only_json(*f));
+  failed |= custapi__json_add(o, "properties", custapi__json_built(list, list_failed));
+  cli_print_json(custapi__json_built(o, failed));
 }

@@ -8,9 +8,12 @@
 
 /*
  * Prints `obj` as one line of JSON (`/` not escaped) on stdout and releases it. NULL (memory
- * ran out while building it) prints the internal error instead and makes cli_output_failed true.
+ * ran out while building it), or json-c failing to render it, prints the internal error
+ * instead, on stdout and as the one line on stderr, and returns -1; else 0.
  */
-void cli_print_json(json_object *obj);
+int cli_print_json(json_object *obj);
+/* Whether an answer was replaced by the internal error since the last call (which clears it):
+ * the command then exits 11, whatever it meant to. */
 int cli_output_failed(void);
 
 /* -q: warnings and notes are not printed; only the error that ends the command is. */

@@ -95,20 +95,15 @@ int results_header(char *buf, size_t size, const input_fingerprint *fp) {
 
 char *results_line(const custapi_bulk_outcome *o, size_t *len) {
   json_object *obj = json_object_new_object();
-  if (!obj)
+  int failed = custapi__json_add(obj, "line", json_object_new_int64(o->line));
+  failed |=
+      custapi__json_add_if(obj, "id", o->id > 0, o->id > 0 ? json_object_new_int(o->id) : NULL);
+  failed |= custapi__json_add(obj, "ok", json_object_new_boolean(o->status == 0));
+  failed |= custapi__json_add(obj, "attempts", json_object_new_int(o->attempts));
+  if (o->status != 0 && o->error)
+    failed |= custapi__json_add(obj, "error", custapi__error_to_json_object(o->error));
+  if ((obj = custapi__json_built(obj, failed)) == NULL)
     return NULL;
-  json_object_object_add(obj, "line", json_object_new_int64(o->line));
-  json_object_object_add(obj, "id", o->id > 0 ? json_object_new_int(o->id) : NULL);
-  json_object_object_add(obj, "ok", json_object_new_boolean(o->status == 0));
-  json_object_object_add(obj, "attempts", json_object_new_int(o->attempts));
-  if (o->status != 0 && o->error) {
-    json_object *e = custapi__error_to_json_object(o->error);
-    if (!e) {
-      json_object_put(obj);
-      return NULL;
-    }
-    json_object_object_add(obj, "error", e);
-  }
   size_t n = 0;
   const char *text = json_object_to_json_string_length(
       obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);

@@ -4,6 +4,7 @@
 
 #include "backend.h"
 #include "backends.h"
+#include "http.h"
 #include "rest.h"
 #include "xmlrpc.h"
 
@@ -37,4 +38,29 @@ void custapi__backends_global_init(void) {
   for (size_t i = 0; i < BACKEND_COUNT; i++)
     if (backends[i].ops->global_init)
       backends[i].ops->global_init();
+}
+
+int custapi__decode_update(const custapi_backend_ops *ops, custapi_result **out,
+                           const custapi_http_response *r, unsigned flags, custapi_error *err) {
+  *out = NULL;
+  if (!custapi__http_is_success(r->status))
+    return custapi__http_failure(err, r);
+  return ops->decode_update(out, r, flags, err);
+}
+
+int custapi__decode_get(const custapi_backend_ops *ops, custapi_customer **out,
+                        const custapi_http_response *r, custapi_error *err) {
+  *out = NULL;
+  if (!custapi__http_is_success(r->status))
+    return custapi__http_failure(err, r);
+  return ops->decode_get(out, r, err);
+}
+
+int custapi__decode_probe(const custapi_backend_ops *ops, custapi_probe_info *out,
+                          const custapi_http_response *r, const custapi_endpoint *endpoint,
+                          custapi_error *err) {
+  *out = (custapi_probe_info){0};
+  if (!custapi__http_is_success(r->status))
+    return custapi__http_failure(err, r);
+  return ops->decode_probe(out, r, endpoint, err);
 }

@@ -79,7 +79,8 @@ static void report(bulk *b, const custapi_bulk_outcome *o) {
     custapi_error err;
     custapi__error_set(&err, CUSTAPI_CATEGORY_INTERNAL, NULL,
                        "stopped by the caller after line %ld", o->line);
-    if (-rc <= CUSTAPI_CATEGORY_INTERNAL)
+    /* Compared without negating: -INT_MIN overflows. */
+    if (rc >= -(int)CUSTAPI_CATEGORY_INTERNAL)
       err.category = (custapi_category)-rc;
     else
       rc = CUSTAPI_EINTERNAL; /* not a custapi_status: a bug in the caller */
@@ -314,6 +315,8 @@ int custapi_bulk_run(custapi_bulk_summary *out, custapi_client *client, FILE *in
   int rc = check_options(options, &err);
   if (rc < 0)
     return custapi__client_fail(client, &err);
+  if ((rc = custapi__client_refuse_if_busy(client)) < 0)
+    return rc; /* a bulk run inside a bulk run's callback */
   bulk b = {0};
   b.client = client;
   b.options = options;
@@ -340,7 +343,9 @@ int custapi_bulk_run(custapi_bulk_summary *out, custapi_client *client, FILE *in
     bulk_release(&b);
     return custapi__client_fail(client, &err);
   }
+  custapi__client_set_busy(client, 1); /* callbacks must not start calls on this client */
   run_loop(&b);
+  custapi__client_set_busy(client, 0);
   b.sum.elapsed_ms = (long)(custapi__now_ms() - b.start_ms);
   *out = b.sum;
   bulk_release(&b);

@@ -47,7 +47,9 @@ struct custapi_client {
   custapi_error error;
   /* A 429 or a Retry-After holds every call of this client until then (bulk: every slot). */
   uint64_t hold_until_ms;
+  uint64_t jitter_state; /* the backoff's generator: per client, never shared between threads */
   struct async_update *async_calls; /* started by custapi__update_start, not yet done */
+  int busy;                         /* in a bulk run: its callbacks may not call the client */
 };
 
 /* ---- library set-up ---- */
@@ -338,7 +340,7 @@ static void after_failure(call *k, int rc, int transport_retryable, const char *
     call_finish(k, rc);
     return;
   }
-  long wait_ms = custapi__retry_backoff_ms(k->attempts);
+  long wait_ms = custapi__retry_backoff_ms(&c->jitter_state, k->attempts);
   long long seconds;
   if (retry_after &&
       custapi__retry_after_seconds(&seconds, retry_after, (long long)time(NULL)) == 0) {
@@ -369,6 +371,52 @@ static void after_failure(call *k, int rc, int transport_retryable, const char *
   }
 }
 
+/* One answer into k: any that is not a 2xx through the one failure path, a 2xx by the codec. */
+static int decode_answer(call *k, const custapi_http_response *r) {
+  const custapi_backend_ops *ops = k->client->backend;
+  if (k->is_probe)
+    return custapi__decode_probe(ops, &k->probe, r, &k->client->endpoint, &k->err);
+  if (k->is_update)
+    return custapi__decode_update(ops, &k->result, r, k->brief ? CUSTAPI_DECODE_NO_CUSTOMER : 0u,
+                                  &k->err);
+  return custapi__decode_get(ops, &k->customer, r, &k->err);
+}
+
+/*
+ * A server may echo the key, or the Authorization header's token, in what it answers. What an
+ * error quotes of an answer is taken from a copy of the body with the credentials redacted
+ * first, so that no cut of an excerpt can leave the start of one in the message. Successes
+ * decode the body as it came; only a failure pays for the copy.
+ */
+static int decode_redacted(call *k, const custapi_http_response *r) {
+  custapi_client *c = k->client;
+  int rc = decode_answer(k, r);
+  if (rc == 0 || !r->body || r->body_len == 0)
+    return rc;
+  size_t len = 0;
+  char *clean =
+      custapi__trace_redact_credentials(r->body, r->body_len, c->username, c->api_key, &len);
+  if (!clean)
+    return custapi__error_oom(&k->err);
+  if (len != r->body_len || memcmp(clean, r->body, len) != 0) {
+    custapi_http_response copy = *r;
+    copy.body = clean;
+    copy.body_len = len;
+    rc = decode_answer(k, &copy);
+    if (rc == 0) { /* only the redacted copy decodes: nothing of it may be taken as an answer */
+      custapi_result_free(k->result), k->result = NULL;
+      custapi_customer_free(k->customer), k->customer = NULL;
+      custapi__probe_info_clear(&k->probe);
+      rc = custapi__error_set(&k->err, CUSTAPI_CATEGORY_PROTOCOL, NULL,
+                              "HTTP %d answer echoes the credentials and could not be decoded%s",
+                              r->status, k->is_update ? "; the update may have been applied" : "");
+      k->err.http_status = r->status;
+    }
+  }
+  custapi__free(clean);
+  return rc;
+}
+
 static void on_transfer_done(custapi_transfer *t, void *payload) {
   call *k = payload;
   custapi_client *c = k->client;
@@ -389,13 +437,7 @@ static void on_transfer_done(custapi_transfer *t, void *payload) {
     custapi_result_free(k->result);
     k->result = NULL;
     custapi__probe_info_clear(&k->probe);
-    if (k->is_probe)
-      rc = c->backend->decode_probe(&k->probe, &response, &c->endpoint, &k->err);
-    else if (k->is_update)
-      rc = (k->brief ? c->backend->decode_update_brief : c->backend->decode_update)(
-          &k->result, &response, &k->err);
-    else
-      rc = c->backend->decode_get(&k->customer, &response, &k->err);
+    rc = decode_redacted(k, &response);
   }
   custapi__transfer_release(c->transport, t); /* the response's buffers end here */
   if (rc < 0) /* a server may echo the key (or the Authorization header) back */
@@ -473,6 +515,8 @@ static int read_customer(custapi_customer **out, int *http_status, int *attempts
 int custapi_get(custapi_result **out, custapi_client *c, int32_t id) {
   assert(out && c);
   *out = NULL;
+  if (c->busy)
+    return custapi__client_refuse_if_busy(c);
   custapi_error_clear(&c->error);
   uint64_t start = custapi__now_ms();
   custapi_result *r;
@@ -495,6 +539,8 @@ int custapi_get(custapi_result **out, custapi_client *c, int32_t id) {
 int custapi__client_probe(custapi_probe_info *out, int *http_status, int *attempts,
                           custapi_client *c) {
   *out = (custapi_probe_info){0};
+  if (c->busy)
+    return custapi__client_refuse_if_busy(c);
   custapi_error_clear(&c->error);
   custapi_http_request req = {0};
   custapi_error err;
@@ -525,6 +571,21 @@ void custapi__client_facts(const custapi_client *c, const char **base_url, int *
   *insecure = c->insecure;
   *protocol = c->backend->name;
 }
+
+void custapi__client_set_busy(custapi_client *c, int busy) { c->busy = busy; }
+
+int custapi__client_refuse_if_busy(custapi_client *c) {
+  if (!c->busy)
+    return 0;
+  return fail(c, &(custapi_error){.category = CUSTAPI_CATEGORY_USAGE,
+                                  .message = "this client is running a bulk update: its "
+                                             "callbacks cannot make calls on it (use another "
+                                             "client)"});
+}
+
+custapi_protocol custapi__client_protocol(const custapi_client *c) { return c->protocol; }
+
+unsigned custapi__client_validate_flags(const custapi_client *c) { return c->validate_flags; }
 
 /* ---- update ---- */
 
@@ -599,6 +660,8 @@ int custapi_update(custapi_result **out, custapi_client *c, int32_t id,
                    const custapi_customer *properties, custapi_validate_mode mode) {
   assert(out && c && properties);
   *out = NULL;
+  if (c->busy)
+    return custapi__client_refuse_if_busy(c);
   custapi_error_clear(&c->error);
   uint64_t start = custapi__now_ms();
   custapi_customer *filled;

@@ -18,6 +18,20 @@ int custapi__client_probe_dry_run(char **out, custapi_client *client);
 void custapi__client_facts(const custapi_client *client, const char **base_url, int *insecure,
                            const char **protocol);
 
+/* The client's protocol, and its validate_flags (CUSTAPI_VALIDATE_LENIENT). */
+custapi_protocol custapi__client_protocol(const custapi_client *client);
+unsigned custapi__client_validate_flags(const custapi_client *client);
+
+/*
+ * A client runs one call at a time, and a bulk run is one call: its callbacks (done, skip,
+ * tick) must not start another call on the same client, since stepping the client's loop
+ * there would deliver the bulk's own completions inside that call. custapi_bulk_run marks
+ * the client busy for its duration; a call on a busy client is refused (usage, and the error
+ * left on the client) by custapi__client_refuse_if_busy, which returns 0 when it is free.
+ */
+void custapi__client_set_busy(custapi_client *client, int busy);
+int custapi__client_refuse_if_busy(custapi_client *client);
+
 /* ---- asynchronous updates: many in flight on the client's loop (bulk) ---- */
 
 /* How an asynchronous update ended; every pointer is borrowed for the callback's duration. */

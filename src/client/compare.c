@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "client.h"
 #include "customer.h"
 #include "error.h"
 #include "json_util.h"
@@ -37,6 +38,7 @@ struct custapi_compare {
   custapi_result *read[STAGES][READERS];     /* read-backs, [stage][reader] */
   outcome read_outcome[STAGES][READERS];
   outcome restore_outcome;
+  custapi_result *restore_check; /* the read after the restore (its differences point in) */
   int stopped_at_restore;
   difference_slot *differences;
   size_t difference_count, difference_capacity;
@@ -62,6 +64,7 @@ void custapi_compare_free(custapi_compare *c) {
     for (int s = 0; s < STAGES; s++)
       custapi_result_free(c->read[s][p]);
   }
+  custapi_result_free(c->restore_check);
   for (size_t i = 0; i < c->difference_count; i++) {
     custapi__free(c->differences[i].field);
     custapi__free(c->differences[i].message);
@@ -346,6 +349,7 @@ static int restore(custapi_compare *c, custapi_client *rest, const custapi_custo
   }
   c->restore_outcome = (outcome){rc, err};
   note_internal(c, &c->restore_outcome);
+  int took = 1;
   if (rc < 0) {
     add_difference(c, CUSTAPI_DIFFERENCE_RESTORE, NULL, "restore", NULL, NULL,
                    "the restore over REST failed, so the comparison stopped: %s: %s",
@@ -362,11 +366,16 @@ static int restore(custapi_compare *c, custapi_client *rest, const custapi_custo
                      "%s: the restore over REST did not take (wrote %s, read %s), so the "
                      "comparison stopped",
                      want->name, render(a, sizeof a, want), render(b, sizeof b, got));
+      if (took) /* the outcome says so too: the calls succeeded, the restore did not */
+        c->restore_outcome.status = custapi__error_set(
+            &c->restore_outcome.error, CUSTAPI_CATEGORY_DIFFER, want->name,
+            "%s: the restore over REST did not take (wrote %s, read %s)", want->name, a, b);
+      took = 0;
       rc = -1;
     }
   }
   custapi_result_free(r);
-  custapi_result_free(check);
+  c->restore_check = check; /* kept: a restore difference points at its fields */
   custapi_customer_free(set);
   return rc < 0 ? -1 : 0;
 }
@@ -376,7 +385,18 @@ int custapi_compare_run(custapi_compare **out, custapi_client *rest, custapi_cli
                         custapi_error *err) {
   assert(out && rest && xmlrpc && properties);
   *out = NULL;
-  int rc = custapi_validate(properties, mode, 0, NULL, NULL, err);
+  /* Checked before anything is read or written, on both sides. */
+  if (custapi__client_protocol(rest) != CUSTAPI_PROTOCOL_REST ||
+      custapi__client_protocol(xmlrpc) != CUSTAPI_PROTOCOL_XMLRPC)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
+                              "compare needs a REST client first and an XML-RPC client second");
+  unsigned flags = custapi__client_validate_flags(rest);
+  if (custapi__client_validate_flags(xmlrpc) != flags)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
+                              "compare needs two clients with the same validate_flags (the "
+                              "same update must be checked the same way for both)");
+  /* The clients' own flags, as each update will be checked (lenient or not). */
+  int rc = custapi_validate(properties, mode, flags, NULL, NULL, err);
   if (rc < 0)
     return rc;
   custapi_compare *c = custapi__calloc(1, sizeof *c);
@@ -398,11 +418,11 @@ int custapi_compare_run(custapi_compare **out, custapi_client *rest, custapi_cli
     custapi_compare_free(c);
     return rc;
   }
-  if (strcmp(custapi_result_protocol(snap), "rest") != 0 || !custapi_result_customer(snap)) {
+  if (!custapi_result_customer(snap)) { /* a read always has one: defensive */
     custapi_result_free(snap);
     custapi_compare_free(c);
-    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
-                              "compare needs a REST client first and an XML-RPC client second");
+    return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL,
+                              "the snapshot read returned no customer");
   }
   rc = custapi_customer_dup(&c->snapshot, custapi_result_customer(snap));
   custapi_result_free(snap);
@@ -484,24 +504,23 @@ const custapi_customer *custapi_compare_read_back(const custapi_compare *c,
 static const char *const kind_names[] = {"outcome",   "error_category", "changed_by_one",
                                          "value",     "read_back",      "restore"};
 
-/* {"ok":true,...} for a call that succeeded, {"ok":false,"error":{...}} for one that failed. */
+/* {"ok":true,...} for a call that succeeded, {"ok":false,"error":{...}} for one that failed;
+ * NULL when memory runs out. */
 static json_object *outcome_json(const outcome *o, const custapi_result *r) {
   json_object *j = json_object_new_object();
-  if (!j)
-    return NULL;
-  json_object_object_add(j, "ok", json_object_new_boolean(o->status == 0));
-  if (o->status < 0) {
-    json_object_object_add(j, "error", custapi__error_to_json_object(&o->error));
-    return j;
-  }
+  int failed = custapi__json_add(j, "ok", json_object_new_boolean(o->status == 0));
+  if (o->status < 0)
+    return custapi__json_built(
+        j, failed | custapi__json_add(j, "error", custapi__error_to_json_object(&o->error)));
   if (r) {
     int64_t value;
-    json_object_object_add(j, "http_status", json_object_new_int(custapi_result_http_status(r)));
-    json_object_object_add(j, "attempts", json_object_new_int(custapi_result_attempts(r)));
+    failed |=
+        custapi__json_add(j, "http_status", json_object_new_int(custapi_result_http_status(r)));
+    failed |= custapi__json_add(j, "attempts", json_object_new_int(custapi_result_attempts(r)));
     if (custapi_result_value(&value, r))
-      json_object_object_add(j, "result", json_object_new_int64(value));
+      failed |= custapi__json_add(j, "result", json_object_new_int64(value));
   }
-  return j;
+  return custapi__json_built(j, failed);
 }
 
 static json_object *read_json(const custapi_compare *c, int stage, int reader) {
@@ -512,39 +531,57 @@ static json_object *read_json(const custapi_compare *c, int stage, int reader) {
   return custapi__customer_to_json_object(&j, customer) < 0 ? NULL : j;
 }
 
+/* A field of a difference: its value, or a JSON null when it has none (absent, or null). */
+static int add_field(json_object *obj, const char *key, const custapi_field *f) {
+  int present = f && f->type != CUSTAPI_VALUE_NULL;
+  return custapi__json_add_if(obj, key, present, present ? custapi__field_to_json_object(f) : NULL);
+}
+
+static json_object *difference_json(const custapi_difference *d) {
+  json_object *j = json_object_new_object();
+  int failed = custapi__json_add(j, "kind", json_object_new_string(kind_names[d->kind]));
+  failed |= custapi__json_add_if(j, "field", d->field != NULL,
+                                 d->field ? json_object_new_string(d->field) : NULL);
+  failed |= custapi__json_add_if(j, "stage", d->stage != NULL,
+                                 d->stage ? json_object_new_string(d->stage) : NULL);
+  failed |= add_field(j, "rest", d->rest);
+  failed |= add_field(j, "xmlrpc", d->xmlrpc);
+  failed |= custapi__json_add(j, "message", json_object_new_string(d->message));
+  return custapi__json_built(j, failed);
+}
+
+/* {"rest":..., "xmlrpc":...} of two values made by the caller (each may be NULL: failed). */
+static json_object *pair_json(json_object *rest, json_object *xmlrpc) {
+  json_object *j = json_object_new_object();
+  int failed = custapi__json_add(j, "rest", rest);
+  failed |= custapi__json_add(j, "xmlrpc", xmlrpc);
+  return custapi__json_built(j, failed);
+}
+
 int custapi__compare_to_json_object(json_object **out, const custapi_compare *c) {
+  *out = NULL;
   json_object *o = json_object_new_object(), *snapshot = NULL;
-  if (!o)
-    return CUSTAPI_EINTERNAL;
-  json_object_object_add(o, "id", json_object_new_int(c->id));
-  json_object_object_add(o, "agree", json_object_new_boolean(custapi_compare_agree(c)));
-  if (custapi__customer_to_json_object(&snapshot, c->snapshot) == 0)
-    json_object_object_add(o, "snapshot", snapshot);
-  json_object *updates = json_object_new_object();
-  json_object_object_add(o, "updates", updates);
-  json_object_object_add(updates, "rest", outcome_json(&c->update_outcome[0], c->update[0]));
-  json_object_object_add(updates, "xmlrpc", outcome_json(&c->update_outcome[1], c->update[1]));
-  json_object_object_add(o, "restore", outcome_json(&c->restore_outcome, NULL));
+  int failed = custapi__json_add(o, "id", json_object_new_int(c->id));
+  failed |= custapi__json_add(o, "agree", json_object_new_boolean(custapi_compare_agree(c)));
+  failed |= custapi__customer_to_json_object(&snapshot, c->snapshot) < 0;
+  failed |= custapi__json_add(o, "snapshot", snapshot);
+  failed |= custapi__json_add(o, "updates",
+                              pair_json(outcome_json(&c->update_outcome[0], c->update[0]),
+                                        outcome_json(&c->update_outcome[1], c->update[1])));
+  failed |= custapi__json_add(o, "restore", outcome_json(&c->restore_outcome, NULL));
   json_object *reads = json_object_new_object();
-  json_object_object_add(o, "read_backs", reads);
-  for (int s = 0; s < STAGES; s++) {
-    json_object *stage = json_object_new_object();
-    json_object_object_add(reads, stage_names[s], stage);
-    json_object_object_add(stage, "rest", read_json(c, s, CUSTAPI_PROTOCOL_REST));
-    json_object_object_add(stage, "xmlrpc", read_json(c, s, CUSTAPI_PROTOCOL_XMLRPC));
-  }
+  for (int s = 0; s < STAGES; s++)
+    failed |= custapi__json_add(reads, stage_names[s],
+                                pair_json(read_json(c, s, CUSTAPI_PROTOCOL_REST),
+                                          read_json(c, s, CUSTAPI_PROTOCOL_XMLRPC)));
+  failed |= custapi__json_add(o, "read_backs", reads);
   json_object *list = json_object_new_array();
-  json_object_object_add(o, "differences", list);
-  for (size_t i = 0; i < c->difference_count; i++) {
-    const custapi_difference *d = &c->differences[i].public_view;
-    json_object *j = json_object_new_object();
-    json_object_array_add(list, j);
-    json_object_object_add(j, "kind", json_object_new_string(kind_names[d->kind]));
-    json_object_object_add(j, "field", d->field ? json_object_new_string(d->field) : NULL);
-    json_object_object_add(j, "stage", d->stage ? json_object_new_string(d->stage) : NULL);
-    json_object_object_add(j, "rest", custapi__field_to_json_object(d->rest));
-    json_object_object_add(j, "xmlrpc", custapi__field_to_json_object(d->xmlrpc));
-    json_object_object_add(j, "message", json_object_new_string(d->message));
+  for (size_t i = 0; i < c->difference_count; i++)
+    failed |= custapi__json_append(list, difference_json(&c->differences[i].public_view));
+  failed |= custapi__json_add(o, "differences", list);
+  if (failed) {
+    json_object_put(o);
+    return CUSTAPI_EINTERNAL;
   }
   *out = o;
   return 0;

@@ -1,6 +1,7 @@
 #include "retry.h"
 
 #include <curl/curl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -27,30 +28,30 @@ int custapi__retry_is_retryable(const custapi_error *err, int transport_retryabl
   }
 }
 
-/* A small private generator: rand() is the program's, and seeding it is not ours to do. */
-static unsigned long jitter_state;
-
-static unsigned long jitter_next(void) {
-  if (!jitter_state) {
+/* A small private generator (rand() is the program's, and seeding it is not ours to do), its
+ * state per client: nothing here is shared between threads. */
+static uint64_t jitter_next(uint64_t *state) {
+  if (!*state) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    jitter_state = ((unsigned long)ts.tv_nsec ^ ((unsigned long)ts.tv_sec << 20)) | 1u;
+    /* Two clients seeded in the same nanosecond still differ by where their state lives. */
+    *state = ((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)(uintptr_t)state) | 1u;
   }
-  /* xorshift */
-  jitter_state ^= jitter_state << 13;
-  jitter_state ^= jitter_state >> 7;
-  jitter_state ^= jitter_state << 17;
-  return jitter_state;
+  /* xorshift64 */
+  *state ^= *state << 13;
+  *state ^= *state >> 7;
+  *state ^= *state << 17;
+  return *state;
 }
 
-long custapi__retry_backoff_ms(int retry) {
+long custapi__retry_backoff_ms(uint64_t *jitter_state, int retry) {
   long full = CUSTAPI_BACKOFF_BASE_MS;
   for (int i = 1; i < retry && full < CUSTAPI_BACKOFF_MAX_MS; i++)
     full *= 2;
   if (full > CUSTAPI_BACKOFF_MAX_MS)
     full = CUSTAPI_BACKOFF_MAX_MS;
   long half = full / 2;
-  return half + (long)(jitter_next() % (unsigned long)(half + 1));
+  return half + (long)(jitter_next(jitter_state) % (uint64_t)(half + 1));
 }
 
 int custapi__retry_after_seconds(long long *out, const char *value, long long now) {

@@ -21,9 +21,12 @@
  */
 int custapi__retry_is_retryable(const custapi_error *err, int transport_retryable);
 
-/* The wait before retry number `retry` (1, 2, ...): 200 ms doubled each time, with jitter
- * (between half and all of it), capped. */
-long custapi__retry_backoff_ms(int retry);
+/*
+ * The wait before retry number `retry` (1, 2, ...): 200 ms doubled each time, with jitter
+ * (between half and all of it), capped. The jitter's generator state is the caller's (each
+ * client has its own, so that clients on different threads share nothing); 0 seeds it.
+ */
+long custapi__retry_backoff_ms(uint64_t *jitter_state, int retry);
 
 /*
  * Parses a Retry-After value, delay-seconds or an HTTP date, into seconds from `now` (a

@@ -142,6 +142,128 @@ char *custapi__trace_redact_credentials(const char *text, size_t len, const char
   return buf;
 }
 
+/* ---- a trace in pieces ---- */
+
+static void emit_redacted(custapi_trace_stream *s, custapi_trace_kind kind, const char *text,
+                          size_t len) {
+  if (!len || !s->fn)
+    return;
+  size_t n;
+  char *clean = custapi__trace_redact_credentials(text, len, s->username, s->secret, &n);
+  if (clean)
+    s->fn(kind, clean, n, s->payload);
+  custapi__free(clean);
+}
+
+/* Whether `needle` (n bytes) starts at `p` of text[0..len), whole or cut off by the end. */
+static int starts_at(const char *text, size_t len, size_t p, const char *needle, size_t n) {
+  size_t avail = len - p < n ? len - p : n;
+  return memcmp(text + p, needle, avail) == 0;
+}
+
+/*
+ * Where to cut text[0..len) so that everything before the cut can be passed on: no credential
+ * (whole, or its start at the end of the text) runs across the cut. Text up to the last line
+ * break never needs holding; after it, the last `longest - 1` bytes may be a credential's start.
+ */
+static size_t safe_cut(const char *text, size_t len, const char *const *needles, const size_t *lens,
+                       size_t longest) {
+  size_t cut = len >= longest ? len - (longest - 1) : 0;
+  for (size_t i = len; i > cut; i--)
+    if (text[i - 1] == '\n') {
+      cut = i;
+      break;
+    }
+  /* A credential that starts before the cut and ends after it is held whole; repeat, as the
+   * earlier cut may split another. */
+  for (int moved = 1; moved && cut > 0;) {
+    moved = 0;
+    for (size_t k = 0; k < 2 && !moved; k++) {
+      size_t n = lens[k];
+      if (!n)
+        continue;
+      for (size_t p = cut > n - 1 ? cut - (n - 1) : 0; p < cut; p++) {
+        if (starts_at(text, len, p, needles[k], n)) {
+          cut = p;
+          moved = 1;
+          break;
+        }
+      }
+    }
+  }
+  return cut;
+}
+
+void custapi__trace_stream_put(custapi_trace_stream *s, custapi_trace_kind kind, const char *text,
+                               size_t len) {
+  if (s->held_len && s->kind != kind)
+    custapi__trace_stream_flush(s);
+  if (!len)
+    return;
+  size_t secret_len = s->secret ? strlen(s->secret) : 0;
+  if (!secret_len) { /* nothing to find across pieces */
+    emit_redacted(s, kind, text, len);
+    return;
+  }
+  /* The Basic token, base64 of "username:key", is longer than the key. */
+  size_t token_cap = ((s->username ? strlen(s->username) : 0) + 1 + secret_len + 2) / 3 * 4 + 1;
+  char *token = custapi__malloc(token_cap);
+  if (!token) { /* cannot redact: drop, never show */
+    custapi__trace_stream_reset(s);
+    return;
+  }
+  size_t token_len = basic_token(token, token_cap, s->username, s->secret);
+  const char *const needles[2] = {s->secret, token};
+  const size_t lens[2] = {secret_len, token_len};
+  size_t longest = token_len > secret_len ? token_len : secret_len;
+  size_t total = s->held_len + len;
+  if (total > s->held_cap) {
+    char *grown = custapi__malloc(total);
+    if (!grown) { /* cannot redact: drop, never show */
+      custapi__trace_stream_reset(s);
+      custapi__wipe(token, token_cap);
+      custapi__free(token);
+      return;
+    }
+    if (s->held) {
+      memcpy(grown, s->held, s->held_len);
+      custapi__wipe(s->held, s->held_cap);
+      custapi__free(s->held);
+    }
+    s->held = grown;
+    s->held_cap = total;
+  }
+  memcpy(s->held + s->held_len, text, len);
+  s->kind = kind;
+  size_t cut = safe_cut(s->held, total, needles, lens, longest);
+  custapi__wipe(token, token_cap);
+  custapi__free(token);
+  emit_redacted(s, kind, s->held, cut);
+  memmove(s->held, s->held + cut, total - cut);
+  custapi__wipe(s->held + (total - cut), cut);
+  s->held_len = total - cut;
+}
+
+void custapi__trace_stream_flush(custapi_trace_stream *s) {
+  if (!s->held_len)
+    return;
+  emit_redacted(s, s->kind, s->held, s->held_len);
+  custapi__trace_stream_reset(s);
+}
+
+void custapi__trace_stream_reset(custapi_trace_stream *s) {
+  if (s->held)
+    custapi__wipe(s->held, s->held_cap);
+  s->held_len = 0;
+}
+
+void custapi__trace_stream_free(custapi_trace_stream *s) {
+  custapi__trace_stream_reset(s);
+  custapi__free(s->held);
+  s->held = NULL;
+  s->held_cap = 0;
+}
+
 /* ---- error messages ---- */
 
 /* Replaces each occurrence of `needle` (n > 0 bytes, NUL-terminated) in the string `s`. */

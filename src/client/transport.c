@@ -45,6 +45,7 @@ struct custapi_transfer {
   char retry_after[HEADER_VALUE_MAX];
   int has_content_type, has_location, has_retry_after;
   int configured; /* the fixed options are set on `easy` */
+  custapi_trace_stream trace; /* -v text held back until a split credential is complete */
 };
 
 typedef struct timer {
@@ -175,6 +176,7 @@ static void transfer_destroy(custapi_transfer *x) {
     curl_easy_cleanup(x->easy);
   curl_slist_free_all(x->headers);
   custapi__free(x->body);
+  custapi__trace_stream_free(&x->trace);
   custapi__free(x);
 }
 
@@ -301,11 +303,11 @@ static int on_debug(CURL *easy, curl_infotype type, char *data, size_t size, voi
   default:
     return 0; /* TLS records */
   }
-  size_t len;
-  char *clean = custapi__trace_redact_credentials(data, size, c->username, c->password, &len);
-  if (clean)
-    c->trace(kind, clean, len, c->trace_payload);
-  custapi__free(clean);
+  x->trace.fn = c->trace;
+  x->trace.payload = c->trace_payload;
+  x->trace.username = c->username;
+  x->trace.secret = c->password;
+  custapi__trace_stream_put(&x->trace, kind, data, size);
   (void)easy;
   return 0;
 }
@@ -428,6 +430,7 @@ static void transfer_clear_outcome(custapi_transfer *x) {
     x->body[0] = '\0';
   x->too_large = 0;
   x->has_content_type = x->has_location = x->has_retry_after = 0;
+  custapi__trace_stream_reset(&x->trace);
 }
 
 int custapi__transport_start(custapi_transfer **out, custapi_transport *t,
@@ -531,6 +534,7 @@ static void finish_transfers(custapi_transport *t) {
       }
     }
     x->next = NULL;
+    custapi__trace_stream_flush(&x->trace); /* the transfer's last words, before its outcome */
     if (x->done)
       x->done(x, x->payload);
     else

@@ -1,28 +1,33 @@
 #include "alloc.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "custapi/custapi.h"
 
-/* Plain globals: the hook is for single-threaded tests; -1 means "never fail". */
-static long fail_countdown = -1;
-static long allocation_count;
+/*
+ * The test hook's countdown (-1: never fail) and count. Atomic, so that clients on many
+ * threads may allocate at once (the library promises that); only the out-of-memory tests set
+ * a countdown, from one thread. Relaxed order: nothing else is published through them.
+ */
+static atomic_long fail_countdown = -1;
+static atomic_long allocation_count;
 
 static int should_fail(void) {
-  allocation_count++;
-  if (fail_countdown < 0)
-    return 0;
-  if (fail_countdown == 0)
-    return 1;
-  fail_countdown--;
-  return 0;
+  atomic_fetch_add_explicit(&allocation_count, 1, memory_order_relaxed);
+  long left = atomic_load_explicit(&fail_countdown, memory_order_relaxed);
+  while (left > 0) {
+    if (atomic_compare_exchange_weak_explicit(&fail_countdown, &left, left - 1,
+                                              memory_order_relaxed, memory_order_relaxed))
+      return 0;
+  }
+  return left == 0;
 }
 
 long custapi__alloc_fail_after(long n) {
-  long made = allocation_count;
-  allocation_count = 0;
-  fail_countdown = n;
+  long made = atomic_exchange_explicit(&allocation_count, 0, memory_order_relaxed);
+  atomic_store_explicit(&fail_countdown, n, memory_order_relaxed);
   return made;
 }
 

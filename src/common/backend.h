@@ -20,6 +20,9 @@ typedef struct custapi_endpoint {
 /* The update's response carries the customer (REST's item); else an integer (XML-RPC). */
 #define CUSTAPI_BACKEND_UPDATE_RETURNS_CUSTOMER (1u << 0)
 
+/* decode_update flag: check the answer just as strictly, but build no customer (bulk). */
+#define CUSTAPI_DECODE_NO_CUSTOMER (1u << 0)
+
 /* What a probe learned from an endpoint, and the codec's verdict on it. */
 typedef struct custapi_probe_info {
   int has_methods; /* 1: the protocol lists its methods (XML-RPC's system.listMethods) */
@@ -42,17 +45,16 @@ typedef struct custapi_backend_ops {
   int (*encode_get)(custapi_http_request *out, const custapi_endpoint *endpoint, int32_t id,
                     custapi_error *err);
   /*
-   * Turn a response into a result (customer and/or integer, http_status) or an error of SPEC
-   * section 5's model, with http_status, fault code and the server's message kept. Pure.
+   * Turn a 2xx response into a result (customer and/or integer, http_status) or an error of
+   * the error model (docs/errors.md: a fault, or a protocol error), with http_status, fault code
+   * and the server's message kept. Pure. Only the client layer's custapi__decode_* functions
+   * call these, and only with a 2xx: any other answer is custapi__http_failure's, the same for
+   * every protocol. decode_update's flags: CUSTAPI_DECODE_NO_CUSTOMER.
    */
   int (*decode_update)(custapi_result **out, const custapi_http_response *response,
-                       custapi_error *err);
+                       unsigned flags, custapi_error *err);
   int (*decode_get)(custapi_customer **out, const custapi_http_response *response,
                     custapi_error *err);
-  /* decode_update for callers that do not want the returned customer (bulk): the response is
-   * checked just as strictly, but no customer is built. */
-  int (*decode_update_brief)(custapi_result **out, const custapi_http_response *response,
-                             custapi_error *err);
   /* A request that shows the endpoint answers and accepts the credentials, and its decoder. */
   int (*encode_probe)(custapi_http_request *out, const custapi_endpoint *endpoint,
                       custapi_error *err);

@@ -40,6 +40,35 @@ static const char *json_type_words(json_type type) {
   return "an unknown JSON value";
 }
 
+/* name:value pairs in all objects of a parsed tree (depth bounded by the tokener's limit). */
+static size_t count_members(json_object *v) {
+  size_t n = 0;
+  if (json_object_is_type(v, json_type_object)) {
+    json_object_object_foreach(v, name, member) {
+      (void)name;
+      n += 1 + count_members(member);
+    }
+  } else if (json_object_is_type(v, json_type_array)) {
+    for (size_t i = 0; i < json_object_array_length(v); i++)
+      n += count_members(json_object_array_get_idx(v, i));
+  }
+  return n;
+}
+
+/* Parses the text once more: 1 when that parse holds `members` members too. */
+static int same_members_again(const char *json, size_t len, size_t members) {
+  json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+  if (!tok)
+    return 0;
+  json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+  json_object *again = json_tokener_parse_ex(tok, json, (int)len);
+  int same = json_tokener_get_error(tok) == json_tokener_success && again &&
+             count_members(again) == members;
+  json_tokener_free(tok);
+  json_object_put(again);
+  return same;
+}
+
 int custapi__json_parse_object(json_object **out, const char *json, size_t len,
                                custapi_error *err) {
   *out = NULL;
@@ -67,6 +96,22 @@ int custapi__json_parse_object(json_object **out, const char *json, size_t len,
   enum json_tokener_error jerr = json_tokener_get_error(tok);
   size_t used = json_tokener_get_parse_end(tok);
   json_tokener_free(tok);
+  /* The grammar and the depth were checked above: json-c failing on such text, or giving no
+   * object for one, ran out of memory (json-c 0.16 has no error code that says so). */
+  if (jerr != json_tokener_continue && jerr != json_tokener_error_depth &&
+      (jerr != json_tokener_success || (!obj && check.top != 'n'))) {
+    json_object_put(obj);
+    return custapi__error_oom(err);
+  }
+  /* json-c 0.16's tokener ignores a member it failed to insert (out of memory while growing
+   * an object's table) and goes on: fewer members than the text holds. Duplicate names give
+   * fewer too (the last one is kept); a second parse tells the two apart, as it drops the same
+   * ones only when they are duplicates. */
+  if (obj && jerr == json_tokener_success && count_members(obj) != check.members &&
+      !same_members_again(json, len, count_members(obj))) {
+    json_object_put(obj);
+    return custapi__error_oom(err);
+  }
   if (!obj || jerr != json_tokener_success) {
     json_object_put(obj);
     if (jerr == json_tokener_continue)

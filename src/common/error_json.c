@@ -4,18 +4,17 @@
 
 json_object *custapi__error_to_json_object(const custapi_error *err) {
   json_object *e = json_object_new_object();
-  if (!e)
-    return NULL;
-  json_object_object_add(e, "category",
-                         json_object_new_string(custapi_category_name(err->category)));
-  json_object_object_add(e, "message", json_object_new_string(err->message));
-  json_object_object_add(e, "http_status",
-                         err->http_status ? json_object_new_int(err->http_status) : NULL);
-  json_object_object_add(e, "fault_code",
-                         err->has_fault_code ? json_object_new_int(err->fault_code) : NULL);
-  json_object_object_add(e, "property",
-                         err->property[0] ? json_object_new_string(err->property) : NULL);
-  return e;
+  int failed = !e;
+  failed |= custapi__json_add(e, "category",
+                              json_object_new_string(custapi_category_name(err->category)));
+  failed |= custapi__json_add(e, "message", json_object_new_string(err->message));
+  failed |= custapi__json_add_if(e, "http_status", err->http_status != 0,
+                                 err->http_status ? json_object_new_int(err->http_status) : NULL);
+  failed |= custapi__json_add_if(e, "fault_code", err->has_fault_code,
+                                 err->has_fault_code ? json_object_new_int(err->fault_code) : NULL);
+  failed |= custapi__json_add_if(e, "property", err->property[0] != '\0',
+                                 err->property[0] ? json_object_new_string(err->property) : NULL);
+  return custapi__json_built(e, failed);
 }
 
 json_object *custapi__field_to_json_object(const custapi_field *f) {

@@ -39,6 +39,25 @@ const char *custapi__http_reason_phrase(int status);
 /* A 3xx as both codecs report it: protocol, naming the Location, http_status kept. */
 int custapi__redirect_error(custapi_error *err, const custapi_http_response *response);
 
+/* 1 for a 2xx status: the only answers a codec decodes. */
+int custapi__http_is_success(int status);
+
+/*
+ * The error for an answer that is not a 2xx, the same whichever protocol asked: the status's
+ * category and http_status; a message of the status line and, when the body says something
+ * (plain text, or the message of a JSON error body in any common shape; never an HTML or XML
+ * page, binary data or JSON without a message), a one-line excerpt of it. The body must be
+ * redacted already (client.c does so before anything is taken from it).
+ */
+int custapi__http_failure(custapi_error *err, const custapi_http_response *response);
+
+/*
+ * What a server said (an error body's text, an XML-RPC fault string) as the excerpt every
+ * message shows: one line, runs of white space and control characters one space, bytes that
+ * are not UTF-8 '?', cut at 200 bytes (never inside a character) with "...". Returns buf.
+ */
+char *custapi__server_excerpt(char *buf, size_t size, const char *text, size_t len);
+
 /* "HTTP 404 Not Found", or "HTTP 599" when the phrase is unknown, into buf. Returns buf. */
 char *custapi__http_status_line(char *buf, size_t size, int status);
 

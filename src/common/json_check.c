@@ -208,6 +208,7 @@ static int object(scanner *s, int depth) {
     s->key_len = outer_key_len;
     if (rc < 0)
       return -1;
+    s->out->members++;
     if (watch && key_len == s->member_len && memcmp(key, s->member, key_len) == 0) {
       s->out->member_seen = 1;
       s->out->member_is_object = kind == '{';

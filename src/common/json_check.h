@@ -26,6 +26,7 @@ typedef struct custapi_json_check {
   int member_seen;
   char key[64]; /* the name of the innermost member holding the problem, as written (escapes
                    kept, cut), or "" */
+  size_t members; /* name:value pairs in all objects (duplicates counted each time) */
 } custapi_json_check;
 
 /*

@@ -8,7 +8,6 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "alloc.h"
 #include "rest.h"
@@ -19,8 +18,6 @@
 
 #define JSON_TYPE "application/json"
 #define CUSTOMERS_PATH "/api/2.0/customers/"
-/* How much of a plain-text error body goes into a message. */
-#define TEXT_MESSAGE_MAX 200
 
 /* ---- encoding ---- */
 
@@ -83,139 +80,10 @@ static int rest_encode_get(custapi_http_request *out, const custapi_endpoint *ep
   return 0;
 }
 
-/* ---- error responses ---- */
-
-
-
 static const char *skip_space(const char *s, const char *end) {
   while (s < end && isspace((unsigned char)*s))
     s++;
   return s;
-}
-
-static int has_prefix_nocase(const char *s, const char *end, const char *prefix) {
-  size_t n = strlen(prefix);
-  return (size_t)(end - s) >= n && strncasecmp(s, prefix, n) == 0;
-}
-
-static int is_html(const custapi_http_response *r) {
-  if (r->content_type && (strncasecmp(r->content_type, "text/html", 9) == 0 ||
-                          strncasecmp(r->content_type, "application/xhtml", 17) == 0))
-    return 1;
-  const char *end = r->body + r->body_len;
-  const char *s = skip_space(r->body, end);
-  return has_prefix_nocase(s, end, "<!doctype") || has_prefix_nocase(s, end, "<html") ||
-         has_prefix_nocase(s, end, "<?xml") || has_prefix_nocase(s, end, "<head") ||
-         has_prefix_nocase(s, end, "<body");
-}
-
-/*
- * Copies at most `max` bytes of text into buf as one printable line: control characters become
- * spaces, runs of white space one space, never cut inside a UTF-8 sequence, trimmed.
- */
-static void one_line_excerpt(char *buf, size_t size, const char *s, size_t len, size_t max) {
-  size_t o = 0;
-  int space = 0;
-  if (max > size - 4)
-    max = size - 4;
-  for (size_t i = 0; i < len && o < max; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c < 0x20 || c == 0x7F) {
-      space = o > 0;
-      continue;
-    }
-    if (c == ' ') {
-      space = o > 0;
-      continue;
-    }
-    if (c >= 0xC0) {
-      size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-      if (o + need + (space ? 1 : 0) > max || i + need > len)
-        break;
-    }
-    if (space) {
-      buf[o++] = ' ';
-      space = 0;
-      if (o >= max)
-        break;
-    }
-    buf[o++] = (char)c;
-  }
-  if (o >= max && len > max)
-    memcpy(buf + o, "...", 3), o += 3;
-  buf[o] = '\0';
-}
-
-/* The first non-empty line of a plain-text body. */
-static void first_line(char *buf, size_t size, const char *body, size_t len) {
-  const char *end = body + len;
-  const char *s = body;
-  for (;;) {
-    s = skip_space(s, end);
-    const char *nl = memchr(s, '\n', (size_t)(end - s));
-    const char *line_end = nl ? nl : end;
-    if (line_end > s || !nl) {
-      size_t n = (size_t)(line_end - s);
-      one_line_excerpt(buf, size, s, n, TEXT_MESSAGE_MAX);
-      return;
-    }
-    s = nl + 1;
-  }
-}
-
-/* {"error":{"message":"..."}} (or {"error":"..."}, {"message":"..."}) -> the message. */
-static int json_error_message(char *buf, size_t size, const custapi_http_response *r) {
-  json_object *obj;
-  if (custapi__json_parse_object(&obj, r->body, r->body_len, NULL) < 0)
-    return 0;
-  json_object *e = NULL, *m = NULL;
-  const char *text = NULL;
-  size_t len = 0;
-  if (json_object_object_get_ex(obj, "error", &e)) {
-    if (json_object_is_type(e, json_type_object) && json_object_object_get_ex(e, "message", &m) &&
-        json_object_is_type(m, json_type_string))
-      text = json_object_get_string(m), len = (size_t)json_object_get_string_len(m);
-    else if (json_object_is_type(e, json_type_string))
-      text = json_object_get_string(e), len = (size_t)json_object_get_string_len(e);
-  } else if (json_object_object_get_ex(obj, "message", &m) &&
-             json_object_is_type(m, json_type_string)) {
-    text = json_object_get_string(m), len = (size_t)json_object_get_string_len(m);
-  }
-  int found = text && len;
-  if (found)
-    one_line_excerpt(buf, size, text, len, 300);
-  json_object_put(obj);
-  return found;
-}
-
-/* Any response that is not a 2xx: SPEC section 5's category, the server's message kept. */
-static int decode_failure(const custapi_http_response *r, custapi_error *err) {
-  char line[64], message[400];
-  custapi__http_status_line(line, sizeof line, r->status);
-  int rc;
-  if (r->status >= 300 && r->status < 400) {
-    rc = custapi__redirect_error(err, r);
-  } else if (r->status < 200 || r->status >= 600) {
-    rc = custapi__error_set(err, CUSTAPI_CATEGORY_PROTOCOL, NULL, "unexpected HTTP status %d",
-                            r->status);
-  } else {
-    custapi_category cat = custapi__http_status_category(r->status);
-    const char *end = r->body + r->body_len;
-    const char *s = skip_space(r->body, end);
-    if (s == end)
-      rc = custapi__error_set(err, cat, NULL, "%s", line);
-    else if (*s == '{' && json_error_message(message, sizeof message, r))
-      rc = custapi__error_set(err, cat, NULL, "%s: %s", line, message);
-    else if (*s == '{' || *s == '[' || is_html(r))
-      rc = custapi__error_set(err, cat, NULL, "%s", line); /* never the page itself */
-    else {
-      first_line(message, sizeof message, s, (size_t)(end - s));
-      rc = custapi__error_set(err, cat, NULL, "%s: %s", line, message);
-    }
-  }
-  if (err)
-    err->http_status = r->status;
-  return rc;
 }
 
 /* ---- success responses ---- */
@@ -344,8 +212,6 @@ static int with_status(int rc, const custapi_http_response *r, custapi_error *er
 static int decode_update_answer(custapi_result **out, const custapi_http_response *r, int keep,
                                 custapi_error *err) {
   *out = NULL;
-  if (r->status < 200 || r->status >= 300)
-    return decode_failure(r, err);
   custapi_customer *c = NULL;
   if (!is_blank(r)) {
     int rc = decode_item(keep ? &c : NULL, r, "the update may have been applied", err);
@@ -365,20 +231,13 @@ static int decode_update_answer(custapi_result **out, const custapi_http_respons
 }
 
 static int rest_decode_update(custapi_result **out, const custapi_http_response *r,
-                              custapi_error *err) {
-  return decode_update_answer(out, r, 1, err);
-}
-
-static int rest_decode_update_brief(custapi_result **out, const custapi_http_response *r,
-                                    custapi_error *err) {
-  return decode_update_answer(out, r, 0, err);
+                              unsigned flags, custapi_error *err) {
+  return decode_update_answer(out, r, !(flags & CUSTAPI_DECODE_NO_CUSTOMER), err);
 }
 
 static int rest_decode_get(custapi_customer **out, const custapi_http_response *r,
                            custapi_error *err) {
   *out = NULL;
-  if (r->status < 200 || r->status >= 300)
-    return decode_failure(r, err);
   if (is_blank(r))
     return with_status(custapi__error_set(err, CUSTAPI_CATEGORY_PROTOCOL, NULL,
                                           "HTTP %d response to a read has no body", r->status),
@@ -402,11 +261,9 @@ static int rest_encode_probe(custapi_http_request *out, const custapi_endpoint *
 
 static int rest_decode_probe(custapi_probe_info *out, const custapi_http_response *r,
                              const custapi_endpoint *ep, custapi_error *err) {
-  (void)ep;
-  *out = (custapi_probe_info){0};
-  out->prefix_matches = -1; /* REST has no method names */
-  if (r->status < 200 || r->status >= 300)
-    return decode_failure(r, err);
+  (void)r, (void)ep, (void)err;
+  *out = (custapi_probe_info){0}; /* a 2xx is all the probe asks of REST */
+  out->prefix_matches = -1;       /* REST has no method names */
   return 0;
 }
 
@@ -417,7 +274,6 @@ const custapi_backend_ops custapi__rest_backend = {
     .encode_get = rest_encode_get,
     .decode_update = rest_decode_update,
     .decode_get = rest_decode_get,
-    .decode_update_brief = rest_decode_update_brief,
     .encode_probe = rest_encode_probe,
     .decode_probe = rest_decode_probe,
     .global_init = NULL, /* json-c needs no process-wide set-up */

@@ -35,7 +35,6 @@
 #include "error.h"
 #include "json_util.h"
 #include "result.h"
-#include "text.h"
 
 #define XMLRPC_PATH "/api/2.0/xmlrpc/"
 #define UPDATE_METHOD "UpdateCustomer"
@@ -330,104 +329,6 @@ static int protocol_error(custapi_error *err, const decode_ctx *ctx, const char 
   return rc;
 }
 
-
-/*
- * Writes at most `max` bytes of `text` into buf as one displayable line: control characters
- * become spaces, bytes that are not UTF-8 become '?', and a cut (never inside a character) is
- * marked "...". Returns buf.
- */
-static char *plain_excerpt(char *buf, size_t size, const char *text, size_t len, size_t max) {
-  size_t o = 0, i = 0;
-  if (max > size - 4)
-    max = size - 4;
-  while (i < len) {
-    unsigned char c = (unsigned char)text[i];
-    size_t n = 1;
-    uint32_t cp = 0;
-    if (c >= 0x80 && (n = text_decode((const unsigned char *)text + i, len - i, &cp)) == 0) {
-      n = 1;
-      c = '?';
-    }
-    if (o + n > max)
-      break;
-    if (n == 1)
-      buf[o++] = (c < 0x20 || c == 0x7F) ? ' ' : (char)c;
-    else
-      memcpy(buf + o, text + i, n), o += n;
-    i += n;
-  }
-  if (i < len)
-    memcpy(buf + o, "...", 3), o += 3;
-  buf[o] = '\0';
-  return buf;
-}
-
-static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-/* The message of a JSON error body ({"error":{"message":..}}, {"message":..}, {"error":..}). */
-static const char *json_error_message(json_object *obj, size_t *len) {
-  json_object *e = NULL, *m = NULL;
-  if (json_object_object_get_ex(obj, "error", &e) && json_object_is_type(e, json_type_object) &&
-      json_object_object_get_ex(e, "message", &m) && json_object_is_type(m, json_type_string)) {
-  } else if (json_object_object_get_ex(obj, "message", &m) &&
-             json_object_is_type(m, json_type_string)) {
-  } else if (e && json_object_is_type(e, json_type_string)) {
-    m = e;
-  } else {
-    return NULL;
-  }
-  *len = (size_t)json_object_get_string_len(m);
-  return json_object_get_string(m);
-}
-
-/*
- * What the body of an HTTP error has to say, into buf: a short plain-text body, or the
- * message of a JSON error body; never an HTML or XML page. "" when there is nothing to show.
- */
-static const char *server_text(char *buf, size_t size, const custapi_http_response *r) {
-  const char *s = r->body ? r->body : "";
-  size_t n = r->body ? r->body_len : 0;
-  buf[0] = '\0';
-  while (n > 0 && is_space(*s))
-    s++, n--;
-  while (n > 0 && is_space(s[n - 1]))
-    n--;
-  if (n == 0 || s[0] == '<')
-    return buf;
-  if (s[0] == '{') {
-    json_object *obj = NULL;
-    if (custapi__json_parse_object(&obj, s, n, NULL) == 0) {
-      size_t mlen = 0;
-      const char *m = json_error_message(obj, &mlen);
-      if (m && mlen > 0)
-        plain_excerpt(buf, size, m, mlen, 200);
-      json_object_put(obj);
-    }
-    return buf;
-  }
-  if (n > 200 || memchr(s, '\0', n))
-    return buf;
-  return plain_excerpt(buf, size, s, n, 200);
-}
-
-static int http_error(custapi_error *err, const custapi_http_response *r) {
-  if (r->status >= 300 && r->status < 400)
-    return custapi__redirect_error(err, r);
-  custapi_category category = custapi__http_status_category(r->status);
-  char status_line[64];
-  custapi__http_status_line(status_line, sizeof status_line, r->status);
-  char text[256];
-  server_text(text, sizeof text, r);
-  int rc;
-  if (text[0])
-    rc = custapi__error_set(err, category, NULL, "%s: %s", status_line, text);
-  else
-    rc = custapi__error_set(err, category, NULL, "%s", status_line);
-  if (err)
-    err->http_status = r->status;
-  return rc;
-}
-
 /* Whether the body holds "<!DOCTYPE" in any case (the body may hold NULs). */
 static int has_doctype(const char *body, size_t len) {
   static const char needle[] = "<!doctype";
@@ -462,14 +363,13 @@ static custapi_category fault_category(int code) {
 }
 
 /*
- * Everything up to the methodResponse's value: a non-2xx status, a DOCTYPE, an empty or
- * malformed body, a fault. On success *value holds a new reference.
+ * Everything up to the methodResponse's value of a 2xx answer (backend.c turned any other
+ * into its error already): a DOCTYPE, an empty or malformed body, a fault. On success *value holds
+ * a new reference.
  */
 static int parse_response(xmlrpc_value **value, const custapi_http_response *r,
                           const decode_ctx *ctx, custapi_error *err) {
   custapi__xmlrpc_global_init();
-  if (r->status < 200 || r->status > 299)
-    return http_error(err, r);
   const char *body = r->body ? r->body : "";
   size_t len = r->body ? r->body_len : 0;
   size_t start = 0;
@@ -503,7 +403,7 @@ static int parse_response(xmlrpc_value **value, const custapi_http_response *r,
     char shown[CUSTAPI_ERROR_MESSAGE_MAX / 2];
     int rc = custapi__error_set(
         err, fault_category(fault_code), NULL, "XML-RPC fault %d: %s", fault_code,
-        plain_excerpt(shown, sizeof shown, fault_string, strlen(fault_string), 300));
+        custapi__server_excerpt(shown, sizeof shown, fault_string, strlen(fault_string)));
     if (err) {
       err->has_fault_code = 1;
       err->fault_code = fault_code;
@@ -543,8 +443,10 @@ static const char *type_name(xmlrpc_value *v) {
   }
 }
 
+/* The answer is one integer: CUSTAPI_DECODE_NO_CUSTOMER has nothing to skip. */
 static int decode_update(custapi_result **out, const custapi_http_response *response,
-                         custapi_error *err) {
+                         unsigned flags, custapi_error *err) {
+  (void)flags;
   decode_ctx ctx = {1, response->status};
   xmlrpc_value *v = NULL;
   int rc = parse_response(&v, response, &ctx, err);
@@ -1087,6 +989,12 @@ static int decode_probe(custapi_probe_info *out, const custapi_http_response *re
   xmlrpc_env env;
   xmlrpc_env_init(&env);
   int n = xmlrpc_array_size(&env, v);
+  if (env.fault_occurred || n < 0) { /* not "no methods": we could not tell */
+    rc = protocol_error(err, &ctx, "system.listMethods returned an unreadable <array>");
+    xmlrpc_env_clean(&env);
+    xmlrpc_DECREF(v);
+    return rc;
+  }
   out->has_methods = 1;
   out->methods = n > 0 ? custapi__calloc((size_t)n, sizeof *out->methods) : NULL;
   if (n > 0 && !out->methods)
@@ -1124,7 +1032,6 @@ const custapi_backend_ops custapi__xmlrpc_backend = {
     .encode_get = encode_get,
     .decode_update = decode_update,
     .decode_get = decode_get,
-    .decode_update_brief = decode_update, /* the answer is one integer: nothing to skip */
     .encode_probe = encode_probe,
     .decode_probe = decode_probe,
     .global_init = custapi__xmlrpc_global_init,

@@ -65,14 +65,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   custapi_error err;
   if (data[1] & 1) {
     custapi_result *r = NULL;
-    int rc = ops->decode_update(&r, &response, &err);
+    int rc = custapi__decode_update(ops, &r, &response,
+                                    (data[1] & 4) ? CUSTAPI_DECODE_NO_CUSTOMER : 0u, &err);
     check_error(rc, &err);
     if (rc == 0 && custapi_result_customer(r))
       check_customer(custapi_result_customer(r));
     custapi_result_free(r);
   } else {
     custapi_customer *c = NULL;
-    int rc = ops->decode_get(&c, &response, &err);
+    int rc = custapi__decode_get(ops, &c, &response, &err);
     check_error(rc, &err);
     if (rc == 0)
       check_customer(c);

@@ -16,6 +16,9 @@
 
 /* An answer written in full, then the connection held open and silent. */
 #define CANNED_STALL "\001stall"
+/* Where an answer is split in two writes, with a pause between, so that the client gets
+ * the two parts in two reads (a byte no answer holds otherwise). */
+#define CANNED_SPLIT "\002"
 
 typedef struct canned {
   pid_t pid;
@@ -50,6 +53,23 @@ static inline void canned_read_request(int c) {
   }
 }
 
+/*
+ * A raw HTTP answer (malloc'ed; the caller frees it): `status_line` ("400 Bad Request"), the
+ * content type, Connection: close and a Content-Length that does not count a CANNED_SPLIT.
+ */
+static inline char *canned_answer(const char *status_line, const char *type, const char *body) {
+  size_t len = strlen(body), splits = 0;
+  for (const char *p = body; (p = strchr(p, CANNED_SPLIT[0])) != NULL; p++)
+    splits++;
+  size_t size = len + strlen(status_line) + strlen(type) + 128;
+  char *a = malloc(size);
+  ck_assert_ptr_nonnull(a);
+  snprintf(a, size,
+           "HTTP/1.1 %s\r\nContent-Type: %s\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n%s",
+           status_line, type, len - splits, body);
+  return a;
+}
+
 /* Starts serving `answers` (NULL-terminated raw HTTP responses). */
 static inline canned canned_start(const char *const *answers) {
   canned k = {0};
@@ -78,8 +98,16 @@ static inline canned canned_start(const char *const *answers) {
     canned_read_request(c);
     const char *stall = strstr(answers[i], CANNED_STALL);
     size_t n = stall ? (size_t)(stall - answers[i]) : strlen(answers[i]);
-    ssize_t w = write(c, answers[i], n);
-    (void)w;
+    for (const char *p = answers[i], *end = answers[i] + n; p < end;) {
+      const char *split = memchr(p, CANNED_SPLIT[0], (size_t)(end - p));
+      size_t part = split ? (size_t)(split - p) : (size_t)(end - p);
+      ssize_t w = write(c, p, part);
+      (void)w;
+      if (!split)
+        break;
+      usleep(30000);
+      p = split + 1;
+    }
     if (stall)
       for (;;)
         pause();

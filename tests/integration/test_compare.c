@@ -4,7 +4,7 @@
  * first, thanks to the restore), the JSON verdict's shape, --yes and --dry-run, exit codes,
  * and the library call a C migration suite would use.
  */
-#include "itest.h"
+#include "canned.h"
 
 #include "custapi/custapi.h"
 
@@ -224,12 +224,123 @@ START_TEST(library_compare_reports_through_its_accessors) {
 }
 END_TEST
 
+/* ---- review defects (issue 13) ---- */
+
+/* --lenient turns format rules into warnings for compare as for update: the library checked
+ * the properties without the clients' flags, so a lenient compare failed as invalid. */
+START_TEST(lenient_compare_checks_with_the_lenient_flag) {
+  NEED_SERVER();
+  size_t before = refserver_request_count(rs);
+  cli_result r = ITEST_RUN("compare", "--lenient", "--id", "6", "--yes", "telephone=call me");
+  ck_assert_msg(r.status != 3 && itest_error_category(&r) == NULL, "exit %d: %s %s", r.status,
+                r.out, r.err);
+  ck_assert_ptr_nonnull(strstr(r.err, "telephone")); /* the lenient warning */
+  ck_assert_uint_gt(refserver_request_count(rs), before);
+  itest_cli_free(&r);
+  /* Without --lenient it is refused before anything is sent. */
+  before = refserver_request_count(rs);
+  r = ITEST_RUN("compare", "--id", "6", "--yes", "telephone=call me");
+  ck_assert_int_eq(r.status, 3);
+  ck_assert_uint_eq(refserver_request_count(rs), before);
+  itest_cli_free(&r);
+}
+END_TEST
+
+static custapi_client *client_for(custapi_protocol protocol, unsigned flags) {
+  custapi_options o = CUSTAPI_OPTIONS_INIT;
+  o.base_url = refserver_url(rs);
+  o.protocol = protocol;
+  o.username = REFSERVER_TEST_USER;
+  o.api_key = REFSERVER_TEST_KEY;
+  o.validate_flags = flags;
+  custapi_client *c;
+  custapi_error err;
+  ck_assert_msg(custapi_client_new(&c, &o, &err) == 0, "%s", err.message);
+  return c;
+}
+
+/* Both clients' protocols (and flags) are checked before any request: two XML-RPC clients,
+ * or two REST clients, are refused with nothing read or written. */
+START_TEST(both_clients_are_checked_before_anything_is_sent) {
+  NEED_SERVER();
+  custapi_client *rest = client_for(CUSTAPI_PROTOCOL_REST, 0);
+  custapi_client *xmlrpc = client_for(CUSTAPI_PROTOCOL_XMLRPC, 0);
+  custapi_client *lenient = client_for(CUSTAPI_PROTOCOL_XMLRPC, CUSTAPI_VALIDATE_LENIENT);
+  custapi_customer *changes;
+  custapi_error err;
+  ck_assert_int_eq(custapi_customer_new(&changes, 0), 0);
+  ck_assert_int_eq(custapi_customer_set(changes, "sms_quota", "8", &err), 0);
+  custapi_client *pairs[][2] = {{rest, rest}, {xmlrpc, xmlrpc}, {xmlrpc, rest}, {rest, lenient}};
+  for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+    size_t before = refserver_request_count(rs);
+    custapi_compare *c = NULL;
+    ck_assert_int_eq(custapi_compare_run(&c, pairs[i][0], pairs[i][1], 7, changes,
+                                         CUSTAPI_VALIDATE_PARTIAL, &err),
+                     CUSTAPI_EUSAGE);
+    ck_assert_ptr_null(c);
+    ck_assert_int_eq(err.category, CUSTAPI_CATEGORY_USAGE);
+    ck_assert_uint_eq(refserver_request_count(rs), before);
+  }
+  custapi_customer_free(changes);
+  custapi_client_free(lenient);
+  custapi_client_free(xmlrpc);
+  custapi_client_free(rest);
+}
+END_TEST
+
+#define ITEM(quota) "{\"links\":[],\"item\":{\"id\":5,\"sms_quota\":" quota "}}"
+#define XML_ITEM(quota)                                                                            \
+  "<?xml version=\"1.0\"?><methodResponse><params><param><value><struct><member><name>id"          \
+  "</name><value><int>5</int></value></member><member><name>sms_quota</name><value><int>" quota    \
+  "</int></value></member></struct></value></param></params></methodResponse>"
+
+static char *answer(const char *type, const char *body) {
+  return canned_answer("200 OK", type, body);
+}
+
+/* A restore whose calls succeed but whose read-back shows the old value did not take: the
+ * verdict's "restore" says ok:false with why, not ok:true beside a restore difference. */
+START_TEST(a_restore_that_did_not_take_is_not_ok) {
+  /* snapshot (REST read), REST update, read-backs over REST and XML-RPC, the restore's update
+   * and its check, which still reads the updated value. */
+  char *answers[] = {answer("application/json", ITEM("1")),
+                     answer("application/json", ITEM("77")),
+                     answer("application/json", ITEM("77")),
+                     answer("text/xml", XML_ITEM("77")),
+                     answer("application/json", ITEM("77")),
+                     answer("application/json", ITEM("77")),
+                     NULL};
+  canned k = canned_start((const char *const *)answers);
+  const char *env[] = {ITEST_KEY_ENV, NULL};
+  const char *args[] = {"--url",   k.url,  "--username", "demo",  "--retries",    "0",
+                        "compare", "--id", "5",          "--yes", "sms_quota=77", NULL};
+  cli_result r = itest_run_cli(args, env);
+  canned_stop(&k);
+  for (size_t i = 0; answers[i]; i++)
+    free(answers[i]);
+  ck_assert_msg(r.status == 1, "exit %d: %s %s", r.status, r.out, r.err);
+  ck_assert_int_eq(count_differences(r.json, "restore", "sms_quota"), 1);
+  /* The difference shows what the restore's check read (it pointed into a freed result). */
+  json_object *d = json_object_array_get_idx(itest_member(r.json, "differences"), 0);
+  ck_assert_int_eq(json_object_get_int(itest_member(d, "rest")), 77);
+  json_object *restore = itest_member(r.json, "restore");
+  ck_assert(!json_object_get_boolean(itest_member(restore, "ok")));
+  json_object *e = itest_member(restore, "error");
+  ck_assert_str_eq(itest_str(e, "category"), "differ");
+  ck_assert_ptr_nonnull(strstr(itest_str(e, "message"), "did not take"));
+  itest_cli_free(&r);
+}
+END_TEST
+
 static Suite *compare_suite(void) {
   Suite *s = suite_create("compare");
   TCase *t = itest_tcase(s, "agreeing", up_plain, down_plain);
   tcase_add_test(t, agrees_on_every_property_type);
   tcase_add_test(t, refuses_without_yes_and_plans_with_dry_run);
   tcase_add_test(t, exit_codes_when_it_cannot_run);
+  tcase_add_test(t, lenient_compare_checks_with_the_lenient_flag);
+  tcase_add_test(t, both_clients_are_checked_before_anything_is_sent);
+  tcase_add_test(t, a_restore_that_did_not_take_is_not_ok);
   t = itest_tcase(s, "drops", up_drops, down_drops);
   tcase_add_test(t, a_property_xmlrpc_drops_is_caught_although_rest_ran_first);
   tcase_add_test(t, text_output_is_a_table);
