@@ -50,8 +50,11 @@ static inline void canned_read_request(int c) {
   }
 }
 
-/* Starts serving `answers` (NULL-terminated raw HTTP responses). */
-static inline canned canned_start(const char *const *answers) {
+/*
+ * Starts serving `answers` (NULL-terminated raw HTTP responses); with `lengths`, answer i is
+ * lengths[i] bytes long (it may hold NULs) and is not stalled.
+ */
+static inline canned canned_start_lengths(const char *const *answers, const size_t *lengths) {
   canned k = {0};
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   ck_assert_int_ge(fd, 0);
@@ -76,8 +79,8 @@ static inline canned canned_start(const char *const *answers) {
     if (c < 0)
       _exit(1);
     canned_read_request(c);
-    const char *stall = strstr(answers[i], CANNED_STALL);
-    size_t n = stall ? (size_t)(stall - answers[i]) : strlen(answers[i]);
+    const char *stall = lengths ? NULL : strstr(answers[i], CANNED_STALL);
+    size_t n = lengths ? lengths[i] : stall ? (size_t)(stall - answers[i]) : strlen(answers[i]);
     ssize_t w = write(c, answers[i], n);
     (void)w;
     if (stall)
@@ -86,6 +89,10 @@ static inline canned canned_start(const char *const *answers) {
     close(c);
   }
   _exit(0);
+}
+
+static inline canned canned_start(const char *const *answers) {
+  return canned_start_lengths(answers, NULL);
 }
 
 /* Stops the responder (by its pid) and reaps it. */
