@@ -126,6 +126,13 @@ static int fail(scanner *s, const char *problem) {
   return -1;
 }
 
+/* A problem stated exactly (a NUL at s->p is what it is about). */
+static int fail_exact(scanner *s, const char *problem) {
+  if (!s->problem)
+    s->problem = problem;
+  return -1;
+}
+
 static int fail_value(scanner *s, const char *problem) {
   if (!s->problem) {
     s->element = element_table[s->stack[s->depth - 1].element].name;
@@ -883,11 +890,11 @@ static int byte_order_mark(scanner *s) {
   }
   if ((n >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0xFE && b[3] == 0xFF) ||
       (n >= 4 && b[0] == 0xFF && b[1] == 0xFE && b[2] == 0 && b[3] == 0))
-    return fail(s, "a UTF-32 byte-order mark (only UTF-8 is accepted)");
+    return fail_exact(s, "a UTF-32 byte-order mark (only UTF-8 is accepted)");
   if (n >= 2 && ((b[0] == 0xFE && b[1] == 0xFF) || (b[0] == 0xFF && b[1] == 0xFE)))
-    return fail(s, "a UTF-16 byte-order mark (only UTF-8 is accepted)");
+    return fail_exact(s, "a UTF-16 byte-order mark (only UTF-8 is accepted)");
   if (n >= 2 && (b[0] == 0 || b[1] == 0))
-    return fail(s, "UTF-16 or UTF-32 text (only UTF-8 is accepted)");
+    return fail_exact(s, "UTF-16 or UTF-32 text (only UTF-8 is accepted)");
   return 0;
 }
 
