@@ -44,6 +44,15 @@ static void worst_colliding_name(char *out, unsigned i) {
   out[26] = '\0';
 }
 
+/* WORST_HEAD open, then `unit` as often as fits, then close WORST_TAIL. */
+static void worst_filled(worst_buf *b, const char *open, const char *unit, const char *close) {
+  worst_put(b, WORST_HEAD);
+  worst_put(b, open);
+  worst_fill(b, unit, strlen(close) + strlen(WORST_TAIL));
+  worst_put(b, close);
+  worst_put(b, WORST_TAIL);
+}
+
 #define WORST_CASES 12
 
 /*
@@ -92,33 +101,26 @@ static size_t worst_case(worst_buf *b, int which, const char **name) {
     break;
   case 4:
     *name = "one 1 MiB string";
-    worst_put(b, WORST_HEAD "<string>");
-    worst_fill(b, "\xe4\xb8\xad", strlen("</string>" WORST_TAIL));
-    worst_put(b, "</string>" WORST_TAIL);
+    worst_filled(b, "<string>", "\xe4\xb8\xad", "</string>");
     break;
   case 5:
-    *name = "one string of 200000 character references";
-    worst_put(b, WORST_HEAD "<string>");
-    worst_fill(b, "&#xfffd;", strlen("</string>" WORST_TAIL));
-    worst_put(b, "</string>" WORST_TAIL);
+    *name = "one string of 131000 character references";
+    worst_filled(b, "<string>", "&#xfffd;", "</string>");
     break;
   case 6:
     *name = "a struct member holding 1 MiB of CR LF (xmlrpc-c rewrites CRs)";
-    worst_put(b, WORST_HEAD "<struct><member><name>n</name><value>");
-    worst_fill(b, "&#13;\r\n", strlen("</value></member></struct>" WORST_TAIL));
-    worst_put(b, "</value></member></struct>" WORST_TAIL);
+    worst_filled(b, "<struct><member><name>n</name><value>", "&#13;\r\n",
+                 "</value></member></struct>");
     break;
   case 7:
     *name = "a <double> of 1 MiB of digits";
-    worst_put(b, WORST_HEAD "<struct><member><name>d</name><value><double>1.");
-    worst_fill(b, "3", strlen("</double></value></member></struct>" WORST_TAIL));
-    worst_put(b, "</double></value></member></struct>" WORST_TAIL);
+    worst_filled(b, "<struct><member><name>d</name><value><double>1.", "3",
+                 "</double></value></member></struct>");
     break;
   case 8:
     *name = "a <base64> of 1 MiB";
-    worst_put(b, WORST_HEAD "<struct><member><name>b</name><value><base64>");
-    worst_fill(b, "QUJD", strlen("</base64></value></member></struct>" WORST_TAIL));
-    worst_put(b, "</base64></value></member></struct>" WORST_TAIL);
+    worst_filled(b, "<struct><member><name>b</name><value><base64>", "QUJD",
+                 "</base64></value></member></struct>");
     break;
   case 9:
     *name = "19 nested arrays (the depth limit), 1 MiB of comments";
