@@ -10,10 +10,10 @@
  * Accepted: UTF-8 (an optional UTF-8 byte-order mark, skipped: see `start`; then an optional
  * XML declaration whose encoding, if any, is UTF-8), one root element, comments, CDATA
  * sections (expat hands their text to xmlrpc-c's character handler like any other text, so
- * they are checked as text), the five predefined entities and character references; characters XML allows and
- * xmlrpc-c can hold (up to U+FFFD); the XML-RPC elements only, in the places the XML-RPC
- * grammar puts them; at most CUSTAPI_XML_MAX_ATTRIBUTES attributes an element (XML-RPC has
- * none; xmlrpc-c ignores them).
+ * they are checked as text), the five predefined entities and character references;
+ * characters XML allows and xmlrpc-c can hold (up to U+FFFD); the XML-RPC elements only, in
+ * the places the XML-RPC grammar puts them; at most CUSTAPI_XML_MAX_ATTRIBUTES attributes an
+ * element (XML-RPC has none; xmlrpc-c ignores them).
  * Refused: other encodings (UTF-16 and UTF-32 with or without a byte-order mark), DOCTYPE and
  * any other declaration, processing instructions, other entity references, nesting deeper
  * than CUSTAPI_XML_MAX_DEPTH, more than CUSTAPI_XML_MAX_ELEMENTS elements, and typed values
