@@ -1,9 +1,10 @@
 /*
  * The XML-RPC codec (SPEC section 4): pure functions over buffers, with xmlrpc-c's core doing
  * the XML. Requests: POST {base}/api/2.0/xmlrpc/, PREFIX + "UpdateCustomer"(int id, struct) or
- * PREFIX + "GetCustomer"(int id). Responses: HTTP status first, then a refusal of any
- * <!DOCTYPE (xmlrpc-c expands entities), then the methodResponse: a fault mapped by its code
- * (SPEC section 5), or one value of the expected shape.
+ * PREFIX + "GetCustomer"(int id). Responses: HTTP status first, then the XML screen
+ * (xml_check.h: what xmlrpc-c would mishandle is refused before it parses), then the
+ * methodResponse: a fault mapped by its code (SPEC section 5), or one value of the expected
+ * shape.
  *
  * Decisions (tested in tests/unit/test_xmlrpc.c):
  *  - The update's result is one integer: <int>/<i4>, or <i8> when its value fits in 32 bits
@@ -35,6 +36,8 @@
 #include "error.h"
 #include "json_util.h"
 #include "result.h"
+#include "text.h"
+#include "xml_check.h"
 
 #define XMLRPC_PATH "/api/2.0/xmlrpc/"
 #define UPDATE_METHOD "UpdateCustomer"
@@ -304,7 +307,7 @@ static int encode_get(custapi_http_request *out, const custapi_endpoint *endpoin
 }
 
 /* ---------------------------------------------------------------------------------------
- * Decoding: HTTP status, DOCTYPE, fault, then the value
+ * Decoding: HTTP status, the XML screen, fault, then the value
  * ------------------------------------------------------------------------------------- */
 
 /* What a decode is for: the wording of its protocol errors. */
@@ -329,27 +332,6 @@ static int protocol_error(custapi_error *err, const decode_ctx *ctx, const char 
   return rc;
 }
 
-/* Whether the body holds "<!DOCTYPE" in any case (the body may hold NULs). */
-static int has_doctype(const char *body, size_t len) {
-  static const char needle[] = "<!doctype";
-  size_t n = sizeof needle - 1;
-  for (size_t i = 0; i + n <= len; i++) {
-    if (body[i] != '<')
-      continue;
-    size_t j = 1;
-    for (; j < n; j++) {
-      char c = body[i + j];
-      if (c >= 'A' && c <= 'Z')
-        c = (char)(c - 'A' + 'a');
-      if (c != needle[j])
-        break;
-    }
-    if (j == n)
-      return 1;
-  }
-  return 0;
-}
-
 static custapi_category fault_category(int code) {
   if (code == 401 || code == 403)
     return CUSTAPI_CATEGORY_AUTH;
@@ -363,9 +345,9 @@ static custapi_category fault_category(int code) {
 }
 
 /*
- * Everything up to the methodResponse's value of a 2xx answer (backend.c turned any other
- * into its error already): a DOCTYPE, an empty or malformed body, a fault. On success *value holds
- * a new reference.
+ * Everything up to the methodResponse's value of a 2xx answer (the client layer turned any
+ * other into its error already): an empty body, one the screen refuses or xmlrpc-c cannot
+ * parse, a fault. On success *value holds a new reference.
  */
 static int parse_response(xmlrpc_value **value, const custapi_http_response *r,
                           const decode_ctx *ctx, custapi_error *err) {
@@ -378,18 +360,30 @@ static int parse_response(xmlrpc_value **value, const custapi_http_response *r,
     start++;
   if (start == len)
     return protocol_error(err, ctx, "empty XML-RPC response (HTTP %d)", r->status);
-  /* xmlrpc-c expands entities: a 571-byte document can grow to 100 MB. Refuse before parsing. */
-  if (has_doctype(body, len))
-    return protocol_error(err, ctx, "XML-RPC response refused: it contains a <!DOCTYPE");
   if (len > CUSTAPI_XMLRPC_PARSE_LIMIT)
     return protocol_error(err, ctx, "XML-RPC response too large (%zu bytes)", len);
+  /*
+   * xmlrpc-c expands entities (in any encoding), crashes on some <i8> values and recurses on
+   * deep documents: nothing reaches it that the screen refuses (xml_check.h).
+   */
+  custapi_xml_check check;
+  if (custapi__xml_check(&check, body, len, CUSTAPI_XML_RESPONSE) < 0) {
+    char shown[80];
+    if (check.member)
+      return protocol_error(err, ctx, "XML-RPC response refused: member %s: %s (byte %zu)",
+                            custapi__quote(shown, sizeof shown, check.member, check.member_len, 60),
+                            check.message, check.offset + 1);
+    return protocol_error(err, ctx, "XML-RPC response refused: %s (byte %zu)", check.message,
+                          check.offset + 1);
+  }
 
   xmlrpc_env env;
   xmlrpc_env_init(&env);
   xmlrpc_value *v = NULL;
   int fault_code = 0;
   const char *fault_string = NULL;
-  xmlrpc_parse_response2(&env, body, len, &v, &fault_code, &fault_string);
+  xmlrpc_parse_response2(&env, body + check.start, len - check.start, &v, &fault_code,
+                         &fault_string);
   if (env.fault_occurred) {
     char shown[256];
     const char *why = env.fault_string ? env.fault_string : "not a methodResponse";

@@ -2,7 +2,9 @@
  * The response decoders of both protocols, compiled twice (FUZZ_PROTOCOL picks the backend).
  * The first two bytes choose the HTTP status and whether it is an update or a read; the rest
  * is the body. Invariants besides "no crash": a failure has a category of the error model and a
- * one-line message; a decoded customer's fields are well-formed.
+ * one-line message; a decoded customer's fields are well-formed. Over XML-RPC the decoder
+ * screens the body (xml_check.h) and hands what passes to xmlrpc-c's xmlrpc_parse_response2:
+ * a 2xx body the screen accepts must never come back as xmlrpc-c's "malformed" error.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include "rest.h"
 #include "xmlrpc.h"
 #include "custapi/custapi.h"
+#include "xml_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -33,6 +36,17 @@ static int has_schema_type(const custapi_field *f) {
   if (p->type == CUSTAPI_TYPE_INTEGER)
     return f->type == CUSTAPI_VALUE_INTEGER && f->integer >= INT32_MIN && f->integer <= INT32_MAX;
   return f->type == CUSTAPI_VALUE_STRING;
+}
+
+/* Over XML-RPC, what the screen accepts xmlrpc-c must parse: its refusal would be a hole. */
+static void check_screen(int rc, const custapi_error *err, const custapi_http_response *r) {
+  custapi_xml_check check;
+  if (FUZZ_PROTOCOL != CUSTAPI_PROTOCOL_XMLRPC || rc >= 0 || r->status < 200 || r->status > 299 ||
+      custapi__xml_check(&check, r->body, r->body_len, CUSTAPI_XML_RESPONSE) < 0)
+    return;
+  static const char malformed[] = "malformed XML-RPC response"; /* xmlrpc-c's refusal */
+  if (!err->has_fault_code && strncmp(err->message, malformed, sizeof malformed - 1) == 0)
+    abort();
 }
 
 static void check_customer(const custapi_customer *c) {
@@ -68,6 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int rc = custapi__decode_update(ops, &r, &response,
                                     (data[1] & 4) ? CUSTAPI_DECODE_NO_CUSTOMER : 0u, &err);
     check_error(rc, &err);
+    check_screen(rc, &err, &response);
     if (rc == 0 && custapi_result_customer(r))
       check_customer(custapi_result_customer(r));
     custapi_result_free(r);
@@ -75,6 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     custapi_customer *c = NULL;
     int rc = custapi__decode_get(ops, &c, &response, &err);
     check_error(rc, &err);
+    check_screen(rc, &err, &response);
     if (rc == 0)
       check_customer(c);
     custapi_customer_free(c);

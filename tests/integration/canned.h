@@ -70,8 +70,11 @@ static inline char *canned_answer(const char *status_line, const char *type, con
   return a;
 }
 
-/* Starts serving `answers` (NULL-terminated raw HTTP responses). */
-static inline canned canned_start(const char *const *answers) {
+/*
+ * Starts serving `answers` (NULL-terminated raw HTTP responses); with `lengths`, answer i is
+ * lengths[i] bytes long (it may hold NULs) and is not stalled.
+ */
+static inline canned canned_start_lengths(const char *const *answers, const size_t *lengths) {
   canned k = {0};
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   ck_assert_int_ge(fd, 0);
@@ -96,10 +99,11 @@ static inline canned canned_start(const char *const *answers) {
     if (c < 0)
       _exit(1);
     canned_read_request(c);
-    const char *stall = strstr(answers[i], CANNED_STALL);
-    size_t n = stall ? (size_t)(stall - answers[i]) : strlen(answers[i]);
+    const char *stall = lengths ? NULL : strstr(answers[i], CANNED_STALL);
+    size_t n = lengths ? lengths[i] : stall ? (size_t)(stall - answers[i]) : strlen(answers[i]);
+    /* Without lengths, a CANNED_SPLIT byte splits the answer into two writes 30 ms apart. */
     for (const char *p = answers[i], *end = answers[i] + n; p < end;) {
-      const char *split = memchr(p, CANNED_SPLIT[0], (size_t)(end - p));
+      const char *split = lengths ? NULL : memchr(p, CANNED_SPLIT[0], (size_t)(end - p));
       size_t part = split ? (size_t)(split - p) : (size_t)(end - p);
       ssize_t w = write(c, p, part);
       (void)w;
@@ -114,6 +118,10 @@ static inline canned canned_start(const char *const *answers) {
     close(c);
   }
   _exit(0);
+}
+
+static inline canned canned_start(const char *const *answers) {
+  return canned_start_lengths(answers, NULL);
 }
 
 /* Stops the responder (by its pid) and reaps it. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <xmlrpc-c/base.h>
 
 #include "xmlrpc.h"
@@ -15,6 +16,7 @@
 #include "custapi/custapi.h"
 #include "customer.h"
 #include "result.h"
+#include "worst_xml.h"
 
 #define OPS (&custapi__xmlrpc_backend)
 
@@ -684,13 +686,157 @@ START_TEST(doctype_is_refused_before_parsing) {
 }
 END_TEST
 
+/* A NUL hides nothing: the screen refuses the NUL itself (XML has none) before any DOCTYPE. */
 START_TEST(doctype_after_a_nul_is_still_seen) {
   static const char body[] = "<methodResponse>\0<!DOCTYPE x></methodResponse>";
   custapi_http_response r = response(200, body);
   r.body_len = sizeof body - 1;
   custapi_error err;
   ck_assert_int_eq(decode_update_only(&r, &err), CUSTAPI_EPROTOCOL);
-  ck_assert_msg(strstr(err.message, "DOCTYPE") != NULL, "%s", err.message);
+  ck_assert_msg(strstr(err.message, "refused: a NUL byte") != NULL, "%s", err.message);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------------------
+ * Hostile answers (issue 12): the XML screen before xmlrpc-c
+ * ------------------------------------------------------------------------------------- */
+
+/* Each decoder (update, get, probe) turns `body` into a protocol error containing `why`. */
+static void assert_every_decoder_refuses(const char *body, size_t len, const char *why) {
+  custapi_http_response r = response(200, body);
+  r.body_len = len;
+  custapi_error err;
+  custapi_result *result = NULL;
+  ck_assert_int_eq(OPS->decode_update(&result, &r, 0, &err), CUSTAPI_EPROTOCOL);
+  ck_assert_msg(strstr(err.message, why) && strstr(err.message, "may have been applied"),
+                "update: \"%s\" not in %s", why, err.message);
+  custapi_customer *c = NULL;
+  ck_assert_int_eq(OPS->decode_get(&c, &r, &err), CUSTAPI_EPROTOCOL);
+  ck_assert_msg(strstr(err.message, why), "get: \"%s\" not in %s", why, err.message);
+  custapi_probe_info info;
+  const custapi_endpoint endpoint = {"https://mail.example.com", NULL};
+  ck_assert_int_eq(OPS->decode_probe(&info, &r, &endpoint, &err), CUSTAPI_EPROTOCOL);
+  ck_assert_msg(strstr(err.message, why), "probe: \"%s\" not in %s", why, err.message);
+  ck_assert_uint_eq(err.category, CUSTAPI_CATEGORY_PROTOCOL);
+}
+
+/* These crashed xmlrpc-c (a use-after-free in its <i8> error path): SIGSEGV in every command. */
+START_TEST(i8_xmlrpc_c_cannot_convert_is_refused) {
+  const char *overflow = RESPONSE("<i8>9223372036854775808</i8>");
+  assert_every_decoder_refuses(overflow, strlen(overflow),
+                               "XML-RPC response refused: <i8> value out of range");
+  const char *abc = RESPONSE("<i8>abc</i8>");
+  assert_every_decoder_refuses(abc, strlen(abc), "<i8> value is not a decimal integer");
+  const char *in_struct = RESPONSE("<struct><member><name>sms_quota</name><value><ex:i8>-"
+                                   "</ex:i8></value></member></struct>");
+  assert_every_decoder_refuses(in_struct, strlen(in_struct),
+                               "member \"sms_quota\": <ex:i8> value is not a decimal integer");
+  const char *fault = "<methodResponse><fault><value><struct><member><name>faultCode</name>"
+                      "<value><i8>99999999999999999999</i8></value></member></struct></value>"
+                      "</fault></methodResponse>";
+  assert_every_decoder_refuses(fault, strlen(fault), "<i8> value out of range");
+}
+END_TEST
+
+static char hostile[1 << 21];
+
+/* 200 000 unclosed elements overflowed the stack of xmlrpc-c's recursive free. */
+START_TEST(unclosed_elements_are_refused) {
+  size_t o = (size_t)snprintf(hostile, sizeof hostile, "<?xml version=\"1.0\"?><methodResponse>");
+  for (int i = 0; i < 200000; i++)
+    memcpy(hostile + o, "<a>", 3), o += 3;
+  assert_every_decoder_refuses(hostile, o, "an element XML-RPC does not have");
+  o = (size_t)snprintf(hostile, sizeof hostile, "<methodResponse><params><param>");
+  while (o + 20 < WORST_CAP)
+    memcpy(hostile + o, "<value><array><data>", 20), o += 20;
+  assert_every_decoder_refuses(hostile, o, "elements nested too deeply");
+}
+END_TEST
+
+/* A UTF-16 entity bomb passed the ASCII <!DOCTYPE check: 3.9 KB took 792 MB and 6 s. */
+START_TEST(utf16_and_other_encodings_are_refused) {
+  static const char bomb[] =
+      "<?xml version=\"1.0\" encoding=\"UTF-16\"?><!DOCTYPE m [<!ENTITY a \"aaaaaaaaaa\">"
+      "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">"
+      "]><methodResponse><params><param><value><i4>1</i4></value></param></params>"
+      "</methodResponse>";
+  size_t n = sizeof bomb - 1, o = 0;
+  for (int bom = 1; bom >= 0; bom--) {
+    for (int big_endian = 0; big_endian <= 1; big_endian++) {
+      o = 0;
+      if (bom)
+        hostile[o++] = big_endian ? '\xfe' : '\xff', hostile[o++] = big_endian ? '\xff' : '\xfe';
+      for (size_t i = 0; i < n; i++) {
+        hostile[o++] = big_endian ? '\0' : bomb[i];
+        hostile[o++] = big_endian ? bomb[i] : '\0';
+      }
+      assert_every_decoder_refuses(hostile, o,
+                                   bom ? "UTF-16 byte-order mark" : "UTF-16 or UTF-32 text");
+    }
+  }
+  assert_every_decoder_refuses(bomb, n, "an encoding other than UTF-8");
+  const char *latin1 = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><methodResponse><params>"
+                       "<param><value><string>caf\xe9</string></value></param></params>"
+                       "</methodResponse>";
+  assert_every_decoder_refuses(latin1, strlen(latin1), "an encoding other than UTF-8");
+  const char *utf8_bomb = bomb + strlen("<?xml version=\"1.0\" encoding=\"UTF-16\"?>");
+  assert_every_decoder_refuses(utf8_bomb, strlen(utf8_bomb), "a DOCTYPE");
+  /* a UTF-8 byte-order mark is fine: skipped before xmlrpc-c, whose expat refuses it */
+  assert_update_value("\xef\xbb\xbf" RESPONSE("<i4>5</i4>"), 5);
+}
+END_TEST
+
+static double cpu_seconds(void) {
+  struct rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define INSTRUMENTED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define INSTRUMENTED 1
+#endif
+#endif
+#ifndef INSTRUMENTED
+#define INSTRUMENTED 0
+#endif
+
+/*
+ * The costliest answers within the 1 MiB cap (worst_xml.h) are parsed or refused, each within
+ * a second of CPU for the three decoders together (not asserted under valgrind or ASan, which
+ * multiply the time; memory is measured by hand: docs/security.md).
+ */
+START_TEST(worst_answers_within_the_cap_take_bounded_work) {
+  static char mem[WORST_CAP + 4096];
+  worst_buf b = {mem, 0, sizeof mem};
+  const char *name;
+  size_t len = worst_case(&b, _i, &name);
+  ck_assert_uint_le(len, WORST_CAP);
+  custapi_http_response r = response(200, b.p);
+  r.body_len = len;
+  double before = cpu_seconds();
+  custapi_error err;
+  custapi_customer *c = NULL;
+  int rc = OPS->decode_get(&c, &r, &err);
+  ck_assert_msg(rc == 0 || err.category == CUSTAPI_CATEGORY_PROTOCOL, "%s: %s", name, err.message);
+  ck_assert_msg(rc == 0 || !strstr(err.message, "refused"), "%s: %s", name, err.message);
+  custapi_customer_free(c);
+  custapi_result *result = NULL;
+  rc = OPS->decode_update(&result, &r, 0, &err);
+  ck_assert_int_eq(rc, CUSTAPI_EPROTOCOL); /* none is one integer */
+  ck_assert_msg(!strstr(err.message, "refused") && !strstr(err.message, "malformed"), "%s: %s",
+                name, err.message);
+  custapi_probe_info info;
+  const custapi_endpoint endpoint = {"https://mail.example.com", NULL};
+  rc = OPS->decode_probe(&info, &r, &endpoint, &err);
+  if (rc == 0)
+    custapi__probe_info_clear(&info);
+  double spent = cpu_seconds() - before;
+  if (!getenv("CUSTAPI_UNDER_VALGRIND") && !INSTRUMENTED)
+    ck_assert_msg(spent < 1.0, "%s: %.2f s of CPU", name, spent);
 }
 END_TEST
 
@@ -1007,6 +1153,14 @@ static Suite *xmlrpc_suite(void) {
   tcase_add_test(t, get_of_another_shape_is_a_protocol_error);
   tcase_add_test(t, responses_above_xmlrpc_c_default_limit_parse);
   tcase_add_test(t, global_init_is_idempotent);
+  suite_add_tcase(s, t);
+
+  t = tcase_create("hostile");
+  tcase_add_test(t, i8_xmlrpc_c_cannot_convert_is_refused);
+  tcase_add_test(t, unclosed_elements_are_refused);
+  tcase_add_test(t, utf16_and_other_encodings_are_refused);
+  tcase_add_loop_test(t, worst_answers_within_the_cap_take_bounded_work, 0, WORST_CASES);
+  tcase_set_timeout(t, 120);
   suite_add_tcase(s, t);
 
   t = tcase_create("memory");
