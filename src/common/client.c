@@ -19,6 +19,7 @@
 #include "error.h"
 #include "result.h"
 #include "retry.h"
+#include "text.h"
 #include "trace.h"
 #include "transport.h"
 #include "../xmlrpc/xmlrpc.h"
@@ -93,16 +94,6 @@ static int has_control(const char *s) {
   return 0;
 }
 
-static int is_loopback_host(const char *host) {
-  if (strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0)
-    return 1;
-  /* 127.0.0.0/8 */
-  unsigned a, b, c, d;
-  char tail;
-  return sscanf(host, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a == 127 && b < 256 &&
-         c < 256 && d < 256;
-}
-
 #define usage_error(err, ...) custapi__error_set((err), CUSTAPI_CATEGORY_USAGE, NULL, __VA_ARGS__)
 
 static int check_url(const custapi_options *o, custapi_error *err) {
@@ -127,7 +118,7 @@ static int check_url(const custapi_options *o, custapi_error *err) {
                           "key file");
   } else if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK && query) {
     rc = usage_error(err, "the base URL must not have a query: %.200s", url);
-  } else if (!https && !o->allow_plain_http && !is_loopback_host(host)) {
+  } else if (!https && !o->allow_plain_http && !text_host_is_loopback(host)) {
     rc = usage_error(err,
                      "refusing to send credentials over plain http:// to %.200s (use https://, or "
                      "--allow-plain-http if you accept that the key can be read on the way)",

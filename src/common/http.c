@@ -20,13 +20,14 @@
 #include "alloc.h"
 #include "custapi_config.h"
 #include "error.h"
+#include "text.h"
 #include "trace.h"
 
 #define USER_AGENT "custapi/" CUSTAPI_VERSION
-/* Loopback is never proxied, whatever the environment says (STYLE.md: curl sends the
- * Authorization header to an http_proxy otherwise). */
-#define LOOPBACK_NOPROXY "127.0.0.1,localhost,::1"
 #define HEADER_VALUE_MAX 512
+
+/* How a request reaches its host. */
+typedef enum route { ROUTE_UNSET = 0, ROUTE_DIRECT, ROUTE_PROXY_ALLOWED } route;
 
 struct custapi_transfer {
   custapi_transfer *next; /* in flight, or idle in the pool */
@@ -44,7 +45,8 @@ struct custapi_transfer {
   char location[HEADER_VALUE_MAX];
   char retry_after[HEADER_VALUE_MAX];
   int has_content_type, has_location, has_retry_after;
-  int configured; /* the fixed options are set on `easy` */
+  int configured;    /* the fixed options are set on `easy` */
+  route proxy_route; /* what CURLOPT_PROXY/NOPROXY on `easy` are set for */
 };
 
 typedef struct timer {
@@ -57,7 +59,10 @@ typedef struct timer {
 struct custapi_transport {
   CURLM *multi;
   custapi_transport_config config;
-  char *noproxy;
+  /* The authority ("scheme://host:port") last checked by url_route, and its verdict: every
+   * request of a client goes to one base URL, so the URL is parsed once, not per request. */
+  char route_authority[256];
+  route route_verdict;
   custapi_transfer *active; /* in flight */
   custapi_transfer *idle;   /* pooled easy handles */
   size_t active_count;
@@ -147,23 +152,11 @@ int custapi__transport_new(custapi_transport **out, const custapi_transport_conf
   if (!t)
     return custapi__error_oom(err);
   t->config = *config;
-  size_t n = strlen(LOOPBACK_NOPROXY) + 1;
-  const char *user_noproxy = getenv("NO_PROXY");
-  if (!user_noproxy)
-    user_noproxy = getenv("no_proxy");
-  /* CURLOPT_NOPROXY replaces the environment's list: keep the user's entries too. */
-  if (user_noproxy && *user_noproxy)
-    n += strlen(user_noproxy) + 1;
-  t->noproxy = custapi__malloc(n);
   t->multi = curl_multi_init();
-  if (!t->noproxy || !t->multi) {
+  if (!t->multi) {
     custapi__transport_free(t);
     return custapi__error_oom(err);
   }
-  if (user_noproxy && *user_noproxy)
-    snprintf(t->noproxy, n, "%s,%s", LOOPBACK_NOPROXY, user_noproxy);
-  else
-    snprintf(t->noproxy, n, "%s", LOOPBACK_NOPROXY);
   *out = t;
   return 0;
 }
@@ -210,7 +203,6 @@ void custapi__transport_free(custapi_transport *t) {
   }
   if (t->multi)
     curl_multi_cleanup(t->multi);
-  custapi__free(t->noproxy);
   custapi__free(t);
 }
 
@@ -381,9 +373,6 @@ static int configure_fixed(custapi_transfer *x) {
   SET(CURLOPT_SSL_VERIFYHOST, c->insecure ? 0L : 2L);
   if (c->cacert)
     SET(CURLOPT_CAINFO, c->cacert);
-  if (c->proxy)
-    SET(CURLOPT_PROXY, c->proxy);
-  SET(CURLOPT_NOPROXY, x->transport->noproxy);
   SET(CURLOPT_ERRORBUFFER, x->curl_error);
   SET(CURLOPT_WRITEFUNCTION, on_body);
   SET(CURLOPT_WRITEDATA, x);
@@ -398,6 +387,60 @@ static int configure_fixed(custapi_transfer *x) {
   return failed ? -1 : 0;
 }
 
+/*
+ * Whether a request to `url` may use a proxy. Loopback (text_host_is_loopback, the definition
+ * the plain-HTTP check uses too) never does, whatever --proxy or the environment say: libcurl
+ * would send the Authorization header to an http_proxy, and its CURLOPT_NOPROXY list knows
+ * neither 127.0.0.0/8 nor the other spellings of ::1. The host is the one libcurl's URL parser
+ * finds, so it is the one libcurl connects to.
+ */
+static route url_route(custapi_transport *t, const char *url) {
+  const char *scheme_end = strstr(url, "://");
+  size_t authority =
+      scheme_end ? strcspn(scheme_end + 3, "/?#") + (size_t)(scheme_end + 3 - url) : strlen(url);
+  int cacheable = authority < sizeof t->route_authority;
+  if (cacheable && t->route_verdict != ROUTE_UNSET &&
+      strncmp(t->route_authority, url, authority) == 0 && t->route_authority[authority] == '\0')
+    return t->route_verdict;
+  CURLU *u = curl_url();
+  if (!u)
+    return ROUTE_UNSET; /* out of memory: no guess either way */
+  route verdict = ROUTE_PROXY_ALLOWED;
+  char *host = NULL;
+  if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host && text_host_is_loopback(host))
+    verdict = ROUTE_DIRECT;
+  curl_free(host);
+  curl_url_cleanup(u);
+  if (cacheable) {
+    memcpy(t->route_authority, url, authority);
+    t->route_authority[authority] = '\0';
+    t->route_verdict = verdict;
+  }
+  return verdict;
+}
+
+/* CURLOPT_PROXY and CURLOPT_NOPROXY for `r`'s host, set again only when the route changes. */
+static int configure_route(custapi_transfer *x, const custapi_http_request *r) {
+  CURL *e = x->easy;
+  int failed = 0;
+  route want = url_route(x->transport, r->url);
+  if (want == ROUTE_UNSET)
+    return -1;
+  if (want == x->proxy_route)
+    return 0;
+  if (want == ROUTE_DIRECT) {
+    SET(CURLOPT_PROXY, ""); /* "" is libcurl's "no proxy at all, not even the environment's" */
+    SET(CURLOPT_NOPROXY, "*");
+  } else {
+    /* --proxy, or NULL: libcurl's *_proxy and no_proxy variables. */
+    SET(CURLOPT_PROXY, x->transport->config.proxy);
+    SET(CURLOPT_NOPROXY, (char *)NULL);
+  }
+  x->proxy_route = failed ? ROUTE_UNSET : want;
+  return failed ? -1 : 0;
+}
+
 /* What changes per request: URL, headers, method and body. */
 static int configure(custapi_transfer *x, const custapi_http_request *r) {
   CURL *e = x->easy;
@@ -407,6 +450,8 @@ static int configure(custapi_transfer *x, const custapi_http_request *r) {
       return -1;
     x->configured = 1;
   }
+  if (configure_route(x, r) < 0)
+    return -1;
   SET(CURLOPT_URL, r->url);
   SET(CURLOPT_HTTPHEADER, x->headers);
   if (strcmp(r->method, "GET") == 0) {
