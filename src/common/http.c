@@ -25,6 +25,10 @@
 
 #define USER_AGENT "custapi/" CUSTAPI_VERSION
 #define HEADER_VALUE_MAX 512
+/* A response head (status line and header lines) larger than this is refused. libcurl 7.88
+ * refuses one header line above CURL_MAX_HTTP_HEADER but not a head of many lines; one limit
+ * for both keeps one message. */
+#define RESPONSE_HEAD_MAX CURL_MAX_HTTP_HEADER
 
 /* How a request reaches its host. */
 typedef enum route { ROUTE_UNSET = 0, ROUTE_DIRECT, ROUTE_PROXY_ALLOWED } route;
@@ -41,12 +45,16 @@ struct custapi_transfer {
   char *body;
   size_t body_len, body_cap;
   int too_large;
+  size_t head_bytes;  /* of the response head now arriving */
+  int head_done;      /* its blank line has arrived */
+  int head_too_large; /* over RESPONSE_HEAD_MAX: the transfer was stopped */
   char content_type[HEADER_VALUE_MAX];
   char location[HEADER_VALUE_MAX];
   char retry_after[HEADER_VALUE_MAX];
   int has_content_type, has_location, has_retry_after;
-  int configured;    /* the fixed options are set on `easy` */
-  route proxy_route; /* what CURLOPT_PROXY/NOPROXY on `easy` are set for */
+  int configured;                        /* the fixed options are set on `easy` */
+  unsigned long alloc_failures_at_start; /* curl_alloc_failure_count() when it started */
+  route proxy_route;                     /* what CURLOPT_PROXY/NOPROXY on `easy` are set for */
 };
 
 typedef struct timer {
@@ -87,6 +95,20 @@ static int global_refs;
  * clear every block libcurl frees, so no copy of the key is left behind in freed memory. Plain
  * malloc underneath (not custapi__malloc): libcurl's allocations are not ours to fail in tests.
  */
+/* libcurl's allocations that failed: tells a real out-of-memory from libcurl's way of refusing
+ * a long header line (see head_refused). */
+static _Atomic unsigned long curl_alloc_failures;
+
+static void *counted(void *p) {
+  if (!p)
+    curl_alloc_failures++;
+  return p;
+}
+
+static void *counting_malloc(size_t size) { return counted(malloc(size)); }
+
+static void *counting_calloc(size_t n, size_t size) { return counted(calloc(n, size)); }
+
 static void wiping_free(void *p) {
   if (!p)
     return;
@@ -98,8 +120,8 @@ static void wiping_free(void *p) {
 
 static void *wiping_realloc(void *p, size_t size) {
   if (!p)
-    return malloc(size);
-  void *q = malloc(size ? size : 1);
+    return counting_malloc(size);
+  void *q = counting_malloc(size ? size : 1);
   if (!q)
     return NULL;
   size_t old = malloc_usable_size(p);
@@ -110,7 +132,7 @@ static void *wiping_realloc(void *p, size_t size) {
 
 static char *wiping_strdup(const char *s) {
   size_t n = strlen(s) + 1;
-  char *d = malloc(n);
+  char *d = counting_malloc(n);
   if (d)
     memcpy(d, s, n);
   return d;
@@ -119,11 +141,15 @@ static char *wiping_strdup(const char *s) {
 static CURLcode curl_init(void) {
   /* When the application initialised libcurl first, this is a no-op and libcurl keeps its
    * allocator (docs/library.md says so). */
-  return curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wiping_free, wiping_realloc,
-                              wiping_strdup, calloc);
+  return curl_global_init_mem(CURL_GLOBAL_DEFAULT, counting_malloc, wiping_free, wiping_realloc,
+                              wiping_strdup, counting_calloc);
 }
+
+static unsigned long curl_alloc_failure_count(void) { return curl_alloc_failures; }
 #else
 static CURLcode curl_init(void) { return curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+static unsigned long curl_alloc_failure_count(void) { return 0; } /* not our allocator */
 #endif
 
 int custapi__transport_global_init(void) {
@@ -262,6 +288,16 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata) {
   if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
     /* A new response (after a 100 Continue, say): forget the previous one's headers. */
     x->has_content_type = x->has_location = x->has_retry_after = 0;
+    x->head_bytes = 0;
+    x->head_done = 0;
+  }
+  x->head_bytes += n;
+  if (x->head_bytes > RESPONSE_HEAD_MAX) {
+    x->head_too_large = 1;
+    return 0; /* less than given: the transfer stops here */
+  }
+  if ((n == 2 && data[0] == '\r' && data[1] == '\n') || (n == 1 && data[0] == '\n')) {
+    x->head_done = 1;
     return n;
   }
   if (!take_header(data, n, "Content-Type", x->content_type, &x->has_content_type) &&
@@ -472,6 +508,8 @@ static void transfer_clear_outcome(custapi_transfer *x) {
   if (x->body)
     x->body[0] = '\0';
   x->too_large = 0;
+  x->head_bytes = 0;
+  x->head_done = x->head_too_large = 0;
   x->has_content_type = x->has_location = x->has_retry_after = 0;
 }
 
@@ -487,6 +525,7 @@ int custapi__transport_start(custapi_transfer **out, custapi_transport *t,
   x->done = done;
   x->payload = payload;
   transfer_clear_outcome(x);
+  x->alloc_failures_at_start = curl_alloc_failure_count();
   curl_slist_free_all(x->headers);
   x->headers = NULL;
   if (build_headers(&x->headers, r) < 0) {
@@ -629,10 +668,26 @@ static int is_retryable(CURLcode code) {
   }
 }
 
+/*
+ * Whether the response head was refused for its size: by us (on_header), or by libcurl 7.88,
+ * which reports a header line above CURL_MAX_HTTP_HEADER as CURLE_OUT_OF_MEMORY (its buffer
+ * refuses to grow) - told from a real out-of-memory by the head being unfinished and, when
+ * libcurl allocates through us, by none of its allocations having failed.
+ */
+static int head_refused(const custapi_transfer *x) {
+  if (x->head_too_large)
+    return 1;
+  return x->code == CURLE_OUT_OF_MEMORY && !x->head_done &&
+         curl_alloc_failure_count() == x->alloc_failures_at_start;
+}
+
 int custapi__transfer_response(custapi_http_response *out, int *retryable,
                                const custapi_transfer *x, custapi_error *err) {
   *retryable = 0;
   memset(out, 0, sizeof *out);
+  if (head_refused(x))
+    return custapi__error_set(err, CUSTAPI_CATEGORY_PROTOCOL, NULL,
+                              "response header too large (over %d bytes)", RESPONSE_HEAD_MAX);
   if (x->too_large)
     return custapi__error_set(err, CUSTAPI_CATEGORY_PROTOCOL, NULL,
                               "response larger than %zu bytes",
