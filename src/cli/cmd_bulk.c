@@ -69,14 +69,14 @@ static custapi_bulk_format format_of(const cli_args *a) {
 
 /* One write(2) per line on an O_APPEND descriptor: a kill leaves whole lines, or a torn last one.
  */
-static int write_line(int fd, const char *line, size_t len, custapi_error *err) {
+static int write_line(int fd, const char *path, const char *line, size_t len, custapi_error *err) {
   while (len > 0) {
     ssize_t n = write(fd, line, len);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
       return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL,
-                                "can't write the results file: %s", strerror(errno));
+                                "can't write the results file %.200s: %s", path, strerror(errno));
     line += n;
     len -= (size_t)n;
   }
@@ -102,7 +102,7 @@ static int open_fresh(bulk_run *r, const input_fingerprint *fp, custapi_error *e
   r->results_fd = fd;
   char header[160];
   int n = results_header(header, sizeof header, fp);
-  return write_line(fd, header, (size_t)n, err);
+  return write_line(fd, path, header, (size_t)n, err);
 }
 
 static int open_resumed(bulk_run *r, const input_fingerprint *fp, custapi_error *err) {
@@ -131,7 +131,7 @@ static int open_resumed(bulk_run *r, const input_fingerprint *fp, custapi_error 
     return 0;
   char header[160];
   int n = results_header(header, sizeof header, fp);
-  return write_line(fd, header, (size_t)n, err);
+  return write_line(fd, path, header, (size_t)n, err);
 }
 
 /* ---- callbacks of the engine ---- */
@@ -168,7 +168,7 @@ static int on_done(const custapi_bulk_outcome *o, void *payload) {
     char *line = results_line(o, &len);
     if (!line)
       return custapi__error_oom(&r->write_err);
-    int rc = write_line(r->results_fd, line, len, &r->write_err);
+    int rc = write_line(r->results_fd, r->args->results, line, len, &r->write_err);
     custapi_free(line);
     if (rc < 0)
       return rc;
