@@ -94,6 +94,17 @@ static int has_control(const char *s) {
   return 0;
 }
 
+/* Text that is sent (a URL, a header) must be UTF-8: bytes that are not would reach the server
+ * as they are, and every message that quotes them. */
+static int is_utf8(const char *s) {
+  size_t len = strlen(s), n;
+  uint32_t cp;
+  for (size_t i = 0; i < len; i += n)
+    if (text_next_unit(s + i, len - i, &n, &cp) == TEXT_UNIT_BAD_BYTE)
+      return 0;
+  return 1;
+}
+
 #define usage_error(err, ...) custapi__error_set((err), CUSTAPI_CATEGORY_USAGE, NULL, __VA_ARGS__)
 
 static int check_url(const custapi_options *o, custapi_error *err) {
@@ -102,6 +113,8 @@ static int check_url(const custapi_options *o, custapi_error *err) {
     return usage_error(err, "no base URL given (e.g. https://mail.example.com)");
   if (has_control(url))
     return usage_error(err, "the base URL contains a control character");
+  if (!is_utf8(url))
+    return usage_error(err, "the base URL is not valid UTF-8");
   int https = strncasecmp(url, "https://", 8) == 0;
   if (!https && strncasecmp(url, "http://", 7) != 0)
     return usage_error(err, "the base URL must start with http:// or https://: %.200s", url);
@@ -144,6 +157,8 @@ static int check_options(const custapi_options *o, custapi_error *err) {
     return rc;
   if (o->username && has_control(o->username))
     return usage_error(err, "the username contains a control character");
+  if (o->username && !is_utf8(o->username))
+    return usage_error(err, "the username is not valid UTF-8");
   if (o->username && strchr(o->username, ':'))
     return usage_error(err, "the username must not contain ':' (Basic authentication "
                             "separates it from the key with one)");
@@ -153,8 +168,12 @@ static int check_options(const custapi_options *o, custapi_error *err) {
     return usage_error(err, "the API key contains a control character (a stray line break?)");
   if (o->xmlrpc_prefix && has_control(o->xmlrpc_prefix))
     return usage_error(err, "the XML-RPC prefix contains a control character");
+  if (o->xmlrpc_prefix && !is_utf8(o->xmlrpc_prefix))
+    return usage_error(err, "the XML-RPC prefix is not valid UTF-8");
   if (o->proxy && has_control(o->proxy))
     return usage_error(err, "the proxy URL contains a control character");
+  if (o->proxy && !is_utf8(o->proxy))
+    return usage_error(err, "the proxy URL is not valid UTF-8");
   if (o->cacert && has_control(o->cacert))
     return usage_error(err, "the CA file name contains a control character");
   if (o->timeout_ms < 0 || o->connect_timeout_ms < 0)
