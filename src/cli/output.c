@@ -1,34 +1,63 @@
 #include "output.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "error.h"
 #include "json_util.h"
+#include "text.h"
 
-/* Set when the answer could not be built: the command then exits 11, whatever it meant to. */
+/* Set when the answer could not be built or written: the command then exits 11, whatever it
+ * meant to. */
 static int output_failed;
 
-int cli_output_failed(void) { return output_failed; }
-
-void cli_print_json(json_object *obj) {
-  if (!obj) {
-    /* Out of memory while building the answer: say so in the same one-object form. */
-    fputs("{\"ok\":false,\"error\":{\"category\":\"internal\",\"message\":\"out of memory\"}}\n",
-          stdout);
-    fputs("custapi: out of memory\n", stderr);
-    output_failed = 1;
-    return;
-  }
-  fputs(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-                                                JSON_C_TO_STRING_NOSLASHESCAPE),
-        stdout);
-  fputc('\n', stdout);
-  fflush(stdout);
-  json_object_put(obj);
+/* Says once, on stderr, that stdout could not be written, and why. */
+static void stdout_failed(int error) {
+  static int said;
+  if (!said)
+    fprintf(stderr, "custapi: can't write the answer to standard output: %s\n",
+            strerror(error ? error : EIO));
+  said = 1;
+  output_failed = 1;
 }
 
-json_object *cli_error_object(const custapi_error *err) { return custapi__error_to_json_object(err); }
+int cli_output_failed(void) {
+  /* What --output text printed is still in stdio's buffer: a full disk shows only now. */
+  errno = 0;
+  if (fflush(stdout) != 0 || ferror(stdout))
+    stdout_failed(errno);
+  return output_failed;
+}
+
+static const char OOM_ANSWER[] =
+    "{\"ok\":false,\"error\":{\"category\":\"internal\",\"message\":\"out of memory\"}}\n";
+
+void cli_print_json(json_object *obj) {
+  size_t n = 0;
+  const char *text = obj ? json_object_to_json_string_length(
+                               obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n)
+                         : NULL;
+  if (!text) {
+    /* Out of memory while building the answer: say so in the same one-object form. */
+    fputs(OOM_ANSWER, stdout);
+    fputs("custapi: out of memory\n", stderr);
+    output_failed = 1;
+  } else {
+    /* The one way JSON reaches stdout: valid UTF-8 whatever the command line or the server
+     * put in its strings. */
+    text_json_put_clean(stdout, text, n);
+    fputc('\n', stdout);
+  }
+  json_object_put(obj);
+  errno = 0;
+  if (fflush(stdout) != 0 || ferror(stdout))
+    stdout_failed(errno);
+}
+
+json_object *cli_error_object(const custapi_error *err) {
+  return custapi__error_to_json_object(err);
+}
 
 int cli_add_customer(json_object *obj, const char *key, const custapi_customer *customer) {
   json_object *c;
@@ -45,7 +74,9 @@ void cli_print_customer_text(const custapi_customer *customer) {
     case CUSTAPI_VALUE_STRING: {
       char quoted[4200];
       custapi__quote(quoted, sizeof quoted, f->string, f->string_len, 1024);
-      printf("%-24s %s\n", f->name, quoted);
+      printf("%-24s ", f->name);
+      text_put_visible(stdout, quoted, strlen(quoted)); /* the server's text, for a terminal */
+      putchar('\n');
       break;
     }
     case CUSTAPI_VALUE_INTEGER:
@@ -61,6 +92,14 @@ void cli_print_customer_text(const custapi_customer *customer) {
   }
 }
 
+/* "custapi: MESSAGE" on stderr, a terminal's line: a message may quote what a server or the
+ * command line held (escape sequences, bytes that are not UTF-8). */
+static void print_stderr_line(const char *kind, const char *message) {
+  fprintf(stderr, "custapi: %s", kind);
+  text_put_visible(stderr, message, strlen(message));
+  fputc('\n', stderr);
+}
+
 int cli_fail(const cli_args *args, const custapi_error *err) {
   if (!args || args->output == CLI_OUTPUT_JSON) {
     json_object *o = json_object_new_object();
@@ -70,12 +109,12 @@ int cli_fail(const cli_args *args, const custapi_error *err) {
     }
     cli_print_json(o);
   }
-  fprintf(stderr, "custapi: %s\n", err->message);
+  print_stderr_line("", err->message);
   return (int)err->category;
 }
 
 void cli_warn(const char *property, const char *message, void *payload) {
   (void)property;
   (void)payload;
-  fprintf(stderr, "custapi: warning: %s\n", message);
+  print_stderr_line("warning: ", message);
 }

@@ -7,10 +7,16 @@
 #include "cli.h"
 
 /*
- * Prints `obj` as one line of JSON (`/` not escaped) on stdout and releases it. NULL (memory
- * ran out while building it) prints the internal error instead and makes cli_output_failed true.
+ * Prints `obj` as one line of JSON (`/` not escaped, valid UTF-8 whatever its strings held:
+ * text_json_clean) on stdout and releases it. NULL (memory ran out while building it) prints
+ * the internal error instead and makes cli_output_failed true.
  */
 void cli_print_json(json_object *obj);
+
+/*
+ * Flushes stdout; true when an answer could not be built or written (a full disk, a closed
+ * pipe), which has then been said on stderr with the reason. The command exits 11 then.
+ */
 int cli_output_failed(void);
 
 /* {"category":..., "message":..., "http_status":..., "fault_code":..., "property":...} */

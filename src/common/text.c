@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "alloc.h"
+
 size_t text_decode(const unsigned char *s, size_t len, uint32_t *cp) {
   unsigned char c = s[0];
   size_t n;
@@ -159,4 +161,53 @@ int text_host_is_loopback(const char *host) {
   if (memchr(host, ':', len))
     return is_loopback_ipv6(host, len);
   return is_loopback_ipv4(host, len);
+}
+
+/* ---- JSON that is valid UTF-8 ---- */
+
+/* What a character of json-c's output becomes: 0 when it stays as it is. */
+static size_t json_replacement(char out[8], const char *json, size_t len, size_t *n) {
+  uint32_t cp;
+  text_unit u = text_next_unit(json, len, n, &cp);
+  if (u == TEXT_UNIT_BAD_BYTE)
+    return (size_t)snprintf(out, 8, "\\\\x%02X", (unsigned)cp); /* the text \xHH */
+  if (u == TEXT_UNIT_CONTROL && cp >= 0x7F)
+    return (size_t)snprintf(out, 8, "\\u%04X", (unsigned)cp); /* the same character, escaped */
+  return 0;                                                   /* json-c escapes C0 itself */
+}
+
+char *text_json_clean(const char *json, size_t len, size_t *out_len) {
+  size_t need = 0, n;
+  char rep[8];
+  for (size_t i = 0; i < len; i += n) {
+    size_t r = json_replacement(rep, json + i, len - i, &n);
+    need += r ? r : n;
+  }
+  char *out = custapi__malloc(need + 1);
+  if (!out)
+    return NULL;
+  size_t o = 0;
+  for (size_t i = 0; i < len; i += n) {
+    size_t r = json_replacement(rep, json + i, len - i, &n);
+    memcpy(out + o, r ? rep : json + i, r ? r : n);
+    o += r ? r : n;
+  }
+  out[o] = '\0';
+  if (out_len)
+    *out_len = o;
+  return out;
+}
+
+void text_json_put_clean(FILE *out, const char *json, size_t len) {
+  size_t n, start = 0;
+  char rep[8];
+  for (size_t i = 0; i < len; i += n) {
+    size_t r = json_replacement(rep, json + i, len - i, &n);
+    if (r) {
+      fwrite(json + start, 1, i - start, out);
+      fwrite(rep, 1, r, out);
+      start = i + n;
+    }
+  }
+  fwrite(json + start, 1, len - start, out);
 }

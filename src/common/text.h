@@ -46,6 +46,19 @@ text_unit text_next_unit(const char *text, size_t len, size_t *n, uint32_t *code
  */
 void text_put_visible(FILE *out, const char *text, size_t len);
 
+/*
+ * A copy of JSON text written by json-c (`len` bytes) that is valid UTF-8, in a new buffer
+ * (custapi__free; NULL when memory runs out; *out_len gets its length when not NULL). json-c
+ * copies a string's bytes as they are and escapes only C0: here every byte that is not
+ * well-formed UTF-8 becomes the text \\xHH (an escaped backslash, then xHH), and DEL and C1
+ * become \u007F-\u009F (the same characters, escaped, so no terminal acts on them). Outside
+ * strings json-c writes ASCII only, so every replacement lands inside a string.
+ */
+char *text_json_clean(const char *json, size_t len, size_t *out_len);
+
+/* The same written to `out`, allocating nothing (the out-of-memory answer goes this way too). */
+void text_json_put_clean(FILE *out, const char *json, size_t len);
+
 /* ---- loopback ---- */
 
 /*
