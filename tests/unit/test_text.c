@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "text.h"
 
 static const char *const loopback[] = {
@@ -88,6 +89,36 @@ START_TEST(controls_become_visible) {
 }
 END_TEST
 
+/* text_json_clean and text_json_put_clean agree, and give `want`. */
+static void assert_clean(const char *json, size_t len, const char *want) {
+  size_t n = 0;
+  char *clean = text_json_clean(json, len, &n);
+  ck_assert_ptr_nonnull(clean);
+  ck_assert_str_eq(clean, want);
+  ck_assert_uint_eq(n, strlen(want));
+  custapi__free(clean);
+  char buf[512] = "";
+  FILE *f = fmemopen(buf, sizeof buf, "w");
+  text_json_put_clean(f, json, len);
+  fclose(f);
+  ck_assert_str_eq(buf, want);
+}
+#define CLEAN(lit, want) assert_clean(lit, sizeof lit - 1, want)
+
+START_TEST(json_becomes_valid_utf8) {
+  CLEAN("{\"a\":\"b\"}", "{\"a\":\"b\"}");
+  CLEAN("{\"a\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}",
+        "{\"a\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}");
+  /* not UTF-8: the text \xHH, its backslash escaped for JSON */
+  CLEAN("{\"na\xffme\":\"\xc0\xaf\"}", "{\"na\\\\xFFme\":\"\\\\xC0\\\\xAF\"}");
+  /* a sequence cut off at the end of the text */
+  CLEAN("\"\xe2\x82", "\"\\\\xE2\\\\x82");
+  /* DEL and C1, raw or as UTF-8 */
+  CLEAN("\"\x7f\xc2\x9b\x9b\"", "\"\\u007F\\u009B\\\\x9B\"");
+  CLEAN("", "");
+}
+END_TEST
+
 static Suite *text_suite(void) {
   Suite *s = suite_create("text");
   TCase *t = tcase_create("text");
@@ -95,6 +126,7 @@ static Suite *text_suite(void) {
   tcase_add_loop_test(t, hosts_that_are_not_loopback, 0,
                       (int)(sizeof not_loopback / sizeof not_loopback[0]));
   tcase_add_test(t, controls_become_visible);
+  tcase_add_test(t, json_becomes_valid_utf8);
   suite_add_tcase(s, t);
   return s;
 }
