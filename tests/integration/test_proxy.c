@@ -285,6 +285,29 @@ START_TEST(a_remote_request_goes_through_the_proxy) {
 }
 END_TEST
 
+/* The user's no_proxy still applies to hosts that are not loopback (it used to be merged into
+ * our list; libcurl now reads it itself): the made-up name is tried directly and can't be
+ * resolved, and the proxy sees nothing. */
+START_TEST(no_proxy_still_applies_to_remote_hosts) {
+  const char *protocol = protocols[_i];
+  recorder proxy;
+  ck_assert_int_eq(recorder_start(&proxy, "127.0.0.1"), 0);
+  proxy_env env;
+  proxy_env_init(&env, proxy.port);
+  const char *with_no_proxy[8];
+  memcpy(with_no_proxy, env.entries, sizeof env.entries);
+  with_no_proxy[6] = "no_proxy=example.org,customers.invalid";
+  with_no_proxy[7] = NULL;
+  cli_result r = run_update("http://customers.invalid", protocol, with_no_proxy, NULL, 1);
+  char *via_proxy = recorded(&proxy);
+  recorder_stop(&proxy);
+  ck_assert_msg(r.status == 7, "%s: exit %d: %s", protocol, r.status, r.err);
+  ck_assert_msg(*via_proxy == '\0', "%s: the proxy got %s", protocol, via_proxy);
+  free(via_proxy);
+  itest_cli_free(&r);
+}
+END_TEST
+
 /* https:// to a remote host: a CONNECT to the proxy (which refuses it). */
 START_TEST(a_remote_https_request_tunnels_through_the_proxy) {
   const char *protocol = protocols[_i];
@@ -311,6 +334,7 @@ static Suite *proxy_suite(void) {
   tcase_add_loop_test(t, an_https_loopback_request_never_reaches_the_proxy, 0, 2);
   tcase_add_loop_test(t, a_remote_request_goes_through_the_proxy, 0, 4);
   tcase_add_loop_test(t, a_remote_https_request_tunnels_through_the_proxy, 0, 2);
+  tcase_add_loop_test(t, no_proxy_still_applies_to_remote_hosts, 0, 2);
   suite_add_tcase(s, t);
   return s;
 }
