@@ -151,9 +151,9 @@ static void tell_failure(bulk_run *r, const custapi_bulk_outcome *o) {
     return;
   progress_clear(&r->bar);
   if (o->attempts == 0) /* refused before sending: the message names the line already */
-    fprintf(stderr, "custapi: %s\n", o->error->message);
+    cli_say("%s", o->error->message);
   else
-    fprintf(stderr, "custapi: line %ld: id %d: %s\n", o->line, (int)o->id, o->error->message);
+    cli_say("line %ld: id %d: %s", o->line, (int)o->id, o->error->message);
 }
 
 static int on_done(const custapi_bulk_outcome *o, void *payload) {
@@ -292,7 +292,7 @@ static int run(bulk_run *r, custapi_client *client, FILE *in) {
   if (s.records == 0) /* nothing was read: the input's or the options' fault */
     return cli_fail(r->args, err);
   print_summary(r, &s, err);
-  fprintf(stderr, "custapi: %s\n", err->message);
+  cli_say("%s", err->message);
   return (int)err->category;
 }
 

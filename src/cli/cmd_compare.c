@@ -146,7 +146,7 @@ static int report(const cli_args *args, const custapi_compare *c, const custapi_
   }
   if (agree)
     return 0;
-  fprintf(stderr, "custapi: %s\n", err.message);
+  cli_say("%s", err.message);
   return CUSTAPI_CATEGORY_DIFFER;
 }
 
@@ -178,9 +178,9 @@ static void note_failure(file_summary *sum, long line, int32_t id, const custapi
   json_object_array_add(sum->failures, f);
   sum->failed++;
   if (from_reader)
-    fprintf(stderr, "custapi: %s\n", err->message);
+    cli_say("%s", err->message);
   else
-    fprintf(stderr, "custapi: line %ld: %s\n", line, err->message);
+    cli_say("line %ld: %s", line, err->message);
 }
 
 static void note_verdict(file_summary *sum, long line, int32_t id, const custapi_compare *c) {
@@ -281,7 +281,7 @@ static int compare_file(const cli_args *args, custapi_client *rest, custapi_clie
     cli_print_json(o);
   }
   if (code)
-    fprintf(stderr, "custapi: %s\n", err.message);
+    cli_say("%s", err.message);
   return code;
 }
 

@@ -1,6 +1,7 @@
 #include "output.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -92,11 +93,16 @@ void cli_print_customer_text(const custapi_customer *customer) {
   }
 }
 
-/* "custapi: MESSAGE" on stderr, a terminal's line: a message may quote what a server or the
- * command line held (escape sequences, bytes that are not UTF-8). */
-static void print_stderr_line(const char *kind, const char *message) {
-  fprintf(stderr, "custapi: %s", kind);
-  text_put_visible(stderr, message, strlen(message));
+void cli_say(const char *fmt, ...) {
+  char line[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    return;
+  fputs("custapi: ", stderr);
+  text_put_visible(stderr, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
   fputc('\n', stderr);
 }
 
@@ -109,12 +115,12 @@ int cli_fail(const cli_args *args, const custapi_error *err) {
     }
     cli_print_json(o);
   }
-  print_stderr_line("", err->message);
+  cli_say("%s", err->message);
   return (int)err->category;
 }
 
 void cli_warn(const char *property, const char *message, void *payload) {
   (void)property;
   (void)payload;
-  print_stderr_line("warning: ", message);
+  cli_say("warning: %s", message);
 }

@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "error.h"
 
 /*
  * Prints `obj` as one line of JSON (`/` not escaped, valid UTF-8 whatever its strings held:
@@ -18,6 +19,13 @@ void cli_print_json(json_object *obj);
  * pipe), which has then been said on stderr with the reason. The command exits 11 then.
  */
 int cli_output_failed(void);
+
+/*
+ * One line on stderr, "custapi: " and the formatted text, with control characters and bytes
+ * that are not UTF-8 escaped (text_put_visible): messages quote what servers and command lines
+ * held. Every error and warning line of the command goes through here.
+ */
+void cli_say(const char *fmt, ...) CUSTAPI_PRINTF(1, 2);
 
 /* {"category":..., "message":..., "http_status":..., "fault_code":..., "property":...} */
 json_object *cli_error_object(const custapi_error *err);

@@ -92,6 +92,42 @@ START_TEST(verbose_escapes_what_the_server_sent) {
 }
 END_TEST
 
+/* Without -v too: a server's error message quoted on stderr (and in stdout's JSON) can't
+ * drive the terminal. */
+#define EVIL_ERROR_JSON                                                                            \
+  "{\"error\":{\"message\":\"bad \\u001b[2J \xc2\x9b"                                              \
+  "31m \\u007f\"}}"
+#define EVIL_FAULT                                                                                 \
+  "<?xml version=\"1.0\"?><methodResponse><fault><value><struct><member><name>faultCode</name>"    \
+  "<value><int>400</int></value></member><member><name>faultString</name><value><string>bad "      \
+  "\xc2\x9b"                                                                                       \
+  "31m \x7f</string></value></member></struct></value></fault></methodResponse>"
+
+START_TEST(a_server_error_message_reaches_stderr_escaped) {
+  const char *protocol = protocols[_i];
+  int rest = strcmp(protocol, "rest") == 0;
+  const char *body = rest ? EVIL_ERROR_JSON : EVIL_FAULT;
+  char answer[1024];
+  snprintf(answer, sizeof answer,
+           "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n\r\n%s",
+           rest ? "400 Bad Request" : "200 OK", content_type_of(protocol), strlen(body), body);
+  const char *const answers[] = {answer, NULL};
+  canned k = canned_start(answers);
+  const char *args[] = {
+      "--url",  k.url,  "--username", REFSERVER_TEST_USER, "--protocol", protocol, "--retries", "0",
+      "update", "--id", "7",          "sms_quota=9",       NULL};
+  cli_result r = itest_run_cli(args, key_env);
+  canned_stop(&k);
+  ck_assert_msg(r.status == 6, "%s: exit %d: %s", protocol, r.status, r.err);
+  ck_assert_msg(strstr(r.err, "bad "), "%s: %s", protocol, r.err);
+  ck_assert_msg(strstr(r.err, "\\u009B31m"), "%s: %s", protocol, r.err);
+  assert_terminal_clean(r.err, "stderr", protocol);
+  assert_terminal_clean(r.out, "stdout", protocol);
+  ck_assert_msg(r.json != NULL, "%s: stdout is not JSON: %s", protocol, r.out);
+  itest_cli_free(&r);
+}
+END_TEST
+
 /* ---- stdout's JSON is valid UTF-8 ---- */
 
 typedef struct argv_case {
@@ -356,6 +392,7 @@ static Suite *edges_suite(void) {
   TCase *t = tcase_create("canned");
   tcase_set_timeout(t, getenv("CUSTAPI_UNDER_VALGRIND") ? 600 : 60);
   tcase_add_loop_test(t, verbose_escapes_what_the_server_sent, 0, 2);
+  tcase_add_loop_test(t, a_server_error_message_reaches_stderr_escaped, 0, 2);
   tcase_add_loop_test(t, a_response_head_over_the_limit_is_a_protocol_error, 0, 6);
   suite_add_tcase(s, t);
   t = itest_tcase(s, "server", up_plain, down_plain);
