@@ -210,7 +210,7 @@ static void print_summary(const bulk_run *r, const custapi_bulk_summary *s,
            ok ? "true" : "false", "records", s->records, "succeeded", s->succeeded, "failed",
            s->failed, "skipped", s->skipped, "elapsed_ms", s->elapsed_ms, "rate_per_s", rate);
     if (fatal)
-      printf("%-24s %s\n", "error", fatal->message);
+      cli_text_line("%-24s %s", "error", fatal->message);
     return;
   }
   json_object *o = json_object_new_object();

@@ -76,7 +76,8 @@ void cli_print_customer_text(const custapi_customer *customer) {
       char quoted[4200];
       custapi__quote(quoted, sizeof quoted, f->string, f->string_len, 1024);
       printf("%-24s ", f->name);
-      text_put_visible(stdout, quoted, strlen(quoted)); /* the server's text, for a terminal */
+      /* The server's text, for a terminal; unformatted, as it may be 4 KiB once quoted. */
+      text_put_visible(stdout, quoted, strlen(quoted));
       putchar('\n');
       break;
     }
@@ -93,17 +94,29 @@ void cli_print_customer_text(const custapi_customer *customer) {
   }
 }
 
-void cli_say(const char *fmt, ...) {
+/* "prefix" and the formatted text, escaped, and a line end on `out`. */
+static void put_line(FILE *out, const char *prefix, const char *fmt, va_list ap) {
   char line[2048];
-  va_list ap;
-  va_start(ap, fmt);
   int n = vsnprintf(line, sizeof line, fmt, ap);
-  va_end(ap);
   if (n < 0)
     return;
-  fputs("custapi: ", stderr);
-  text_put_visible(stderr, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
-  fputc('\n', stderr);
+  fputs(prefix, out);
+  text_put_visible(out, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+  fputc('\n', out);
+}
+
+void cli_say(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  put_line(stderr, "custapi: ", fmt, ap);
+  va_end(ap);
+}
+
+void cli_text_line(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  put_line(stdout, "", fmt, ap);
+  va_end(ap);
 }
 
 int cli_fail(const cli_args *args, const custapi_error *err) {

@@ -27,6 +27,10 @@ int cli_output_failed(void);
  */
 void cli_say(const char *fmt, ...) CUSTAPI_PRINTF(1, 2);
 
+/* The same on stdout without the prefix: a line of --output text that quotes what a server
+ * sent. */
+void cli_text_line(const char *fmt, ...) CUSTAPI_PRINTF(1, 2);
+
 /* {"category":..., "message":..., "http_status":..., "fault_code":..., "property":...} */
 json_object *cli_error_object(const custapi_error *err);
 

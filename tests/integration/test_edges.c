@@ -128,6 +128,38 @@ START_TEST(a_server_error_message_reaches_stderr_escaped) {
 }
 END_TEST
 
+/* --output text shows a server's string values escaped, JSON shows them as JSON escapes. */
+#define EVIL_CUSTOMER_JSON "{\"links\":[],\"item\":{\"id\":7,\"name\":\"x\\u001b[2J\xc2\x9by\"}}"
+#define EVIL_CUSTOMER_XML                                                                          \
+  "<?xml version=\"1.0\"?><methodResponse><params><param><value><struct><member><name>id</name>"   \
+  "<value><int>7</int></value></member><member><name>name</name><value><string>x\xc2\x9by"         \
+  "</string></value></member></struct></value></param></params></methodResponse>"
+
+START_TEST(a_server_value_reaches_stdout_escaped) {
+  const char *protocol = protocols[_i % 2];
+  int text = _i / 2;
+  const char *body = strcmp(protocol, "rest") == 0 ? EVIL_CUSTOMER_JSON : EVIL_CUSTOMER_XML;
+  char answer[1024];
+  snprintf(answer, sizeof answer,
+           "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %zu\r\n\r\n%s",
+           content_type_of(protocol), strlen(body), body);
+  const char *const answers[] = {answer, NULL};
+  canned k = canned_start(answers);
+  const char *args[] = {
+      "--url",     k.url, "--username", REFSERVER_TEST_USER,    "--protocol", protocol,
+      "--retries", "0",   "--output",   text ? "text" : "json", "get",        "--id",
+      "7",         NULL};
+  cli_result r = itest_run_cli(args, key_env);
+  canned_stop(&k);
+  char row[32];
+  snprintf(row, sizeof row, "%s %s", protocol, text ? "text" : "json");
+  ck_assert_msg(r.status == 0, "%s: exit %d: %s", row, r.status, r.err);
+  ck_assert_msg(strstr(r.out, "\\u009By"), "%s: %s", row, r.out);
+  assert_terminal_clean(r.out, "stdout", row);
+  itest_cli_free(&r);
+}
+END_TEST
+
 /* ---- stdout's JSON is valid UTF-8 ---- */
 
 typedef struct argv_case {
@@ -393,6 +425,7 @@ static Suite *edges_suite(void) {
   tcase_set_timeout(t, getenv("CUSTAPI_UNDER_VALGRIND") ? 600 : 60);
   tcase_add_loop_test(t, verbose_escapes_what_the_server_sent, 0, 2);
   tcase_add_loop_test(t, a_server_error_message_reaches_stderr_escaped, 0, 2);
+  tcase_add_loop_test(t, a_server_value_reaches_stdout_escaped, 0, 4);
   tcase_add_loop_test(t, a_response_head_over_the_limit_is_a_protocol_error, 0, 6);
   suite_add_tcase(s, t);
   t = itest_tcase(s, "server", up_plain, down_plain);
