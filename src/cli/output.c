@@ -95,6 +95,9 @@ void cli_print_customer_text(const custapi_customer *customer) {
 }
 
 /* "prefix" and the formatted text, escaped, and a line end on `out`. */
+static void put_line(FILE *out, const char *prefix, const char *fmt, va_list ap)
+    CUSTAPI_PRINTF(3, 0);
+
 static void put_line(FILE *out, const char *prefix, const char *fmt, va_list ap) {
   char line[2048];
   int n = vsnprintf(line, sizeof line, fmt, ap);
