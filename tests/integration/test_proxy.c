@@ -237,20 +237,38 @@ START_TEST(a_loopback_request_never_reaches_the_proxy) {
 }
 END_TEST
 
+/*
+ * An update of `url` with a fresh recording proxy, named by every proxy variable (plus `extra`,
+ * one more environment entry, when not NULL) or, when `by_option`, by --proxy alone. What the
+ * proxy recorded goes to *log (the caller frees it).
+ */
+static cli_result update_via_recorder(char **log, const char *url, const char *protocol,
+                                      int by_option, const char *extra, int allow_plain_http) {
+  recorder proxy;
+  ck_assert_int_eq(recorder_start(&proxy, "127.0.0.1"), 0);
+  char proxy_url[64];
+  snprintf(proxy_url, sizeof proxy_url, "http://127.0.0.1:%u", proxy.port);
+  proxy_env env;
+  proxy_env_init(&env, proxy.port);
+  const char *entries[8], *key_only[] = {ITEST_KEY_ENV, NULL};
+  memcpy(entries, env.entries, sizeof env.entries);
+  entries[6] = extra;
+  entries[7] = NULL;
+  cli_result r = run_update(url, protocol, by_option ? key_only : entries,
+                            by_option ? proxy_url : NULL, allow_plain_http);
+  *log = recorded(&proxy);
+  recorder_stop(&proxy);
+  return r;
+}
+
 /* https:// to loopback: no CONNECT reaches HTTPS_PROXY/ALL_PROXY either (nothing listens on
  * the target port, so the command fails to connect, directly). */
 START_TEST(an_https_loopback_request_never_reaches_the_proxy) {
   const char *protocol = protocols[_i];
-  recorder proxy;
-  ck_assert_int_eq(recorder_start(&proxy, "127.0.0.1"), 0);
-  char closed[64], url[64];
+  char closed[64], url[64], *via_proxy;
   itest_closed_port_url(closed, sizeof closed); /* http://127.0.0.1:PORT */
   snprintf(url, sizeof url, "https://127.0.0.2:%s", strrchr(closed, ':') + 1);
-  proxy_env env;
-  proxy_env_init(&env, proxy.port);
-  cli_result r = run_update(url, protocol, env.entries, NULL, 0);
-  char *via_proxy = recorded(&proxy);
-  recorder_stop(&proxy);
+  cli_result r = update_via_recorder(&via_proxy, url, protocol, 0, NULL, 0);
   ck_assert_msg(r.status == 7, "%s: exit %d: %s", protocol, r.status, r.err);
   ck_assert_msg(*via_proxy == '\0', "%s: the proxy got %s", protocol, via_proxy);
   free(via_proxy);
@@ -263,19 +281,9 @@ END_TEST
 /* _i: protocol x (environment, or --proxy with no proxy variable). */
 START_TEST(a_remote_request_goes_through_the_proxy) {
   const char *protocol = protocols[_i % 2];
-  int with_option = _i / 2;
-  recorder proxy;
-  ck_assert_int_eq(recorder_start(&proxy, "127.0.0.1"), 0);
-  char proxy_url[64];
-  snprintf(proxy_url, sizeof proxy_url, "http://127.0.0.1:%u", proxy.port);
-  proxy_env env;
-  proxy_env_init(&env, proxy.port);
-  const char *key_only[] = {ITEST_KEY_ENV, NULL};
+  char *via_proxy;
   cli_result r =
-      run_update("http://customers.invalid", protocol, with_option ? key_only : env.entries,
-                 with_option ? proxy_url : NULL, 1);
-  char *via_proxy = recorded(&proxy);
-  recorder_stop(&proxy);
+      update_via_recorder(&via_proxy, "http://customers.invalid", protocol, _i / 2, NULL, 1);
   ck_assert_msg(r.status == 0, "%s: exit %d: %s", protocol, r.status, r.err);
   ck_assert_msg(strstr(via_proxy, " http://customers.invalid/api/2.0/") &&
                     itest_lines(via_proxy) == 1,
@@ -290,17 +298,9 @@ END_TEST
  * resolved, and the proxy sees nothing. */
 START_TEST(no_proxy_still_applies_to_remote_hosts) {
   const char *protocol = protocols[_i];
-  recorder proxy;
-  ck_assert_int_eq(recorder_start(&proxy, "127.0.0.1"), 0);
-  proxy_env env;
-  proxy_env_init(&env, proxy.port);
-  const char *with_no_proxy[8];
-  memcpy(with_no_proxy, env.entries, sizeof env.entries);
-  with_no_proxy[6] = "no_proxy=example.org,customers.invalid";
-  with_no_proxy[7] = NULL;
-  cli_result r = run_update("http://customers.invalid", protocol, with_no_proxy, NULL, 1);
-  char *via_proxy = recorded(&proxy);
-  recorder_stop(&proxy);
+  char *via_proxy;
+  cli_result r = update_via_recorder(&via_proxy, "http://customers.invalid", protocol, 0,
+                                     "no_proxy=example.org,customers.invalid", 1);
   ck_assert_msg(r.status == 7, "%s: exit %d: %s", protocol, r.status, r.err);
   ck_assert_msg(*via_proxy == '\0', "%s: the proxy got %s", protocol, via_proxy);
   free(via_proxy);
@@ -311,13 +311,8 @@ END_TEST
 /* https:// to a remote host: a CONNECT to the proxy (which refuses it). */
 START_TEST(a_remote_https_request_tunnels_through_the_proxy) {
   const char *protocol = protocols[_i];
-  recorder proxy;
-  ck_assert_int_eq(recorder_start(&proxy, "127.0.0.1"), 0);
-  proxy_env env;
-  proxy_env_init(&env, proxy.port);
-  cli_result r = run_update("https://customers.invalid", protocol, env.entries, NULL, 0);
-  char *via_proxy = recorded(&proxy);
-  recorder_stop(&proxy);
+  char *via_proxy;
+  cli_result r = update_via_recorder(&via_proxy, "https://customers.invalid", protocol, 0, NULL, 0);
   ck_assert_msg(r.status == 7, "%s: exit %d: %s", protocol, r.status, r.err);
   ck_assert_msg(strncmp(via_proxy, "CONNECT customers.invalid:443 ", 30) == 0,
                 "%s: the proxy got %s", protocol, via_proxy);
