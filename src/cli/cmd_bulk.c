@@ -80,7 +80,7 @@ static int check_args(const cli_args *a, custapi_error *err) {
 static int fail(const cli_args *a, const custapi_error *err) {
   if (!is_stdio(a->results))
     return cli_fail(a, err);
-  fprintf(stderr, "custapi: %s\n", err->message);
+  cli_say("%s", err->message);
   return (int)err->category;
 }
 
@@ -142,9 +142,9 @@ static void tell_failure(bulk_run *r, const custapi_bulk_outcome *o) {
     return;
   progress_clear(&r->bar);
   if (o->attempts == 0) /* refused before sending: the message names the line already */
-    fprintf(stderr, "custapi: %s\n", o->error->message);
+    cli_say("%s", o->error->message);
   else
-    fprintf(stderr, "custapi: line %ld: id %d: %s\n", o->line, (int)o->id, o->error->message);
+    cli_say("line %ld: id %d: %s", o->line, (int)o->id, o->error->message);
 }
 
 static int on_done(const custapi_bulk_outcome *o, void *payload) {
@@ -225,7 +225,7 @@ static void print_summary(const bulk_run *r, const custapi_bulk_summary *s,
            s->failed, "skipped", s->skipped, "elapsed_ms", s->elapsed_ms, "rate_per_s", rate,
            "interrupted", interrupted ? "true" : "false");
     if (fatal)
-      printf("%-24s %s\n", "error", fatal->message);
+      cli_text_line("%-24s %s", "error", fatal->message);
     return;
   }
   json_object *o = json_object_new_object();
@@ -300,7 +300,7 @@ static int run(bulk_run *r, custapi_client *client, const bulk_input *in) {
   }
   print_summary(r, &s, err);
   if (err)
-    fprintf(stderr, "custapi: %s\n", err->message);
+    cli_say("%s", err->message);
   if (stop_signal)
     return 128 + stop_signal;
   if (err)

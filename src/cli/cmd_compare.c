@@ -130,7 +130,7 @@ static void print_text(const custapi_compare *c, const custapi_customer *props) 
     value_text(s, sizeof s, custapi_customer_get(custapi_compare_snapshot(c), name));
     value_text(a, sizeof a, r ? custapi_customer_get(r, name) : NULL);
     value_text(b, sizeof b, x ? custapi_customer_get(x, name) : NULL);
-    printf("%-24s %-34s %-34s (was %s)\n", name, a, b, s);
+    cli_text_line("%-24s %-34s %-34s (was %s)", name, a, b, s);
   }
   size_t n = custapi_compare_difference_count(c);
   if (n == 0) {
@@ -139,7 +139,7 @@ static void print_text(const custapi_compare *c, const custapi_customer *props) 
   }
   printf("\n%zu difference%s:\n", n, n == 1 ? "" : "s");
   for (size_t i = 0; i < n; i++)
-    printf("  - %s\n", custapi_compare_difference_at(c, i)->message);
+    cli_text_line("  - %s", custapi_compare_difference_at(c, i)->message);
 }
 
 /* The differ error: "2 differences: sms_quota, the update" (fields or outcomes named). */
@@ -176,7 +176,7 @@ static int report(const cli_args *args, const custapi_compare *c, const custapi_
   }
   if (agree)
     return 0;
-  fprintf(stderr, "custapi: %s\n", err.message);
+  cli_say("%s", err.message);
   return CUSTAPI_CATEGORY_DIFFER;
 }
 
@@ -231,9 +231,9 @@ static void note_failure(file_summary *sum, long line, int32_t id, const custapi
   if (cli_quiet())
     return;
   if (from_reader)
-    fprintf(stderr, "custapi: %s\n", err->message);
+    cli_say("%s", err->message);
   else
-    fprintf(stderr, "custapi: line %ld: %s\n", line, err->message);
+    cli_say("line %ld: %s", line, err->message);
 }
 
 static void note_verdict(file_summary *sum, long line, int32_t id, const custapi_compare *c) {
@@ -319,7 +319,7 @@ static int compare_file(const cli_args *args, custapi_client *rest, custapi_clie
       printf("line %d:\n", json_object_get_int(v));
       json_object_object_get_ex(d, "differences", &v);
       for (size_t k = 0; k < json_object_array_length(v); k++)
-        printf("  - %s\n", json_object_get_string(json_object_array_get_idx(v, k)));
+        cli_text_line("  - %s", json_object_get_string(json_object_array_get_idx(v, k)));
     }
     json_object_put(sum.disagreements);
     json_object_put(sum.failures);
@@ -337,7 +337,7 @@ static int compare_file(const cli_args *args, custapi_client *rest, custapi_clie
     cli_print_json(custapi__json_built(o, failed));
   }
   if (code)
-    fprintf(stderr, "custapi: %s\n", err.message);
+    cli_say("%s", err.message);
   return code;
 }
 

@@ -98,6 +98,6 @@ int cli_cmd_probe(const cli_args *args) {
   custapi_probe_free(probes[1]);
   if (!first.category)
     return 0;
-  fprintf(stderr, "custapi: %s\n", first.message);
+  cli_say("%s", first.message);
   return (int)first.category;
 }

@@ -98,7 +98,7 @@ int cli_dry_run_bulk(const cli_args *args, custapi_client *client) {
       break;
     }
     if (st == RECORDS_BAD) {
-      fprintf(stderr, "custapi: %s\n", err.message);
+      cli_say("%s", err.message);
       bad++;
     } else {
       char comment[64];

@@ -1,19 +1,17 @@
 #include "output.h"
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "error.h"
 #include "json_util.h"
+#include "text.h"
 
-/* Set when the answer could not be built: the command then exits 11, whatever it meant to. */
+/* Set when the answer could not be built or written: the command then exits 11, whatever it
+ * meant to. */
 static int output_failed;
-
-int cli_output_failed(void) {
-  int failed = output_failed;
-  output_failed = 0;
-  return failed;
-}
 
 static int quiet;
 
@@ -21,30 +19,58 @@ void cli_set_quiet(int q) { quiet = q; }
 
 int cli_quiet(void) { return quiet; }
 
-int cli_print_json(json_object *obj) {
-  if (!obj) {
-    /* Out of memory while building the answer: say so in the same one-object form. */
-    fputs("{\"ok\":false,\"error\":{\"category\":\"internal\",\"message\":\"out of memory\"}}\n",
-          stdout);
-    fputs("custapi: out of memory\n", stderr);
-    output_failed = 1;
-    return -1;
-  }
-  /* json-c builds the text in memory of its own: that can run out too. */
-  const char *text =
-      json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-  if (!text) {
-    json_object_put(obj);
-    return cli_print_json(NULL);
-  }
-  fputs(text, stdout);
-  fputc('\n', stdout);
-  fflush(stdout);
-  json_object_put(obj);
-  return 0;
+/* Says once, on stderr, that stdout could not be written, and why. */
+static void stdout_failed(int error) {
+  static int said;
+  if (!said)
+    fprintf(stderr, "custapi: can't write the answer to standard output: %s\n",
+            strerror(error ? error : EIO));
+  said = 1;
+  output_failed = 1;
 }
 
-json_object *cli_error_object(const custapi_error *err) { return custapi__error_to_json_object(err); }
+int cli_output_failed(void) {
+  /* What --output text printed is still in stdio's buffer: a full disk shows only now. */
+  errno = 0;
+  if (fflush(stdout) != 0 || ferror(stdout))
+    stdout_failed(errno);
+  int failed = output_failed;
+  output_failed = 0;
+  return failed;
+}
+
+static const char OOM_ANSWER[] =
+    "{\"ok\":false,\"error\":{\"category\":\"internal\",\"message\":\"out of memory\"}}\n";
+
+int cli_print_json(json_object *obj) {
+  size_t n = 0;
+  /* json-c builds the text in memory of its own: that can run out too. */
+  const char *text = obj ? json_object_to_json_string_length(
+                               obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n)
+                         : NULL;
+  int rc = 0;
+  if (!text) {
+    /* Out of memory while building the answer: say so in the same one-object form. */
+    fputs(OOM_ANSWER, stdout);
+    fputs("custapi: out of memory\n", stderr);
+    output_failed = 1;
+    rc = -1;
+  } else {
+    /* The one way JSON reaches stdout: valid UTF-8 whatever the command line or the server
+     * put in its strings. */
+    text_json_put_clean(stdout, text, n);
+    fputc('\n', stdout);
+  }
+  json_object_put(obj);
+  errno = 0;
+  if (fflush(stdout) != 0 || ferror(stdout))
+    stdout_failed(errno);
+  return rc;
+}
+
+json_object *cli_error_object(const custapi_error *err) {
+  return custapi__error_to_json_object(err);
+}
 
 int cli_add_customer(json_object *obj, const char *key, const custapi_customer *customer) {
   json_object *c;
@@ -60,7 +86,10 @@ void cli_print_customer_text(const custapi_customer *customer) {
     case CUSTAPI_VALUE_STRING: {
       char quoted[4200];
       custapi__quote(quoted, sizeof quoted, f->string, f->string_len, 1024);
-      printf("%-24s %s\n", f->name, quoted);
+      printf("%-24s ", f->name);
+      /* The server's text, for a terminal; unformatted, as it may be 4 KiB once quoted. */
+      text_put_visible(stdout, quoted, strlen(quoted));
+      putchar('\n');
       break;
     }
     case CUSTAPI_VALUE_INTEGER:
@@ -76,6 +105,34 @@ void cli_print_customer_text(const custapi_customer *customer) {
   }
 }
 
+/* "prefix" and the formatted text, escaped, and a line end on `out`. */
+static void put_line(FILE *out, const char *prefix, const char *fmt, va_list ap)
+    CUSTAPI_PRINTF(3, 0);
+
+static void put_line(FILE *out, const char *prefix, const char *fmt, va_list ap) {
+  char line[2048];
+  int n = vsnprintf(line, sizeof line, fmt, ap);
+  if (n < 0)
+    return;
+  fputs(prefix, out);
+  text_put_visible(out, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+  fputc('\n', out);
+}
+
+void cli_say(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  put_line(stderr, "custapi: ", fmt, ap);
+  va_end(ap);
+}
+
+void cli_text_line(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  put_line(stdout, "", fmt, ap);
+  va_end(ap);
+}
+
 int cli_fail(const cli_args *args, const custapi_error *err) {
   if (!args || args->output == CLI_OUTPUT_JSON) {
     json_object *o = json_object_new_object();
@@ -84,7 +141,7 @@ int cli_fail(const cli_args *args, const custapi_error *err) {
     if (cli_print_json(custapi__json_built(o, failed)) < 0)
       return CUSTAPI_CATEGORY_INTERNAL; /* its one stderr line is printed */
   }
-  fprintf(stderr, "custapi: %s\n", err->message);
+  cli_say("%s", err->message);
   return (int)err->category;
 }
 
@@ -92,5 +149,5 @@ void cli_warn(const char *property, const char *message, void *payload) {
   (void)property;
   (void)payload;
   if (!quiet)
-    fprintf(stderr, "custapi: warning: %s\n", message);
+    cli_say("warning: %s", message);
 }

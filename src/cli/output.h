@@ -5,16 +5,33 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "error.h"
 
 /*
- * Prints `obj` as one line of JSON (`/` not escaped) on stdout and releases it. NULL (memory
- * ran out while building it), or json-c failing to render it, prints the internal error
- * instead, on stdout and as the one line on stderr, and returns -1; else 0.
+ * Prints `obj` as one line of JSON (`/` not escaped, valid UTF-8 whatever its strings held:
+ * text_json_clean) on stdout and releases it. NULL (memory ran out while building it), or
+ * json-c failing to render it, prints the internal error instead, on stdout and as the one line
+ * on stderr, and returns -1; else 0.
  */
 int cli_print_json(json_object *obj);
-/* Whether an answer was replaced by the internal error since the last call (which clears it):
- * the command then exits 11, whatever it meant to. */
+
+/*
+ * Flushes stdout; true when an answer could not be built or written (a full disk, a closed
+ * pipe) since the last call (which clears it), which has then been said on stderr with the
+ * reason. The command exits 11 then.
+ */
 int cli_output_failed(void);
+
+/*
+ * One line on stderr, "custapi: " and the formatted text, with control characters and bytes
+ * that are not UTF-8 escaped (text_put_visible): messages quote what servers and command lines
+ * held. Every error and warning line of the command goes through here.
+ */
+void cli_say(const char *fmt, ...) CUSTAPI_PRINTF(1, 2);
+
+/* The same on stdout without the prefix: a line of --output text that quotes what a server
+ * sent. */
+void cli_text_line(const char *fmt, ...) CUSTAPI_PRINTF(1, 2);
 
 /* -q: warnings and notes are not printed; only the error that ends the command is. */
 void cli_set_quiet(int quiet);

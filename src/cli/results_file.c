@@ -8,6 +8,7 @@
 #include "alloc.h"
 #include "error.h"
 #include "json_util.h"
+#include "text.h"
 
 uint64_t fnv1a64(uint64_t hash, const void *data, size_t len) {
   const unsigned char *p = data;
@@ -107,12 +108,15 @@ char *results_line(const custapi_bulk_outcome *o, size_t *len) {
   size_t n = 0;
   const char *text = json_object_to_json_string_length(
       obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-  char *line = text ? custapi__malloc(n + 2) : NULL;
+  /* Valid UTF-8 whatever the strings held: an error message may quote bytes of the input. */
+  char *clean = text ? text_json_clean(text, n, &n) : NULL;
+  char *line = clean ? custapi__realloc(clean, n + 2) : NULL;
   if (line) {
-    memcpy(line, text, n);
     line[n] = '\n';
     line[n + 1] = '\0';
     *len = n + 1;
+  } else {
+    custapi__free(clean);
   }
   json_object_put(obj);
   return line;

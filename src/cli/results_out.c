@@ -18,8 +18,9 @@ int results_out_write(results_out *out, const char *line, size_t len, custapi_er
       continue;
     if (n < 0)
       return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL,
-                                "can't write the results%s: %s",
-                                out->is_stdout ? " to standard output" : " file", strerror(errno));
+                                "can't write the results %s%.200s: %s",
+                                out->is_stdout ? "to standard output" : "file ",
+                                out->is_stdout ? "" : out->path, strerror(errno));
     line += n;
     len -= (size_t)n;
   }
@@ -66,6 +67,7 @@ int results_out_open(results_out *out, resume_plan **plan, const char *path, int
                      const input_fingerprint *fp, const struct stat *input, custapi_error *err) {
   out->fd = -1;
   out->is_stdout = strcmp(path, "-") == 0;
+  out->path = path;
   struct stat st;
   if (out->is_stdout) {
     if (fstat(STDOUT_FILENO, &st) == 0 && same_file(&st, input))

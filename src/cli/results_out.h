@@ -19,6 +19,7 @@
 typedef struct results_out {
   int fd; /* -1: none */
   int is_stdout;
+  const char *path; /* as given, for messages */
 } results_out;
 
 /*

@@ -1,8 +1,12 @@
-/* The -v trace on stderr. The library has redacted the credentials before we see the text. */
+/*
+ * The -v trace on stderr. The library has redacted the credentials before we see the text;
+ * control characters and bytes that are not UTF-8 are shown escaped (text_put_visible).
+ */
 #include <stdio.h>
 #include <string.h>
 
 #include "connect.h"
+#include "text.h"
 
 static const char *prefix_of(custapi_trace_kind kind) {
   switch (kind) {
@@ -28,8 +32,13 @@ void cli_trace_stderr(custapi_trace_kind kind, const char *text, size_t len, voi
     if (n && text[n - 1] == '\r')
       n--;
     /* Skip the empty line that ends a header block; keep empty lines inside a body. */
-    if (n || kind == CUSTAPI_TRACE_REQUEST_BODY || kind == CUSTAPI_TRACE_RESPONSE_BODY)
-      fprintf(stderr, "%s%.*s\n", prefix, (int)n, text);
+    if (n || kind == CUSTAPI_TRACE_REQUEST_BODY || kind == CUSTAPI_TRACE_RESPONSE_BODY) {
+      /* What the server sent may hold escape sequences meant for our terminal: shown, not
+       * obeyed (credentials are redacted already). */
+      fputs(prefix, stderr);
+      text_put_visible(stderr, text, n);
+      fputc('\n', stderr);
+    }
     text = nl ? nl + 1 : end;
   }
   fflush(stderr);

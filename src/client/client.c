@@ -20,6 +20,7 @@
 #include "error.h"
 #include "result.h"
 #include "retry.h"
+#include "text.h"
 #include "trace.h"
 #include "transport.h"
 
@@ -83,14 +84,15 @@ static int has_control(const char *s) {
   return 0;
 }
 
-static int is_loopback_host(const char *host) {
-  if (strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0)
-    return 1;
-  /* 127.0.0.0/8 */
-  unsigned a, b, c, d;
-  char tail;
-  return sscanf(host, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a == 127 && b < 256 &&
-         c < 256 && d < 256;
+/* Text that is sent (a URL, a header) must be UTF-8: bytes that are not would reach the server
+ * as they are, and every message that quotes them. */
+static int is_utf8(const char *s) {
+  size_t len = strlen(s), n;
+  uint32_t cp;
+  for (size_t i = 0; i < len; i += n)
+    if (text_next_unit(s + i, len - i, &n, &cp) == TEXT_UNIT_BAD_BYTE)
+      return 0;
+  return 1;
 }
 
 #define usage_error(err, ...) custapi__error_set((err), CUSTAPI_CATEGORY_USAGE, NULL, __VA_ARGS__)
@@ -101,6 +103,8 @@ static int check_url(const custapi_options *o, custapi_error *err) {
     return usage_error(err, "no base URL given (e.g. https://mail.example.com)");
   if (has_control(url))
     return usage_error(err, "the base URL contains a control character");
+  if (!is_utf8(url))
+    return usage_error(err, "the base URL is not valid UTF-8");
   int https = strncasecmp(url, "https://", 8) == 0;
   if (!https && strncasecmp(url, "http://", 7) != 0)
     return usage_error(err, "the base URL must start with http:// or https://: %.200s", url);
@@ -117,7 +121,7 @@ static int check_url(const custapi_options *o, custapi_error *err) {
                           "key file");
   } else if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK && query) {
     rc = usage_error(err, "the base URL must not have a query: %.200s", url);
-  } else if (!https && !o->allow_plain_http && !is_loopback_host(host)) {
+  } else if (!https && !o->allow_plain_http && !text_host_is_loopback(host)) {
     rc = usage_error(err,
                      "refusing to send credentials over plain http:// to %.200s (use https://, or "
                      "--allow-plain-http if you accept that the key can be read on the way)",
@@ -143,6 +147,8 @@ static int check_options(const custapi_options *o, custapi_error *err) {
     return rc;
   if (o->username && has_control(o->username))
     return usage_error(err, "the username contains a control character");
+  if (o->username && !is_utf8(o->username))
+    return usage_error(err, "the username is not valid UTF-8");
   if (o->username && strchr(o->username, ':'))
     return usage_error(err, "the username must not contain ':' (Basic authentication "
                             "separates it from the key with one)");
@@ -152,8 +158,12 @@ static int check_options(const custapi_options *o, custapi_error *err) {
     return usage_error(err, "the API key contains a control character (a stray line break?)");
   if (o->xmlrpc_prefix && has_control(o->xmlrpc_prefix))
     return usage_error(err, "the XML-RPC prefix contains a control character");
+  if (o->xmlrpc_prefix && !is_utf8(o->xmlrpc_prefix))
+    return usage_error(err, "the XML-RPC prefix is not valid UTF-8");
   if (o->proxy && has_control(o->proxy))
     return usage_error(err, "the proxy URL contains a control character");
+  if (o->proxy && !is_utf8(o->proxy))
+    return usage_error(err, "the proxy URL is not valid UTF-8");
   if (o->cacert && has_control(o->cacert))
     return usage_error(err, "the CA file name contains a control character");
   if (o->timeout_ms < 0 || o->connect_timeout_ms < 0)

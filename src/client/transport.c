@@ -20,13 +20,18 @@
 #include "alloc.h"
 #include "custapi_config.h"
 #include "error.h"
+#include "text.h"
 #include "trace.h"
 
 #define USER_AGENT "custapi/" CUSTAPI_VERSION
-/* Loopback is never proxied, whatever the environment says (STYLE.md: curl sends the
- * Authorization header to an http_proxy otherwise). */
-#define LOOPBACK_NOPROXY "127.0.0.1,localhost,::1"
 #define HEADER_VALUE_MAX 512
+/* A response head (status line and header lines) larger than this is refused. libcurl 7.88
+ * refuses one header line above CURL_MAX_HTTP_HEADER but not a head of many lines; one limit
+ * for both keeps one message. */
+#define RESPONSE_HEAD_MAX CURL_MAX_HTTP_HEADER
+
+/* How a request reaches its host. */
+typedef enum route { ROUTE_UNSET = 0, ROUTE_DIRECT, ROUTE_PROXY_ALLOWED } route;
 
 struct custapi_transfer {
   custapi_transfer *next; /* in flight, or idle in the pool */
@@ -40,12 +45,17 @@ struct custapi_transfer {
   char *body;
   size_t body_len, body_cap;
   int too_large;
+  size_t head_bytes;  /* of the response head now arriving */
+  int head_done;      /* its blank line has arrived */
+  int head_too_large; /* over RESPONSE_HEAD_MAX: the transfer was stopped */
   char content_type[HEADER_VALUE_MAX];
   char location[HEADER_VALUE_MAX];
   char retry_after[HEADER_VALUE_MAX];
   int has_content_type, has_location, has_retry_after;
-  int configured; /* the fixed options are set on `easy` */
-  custapi_trace_stream trace; /* -v text held back until a split credential is complete */
+  int configured;                        /* the fixed options are set on `easy` */
+  custapi_trace_stream trace;            /* -v text held back until a split credential is complete */
+  unsigned long alloc_failures_at_start; /* curl_alloc_failure_count() when it started */
+  route proxy_route;                     /* what CURLOPT_PROXY/NOPROXY on `easy` are set for */
 };
 
 typedef struct timer {
@@ -58,7 +68,10 @@ typedef struct timer {
 struct custapi_transport {
   CURLM *multi;
   custapi_transport_config config;
-  char *noproxy;
+  /* The authority ("scheme://host:port") last checked by url_route, and its verdict: every
+   * request of a client goes to one base URL, so the URL is parsed once, not per request. */
+  char route_authority[256];
+  route route_verdict;
   custapi_transfer *active; /* in flight */
   custapi_transfer *idle;   /* pooled easy handles */
   size_t active_count;
@@ -83,6 +96,20 @@ static int global_refs;
  * clear every block libcurl frees, so no copy of the key is left behind in freed memory. Plain
  * malloc underneath (not custapi__malloc): libcurl's allocations are not ours to fail in tests.
  */
+/* libcurl's allocations that failed: tells a real out-of-memory from libcurl's way of refusing
+ * a long header line (see head_refused). */
+static _Atomic unsigned long curl_alloc_failures;
+
+static void *counted(void *p) {
+  if (!p)
+    curl_alloc_failures++;
+  return p;
+}
+
+static void *counting_malloc(size_t size) { return counted(malloc(size)); }
+
+static void *counting_calloc(size_t n, size_t size) { return counted(calloc(n, size)); }
+
 static void wiping_free(void *p) {
   if (!p)
     return;
@@ -94,8 +121,8 @@ static void wiping_free(void *p) {
 
 static void *wiping_realloc(void *p, size_t size) {
   if (!p)
-    return malloc(size);
-  void *q = malloc(size ? size : 1);
+    return counting_malloc(size);
+  void *q = counting_malloc(size ? size : 1);
   if (!q)
     return NULL;
   size_t old = malloc_usable_size(p);
@@ -106,7 +133,7 @@ static void *wiping_realloc(void *p, size_t size) {
 
 static char *wiping_strdup(const char *s) {
   size_t n = strlen(s) + 1;
-  char *d = malloc(n);
+  char *d = counting_malloc(n);
   if (d)
     memcpy(d, s, n);
   return d;
@@ -115,11 +142,15 @@ static char *wiping_strdup(const char *s) {
 static CURLcode curl_init(void) {
   /* When the application initialised libcurl first, this is a no-op and libcurl keeps its
    * allocator (docs/library.md says so). */
-  return curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wiping_free, wiping_realloc,
-                              wiping_strdup, calloc);
+  return curl_global_init_mem(CURL_GLOBAL_DEFAULT, counting_malloc, wiping_free, wiping_realloc,
+                              wiping_strdup, counting_calloc);
 }
+
+static unsigned long curl_alloc_failure_count(void) { return curl_alloc_failures; }
 #else
 static CURLcode curl_init(void) { return curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+static unsigned long curl_alloc_failure_count(void) { return 0; } /* not our allocator */
 #endif
 
 int custapi__transport_global_init(void) {
@@ -148,23 +179,11 @@ int custapi__transport_new(custapi_transport **out, const custapi_transport_conf
   if (!t)
     return custapi__error_oom(err);
   t->config = *config;
-  size_t n = strlen(LOOPBACK_NOPROXY) + 1;
-  const char *user_noproxy = getenv("NO_PROXY");
-  if (!user_noproxy)
-    user_noproxy = getenv("no_proxy");
-  /* CURLOPT_NOPROXY replaces the environment's list: keep the user's entries too. */
-  if (user_noproxy && *user_noproxy)
-    n += strlen(user_noproxy) + 1;
-  t->noproxy = custapi__malloc(n);
   t->multi = curl_multi_init();
-  if (!t->noproxy || !t->multi) {
+  if (!t->multi) {
     custapi__transport_free(t);
     return custapi__error_oom(err);
   }
-  if (user_noproxy && *user_noproxy)
-    snprintf(t->noproxy, n, "%s,%s", LOOPBACK_NOPROXY, user_noproxy);
-  else
-    snprintf(t->noproxy, n, "%s", LOOPBACK_NOPROXY);
   *out = t;
   return 0;
 }
@@ -212,7 +231,6 @@ void custapi__transport_free(custapi_transport *t) {
   }
   if (t->multi)
     curl_multi_cleanup(t->multi);
-  custapi__free(t->noproxy);
   custapi__free(t);
 }
 
@@ -272,6 +290,16 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata) {
   if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
     /* A new response (after a 100 Continue, say): forget the previous one's headers. */
     x->has_content_type = x->has_location = x->has_retry_after = 0;
+    x->head_bytes = 0;
+    x->head_done = 0;
+  }
+  x->head_bytes += n;
+  if (x->head_bytes > RESPONSE_HEAD_MAX) {
+    x->head_too_large = 1;
+    return 0; /* less than given: the transfer stops here */
+  }
+  if ((n == 2 && data[0] == '\r' && data[1] == '\n') || (n == 1 && data[0] == '\n')) {
+    x->head_done = 1;
     return n;
   }
   if (!take_header(data, n, "Content-Type", x->content_type, &x->has_content_type) &&
@@ -383,9 +411,6 @@ static int configure_fixed(custapi_transfer *x) {
   SET(CURLOPT_SSL_VERIFYHOST, c->insecure ? 0L : 2L);
   if (c->cacert)
     SET(CURLOPT_CAINFO, c->cacert);
-  if (c->proxy)
-    SET(CURLOPT_PROXY, c->proxy);
-  SET(CURLOPT_NOPROXY, x->transport->noproxy);
   SET(CURLOPT_ERRORBUFFER, x->curl_error);
   SET(CURLOPT_WRITEFUNCTION, on_body);
   SET(CURLOPT_WRITEDATA, x);
@@ -400,6 +425,60 @@ static int configure_fixed(custapi_transfer *x) {
   return failed ? -1 : 0;
 }
 
+/*
+ * Whether a request to `url` may use a proxy. Loopback (text_host_is_loopback, the definition
+ * the plain-HTTP check uses too) never does, whatever --proxy or the environment say: libcurl
+ * would send the Authorization header to an http_proxy, and its CURLOPT_NOPROXY list knows
+ * neither 127.0.0.0/8 nor the other spellings of ::1. The host is the one libcurl's URL parser
+ * finds, so it is the one libcurl connects to.
+ */
+static route url_route(custapi_transport *t, const char *url) {
+  const char *scheme_end = strstr(url, "://");
+  size_t authority =
+      scheme_end ? strcspn(scheme_end + 3, "/?#") + (size_t)(scheme_end + 3 - url) : strlen(url);
+  int cacheable = authority < sizeof t->route_authority;
+  if (cacheable && t->route_verdict != ROUTE_UNSET &&
+      strncmp(t->route_authority, url, authority) == 0 && t->route_authority[authority] == '\0')
+    return t->route_verdict;
+  CURLU *u = curl_url();
+  if (!u)
+    return ROUTE_UNSET; /* out of memory: no guess either way */
+  route verdict = ROUTE_PROXY_ALLOWED;
+  char *host = NULL;
+  if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host && text_host_is_loopback(host))
+    verdict = ROUTE_DIRECT;
+  curl_free(host);
+  curl_url_cleanup(u);
+  if (cacheable) {
+    memcpy(t->route_authority, url, authority);
+    t->route_authority[authority] = '\0';
+    t->route_verdict = verdict;
+  }
+  return verdict;
+}
+
+/* CURLOPT_PROXY and CURLOPT_NOPROXY for `r`'s host, set again only when the route changes. */
+static int configure_route(custapi_transfer *x, const custapi_http_request *r) {
+  CURL *e = x->easy;
+  int failed = 0;
+  route want = url_route(x->transport, r->url);
+  if (want == ROUTE_UNSET)
+    return -1;
+  if (want == x->proxy_route)
+    return 0;
+  if (want == ROUTE_DIRECT) {
+    SET(CURLOPT_PROXY, ""); /* "" is libcurl's "no proxy at all, not even the environment's" */
+    SET(CURLOPT_NOPROXY, "*");
+  } else {
+    /* --proxy, or NULL: libcurl's *_proxy and no_proxy variables. */
+    SET(CURLOPT_PROXY, x->transport->config.proxy);
+    SET(CURLOPT_NOPROXY, (char *)NULL);
+  }
+  x->proxy_route = failed ? ROUTE_UNSET : want;
+  return failed ? -1 : 0;
+}
+
 /* What changes per request: URL, headers, method and body. */
 static int configure(custapi_transfer *x, const custapi_http_request *r) {
   CURL *e = x->easy;
@@ -409,6 +488,8 @@ static int configure(custapi_transfer *x, const custapi_http_request *r) {
       return -1;
     x->configured = 1;
   }
+  if (configure_route(x, r) < 0)
+    return -1;
   SET(CURLOPT_URL, r->url);
   SET(CURLOPT_HTTPHEADER, x->headers);
   if (strcmp(r->method, "GET") == 0) {
@@ -429,6 +510,8 @@ static void transfer_clear_outcome(custapi_transfer *x) {
   if (x->body)
     x->body[0] = '\0';
   x->too_large = 0;
+  x->head_bytes = 0;
+  x->head_done = x->head_too_large = 0;
   x->has_content_type = x->has_location = x->has_retry_after = 0;
   custapi__trace_stream_reset(&x->trace);
 }
@@ -445,6 +528,7 @@ int custapi__transport_start(custapi_transfer **out, custapi_transport *t,
   x->done = done;
   x->payload = payload;
   transfer_clear_outcome(x);
+  x->alloc_failures_at_start = curl_alloc_failure_count();
   curl_slist_free_all(x->headers);
   x->headers = NULL;
   if (build_headers(&x->headers, r) < 0) {
@@ -588,10 +672,26 @@ static int is_retryable(CURLcode code) {
   }
 }
 
+/*
+ * Whether the response head was refused for its size: by us (on_header), or by libcurl 7.88,
+ * which reports a header line above CURL_MAX_HTTP_HEADER as CURLE_OUT_OF_MEMORY (its buffer
+ * refuses to grow) - told from a real out-of-memory by the head being unfinished and, when
+ * libcurl allocates through us, by none of its allocations having failed.
+ */
+static int head_refused(const custapi_transfer *x) {
+  if (x->head_too_large)
+    return 1;
+  return x->code == CURLE_OUT_OF_MEMORY && !x->head_done &&
+         curl_alloc_failure_count() == x->alloc_failures_at_start;
+}
+
 int custapi__transfer_response(custapi_http_response *out, int *retryable,
                                const custapi_transfer *x, custapi_error *err) {
   *retryable = 0;
   memset(out, 0, sizeof *out);
+  if (head_refused(x))
+    return custapi__error_set(err, CUSTAPI_CATEGORY_PROTOCOL, NULL,
+                              "response header too large (over %d bytes)", RESPONSE_HEAD_MAX);
   if (x->too_large)
     return custapi__error_set(err, CUSTAPI_CATEGORY_PROTOCOL, NULL,
                               "response larger than %zu bytes",
