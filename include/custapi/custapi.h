@@ -239,13 +239,30 @@ CUSTAPI_EXTERN int custapi_validate(const custapi_customer *customer, custapi_va
                                     custapi_error *err);
 
 /*
+ * The one check of a mode for those that must send exactly what they were given (compare, bulk,
+ * the gateway): 0 for partial and strict; CUSTAPI_EUSAGE for fill-required (it would read each
+ * customer before its update), worded once here with `who` ("bulk") naming the refuser, and
+ * for a mode that is not one.
+ */
+CUSTAPI_EXTERN int custapi_validate_mode_as_given(custapi_validate_mode mode, const char *who,
+                                                  custapi_error *err);
+
+/*
  * The required properties (name, email, hash) missing from the customer: their names, in
  * schema order, are stored in out[0..n-1] (static strings); returns n (at most 3).
  */
 CUSTAPI_EXTERN size_t custapi_validate_missing(const char *out[3],
                                                const custapi_customer *customer);
 
-/* Parses a customer id: a canonical decimal in 1..2147483647. */
+/* The largest customer id; the smallest is 1. */
+#define CUSTAPI_ID_MAX 2147483647
+
+/* 1 when `id` is a customer id (1..CUSTAPI_ID_MAX), else 0: the one rule every reader of ids
+ * (the command, bulk records, results files, the client) applies. */
+CUSTAPI_EXTERN int custapi_id_valid(int64_t id);
+
+/* Parses a customer id: a canonical decimal in 1..CUSTAPI_ID_MAX. Otherwise CUSTAPI_EINVALID,
+ * "id: not positive: \"0\" (a customer id is an integer from 1 to 2147483647)". */
 CUSTAPI_EXTERN int custapi_id_parse(int32_t *out, const char *text, custapi_error *err);
 
 /* ---------------------------------------------------------------------------------------
@@ -536,6 +553,10 @@ typedef struct custapi_bulk_options {
 
 /* CSV for a name ending in ".csv" (any case), else JSON Lines. */
 CUSTAPI_EXTERN custapi_bulk_format custapi_bulk_format_for(const char *path);
+/* A format by its name, "jsonl" or "csv" (the command's --format): 0, or CUSTAPI_EUSAGE
+ * "must be jsonl or csv, not ..." (the caller says where the name came from). */
+CUSTAPI_EXTERN int custapi_bulk_format_parse(custapi_bulk_format *out, const char *name,
+                                             custapi_error *err);
 
 /*
  * Reads `input` (borrowed; streamed, never loaded whole) and updates every record over the

@@ -153,7 +153,7 @@ static int open_stdin(bulk_input *in, const char *format, custapi_error *err) {
 int bulk_input_open(bulk_input *in, const char *path, const char *format, custapi_error *err) {
   memset(in, 0, sizeof *in);
   if (format)
-    in->format = strcmp(format, "csv") == 0 ? CUSTAPI_BULK_CSV : CUSTAPI_BULK_JSONL;
+    custapi_bulk_format_parse(&in->format, format, NULL); /* checked when it was given */
   if (strcmp(path, "-") == 0) {
     in->is_stdin = 1;
     if (fstat(STDIN_FILENO, &in->st) < 0)

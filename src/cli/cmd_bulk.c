@@ -54,13 +54,8 @@ static int check_args(const cli_args *a, custapi_error *err) {
     return usage(err, "%s",
                  "bulk takes its ids and properties from --input: no --id, "
                  "PROP=VALUE or --json");
-  if (a->format && strcmp(a->format, "jsonl") != 0 && strcmp(a->format, "csv") != 0)
-    return usage(err, "--format: must be jsonl or csv, not %.100s", a->format);
-  if (a->mode == CUSTAPI_VALIDATE_FILL_REQUIRED)
-    return usage(err, "%s",
-                 "bulk does not support --fill-required (it would read every customer "
-                 "first): put name, email and hash in the records with --strict, or "
-                 "send only what the records carry");
+  if (custapi_validate_mode_as_given(a->mode, "bulk", err) < 0)
+    return CUSTAPI_EUSAGE;
   if (a->read_back)
     return usage(err, "%s", "bulk has no --read-back");
   if (a->resume && !a->results)

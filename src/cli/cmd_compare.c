@@ -224,7 +224,8 @@ static void note_failure(file_summary *sum, long line, int32_t id, const custapi
                          int from_reader) {
   json_object *f = json_object_new_object();
   int failed = custapi__json_add(f, "line", json_object_new_int64(line));
-  failed |= custapi__json_add_if(f, "id", id > 0, id > 0 ? json_object_new_int(id) : NULL);
+  failed |= custapi__json_add_if(f, "id", custapi_id_valid(id),
+                                 custapi_id_valid(id) ? json_object_new_int(id) : NULL);
   failed |= custapi__json_add(f, "error", custapi__error_to_json_object(err));
   sum->json_failed |= custapi__json_append(sum->failures, custapi__json_built(f, failed));
   sum->failed++;
@@ -254,10 +255,9 @@ static void note_verdict(file_summary *sum, long line, int32_t id, const custapi
 
 static int compare_records(const cli_args *args, custapi_client *rest, custapi_client *xmlrpc,
                            FILE *in, file_summary *sum, custapi_error *err) {
-  custapi_input_format format = args->format && strcmp(args->format, "csv") == 0
-                                    ? CUSTAPI_INPUT_CSV
-                                : args->format ? CUSTAPI_INPUT_JSONL
-                                               : custapi__records_format_for(args->input);
+  custapi_bulk_format format = custapi_bulk_format_for(args->input);
+  if (args->format && custapi_bulk_format_parse(&format, args->format, err) < 0)
+    return -1;
   custapi_records *records;
   if (custapi__records_new(&records, in, format, args->customer_flags, err) < 0)
     return -1;
@@ -347,7 +347,8 @@ int cli_cmd_compare(const cli_args *args) {
   custapi_error err = {0};
   custapi_customer *props = NULL;
   int32_t id;
-  if (cli_require_id(&id, args, &err) < 0 || cli_customer_from_args(&props, args, &err) < 0 ||
+  if (custapi_validate_mode_as_given(args->mode, "compare", &err) < 0 ||
+      cli_require_id(&id, args, &err) < 0 || cli_customer_from_args(&props, args, &err) < 0 ||
       custapi_validate(props, args->mode, args->validate_flags, cli_warn, NULL, &err) < 0) {
     custapi_customer_free(props);
     return cli_fail(args, &err);
@@ -376,6 +377,8 @@ int cli_cmd_compare(const cli_args *args) {
 /* compare --input FILE --yes: the same connection set-up, then every record of the file. */
 static int cli_cmd_compare_input(const cli_args *args) {
   custapi_error err = {0};
+  if (custapi_validate_mode_as_given(args->mode, "compare", &err) < 0)
+    return cli_fail(args, &err);
   if (args->id || args->prop_count || args->json_path) {
     custapi__error_set(&err, CUSTAPI_CATEGORY_USAGE, NULL,
                        "compare --input takes its ids and properties from the file: no --id, "

@@ -67,22 +67,16 @@ static int read_back(custapi_result **out, const cli_args *args, custapi_client 
   return cli_fail(args, &err);
 }
 
-/* An update that sends nothing is a mistake on the command line, not a request to make. */
-static int refuse_nothing(const custapi_customer *properties, const cli_args *args,
-                          custapi_error *err) {
-  if (custapi_customer_count(properties) > 0 || args->mode == CUSTAPI_VALIDATE_FILL_REQUIRED)
-    return 0;
-  return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
-                            "nothing to update: give PROP=VALUE operands or --json FILE");
-}
-
 int cli_cmd_update(const cli_args *args) {
   custapi_error err = {0};
   custapi_customer *properties = NULL;
   custapi_client *client = NULL;
   int32_t id;
   if (cli_require_id(&id, args, &err) < 0 || cli_customer_from_args(&properties, args, &err) < 0 ||
-      refuse_nothing(properties, args, &err) < 0 || cli_connect(&client, args, &err) < 0) {
+      /* Invalid properties (nothing to update included) are told before any connection
+       * setting is looked at; custapi_update checks them again, and warns (lenient). */
+      custapi_validate(properties, args->mode, args->validate_flags, NULL, NULL, &err) < 0 ||
+      cli_connect(&client, args, &err) < 0) {
     custapi_customer_free(properties);
     return cli_fail(args, &err);
   }

@@ -56,10 +56,13 @@ int cli_dry_run_probe(const cli_args *args) {
   return 0;
 }
 
-static custapi_input_format input_format(const cli_args *a) {
+static custapi_bulk_format input_format(const cli_args *a) {
+  custapi_bulk_format f = CUSTAPI_BULK_JSONL; /* --format was checked when it was given */
   if (a->format)
-    return strcmp(a->format, "csv") == 0 ? CUSTAPI_INPUT_CSV : CUSTAPI_INPUT_JSONL;
-  return strcmp(a->input, "-") == 0 ? CUSTAPI_INPUT_JSONL : custapi__records_format_for(a->input);
+    custapi_bulk_format_parse(&f, a->format, NULL);
+  else if (strcmp(a->input, "-") != 0)
+    f = custapi_bulk_format_for(a->input);
+  return f;
 }
 
 int cli_dry_run_bulk(const cli_args *args, custapi_client *client) {

@@ -1,23 +1,11 @@
 /* custapi: the command. Parses, disables core dumps, runs one subcommand. */
-#include <string.h>
 #include <sys/resource.h>
 
 #include "cli.h"
 #include "commands.h"
 #include "error.h"
+#include "options.h"
 #include "output.h"
-
-static const struct {
-  const char *name;
-  cli_command_fn run;
-} command_table[] = {
-    {"validate", cli_cmd_validate},
-    {"update", cli_cmd_update},
-    {"get", cli_cmd_get},
-    {"compare", cli_cmd_compare},
-    {"probe", cli_cmd_probe},
-    {"bulk", cli_cmd_bulk},
-};
 
 /* A core dump would hold the API key in plain text. */
 static void disable_core_dumps(void) {
@@ -35,10 +23,9 @@ int main(int argc, char **argv) {
     return rc > 0 ? 0 : cli_fail(NULL, &err);
   }
   cli_set_quiet(args.quiet);
-  int exit_code = -1;
-  for (size_t i = 0; i < sizeof command_table / sizeof command_table[0]; i++)
-    if (strcmp(command_table[i].name, args.command) == 0)
-      exit_code = command_table[i].run(&args);
+  /* The one table of commands (options.c): the parser, help and completions read it too. */
+  const cli_command_info *command = cli_command_find(args.command);
+  int exit_code = command && command->run ? command->run(&args) : -1;
   if (exit_code < 0) {
     custapi__error_set(&err, CUSTAPI_CATEGORY_USAGE, NULL, "'%s' is not available in this build",
                        args.command);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "commands.h"
 #include "error.h"
 #include "suggest.h"
 
@@ -13,21 +14,24 @@
 
 static const cli_command_info commands[] = {
     {"update", CMD_UPDATE, "--id N [PROP=VALUE ...] [--json FILE|-]",
-     "Validates the properties and updates one customer with them."},
-    {"get", CMD_GET, "--id N", "Reads one customer and prints it."},
+     "Validates the properties and updates one customer with them.", cli_cmd_update},
+    {"get", CMD_GET, "--id N", "Reads one customer and prints it.", cli_cmd_get},
     {"validate", CMD_VALIDATE, "[PROP=VALUE ...] [--json FILE|-]",
-     "Checks properties as an update would, sends nothing, and prints them normalised."},
+     "Checks properties as an update would, sends nothing, and prints them normalised.",
+     cli_cmd_validate},
     {"compare", CMD_COMPARE,
      "--id N --yes [PROP=VALUE ...] [--json FILE|-]\n"
      "  custapi [OPTIONS] compare  --input FILE --yes",
      "Applies the same update over REST and over XML-RPC, reads it back over both, and names "
-     "every difference (it writes: --yes)."},
+     "every difference (it writes: --yes).",
+     cli_cmd_compare},
     {"bulk", CMD_BULK,
      "--input FILE|- [--format jsonl|csv] [--concurrency N]\n"
      "                             [--results FILE|- [--resume]]",
-     "Sends one update per record of a JSON Lines or CSV file, several at once."},
+     "Sends one update per record of a JSON Lines or CSV file, several at once.", cli_cmd_bulk},
     {"probe", CMD_PROBE, "",
-     "Checks both protocols of the install: reachable, TLS, credentials, the XML-RPC methods."},
+     "Checks both protocols of the install: reachable, TLS, credentials, the XML-RPC methods.",
+     cli_cmd_probe},
 };
 
 size_t cli_command_count(void) { return sizeof commands / sizeof commands[0]; }
@@ -115,6 +119,15 @@ static int set_strict(cli_args *a, const char *v, custapi_error *err) {
   return 0;
 }
 
+/* Checked once, when given; kept as its name, which the commands parse again. */
+static int set_format(cli_args *a, const char *v, custapi_error *err) {
+  custapi_bulk_format format;
+  if (custapi_bulk_format_parse(&format, v, err) < 0)
+    return CUSTAPI_EUSAGE;
+  a->format = v;
+  return 0;
+}
+
 static int set_fill_required(cli_args *a, const char *v, custapi_error *err) {
   a->mode = CUSTAPI_VALIDATE_FILL_REQUIRED;
   return 0;
@@ -186,7 +199,7 @@ static const cli_option options[] = {
      "check and send only the given properties (default)", S(set_partial)},
     {"strict", 0, NULL, NULL, CMD_VALIDATING, GROUP_VALIDATION, 0, NULL,
      "name, email and hash must be present", S(set_strict)},
-    {"fill-required", 0, NULL, NULL, CMD_UPDATE | CMD_VALIDATE | CMD_COMPARE, GROUP_VALIDATION, 0,
+    {"fill-required", 0, NULL, NULL, CMD_UPDATE | CMD_VALIDATE, GROUP_VALIDATION, 0,
      NULL, "read the customer first and fill missing required properties", S(set_fill_required)},
     {"lenient", 0, NULL, NULL, CMD_VALIDATING, GROUP_VALIDATION, 0, NULL,
      "format rules (email, telephone, URL, country) only warn", S(set_lenient)},
@@ -198,7 +211,7 @@ static const cli_option options[] = {
     {"input", 0, "FILE|-", NULL, CMD_BULK | CMD_COMPARE, GROUP_BULK, 0, NULL,
      "JSON Lines, or CSV for a .csv name; - for standard input", F(input)},
     {"format", 0, "jsonl|csv", NULL, CMD_BULK | CMD_COMPARE, GROUP_BULK, 0, "jsonl csv",
-     "the input's format, whatever its name", F(format)},
+     "the input's format, whatever its name", S(set_format)},
     {"concurrency", 0, "N", NULL, CMD_BULK, GROUP_BULK, OPT_PROFILE, NULL,
      "updates in flight at once, 1 to 256, default 8", S(set_concurrency)},
     {"results", 0, "FILE|-", NULL, CMD_BULK, GROUP_BULK, 0, NULL,

@@ -27,6 +27,7 @@ typedef struct cli_command_info {
   unsigned bit;
   const char *synopsis; /* after "custapi [OPTIONS] NAME " */
   const char *summary;  /* one sentence */
+  cli_command_fn run;   /* the command itself (commands.h) */
 } cli_command_info;
 
 typedef enum cli_option_group {

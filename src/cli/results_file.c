@@ -97,8 +97,8 @@ int results_header(char *buf, size_t size, const input_fingerprint *fp) {
 char *results_line(const custapi_bulk_outcome *o, size_t *len) {
   json_object *obj = json_object_new_object();
   int failed = custapi__json_add(obj, "line", json_object_new_int64(o->line));
-  failed |=
-      custapi__json_add_if(obj, "id", o->id > 0, o->id > 0 ? json_object_new_int(o->id) : NULL);
+  failed |= custapi__json_add_if(obj, "id", custapi_id_valid(o->id),
+                                 custapi_id_valid(o->id) ? json_object_new_int(o->id) : NULL);
   failed |= custapi__json_add(obj, "ok", json_object_new_boolean(o->status == 0));
   failed |= custapi__json_add(obj, "attempts", json_object_new_int(o->attempts));
   if (o->status != 0 && o->error)

@@ -64,7 +64,7 @@ static const line_result *find_line(const resume_plan *p, long line) {
 }
 
 int resume_plan_skip(resume_plan *p, long line, int32_t id) {
-  if (id <= 0 || !p->id_cap)
+  if (!custapi_id_valid(id) || !p->id_cap)
     return 0;
   id_state *s = id_slot(p->ids, p->id_cap, id);
   if (!s->id) /* no ok result for this id: every line of it is sent */
@@ -180,9 +180,9 @@ static int take_result(resume_plan *p, json_object *r, long n, const input_finge
   if (json_object_is_type(idv, json_type_int))
     id = json_object_get_int64(idv);
   int is_ok = json_object_get_boolean(ok);
-  if (is_ok && (id < 1 || id > INT32_MAX))
+  if (is_ok && !custapi_id_valid(id))
     return refuse(err, "%.200s, line %ld: an ok result without a customer id", path, n);
-  if (id < 1 || id > INT32_MAX)
+  if (!custapi_id_valid(id))
     id = 0;
   if (plan_add(p, (long)line, n, (int32_t)id, is_ok) < 0)
     return custapi__error_oom(err);

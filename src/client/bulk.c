@@ -10,6 +10,7 @@
  */
 #include <assert.h>
 #include <string.h>
+#include <strings.h>
 
 #include "alloc.h"
 #include "client.h"
@@ -53,10 +54,28 @@ struct bulk {
   uint64_t start_ms;
 };
 
+/* The input formats and their names: the one place they are spelled. */
+static const struct {
+  const char *name;
+  custapi_bulk_format format;
+} format_names[] = {{"jsonl", CUSTAPI_BULK_JSONL}, {"csv", CUSTAPI_BULK_CSV}};
+
 custapi_bulk_format custapi_bulk_format_for(const char *path) {
   assert(path);
-  return custapi__records_format_for(path) == CUSTAPI_INPUT_CSV ? CUSTAPI_BULK_CSV
-                                                                : CUSTAPI_BULK_JSONL;
+  size_t n = strlen(path);
+  return n >= 4 && strcasecmp(path + n - 4, ".csv") == 0 ? CUSTAPI_BULK_CSV : CUSTAPI_BULK_JSONL;
+}
+
+int custapi_bulk_format_parse(custapi_bulk_format *out, const char *name, custapi_error *err) {
+  assert(out && name);
+  for (size_t i = 0; i < sizeof format_names / sizeof format_names[0]; i++) {
+    if (strcmp(format_names[i].name, name) == 0) {
+      *out = format_names[i].format;
+      return 0;
+    }
+  }
+  return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "must be %s or %s, not %.100s",
+                            format_names[0].name, format_names[1].name, name);
 }
 
 static void stop(bulk *b, int rc, const custapi_error *err) {
@@ -107,12 +126,8 @@ static void take_record(bulk *b, long line, int32_t id, custapi_customer *proper
     custapi_customer_free(properties);
     return;
   }
-  int rc = 0;
-  if (custapi_customer_count(properties) == 0)
-    rc = custapi__error_set(&err, CUSTAPI_CATEGORY_INVALID, NULL, "%s",
-                            "nothing to update: the record has only an id");
-  else
-    rc = custapi__client_check_update(b->client, id, properties, b->options->mode, &err);
+  /* Refused as every update is (nothing to update included): the client's one check. */
+  int rc = custapi__client_check_update(b->client, id, properties, b->options->mode, &err);
   if (rc == CUSTAPI_EINTERNAL) { /* out of memory: no fault of the record; the run ends */
     custapi_customer_free(properties);
     report_refused(b, line, id, &err);
@@ -241,15 +256,7 @@ static int check_options(const custapi_bulk_options *o, custapi_error *err) {
     return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
                               "concurrency must be from 1 to %d, not %d",
                               CUSTAPI_BULK_CONCURRENCY_MAX, o->concurrency);
-  if (o->mode == CUSTAPI_VALIDATE_FILL_REQUIRED)
-    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
-                              "bulk does not support fill-required (it would read every customer "
-                              "first): give name, email and hash in the records, or update only "
-                              "what the records carry (partial)");
-  if (o->mode != CUSTAPI_VALIDATE_PARTIAL && o->mode != CUSTAPI_VALIDATE_STRICT)
-    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "unknown validation mode %d",
-                              (int)o->mode);
-  return 0;
+  return custapi_validate_mode_as_given(o->mode, "bulk", err);
 }
 
 static void bulk_release(bulk *b) {
@@ -337,8 +344,7 @@ int custapi_bulk_run(custapi_bulk_summary *out, custapi_client *client, FILE *in
   }
   for (int i = 0; i < b.slot_count; i++)
     b.slots[i].owner = &b;
-  custapi_input_format format =
-      options->format == CUSTAPI_BULK_CSV ? CUSTAPI_INPUT_CSV : CUSTAPI_INPUT_JSONL;
+  custapi_bulk_format format = options->format;
   if ((rc = custapi__records_new(&b.records, input, format, options->customer_flags, &err)) < 0) {
     bulk_release(&b);
     return custapi__client_fail(client, &err);

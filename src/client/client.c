@@ -30,7 +30,7 @@
 struct custapi_client {
   const custapi_backend_ops *backend;
   custapi_protocol protocol;
-  char *base_url; /* without trailing slashes */
+  char *base_url; /* trimmed of trailing slashes here, once: the codecs get it so */
   char *username;
   char *api_key;
   char *xmlrpc_prefix;
@@ -502,6 +502,8 @@ static int read_customer(custapi_customer **out, int *http_status, int *attempts
   *out = NULL;
   custapi_http_request req = {0};
   custapi_error err;
+  if (custapi__id_check(id, &err) < 0)
+    return fail(c, &err);
   int rc = c->backend->encode_get(&req, &c->endpoint, id, &err);
   if (rc < 0)
     return fail(c, &err);
@@ -606,10 +608,8 @@ static int prepare_update(custapi_customer **to_send, custapi_client *c, int32_t
                           int may_read) {
   *to_send = NULL;
   custapi_error err;
-  if (id <= 0)
-    return fail(c, &(custapi_error){.category = CUSTAPI_CATEGORY_INVALID,
-                                    .property = "id",
-                                    .message = "id: must be a positive 32-bit integer"});
+  if (custapi__id_check(id, &err) < 0)
+    return fail(c, &err);
   int rc = custapi_validate(properties, mode, c->validate_flags, c->warn, c->warn_payload, &err);
   if (rc < 0)
     return fail(c, &err);
@@ -737,7 +737,7 @@ int custapi_get_dry_run(char **out, custapi_client *c, int32_t id) {
   custapi_error_clear(&c->error);
   custapi_error err;
   custapi_http_request req = {0};
-  if (c->backend->encode_get(&req, &c->endpoint, id, &err) < 0)
+  if (custapi__id_check(id, &err) < 0 || c->backend->encode_get(&req, &c->endpoint, id, &err) < 0)
     return fail(c, &err);
   return format_request(out, c, &req);
 }
@@ -799,13 +799,11 @@ static void async_done(call *k) {
 
 int custapi__client_check_update(custapi_client *c, int32_t id, const custapi_customer *properties,
                                  custapi_validate_mode mode, custapi_error *err) {
-  if (mode == CUSTAPI_VALIDATE_FILL_REQUIRED)
-    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
-                              "fill-required is not available for many updates at once (it "
-                              "would read each customer first)");
-  if (id <= 0)
-    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, "id", "%s",
-                              "id: must be a positive 32-bit integer");
+  int rc = custapi_validate_mode_as_given(mode, "bulk", err);
+  if (rc < 0)
+    return rc;
+  if (custapi__id_check(id, err) < 0)
+    return CUSTAPI_EINVALID;
   return custapi_validate(properties, mode, c->validate_flags, c->warn, c->warn_payload, err);
 }
 

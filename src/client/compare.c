@@ -395,8 +395,12 @@ int custapi_compare_run(custapi_compare **out, custapi_client *rest, custapi_cli
     return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
                               "compare needs two clients with the same validate_flags (the "
                               "same update must be checked the same way for both)");
+  /* The same update is sent twice and undone once: exactly what was given, never filled. */
+  int rc = custapi_validate_mode_as_given(mode, "compare", err);
+  if (rc < 0)
+    return rc;
   /* The clients' own flags, as each update will be checked (lenient or not). */
-  int rc = custapi_validate(properties, mode, flags, NULL, NULL, err);
+  rc = custapi_validate(properties, mode, flags, NULL, NULL, err);
   if (rc < 0)
     return rc;
   custapi_compare *c = custapi__calloc(1, sizeof *c);

@@ -39,7 +39,7 @@ typedef struct cells {
 
 struct custapi_records {
   FILE *in;
-  custapi_input_format format;
+  custapi_bulk_format format;
   unsigned flags;
   long next_line; /* the line the next record starts on */
   bytes buf;
@@ -48,11 +48,6 @@ struct custapi_records {
   size_t column_count;
   size_t id_column;
 };
-
-custapi_input_format custapi__records_format_for(const char *path) {
-  size_t n = strlen(path);
-  return n >= 4 && strcasecmp(path + n - 4, ".csv") == 0 ? CUSTAPI_INPUT_CSV : CUSTAPI_INPUT_JSONL;
-}
 
 void custapi__records_free(custapi_records *r) {
   if (!r)
@@ -127,18 +122,17 @@ static void at_line(custapi_error *err, long line) {
 static int id_from_json(int32_t *id, json_object *v, custapi_error *err) {
   if (json_object_is_type(v, json_type_int)) {
     int64_t n = json_object_get_int64(v);
-    if (n > 0 && n <= INT32_MAX) {
-      *id = (int32_t)n;
-      return 0;
-    }
-    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, "id",
-                              "id: not a customer id: %lld (an integer from 1 to 2147483647)",
-                              (long long)n);
+    if (custapi__id_check(n, err) < 0)
+      return CUSTAPI_EINVALID;
+    *id = (int32_t)n;
+    return 0;
   }
   if (json_object_is_type(v, json_type_string))
     return custapi_id_parse(id, json_object_get_string(v), err);
-  return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, "id",
-                            "id: must be an integer (a customer id from 1 to 2147483647)");
+  char shown[96];
+  const char *text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+  custapi__quote(shown, sizeof shown, text ? text : "", text ? strlen(text) : 0, 40);
+  return custapi__id_refuse(err, "not an integer", shown);
 }
 
 static records_status next_jsonl(custapi_records *r, long *line, int32_t *id,
@@ -354,15 +348,16 @@ static int read_header(custapi_records *r, custapi_error *err) {
       continue;
     }
     if (!*name) {
-      rc = custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL, "CSV header: column %zu has "
-                              "no name", i + 1);
+      rc = custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL,
+                              "CSV header: column %zu has "
+                              "no name",
+                              i + 1);
       break;
     }
     /* A column the schema refuses (typo, read-only) is refused once, here, not per record.
      * An integer column is probed with a valid integer, any other with text. */
     const custapi_property_info *p = custapi_schema_find(name);
-    rc = custapi_customer_set(probe, name,
-                              p && p->type == CUSTAPI_TYPE_INTEGER ? "1" : "x", err);
+    rc = custapi_customer_set(probe, name, p && p->type == CUSTAPI_TYPE_INTEGER ? "1" : "x", err);
     if (rc < 0)
       at_line(err, 1);
   }
@@ -404,9 +399,6 @@ static records_status next_csv(custapi_records *r, long *line, int32_t *id,
       continue; /* an empty cell means "not sent" */
     rc = custapi__customer_set_text(c, r->columns[i], cell(r, i), r->row.len[i], err);
   }
-  if (rc == 0 && custapi_customer_count(c) == 0)
-    rc = custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL, "nothing to update: every cell "
-                            "is empty");
   if (rc < 0) {
     custapi_customer_free(c);
     at_line(err, *line);
@@ -418,7 +410,7 @@ static records_status next_csv(custapi_records *r, long *line, int32_t *id,
 
 /* ---- both ---- */
 
-int custapi__records_new(custapi_records **out, FILE *in, custapi_input_format format,
+int custapi__records_new(custapi_records **out, FILE *in, custapi_bulk_format format,
                          unsigned customer_flags, custapi_error *err) {
   assert(out && in);
   *out = NULL;
@@ -430,7 +422,7 @@ int custapi__records_new(custapi_records **out, FILE *in, custapi_input_format f
   r->flags = customer_flags;
   r->next_line = 1;
   skip_bom(in);
-  if (format == CUSTAPI_INPUT_CSV) {
+  if (format == CUSTAPI_BULK_CSV) {
     int rc = read_header(r, err);
     if (rc < 0) {
       custapi__records_free(r);
@@ -446,6 +438,6 @@ records_status custapi__records_next(custapi_records *r, long *line, int32_t *id
   assert(r && line && id && customer);
   *customer = NULL;
   *id = 0;
-  return r->format == CUSTAPI_INPUT_CSV ? next_csv(r, line, id, customer, err)
-                                        : next_jsonl(r, line, id, customer, err);
+  return r->format == CUSTAPI_BULK_CSV ? next_csv(r, line, id, customer, err)
+                                       : next_jsonl(r, line, id, customer, err);
 }

@@ -11,15 +11,10 @@
 
 #include "custapi/custapi.h"
 
-typedef enum custapi_input_format { CUSTAPI_INPUT_JSONL = 0, CUSTAPI_INPUT_CSV = 1 } custapi_input_format;
-
 typedef struct custapi_records custapi_records;
 
 /* The largest record accepted, in bytes: far above any real update. */
 #define CUSTAPI_RECORD_MAX (1024 * 1024)
-
-/* Chooses the format from a file name: ".csv" (any case) is CSV, anything else JSON Lines. */
-custapi_input_format custapi__records_format_for(const char *path);
 
 /*
  * Reads records from `in` (borrowed, positioned at the start). `customer_flags` are those of
@@ -27,7 +22,7 @@ custapi_input_format custapi__records_format_for(const char *path);
  * checked here: a fatal error (CUSTAPI_EINVALID naming the problem) when it is missing, has no
  * `id` column, an empty or repeated column name, or a name the schema refuses.
  */
-int custapi__records_new(custapi_records **out, FILE *in, custapi_input_format format,
+int custapi__records_new(custapi_records **out, FILE *in, custapi_bulk_format format,
                          unsigned customer_flags, custapi_error *err);
 void custapi__records_free(custapi_records *records);
 

@@ -13,7 +13,8 @@
 
 /* Where requests go: what a codec needs from the client's options. */
 typedef struct custapi_endpoint {
-  const char *base_url;      /* without a trailing slash, e.g. "https://mail.example.com" */
+  const char *base_url;      /* without a trailing slash (the client trims it, once), e.g.
+                              * "https://mail.example.com" */
   const char *xmlrpc_prefix; /* "customers." by default, "" for bare method names */
 } custapi_endpoint;
 

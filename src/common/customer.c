@@ -175,30 +175,6 @@ const custapi_field *custapi_customer_get(const custapi_customer *c, const char 
 
 /* ---- setting through the schema ---- */
 
-/*
- * What to do with a name that is not a schema property. Returns 1 to store it (as a string),
- * 0 to drop it silently, or a negative status with the error set.
- */
-static int admit_other_name(const custapi_customer *c, const char *name, custapi_error *err) {
-  if (schema_is_read_only(name)) {
-    if (c->flags & CUSTAPI_CUSTOMER_IGNORE_READ_ONLY)
-      return 0;
-    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, name,
-                              "%s: read-only field, can't be updated (drop it, or ignore "
-                              "read-only fields)",
-                              name);
-  }
-  if (c->flags & CUSTAPI_CUSTOMER_ALLOW_UNKNOWN)
-    return 1;
-  const char *suggestion = schema_suggest(name);
-  if (suggestion)
-    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, name,
-                              "%s: unknown property; did you mean '%s'?", name, suggestion);
-  return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, name,
-                            "%s: unknown property (not one of the %zu properties of an update)",
-                            name, schema_count());
-}
-
 static int check_name(const char *name, custapi_error *err) {
   if (name[0] == '\0')
     return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL, "empty property name");
@@ -254,7 +230,7 @@ int custapi__customer_set_text(custapi_customer *c, const char *name, const char
     return rc;
   const schema_property *p = schema_find(name);
   if (!p) {
-    rc = admit_other_name(c, name, err);
+    rc = custapi__schema_admit_other(name, c->flags, err);
     return rc <= 0 ? rc : put_other_string(c, name, text, len, err);
   }
   if (p->info.type == CUSTAPI_TYPE_INTEGER)
@@ -276,7 +252,7 @@ int custapi_customer_set_int(custapi_customer *c, const char *name, int64_t valu
     return rc;
   const schema_property *p = schema_find(name);
   if (!p) {
-    rc = admit_other_name(c, name, err);
+    rc = custapi__schema_admit_other(name, c->flags, err);
     if (rc <= 0)
       return rc;
     char text[24];

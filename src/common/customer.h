@@ -25,6 +25,16 @@ unsigned custapi__customer_flags(const custapi_customer *customer);
 int custapi__parse_int32(const char *text, size_t len, int32_t *out);
 
 /*
+ * The one wording of a refused customer id (invalid, property "id"): `why` says what is wrong
+ * ("not positive", "out of range", "not an integer"), `shown` is the value as given. Every
+ * reader of ids (the command's --id, bulk records, JSON, the client) words it through here.
+ */
+int custapi__id_refuse(custapi_error *err, const char *why, const char *shown);
+
+/* 0 when custapi_id_valid(id), else the refusal above (CUSTAPI_EINVALID). */
+int custapi__id_check(int64_t id, custapi_error *err);
+
+/*
  * The most members a customer may have, in a server's answer or in JSON input: far above the two
  * dozen fields of a real customer, and low enough to bound the model's work (each new field is
  * looked up among the ones before it).

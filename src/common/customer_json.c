@@ -17,9 +17,6 @@
 #include "json_util.h"
 #include "schema.h"
 
-/* Deep enough for any object we accept (one level) and its nested values, which we refuse. */
-#define JSON_MAX_DEPTH 32
-
 static const char *json_type_words(json_type type) {
   switch (type) {
   case json_type_null:
@@ -57,7 +54,7 @@ static size_t count_members(json_object *v) {
 
 /* Parses the text once more: 1 when that parse holds `members` members too. */
 static int same_members_again(const char *json, size_t len, size_t members) {
-  json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+  json_tokener *tok = json_tokener_new_ex(CUSTAPI_JSON_MAX_DEPTH);
   if (!tok)
     return 0;
   json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
@@ -88,7 +85,7 @@ int custapi__json_parse_object(json_object **out, const char *json, size_t len,
                               "JSON input is not valid at byte %zu%s: %s", check.offset, key,
                               check.problem);
   }
-  json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+  json_tokener *tok = json_tokener_new_ex(CUSTAPI_JSON_MAX_DEPTH);
   if (!tok)
     return custapi__error_oom(err);
   json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-/* The deepest nesting accepted (as the json-c tokener we use is configured). */
+/* The deepest nesting accepted: the checker, and every json-c tokener (json_tokener_new_ex). */
 #define CUSTAPI_JSON_MAX_DEPTH 32
 /*
  * The most values (members' values, items, and the top value) accepted: far above any customer

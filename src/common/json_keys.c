@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "json_check.h"
 
 /* A walk over text that custapi__json_check accepted: no validation is repeated here. */
 
@@ -116,7 +117,7 @@ int custapi__json_repeated_key(json_object *obj, const char *text, size_t len, c
   if (members == (size_t)json_object_object_length(obj))
     return 0;
   /* Fewer names than members: find the first that repeats, for the message. */
-  finder f = {json_object_new_object(), json_tokener_new(), name, size};
+  finder f = {json_object_new_object(), json_tokener_new_ex(CUSTAPI_JSON_MAX_DEPTH), name, size};
   int rc = f.seen && f.tok ? each_key(text, len, note_key, &f) : -1;
   json_object_put(f.seen);
   if (f.tok)

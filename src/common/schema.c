@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
 #include "suggest.h"
 
 static const char *const status_values[] = {"on", "off", "suspended", "deleted", NULL};
@@ -126,6 +127,26 @@ int schema_is_read_only(const char *name) {
     if (strcmp(*f, name) == 0)
       return 1;
   return 0;
+}
+
+int custapi__schema_admit_other(const char *name, unsigned customer_flags, custapi_error *err) {
+  if (schema_is_read_only(name)) {
+    if (customer_flags & CUSTAPI_CUSTOMER_IGNORE_READ_ONLY)
+      return 0;
+    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, name,
+                              "%s: read-only field, can't be updated (drop it, or ignore "
+                              "read-only fields)",
+                              name);
+  }
+  if (customer_flags & CUSTAPI_CUSTOMER_ALLOW_UNKNOWN)
+    return 1;
+  const char *suggestion = schema_suggest(name);
+  if (suggestion)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, name,
+                              "%s: unknown property; did you mean '%s'?", name, suggestion);
+  return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, name,
+                            "%s: unknown property (not one of the %zu properties of an update)",
+                            name, schema_count());
 }
 
 static const char *property_name_at(size_t index, const void *context) {

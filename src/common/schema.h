@@ -44,6 +44,14 @@ int schema_is_read_only(const char *name);
 /* The known name closest to `name` (for "did you mean"), or NULL if none is close. */
 const char *schema_suggest(const char *name);
 
+/*
+ * What a name outside the schema gets, decided and worded here only (the model when a name is
+ * set, the validator when a customer is checked): 1 to keep it (an allowed unknown name, sent
+ * as a string), 0 to drop it (a read-only field that `customer_flags` say to ignore), or
+ * CUSTAPI_EINVALID naming it (read-only, or unknown with a "did you mean").
+ */
+int custapi__schema_admit_other(const char *name, unsigned customer_flags, custapi_error *err);
+
 /* Country codes: 1 if `code` (exactly two upper-case ASCII letters) is assigned or XK. */
 int schema_country_known(const char *code);
 size_t schema_country_count(void);

@@ -253,28 +253,37 @@ static int check_known(const check *k) {
 /* A name outside the schema: refused, unless unknown names are allowed (then a string). */
 static int check_other(const check *k, unsigned customer_flags) {
   const char *name = k->f->name;
-  if (schema_is_read_only(name))
-    return custapi__error_set(k->err, CUSTAPI_CATEGORY_INVALID, name,
-                              "%s: read-only field, can't be updated", name);
-  if (!(customer_flags & CUSTAPI_CUSTOMER_ALLOW_UNKNOWN)) {
-    const char *suggestion = schema_suggest(name);
-    if (suggestion)
-      return custapi__error_set(k->err, CUSTAPI_CATEGORY_INVALID, name,
-                                "%s: unknown property; did you mean '%s'?", name, suggestion);
-    return custapi__error_set(k->err, CUSTAPI_CATEGORY_INVALID, name, "%s: unknown property",
-                              name);
-  }
+  /* A read-only field that made it into the customer (a decoder's raw put) is refused here
+   * whatever the flags: it would be sent. */
+  int rc = custapi__schema_admit_other(
+      name, customer_flags & ~(unsigned)CUSTAPI_CUSTOMER_IGNORE_READ_ONLY, k->err);
+  if (rc < 0)
+    return rc;
   if (k->f->type != CUSTAPI_VALUE_STRING)
     return custapi__error_set(k->err, CUSTAPI_CATEGORY_INVALID, name,
                               "%s: unknown properties are sent as strings, not %s", name,
                               value_type_words(k->f->type));
-  int rc = check_encoding(k, name);
-  if (rc < 0)
+  if ((rc = check_encoding(k, name)) < 0)
     return rc;
   if (k->f->string_len > SCHEMA_STRING_MAX)
     return custapi__error_set(k->err, CUSTAPI_CATEGORY_INVALID, name,
                               "%s: too long, %zu bytes of at most %d", name, k->f->string_len,
                               SCHEMA_STRING_MAX);
+  return 0;
+}
+
+int custapi_validate_mode_as_given(custapi_validate_mode mode, const char *who,
+                                   custapi_error *err) {
+  assert(who);
+  if (mode == CUSTAPI_VALIDATE_FILL_REQUIRED)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
+                              "%s does not support fill-required (it would read each customer "
+                              "before its update): send what is given (partial), or give name, "
+                              "email and hash (strict)",
+                              who);
+  if (mode != CUSTAPI_VALIDATE_PARTIAL && mode != CUSTAPI_VALIDATE_STRICT)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "unknown validation mode %d",
+                              (int)mode);
   return 0;
 }
 
@@ -313,8 +322,10 @@ int custapi_validate(const custapi_customer *customer, custapi_validate_mode mod
     return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "unknown validation mode %d",
                               (int)mode);
   size_t count = custapi_customer_count(customer);
-  if (count == 0 && mode != CUSTAPI_VALIDATE_STRICT)
-    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL,
+  /* In every mode and for every caller (update, compare, bulk records, validate, the gateway):
+   * an empty update would tell the user nothing. */
+  if (count == 0)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL, "%s",
                               "nothing to update: no properties given");
   for (size_t i = 0; i < count; i++) {
     const custapi_field *f = custapi_customer_at(customer, i);
@@ -326,21 +337,4 @@ int custapi_validate(const custapi_customer *customer, custapi_validate_mode mod
   if (mode == CUSTAPI_VALIDATE_STRICT)
     return check_required(customer, err);
   return 0;
-}
-
-int custapi_id_parse(int32_t *out, const char *text, custapi_error *err) {
-  assert(out && text);
-  int32_t id;
-  char quoted[96];
-  int rc = custapi__parse_int32(text, strlen(text), &id);
-  if (rc == 0 && id > 0) {
-    *out = id;
-    return 0;
-  }
-  custapi__quote(quoted, sizeof quoted, text, strlen(text), 40);
-  return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, "id",
-                            "id: %s: %s (a customer id is an integer from 1 to 2147483647)",
-                            rc == -2 ? "out of range" : rc == 0 ? "not positive"
-                                                                : "not an integer",
-                            quoted);
 }

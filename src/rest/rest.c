@@ -22,9 +22,7 @@
 /* ---- encoding ---- */
 
 static int build_url(char **out, const custapi_endpoint *ep, int32_t id, custapi_error *err) {
-  size_t base_len = strlen(ep->base_url);
-  while (base_len && ep->base_url[base_len - 1] == '/')
-    base_len--;
+  size_t base_len = strlen(ep->base_url); /* trimmed by the client: custapi_endpoint */
   size_t n = base_len + sizeof CUSTOMERS_PATH + 12;
   char *url = custapi__malloc(n);
   if (!url)
@@ -34,19 +32,10 @@ static int build_url(char **out, const custapi_endpoint *ep, int32_t id, custapi
   return 0;
 }
 
-static int check_id(int32_t id, custapi_error *err) {
-  if (id <= 0)
-    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, "id",
-                              "id: must be a positive 32-bit integer, not %" PRId32, id);
-  return 0;
-}
-
 static int rest_encode_update(custapi_http_request *out, const custapi_endpoint *ep, int32_t id,
                               const custapi_customer *properties, custapi_error *err) {
   *out = (custapi_http_request){0};
-  int rc = check_id(id, err);
-  if (rc < 0)
-    return rc;
+  int rc;
   json_object *obj;
   if (custapi__customer_to_json_object(&obj, properties) < 0)
     return custapi__error_oom(err);
@@ -72,8 +61,8 @@ static int rest_encode_update(custapi_http_request *out, const custapi_endpoint 
 static int rest_encode_get(custapi_http_request *out, const custapi_endpoint *ep, int32_t id,
                            custapi_error *err) {
   *out = (custapi_http_request){0};
-  int rc = check_id(id, err);
-  if (rc < 0 || (rc = build_url(&out->url, ep, id, err)) < 0)
+  int rc = build_url(&out->url, ep, id, err);
+  if (rc < 0)
     return rc;
   out->method = "GET";
   out->accept = JSON_TYPE;

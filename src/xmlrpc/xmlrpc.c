@@ -97,13 +97,11 @@ static int method_name(char **out, const custapi_endpoint *endpoint, const char 
   return 0;
 }
 
-/* {base}/api/2.0/xmlrpc/ in a new buffer; trailing slashes of the base are dropped. */
+/* {base}/api/2.0/xmlrpc/ in a new buffer (the client trimmed the base: custapi_endpoint). */
 static int endpoint_url(char **out, const custapi_endpoint *endpoint, custapi_error *err) {
   if (!endpoint->base_url || !endpoint->base_url[0])
     return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL, "no base URL");
   size_t blen = strlen(endpoint->base_url);
-  while (blen > 0 && endpoint->base_url[blen - 1] == '/')
-    blen--;
   size_t plen = sizeof XMLRPC_PATH - 1;
   char *url = custapi__malloc(blen + plen + 1);
   if (!url)

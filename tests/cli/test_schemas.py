@@ -88,7 +88,7 @@ class Outputs(unittest.TestCase):
                               "email_quota=5"])
         for args, code in ((["update", "--id", "999999", "sms_quota=1"], 5),
                            (["update", "--id", "21", "sms_quota=-1"], 3),
-                           (["update", "--id", "21"], 2),
+                           (["update", "--id", "21"], 3),
                            (["--protocol", "xmlrpc", "update", "--id", "999999", "name=A"], 5)):
             doc = self.check("update", args, codes=(code,))
             self.assertFalse(doc["ok"])

@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 2)
     return 0;
-  custapi_input_format format = data[0] & 1 ? CUSTAPI_INPUT_CSV : CUSTAPI_INPUT_JSONL;
+  custapi_bulk_format format = data[0] & 1 ? CUSTAPI_BULK_CSV : CUSTAPI_BULK_JSONL;
   unsigned flags = (data[0] >> 1) & 3u;
   FILE *in = fmemopen((void *)(data + 1), size - 1, "r");
   if (!in)

@@ -1,5 +1,6 @@
 /* Bulk input readers: JSON Lines and CSV, streamed one record at a time. */
 #include <check.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@ static FILE *in;
 static custapi_records *reader;
 static custapi_error err;
 
-static void open_input(const char *text, custapi_input_format format, unsigned flags) {
+static void open_input(const char *text, custapi_bulk_format format, unsigned flags) {
   in = fmemopen((void *)text, strlen(text), "r");
   ck_assert_ptr_nonnull(in);
   ck_assert_int_eq(custapi__records_new(&reader, in, format, flags, &err), 0);
@@ -43,6 +44,61 @@ static const char *string_of(const custapi_customer *c, const char *name) {
   return f->string;
 }
 
+/* The part of a record's message after its "line N: ". */
+static const char *after_line(const char *message) {
+  ck_assert_msg(strncmp(message, "line ", 5) == 0, "%s", message);
+  const char *rest = strstr(message, ": ");
+  ck_assert_ptr_nonnull(rest);
+  return rest + 2;
+}
+
+/* One rule decides what a customer id is (custapi_id_valid), and one function words a refusal:
+ * a JSON integer, a JSON string, another JSON value and a CSV cell are refused alike. */
+START_TEST(ids_are_refused_by_the_one_rule_and_its_words) {
+  ck_assert(!custapi_id_valid(0));
+  ck_assert(custapi_id_valid(1));
+  ck_assert(custapi_id_valid(CUSTAPI_ID_MAX));
+  ck_assert(!custapi_id_valid((int64_t)CUSTAPI_ID_MAX + 1));
+  ck_assert(!custapi_id_valid(-1));
+  ck_assert(!custapi_id_valid(INT64_MIN));
+  ck_assert(!custapi_id_valid(INT64_MAX));
+  int32_t id;
+  custapi_error want;
+  const char *tail = "(a customer id is an integer from 1 to 2147483647)";
+  struct {
+    const char *jsonl, *csv, *parse, *why;
+  } cases[] = {
+      {"{\"id\":0,\"name\":\"x\"}\n", "id,name\n0,x\n", "0", "id: not positive: "},
+      {"{\"id\":-7,\"name\":\"x\"}\n", "id,name\n-7,x\n", "-7", "id: not positive: "},
+      {"{\"id\":2147483648,\"name\":\"x\"}\n", "id,name\n2147483648,x\n", "2147483648",
+       "id: out of range: "},
+      {"{\"id\":\"0\",\"name\":\"x\"}\n", NULL, "0", "id: not positive: "},
+      {"{\"id\":true,\"name\":\"x\"}\n", "id,name\nyes,x\n", "yes", "id: not an integer: "},
+      {"{\"id\":1.5,\"name\":\"x\"}\n", "id,name\n1.5,x\n", "1.5", "id: not an integer: "},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    ck_assert_int_eq(custapi_id_parse(&id, cases[i].parse, &want), CUSTAPI_EINVALID);
+    ck_assert_str_eq(want.property, "id");
+    ck_assert_msg(strncmp(want.message, cases[i].why, strlen(cases[i].why)) == 0, "%s",
+                  want.message);
+    ck_assert_str_eq(strchr(want.message, '('), tail);
+    open_input(cases[i].jsonl, CUSTAPI_BULK_JSONL, 0);
+    expect(RECORDS_BAD, 1, 0);
+    ck_assert_str_eq(err.property, "id");
+    const char *got = after_line(err.message);
+    ck_assert_msg(strncmp(got, cases[i].why, strlen(cases[i].why)) == 0, "%s", got);
+    ck_assert_str_eq(strchr(got, '('), tail);
+    close_input();
+    if (!cases[i].csv)
+      continue;
+    open_input(cases[i].csv, CUSTAPI_BULK_CSV, 0);
+    expect(RECORDS_BAD, 2, 0);
+    ck_assert_str_eq(after_line(err.message), want.message); /* the same text, quoted alike */
+    close_input();
+  }
+}
+END_TEST
+
 START_TEST(jsonl_records_and_errors) {
   open_input("{\"id\":42,\"sms_quota\":5,\"name\":\"Ann\"}\n"
              "\n"
@@ -53,7 +109,7 @@ START_TEST(jsonl_records_and_errors) {
              "not json\n"
              "{\"id\":10,\"sms_quota\":1.5}\n"
              "{\"id\":11,\"name\":\"last, no newline\"}",
-             CUSTAPI_INPUT_JSONL, 0);
+             CUSTAPI_BULK_JSONL, 0);
   custapi_customer *c = expect(RECORDS_OK, 1, 42);
   ck_assert_int_eq(custapi_customer_get(c, "sms_quota")->integer, 5);
   ck_assert_ptr_null(custapi_customer_get(c, "id")); /* the key, not a property */
@@ -87,7 +143,7 @@ START_TEST(jsonl_repeated_keys_are_bad_records) {
              "{\"id\":6,\"x\":{\"a\":1,\"a\":2},\"name\":\"nested is not top-level\"}\n"
              "{\"id\":7,\"favourite\":\"a\",\"favourite\":\"b\"}\n"
              "{\"id\":8,\"name\":\"ok\",\"email\":\"a@b.example\"}\n",
-             CUSTAPI_INPUT_JSONL, CUSTAPI_CUSTOMER_ALLOW_UNKNOWN);
+             CUSTAPI_BULK_JSONL, CUSTAPI_CUSTOMER_ALLOW_UNKNOWN);
   expect(RECORDS_BAD, 1, 0);
   ck_assert_int_eq(err.category, CUSTAPI_CATEGORY_INVALID);
   ck_assert_msg(strstr(err.message, "line 1: the key \"id\" appears more than once") != NULL, "%s",
@@ -115,7 +171,7 @@ START_TEST(csv_quoting_bom_and_empty_cells) {
              "\r\n"
              "44,,\xc3\xa9l\xc3\xa8ve,0\n"
              "45,Last,\"no newline\",",
-             CUSTAPI_INPUT_CSV, 0);
+             CUSTAPI_BULK_CSV, 0);
   custapi_customer *c = expect(RECORDS_OK, 2, 42);
   ck_assert_str_eq(string_of(c, "name"), "Smith, Ann");
   ck_assert_str_eq(string_of(c, "address"), "1 Main St\nCape Town"); /* CRLF in quotes: LF */
@@ -142,7 +198,7 @@ START_TEST(csv_bad_records_are_skipped) {
              "2,5\n"
              "x,5,on\n"
              "3,\"unterminated,on\n",
-             CUSTAPI_INPUT_CSV, 0);
+             CUSTAPI_BULK_CSV, 0);
   expect(RECORDS_BAD, 2, 0);
   ck_assert_str_eq(err.property, "sms_quota");
   expect(RECORDS_BAD, 3, 0);
@@ -171,14 +227,14 @@ START_TEST(csv_header_errors_are_fatal) {
     fputs(headers[i], f);
     rewind(f);
     custapi_records *r = NULL;
-    ck_assert_int_eq(custapi__records_new(&r, f, CUSTAPI_INPUT_CSV, 0, &err), CUSTAPI_EINVALID);
+    ck_assert_int_eq(custapi__records_new(&r, f, CUSTAPI_BULK_CSV, 0, &err), CUSTAPI_EINVALID);
     ck_assert_ptr_null(r);
     if (i == 0)
       ck_assert_ptr_nonnull(strstr(err.message, "empty"));
     fclose(f);
   }
   /* with --allow-unknown a new column is accepted, with --ignore-read-only a read-only one */
-  open_input("id,favourite\n1,blue\n", CUSTAPI_INPUT_CSV, CUSTAPI_CUSTOMER_ALLOW_UNKNOWN);
+  open_input("id,favourite\n1,blue\n", CUSTAPI_BULK_CSV, CUSTAPI_CUSTOMER_ALLOW_UNKNOWN);
   custapi_customer *c = expect(RECORDS_OK, 2, 1);
   ck_assert_str_eq(string_of(c, "favourite"), "blue");
   custapi_customer_free(c);
@@ -187,10 +243,10 @@ START_TEST(csv_header_errors_are_fatal) {
 END_TEST
 
 START_TEST(format_from_file_name) {
-  ck_assert_int_eq(custapi__records_format_for("a.csv"), CUSTAPI_INPUT_CSV);
-  ck_assert_int_eq(custapi__records_format_for("A.CSV"), CUSTAPI_INPUT_CSV);
-  ck_assert_int_eq(custapi__records_format_for("a.jsonl"), CUSTAPI_INPUT_JSONL);
-  ck_assert_int_eq(custapi__records_format_for("-"), CUSTAPI_INPUT_JSONL);
+  ck_assert_int_eq(custapi_bulk_format_for("a.csv"), CUSTAPI_BULK_CSV);
+  ck_assert_int_eq(custapi_bulk_format_for("A.CSV"), CUSTAPI_BULK_CSV);
+  ck_assert_int_eq(custapi_bulk_format_for("a.jsonl"), CUSTAPI_BULK_JSONL);
+  ck_assert_int_eq(custapi_bulk_format_for("-"), CUSTAPI_BULK_JSONL);
 }
 END_TEST
 
@@ -203,6 +259,7 @@ static Suite *records_suite(void) {
   tcase_add_test(t, csv_bad_records_are_skipped);
   tcase_add_test(t, csv_header_errors_are_fatal);
   tcase_add_test(t, format_from_file_name);
+  tcase_add_test(t, ids_are_refused_by_the_one_rule_and_its_words);
   suite_add_tcase(s, t);
   return s;
 }

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Facts written once (issue 13, item 5), where behaviour alone can't show a second copy: each
+# check names the one file allowed to hold the fact and fails, naming the copy, if another
+# file under src/ holds it too. The behaviour of each fact is tested in
+# tests/integration/test_facts.c and tests/unit/test_records.c; run by meson as unit/one_place.
+set -u
+src="$1/src"
+status=0
+
+# only_in PATTERN FILE WHAT: PATTERN (grep -E) may match in src/FILE only.
+only_in() {
+  found=$(grep -rnE --include='*.c' --include='*.h' -e "$1" "$src" | grep -v "^$src/$2:")
+  if [ -n "$found" ]; then
+    echo "FAIL: $3 is written outside src/$2:"
+    echo "$found"
+    status=1
+  fi
+}
+
+only_in '"nothing to update' common/validate.c '"nothing to update"'
+only_in 'not support fill-required' common/validate.c 'the fill-required refusal'
+only_in "read-only field, can't be updated" common/schema.c 'the read-only refusal'
+only_in ': unknown property' common/schema.c 'the unknown-name refusal'
+only_in 'a customer id is|customer id from' common/intparse.c 'the id refusal'
+only_in "\\[[a-z_]*len - 1\\] == '/'|\\[[a-z_]* - 1\\] == '/'" client/client.c 'trimming the base URL'
+only_in 'define [A-Z_]*JSON_MAX_DEPTH' common/json_check.h 'the JSON depth limit'
+only_in 'json_tokener_new\(\)' '-' 'a json-c tokener of its own default depth'
+only_in '"jsonl"|"csv"' client/bulk.c 'an input format name'
+only_in 'CUSTAPI_INPUT_(CSV|JSONL)' '-' 'a second input-format enum'
+only_in '[{,] *cli_cmd_[a-z]+[},]' cli/options.c 'the command table'
+
+[ $status -eq 0 ] && echo "every fact is written once"
+exit $status
