@@ -26,7 +26,7 @@ int main(int argc, char **argv) {
     return 2;
   }
 
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   int32_t id;
   if (custapi_id_parse(&id, argv[3], &err) < 0)
     return fail("id", &err);

@@ -82,8 +82,18 @@ typedef enum custapi_status {
 /*
  * The detail of one failure. Fixed-size buffers, so that setting an error never allocates.
  * `message` is one line with no redundant prefix, e.g. `email: not a valid address: "a@"`.
+ *
+ * The caller allocates it (often on the stack), so it is versioned as custapi_options are: it
+ * grows only at its end, each growth bumps CUSTAPI_ERROR_VERSION, and the library writes only
+ * the fields that the caller's `version` has and never changes `version` (clearing and copying
+ * included). Start from CUSTAPI_ERROR_INIT, or zero it: `custapi_error err = {0}` keeps
+ * working, since version 0 is read as version 1, the first layout (the one below). Leave it
+ * uninitialised and a later library may take its `version` for a newer layout than it has.
  */
+#define CUSTAPI_ERROR_VERSION 1
+
 typedef struct custapi_error {
+  unsigned int version; /* CUSTAPI_ERROR_VERSION of the header the caller was built with */
   custapi_category category;
   int http_status;                            /* 0 when no HTTP response was involved */
   int has_fault_code;                         /* 1 when fault_code holds an XML-RPC fault */
@@ -92,11 +102,18 @@ typedef struct custapi_error {
   char message[CUSTAPI_ERROR_MESSAGE_MAX];
 } custapi_error;
 
+#define CUSTAPI_ERROR_INIT { CUSTAPI_ERROR_VERSION, CUSTAPI_CATEGORY_OK, 0, 0, 0, "", "" }
+
 /* The lower-case name of a category ("invalid", "not_found", ...), or "unknown". */
 CUSTAPI_EXTERN const char *custapi_category_name(custapi_category category);
 
-/* Resets an error to "no error". */
+/* Resets an error to "no error"; its `version` stays. */
 CUSTAPI_EXTERN void custapi_error_clear(custapi_error *err);
+
+/* Copies `src` into `dst`, as far as `dst`'s version has fields, keeping `dst`'s version: the
+ * way to keep an error the library handed out (custapi_client_last_error) in one of one's
+ * own. Returns the status of `src`'s category (CUSTAPI_EINTERNAL when `src` is NULL). */
+CUSTAPI_EXTERN int custapi_error_copy(custapi_error *dst, const custapi_error *src);
 
 /* ---------------------------------------------------------------------------------------
  * Library
@@ -119,6 +136,8 @@ CUSTAPI_EXTERN void custapi_global_shutdown(void);
 
 typedef enum custapi_type { CUSTAPI_TYPE_STRING = 0, CUSTAPI_TYPE_INTEGER = 1 } custapi_type;
 
+/* Handed out by pointer only (docs/abi.md): it may grow at its end in a minor release, so
+ * use only the pointers the library gives; never allocate one, nor step from one to the next. */
 typedef struct custapi_property_info {
   const char *name;
   custapi_type type;
@@ -158,6 +177,8 @@ typedef enum custapi_value_type {
 } custapi_value_type;
 
 /* One property of a customer. Its pointers are borrowed from the customer. */
+/* Handed out by pointer only (docs/abi.md): it may grow at its end in a minor release, so
+ * use only the pointers the library gives; never allocate one, nor step from one to the next. */
 typedef struct custapi_field {
   const char *name;
   custapi_value_type type;
@@ -417,6 +438,8 @@ typedef enum custapi_difference_kind {
 } custapi_difference_kind;
 
 /* One difference; its pointers are borrowed from the comparison. */
+/* Handed out by pointer only (docs/abi.md): it may grow at its end in a minor release, so
+ * use only the pointers the library gives; never allocate one, nor step from one to the next. */
 typedef struct custapi_difference {
   custapi_difference_kind kind;
   const char *field;            /* the field at issue, or NULL (an outcome) */
@@ -476,6 +499,8 @@ typedef enum custapi_bulk_format {
 } custapi_bulk_format;
 
 /* How one record ended; its pointers are borrowed for the callback's duration. */
+/* Handed out by pointer only (docs/abi.md): it may grow at its end in a minor release, so
+ * use only the pointers the library gives; never allocate one, nor step from one to the next. */
 typedef struct custapi_bulk_outcome {
   long line;                    /* where the record starts (1-based; a CSV header is line 1) */
   int32_t id;                   /* 0 when the record's id could not be read */
@@ -487,8 +512,17 @@ typedef struct custapi_bulk_outcome {
   const custapi_result *result; /* on success, else NULL */
 } custapi_bulk_outcome;
 
-/* Counts of a run, so far or at its end. */
+/*
+ * Counts of a run, so far or at its end. The caller allocates the one custapi_bulk_run fills,
+ * so it is versioned as custapi_error is: it grows only at its end (bumping
+ * CUSTAPI_BULK_SUMMARY_VERSION), the library writes only the fields the caller's `version` has
+ * and keeps `version`; start from CUSTAPI_BULK_SUMMARY_INIT, or zero it (version 0 is read as
+ * version 1, the layout below).
+ */
+#define CUSTAPI_BULK_SUMMARY_VERSION 1
+
 typedef struct custapi_bulk_summary {
+  unsigned int version;
   long records;   /* records read: succeeded + failed + skipped + in flight */
   long succeeded;
   long failed;    /* refused before sending (invalid) or failed after the retries */
@@ -496,6 +530,8 @@ typedef struct custapi_bulk_summary {
   long in_flight;
   long elapsed_ms;
 } custapi_bulk_summary;
+
+#define CUSTAPI_BULK_SUMMARY_INIT { CUSTAPI_BULK_SUMMARY_VERSION, 0, 0, 0, 0, 0, 0 }
 
 /* Each record not skipped, once, in completion order. Return 0 to go on; a negative
  * custapi_status stops the run: nothing more is started, updates in flight finish and are

@@ -279,7 +279,7 @@ static int run(bulk_run *r, custapi_client *client, const bulk_input *in) {
   o.tick_payload = r;
   o.stop = should_stop;
   o.stop_payload = r;
-  custapi_bulk_summary s;
+  custapi_bulk_summary s = CUSTAPI_BULK_SUMMARY_INIT;
   r->start_ms = custapi__now_ms();
   redraw(r, 1);
   struct sigaction old_int, old_term;

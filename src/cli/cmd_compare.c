@@ -40,7 +40,7 @@ static int plan_requests(json_object **out, custapi_client *rest, custapi_client
     int rc = i % 2 == 0 ? custapi_get_dry_run(&text, c, id)
                         : custapi_update_dry_run(&text, c, id, props, mode);
     if (rc < 0) {
-      *err = *custapi_client_last_error(c);
+      custapi_error_copy(err, custapi_client_last_error(c));
       json_object_put(list);
       return -1;
     }

@@ -63,7 +63,7 @@ static int probe_one(custapi_probe **out, const cli_args *args, const char *prot
   if (!*out)
     custapi__error_oom(err);
   else if (rc < 0)
-    *err = *custapi_probe_error(*out);
+    custapi_error_copy(err, custapi_probe_error(*out));
   cli_disconnect(client);
   return *out ? 0 : -1;
 }

@@ -59,7 +59,8 @@ static int read_back(custapi_result **out, const cli_args *args, custapi_client 
                      int32_t id) {
   if (custapi_get(out, client, id) == 0)
     return 0;
-  custapi_error err = *custapi_client_last_error(client);
+  custapi_error err = CUSTAPI_ERROR_INIT;
+  custapi_error_copy(&err, custapi_client_last_error(client));
   char message[CUSTAPI_ERROR_MESSAGE_MAX];
   snprintf(message, sizeof message, "the update was applied, but reading it back failed: %.400s",
            err.message);

@@ -35,7 +35,7 @@ static int probe_request(char **out, const cli_args *args, const char *protocol,
     return -1;
   int rc = custapi__client_probe_dry_run(out, client);
   if (rc < 0)
-    *err = *custapi_client_last_error(client);
+    custapi_error_copy(err, custapi_client_last_error(client));
   cli_disconnect(client);
   return rc;
 }
@@ -87,7 +87,7 @@ int cli_dry_run_bulk(const cli_args *args, custapi_client *client) {
          st != RECORDS_FATAL) {
     char *text = NULL;
     if (st == RECORDS_OK && custapi_update_dry_run(&text, client, id, props, args->mode) < 0) {
-      err = *custapi_client_last_error(client);
+      custapi_error_copy(&err, custapi_client_last_error(client));
       if (err.category != CUSTAPI_CATEGORY_INTERNAL) { /* as a real run names the record */
         char message[CUSTAPI_ERROR_MESSAGE_MAX];
         snprintf(message, sizeof message, "line %ld: id %d: %.400s", line, (int)id, err.message);

@@ -314,10 +314,23 @@ static void run_loop(bulk *b) {
   }
 }
 
+/* The caller's summary gets the fields its version has (0: the first layout), and keeps its
+ * version: it may be smaller than this library's custapi_bulk_summary. */
+static void summary_put(custapi_bulk_summary *out, const custapi_bulk_summary *s) {
+  if ((out->version ? out->version : 1u) < 1)
+    return;
+  out->records = s->records;
+  out->succeeded = s->succeeded;
+  out->failed = s->failed;
+  out->skipped = s->skipped;
+  out->in_flight = s->in_flight;
+  out->elapsed_ms = s->elapsed_ms;
+}
+
 int custapi_bulk_run(custapi_bulk_summary *out, custapi_client *client, FILE *input,
                      const custapi_bulk_options *options) {
   assert(out && client && input && options);
-  memset(out, 0, sizeof *out);
+  summary_put(out, &(custapi_bulk_summary){0});
   custapi_error err;
   int rc = check_options(options, &err);
   if (rc < 0)
@@ -327,6 +340,7 @@ int custapi_bulk_run(custapi_bulk_summary *out, custapi_client *client, FILE *in
   bulk b = {0};
   b.client = client;
   b.options = options;
+  b.sum.version = CUSTAPI_BULK_SUMMARY_VERSION; /* handed to the tick callback */
   /* `flags` exists from version 2 of the options on. */
   if (options->version >= 2 && (options->flags & CUSTAPI_BULK_NO_CUSTOMERS))
     b.update_flags = CUSTAPI__UPDATE_BRIEF;
@@ -353,7 +367,7 @@ int custapi_bulk_run(custapi_bulk_summary *out, custapi_client *client, FILE *in
   run_loop(&b);
   custapi__client_set_busy(client, 0);
   b.sum.elapsed_ms = (long)(custapi__now_ms() - b.start_ms);
-  *out = b.sum;
+  summary_put(out, &b.sum);
   bulk_release(&b);
   if (b.stop_rc)
     return custapi__client_fail(client, &b.stop_err);

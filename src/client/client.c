@@ -197,6 +197,7 @@ int custapi_client_new(custapi_client **out, const custapi_options *o, custapi_e
     return custapi__error_oom(err);
   int oom = 0;
   c->backend = backend;
+  c->error.version = CUSTAPI_ERROR_VERSION; /* custapi_client_last_error hands it out */
   c->protocol = o->protocol;
   c->base_url = dup_or_null(o->base_url, &oom);
   c->username = dup_or_null(o->username ? o->username : "", &oom);

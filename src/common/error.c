@@ -15,9 +15,22 @@ const char *custapi_category_name(custapi_category category) {
   return "unknown";
 }
 
+/*
+ * A caller's error has the fields of its version (0: the first layout, version 1) and no more:
+ * the library writes those only, and never `version`. Version 1's fields are all there are
+ * today; a field added in version 2 is written only when layout_of(err) >= 2.
+ */
+static unsigned layout_of(const custapi_error *err) { return err->version ? err->version : 1u; }
+
 void custapi_error_clear(custapi_error *err) {
-  if (err)
-    memset(err, 0, sizeof *err);
+  if (!err || layout_of(err) < 1)
+    return;
+  err->category = CUSTAPI_CATEGORY_OK;
+  err->http_status = 0;
+  err->has_fault_code = 0;
+  err->fault_code = 0;
+  memset(err->property, 0, sizeof err->property);
+  memset(err->message, 0, sizeof err->message);
 }
 
 static void one_line(char *s) {
@@ -49,9 +62,20 @@ int custapi__error_oom(custapi_error *err) {
 int custapi__error_copy(custapi_error *dst, const custapi_error *src) {
   if (!src)
     return CUSTAPI_EINTERNAL;
-  if (dst && dst != src)
-    *dst = *src;
+  if (dst && dst != src && layout_of(dst) >= 1) {
+    /* field by field: `dst` may be smaller than this library's custapi_error */
+    dst->category = src->category;
+    dst->http_status = src->http_status;
+    dst->has_fault_code = src->has_fault_code;
+    dst->fault_code = src->fault_code;
+    memcpy(dst->property, src->property, sizeof dst->property);
+    memcpy(dst->message, src->message, sizeof dst->message);
+  }
   return custapi__status_of(src->category);
+}
+
+int custapi_error_copy(custapi_error *dst, const custapi_error *src) {
+  return custapi__error_copy(dst, src);
 }
 
 char *custapi__quote(char *buf, size_t bufsize, const char *text, size_t len, size_t max) {

@@ -21,7 +21,8 @@ int custapi__error_set(custapi_error *err, custapi_category category, const char
 /* The out-of-memory error: the same, with a fixed message. */
 int custapi__error_oom(custapi_error *err);
 
-/* Copies an error (either may be NULL); returns the status of `src`. */
+/* Copies an error (either may be NULL) as far as `dst`'s version has fields, keeping its
+ * version (custapi_error_copy is the public name); returns the status of `src`. */
 int custapi__error_copy(custapi_error *dst, const custapi_error *src);
 
 /* The status for a category: 0 for ok, minus the category otherwise. */

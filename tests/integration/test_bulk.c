@@ -1075,7 +1075,7 @@ START_TEST(library_callback) {
   o.tick = on_tick;
   o.tick_payload = &s;
   o.skip = skip_line_two;
-  custapi_bulk_summary sum;
+  custapi_bulk_summary sum = CUSTAPI_BULK_SUMMARY_INIT;
   ck_assert_int_eq(custapi_bulk_run(&sum, c, in, &o), CUSTAPI_EPARTIAL);
   fclose(in);
   ck_assert_int_eq(sum.records, 5);
@@ -1113,7 +1113,7 @@ START_TEST(no_customers_flag_drops_the_returned_customer) {
   custapi_bulk_options o = CUSTAPI_BULK_OPTIONS_INIT;
   o.done = count_customers;
   o.done_payload = &with;
-  custapi_bulk_summary sum;
+  custapi_bulk_summary sum = CUSTAPI_BULK_SUMMARY_INIT;
   FILE *in = fmemopen((void *)text, strlen(text), "r");
   ck_assert_int_eq(custapi_bulk_run(&sum, c, in, &o), 0);
   fclose(in);
@@ -1149,7 +1149,7 @@ START_TEST(callback_stops_the_run) {
   int reported = 0;
   o.done = stop_at_once;
   o.done_payload = &reported;
-  custapi_bulk_summary sum;
+  custapi_bulk_summary sum = CUSTAPI_BULK_SUMMARY_INIT;
   ck_assert_int_eq(custapi_bulk_run(&sum, c, in, &o), CUSTAPI_ETRANSPORT);
   fclose(in);
   ck_assert_int_eq(sum.in_flight, 0);
@@ -1198,7 +1198,7 @@ START_TEST(stop_callback_stops_taking_records) {
     o.done_payload = &reported;
     o.stop = stop_after_one;
     o.stop_payload = &reported;
-    custapi_bulk_summary sum;
+    custapi_bulk_summary sum = CUSTAPI_BULK_SUMMARY_INIT;
     ck_assert_int_eq(custapi_bulk_run(&sum, c, in, &o), 0);
     fclose(in);
     ck_assert_int_eq(sum.in_flight, 0);
@@ -1236,7 +1236,7 @@ START_TEST(allocation_failures) {
     int reported = 0;
     o.done = count_done;
     o.done_payload = &reported;
-    custapi_bulk_summary sum;
+    custapi_bulk_summary sum = CUSTAPI_BULK_SUMMARY_INIT;
     custapi__alloc_fail_after(n);
     int rc = custapi_bulk_run(&sum, c, in, &o);
     long made = custapi__alloc_fail_after(-1);
@@ -1270,7 +1270,7 @@ START_TEST(rate_limit_holds_every_slot) {
   o.concurrency = 2;
   o.done = on_done;
   o.done_payload = &s;
-  custapi_bulk_summary sum;
+  custapi_bulk_summary sum = CUSTAPI_BULK_SUMMARY_INIT;
   ck_assert_int_eq(custapi_bulk_run(&sum, c, in, &o), 0);
   fclose(in);
   ck_assert_int_eq(s.ok, 8);

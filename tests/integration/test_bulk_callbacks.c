@@ -33,7 +33,7 @@ static int call_back_in(const custapi_bulk_outcome *o, void *payload) {
   if (custapi_get(&res, r->running, o->id) == CUSTAPI_EUSAGE)
     r->refused++;
   ck_assert_ptr_null(res);
-  custapi_bulk_summary sum;
+  custapi_bulk_summary sum = CUSTAPI_BULK_SUMMARY_INIT;
   custapi_bulk_options bo = CUSTAPI_BULK_OPTIONS_INIT;
   FILE *in = fmemopen((void *)"{\"id\":3,\"sms_quota\":1}\n", 24, "r");
   if (custapi_bulk_run(&sum, r->running, in, &bo) == CUSTAPI_EUSAGE)
@@ -57,7 +57,7 @@ START_TEST(a_callback_calling_the_running_client_is_refused_and_the_run_goes_on)
   o.concurrency = 2;
   o.done = call_back_in;
   o.done_payload = &r;
-  custapi_bulk_summary sum;
+  custapi_bulk_summary sum = CUSTAPI_BULK_SUMMARY_INIT;
   ck_assert_int_eq(custapi_bulk_run(&sum, r.running, in, &o), 0);
   fclose(in);
   ck_assert_int_eq(sum.succeeded, 3);
@@ -98,7 +98,7 @@ START_TEST(a_done_callback_may_return_any_negative_int) {
     o.concurrency = 1;
     o.done = stop_with;
     o.done_payload = (void *)&cases[i].returned;
-    custapi_bulk_summary sum;
+    custapi_bulk_summary sum = CUSTAPI_BULK_SUMMARY_INIT;
     ck_assert_int_eq(custapi_bulk_run(&sum, c, in, &o), cases[i].status);
     fclose(in);
     ck_assert_int_eq(custapi_client_last_error(c)->category, -cases[i].status);

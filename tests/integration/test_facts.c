@@ -136,9 +136,13 @@ START_TEST(nothing_to_update_is_the_same_in_the_library) {
   bo.done_payload = &seen;
   FILE *in = fmemopen((void *)"{\"id\":21}\n", 10, "r");
   ck_assert_ptr_nonnull(in);
-  custapi_bulk_summary sum;
+  custapi_bulk_summary sum = {0};
+  sum.version = 5; /* a later layout's: kept, and its first fields filled (docs/abi.md) */
   ck_assert_int_eq(custapi_bulk_run(&sum, c, in, &bo), CUSTAPI_EPARTIAL);
   fclose(in);
+  ck_assert_uint_eq(sum.version, 5);
+  ck_assert_int_eq(sum.records, 1);
+  ck_assert_int_eq(sum.failed, 1);
   ck_assert_int_eq(seen.category, CUSTAPI_CATEGORY_INVALID);
   ck_assert_str_eq(seen.message, "line 1: " NOTHING);
 
@@ -179,7 +183,7 @@ START_TEST(fill_required_is_refused_alike_by_compare_and_bulk) {
   custapi_bulk_options bo = CUSTAPI_BULK_OPTIONS_INIT;
   bo.mode = CUSTAPI_VALIDATE_FILL_REQUIRED;
   FILE *in = fmemopen((void *)"{\"id\":21,\"name\":\"A\"}\n", 22, "r");
-  custapi_bulk_summary sum;
+  custapi_bulk_summary sum = CUSTAPI_BULK_SUMMARY_INIT;
   ck_assert_int_eq(custapi_bulk_run(&sum, c, in, &bo), CUSTAPI_EUSAGE);
   fclose(in);
   ck_assert_str_eq(custapi_client_last_error(c)->message, want_bulk.message);

@@ -272,7 +272,7 @@ static int bulk(custapi_protocol protocol, long n, custapi_error *err) {
     o.concurrency = 2;
     o.done = count_ok;
     o.done_payload = &ok;
-    custapi_bulk_summary sum;
+    custapi_bulk_summary sum = CUSTAPI_BULK_SUMMARY_INIT;
     if ((rc = custapi_bulk_run(&sum, c, input, &o)) < 0)
       client_failed(c, rc, err);
     else
