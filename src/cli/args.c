@@ -55,8 +55,8 @@ static int parse_seconds_ms(const char *text, long *out) {
   return 0;
 }
 
-static const char *const commands[] = {"update", "get", "validate", "compare", "bulk", "probe",
-                                       NULL};
+static const char *const commands[] = {"update", "get",   "validate", "compare",
+                                       "bulk",   "probe", "gateway",  NULL};
 
 static int is_command(const char *word) {
   for (const char *const *c = commands; *c; c++)
@@ -109,6 +109,9 @@ static int take_flag(cli_args *a, const char *arg) {
 static int take_option(cli_args *a, int argc, char **argv, int *i, custapi_error *err) {
   int failed = 0;
   const char *v = NULL;
+  int gateway = cli_gateway_take_option(a, argc, argv, i, err);
+  if (gateway != 0)
+    return gateway;
 #define VALUE(name) take_value(argc, argv, i, name, &v, err, &failed)
   if (VALUE("--url"))
     a->url = v;

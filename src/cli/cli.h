@@ -43,7 +43,17 @@ typedef struct cli_args {
   int resume;
   char **props; /* PROP=VALUE, in order */
   size_t prop_count;
+
+  /* gateway: taken by cli_gateway_take_option (cmd_gateway.c) */
+  struct cli_gateway_args {
+    const char *listen, *port_file, *upstream, *record, *report, *tls_cert, *tls_key;
+    const char *max_connections, *caller_timeout, *max_body;
+    int shadow, allow_remote;
+  } gateway;
 } cli_args;
+
+/* The gateway's options (flags and options with a value): 1 taken, 0 not one, -1 usage error. */
+int cli_gateway_take_option(cli_args *args, int argc, char **argv, int *i, custapi_error *err);
 
 /* A subcommand: returns the process exit code; has printed its own output. */
 typedef int (*cli_command_fn)(const cli_args *args);

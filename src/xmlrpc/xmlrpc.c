@@ -1087,3 +1087,14 @@ const custapi_backend_ops custapi__xmlrpc_backend = {
     .encode_probe = encode_probe,
     .decode_probe = decode_probe,
 };
+
+/* ---------------------------------------------------------------------------------------
+ * Reached by the request side (xmlrpc_call.c)
+ * ------------------------------------------------------------------------------------- */
+
+int custapi__xmlrpc_has_doctype(const char *body, size_t len) { return has_doctype(body, len); }
+
+int custapi__xmlrpc_struct_of(xmlrpc_value **out, const custapi_customer *properties,
+                              custapi_error *err) {
+  return properties_struct(out, properties, err);
+}
