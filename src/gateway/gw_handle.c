@@ -316,7 +316,12 @@ static void forward_read(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const
 /* Validation as `update` does it; an invalid update is answered here, and 0 returned. */
 static int door(gw_reply *out, gw_ctx *ctx, caller who, const custapi_customer *properties) {
   custapi_error err;
-  if (custapi_validate(properties, ctx->cfg->mode, ctx->cfg->validate_flags, NULL, NULL, &err) == 0)
+  if (custapi_customer_count(properties) == 0)
+    /* As `update` refuses it: an update that changes nothing is a caller's mistake. */
+    custapi__error_set(&err, CUSTAPI_CATEGORY_INVALID, NULL, "%s",
+                       "nothing to update: the update carries no property");
+  else if (custapi_validate(properties, ctx->cfg->mode, ctx->cfg->validate_flags, NULL, NULL,
+                            &err) == 0)
     return 1;
   atomic_fetch_add(&ctx->stats.refused, 1);
   reply_error(out, who, &err);

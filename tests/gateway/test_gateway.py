@@ -301,11 +301,16 @@ class GatewayTest(unittest.TestCase):
             status, body, _ = e.rest("PUT", "/api/2.0/customers/3",
                                      raw='{"name":"x"}'.encode("utf-16"))
             self.assertEqual(status, 422)  # nor is UTF-16
+            status, body, _ = e.rest("PUT", "/api/2.0/customers/3", {})
+            self.assertEqual(status, 422)  # nothing to update
+            with self.assertRaises(xmlrpc.client.Fault) as f:
+                p.customers.UpdateCustomer(3, {})
+            self.assertIn("nothing to update", f.exception.faultString)
             status, body, _ = e.rest("PUT", "/api/2.0/customers/03", {"sms_quota": 1})
             self.assertEqual(status, 404)  # not slipped past the door as another path
             self.assertEqual(e.captured(), [], upstream)
             s = e.stop_gateway()
-            self.assertEqual(s["refused"], 10)
+            self.assertEqual(s["refused"], 12)
             self.assertEqual(s["forwarded"], 0)
 
     def test_strict_mode(self):
@@ -516,6 +521,51 @@ class GatewayTest(unittest.TestCase):
         e = self.start()
         s = e.stop_gateway(signal.SIGINT)
         self.assertEqual(s["stopped_by"], "SIGINT")
+
+    def test_slow_caller_timed_out(self):
+        import socket
+        e = self.start(gateway_args=["--caller-timeout", "1"])
+        s = socket.create_connection(("127.0.0.1", e.port))
+        s.sendall(b"PUT /api/2.0/customers/3 HTTP/1.1\r\nHost: x\r\n")  # and then nothing
+        s.settimeout(10 * SLOW)
+        start = time.time()
+        self.assertEqual(s.recv(100), b"")  # closed by the gateway
+        self.assertLess(time.time() - start, 8 * SLOW)
+        s.close()
+        self.assertEqual(e.captured(), [])
+
+    def test_connection_limit(self):
+        import socket
+        e = self.start(gateway_args=["--max-connections", "2"])
+        held = [socket.create_connection(("127.0.0.1", e.port)) for _ in range(2)]
+        time.sleep(0.2 * SLOW)
+        extra = socket.create_connection(("127.0.0.1", e.port))
+        extra.settimeout(10 * SLOW)
+        try:
+            extra.sendall(b"GET /api/2.0/ HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertEqual(extra.recv(100), b"")  # refused: closed without an answer
+        except ConnectionResetError:
+            pass
+        extra.close()
+        for s in held:
+            s.close()
+        time.sleep(0.2 * SLOW)
+        self.assertEqual(e.rest("GET", "/api/2.0/")[0], 200)  # and served again after
+
+    def test_tls(self):
+        import ssl
+        if not shutil.which("openssl"):
+            self.skipTest("no openssl to make a certificate")
+        cert, key = os.path.join(self.tmp, "c.pem"), os.path.join(self.tmp, "k.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
+                        "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", cert], check=True, capture_output=True)
+        e = self.start(gateway_args=["--tls-cert", cert, "--tls-key", key], upstream="rest")
+        ctx = ssl.create_default_context(cafile=cert)
+        p = xmlrpc.client.ServerProxy(
+            "https://%s:%s@127.0.0.1:%d/api/2.0/xmlrpc/" % (USER, KEY, e.port), context=ctx)
+        self.assertEqual(p.customers.UpdateCustomer(8, {"sms_quota": 8}), 8)
+        self.assertEqual(e.server_get(8)["sms_quota"], 8)
 
     def test_refuses_remote_listen_and_bad_options(self):
         exe = os.environ["CUSTAPI_EXE"]
