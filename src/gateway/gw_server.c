@@ -394,12 +394,14 @@ int gw_run(const gw_config *cfg, custapi_error *err) {
                             strerror(errno));
     goto out;
   }
-  if (cfg->verbose)
-    fprintf(stderr, "custapi: gateway: listening on %s://%s (port %u), upstream %s\n",
-            cert ? "https" : "http", cfg->listen, port,
+  if (cfg->verbose) {
+    const char *colon = strrchr(cfg->listen, ':');
+    fprintf(stderr, "custapi: gateway: listening on %s://%.*s:%u, upstream %s\n",
+            cert ? "https" : "http", (int)(colon - cfg->listen), cfg->listen, port,
             cfg->upstream == GW_UPSTREAM_REST     ? "rest"
             : cfg->upstream == GW_UPSTREAM_XMLRPC ? "xmlrpc"
                                                   : "same");
+  }
   int sig = 0;
   while (sigwait(&stop, &sig) != 0)
     ;
