@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../rest/rest.h"
+#include "../rest/rest_request.h"
 #include "../xmlrpc/xmlrpc.h"
 #include "alloc.h"
 #include "error.h"

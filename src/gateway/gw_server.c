@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../xmlrpc/xmlrpc.h"
 #include "alloc.h"
 #include "client.h"
 #include "error.h"
@@ -351,7 +352,8 @@ int gw_run(const gw_config *cfg, custapi_error *err) {
   for (size_t n = strlen(base); n > 0 && base[n - 1] == '/'; n--)
     base[n - 1] = '\0';
   srv.ctx.endpoint.base_url = base;
-  srv.ctx.endpoint.xmlrpc_prefix = cfg->xmlrpc_prefix ? cfg->xmlrpc_prefix : "customers.";
+  srv.ctx.endpoint.xmlrpc_prefix =
+      cfg->xmlrpc_prefix ? cfg->xmlrpc_prefix : CUSTAPI_XMLRPC_DEFAULT_PREFIX;
   if (cfg->tls_cert &&
       (!(cert = read_pem(cfg->tls_cert, err)) || !(key = read_pem(cfg->tls_key, err)))) {
     rc = custapi__status_of(err->category);

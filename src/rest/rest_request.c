@@ -12,7 +12,7 @@
 #include "customer.h"
 #include "error.h"
 #include "json_util.h"
-#include "rest.h"
+#include "rest_request.h"
 
 int custapi__rest_customer_path(int32_t *id, const char *path) {
   size_t n = sizeof CUSTAPI_REST_CUSTOMERS_PATH - 1;

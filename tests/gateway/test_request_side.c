@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../src/rest/rest.h"
+#include "../../src/rest/rest_request.h"
 #include "../../src/xmlrpc/xmlrpc.h"
 #include "alloc.h"
 #include "backend.h"

@@ -3,8 +3,8 @@
  * and the JSON documents answered to it. Pure functions over buffers (rest_request.c); the
  * client side is reached through custapi__rest_backend (backend.h).
  */
-#ifndef CUSTAPI_REST_H
-#define CUSTAPI_REST_H
+#ifndef CUSTAPI_REST_REQUEST_H
+#define CUSTAPI_REST_REQUEST_H
 
 #include <stddef.h>
 #include <stdint.h>
