@@ -200,11 +200,11 @@ static int read_customer(decoded *d, gw_response *resp, gw_ctx *ctx, custapi_tra
 static const custapi_backend_ops *upstream_for(const gw_ctx *ctx, caller who) {
   switch (ctx->cfg->upstream) {
   case GW_UPSTREAM_REST:
-    return &custapi__rest_backend;
+    return GW_REST;
   case GW_UPSTREAM_XMLRPC:
-    return &custapi__xmlrpc_backend;
+    return GW_XMLRPC;
   default:
-    return who == CALLER_REST ? &custapi__rest_backend : &custapi__xmlrpc_backend;
+    return who == CALLER_REST ? GW_REST : GW_XMLRPC;
   }
 }
 
@@ -222,7 +222,7 @@ static void answer_translated_update(gw_reply *out, gw_ctx *ctx, custapi_transpo
   /* A REST caller expects the customer: read it back over XML-RPC. */
   decoded d;
   gw_response resp = {0};
-  if (read_customer(&d, &resp, ctx, t, &custapi__xmlrpc_backend, id, authorization, &err) < 0) {
+  if (read_customer(&d, &resp, ctx, t, GW_XMLRPC, id, authorization, &err) < 0) {
     atomic_fetch_add(&ctx->stats.upstream_errors, 1);
     custapi_error e = err;
     snprintf(e.message, sizeof e.message,
@@ -245,7 +245,7 @@ static void answer_translated_update(gw_reply *out, gw_ctx *ctx, custapi_transpo
 static void forward_update(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const gw_request *rq,
                            caller who, int32_t id, const custapi_customer *properties) {
   const custapi_backend_ops *ops = upstream_for(ctx, who);
-  int translated = (ops == &custapi__rest_backend) != (who == CALLER_REST);
+  int translated = (ops == GW_REST) != (who == CALLER_REST);
   custapi_http_request req = {0};
   custapi_error err;
   if (ops->encode_update(&req, &ctx->endpoint, id, properties, &err) < 0) {

@@ -137,8 +137,8 @@ static void report(gw_shadow *s, const job *j, const custapi_customer *rest,
 
 static void run_job(gw_shadow *s, job *j) {
   gw_order_wait(s->order, j->id, j->ticket);
-  custapi_customer *rest = read_over(s, &custapi__rest_backend, j);
-  custapi_customer *xmlrpc = read_over(s, &custapi__xmlrpc_backend, j);
+  custapi_customer *rest = read_over(s, GW_REST, j);
+  custapi_customer *xmlrpc = read_over(s, GW_XMLRPC, j);
   gw_order_done(s->order, j->id);
   report(s, j, rest, xmlrpc);
   custapi_customer_free(rest);

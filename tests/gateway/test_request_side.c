@@ -78,8 +78,7 @@ START_TEST(update_call_refusals_name_the_property) {
        "</value></param>",
        "id", "<int>"},
       {ID_PARAM(1), "", "2 parameters"},
-      {ID_PARAM(1) "<param><value><array><data></data></array></value></param>", "",
-       "<struct>"},
+      {ID_PARAM(1) "<param><value><array><data></data></array></value></param>", "", "<struct>"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     custapi_xmlrpc_call call;
@@ -136,7 +135,7 @@ START_TEST(answers_decode_with_the_client) {
   r.body = body;
   r.body_len = len;
   custapi_result *result;
-  ck_assert_int_eq(custapi__xmlrpc_backend.decode_update(&result, &r, &err), 0);
+  ck_assert_int_eq(GW_XMLRPC->decode_update(&result, &r, &err), 0);
   int64_t v;
   ck_assert(custapi_result_value(&v, result));
   ck_assert_int_eq(v, 42);
@@ -152,7 +151,7 @@ START_TEST(answers_decode_with_the_client) {
   r.body = body;
   r.body_len = len;
   custapi_customer *back;
-  ck_assert_int_eq(custapi__xmlrpc_backend.decode_get(&back, &r, &err), 0);
+  ck_assert_int_eq(GW_XMLRPC->decode_get(&back, &r, &err), 0);
   ck_assert_str_eq(custapi_customer_get(back, "address")->string, "1 Road\n2 Town");
   ck_assert_int_eq(custapi_customer_get(back, "sms_quota")->integer, 3);
   ck_assert_str_eq(custapi_customer_get(back, "fax")->string, ""); /* no null in XML-RPC */
@@ -162,7 +161,7 @@ START_TEST(answers_decode_with_the_client) {
   ck_assert_int_eq(custapi__rest_encode_envelope(&body, &len, 7, c, &err), 0);
   r.body = body;
   r.body_len = len;
-  ck_assert_int_eq(custapi__rest_backend.decode_get(&back, &r, &err), 0);
+  ck_assert_int_eq(GW_REST->decode_get(&back, &r, &err), 0);
   ck_assert_int_eq(custapi_customer_get(back, "sms_quota")->integer, 3);
   custapi_customer_free(back);
   custapi__free(body);
@@ -171,7 +170,7 @@ START_TEST(answers_decode_with_the_client) {
   ck_assert_int_eq(custapi__xmlrpc_encode_fault(&body, &len, 422, "email: bad", &err), 0);
   r.body = body;
   r.body_len = len;
-  ck_assert_int_eq(custapi__xmlrpc_backend.decode_update(&result, &r, &err), CUSTAPI_EREJECTED);
+  ck_assert_int_eq(GW_XMLRPC->decode_update(&result, &r, &err), CUSTAPI_EREJECTED);
   ck_assert_int_eq(err.fault_code, 422);
   ck_assert_ptr_nonnull(strstr(err.message, "email: bad"));
   custapi__free(body);
@@ -184,7 +183,7 @@ START_TEST(answers_decode_with_the_client) {
   r.status = 422;
   r.body = body;
   r.body_len = len;
-  ck_assert_int_eq(custapi__rest_backend.decode_update(&result, &r, &err), CUSTAPI_EREJECTED);
+  ck_assert_int_eq(GW_REST->decode_update(&result, &r, &err), CUSTAPI_EREJECTED);
   ck_assert_ptr_nonnull(strstr(err.message, "email: not a valid address"));
   custapi__free(body);
 }
@@ -210,8 +209,13 @@ START_TEST(rest_paths_and_bodies) {
   ck_assert_int_eq(custapi_customer_get(c, "sms_quota")->integer, 5);
   ck_assert_str_eq(custapi_customer_get(c, "country")->string, "ZA");
   custapi_customer_free(c);
-  static const char *const bad[] = {"", "[]", "{\"sms_quota\":5.0}", "{\"x\":1}",
-                                    "\xef\xbb\xbf{}", "{\"name\":\"a\"} x", "{'name':'a'}"};
+  static const char *const bad[] = {"",
+                                    "[]",
+                                    "{\"sms_quota\":5.0}",
+                                    "{\"x\":1}",
+                                    "\xef\xbb\xbf{}",
+                                    "{\"name\":\"a\"} x",
+                                    "{'name':'a'}"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     ck_assert_int_eq(custapi__rest_decode_update_request(&c, bad[i], strlen(bad[i]), 0, &err),
                      CUSTAPI_EINVALID);
