@@ -7,6 +7,13 @@
 
 : "${BENCH_GATEWAY_CONC:=16}"
 
+# The gateway command may not be in this build.
+have_gateway() {
+  local said
+  said=$("$custapi" gateway 2>&1 || true)
+  [[ "$said" != *"not available in this build"* && "$said" != *"unknown command"* ]]
+}
+
 # start_proxy_nginx UPSTREAM_URL: a second nginx, one worker, proxy_pass with kept-alive
 # upstream connections (nginx's default would open one per request). Sets proxy_pid, proxy_url.
 start_proxy_nginx() {
@@ -64,11 +71,38 @@ start_gateway() {
   gateway_url="http://127.0.0.1:$(cat "$portfile")"
 }
 
+# varying_lua PROTO: the captured request, with the customer id cycling over 1..BENCH_IDS.
+# The gateway forwards two updates of one id one at a time, never at once (nginx does not
+# know ids): with the one captured id, every request would queue behind the one before.
+varying_lua() {
+  local proto=$1 out="$workdir/req/$1-ids.lua"
+  cp "$workdir/req/$proto.lua" "$out"
+  if [ "$proto" = rest ]; then
+    cat >>"$out" <<LUA
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, "/api/2.0/customers/" .. (counter % $BENCH_IDS + 1))
+end
+LUA
+  else
+    cat >>"$out" <<LUA
+counter = 0
+request = function()
+  counter = counter + 1
+  local body = wrk.body:gsub("<i4>1</i4>", "<i4>" .. (counter % $BENCH_IDS + 1) .. "</i4>", 1)
+  return wrk.format(nil, nil, nil, body)
+end
+LUA
+  fi
+  echo "$out"
+}
+
 # gateway_wrk FRONT PROTO URL: one wrk run through a front; one row in gateway.tsv.
 gateway_wrk() {
   local front=$1 proto=$2 url=$3 name="wrk-gw-$1-$2"
   timed "$name" wrk -t 1 -c "$BENCH_GATEWAY_CONC" -d "${BENCH_WRK_SECONDS}s" \
-    -s "$workdir/req/$proto.lua" "$url" || die "wrk failed: $(head -c 300 "$workdir/$name.err")"
+    -s "$(varying_lua "$proto")" "$url" || die "wrk failed: $(head -c 300 "$workdir/$name.err")"
   local rps errors
   rps=$(awk '/^Requests\/sec:/ { print $2 }' "$workdir/$name.out")
   errors=$(awk '/Non-2xx or 3xx responses:/ { n += $NF } /Socket errors:/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' "$workdir/$name.out")

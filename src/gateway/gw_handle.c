@@ -162,7 +162,7 @@ static void pass_through(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const
 
 typedef struct decoded {
   const custapi_backend_ops *ops;
-  int is_update;
+  int is_update; /* 2: an update whose answer goes back verbatim: checked, no customer built */
   custapi_result *result;
   custapi_customer *customer;
 } decoded;
@@ -173,6 +173,8 @@ static int decode_into(const custapi_http_response *r, void *payload, custapi_er
   custapi_customer_free(d->customer);
   d->result = NULL;
   d->customer = NULL;
+  if (d->is_update == 2)
+    return d->ops->decode_update_brief(&d->result, r, err);
   return d->is_update ? d->ops->decode_update(&d->result, r, err)
                       : d->ops->decode_get(&d->customer, r, err);
 }
@@ -259,7 +261,7 @@ static void forward_update(gw_reply *out, gw_ctx *ctx, custapi_transport *t, con
   if (ctx->record_fd >= 0 && gw_record_write(ctx->record_fd, id, properties) < 0)
     fprintf(stderr, "custapi: gateway: could not append update of %" PRId32 " to --record\n", id);
   atomic_fetch_add(&ctx->stats.forwarded, 1);
-  decoded d = {ops, 1, NULL, NULL};
+  decoded d = {ops, translated ? 1 : 2, NULL, NULL};
   gw_response resp = {0};
   int rc = gw_exchange(&resp, t, &req, ctx->cfg->retries, decode_into, &d, &err);
   if (rc == 0 && ctx->shadow)
