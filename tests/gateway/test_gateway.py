@@ -113,6 +113,10 @@ class Env:
         if rc != 0:
             with open(self.stderr_path) as f:
                 raise AssertionError("gateway exited %d: %s" % (rc, f.read()[-3000:]))
+        # The sanitizers' reports go to stderr without changing the exit code (UBSan).
+        err = self.stderr_text()
+        for needle in ("runtime error:", "AddressSanitizer", "LeakSanitizer"):
+            assert needle not in err, err[-3000:]
         lines = out.strip().splitlines()
         assert len(lines) == 1, "one summary line on stdout, got %r" % out
         self.summary = json.loads(lines[0])
@@ -242,6 +246,8 @@ class GatewayTest(unittest.TestCase):
             self.assertEqual(c["auth"], "valid")
         s = e.stop_gateway()
         self.assertEqual(s["calls"], {"rest": 2, "xmlrpc": 2})
+        calls = [l for l in e.stderr_text().splitlines() if " -> " in l]
+        self.assertEqual(len(calls), 4, calls)  # -v: one line per call
         self.assertEqual(s["refused"], 0)
         self.assertEqual(s["upstream_errors"], 0)
         self.assert_no_secrets(e.stdout_path, e.stderr_path)
