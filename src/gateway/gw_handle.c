@@ -3,6 +3,7 @@
  * validated at the door, forwarded (or translated) upstream, answered in the caller's protocol.
  * Everything the gateway does not handle goes upstream verbatim.
  */
+#define _GNU_SOURCE /* strcasestr */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -423,6 +424,30 @@ static void handle_rest(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const 
   custapi_customer_free(properties);
 }
 
+static int is_known_method(const char *m) {
+  static const char *const known[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+    if (strcmp(m, known[i]) == 0)
+      return 1;
+  return 0;
+}
+
+static int is_write(const char *m) {
+  return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 && strcmp(m, "OPTIONS") != 0;
+}
+
+/* Whether a path spells the customers or the XML-RPC endpoint in any way (any case, extra
+ * slashes or dot segments): a write there is an update, and every update passes the door. */
+static int names_our_endpoints(const char *path) {
+  return strcasestr(path, "customers") || strcasestr(path, "xmlrpc");
+}
+
+static void refuse_at_door(gw_reply *out, gw_ctx *ctx, int status, const custapi_error *err) {
+  atomic_fetch_add(&ctx->stats.refused, 1);
+  reply_rest_error(out, status, err);
+  snprintf(out->note, sizeof out->note, "refused: %.150s", err->message);
+}
+
 void gw_handle(gw_reply *out, gw_ctx *ctx, custapi_transport **slot, const gw_request *rq) {
   *out = (gw_reply){0};
   custapi_error err;
@@ -434,18 +459,24 @@ void gw_handle(gw_reply *out, gw_ctx *ctx, custapi_transport **slot, const gw_re
   }
   int32_t id = 0;
   int customer = custapi__rest_customer_path(&id, rq->path);
-  if (xmlrpc && strcmp(rq->method, "POST") == 0) {
+  if (rq->uri[0] != '/' || !is_known_method(rq->method)) {
+    /* Only origin-form targets: "@host/x" after the base URL would name another host. */
+    custapi__error_set(&err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
+                       "not a request the gateway forwards (a path starting with '/', and GET, "
+                       "HEAD, POST, PUT, PATCH, DELETE or OPTIONS)");
+    refuse_at_door(out, ctx, 400, &err);
+  } else if (xmlrpc && strcmp(rq->method, "POST") == 0) {
     handle_xmlrpc(out, ctx, t, rq);
   } else if (customer > 0) {
     handle_rest(out, ctx, t, rq, id);
-  } else if (customer < 0 && strcmp(rq->method, "PUT") == 0) {
-    /* An update the door cannot read must not slip past it as "another path". */
+  } else if (is_write(rq->method) && names_our_endpoints(rq->path)) {
+    /* An update the door cannot read (".../customers/042", "//customers/42", "/API/2.0/...")
+     * must not slip past it as "another path": the install might route it all the same. */
     atomic_fetch_add(&ctx->stats.calls_rest, 1);
-    custapi__error_set(&err, CUSTAPI_CATEGORY_NOT_FOUND, "id", "%s",
-                       "not a customer: the id must be a positive 32-bit decimal");
-    atomic_fetch_add(&ctx->stats.refused, 1);
-    reply_rest_error(out, 404, &err);
-    snprintf(out->note, sizeof out->note, "refused: not a customer id");
+    custapi__error_set(&err, CUSTAPI_CATEGORY_NOT_FOUND, NULL, "%s",
+                       "not a customer or the XML-RPC endpoint: an update goes to "
+                       "/api/2.0/customers/ID (ID a positive 32-bit decimal) or /api/2.0/xmlrpc/");
+    refuse_at_door(out, ctx, 404, &err);
   } else {
     pass_through(out, ctx, t, rq, xmlrpc ? CALLER_XMLRPC : CALLER_REST);
   }

@@ -398,6 +398,41 @@ class GatewayTest(unittest.TestCase):
             s = e.stop_gateway()
             self.assertEqual(s["upstream_errors"], 2)
 
+    def raw(self, e, request):
+        import socket
+        s = socket.create_connection(("127.0.0.1", e.port), timeout=10 * SLOW)
+        s.sendall(request)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        return int(data.split(b" ")[1]) if data else 0
+
+    def test_no_update_slips_past_the_door(self):
+        e = self.start()
+        body = b'{"sms_quota":1}'
+        head = "Content-Type: application/json\r\nContent-Length: %d\r\nAuthorization: Basic %s\r\n" % (len(body), TOKEN)
+        for target in ("/api/2.0//customers/3", "/API/2.0/Customers/3", "/api/2.0/./customers/3",
+                       "/api/2.0/customers/3/", "/api/2.0/customers/%2B3"):
+            req = ("PUT %s HTTP/1.1\r\nHost: x\r\n%s\r\n" % (target, head)).encode() + body
+            self.assertEqual(self.raw(e, req), 404, target)
+        req = ("POST /api/2.0//xmlrpc/ HTTP/1.1\r\nHost: x\r\n%s\r\n" % head).encode() + body
+        self.assertEqual(self.raw(e, req), 404)
+        # Not origin-form: "@host" after the base URL would name another host.
+        self.assertEqual(self.raw(e, b"GET @127.0.0.2/api/2.0/ HTTP/1.1\r\nHost: x\r\n\r\n"),
+                         400)
+        self.assertEqual(self.raw(e, b"PROPFIND /api/2.0/ HTTP/1.1\r\nHost: x\r\n\r\n"), 400)
+        self.assertEqual(e.captured(), [])
+        # Reads in any spelling are harmless: verbatim.
+        self.assertEqual(self.raw(e, ("GET /api/2.0//customers/3 HTTP/1.1\r\nHost: x\r\n"
+                                      "Authorization: Basic %s\r\n\r\n" % TOKEN).encode()), 404)
+        self.assertEqual(len(e.captured()), 1)
+        s = e.stop_gateway()
+        self.assertEqual(s["refused"], 8)
+
     def test_pass_through_verbatim(self):
         e = self.start(upstream="rest")
         status, body, raw = e.rest("GET", "/api/2.0/")
