@@ -386,6 +386,40 @@ class GatewayTest(unittest.TestCase):
             self.assertEqual(status, 422)  # the install refuses it: rejected, in REST's terms
             self.assert_no_secrets(e.stderr_path)
 
+    def test_server_errors_translated(self):
+        # The install fails once (503 with Retry-After / a truncated body): the translated
+        # caller sees the same category in its own protocol.
+        e = self.start(upstream="rest", server_args=["--fault", "http503:1", "--fault", "badjson:1"])
+        with self.assertRaises(xmlrpc.client.Fault) as f:
+            e.proxy().customers.UpdateCustomer(3, {"sms_quota": 1})
+        self.assertEqual(f.exception.faultCode, 503)
+        with self.assertRaises(xmlrpc.client.Fault) as f:
+            e.proxy().customers.UpdateCustomer(3, {"sms_quota": 1})
+        self.assertEqual(f.exception.faultCode, 502)  # an answer that can't be understood
+        e2 = self.start(upstream="xmlrpc",
+                        server_args=["--fault", "http503:1", "--fault", "xmlfault:-32603:1"])
+        self.assertEqual(e2.rest("PUT", "/api/2.0/customers/3", {"sms_quota": 1})[0], 503)
+        status, body, _ = e2.rest("PUT", "/api/2.0/customers/3", {"sms_quota": 1})
+        self.assertEqual((status, body["error"]["category"]), (500, "server"))
+        for env in (e, e2):
+            self.assertEqual(env.stop_gateway()["upstream_errors"], 2)
+
+    def test_custapi_client_through_the_gateway(self):
+        # custapi's own client, pointed at the gateway, sees the categories it would see at
+        # the install (its exit codes), over either protocol, whatever the upstream mode.
+        for upstream in ("same", "rest", "xmlrpc"):
+            e = self.start(upstream=upstream)
+            url = "http://127.0.0.1:%d" % e.port
+            for proto in ("rest", "xmlrpc"):
+                for key, cid, code in ((KEY, 3, 0), (KEY, 99999, 5), ("wrong", 3, 4)):
+                    run = subprocess.run(
+                        [os.environ["CUSTAPI_EXE"], "--url", url, "--username", USER,
+                         "--protocol", proto, "--retries", "0", "update", "--id", str(cid),
+                         "sms_quota=4"],
+                        env=dict(os.environ, CUSTAPI_API_KEY=key), capture_output=True,
+                        text=True)
+                    self.assertEqual(run.returncode, code, (upstream, proto, cid, run.stdout))
+
     def test_unreachable_install(self):
         for upstream in ("same", "rest", "xmlrpc"):
             e = self.start(upstream=upstream, url="http://127.0.0.1:1")
