@@ -292,24 +292,25 @@ static void forward_read(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const
   decoded d;
   gw_response resp = {0};
   custapi_error err;
-  if (read_customer(&d, &resp, ctx, t, ops, id, rq->authorization, &err) < 0) {
+  int rc = read_customer(&d, &resp, ctx, t, ops, id, rq->authorization, &err);
+  if (rc < 0) {
     atomic_fetch_add(&ctx->stats.upstream_errors, 1);
     reply_error(out, who, &err);
   } else if (who == CALLER_XMLRPC) {
     out->status = 200;
     out->content_type = XML_TYPE;
-    if (custapi__xmlrpc_encode_struct_response(&out->body, &out->body_len, d.customer, &err) < 0)
+    /* A field XML-RPC cannot carry (a string above U+FFFD, read over REST) fails here. */
+    if ((rc = custapi__xmlrpc_encode_struct_response(&out->body, &out->body_len, d.customer,
+                                                     &err)) < 0)
       reply_fault(out, 500, err.message);
   } else {
     out->status = 200;
     out->content_type = JSON_TYPE;
-    if (custapi__rest_encode_envelope(&out->body, &out->body_len, id, d.customer, &err) < 0)
+    if ((rc = custapi__rest_encode_envelope(&out->body, &out->body_len, id, d.customer, &err)) < 0)
       reply_oom(out);
   }
   snprintf(out->note, sizeof out->note, "read %" PRId32 " over %s: %s", id, ops->name,
-           out->status == 200 && !(who == CALLER_XMLRPC && d.customer == NULL)
-               ? "ok"
-               : custapi_category_name(err.category));
+           rc == 0 ? "ok" : custapi_category_name(err.category));
   decoded_clear(&d);
   gw_response_clear(&resp);
 }
