@@ -267,7 +267,6 @@ static void forward_update(gw_reply *out, gw_ctx *ctx, custapi_transport *t, con
   int rc = gw_exchange(&resp, t, &req, ctx->cfg->retries, decode_into, &d, &err);
   if (rc == 0 && ctx->shadow)
     gw_shadow_enqueue(ctx->shadow, id, properties, rq->authorization);
-  gw_order_done(ctx->order, id);
   custapi__http_request_clear(&req);
 
   if (rc < 0)
@@ -278,8 +277,9 @@ static void forward_update(gw_reply *out, gw_ctx *ctx, custapi_transport *t, con
     reply_verbatim(out, &resp);
   else if (rc < 0)
     reply_error(out, who, &err);
-  else
+  else /* still in id's line: the read-back shows this update, not a later one */
     answer_translated_update(out, ctx, t, who, id, rq->authorization);
+  gw_order_done(ctx->order, id);
   decoded_clear(&d);
   gw_response_clear(&resp);
 }

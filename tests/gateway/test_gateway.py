@@ -497,6 +497,26 @@ class GatewayTest(unittest.TestCase):
         self.assertEqual(results, [200])
         self.assertEqual(e.server_get(7)["sms_quota"], 2)
 
+    def test_translated_read_back_stays_in_line(self):
+        # --upstream xmlrpc: a PUT is UpdateCustomer then GetCustomer. The read-back is slow
+        # (the install's second request waits 800 ms); a second update of the same id arriving
+        # meanwhile must not land between the two, or the first caller would be shown it.
+        e = self.start(upstream="xmlrpc",
+                       server_args=["--fault", "delay:0:1", "--fault", "delay:800:1"])
+        first = []
+
+        def put_first():
+            first.append(e.rest("PUT", "/api/2.0/customers/9", {"sms_quota": 1}))
+
+        t = threading.Thread(target=put_first)
+        t.start()
+        time.sleep(0.3 * SLOW)
+        status, body, _ = e.rest("PUT", "/api/2.0/customers/9", {"sms_quota": 2})
+        t.join()
+        self.assertEqual((status, body["item"]["sms_quota"]), (200, 2))
+        self.assertEqual((first[0][0], first[0][1]["item"]["sms_quota"]), (200, 1))
+        self.assertEqual(e.server_get(9)["sms_quota"], 2)
+
     # ---- record and replay ----
 
     def test_record_replays_with_bulk(self):
