@@ -1094,6 +1094,8 @@ const custapi_backend_ops custapi__xmlrpc_backend = {
 
 int custapi__xmlrpc_has_doctype(const char *body, size_t len) { return has_doctype(body, len); }
 
+const char *custapi__xmlrpc_type_words(xmlrpc_value *value) { return type_name(value); }
+
 int custapi__xmlrpc_struct_of(xmlrpc_value **out, const custapi_customer *properties,
                               custapi_error *err) {
   return properties_struct(out, properties, err);

@@ -36,8 +36,12 @@ void custapi__xmlrpc_global_init(void);
 /* Whether the body holds "<!DOCTYPE" in any case (xmlrpc-c expands entities). */
 int custapi__xmlrpc_has_doctype(const char *body, size_t len);
 
-/* An update's properties as a <struct> (a new reference), as encode_update builds it. */
 struct _xmlrpc_value;
+
+/* A value's type as messages name it: "an <int>", "a <struct>", ... */
+const char *custapi__xmlrpc_type_words(struct _xmlrpc_value *value);
+
+/* An update's properties as a <struct> (a new reference), as encode_update builds it. */
 int custapi__xmlrpc_struct_of(struct _xmlrpc_value **out, const custapi_customer *properties,
                               custapi_error *err);
 

@@ -41,27 +41,6 @@ static int is_method(const char *method, const char *prefix, const char *name) {
   return strncmp(method, prefix, plen) == 0 && strcmp(method + plen, name) == 0;
 }
 
-static const char *type_words(xmlrpc_type type) {
-  switch (type) {
-  case XMLRPC_TYPE_BOOL:
-    return "a <boolean>";
-  case XMLRPC_TYPE_DOUBLE:
-    return "a <double>";
-  case XMLRPC_TYPE_DATETIME:
-    return "a <dateTime.iso8601>";
-  case XMLRPC_TYPE_BASE64:
-    return "a <base64>";
-  case XMLRPC_TYPE_ARRAY:
-    return "an <array>";
-  case XMLRPC_TYPE_STRUCT:
-    return "a <struct>";
-  case XMLRPC_TYPE_NIL:
-    return "a <nil/>";
-  default:
-    return "a value of another type";
-  }
-}
-
 /* An <int>, or an <i8> within 32 bits, into *out; -1 for anything else. */
 static int read_int64(int64_t *out, xmlrpc_value *v) {
   xmlrpc_env env;
@@ -116,7 +95,7 @@ static int set_member(custapi_customer *c, const char *name, size_t name_len, xm
   if (xmlrpc_value_type(v) != XMLRPC_TYPE_STRING)
     return custapi__error_set(
         err, CUSTAPI_CATEGORY_INVALID, name, "%s: must be an <int> or a <string>, not %s",
-        custapi__quote(shown, sizeof shown, name, name_len, 60), type_words(xmlrpc_value_type(v)));
+        custapi__quote(shown, sizeof shown, name, name_len, 60), custapi__xmlrpc_type_words(v));
   xmlrpc_env env;
   xmlrpc_env_init(&env);
   const char *text = NULL;
