@@ -45,7 +45,8 @@ typedef struct request {
   size_t len, cap;
   int too_large;
   int counted;
-  int seen; /* the first call (headers only) has been made */
+  int seen;     /* the first call (headers only) has been made */
+  int answered; /* a response is queued */
   uint64_t start_ms;
 } request;
 
@@ -160,39 +161,10 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, const gw_reply *
   return ok;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version, const char *upload,
-                                  size_t *upload_size, void **con_cls) {
-  (void)version;
-  server *srv = cls;
-  request *rq = *con_cls;
-  if (!rq || !rq->uri)
-    return MHD_NO; /* out of memory in on_uri */
-  if (rq->seen && *upload_size) {
-    size_t n = *upload_size;
-    *upload_size = 0;
-    if (rq->too_large || rq->len + n > srv->ctx.cfg->max_body) {
-      rq->too_large = 1; /* read and dropped: the caller gets its answer */
-      return MHD_YES;
-    }
-    if (rq->len + n + 1 > rq->cap) {
-      size_t cap = (rq->len + n + 1) * 2;
-      char *grown = custapi__realloc(rq->body, cap);
-      if (!grown)
-        return MHD_NO;
-      rq->body = grown;
-      rq->cap = cap;
-    }
-    memcpy(rq->body + rq->len, upload, n);
-    rq->len += n;
-    rq->body[rq->len] = '\0';
-    return MHD_YES;
-  }
-  if (!rq->seen) {
-    rq->seen = 1; /* the headers: the body, if any, and the end follow */
-    return MHD_YES;
-  }
-  /* The whole request has arrived. */
+/* Answers the request (the whole of it, or a body found too large). */
+static enum MHD_Result answer(server *srv, struct MHD_Connection *conn, const char *url,
+                              const char *method, request *rq) {
+  rq->answered = 1;
   gw_request greq = {0};
   greq.method = method;
   greq.path = url;
@@ -214,6 +186,54 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
   enum MHD_Result ok = queue_reply(conn, &reply);
   gw_reply_clear(&reply);
   return ok;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls) {
+  (void)version;
+  server *srv = cls;
+  request *rq = *con_cls;
+  if (!rq || !rq->uri)
+    return MHD_NO; /* out of memory in on_uri */
+  if (!rq->seen) {
+    rq->seen = 1; /* the headers: the body, if any, and the end follow */
+    const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    char *end;
+    errno = 0;
+    unsigned long long declared = length ? strtoull(length, &end, 10) : 0;
+    if (length && !errno && end != length && declared > srv->ctx.cfg->max_body) {
+      /* Refused before the body is read: a declared 1 GB is not read to its end. */
+      rq->too_large = 1;
+      return answer(srv, conn, url, method, rq);
+    }
+    return MHD_YES;
+  }
+  if (rq->answered) {
+    *upload_size = 0; /* the rest of a body too large: dropped */
+    return MHD_YES;
+  }
+  if (*upload_size) {
+    size_t n = *upload_size;
+    *upload_size = 0;
+    if (rq->too_large || rq->len + n > srv->ctx.cfg->max_body) {
+      rq->too_large = 1; /* (chunked) read and dropped: the caller gets its answer at the end */
+      return MHD_YES;
+    }
+    if (rq->len + n + 1 > rq->cap) {
+      size_t cap = (rq->len + n + 1) * 2;
+      char *grown = custapi__realloc(rq->body, cap);
+      if (!grown)
+        return MHD_NO;
+      rq->body = grown;
+      rq->cap = cap;
+    }
+    memcpy(rq->body + rq->len, upload, n);
+    rq->len += n;
+    rq->body[rq->len] = '\0';
+    return MHD_YES;
+  }
+  return answer(srv, conn, url, method, rq); /* the whole request has arrived */
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,

@@ -362,6 +362,19 @@ class GatewayTest(unittest.TestCase):
             e.proxy().customers.UpdateCustomer(3, {"address": "y" * 300})
         self.assertEqual(f.exception.faultCode, 413)
         self.assertEqual(len([c for c in e.captured() if c["method"] == "PUT"]), 1)
+        # A body that would never end is answered at once, not read to its end.
+        import socket
+        s = socket.create_connection(("127.0.0.1", e.port), timeout=10 * SLOW)
+        s.sendall(b"PUT /api/2.0/customers/3 HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000"
+                  b"\r\nContent-Type: application/json\r\n\r\n" + b" " * 4096)
+        self.assertIn(b" 413 ", s.recv(4096))
+        s.close()
+        # Chunked, with no length declared: read, dropped, refused at its end.
+        chunk = b"%x\r\n%s\r\n" % (150, b" " * 150)
+        self.assertEqual(self.raw(e, b"PUT /api/2.0/customers/3 HTTP/1.1\r\nHost: x\r\n"
+                                     b"Transfer-Encoding: chunked\r\n\r\n" + chunk * 3 +
+                                     b"0\r\n\r\n"), 413)
+        self.assertEqual(len([c for c in e.captured() if c["method"] == "PUT"]), 1)
 
     # ---- errors in the caller's protocol ----
 
