@@ -387,6 +387,15 @@ static void handle_xmlrpc(gw_reply *out, gw_ctx *ctx, custapi_transport *t, cons
     forward_read(out, ctx, t, rq, CALLER_XMLRPC, call.id);
   } else if (call.kind == CUSTAPI_XMLRPC_CALL_LIST && ctx->cfg->upstream == GW_UPSTREAM_REST) {
     list_methods(out, ctx);
+  } else if (strcasestr(call.method, "UpdateCustomer")) {
+    /* An update under another name (another prefix, another case) would pass unvalidated. */
+    char message[CUSTAPI_ERROR_MESSAGE_MAX];
+    snprintf(message, sizeof message,
+             "the gateway forwards customer updates only as %sUpdateCustomer (--xmlrpc-prefix)",
+             ctx->endpoint.xmlrpc_prefix);
+    atomic_fetch_add(&ctx->stats.refused, 1);
+    reply_fault(out, -32601, message);
+    snprintf(out->note, sizeof out->note, "refused: an update under another method name");
   } else {
     pass_through(out, ctx, t, rq, CALLER_XMLRPC);
   }

@@ -268,6 +268,30 @@ class GatewayTest(unittest.TestCase):
         self.assertEqual(s["forwarded"], 3)  # two updates and the GET as GetCustomer
         self.assertEqual(s["passed_through"], 1)
 
+    def test_bare_method_names(self):
+        # An install whose methods carry no prefix: --xmlrpc-prefix '' at the gateway too.
+        e = self.start(upstream="rest", server_args=["--bare-methods"],
+                       gateway_args=["--xmlrpc-prefix", ""])
+        p = e.proxy()
+        self.assertEqual(p.UpdateCustomer(3, {"sms_quota": 13}), 3)
+        self.assertEqual(p.GetCustomer(3)["sms_quota"], 13)
+        with self.assertRaises(xmlrpc.client.Fault) as f:
+            p.UpdateCustomer(3, {"sms_quota": -1})
+        self.assertEqual(f.exception.faultCode, 422)
+        # An update under another name would pass unvalidated: refused at the door.
+        before = len(e.captured())
+        for name in ("customers.UpdateCustomer", "updatecustomer"):
+            with self.assertRaises(xmlrpc.client.Fault) as f:
+                getattr(p, name)(3, {"sms_quota": -14})
+            self.assertEqual(f.exception.faultCode, -32601)
+            self.assertIn("UpdateCustomer", f.exception.faultString)
+        self.assertEqual(len(e.captured()), before)
+        # Another prefix's reads are not the gateway's business: verbatim.
+        with self.assertRaises(xmlrpc.client.Fault) as f:
+            p.customers.GetCustomer(3)
+        self.assertEqual(f.exception.faultCode, -32601)  # the install's own answer
+        self.assertEqual(len(e.captured()), before + 1)
+
     def test_list_methods_translated(self):
         e = self.start(upstream="rest")
         self.assertEqual(e.proxy().system.listMethods(),
