@@ -53,18 +53,17 @@ static line *find(gw_order *o, int32_t id) {
 
 unsigned long gw_order_take(gw_order *o, int32_t id) {
   pthread_mutex_lock(&o->lock);
-  line *l = find(o, id);
-  while (!l) {
-    l = custapi__calloc(1, sizeof *l);
-    if (!l) {
+  line *l;
+  while (!(l = find(o, id))) {
+    line *fresh = custapi__calloc(1, sizeof *fresh);
+    if (!fresh) {
       /* Out of memory: wait for any line to move and try again, rather than break order. */
       pthread_cond_wait(&o->moved, &o->lock);
-      l = find(o, id);
       continue;
     }
-    l->id = id;
-    l->next = o->lines;
-    o->lines = l;
+    fresh->id = id;
+    fresh->next = o->lines;
+    o->lines = fresh;
   }
   unsigned long ticket = l->next_ticket++;
   pthread_mutex_unlock(&o->lock);

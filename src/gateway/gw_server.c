@@ -355,7 +355,8 @@ int gw_run(const gw_config *cfg, custapi_error *err) {
     return rc;
   listen_addr addr;
   int loopback;
-  parse_listen(&addr, &loopback, cfg->listen, err);
+  if ((rc = parse_listen(&addr, &loopback, cfg->listen, err)) < 0)
+    return rc;
 
   server srv = {0};
   srv.ctx.cfg = cfg;
