@@ -586,6 +586,31 @@ class GatewayTest(unittest.TestCase):
         for cid in (21, 22):
             self.assertEqual(e.server_get(cid), end[cid])
 
+    def test_two_gateways_one_record(self):
+        # Two gateways append to one record file at once, from many threads: every line whole.
+        record = os.path.join(self.tmp, "shared.jsonl")
+        a = self.start(gateway_args=["--record", record])
+        b = Env(tempfile.mkdtemp(dir=self.tmp), gateway_args=["--record", record],
+                url="http://127.0.0.1:%d" % a.server_port)
+        self.envs.append(b)
+
+        def send(env, base):
+            for i in range(10):
+                env.rest("PUT", "/api/2.0/customers/%d" % (base + i),
+                         {"address": "x" * 900, "sms_quota": i})
+
+        threads = [threading.Thread(target=send, args=(env, base))
+                   for env, base in ((a, 40), (b, 50), (a, 60), (b, 70))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        a.stop_gateway()
+        b.stop_gateway()
+        with open(record) as f:
+            lines = [json.loads(line) for line in f]
+        self.assertEqual(sorted(l["id"] for l in lines), list(range(40, 80)))
+
     # ---- shadow reads ----
 
     def test_shadow_catches_divergence(self):
