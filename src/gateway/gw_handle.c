@@ -174,10 +174,9 @@ static int decode_into(const custapi_http_response *r, void *payload, custapi_er
   custapi_customer_free(d->customer);
   d->result = NULL;
   d->customer = NULL;
-  if (d->is_update == 2)
-    return d->ops->decode_update_brief(&d->result, r, err);
-  return d->is_update ? d->ops->decode_update(&d->result, r, err)
-                      : d->ops->decode_get(&d->customer, r, err);
+  if (d->is_update)
+    return GW_DECODE_UPDATE(d->ops, &d->result, r, d->is_update == 2, err);
+  return GW_DECODE_GET(d->ops, &d->customer, r, err);
 }
 
 static void decoded_clear(decoded *d) {

@@ -8,12 +8,24 @@
 
 #include "backend.h"
 #include "gateway.h"
-/* The ops-table lookup, custapi__backend_for: declared in backend.h until the client layer
- * moved to src/client, in the client's backends.h since. */
+/* The ops-table lookup (custapi__backend_for) and the decoding of an answer: in backend.h and
+ * the ops themselves until the client layer moved to src/client; since, in the client's
+ * backends.h, whose custapi__decode_* turn any non-2xx into its error the same way for both
+ * protocols before a codec sees the answer. GW_DECODE_* reach whichever this tree has. */
 #if defined(__has_include)
 #if __has_include("backends.h")
 #include "backends.h"
+#define GW_HAS_DECODE_WRAPPERS 1
 #endif
+#endif
+#ifdef GW_HAS_DECODE_WRAPPERS
+#define GW_DECODE_UPDATE(ops, out, response, brief, err)                                           \
+  custapi__decode_update((ops), (out), (response), (brief) ? CUSTAPI_DECODE_NO_CUSTOMER : 0u, (err))
+#define GW_DECODE_GET(ops, out, response, err) custapi__decode_get((ops), (out), (response), (err))
+#else
+#define GW_DECODE_UPDATE(ops, out, response, brief, err)                                           \
+  ((brief) ? (ops)->decode_update_brief : (ops)->decode_update)((out), (response), (err))
+#define GW_DECODE_GET(ops, out, response, err) (ops)->decode_get((out), (response), (err))
 #endif
 #include "transport.h"
 

@@ -75,7 +75,7 @@ static int decode_get(const custapi_http_response *r, void *payload, custapi_err
   get_payload *p = payload;
   custapi_customer_free(p->customer);
   p->customer = NULL;
-  return p->ops->decode_get(&p->customer, r, err);
+  return GW_DECODE_GET(p->ops, &p->customer, r, err);
 }
 
 /* Reads customer `id` over one protocol; NULL when the read failed. */
