@@ -17,6 +17,7 @@ static const struct {
     {"compare", cli_cmd_compare},
     {"probe", cli_cmd_probe},
     {"bulk", cli_cmd_bulk},
+    {"gateway", cli_cmd_gateway},
 };
 
 /* A core dump would hold the API key in plain text. */

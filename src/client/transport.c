@@ -356,6 +356,20 @@ static int build_headers(struct curl_slist **out, const custapi_http_request *r)
       goto oom;
     h = next;
   }
+  if (r->authorization) {
+    /* Built on the heap: a caller's token may be longer than `line`; wiped after. */
+    size_t n = strlen(r->authorization) + sizeof "Authorization: ";
+    char *auth = custapi__malloc(n);
+    if (!auth)
+      goto oom;
+    snprintf(auth, n, "Authorization: %s", r->authorization);
+    next = curl_slist_append(h, auth);
+    custapi__wipe(auth, n);
+    custapi__free(auth);
+    if (!next)
+      goto oom;
+    h = next;
+  }
   /* No "Expect: 100-continue" round trip: bodies are small and the server answers at once. */
   if (!(next = curl_slist_append(h, "Expect:")))
     goto oom;
@@ -402,9 +416,11 @@ static int configure_fixed(custapi_transfer *x) {
   SET(CURLOPT_FOLLOWLOCATION, 0L);
   SET(CURLOPT_NOSIGNAL, 1L);
   SET(CURLOPT_USERAGENT, USER_AGENT);
-  SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-  SET(CURLOPT_USERNAME, c->username ? c->username : "");
-  SET(CURLOPT_PASSWORD, c->password ? c->password : "");
+  if (c->password) {
+    SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+    SET(CURLOPT_USERNAME, c->username ? c->username : "");
+    SET(CURLOPT_PASSWORD, c->password);
+  }
   SET(CURLOPT_TIMEOUT_MS, c->timeout_ms);
   SET(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
   SET(CURLOPT_SSL_VERIFYPEER, c->insecure ? 0L : 1L);

@@ -1030,3 +1030,14 @@ const custapi_backend_ops custapi__xmlrpc_backend = {
     .decode_probe = decode_probe,
     .global_init = custapi__xmlrpc_global_init,
 };
+
+/* ---------------------------------------------------------------------------------------
+ * Reached by the request side (xmlrpc_call.c)
+ * ------------------------------------------------------------------------------------- */
+
+const char *custapi__xmlrpc_type_words(xmlrpc_value *value) { return type_name(value); }
+
+int custapi__xmlrpc_struct_of(xmlrpc_value **out, const custapi_customer *properties,
+                              custapi_error *err) {
+  return properties_struct(out, properties, err);
+}
