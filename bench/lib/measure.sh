@@ -94,8 +94,9 @@ measure_peer() {
 # The libcurl floor: a C program of its own, outside the meson project (nothing installs it).
 build_floor() {
   local cflags libs
-  cflags=$(pkg-config --cflags libcurl) && libs=$(pkg-config --libs libcurl) ||
+  if ! cflags=$(pkg-config --cflags libcurl) || ! libs=$(pkg-config --libs libcurl); then
     die "pkg-config does not know libcurl (Debian: libcurl4-openssl-dev, pkg-config)"
+  fi
   floor="$BENCH_BUILD/curl_floor"
   if [ ! -x "$floor" ] || [ "$bench_dir/curl_floor.c" -nt "$floor" ]; then
     # shellcheck disable=SC2086 # pkg-config's flags are words
