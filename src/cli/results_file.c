@@ -88,7 +88,28 @@ int results_header(char *buf, size_t size, const input_fingerprint *fp) {
 
 /* ---- one record's line ---- */
 
+/* A line without an error member holds only integers and literals: written directly, the same
+ * bytes json-c writes (results_line's test holds both to that), without building an object per
+ * update (a json-c object, four members and their text were 4% of a bulk run's instructions). */
+static char *plain_line(const custapi_bulk_outcome *o, size_t *len) {
+  char buf[128], id[16] = "null";
+  if (o->id > 0)
+    snprintf(id, sizeof id, "%" PRId32, o->id);
+  int n = snprintf(buf, sizeof buf, "{\"line\":%ld,\"id\":%s,\"ok\":%s,\"attempts\":%d}\n",
+                   o->line, id, o->status == 0 ? "true" : "false", o->attempts);
+  if (n < 0 || (size_t)n >= sizeof buf)
+    return NULL;
+  char *line = custapi__malloc((size_t)n + 1);
+  if (line) {
+    memcpy(line, buf, (size_t)n + 1);
+    *len = (size_t)n;
+  }
+  return line;
+}
+
 char *results_line(const custapi_bulk_outcome *o, size_t *len) {
+  if (o->status == 0 || !o->error)
+    return plain_line(o, len);
   json_object *obj = json_object_new_object();
   if (!obj)
     return NULL;

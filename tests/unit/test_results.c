@@ -1,6 +1,9 @@
 /* The pure parts of `custapi bulk`: the results file (fingerprint, lines, reading it back for
  * --resume) and the progress line. No network. */
 #include <check.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +87,40 @@ START_TEST(record_lines) {
                    "\"not_found\",\"message\":\"customer 42 not found\",\"http_status\":404,"
                    "\"fault_code\":null,\"property\":null}}\n");
   custapi_free(line);
+}
+END_TEST
+
+/* Lines without an error are written without json-c: the bytes must be the ones json-c writes. */
+START_TEST(plain_lines_match_json_c) {
+  const long lines[] = {1, 9, 10, 123456789, LONG_MAX};
+  const int32_t ids[] = {INT32_MIN, -1, 0, 1, 42, INT32_MAX};
+  const int attempts[] = {0, 1, 10, INT_MAX};
+  for (size_t a = 0; a < sizeof lines / sizeof *lines; a++)
+    for (size_t b = 0; b < sizeof ids / sizeof *ids; b++)
+      for (size_t c = 0; c < sizeof attempts / sizeof *attempts; c++)
+        for (int failed = 0; failed <= 1; failed++) {
+          custapi_bulk_outcome o = {0};
+          o.line = lines[a];
+          o.id = ids[b];
+          o.attempts = attempts[c];
+          o.status = failed ? CUSTAPI_ETRANSPORT : 0; /* failed without an error: no member */
+          json_object *want = json_object_new_object();
+          json_object_object_add(want, "line", json_object_new_int64(o.line));
+          json_object_object_add(want, "id", o.id > 0 ? json_object_new_int(o.id) : NULL);
+          json_object_object_add(want, "ok", json_object_new_boolean(!failed));
+          json_object_object_add(want, "attempts", json_object_new_int(o.attempts));
+          size_t len;
+          char *line = results_line(&o, &len);
+          ck_assert_ptr_nonnull(line);
+          const char *text = json_object_to_json_string_ext(
+              want, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+          ck_assert_uint_eq(len, strlen(text) + 1);
+          ck_assert_int_eq(memcmp(line, text, len - 1), 0);
+          ck_assert_int_eq(line[len - 1], '\n');
+          ck_assert_int_eq(line[len], '\0');
+          custapi_free(line);
+          json_object_put(want);
+        }
 }
 END_TEST
 
@@ -214,6 +251,7 @@ int main(void) {
   tcase_add_test(t, scan_counts_records);
   tcase_add_test(t, header_line);
   tcase_add_test(t, record_lines);
+  tcase_add_test(t, plain_lines_match_json_c);
   tcase_add_test(t, resume_reads_ok_lines_and_drops_a_torn_one);
   tcase_add_test(t, resume_refuses_other_input_and_foreign_files);
   tcase_add_test(t, progress_lines);
