@@ -49,6 +49,8 @@ struct custapi_transfer {
   char retry_after[HEADER_VALUE_MAX];
   int has_content_type, has_location, has_retry_after;
   int configured; /* the fixed options are set on `easy` */
+  /* What `headers` was built from (see reuse_headers); empty when it is not to be reused. */
+  char headers_accept[128], headers_content_type[128];
 };
 
 typedef struct timer {
@@ -316,10 +318,14 @@ static int on_debug(CURL *easy, curl_infotype type, char *data, size_t size, voi
 
 /* ---- starting a transfer ---- */
 
+static const char *accept_of(const custapi_http_request *r) {
+  return r->accept ? r->accept : r->content_type ? r->content_type : "*/*";
+}
+
 static int build_headers(struct curl_slist **out, const custapi_http_request *r) {
   char line[256];
   struct curl_slist *h = NULL, *next;
-  const char *accept = r->accept ? r->accept : r->content_type ? r->content_type : "*/*";
+  const char *accept = accept_of(r);
   snprintf(line, sizeof line, "Accept: %s", accept);
   if (!(next = curl_slist_append(h, line)))
     goto oom;
@@ -338,6 +344,28 @@ static int build_headers(struct curl_slist **out, const custapi_http_request *r)
 oom:
   curl_slist_free_all(h);
   return CUSTAPI_EINTERNAL;
+}
+
+/* The header list depends only on the request's Accept and Content-Type: a pooled handle keeps
+ * its list while they stay the same (every request of a bulk run), sparing three list nodes and
+ * their copies, allocated and wiped per request. */
+static const char *content_type_key(const custapi_http_request *r) {
+  return r->content_type ? r->content_type : "\n"; /* no header: a value no header can have */
+}
+
+static int reuse_headers(const custapi_transfer *x, const custapi_http_request *r) {
+  return x->headers && x->headers_accept[0] && strcmp(x->headers_accept, accept_of(r)) == 0 &&
+         strcmp(x->headers_content_type, content_type_key(r)) == 0;
+}
+
+static void remember_headers(custapi_transfer *x, const custapi_http_request *r) {
+  const char *accept = accept_of(r), *type = content_type_key(r);
+  x->headers_accept[0] = x->headers_content_type[0] = '\0';
+  if (!accept[0] || strlen(accept) >= sizeof x->headers_accept ||
+      strlen(type) >= sizeof x->headers_content_type)
+    return; /* not reused: built again next time */
+  strcpy(x->headers_accept, accept);
+  strcpy(x->headers_content_type, type);
 }
 
 static custapi_transfer *take_idle(custapi_transport *t) {
@@ -447,11 +475,14 @@ int custapi__transport_start(custapi_transfer **out, custapi_transport *t,
   x->done = done;
   x->payload = payload;
   transfer_clear_outcome(x);
-  curl_slist_free_all(x->headers);
-  x->headers = NULL;
-  if (build_headers(&x->headers, r) < 0) {
-    transfer_destroy(x);
-    return custapi__error_oom(err);
+  if (!reuse_headers(x, r)) {
+    curl_slist_free_all(x->headers);
+    x->headers = NULL;
+    if (build_headers(&x->headers, r) < 0) {
+      transfer_destroy(x);
+      return custapi__error_oom(err);
+    }
+    remember_headers(x, r);
   }
   if (configure(x, r) < 0) {
     transfer_destroy(x);
@@ -676,7 +707,7 @@ int custapi__transport_format_request(char **out, const custapi_transport *t,
             sbuf_str(&b, " HTTP/1.1\n") || host_header(&b, r->url) ||
             sbuf_str(&b, "Authorization: Basic [redacted]\n") ||
             sbuf_str(&b, "User-Agent: " USER_AGENT "\n");
-  const char *accept = r->accept ? r->accept : r->content_type ? r->content_type : "*/*";
+  const char *accept = accept_of(r);
   bad = bad || sbuf_str(&b, "Accept: ") || sbuf_str(&b, accept) || sbuf_str(&b, "\n");
   if (r->content_type) {
     snprintf(line, sizeof line, "Content-Length: %zu\n", r->body_len);
