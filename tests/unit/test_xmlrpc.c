@@ -378,6 +378,97 @@ START_TEST(update_result_int_i4_and_i8_in_range) {
 }
 END_TEST
 
+/* Bulk's decoder reads plain answers without xmlrpc-c: for every body, its outcome must be
+ * decode_update's, byte for byte in the error (the full decoder is the reference). */
+static int same_outcome(int status, const char *body, size_t len) {
+  custapi_http_response r = response(status, body);
+  r.body_len = len;
+  custapi_result *full = NULL, *brief = NULL;
+  custapi_error full_err = {0}, brief_err = {0};
+  int full_rc = OPS->decode_update(&full, &r, &full_err);
+  int brief_rc = OPS->decode_update_brief(&brief, &r, &brief_err);
+  ck_assert_msg(full_rc == brief_rc, "status %d, body [%.*s]: %d, brief %d", status, (int)len,
+                body, full_rc, brief_rc);
+  if (full_rc == 0) {
+    int64_t a = 0, b = 0;
+    ck_assert_int_eq(custapi_result_value(&a, full), custapi_result_value(&b, brief));
+    ck_assert_msg(a == b, "body [%.*s]: %lld, brief %lld", (int)len, body, (long long)a,
+                  (long long)b);
+    ck_assert_int_eq(custapi_result_http_status(full), custapi_result_http_status(brief));
+    ck_assert_str_eq(custapi_result_protocol(full), custapi_result_protocol(brief));
+  } else {
+    ck_assert_int_eq(full_err.category, brief_err.category);
+    ck_assert_str_eq(full_err.message, brief_err.message);
+  }
+  custapi_result_free(full);
+  custapi_result_free(brief);
+  return full_rc == 0;
+}
+
+START_TEST(brief_decoder_agrees_with_the_full_one) {
+  static const char *const bodies[] = {
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<methodResponse>\n<params>\n<param><value>"
+      "<i4>1</i4></value></param>\n</params>\n</methodResponse>\n",
+      RESPONSE("<int>42</int>"), RESPONSE("<i4>-7</i4>"), RESPONSE("<i4>0</i4>"),
+      RESPONSE("<i4>2147483647</i4>"), RESPONSE("<i4>-2147483648</i4>"),
+      RESPONSE("<i4>2147483648</i4>"), RESPONSE("<i4>-2147483649</i4>"),
+      RESPONSE("<i4>99999999999</i4>"), RESPONSE("<i4>007</i4>"), RESPONSE("<i4>-0</i4>"),
+      RESPONSE("<i4>+5</i4>"), RESPONSE("<i4> 5 </i4>"), RESPONSE("<i4>5</int>"),
+      RESPONSE("<i4></i4>"), RESPONSE("<i4>-</i4>"), RESPONSE(" <i4>5</i4> "),
+      RESPONSE("<i8>5</i8>"), RESPONSE("<string>5</string>"), RESPONSE("5"),
+      RESPONSE("<i4>5</i4><i4>6</i4>"), RESPONSE("<i4>&#53;</i4>"),
+      "<methodResponse><params><param><value><i4>1</i4></value></param></params>"
+      "</methodResponse>",
+      "<?xml version=\"1.0\"?><methodResponse><params><param><value><i4>3</i4></value></param>"
+      "</params></methodResponse>",
+      "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><methodResponse><params><param><value>"
+      "<i4>3</i4></value></param></params></methodResponse>",
+      " <?xml version=\"1.0\"?><methodResponse><params><param><value><i4>3</i4></value>"
+      "</param></params></methodResponse>",
+      "\xef\xbb\xbf<methodResponse><params><param><value><i4>3</i4></value></param></params>"
+      "</methodResponse>",
+      "<methodResponse><params><param><value><i4>3</i4></value></param></params>"
+      "</methodResponse><!-- after -->",
+      "<methodResponse><params><param><value><i4>3</i4></value></param></params>"
+      "</methodResponse>x",
+      "<methodResponse><params><param><value><i4>3</i4></value></param><param><value><i4>4"
+      "</i4></value></param></params></methodResponse>",
+      "<methodResponse><params><param><value><i4>3</i4></value></param></params>",
+      FAULT("4", "no such customer"), "", "   ",
+  };
+  for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++)
+    for (int status = 199; status <= 500; status += status == 199 ? 1 : status == 200 ? 99 : 201)
+      same_outcome(status, bodies[i], strlen(bodies[i]));
+}
+END_TEST
+
+/* Every one-byte change of a plain answer: dropped, doubled, or replaced by a byte that
+ * matters to the shape. Whatever the brief decoder accepts, xmlrpc-c must accept alike. */
+START_TEST(brief_decoder_agrees_under_mutation) {
+  const char *base = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<methodResponse>\n<params>"
+                     "\n<param><value><i4>2147483647</i4></value></param>\n</params>\n"
+                     "</methodResponse>\n";
+  const char replacements[] = {' ', '\n', '<', '>', '/', '-', '0', '9', 'x', '"', '?', '\0'};
+  size_t n = strlen(base);
+  char buf[512];
+  int accepted = 0;
+  for (size_t at = 0; at < n; at++) {
+    memcpy(buf, base, at); /* dropped */
+    memcpy(buf + at, base + at + 1, n - at - 1);
+    accepted += same_outcome(200, buf, n - 1);
+    memcpy(buf, base, at + 1); /* doubled */
+    memcpy(buf + at + 1, base + at, n - at);
+    accepted += same_outcome(200, buf, n + 1);
+    for (size_t k = 0; k < sizeof replacements; k++) {
+      memcpy(buf, base, n);
+      buf[at] = replacements[k];
+      accepted += same_outcome(200, buf, n);
+    }
+  }
+  ck_assert_int_gt(accepted, 0); /* some changes (whitespace) leave a valid answer */
+}
+END_TEST
+
 static void assert_protocol_error(int (*decode)(const custapi_http_response *, custapi_error *),
                                   int status, const char *body, const char *expect_in_message) {
   custapi_http_response r = response(status, body);
@@ -899,6 +990,8 @@ static Suite *xmlrpc_suite(void) {
 
   t = tcase_create("decode_update");
   tcase_add_test(t, update_result_int_i4_and_i8_in_range);
+  tcase_add_test(t, brief_decoder_agrees_with_the_full_one);
+  tcase_add_test(t, brief_decoder_agrees_under_mutation);
   tcase_add_test(t, update_result_of_another_shape_may_have_been_applied);
   tcase_add_test(t, a_body_with_a_nul_is_malformed);
   suite_add_tcase(s, t);
