@@ -19,6 +19,7 @@
  */
 #include "xmlrpc.h"
 
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <pthread.h>
@@ -291,8 +292,137 @@ done:
   return rc;
 }
 
+/* ---- the update bulk sends thousands of times ---- */
+
+/*
+ * Properties xmlrpc-c would write without changing them: 32-bit integers, booleans, and
+ * strings of printable ASCII, tab and line feed (xmlrpc-c turns CR into LF, checks UTF-8 and
+ * refuses what it can't carry: such text goes through it as before).
+ */
+static int plain_properties(const custapi_customer *properties) {
+  size_t n = custapi_customer_count(properties);
+  if (n == 0)
+    return 0;
+  for (size_t i = 0; i < n; i++) {
+    const custapi_field *f = custapi_customer_at(properties, i);
+    for (const char *c = f->name; *c; c++)
+      if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7F)
+        return 0;
+    if (f->type == CUSTAPI_VALUE_INTEGER) {
+      if (f->integer < INT32_MIN || f->integer > INT32_MAX)
+        return 0;
+    } else if (f->type == CUSTAPI_VALUE_STRING) {
+      for (size_t k = 0; k < f->string_len; k++) {
+        unsigned char c = (unsigned char)f->string[k];
+        if ((c < 0x20 && c != '\t' && c != '\n') || c >= 0x7F)
+          return 0;
+      }
+    } else if (f->type != CUSTAPI_VALUE_BOOLEAN) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* A body written twice: first counting (buf NULL), then into a buffer of that size. */
+typedef struct xml_text {
+  char *buf;
+  size_t len;
+} xml_text;
+
+static void put(xml_text *t, const char *s, size_t n) {
+  if (t->buf)
+    memcpy(t->buf + t->len, s, n);
+  t->len += n;
+}
+
+static void put_str(xml_text *t, const char *s) { put(t, s, strlen(s)); }
+
+/* Text with &, < and > escaped, as xmlrpc-c escapes it. */
+static void put_escaped(xml_text *t, const char *s, size_t n) {
+  size_t from = 0;
+  for (size_t i = 0; i < n; i++) {
+    const char *e = s[i] == '&' ? "&amp;" : s[i] == '<' ? "&lt;" : s[i] == '>' ? "&gt;" : NULL;
+    if (e) {
+      put(t, s + from, i - from);
+      put_str(t, e);
+      from = i + 1;
+    }
+  }
+  put(t, s + from, n - from);
+}
+
+static void put_int(xml_text *t, int64_t v) {
+  char digits[24];
+  int n = snprintf(digits, sizeof digits, "%" PRId64, v);
+  put(t, digits, (size_t)n);
+}
+
+/* The methodCall, byte for byte what xmlrpc_serialize_call2 writes for these params. */
+static void write_update_call(xml_text *t, const char *name, int32_t id,
+                              const custapi_customer *properties) {
+  put_str(t, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<methodCall>\r\n<methodName>");
+  put_escaped(t, name, strlen(name));
+  put_str(t, "</methodName>\r\n<params>\r\n<param><value><i4>");
+  put_int(t, id);
+  put_str(t, "</i4></value></param>\r\n<param><value><struct>\r\n");
+  size_t n = custapi_customer_count(properties);
+  for (size_t i = 0; i < n; i++) {
+    const custapi_field *f = custapi_customer_at(properties, i);
+    put_str(t, "<member><name>");
+    put_escaped(t, f->name, strlen(f->name));
+    put_str(t, "</name>\r\n<value>");
+    if (f->type == CUSTAPI_VALUE_INTEGER) {
+      put_str(t, "<i4>");
+      put_int(t, f->integer);
+      put_str(t, "</i4>");
+    } else if (f->type == CUSTAPI_VALUE_BOOLEAN) {
+      put_str(t, f->integer ? "<boolean>1</boolean>" : "<boolean>0</boolean>");
+    } else {
+      put_str(t, "<string>");
+      put_escaped(t, f->string, f->string_len);
+      put_str(t, "</string>");
+    }
+    put_str(t, "</value></member>\r\n");
+  }
+  put_str(t, "</struct></value></param>\r\n</params>\r\n</methodCall>\r\n");
+}
+
+/* encode_call's request for plain properties, without building xmlrpc-c values (a value per
+ * property, a struct, an array and a serialiser: 7% of an XML-RPC bulk run's instructions). */
+static int encode_plain_update(custapi_http_request *out, const custapi_endpoint *endpoint,
+                               int32_t id, const custapi_customer *properties, custapi_error *err) {
+  custapi_http_request req = {0};
+  char *name = NULL;
+  int rc;
+  if ((rc = method_name(&name, endpoint, UPDATE_METHOD, err)) < 0 ||
+      (rc = endpoint_url(&req.url, endpoint, err)) < 0)
+    goto done;
+  xml_text t = {0};
+  write_update_call(&t, name, id, properties);
+  if (!(t.buf = custapi__malloc(t.len + 1))) {
+    rc = custapi__error_oom(err);
+    goto done;
+  }
+  req.body_len = t.len;
+  t.len = 0;
+  write_update_call(&t, name, id, properties);
+  t.buf[t.len] = '\0';
+  req.body = t.buf;
+  req.method = "POST";
+  req.content_type = "text/xml";
+  *out = req;
+  req = (custapi_http_request){0};
+done:
+  custapi__free(name);
+  custapi__http_request_clear(&req);
+  return rc;
+}
+
 static int encode_update(custapi_http_request *out, const custapi_endpoint *endpoint, int32_t id,
                          const custapi_customer *properties, custapi_error *err) {
+  if (plain_properties(properties))
+    return encode_plain_update(out, endpoint, id, properties, err);
   return encode_call(out, endpoint, UPDATE_METHOD, id, properties, err);
 }
 
