@@ -576,6 +576,9 @@ static void finish_transfers(custapi_transport *t) {
 
 int custapi__transport_step(custapi_transport *t, custapi_error *err) {
   int running = 0;
+  /* Timers due now first (a new call's first attempt is one): its transfer then goes out in
+   * this step's perform rather than after a poll and a perform of its own. */
+  fire_due_timers(t);
   if (!t->active_count && !t->timers)
     return 0; /* nothing to wait for */
   long wait_ms = 1000;
@@ -588,7 +591,8 @@ int custapi__transport_step(custapi_transport *t, custapi_error *err) {
     curl_multi_timeout(t->multi, &curl_ms);
     if (curl_ms >= 0 && curl_ms < wait_ms)
       wait_ms = curl_ms;
-    if (curl_multi_poll(t->multi, NULL, 0, (int)wait_ms, NULL) != CURLM_OK)
+    /* libcurl wants perform called at once (a transfer just added): no poll to wait first. */
+    if (curl_ms != 0 && curl_multi_poll(t->multi, NULL, 0, (int)wait_ms, NULL) != CURLM_OK)
       return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL, "libcurl's poll failed");
     if (curl_multi_perform(t->multi, &running) != CURLM_OK)
       return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL,
