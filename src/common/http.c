@@ -278,9 +278,20 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata) {
     x->has_content_type = x->has_location = x->has_retry_after = 0;
     return n;
   }
-  if (!take_header(data, n, "Content-Type", x->content_type, &x->has_content_type) &&
-      !take_header(data, n, "Location", x->location, &x->has_location))
+  /* Only three headers matter; the first letter rules out the others without a compare. */
+  switch (n ? data[0] | 0x20 : 0) {
+  case 'c':
+    take_header(data, n, "Content-Type", x->content_type, &x->has_content_type);
+    break;
+  case 'l':
+    take_header(data, n, "Location", x->location, &x->has_location);
+    break;
+  case 'r':
     take_header(data, n, "Retry-After", x->retry_after, &x->has_retry_after);
+    break;
+  default:
+    break;
+  }
   return n;
 }
 
