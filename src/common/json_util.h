@@ -20,6 +20,10 @@ int custapi__customer_set_json_members(custapi_customer *customer, json_object *
 /* The customer as a new json-c object (caller puts it). */
 int custapi__customer_to_json_object(json_object **out, const custapi_customer *customer);
 
+/* The customer as plain JSON text (json-c's bytes), in a new buffer (custapi__free); NULL on
+ * OOM. */
+char *custapi__customer_to_json_text(const custapi_customer *customer, size_t *len);
+
 /* Plain JSON text of `obj` with `/` unescaped, in a new buffer (custapi__free); NULL on OOM. */
 char *custapi__json_to_string(json_object *obj, size_t *len);
 
