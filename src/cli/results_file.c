@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "decimal.h"
 #include "error.h"
 #include "json_util.h"
 
@@ -88,18 +89,6 @@ int results_header(char *buf, size_t size, const input_fingerprint *fp) {
 
 /* ---- one record's line ---- */
 
-/* Decimal digits of v at the end of buf[0..24), returning where they start. */
-static char *decimal(char *end, long long v) {
-  unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-  do {
-    *--end = (char)('0' + u % 10);
-    u /= 10;
-  } while (u);
-  if (v < 0)
-    *--end = '-';
-  return end;
-}
-
 static char *append(char *at, const char *s, size_t n) {
   memcpy(at, s, n);
   return at + n;
@@ -107,11 +96,7 @@ static char *append(char *at, const char *s, size_t n) {
 
 #define APPEND(at, literal) append((at), (literal), sizeof(literal) - 1)
 
-static char *append_decimal(char *at, long long v) {
-  char digits[24], *end = digits + sizeof digits;
-  char *from = decimal(end, v);
-  return append(at, from, (size_t)(end - from));
-}
+static char *append_decimal(char *at, int64_t v) { return at + decimal_text(at, v); }
 
 /* A line without an error member holds only integers and literals: written directly, the same
  * bytes json-c writes (results_line's test holds both to that), without building an object per

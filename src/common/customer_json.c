@@ -5,13 +5,12 @@
  * the tokener is asked for UTF-8 validation and made to account for every byte.
  */
 #include <assert.h>
-#include <inttypes.h>
 #include <json-c/json.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "customer.h"
+#include "decimal.h"
 #include "error.h"
 #include "json_check.h"
 #include "json_util.h"
@@ -224,9 +223,9 @@ static size_t write_plain_json(char *buf, const custapi_customer *c) {
       else
         PUT("false", 5);
     } else {
-      char digits[24];
-      int n = snprintf(digits, sizeof digits, "%" PRId64, f->integer);
-      PUT(digits, (size_t)n);
+      char digits[DECIMAL_MAX];
+      size_t n = decimal_text(digits, f->integer);
+      PUT(digits, n);
     }
   }
   PUT("}", 1);

@@ -19,7 +19,6 @@
  */
 #include "xmlrpc.h"
 
-#include <inttypes.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <pthread.h>
@@ -33,6 +32,7 @@
 #include "alloc.h"
 #include "backend.h"
 #include "customer.h"
+#include "decimal.h"
 #include "error.h"
 #include "json_util.h"
 #include "result.h"
@@ -338,6 +338,8 @@ static void put(xml_text *t, const char *s, size_t n) {
 
 static void put_str(xml_text *t, const char *s) { put(t, s, strlen(s)); }
 
+#define PUT_LITERAL(t, literal) put((t), (literal), sizeof(literal) - 1)
+
 /* Text with &, < and > escaped, as xmlrpc-c escapes it. */
 static void put_escaped(xml_text *t, const char *s, size_t n) {
   size_t from = 0;
@@ -353,39 +355,41 @@ static void put_escaped(xml_text *t, const char *s, size_t n) {
 }
 
 static void put_int(xml_text *t, int64_t v) {
-  char digits[24];
-  int n = snprintf(digits, sizeof digits, "%" PRId64, v);
-  put(t, digits, (size_t)n);
+  char digits[DECIMAL_MAX];
+  put(t, digits, decimal_text(digits, v));
 }
 
 /* The methodCall, byte for byte what xmlrpc_serialize_call2 writes for these params. */
 static void write_update_call(xml_text *t, const char *name, int32_t id,
                               const custapi_customer *properties) {
-  put_str(t, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<methodCall>\r\n<methodName>");
+  PUT_LITERAL(t, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<methodCall>\r\n<methodName>");
   put_escaped(t, name, strlen(name));
-  put_str(t, "</methodName>\r\n<params>\r\n<param><value><i4>");
+  PUT_LITERAL(t, "</methodName>\r\n<params>\r\n<param><value><i4>");
   put_int(t, id);
-  put_str(t, "</i4></value></param>\r\n<param><value><struct>\r\n");
+  PUT_LITERAL(t, "</i4></value></param>\r\n<param><value><struct>\r\n");
   size_t n = custapi_customer_count(properties);
   for (size_t i = 0; i < n; i++) {
     const custapi_field *f = custapi_customer_at(properties, i);
-    put_str(t, "<member><name>");
+    PUT_LITERAL(t, "<member><name>");
     put_escaped(t, f->name, strlen(f->name));
-    put_str(t, "</name>\r\n<value>");
+    PUT_LITERAL(t, "</name>\r\n<value>");
     if (f->type == CUSTAPI_VALUE_INTEGER) {
-      put_str(t, "<i4>");
+      PUT_LITERAL(t, "<i4>");
       put_int(t, f->integer);
-      put_str(t, "</i4>");
+      PUT_LITERAL(t, "</i4>");
     } else if (f->type == CUSTAPI_VALUE_BOOLEAN) {
-      put_str(t, f->integer ? "<boolean>1</boolean>" : "<boolean>0</boolean>");
+      if (f->integer)
+        PUT_LITERAL(t, "<boolean>1</boolean>");
+      else
+        PUT_LITERAL(t, "<boolean>0</boolean>");
     } else {
-      put_str(t, "<string>");
+      PUT_LITERAL(t, "<string>");
       put_escaped(t, f->string, f->string_len);
-      put_str(t, "</string>");
+      PUT_LITERAL(t, "</string>");
     }
-    put_str(t, "</value></member>\r\n");
+    PUT_LITERAL(t, "</value></member>\r\n");
   }
-  put_str(t, "</struct></value></param>\r\n</params>\r\n</methodCall>\r\n");
+  PUT_LITERAL(t, "</struct></value></param>\r\n</params>\r\n</methodCall>\r\n");
 }
 
 /* encode_call's request for plain properties, without building xmlrpc-c values (a value per
