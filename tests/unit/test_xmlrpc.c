@@ -519,8 +519,8 @@ START_TEST(brief_decoder_agrees_with_the_full_one) {
       "<i4>3</i4></value></param></params></methodResponse>",
       " <?xml version=\"1.0\"?><methodResponse><params><param><value><i4>3</i4></value>"
       "</param></params></methodResponse>",
-      "\xef\xbb\xbf<methodResponse><params><param><value><i4>3</i4></value></param></params>"
-      "</methodResponse>",
+      /* No BOM here: xmlrpc-c's parser reads uninitialised memory on one (valgrind), so the full
+       * decoder can't be the reference there; the brief one hands it over untouched anyway. */
       "<methodResponse><params><param><value><i4>3</i4></value></param></params>"
       "</methodResponse><!-- after -->",
       "<methodResponse><params><param><value><i4>3</i4></value></param></params>"
