@@ -303,8 +303,8 @@ START_TEST(update_body_is_what_xmlrpc_c_writes) {
   static const char *const strings[] = {
       "Ann", "", "a&b<c>d\"e'f;&amp;", "tab\there\nline", "cr\r\nlf", "lone\rcr",
       "caf\xc3\xa9", "\x01", "del\x7f", "\xff", "]]>", "<![CDATA[x]]>",
-      "a long one: 0123456789012345678901234567890123456789012345678901234567890123456789"
-      "0123456789012345678901234567890123456789012345678901234567890123456789",
+      ("a long one: 0123456789012345678901234567890123456789012345678901234567890123456789"
+       "0123456789012345678901234567890123456789012345678901234567890123456789"),
   };
   static const int64_t integers[] = {INT32_MIN, -1, 0, 7, INT32_MAX};
   static const char *const names[] = {"name", "a&b", "x<y>z", "sms_quota"};
