@@ -91,6 +91,48 @@ measure_peer() {
     "$(rss_of "$name")" "$errors"
 }
 
+# The libcurl floor: a C program of its own, outside the meson project (nothing installs it).
+build_floor() {
+  local cflags libs
+  if ! cflags=$(pkg-config --cflags libcurl) || ! libs=$(pkg-config --libs libcurl); then
+    die "pkg-config does not know libcurl (Debian: libcurl4-openssl-dev, pkg-config)"
+  fi
+  floor="$BENCH_BUILD/curl_floor"
+  if [ ! -x "$floor" ] || [ "$bench_dir/curl_floor.c" -nt "$floor" ]; then
+    # shellcheck disable=SC2086 # pkg-config's flags are words
+    cc -std=c11 -O2 -Wall -Wextra -Werror $cflags -o "$floor" "$bench_dir/curl_floor.c" $libs \
+      2>"$workdir/floor-build.log" || die "curl_floor did not build: $(cat "$workdir/floor-build.log")"
+  fi
+}
+
+# measure_floor SERVER PROTO CONC REQUESTS: the bare libcurl multi loop (bench/curl_floor.c)
+# sending custapi's captured request, CONC easy handles re-used.
+measure_floor() {
+  local r="$workdir/req/$2" path
+  path=$(cat "$r.path")
+  [ "$2" = rest ] && path=rest # /api/2.0/customers/ID, ids cycling like the records'
+  measure_peer "$1" "$2" "$3" libcurl "$floor" "$(cat "$r.method")" "$r.headers" "$r.body" \
+    "$server_url" "$path" "$4" "$3" "$BENCH_IDS"
+}
+
+# measure_single SERVER PROTO: one `custapi update` process against one `curl` process sending
+# the identical request (captured), BENCH_SINGLE_RUNS times each, interleaved; the medians of
+# wall and CPU time (bench/lib/single.py) become two rows, requests = runs, seconds = wall.
+measure_single() {
+  local server=$1 proto=$2 r="$workdir/req/$2" name="single-$1-$2"
+  printf '%s\n' "$custapi" --url "$server_url" --username "$BENCH_USER" --protocol "$proto" \
+    update --id 1 sms_quota=7 >"$workdir/$name.custapi"
+  printf '%s\n' curl -s --fail -o /dev/null -X "$(cat "$r.method")" -H "@$r.headers" \
+    --data-binary "@$r.body" "$server_url$(cat "$r.path")" >"$workdir/$name.curl"
+  CUSTAPI_API_KEY="$CUSTAPI_REFSERVER_KEY" timed "$name" python3 "$bench_dir/lib/single.py" \
+    "$BENCH_SINGLE_RUNS" "custapi=$workdir/$name.custapi" "curl=$workdir/$name.curl" ||
+    die "one-update comparison failed: $(head -c 300 "$workdir/$name.err")"
+  local tool runs wall cpu
+  while read -r tool runs wall cpu; do
+    record "$server" "$proto" 1 "single-$tool" "$runs" "$wall" "$cpu" 0 0
+  done <"$workdir/$name.out"
+}
+
 measure_python() {
   measure_peer "$1" "$2" "$3" python python3 "$bench_dir/lib/pyclient.py" "$2" "$server_url" \
     "$BENCH_PYTHON_REQUESTS" "$3" "$BENCH_IDS"

@@ -52,6 +52,13 @@ typedef struct cli_args {
   char **props; /* PROP=VALUE, in order */
   size_t prop_count;
 
+  /* gateway (cmd_gateway.c checks the numbers) */
+  struct cli_gateway_args {
+    const char *listen, *port_file, *upstream, *record, *report, *tls_cert, *tls_key;
+    const char *max_connections, *caller_timeout, *max_body;
+    int shadow, allow_remote;
+  } gateway;
+
   /* Which options have a value already (by position in the option table): a later source
    * (environment, then profile) fills only the others. */
   unsigned char given[CLI_OPTIONS_MAX];

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "decimal.h"
 #include "error.h"
 #include "json_util.h"
 #include "text.h"
@@ -94,7 +95,41 @@ int results_header(char *buf, size_t size, const input_fingerprint *fp) {
 
 /* ---- one record's line ---- */
 
+static char *append(char *at, const char *s, size_t n) {
+  memcpy(at, s, n);
+  return at + n;
+}
+
+#define APPEND(at, literal) append((at), (literal), sizeof(literal) - 1)
+
+static char *append_decimal(char *at, int64_t v) { return at + decimal_text(at, v); }
+
+/* A line without an error member holds only integers and literals: written directly, the same
+ * bytes json-c writes (results_line's test holds both to that), without building an object per
+ * update (a json-c object, four members and their text were 4% of a bulk run's instructions). */
+static char *plain_line(const custapi_bulk_outcome *o, size_t *len) {
+  char buf[128], *at = buf;
+  at = APPEND(at, "{\"line\":");
+  at = append_decimal(at, o->line);
+  at = APPEND(at, ",\"id\":");
+  at = o->id > 0 ? append_decimal(at, o->id) : APPEND(at, "null");
+  at = o->status == 0 ? APPEND(at, ",\"ok\":true,\"attempts\":")
+                      : APPEND(at, ",\"ok\":false,\"attempts\":");
+  at = append_decimal(at, o->attempts);
+  at = APPEND(at, "}\n");
+  size_t n = (size_t)(at - buf);
+  char *line = custapi__malloc(n + 1);
+  if (line) {
+    memcpy(line, buf, n);
+    line[n] = '\0';
+    *len = n;
+  }
+  return line;
+}
+
 char *results_line(const custapi_bulk_outcome *o, size_t *len) {
+  if (o->status == 0 || !o->error)
+    return plain_line(o, len);
   json_object *obj = json_object_new_object();
   int failed = custapi__json_add(obj, "line", json_object_new_int64(o->line));
   failed |= custapi__json_add_if(obj, "id", custapi_id_valid(o->id),

@@ -98,7 +98,10 @@ static int is_utf8(const char *s) {
 #define usage_error(err, ...) custapi__error_set((err), CUSTAPI_CATEGORY_USAGE, NULL, __VA_ARGS__)
 
 static int check_url(const custapi_options *o, custapi_error *err) {
-  const char *url = o->base_url;
+  return custapi__client_check_url(o->base_url, o->allow_plain_http, err);
+}
+
+int custapi__client_check_url(const char *url, int allow_plain_http, custapi_error *err) {
   if (!url || !*url)
     return usage_error(err, "no base URL given (e.g. https://mail.example.com)");
   if (has_control(url))
@@ -121,7 +124,7 @@ static int check_url(const custapi_options *o, custapi_error *err) {
                           "key file");
   } else if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK && query) {
     rc = usage_error(err, "the base URL must not have a query: %.200s", url);
-  } else if (!https && !o->allow_plain_http && !text_host_is_loopback(host)) {
+  } else if (!https && !allow_plain_http && !text_host_is_loopback(host)) {
     rc = usage_error(err,
                      "refusing to send credentials over plain http:// to %.200s (use https://, or "
                      "--allow-plain-http if you accept that the key can be read on the way)",
@@ -209,9 +212,7 @@ int custapi_client_new(custapi_client **out, const custapi_options *o, custapi_e
     custapi_client_free(c);
     return custapi__error_oom(err);
   }
-  size_t n = strlen(c->base_url);
-  while (n > 0 && c->base_url[n - 1] == '/')
-    c->base_url[--n] = '\0';
+  custapi__base_url_trim(c->base_url);
   c->endpoint.base_url = c->base_url;
   c->endpoint.xmlrpc_prefix = c->xmlrpc_prefix;
   c->retries = o->retries < 0 ? CUSTAPI_RETRY_DEFAULT : o->retries;

@@ -8,6 +8,10 @@
 int custapi__client_probe(custapi_probe_info *out, int *http_status, int *attempts,
                           custapi_client *client);
 
+/* The checks every base URL passes (http:// or https://, a host, no credentials or query,
+ * plain http:// only to loopback unless allowed): for the gateway, which has no client. */
+int custapi__client_check_url(const char *url, int allow_plain_http, custapi_error *err);
+
 /* Leaves `err` on the client as its last error; returns its status. */
 int custapi__client_fail(custapi_client *client, const custapi_error *err);
 

@@ -26,7 +26,8 @@ typedef struct custapi_transfer custapi_transfer;
  * transport's lifetime (the client owns the copies). */
 typedef struct custapi_transport_config {
   const char *username;    /* "" when none */
-  const char *password;    /* the API key */
+  const char *password;    /* the API key; NULL: no credentials of its own (the gateway's
+                            * requests carry their callers' Authorization header) */
   long timeout_ms;         /* per transfer, > 0 */
   long connect_timeout_ms; /* > 0 */
   const char *cacert;      /* or NULL */

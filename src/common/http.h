@@ -14,6 +14,9 @@ typedef struct custapi_http_request {
   char *body;               /* owned, or NULL */
   size_t body_len;
   const char *accept;       /* static Accept value, or NULL: the same as content_type */
+  /* An Authorization header value sent as it is (borrowed), instead of the transport's own
+   * credentials: the gateway passes its callers' headers through. NULL for the usual case. */
+  const char *authorization;
 } custapi_http_request;
 
 /* Frees what the request owns and zeroes it; accepts a zeroed request. */

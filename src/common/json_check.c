@@ -42,6 +42,19 @@ static int hex_value(unsigned char c) {
   return -1;
 }
 
+/* Bytes that stand for themselves inside a string: ASCII, not a control, quote or backslash. */
+static const unsigned char plain_ascii[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x30 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x40 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x60 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x70 */
+    /* 0x80 and up: 0 (UTF-8, checked by text_decode) */
+};
+
 /*
  * A string, from its opening quote. When `decoded` is not NULL, the string's text (escapes
  * decoded, ASCII-only escapes kept exact) is written there up to `cap` bytes, and *decoded_len
@@ -100,6 +113,19 @@ static int string(scanner *s, char *decoded, size_t cap, size_t *decoded_len) {
       if (decoded && n < cap)
         decoded[n] = out;
       n++;
+      continue;
+    }
+    if (c < 0x80) {
+      /* A run of plain ASCII, the common case, in one tight loop: a call to text_decode per
+       * byte made this scanner 14% of a REST bulk run's instructions. */
+      const unsigned char *q = s->p;
+      while (q < s->end && plain_ascii[*q])
+        q++;
+      size_t run = (size_t)(q - s->p);
+      if (decoded && n < cap)
+        memcpy(decoded + n, s->p, run < cap - n ? run : cap - n);
+      n += run;
+      s->p = q;
       continue;
     }
     uint32_t cp;

@@ -40,6 +40,10 @@ int custapi__json_add_if(json_object *obj, const char *key, int present, json_ob
 int custapi__json_append(json_object *array, json_object *value);
 json_object *custapi__json_built(json_object *obj, int failed);
 
+/* The customer as plain JSON text (json-c's bytes), in a new buffer (custapi__free); NULL on
+ * OOM. */
+char *custapi__customer_to_json_text(const custapi_customer *customer, size_t *len);
+
 /* Plain JSON text of `obj` with `/` unescaped, in a new buffer (custapi__free); NULL on OOM. */
 char *custapi__json_to_string(json_object *obj, size_t *len);
 

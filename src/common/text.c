@@ -150,6 +150,11 @@ static int is_loopback_ipv6(const char *host, size_t len) {
   return IN6_IS_ADDR_LOOPBACK(&a) || (IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127);
 }
 
+void custapi__base_url_trim(char *url) {
+  for (size_t n = strlen(url); n > 0 && url[n - 1] == '/'; n--)
+    url[n - 1] = '\0';
+}
+
 int text_host_is_loopback(const char *host) {
   size_t len = strlen(host);
   if (len >= 2 && host[0] == '[' && host[len - 1] == ']')

@@ -59,6 +59,12 @@ char *text_json_clean(const char *json, size_t len, size_t *out_len);
 /* The same written to `out`, allocating nothing (the out-of-memory answer goes this way too). */
 void text_json_put_clean(FILE *out, const char *json, size_t len);
 
+/* ---- base URLs ---- */
+
+/* Drops a base URL's trailing slashes in place: the one trimming, done once by whoever keeps
+ * the base (the client, the gateway), so that codecs get it trimmed in custapi_endpoint. */
+void custapi__base_url_trim(char *url);
+
 /* ---- loopback ---- */
 
 /*

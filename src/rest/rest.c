@@ -36,12 +36,8 @@ static int rest_encode_update(custapi_http_request *out, const custapi_endpoint 
                               const custapi_customer *properties, custapi_error *err) {
   *out = (custapi_http_request){0};
   int rc;
-  json_object *obj;
-  if (custapi__customer_to_json_object(&obj, properties) < 0)
-    return custapi__error_oom(err);
   size_t len = 0;
-  char *body = custapi__json_to_string(obj, &len);
-  json_object_put(obj);
+  char *body = custapi__customer_to_json_text(properties, &len);
   if (!body)
     return custapi__error_oom(err);
   char *url;

@@ -42,4 +42,55 @@ int custapi__xmlrpc_probe_verdict(custapi_probe_info *info, const char *prefix,
 /* The longest prefix accepted. */
 #define CUSTAPI_XMLRPC_PREFIX_MAX 128
 
+/* ---- the request side: a caller's methodCall and the answers to it (the gateway) ---- */
+
+#include <stdint.h>
+
+#include "custapi/custapi.h"
+
+
+struct _xmlrpc_value;
+
+/* A value's type as messages name it: "an <int>", "a <struct>", ... */
+const char *custapi__xmlrpc_type_words(struct _xmlrpc_value *value);
+
+/* An update's properties as a <struct> (a new reference), as encode_update builds it. */
+int custapi__xmlrpc_struct_of(struct _xmlrpc_value **out, const custapi_customer *properties,
+                              custapi_error *err);
+
+typedef enum custapi_xmlrpc_call_kind {
+  CUSTAPI_XMLRPC_CALL_OTHER = 0, /* any other method: not interpreted */
+  CUSTAPI_XMLRPC_CALL_UPDATE,    /* PREFIX + UpdateCustomer(int id, struct properties) */
+  CUSTAPI_XMLRPC_CALL_GET,       /* PREFIX + GetCustomer(int id) */
+  CUSTAPI_XMLRPC_CALL_LIST       /* system.listMethods() */
+} custapi_xmlrpc_call_kind;
+
+typedef struct custapi_xmlrpc_call {
+  custapi_xmlrpc_call_kind kind;
+  char *method; /* owned */
+  int32_t id;   /* UPDATE and GET */
+  custapi_customer *properties; /* UPDATE: owned, typed by the schema, not yet validated */
+} custapi_xmlrpc_call;
+
+/*
+ * Decodes a caller's methodCall (pure). `prefix` is the method names' prefix. A body that is
+ * not a methodCall is CUSTAPI_EPROTOCOL; UpdateCustomer / GetCustomer with the wrong params, or
+ * a property that the model refuses (`customer_flags` as for custapi_customer_new), is
+ * CUSTAPI_EINVALID naming it. Release with custapi__xmlrpc_call_clear.
+ */
+int custapi__xmlrpc_decode_call(custapi_xmlrpc_call *out, const char *body, size_t len,
+                                const char *prefix, unsigned customer_flags, custapi_error *err);
+void custapi__xmlrpc_call_clear(custapi_xmlrpc_call *call);
+
+/* methodResponse documents in a new buffer (custapi__free), *len its length. */
+int custapi__xmlrpc_encode_int_response(char **out, size_t *len, int64_t value,
+                                        custapi_error *err);
+/* The customer's fields as one <struct>; null fields become empty strings. */
+int custapi__xmlrpc_encode_struct_response(char **out, size_t *len,
+                                           const custapi_customer *customer, custapi_error *err);
+int custapi__xmlrpc_encode_strings_response(char **out, size_t *len, const char *const *strings,
+                                            size_t count, custapi_error *err);
+int custapi__xmlrpc_encode_fault(char **out, size_t *len, int code, const char *message,
+                                 custapi_error *err);
+
 #endif

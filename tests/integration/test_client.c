@@ -142,6 +142,34 @@ START_TEST(update_sends_put_with_typed_json_and_returns_the_customer) {
 }
 END_TEST
 
+/* Pooled handles keep their header list while Accept and Content-Type stay the same: a GET
+ * after a PUT (and a PUT after a GET) on one client must still carry its own headers. */
+START_TEST(headers_follow_each_request_on_a_reused_handle) {
+  custapi_client *c = rest_client();
+  custapi_customer *p = props((const char *const[]){"sms_quota", "5", NULL});
+  for (int round = 0; round < 3; round++) {
+    custapi_result *r;
+    ck_assert_msg(custapi_update(&r, c, 42, p, CUSTAPI_VALIDATE_PARTIAL) == 0, "%s",
+                  custapi_client_last_error(c)->message);
+    custapi_result_free(r);
+    json_object *req = itest_last_request();
+    ck_assert_str_eq(itest_str(req, "method"), "PUT");
+    ck_assert_str_eq(itest_header(req, "accept"), "application/json");
+    ck_assert_str_eq(itest_header(req, "content-type"), "application/json");
+    json_object_put(req);
+    ck_assert_msg(custapi_get(&r, c, 42) == 0, "%s", custapi_client_last_error(c)->message);
+    custapi_result_free(r);
+    req = itest_last_request();
+    ck_assert_str_eq(itest_str(req, "method"), "GET");
+    ck_assert_str_eq(itest_header(req, "accept"), "application/json");
+    ck_assert_ptr_null(itest_header(req, "content-type"));
+    json_object_put(req);
+  }
+  custapi_customer_free(p);
+  custapi_client_free(c);
+}
+END_TEST
+
 START_TEST(get_reads_the_customer) {
   custapi_client *c = rest_client();
   custapi_result *r;
@@ -794,6 +822,7 @@ static Suite *client_suite(void) {
   TCase *t = itest_tcase(s, "wire", up_plain, down_plain);
   tcase_add_test(t, update_sends_put_with_typed_json_and_returns_the_customer);
   tcase_add_test(t, get_reads_the_customer);
+  tcase_add_test(t, headers_follow_each_request_on_a_reused_handle);
   tcase_add_test(t, hash_read_first_then_echoed_is_accepted);
   tcase_add_test(t, fill_required_reads_first_and_sends_name_email_hash);
   tcase_add_test(t, invalid_input_sends_nothing);

@@ -22,7 +22,7 @@ only_in 'not support fill-required' common/validate.c 'the fill-required refusal
 only_in "read-only field, can't be updated" common/schema.c 'the read-only refusal'
 only_in ': unknown property' common/schema.c 'the unknown-name refusal'
 only_in 'a customer id is|customer id from' common/intparse.c 'the id refusal'
-only_in "\\[[a-z_]*len - 1\\] == '/'|\\[[a-z_]* - 1\\] == '/'" client/client.c 'trimming the base URL'
+only_in "\\[[a-z_]*len - 1\\] == '/'|\\[[a-z_]* - 1\\] == '/'" common/text.c 'trimming the base URL'
 only_in 'define [A-Z_]*JSON_MAX_DEPTH' common/json_check.h 'the JSON depth limit'
 only_in 'json_tokener_new\(\)' '-' 'a json-c tokener of its own default depth'
 only_in '"jsonl"|"csv"' client/bulk.c 'an input format name'

@@ -1,4 +1,6 @@
 /* The customer model: typing by the schema, stable order, JSON in and out, ownership. */
+#include "json_util.h"
+#include <stdint.h>
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -303,6 +305,47 @@ START_TEST(out_of_memory_on_every_allocation) {
 }
 END_TEST
 
+/* Plain customers are written without json-c: the text must be the bytes json-c writes. */
+START_TEST(json_text_is_what_json_c_writes) {
+  static const char *const strings[] = {
+      "",         "Ann",         "a/b",         "x y'z", "~!@#$%^&*()", "tab\there",
+      "quote\"d", "back\\slash", "caf\xc3\xa9", "\x7f",  "\x01",        "new\nline"};
+  static const int64_t integers[] = {INT64_MIN, -1, 0, 42, INT64_MAX};
+  static const char *const names[] = {"name", "a/b", "odd name", "q\"uote", "zz"};
+  for (size_t k = 0; k < sizeof strings / sizeof *strings; k++)
+    for (size_t m = 0; m < sizeof names / sizeof *names; m++) {
+      custapi_customer *c;
+      ck_assert_int_eq(custapi_customer_new(&c, CUSTAPI_CUSTOMER_ALLOW_UNKNOWN), 0);
+      ck_assert_int_eq(custapi__customer_put_string(c, names[m], strings[k], strlen(strings[k])),
+                       0);
+      ck_assert_int_eq(custapi__customer_put_int(c, "sms_quota", integers[(k + m) % 5]), 0);
+      if (k % 2)
+        ck_assert_int_eq(custapi__customer_put_bool(c, "flag", (int)(m % 2)), 0);
+      if (k % 3 == 0)
+        ck_assert_int_eq(custapi__customer_put_null(c, "gone"), 0);
+      json_object *obj;
+      ck_assert_int_eq(custapi__customer_to_json_object(&obj, c), 0);
+      size_t want_len;
+      char *want = custapi__json_to_string(obj, &want_len);
+      json_object_put(obj);
+      size_t len;
+      char *got = custapi__customer_to_json_text(c, &len);
+      ck_assert_ptr_nonnull(got);
+      ck_assert_uint_eq(len, want_len);
+      ck_assert_str_eq(got, want);
+      custapi__free(got);
+      custapi__free(want);
+      custapi_customer_free(c);
+    }
+  custapi_customer *empty;
+  ck_assert_int_eq(custapi_customer_new(&empty, 0), 0);
+  char *text = custapi__customer_to_json_text(empty, NULL);
+  ck_assert_str_eq(text, "{}");
+  custapi__free(text);
+  custapi_customer_free(empty);
+}
+END_TEST
+
 static Suite *customer_suite(void) {
   Suite *s = suite_create("customer");
   TCase *t = tcase_create("model");
@@ -319,9 +362,12 @@ static Suite *customer_suite(void) {
   tcase_add_test(t, raw_setters_keep_any_field);
   tcase_add_test(t, errors_have_names_and_statuses);
   tcase_add_test(t, out_of_memory_on_every_allocation);
+  tcase_add_test(t, json_text_is_what_json_c_writes);
   suite_add_tcase(s, t);
   return s;
 }
+
+
 
 int main(void) {
   SRunner *r = srunner_create(customer_suite());

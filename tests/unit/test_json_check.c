@@ -163,6 +163,39 @@ START_TEST(names_the_member_holding_a_problem) {
 }
 END_TEST
 
+/* Plain ASCII is scanned in runs: every byte value between two plain ones is judged alone. */
+START_TEST(every_byte_inside_a_run) {
+  for (int c = 0; c < 256; c++) {
+    char text[16];
+    snprintf(text, sizeof text, "[\"ab%cyz\"]", c);
+    text[4] = (char)c; /* snprintf would stop at a NUL */
+    int want = c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+    int got = custapi__json_check(&check, text, 9, NULL) == 0;
+    ck_assert_msg(got == want, "byte 0x%02x inside a string: %s", c, got ? "accepted" : "refused");
+    if (!want && c >= 0x20 && c != '"' && c != '\\') /* lone non-ASCII: invalid UTF-8 */
+      ck_assert_str_eq(check.problem, "a string is not valid UTF-8");
+  }
+  ck_assert(ok("[\"\x7f\"]")); /* DEL needs no escape */
+}
+END_TEST
+
+/* A watched name longer than the name buffer, or one the member's name only starts with. */
+START_TEST(long_and_prefixed_names) {
+  char text[256];
+  snprintf(text, sizeof text, "{\"%s\":{}}",
+           "itemitemitemitemitemitemitemitemitemitemitemitemitemitemitemitemitemitem");
+  ck_assert_int_eq(custapi__json_check(&check, text, strlen(text), "item"), 0);
+  ck_assert(!check.member_seen);
+  const char *prefixed = "{\"items\":{},\"ite\":{}}";
+  ck_assert_int_eq(custapi__json_check(&check, prefixed, strlen(prefixed), "item"), 0);
+  ck_assert(!check.member_seen);
+  const char *mixed = "{\"it\\u0065m\":{}}"; /* a run, an escape, a run */
+  ck_assert_int_eq(custapi__json_check(&check, mixed, strlen(mixed), "item"), 0);
+  ck_assert(check.member_seen);
+}
+END_TEST
+
+
 int main(void) {
   Suite *s = suite_create("json_check");
   TCase *t = tcase_create("grammar");
@@ -173,6 +206,8 @@ int main(void) {
   tcase_add_test(t, integers_stay_within_64_bits);
   tcase_add_test(t, values_are_bounded);
   tcase_add_test(t, names_the_member_holding_a_problem);
+  tcase_add_test(t, every_byte_inside_a_run);
+  tcase_add_test(t, long_and_prefixed_names);
   suite_add_tcase(s, t);
   SRunner *r = srunner_create(s);
   srunner_run_all(r, CK_NORMAL);

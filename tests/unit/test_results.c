@@ -1,6 +1,9 @@
 /* The pure parts of `custapi bulk`: the results file (fingerprint, lines, reading it back for
  * --resume) and the progress line. No network. */
 #include <check.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -346,6 +349,41 @@ START_TEST(progress_is_throttled) {
 }
 END_TEST
 
+/* Lines without an error are written without json-c: the bytes must be the ones json-c writes. */
+START_TEST(plain_lines_match_json_c) {
+  const long lines[] = {1, 9, 10, 123456789, LONG_MAX};
+  const int32_t ids[] = {INT32_MIN, -1, 0, 1, 42, INT32_MAX};
+  const int attempts[] = {0, 1, 10, INT_MAX};
+  for (size_t a = 0; a < sizeof lines / sizeof *lines; a++)
+    for (size_t b = 0; b < sizeof ids / sizeof *ids; b++)
+      for (size_t c = 0; c < sizeof attempts / sizeof *attempts; c++)
+        for (int failed = 0; failed <= 1; failed++) {
+          custapi_bulk_outcome o = {0};
+          o.line = lines[a];
+          o.id = ids[b];
+          o.attempts = attempts[c];
+          o.status = failed ? CUSTAPI_ETRANSPORT : 0; /* failed without an error: no member */
+          json_object *want = json_object_new_object();
+          json_object_object_add(want, "line", json_object_new_int64(o.line));
+          json_object_object_add(want, "id", o.id > 0 ? json_object_new_int(o.id) : NULL);
+          json_object_object_add(want, "ok", json_object_new_boolean(!failed));
+          json_object_object_add(want, "attempts", json_object_new_int(o.attempts));
+          size_t len;
+          char *line = results_line(&o, &len);
+          ck_assert_ptr_nonnull(line);
+          const char *text = json_object_to_json_string_ext(
+              want, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+          ck_assert_uint_eq(len, strlen(text) + 1);
+          ck_assert_int_eq(memcmp(line, text, len - 1), 0);
+          ck_assert_int_eq(line[len - 1], '\n');
+          ck_assert_int_eq(line[len], '\0');
+          custapi_free(line);
+          json_object_put(want);
+        }
+}
+END_TEST
+
+
 int main(void) {
   Suite *s = suite_create("results");
   TCase *t = tcase_create("results");
@@ -362,6 +400,7 @@ int main(void) {
   tcase_add_test(t, standard_input_format_from_its_first_line);
   tcase_add_test(t, progress_lines);
   tcase_add_test(t, progress_is_throttled);
+  tcase_add_test(t, plain_lines_match_json_c);
   suite_add_tcase(s, t);
   SRunner *r = srunner_create(s);
   srunner_run_all(r, CK_NORMAL);

@@ -1,0 +1,95 @@
+/* custapi gateway --listen HOST:PORT ...: the options into a gw_config, then serve. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../gateway/gateway.h"
+#include "commands.h"
+#include "error.h"
+
+static int parse_unsigned(unsigned long *out, const char *name, const char *text, unsigned long min,
+                          unsigned long max, custapi_error *err) {
+  char *end;
+  errno = 0;
+  unsigned long v = strtoul(text, &end, 10);
+  if (errno || end == text || *end || text[0] == '-' || v < min || v > max)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
+                              "%s: not a whole number from %lu to %lu: %s", name, min, max, text);
+  *out = v;
+  return 0;
+}
+
+static int build_config(gw_config *cfg, const cli_args *args, custapi_error *err) {
+  const struct cli_gateway_args *g = &args->gateway;
+  memset(cfg, 0, sizeof *cfg);
+  cfg->url = args->url;
+  cfg->xmlrpc_prefix = args->xmlrpc_prefix;
+  cfg->timeout_ms = args->timeout_ms > 0 ? args->timeout_ms : 30000;
+  cfg->retries = args->retries >= 0 ? args->retries : 3;
+  cfg->cacert = args->cacert;
+  cfg->insecure = args->insecure;
+  cfg->proxy = args->proxy;
+  cfg->allow_plain_http = args->allow_plain_http;
+  cfg->mode = args->mode;
+  cfg->validate_flags = args->validate_flags;
+  cfg->customer_flags = args->customer_flags;
+  cfg->listen = g->listen;
+  cfg->port_file = g->port_file;
+  cfg->allow_remote = g->allow_remote;
+  cfg->tls_cert = g->tls_cert;
+  cfg->tls_key = g->tls_key;
+  cfg->record = g->record;
+  cfg->shadow = g->shadow;
+  cfg->report = g->report;
+  cfg->verbose = args->verbose;
+  cfg->max_connections = GW_DEFAULT_MAX_CONNECTIONS;
+  cfg->caller_timeout_s = GW_DEFAULT_CALLER_TIMEOUT_S;
+  cfg->max_body = GW_DEFAULT_MAX_BODY;
+  if (!g->listen)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
+                              "gateway needs --listen HOST:PORT (port 0 picks a free one)");
+  if (args->id || args->prop_count || args->json_path || args->input || args->dry_run)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
+                              "gateway takes no --id, PROP=VALUE, --json, --input or --dry-run");
+  if (!g->upstream || strcmp(g->upstream, "same") == 0)
+    cfg->upstream = GW_UPSTREAM_SAME;
+  else if (strcmp(g->upstream, "rest") == 0)
+    cfg->upstream = GW_UPSTREAM_REST;
+  else if (strcmp(g->upstream, "xmlrpc") == 0)
+    cfg->upstream = GW_UPSTREAM_XMLRPC;
+  else
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
+                              "--upstream: must be same, rest or xmlrpc, not %s", g->upstream);
+  unsigned long v;
+  if (g->max_connections) {
+    if (parse_unsigned(&v, "--max-connections", g->max_connections, 1, 4096, err) < 0)
+      return CUSTAPI_EUSAGE;
+    cfg->max_connections = (unsigned)v;
+  }
+  if (g->caller_timeout) {
+    if (parse_unsigned(&v, "--caller-timeout", g->caller_timeout, 1, 3600, err) < 0)
+      return CUSTAPI_EUSAGE;
+    cfg->caller_timeout_s = (unsigned)v;
+  }
+  if (g->max_body) {
+    if (parse_unsigned(&v, "--max-body", g->max_body, 1, 64ul * 1024 * 1024, err) < 0)
+      return CUSTAPI_EUSAGE;
+    cfg->max_body = v;
+  }
+  return gw_config_check(cfg, err);
+}
+
+int cli_cmd_gateway(const cli_args *args) {
+  custapi_error err = {0};
+  gw_config cfg;
+  if (build_config(&cfg, args, &err) < 0)
+    return cli_fail(args, &err);
+  if (custapi_global_init() < 0) {
+    custapi__error_set(&err, CUSTAPI_CATEGORY_INTERNAL, NULL, "%s", "libcurl failed to start");
+    return cli_fail(args, &err);
+  }
+  int rc = gw_run(&cfg, &err);
+  custapi_global_shutdown();
+  return rc < 0 ? cli_fail(args, &err) : 0;
+}

@@ -1,0 +1,67 @@
+/*
+ * Append-only files of the gateway: the record (--record, one `bulk` line per update as
+ * forwarded) and the shadow report. Created 0600; each line is one write(2) on an O_APPEND
+ * descriptor, so lines from concurrent calls never interleave.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "error.h"
+#include "gw_internal.h"
+#include "json_util.h"
+
+int gw_append_open(const char *path, const char *what, custapi_error *err) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s %s: %s", what, path,
+                              strerror(errno)),
+           -1;
+  /* An existing file keeps its mode: what it records is the callers' data, so make it ours. */
+  if (fchmod(fd, 0600) != 0) {
+    int e = errno;
+    close(fd);
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s %s: %s", what, path,
+                              strerror(e)),
+           -1;
+  }
+  return fd;
+}
+
+int gw_append_line(int fd, const char *text, size_t len) {
+  char *line = custapi__malloc(len + 1);
+  if (!line)
+    return -1;
+  memcpy(line, text, len);
+  line[len] = '\n';
+  ssize_t n;
+  do
+    n = write(fd, line, len + 1);
+  while (n < 0 && errno == EINTR);
+  custapi__free(line);
+  return n == (ssize_t)(len + 1) ? 0 : -1;
+}
+
+int gw_record_write(int fd, int32_t id, const custapi_customer *properties) {
+  json_object *obj = json_object_new_object(), *members = NULL;
+  int rc = -1;
+  if (obj && json_object_object_add(obj, "id", json_object_new_int(id)) == 0 &&
+      custapi__customer_to_json_object(&members, properties) == 0) {
+    rc = 0;
+    json_object_object_foreach(members, name, value) {
+      if (json_object_object_add(obj, name, json_object_get(value)) != 0)
+        rc = -1;
+    }
+  }
+  json_object_put(members);
+  size_t len = 0;
+  char *text = rc == 0 ? custapi__json_to_string(obj, &len) : NULL;
+  json_object_put(obj);
+  rc = text ? gw_append_line(fd, text, len) : -1;
+  custapi__free(text);
+  return rc;
+}

@@ -1,0 +1,760 @@
+#!/usr/bin/env python3
+"""custapi gateway, end to end: Python's xmlrpc.client as the legacy integration and urllib as
+a REST caller, through the gateway, to the reference server, for every --upstream mode.
+
+Every test starts its own reference server (CUSTAPI_REFSERVER) and gateway (CUSTAPI_EXE) on
+127.0.0.1 port 0 and stops both. The gateway runs under CUSTAPI_GATEWAY_WRAPPER when set (a
+command line, split on spaces), or under valgrind when CUSTAPI_UNDER_VALGRIND is set (meson
+test --setup valgrind: its exe_wrapper wraps only the test's own program, so the gateway is
+wrapped here); either way the gateway must exit 0, which valgrind's --error-exitcode turns
+into a failure on any memory error or leak. Exits 77 when the programs are missing.
+"""
+import base64
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import warnings
+import urllib.error
+import urllib.request
+import xmlrpc.client
+
+USER = "demo"
+KEY = "gw-test-key-5e1d7c9a30b2"
+TOKEN = base64.b64encode(("%s:%s" % (USER, KEY)).encode()).decode()
+VALGRIND_SUPP = os.environ.get("CUSTAPI_VALGRIND_SUPP", "")
+
+
+def wrapper():
+    w = os.environ.get("CUSTAPI_GATEWAY_WRAPPER")
+    if w:
+        return w.split()
+    if os.environ.get("CUSTAPI_UNDER_VALGRIND") and shutil.which("valgrind"):
+        cmd = ["valgrind", "-q", "--leak-check=full",
+               "--show-leak-kinds=definite,indirect,possible",
+               "--errors-for-leak-kinds=definite,indirect,possible", "--error-exitcode=99"]
+        if VALGRIND_SUPP:
+            cmd.append("--suppressions=" + VALGRIND_SUPP)
+        return cmd
+    return []
+
+
+WRAPPER = wrapper()
+SLOW = 10 if WRAPPER else 1  # valgrind runs the gateway ~20x slower
+
+
+def wait_port(proc, path, what):
+    deadline = time.time() + 10 * SLOW
+    while time.time() < deadline:
+        if os.path.exists(path):
+            with open(path) as f:
+                text = f.read().strip()
+            if text:
+                return int(text)
+        if proc.poll() is not None:
+            raise AssertionError("%s exited with %d before listening" % (what, proc.returncode))
+        time.sleep(0.02)
+    proc.kill()
+    proc.wait()
+    raise AssertionError("%s did not write its port file" % what)
+
+
+class Env:
+    """A reference server and a gateway in front of it, in a temporary directory."""
+
+    def __init__(self, tmp, server_args=(), gateway_args=(), upstream="same", url=None):
+        self.tmp = tmp
+        self.capture = os.path.join(tmp, "capture.jsonl")
+        self.server = None
+        self.server_port = None
+        self.start_server(server_args)
+        self.url = url or "http://127.0.0.1:%d" % self.server_port
+        port_file = os.path.join(tmp, "gw.port")
+        self.stdout_path = os.path.join(tmp, "gw.out")
+        self.stderr_path = os.path.join(tmp, "gw.err")
+        self.out = open(self.stdout_path, "wb")
+        self.err = open(self.stderr_path, "wb")
+        env = dict(os.environ)
+        env.pop("CUSTAPI_API_KEY", None)
+        cmd = WRAPPER + [os.environ["CUSTAPI_EXE"], "gateway", "--url", self.url,
+                         "--listen", "127.0.0.1:0", "--port-file", port_file,
+                         "--upstream", upstream, "--retries", "0", "-v"] + list(gateway_args)
+        self.gateway = subprocess.Popen(cmd, stdout=self.out, stderr=self.err, env=env)
+        self.port = wait_port(self.gateway, port_file, "the gateway")
+        self.summary = None
+
+    def start_server(self, args, db="db.sqlite"):
+        port_file = os.path.join(self.tmp, "rs.port")
+        if os.path.exists(port_file):
+            os.unlink(port_file)
+        env = dict(os.environ, CUSTAPI_REFSERVER_KEY=KEY)
+        self.server = subprocess.Popen(
+            [os.environ["CUSTAPI_REFSERVER"], "--listen", "127.0.0.1:0",
+             "--db", os.path.join(self.tmp, db), "--port-file", port_file,
+             "--capture", self.capture, "--quiet"] + list(args), env=env)
+        self.server_port = wait_port(self.server, port_file, "custapi-refserver")
+
+    def stop_gateway(self, sig=signal.SIGTERM):
+        """Stops the gateway; returns its summary (asserting exit 0)."""
+        if self.gateway.poll() is None:
+            self.gateway.send_signal(sig)
+        rc = self.gateway.wait(timeout=60 * SLOW)
+        self.out.close()
+        self.err.close()
+        with open(self.stdout_path) as f:
+            out = f.read()
+        if rc != 0:
+            with open(self.stderr_path) as f:
+                raise AssertionError("gateway exited %d: %s" % (rc, f.read()[-3000:]))
+        # The sanitizers' reports go to stderr without changing the exit code (UBSan).
+        err = self.stderr_text()
+        for needle in ("runtime error:", "AddressSanitizer", "LeakSanitizer"):
+            assert needle not in err, err[-3000:]
+        lines = out.strip().splitlines()
+        assert len(lines) == 1, "one summary line on stdout, got %r" % out
+        self.summary = json.loads(lines[0])
+        return self.summary
+
+    def close(self):
+        if self.gateway.poll() is None:
+            self.gateway.kill()
+            self.gateway.wait()
+        if not self.out.closed:
+            self.out.close()
+            self.err.close()
+        if self.server and self.server.poll() is None:
+            self.server.send_signal(signal.SIGTERM)
+            self.server.wait(timeout=30)
+
+    # ---- callers ----
+
+    def proxy(self, user=USER, key=KEY):
+        creds = "" if user is None else "%s:%s@" % (user, key)
+        return xmlrpc.client.ServerProxy(
+            "http://%s127.0.0.1:%d/api/2.0/xmlrpc/" % (creds, self.port))
+
+    def rest(self, method, path, body=None, user=USER, key=KEY, port=None, raw=None):
+        url = "http://127.0.0.1:%d%s" % (port or self.port, path)
+        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+        req = urllib.request.Request(url, data=data, method=method)
+        if user is not None:
+            req.add_header("Authorization", "Basic " + base64.b64encode(
+                ("%s:%s" % (user, key)).encode()).decode())
+        req.add_header("Accept", "application/json")
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        try:
+            with opener.open(req, timeout=30 * SLOW) as resp:
+                raw_body, status = resp.read(), resp.status
+        except urllib.error.HTTPError as e:
+            raw_body, status = e.read(), e.code
+        try:
+            parsed = json.loads(raw_body.decode()) if raw_body else None
+        except ValueError:
+            parsed = None
+        return status, parsed, raw_body
+
+    def server_get(self, cid):
+        """The customer as the reference server holds it (directly, not through the gateway)."""
+        status, body, _ = self.rest("GET", "/api/2.0/customers/%d" % cid, port=self.server_port)
+        assert status == 200, status
+        return body["item"]
+
+    def captured(self):
+        if not os.path.exists(self.capture):
+            return []
+        with open(self.capture) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def stderr_text(self):
+        with open(self.stderr_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+
+class GatewayTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="custapi-gw-")
+        self.envs = []
+
+    def tearDown(self):
+        try:
+            # Every gateway ends with SIGTERM and must exit 0 (under valgrind: no error, no
+            # leak), whether or not the test stopped it itself.
+            for e in self.envs:
+                if e.summary is None and e.gateway.poll() is None:
+                    e.stop_gateway()
+        finally:
+            for e in self.envs:
+                e.close()
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def start(self, **kw):
+        sub = tempfile.mkdtemp(dir=self.tmp)
+        e = Env(sub, **kw)
+        self.envs.append(e)
+        return e
+
+    def assert_no_secrets(self, *paths):
+        for p in paths:
+            with open(p, "rb") as f:
+                data = f.read()
+            self.assertNotIn(KEY.encode(), data, p)
+            self.assertNotIn(TOKEN.encode(), data, p)
+
+    # ---- every mode: the legacy integration and a REST caller ----
+
+    def check_mode(self, upstream):
+        e = self.start(upstream=upstream)
+        p = e.proxy()
+        # XML-RPC caller.
+        self.assertEqual(p.customers.UpdateCustomer(11, {"sms_quota": 31, "country": "de"}), 11)
+        got = p.customers.GetCustomer(11)
+        self.assertEqual(got["sms_quota"], 31)
+        self.assertEqual(got["country"], "DE")  # normalised as update sends it
+        # REST caller.
+        status, body, _ = e.rest("PUT", "/api/2.0/customers/12", {"email_quota": 77})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["item"]["email_quota"], 77)
+        status, body, _ = e.rest("GET", "/api/2.0/customers/12")
+        self.assertEqual(status, 200)
+        self.assertEqual(body["item"]["email_quota"], 77)
+        # The install's state, read directly.
+        self.assertEqual(e.server_get(11)["sms_quota"], 31)
+        self.assertEqual(e.server_get(12)["email_quota"], 77)
+        # Which protocol reached the install.
+        writes = [c for c in e.captured() if c["method"] in ("PUT", "POST")]
+        kinds = [("rest" if c["method"] == "PUT" else
+                  "update" if "UpdateCustomer" in c["body"] else
+                  "get" if "GetCustomer" in c["body"] else "other") for c in writes]
+        if upstream == "same":
+            self.assertEqual(kinds, ["update", "get", "rest"])
+        elif upstream == "rest":
+            self.assertEqual(kinds, ["rest", "rest"])
+        else:
+            # update, GetCustomer (verbatim), PUT as update + read back, GET as GetCustomer
+            self.assertEqual(kinds, ["update", "get", "update", "get", "get"])
+        # Credentials went through as the caller sent them.
+        for c in e.captured():
+            self.assertEqual(c["auth"], "valid")
+        s = e.stop_gateway()
+        self.assertEqual(s["calls"], {"rest": 2, "xmlrpc": 2})
+        calls = [l for l in e.stderr_text().splitlines() if " -> " in l]
+        self.assertEqual(len(calls), 4, calls)  # -v: one line per call
+        self.assertEqual(s["refused"], 0)
+        self.assertEqual(s["upstream_errors"], 0)
+        self.assert_no_secrets(e.stdout_path, e.stderr_path)
+        return e, s
+
+    def test_upstream_same(self):
+        _, s = self.check_mode("same")
+        self.assertEqual(s["forwarded"], 2)
+        self.assertEqual(s["passed_through"], 2)
+
+    def test_upstream_rest(self):
+        _, s = self.check_mode("rest")
+        self.assertEqual(s["forwarded"], 3)  # two updates and GetCustomer as a GET
+        self.assertEqual(s["passed_through"], 1)
+
+    def test_upstream_xmlrpc(self):
+        _, s = self.check_mode("xmlrpc")
+        self.assertEqual(s["forwarded"], 3)  # two updates and the GET as GetCustomer
+        self.assertEqual(s["passed_through"], 1)
+
+    def test_bare_method_names(self):
+        # An install whose methods carry no prefix: --xmlrpc-prefix '' at the gateway too.
+        e = self.start(upstream="rest", server_args=["--bare-methods"],
+                       gateway_args=["--xmlrpc-prefix", ""])
+        p = e.proxy()
+        self.assertEqual(p.UpdateCustomer(3, {"sms_quota": 13}), 3)
+        self.assertEqual(p.GetCustomer(3)["sms_quota"], 13)
+        with self.assertRaises(xmlrpc.client.Fault) as f:
+            p.UpdateCustomer(3, {"sms_quota": -1})
+        self.assertEqual(f.exception.faultCode, 422)
+        # An update under another name would pass unvalidated: refused at the door.
+        before = len(e.captured())
+        for name in ("customers.UpdateCustomer", "updatecustomer"):
+            with self.assertRaises(xmlrpc.client.Fault) as f:
+                getattr(p, name)(3, {"sms_quota": -14})
+            self.assertEqual(f.exception.faultCode, -32601)
+            self.assertIn("UpdateCustomer", f.exception.faultString)
+        self.assertEqual(len(e.captured()), before)
+        # Another prefix's reads are not the gateway's business: verbatim.
+        with self.assertRaises(xmlrpc.client.Fault) as f:
+            p.customers.GetCustomer(3)
+        self.assertEqual(f.exception.faultCode, -32601)  # the install's own answer
+        self.assertEqual(len(e.captured()), before + 1)
+
+    def test_list_methods_translated(self):
+        e = self.start(upstream="rest")
+        self.assertEqual(e.proxy().system.listMethods(),
+                         ["customers.UpdateCustomer", "customers.GetCustomer",
+                          "system.listMethods"])
+        self.assertEqual(e.captured(), [])  # answered by the gateway
+
+    # ---- validation at the door ----
+
+    def test_invalid_refused_nothing_upstream(self):
+        for upstream in ("same", "rest", "xmlrpc"):
+            e = self.start(upstream=upstream)
+            p = e.proxy()
+            with self.assertRaises(xmlrpc.client.Fault) as f:
+                p.customers.UpdateCustomer(3, {"emial": "a@example.com"})
+            self.assertEqual(f.exception.faultCode, 422)
+            self.assertIn("emial", f.exception.faultString)
+            self.assertIn("email", f.exception.faultString)  # the suggestion
+            with self.assertRaises(xmlrpc.client.Fault) as f:
+                p.customers.UpdateCustomer(3, {"sms_quota": True})
+            self.assertIn("sms_quota", f.exception.faultString)
+            with self.assertRaises(xmlrpc.client.Fault) as f:
+                p.customers.UpdateCustomer(3, {"email": "no-at-sign"})
+            self.assertIn("email", f.exception.faultString)
+            with self.assertRaises(xmlrpc.client.Fault) as f:
+                p.customers.UpdateCustomer(0, {"sms_quota": 1})
+            self.assertIn("id", f.exception.faultString)
+            with self.assertRaises(xmlrpc.client.Fault) as f:
+                p.customers.UpdateCustomer(3, {"sms_quota": "2147483648"})  # one past int32
+            status, body, _ = e.rest("PUT", "/api/2.0/customers/3", {"sms_quota": -1})
+            self.assertEqual(status, 422)
+            self.assertEqual(body["error"]["property"], "sms_quota")
+            status, body, _ = e.rest("PUT", "/api/2.0/customers/3", {"sms_quota": 1.5})
+            self.assertEqual(status, 422)
+            status, body, _ = e.rest("PUT", "/api/2.0/customers/3", raw=b"\xef\xbb\xbf{}")
+            self.assertEqual(status, 422)  # a BOM is not JSON
+            status, body, _ = e.rest("PUT", "/api/2.0/customers/3",
+                                     raw='{"name":"x"}'.encode("utf-16"))
+            self.assertEqual(status, 422)  # nor is UTF-16
+            # nothing to update: the validator's one message, as every command says it
+            status, body, _ = e.rest("PUT", "/api/2.0/customers/3", {})
+            self.assertEqual(status, 422)
+            self.assertEqual(body["error"]["category"], "invalid")
+            self.assertEqual(body["error"]["message"], "nothing to update: no properties given")
+            with self.assertRaises(xmlrpc.client.Fault) as f:
+                p.customers.UpdateCustomer(3, {})
+            self.assertIn("nothing to update: no properties given", f.exception.faultString)
+            status, body, _ = e.rest("PUT", "/api/2.0/customers/03", {"sms_quota": 1})
+            self.assertEqual(status, 404)  # not slipped past the door as another path
+            self.assertEqual(e.captured(), [], upstream)
+            s = e.stop_gateway()
+            self.assertEqual(s["refused"], 12)
+            self.assertEqual(s["forwarded"], 0)
+
+    def test_strict_mode(self):
+        e = self.start(gateway_args=["--strict"])
+        with self.assertRaises(xmlrpc.client.Fault) as f:
+            e.proxy().customers.UpdateCustomer(3, {"sms_quota": 1})
+        self.assertEqual(f.exception.faultCode, 422)
+        self.assertEqual(e.captured(), [])
+
+    def test_lenient_mode(self):
+        # Lenient at the door: the format rule only warns, so the update goes upstream (where
+        # the reference server, strict, refuses it: its fault comes back as it came).
+        e = self.start(gateway_args=["--lenient"])
+        with self.assertRaises(xmlrpc.client.Fault) as f:
+            e.proxy().customers.UpdateCustomer(3, {"telephone": "call me"})
+        self.assertEqual(f.exception.faultCode, 422)
+        self.assertEqual(len(e.captured()), 1)
+        e2 = self.start()
+        with self.assertRaises(xmlrpc.client.Fault):
+            e2.proxy().customers.UpdateCustomer(3, {"telephone": "call me"})
+        self.assertEqual(e2.captured(), [])
+
+    def test_doctype_refused(self):
+        e = self.start()
+        body = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><methodCall>'
+                b'<methodName>customers.UpdateCustomer</methodName><params>'
+                b'<param><value><int>3</int></value></param></params></methodCall>')
+        req = urllib.request.Request("http://127.0.0.1:%d/api/2.0/xmlrpc/" % e.port, data=body,
+                                     method="POST", headers={"Content-Type": "text/xml"})
+        with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(req) as r:
+            text = r.read().decode()
+        self.assertIn("<fault>", text)
+        self.assertIn("DOCTYPE", text)
+        self.assertEqual(e.captured(), [])
+
+    def test_body_cap(self):
+        e = self.start(gateway_args=["--max-body", "200"])
+        status, _, _ = e.rest("PUT", "/api/2.0/customers/3", {"address": "x" * 180})
+        self.assertEqual(status, 200)  # under the cap
+        status, body, _ = e.rest("PUT", "/api/2.0/customers/3", {"address": "x" * 300})
+        self.assertEqual(status, 413)
+        with self.assertRaises(xmlrpc.client.Fault) as f:
+            e.proxy().customers.UpdateCustomer(3, {"address": "y" * 300})
+        self.assertEqual(f.exception.faultCode, 413)
+        self.assertEqual(len([c for c in e.captured() if c["method"] == "PUT"]), 1)
+        # A body that would never end is answered at once, not read to its end.
+        import socket
+        s = socket.create_connection(("127.0.0.1", e.port), timeout=10 * SLOW)
+        s.sendall(b"PUT /api/2.0/customers/3 HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000"
+                  b"\r\nContent-Type: application/json\r\n\r\n" + b" " * 4096)
+        self.assertIn(b" 413 ", s.recv(4096))
+        s.close()
+        # Chunked, with no length declared: read, dropped, refused at its end.
+        chunk = b"%x\r\n%s\r\n" % (150, b" " * 150)
+        self.assertEqual(self.raw(e, b"PUT /api/2.0/customers/3 HTTP/1.1\r\nHost: x\r\n"
+                                     b"Transfer-Encoding: chunked\r\n\r\n" + chunk * 3 +
+                                     b"0\r\n\r\n"), 413)
+        self.assertEqual(len([c for c in e.captured() if c["method"] == "PUT"]), 1)
+
+    # ---- errors in the caller's protocol ----
+
+    def test_errors_keep_their_category(self):
+        for upstream in ("same", "rest", "xmlrpc"):
+            e = self.start(upstream=upstream)
+            p = e.proxy(key="wrong")
+            with self.assertRaises((xmlrpc.client.Fault, xmlrpc.client.ProtocolError)) as f:
+                p.customers.UpdateCustomer(3, {"sms_quota": 1})
+            if isinstance(f.exception, xmlrpc.client.Fault):
+                self.assertEqual(f.exception.faultCode, 401)
+            else:
+                self.assertEqual(f.exception.errcode, 401)
+            status, _, _ = e.rest("PUT", "/api/2.0/customers/3", {"sms_quota": 1}, key="wrong")
+            self.assertEqual(status, 401)
+            status, _, _ = e.rest("PUT", "/api/2.0/customers/99999", {"sms_quota": 1})
+            self.assertEqual(status, 404)
+            with self.assertRaises(xmlrpc.client.Fault) as f:
+                e.proxy().customers.GetCustomer(99999)
+            self.assertEqual(f.exception.faultCode, 404)
+            status, body, _ = e.rest("PUT", "/api/2.0/customers/3", {"hash": "notthehash"})
+            self.assertEqual(status, 422)  # the install refuses it: rejected, in REST's terms
+            self.assert_no_secrets(e.stderr_path)
+
+    def test_server_errors_translated(self):
+        # The install fails once (503 with Retry-After / a truncated body): the translated
+        # caller sees the same category in its own protocol.
+        e = self.start(upstream="rest", server_args=["--fault", "http503:1", "--fault", "badjson:1"])
+        with self.assertRaises(xmlrpc.client.Fault) as f:
+            e.proxy().customers.UpdateCustomer(3, {"sms_quota": 1})
+        self.assertEqual(f.exception.faultCode, 503)
+        with self.assertRaises(xmlrpc.client.Fault) as f:
+            e.proxy().customers.UpdateCustomer(3, {"sms_quota": 1})
+        self.assertEqual(f.exception.faultCode, 502)  # an answer that can't be understood
+        e2 = self.start(upstream="xmlrpc",
+                        server_args=["--fault", "http503:1", "--fault", "xmlfault:-32603:1"])
+        self.assertEqual(e2.rest("PUT", "/api/2.0/customers/3", {"sms_quota": 1})[0], 503)
+        status, body, _ = e2.rest("PUT", "/api/2.0/customers/3", {"sms_quota": 1})
+        self.assertEqual((status, body["error"]["category"]), (500, "server"))
+        for env in (e, e2):
+            self.assertEqual(env.stop_gateway()["upstream_errors"], 2)
+
+    def test_custapi_client_through_the_gateway(self):
+        # custapi's own client, pointed at the gateway, sees the categories it would see at
+        # the install (its exit codes), over either protocol, whatever the upstream mode.
+        for upstream in ("same", "rest", "xmlrpc"):
+            e = self.start(upstream=upstream)
+            url = "http://127.0.0.1:%d" % e.port
+            for proto in ("rest", "xmlrpc"):
+                for key, cid, code in ((KEY, 3, 0), (KEY, 99999, 5), ("wrong", 3, 4)):
+                    run = subprocess.run(
+                        [os.environ["CUSTAPI_EXE"], "--url", url, "--username", USER,
+                         "--protocol", proto, "--retries", "0", "update", "--id", str(cid),
+                         "sms_quota=4"],
+                        env=dict(os.environ, CUSTAPI_API_KEY=key), capture_output=True,
+                        text=True)
+                    self.assertEqual(run.returncode, code, (upstream, proto, cid, run.stdout))
+
+    def test_unreachable_install(self):
+        for upstream in ("same", "rest", "xmlrpc"):
+            e = self.start(upstream=upstream, url="http://127.0.0.1:1")
+            status, body, _ = e.rest("PUT", "/api/2.0/customers/3", {"sms_quota": 1})
+            self.assertEqual(status, 502, body)
+            self.assertEqual(body["error"]["category"], "transport")
+            with self.assertRaises(xmlrpc.client.Fault) as f:
+                e.proxy().customers.UpdateCustomer(3, {"sms_quota": 1})
+            self.assertEqual(f.exception.faultCode, 502)
+            s = e.stop_gateway()
+            self.assertEqual(s["upstream_errors"], 2)
+
+    def raw(self, e, request):
+        import socket
+        s = socket.create_connection(("127.0.0.1", e.port), timeout=10 * SLOW)
+        s.sendall(request)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        return int(data.split(b" ")[1]) if data else 0
+
+    def test_no_update_slips_past_the_door(self):
+        e = self.start()
+        body = b'{"sms_quota":1}'
+        head = "Content-Type: application/json\r\nContent-Length: %d\r\nAuthorization: Basic %s\r\n" % (len(body), TOKEN)
+        for target in ("/api/2.0//customers/3", "/API/2.0/Customers/3", "/api/2.0/./customers/3",
+                       "/api/2.0/customers/3/", "/api/2.0/customers/%2B3"):
+            req = ("PUT %s HTTP/1.1\r\nHost: x\r\n%s\r\n" % (target, head)).encode() + body
+            self.assertEqual(self.raw(e, req), 404, target)
+        req = ("POST /api/2.0//xmlrpc/ HTTP/1.1\r\nHost: x\r\n%s\r\n" % head).encode() + body
+        self.assertEqual(self.raw(e, req), 404)
+        # Not origin-form: "@host" after the base URL would name another host.
+        self.assertEqual(self.raw(e, b"GET @127.0.0.2/api/2.0/ HTTP/1.1\r\nHost: x\r\n\r\n"),
+                         400)
+        self.assertEqual(self.raw(e, b"PROPFIND /api/2.0/ HTTP/1.1\r\nHost: x\r\n\r\n"), 400)
+        self.assertEqual(e.captured(), [])
+        # Reads in any spelling are harmless: verbatim.
+        self.assertEqual(self.raw(e, ("GET /api/2.0//customers/3 HTTP/1.1\r\nHost: x\r\n"
+                                      "Authorization: Basic %s\r\n\r\n" % TOKEN).encode()), 404)
+        self.assertEqual(len(e.captured()), 1)
+        s = e.stop_gateway()
+        self.assertEqual(s["refused"], 8)
+
+    def test_pass_through_verbatim(self):
+        e = self.start(upstream="rest")
+        status, body, raw = e.rest("GET", "/api/2.0/")
+        direct = e.rest("GET", "/api/2.0/", port=e.server_port)
+        self.assertEqual((status, raw), (direct[0], direct[2]))
+        with self.assertRaises(xmlrpc.client.Fault) as f:
+            e.proxy().lists.GetList(1)
+        self.assertEqual(f.exception.faultCode, -32601)  # the install's own answer
+        s = e.stop_gateway()
+        self.assertEqual(s["passed_through"], 2)
+
+    # ---- ordering ----
+
+    def test_one_id_in_arrival_order(self):
+        # The install holds the first request 800 ms: without ordering, the second update would
+        # land first and the first would overwrite it.
+        e = self.start(server_args=["--fault", "delay:800:1"])
+        results = []
+
+        def first():
+            results.append(e.rest("PUT", "/api/2.0/customers/7", {"sms_quota": 1})[0])
+
+        t = threading.Thread(target=first)
+        t.start()
+        time.sleep(0.3 * SLOW)
+        self.assertEqual(e.proxy().customers.UpdateCustomer(7, {"sms_quota": 2}), 7)
+        t.join()
+        self.assertEqual(results, [200])
+        self.assertEqual(e.server_get(7)["sms_quota"], 2)
+
+    def test_translated_read_back_stays_in_line(self):
+        # --upstream xmlrpc: a PUT is UpdateCustomer then GetCustomer. The read-back is slow
+        # (the install's second request waits 800 ms); a second update of the same id arriving
+        # meanwhile must not land between the two, or the first caller would be shown it.
+        e = self.start(upstream="xmlrpc",
+                       server_args=["--fault", "delay:0:1", "--fault", "delay:800:1"])
+        first = []
+
+        def put_first():
+            first.append(e.rest("PUT", "/api/2.0/customers/9", {"sms_quota": 1}))
+
+        t = threading.Thread(target=put_first)
+        t.start()
+        time.sleep(0.3 * SLOW)
+        status, body, _ = e.rest("PUT", "/api/2.0/customers/9", {"sms_quota": 2})
+        t.join()
+        self.assertEqual((status, body["item"]["sms_quota"]), (200, 2))
+        self.assertEqual((first[0][0], first[0][1]["item"]["sms_quota"]), (200, 1))
+        self.assertEqual(e.server_get(9)["sms_quota"], 2)
+
+    # ---- record and replay ----
+
+    def test_record_replays_with_bulk(self):
+        record = os.path.join(self.tmp, "record.jsonl")
+        e = self.start(gateway_args=["--record", record], upstream="rest")
+        p = e.proxy()
+        p.customers.UpdateCustomer(21, {"sms_quota": 5, "country": "fr", "address": "1\n2"})
+        e.rest("PUT", "/api/2.0/customers/22", {"name": "Ada", "email_quota": 9})
+        p.customers.UpdateCustomer(21, {"sms_quota": 6})
+        with self.assertRaises(xmlrpc.client.Fault):
+            p.customers.UpdateCustomer(21, {"sms_quota": -6})  # refused: not recorded
+        e.stop_gateway()
+        self.assertEqual(stat.S_IMODE(os.stat(record).st_mode), 0o600)
+        with open(record) as f:
+            lines = [json.loads(line) for line in f]
+        self.assertEqual(lines, [{"id": 21, "sms_quota": 5, "country": "FR", "address": "1\n2"},
+                                 {"id": 22, "name": "Ada", "email_quota": 9},
+                                 {"id": 21, "sms_quota": 6}])
+        self.assert_no_secrets(record)
+        end = {cid: e.server_get(cid) for cid in (21, 22)}
+        # Replay on a fresh install.
+        e.server.send_signal(signal.SIGTERM)
+        e.server.wait()
+        e.start_server([], db="fresh.sqlite")
+        env = dict(os.environ, CUSTAPI_API_KEY=KEY)
+        run = subprocess.run([os.environ["CUSTAPI_EXE"], "bulk", "--url",
+                              "http://127.0.0.1:%d" % e.server_port, "--username", USER,
+                              "--input", record], env=env, capture_output=True)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        for cid in (21, 22):
+            self.assertEqual(e.server_get(cid), end[cid])
+
+    def test_two_gateways_one_record(self):
+        # Two gateways append to one record file at once, from many threads: every line whole.
+        record = os.path.join(self.tmp, "shared.jsonl")
+        a = self.start(gateway_args=["--record", record])
+        b = Env(tempfile.mkdtemp(dir=self.tmp), gateway_args=["--record", record],
+                url="http://127.0.0.1:%d" % a.server_port)
+        self.envs.append(b)
+
+        def send(env, base):
+            for i in range(10):
+                env.rest("PUT", "/api/2.0/customers/%d" % (base + i),
+                         {"address": "x" * 900, "sms_quota": i})
+
+        threads = [threading.Thread(target=send, args=(env, base))
+                   for env, base in ((a, 40), (b, 50), (a, 60), (b, 70))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        a.stop_gateway()
+        b.stop_gateway()
+        with open(record) as f:
+            lines = [json.loads(line) for line in f]
+        self.assertEqual(sorted(l["id"] for l in lines), list(range(40, 80)))
+
+    # ---- shadow reads ----
+
+    def test_shadow_catches_divergence(self):
+        report = os.path.join(self.tmp, "report.jsonl")
+        e = self.start(server_args=["--diverge", "xmlrpc-reads:address=tampered"],
+                       gateway_args=["--shadow", "--report", report])
+        status, _, _ = e.rest("PUT", "/api/2.0/customers/4",
+                              {"address": "4 Main Road", "sms_quota": 3})
+        self.assertEqual(status, 200)
+        self.assertEqual(e.proxy().customers.UpdateCustomer(5, {"sms_quota": 4}), 5)
+        s = e.stop_gateway()  # waits for the queued shadow reads
+        with open(report) as f:
+            lines = [json.loads(line) for line in f]
+        self.assertEqual(len(lines), 1, lines)
+        d = lines[0]
+        self.assertEqual((d["id"], d["property"], d["sent"], d["rest"], d["xmlrpc"]),
+                         (4, "address", "4 Main Road", "4 Main Road", "tampered"))
+        self.assertRegex(d["when"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertEqual(s["shadow_reads"], 4)
+        self.assertEqual(s["differences"], 1)
+        self.assertEqual(stat.S_IMODE(os.stat(report).st_mode), 0o600)
+        # Reads only: the two updates are the only writes the install saw.
+        writes = [c for c in e.captured()
+                  if c["method"] == "PUT" or "UpdateCustomer" in c.get("body", "")]
+        self.assertEqual(len(writes), 2)
+        self.assert_no_secrets(report, e.stderr_path, e.stdout_path)
+
+    def test_shadow_dropped_property(self):
+        report = os.path.join(self.tmp, "report.jsonl")
+        e = self.start(server_args=["--diverge", "xmlrpc-drops:sms_quota"],
+                       gateway_args=["--shadow", "--report", report])
+        before = e.server_get(6)["sms_quota"]
+        self.assertEqual(e.proxy().customers.UpdateCustomer(6, {"sms_quota": before + 1}), 6)
+        e.stop_gateway()
+        with open(report) as f:
+            d = json.loads(f.read())
+        self.assertEqual((d["sent"], d["rest"], d["xmlrpc"]), (before + 1, before, before))
+
+    # ---- running like a service ----
+
+    def test_sigterm_with_calls_in_flight(self):
+        e = self.start(server_args=["--fault", "delay:1500"])
+        answers = []
+
+        def call(i):
+            if i % 2:
+                answers.append(e.proxy().customers.UpdateCustomer(30 + i, {"sms_quota": i}))
+            else:
+                answers.append(e.rest("PUT", "/api/2.0/customers/%d" % (30 + i),
+                                      {"sms_quota": i})[0])
+
+        threads = [threading.Thread(target=call, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        time.sleep(0.5 * SLOW)
+        s = e.stop_gateway()
+        for t in threads:
+            t.join()
+        self.assertEqual(sorted(answers), [31, 33, 200, 200])
+        self.assertEqual(s["forwarded"], 4)
+        for i in range(4):
+            self.assertEqual(e.server_get(30 + i)["sms_quota"], i)
+
+    def test_sigint_summary(self):
+        e = self.start()
+        s = e.stop_gateway(signal.SIGINT)
+        self.assertEqual(s["stopped_by"], "SIGINT")
+
+    def test_slow_caller_timed_out(self):
+        import socket
+        e = self.start(gateway_args=["--caller-timeout", "1"])
+        s = socket.create_connection(("127.0.0.1", e.port))
+        s.sendall(b"PUT /api/2.0/customers/3 HTTP/1.1\r\nHost: x\r\n")  # and then nothing
+        s.settimeout(10 * SLOW)
+        start = time.time()
+        self.assertEqual(s.recv(100), b"")  # closed by the gateway
+        self.assertLess(time.time() - start, 8 * SLOW)
+        s.close()
+        self.assertEqual(e.captured(), [])
+
+    def test_connection_limit(self):
+        import socket
+        e = self.start(gateway_args=["--max-connections", "2"])
+        held = [socket.create_connection(("127.0.0.1", e.port)) for _ in range(2)]
+        time.sleep(0.2 * SLOW)
+        extra = socket.create_connection(("127.0.0.1", e.port))
+        extra.settimeout(10 * SLOW)
+        try:
+            extra.sendall(b"GET /api/2.0/ HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertEqual(extra.recv(100), b"")  # refused: closed without an answer
+        except ConnectionResetError:
+            pass
+        extra.close()
+        for s in held:
+            s.close()
+        time.sleep(0.2 * SLOW)
+        self.assertEqual(e.rest("GET", "/api/2.0/")[0], 200)  # and served again after
+
+    def test_tls(self):
+        import ssl
+        if not shutil.which("openssl"):
+            self.skipTest("no openssl to make a certificate")
+        cert, key = os.path.join(self.tmp, "c.pem"), os.path.join(self.tmp, "k.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
+                        "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", cert], check=True, capture_output=True)
+        e = self.start(gateway_args=["--tls-cert", cert, "--tls-key", key], upstream="rest")
+        ctx = ssl.create_default_context(cafile=cert)
+        p = xmlrpc.client.ServerProxy(
+            "https://%s:%s@127.0.0.1:%d/api/2.0/xmlrpc/" % (USER, KEY, e.port), context=ctx)
+        self.assertEqual(p.customers.UpdateCustomer(8, {"sms_quota": 8}), 8)
+        self.assertEqual(e.server_get(8)["sms_quota"], 8)
+
+    def test_refuses_remote_listen_and_bad_options(self):
+        exe = os.environ["CUSTAPI_EXE"]
+        for args, needle in (
+                (["--listen", "0.0.0.0:0"], "--allow-remote"),
+                (["--listen", "127.0.0.1:0", "--upstream", "soap"], "--upstream"),
+                (["--listen", "127.0.0.1:0", "--shadow"], "--report"),
+                (["--listen", "127.0.0.1:0", "--fill-required"],
+                 "the gateway does not support fill-required (it would read each customer "
+                 "before its update)"),  # the one refusal that bulk and compare say too
+                (["--listen", "127.0.0.1:99999"], "port"),
+                ([], "--listen")):
+            run = subprocess.run([exe, "gateway", "--url", "http://127.0.0.1:1"] + args,
+                                 capture_output=True, text=True)
+            self.assertEqual(run.returncode, 2, (args, run.stderr))
+            self.assertIn(needle, run.stderr)
+
+
+def main():
+    for name in ("CUSTAPI_EXE", "CUSTAPI_REFSERVER"):
+        path = os.environ.get(name)
+        if not path or not os.access(path, os.X_OK):
+            print("SKIP: %s does not name a built program" % name)
+            return 77
+    # xmlrpc.client's ServerProxy keeps its keep-alive socket until collected.
+    warnings.simplefilter("ignore", ResourceWarning)
+    result = unittest.main(argv=[sys.argv[0], "-v"] + sys.argv[1:], exit=False).result
+    return 0 if result.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
