@@ -50,7 +50,7 @@ int custapi__http_is_success(int status);
  * category and http_status; a message of the status line and, when the body says something
  * (plain text, or the message of a JSON error body in any common shape; never an HTML or XML
  * page, binary data or JSON without a message), a one-line excerpt of it. The body must be
- * redacted already (client.c does so before anything is taken from it).
+ * redacted already (call.c does so before anything is taken from it).
  */
 int custapi__http_failure(custapi_error *err, const custapi_http_response *response);
 
