@@ -1,0 +1,30 @@
+/*
+ * Inside the XML-RPC codec (src/xmlrpc only): the value conversion (xmlrpc_values.c) that the
+ * codec's decoders in xmlrpc.c build on. Other layers reach the codec through xmlrpc.h.
+ */
+#ifndef CUSTAPI_XMLRPC_INTERNAL_H
+#define CUSTAPI_XMLRPC_INTERNAL_H
+
+#include <stddef.h>
+#include <xmlrpc-c/base.h>
+
+#include "customer.h"
+
+/* How converting a read's value failed: a reason for the message, or out of memory. */
+typedef struct convert_failure {
+  int oom;
+  char reason[200];
+} convert_failure;
+
+/* A member name or string's bytes, copied into a new buffer of ours (NUL-terminated). */
+int custapi__xmlrpc_read_string(char **out, size_t *out_len, xmlrpc_value *v, convert_failure *why);
+
+/* One struct member of a read stored in the customer under `name` (xmlrpc.c's header comment
+ * says how each type becomes a field). */
+int custapi__xmlrpc_put_member(custapi_customer *c, const char *name, xmlrpc_value *v,
+                               convert_failure *why);
+
+/* What the schema's typing sees of a member's value: XML-RPC's integer is the 32-bit <int>. */
+custapi_answer_kind custapi__xmlrpc_answer_kind(xmlrpc_value *v);
+
+#endif
