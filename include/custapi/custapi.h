@@ -588,10 +588,10 @@ CUSTAPI_EXTERN void custapi_records_free(custapi_records *records);
 /*
  * The next record: 1 with *out its properties (the caller's, custapi_customer_free), 0 at the
  * end of the input, or a negative status with err naming the record's line. After a record
- * that is refused (its line is not valid JSON, its id is missing, a value is refused, ...) the
- * next call reads on; after a failure that ends the input (it can't be read, a record is too
- * long to be one, memory ran out) custapi_records_failed is 1 and every later call returns 0.
- * Blank lines are skipped.
+ * that is refused (CUSTAPI_EINVALID: its line is not one JSON object or CSV row, it is longer
+ * than 1 MiB, its id is missing, a value is refused, ...) the next call reads on; after a
+ * failure that ends the reading (CUSTAPI_EINTERNAL: memory ran out) custapi_records_failed is
+ * 1 and every later call returns 0. Blank lines are skipped.
  */
 CUSTAPI_EXTERN int custapi_records_next(custapi_customer **out, custapi_records *records,
                                         custapi_error *err);
