@@ -354,6 +354,12 @@ CUSTAPI_EXTERN long custapi_result_elapsed_ms(const custapi_result *result);
 CUSTAPI_EXTERN const custapi_customer *custapi_result_customer(const custapi_result *result);
 /* XML-RPC's integer result: returns 1 and stores it in *out when there is one, else 0. */
 CUSTAPI_EXTERN int custapi_result_value(int64_t *out, const custapi_result *result);
+/*
+ * The result as one JSON object, in a string released with custapi_free:
+ * {"protocol":"rest","http_status":200,"attempts":1,"elapsed_ms":35,"result":null,
+ *  "customer":{...}} ("result": XML-RPC's integer, else null; "customer": null when none).
+ */
+CUSTAPI_EXTERN int custapi_result_to_json(char **out, const custapi_result *result);
 
 /* ---------------------------------------------------------------------------------------
  * probe: is this protocol of the install usable?

@@ -1,7 +1,8 @@
 /*
  * What custapi bulk does, done by a C program through the public header alone (this suite links
  * the shared libcustapi and sees include/ only): reading records, a resumable bulk run with a
- * results file, the refusals that protect that file, and the JSON of errors and outcomes.
+ * results file, the refusals that protect that file, and the JSON of errors, outcomes and
+ * results.
  */
 #include <sys/stat.h>
 
@@ -305,6 +306,41 @@ START_TEST(results_files_that_would_lose_or_mix_results_are_refused) {
 }
 END_TEST
 
+START_TEST(results_as_json_over_both_protocols) {
+  NEED_SERVER();
+  custapi_customer *props;
+  custapi_error err;
+  ck_assert_int_eq(custapi_customer_new(&props, 0), 0);
+  ck_assert_int_eq(custapi_customer_set(props, "sms_quota", "17", &err), 0);
+  for (int p = 0; p < 2; p++) {
+    custapi_client *c = itest_library_client(p ? CUSTAPI_PROTOCOL_XMLRPC : CUSTAPI_PROTOCOL_REST);
+    custapi_result *res;
+    ck_assert_int_eq(custapi_update(&res, c, 41, props, CUSTAPI_VALIDATE_PARTIAL), 0);
+    char *text;
+    ck_assert_int_eq(custapi_result_to_json(&text, res), 0);
+    json_object *o = json_tokener_parse(text);
+    ck_assert_msg(o != NULL, "%s", text);
+    ck_assert_str_eq(itest_str(o, "protocol"), p ? "xmlrpc" : "rest");
+    ck_assert_int_eq(json_object_get_int(itest_member(o, "http_status")), 200);
+    ck_assert_int_eq(json_object_get_int(itest_member(o, "attempts")), 1);
+    ck_assert(json_object_is_type(itest_member(o, "elapsed_ms"), json_type_int));
+    json_object *customer = itest_member(o, "customer"), *result = itest_member(o, "result");
+    if (p) { /* XML-RPC answers with the id, and no customer */
+      ck_assert_int_eq(json_object_get_int(result), 41);
+      ck_assert_ptr_null(customer);
+    } else {
+      ck_assert_ptr_null(result);
+      ck_assert_int_eq(json_object_get_int(itest_member(customer, "sms_quota")), 17);
+    }
+    json_object_put(o);
+    custapi_free(text);
+    custapi_result_free(res);
+    custapi_client_free(c);
+  }
+  custapi_customer_free(props);
+}
+END_TEST
+
 static Suite *bulk_api_suite(void) {
   Suite *s = suite_create("bulk_api");
   TCase *t = tcase_create("pure");
@@ -317,6 +353,7 @@ static Suite *bulk_api_suite(void) {
   tcase_add_test(t, the_input_knows_its_format_and_records);
   tcase_add_test(t, an_interrupted_run_is_finished_by_a_resume);
   tcase_add_test(t, results_files_that_would_lose_or_mix_results_are_refused);
+  tcase_add_test(t, results_as_json_over_both_protocols);
   return s;
 }
 

@@ -2,7 +2,8 @@
  * Out of memory, against the reference server: every allocation of the project's own code
  * fails in turn (custapi__alloc_fail_after) on each public path of the library (a client, an
  * update in both modes, a read, a dry run, a probe, a comparison, a bulk run, a resumable bulk
- * run with its results file, records and JSON through the public API) and of the
+ * run with its results file, records and the JSON of results, outcomes and errors through the
+ * public API) and of the
  * command (update, get, compare, probe, bulk), over both protocols. Each failure must end as `internal` with the
  * message "out of memory" (exit 11 for the command), and everything must be freed: valgrind
  * and ASan run this suite too. libcurl, json-c and xmlrpc-c allocate outside the hook; only our
@@ -300,6 +301,10 @@ typedef struct resumable_run {
 static int write_outcome(const custapi_bulk_outcome *o, void *payload) {
   resumable_run *r = payload;
   r->ok += o->status == 0;
+  char *text = NULL;
+  if (o->result && custapi_result_to_json(&text, o->result) < 0)
+    return custapi__error_oom(&r->write_err);
+  custapi_free(text);
   return custapi_bulk_results_write(r->results, o, &r->write_err);
 }
 
