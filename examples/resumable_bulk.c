@@ -21,8 +21,11 @@ typedef struct run {
 /* Each outcome, as it completes: one line in the results file. */
 static int on_done(const custapi_bulk_outcome *outcome, void *payload) {
   run *r = payload;
-  if (outcome->status != 0)
-    fprintf(stderr, "line %ld: %s\n", outcome->line, outcome->error->message);
+  if (outcome->status != 0 && outcome->attempts == 0) /* refused before sending */
+    fprintf(stderr, "%s\n", outcome->error->message); /* it names its line already */
+  else if (outcome->status != 0)
+    fprintf(stderr, "line %ld: id %d: %s\n", outcome->line, (int)outcome->id,
+            outcome->error->message);
   return custapi_bulk_results_write(r->results, outcome, &r->write_error); /* <0 stops the run */
 }
 
