@@ -1,8 +1,8 @@
 /* --list-properties: the schema's table, as text for a person or JSON for a program. */
 #include <json-c/json.h>
 
-#include "help.h"
 #include "cli_support.h"
+#include "help.h"
 #include "output.h"
 
 static void print_text(FILE *out) {
@@ -27,8 +27,7 @@ static json_object *property_json(const custapi_property_info *p) {
   json_object *o = json_object_new_object();
   int failed = custapi__json_add(o, "name", json_object_new_string(p->name));
   failed |= custapi__json_add(
-      o, "type",
-      json_object_new_string(p->type == CUSTAPI_TYPE_INTEGER ? "integer" : "string"));
+      o, "type", json_object_new_string(p->type == CUSTAPI_TYPE_INTEGER ? "integer" : "string"));
   failed |= custapi__json_add(o, "rule", json_object_new_string(p->rule));
   failed |= custapi__json_add(o, "description", json_object_new_string(p->description));
   failed |= custapi__json_add(o, "required_in_strict", json_object_new_boolean(p->required));

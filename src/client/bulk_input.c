@@ -150,7 +150,8 @@ static int open_stdin(bulk_input *in, const char *format, custapi_error *err) {
   return rc;
 }
 
-int custapi__bulk_input_open(bulk_input *in, const char *path, const char *format, custapi_error *err) {
+int custapi__bulk_input_open(bulk_input *in, const char *path, const char *format,
+                             custapi_error *err) {
   memset(in, 0, sizeof *in);
   if (format)
     in->format = strcmp(format, "csv") == 0 ? CUSTAPI_BULK_CSV : CUSTAPI_BULK_JSONL;

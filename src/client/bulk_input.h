@@ -22,7 +22,8 @@ typedef struct bulk_input {
 
 /* Opens `path` ("-": standard input); `format` is --format's value or NULL. On failure
  * (CUSTAPI_EINVALID: can't open, or standard input of no format we know) err says why. */
-int custapi__bulk_input_open(bulk_input *in, const char *path, const char *format, custapi_error *err);
+int custapi__bulk_input_open(bulk_input *in, const char *path, const char *format,
+                             custapi_error *err);
 void custapi__bulk_input_close(bulk_input *in);
 
 /* The format the first non-blank line of `text` shows (a BOM ignored): 0 JSON Lines, 1 CSV,

@@ -55,7 +55,8 @@ static void count_bytes(counter *c, const unsigned char *p, size_t n) {
   }
 }
 
-int custapi__input_scan(input_fingerprint *fp, long *records, FILE *in, custapi_bulk_format format) {
+int custapi__input_scan(input_fingerprint *fp, long *records, FILE *in,
+                        custapi_bulk_format format) {
   counter c = {format, 0, 1, 0, 0, 0, 0};
   uint64_t hash = FNV1A64_INIT, bytes = 0;
   unsigned char buf[65536];

@@ -64,7 +64,8 @@ static int read_back(results_out *out, resume_plan **plan, int *fresh, const cha
 }
 
 int custapi__results_out_open(results_out *out, resume_plan **plan, const char *path, int resume,
-                     const input_fingerprint *fp, const struct stat *input, custapi_error *err) {
+                              const input_fingerprint *fp, const struct stat *input,
+                              custapi_error *err) {
   out->fd = -1;
   out->is_stdout = strcmp(path, "-") == 0;
   out->path = path;

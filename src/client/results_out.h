@@ -30,7 +30,8 @@ typedef struct results_out {
  * results of this input.
  */
 int custapi__results_out_open(results_out *out, resume_plan **plan, const char *path, int resume,
-                     const input_fingerprint *fp, const struct stat *input, custapi_error *err);
+                              const input_fingerprint *fp, const struct stat *input,
+                              custapi_error *err);
 
 /* One whole line, with one write(2) (CUSTAPI_EINTERNAL when it can't be written). */
 int custapi__results_out_write(results_out *out, const char *line, size_t len, custapi_error *err);

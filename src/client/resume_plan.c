@@ -241,7 +241,7 @@ static int check_torn(const char *text, size_t len, long n, const input_fingerpr
 }
 
 int custapi__resume_plan_read(resume_plan **out, int *fresh, long *keep, FILE *in,
-                     const input_fingerprint *fp, const char *path, custapi_error *err) {
+                              const input_fingerprint *fp, const char *path, custapi_error *err) {
   *out = NULL;
   *fresh = 1;
   *keep = 0;

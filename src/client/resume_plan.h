@@ -31,7 +31,7 @@ typedef struct resume_plan resume_plan;
  * before appending. Memory: 24 bytes per result line, whatever the line numbers say.
  */
 int custapi__resume_plan_read(resume_plan **out, int *fresh, long *keep, FILE *in,
-                     const input_fingerprint *fp, const char *path, custapi_error *err);
+                              const input_fingerprint *fp, const char *path, custapi_error *err);
 void custapi__resume_plan_free(resume_plan *plan);
 
 /* Result lines read (ok or not). */

@@ -2,12 +2,11 @@
  * Out of memory, against the reference server: every allocation of the project's own code
  * fails in turn (custapi__alloc_fail_after) on each public path of the library (a client, an
  * update in both modes, a read, a dry run, a probe, a comparison, a bulk run, a resumable bulk
- * run with its results file, records and the JSON of results, outcomes and errors through the
- * public API) and of the
- * command (update, get, compare, probe, bulk), over both protocols. Each failure must end as `internal` with the
- * message "out of memory" (exit 11 for the command), and everything must be freed: valgrind
- * and ASan run this suite too. libcurl, json-c and xmlrpc-c allocate outside the hook; only our
- * allocations fail.
+ * run with its results file, records and the JSON of results, outcomes and errors) and of the
+ * command (update, get, compare, probe, bulk), over both protocols. Each failure must end as
+ * `internal` with the message "out of memory" (exit 11 for the command), and everything must be
+ * freed: valgrind and ASan run this suite too. libcurl, json-c and xmlrpc-c allocate outside the
+ * hook; only our allocations fail.
  *
  * A call that succeeds although one of its allocations failed is a bug too (a failure swallowed
  * somewhere), so success is accepted only once the countdown outlasts the whole call.

@@ -29,7 +29,8 @@ START_TEST(fnv1a64_known_values) {
   ck_assert_uint_eq(custapi__fnv1a64(FNV1A64_INIT, "a", 1), 0xaf63dc4c8601ec8cull);
   ck_assert_uint_eq(custapi__fnv1a64(FNV1A64_INIT, "foobar", 6), 0x85944171f73967e8ull);
   /* Folding in pieces is folding the whole. */
-  ck_assert_uint_eq(custapi__fnv1a64(custapi__fnv1a64(FNV1A64_INIT, "foo", 3), "bar", 3), 0x85944171f73967e8ull);
+  ck_assert_uint_eq(custapi__fnv1a64(custapi__fnv1a64(FNV1A64_INIT, "foo", 3), "bar", 3),
+                    0x85944171f73967e8ull);
 }
 END_TEST
 
