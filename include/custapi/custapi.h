@@ -647,8 +647,9 @@ CUSTAPI_EXTERN long custapi_bulk_input_records(const custapi_bulk_input *input);
  * input); each result is then one line written with one write(2) on an O_APPEND descriptor, so
  * a kill at any moment leaves whole lines (at most a torn last one, which a resume drops).
  * Without CUSTAPI_BULK_RESULTS_RESUME a file that already holds results is refused; with it the
- * file must be custapi's results of this very input (a regular file, not standard input): it is
- * read back into the plan custapi_bulk_results_skip follows, and a torn last line is dropped.
+ * file must be custapi's results of this very input (a regular file, not standard output, of an
+ * input that is not standard input): it is read back into the plan custapi_bulk_results_skip
+ * follows, and a torn last line is dropped.
  * Refusals are CUSTAPI_EUSAGE naming the file and the reason, the file left as it was.
  */
 CUSTAPI_EXTERN int custapi_bulk_results_open(custapi_bulk_results **out, const char *path,

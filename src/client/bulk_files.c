@@ -96,6 +96,14 @@ int custapi_bulk_results_open(custapi_bulk_results **out, const char *path,
                               const custapi_bulk_input *input, unsigned flags, custapi_error *err) {
   assert(out && path && input);
   *out = NULL;
+  /* A resume reads the results back and the input again: neither may be a stream. */
+  if ((flags & CUSTAPI_BULK_RESULTS_RESUME) && strcmp(path, "-") == 0)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
+                              "resuming needs a results file: standard output can't be read back");
+  if ((flags & CUSTAPI_BULK_RESULTS_RESUME) && input->in.is_stdin)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
+                              "resuming needs the input as a file: standard input can't be read "
+                              "again");
   custapi_bulk_results *r = custapi__calloc(1, sizeof *r);
   if (!r || !(r->path = custapi__strdup(path))) {
     custapi__free(r);

@@ -295,6 +295,25 @@ START_TEST(results_files_that_would_lose_or_mix_results_are_refused) {
   ck_assert_int_eq(custapi_bulk_results_open(&r2, results, in2, CUSTAPI_BULK_RESULTS_RESUME, &err),
                    CUSTAPI_EUSAGE);
   ck_assert_msg(strstr(err.message, "other input"), "%s", err.message);
+  /* a resume can't read standard output back */
+  ck_assert_int_eq(custapi_bulk_results_open(&r2, "-", in, CUSTAPI_BULK_RESULTS_RESUME, &err),
+                   CUSTAPI_EUSAGE);
+  ck_assert_msg(strstr(err.message, "standard output can't be read back"), "%s", err.message);
+  /* nor read standard input again */
+  int saved = dup(STDIN_FILENO), fd = open(input, O_RDONLY);
+  ck_assert(saved >= 0 && fd >= 0 && dup2(fd, STDIN_FILENO) == STDIN_FILENO);
+  custapi_bulk_format jsonl = CUSTAPI_BULK_JSONL;
+  custapi_bulk_input *piped;
+  ck_assert_int_eq(custapi_bulk_input_open(&piped, "-", &jsonl, &err), 0);
+  ck_assert_int_eq(custapi_bulk_input_records(piped), -1); /* not known */
+  ck_assert_int_eq(
+      custapi_bulk_results_open(&r2, results, piped, CUSTAPI_BULK_RESULTS_RESUME, &err),
+      CUSTAPI_EUSAGE);
+  ck_assert_msg(strstr(err.message, "standard input can't be read again"), "%s", err.message);
+  custapi_bulk_input_free(piped);
+  ck_assert_int_eq(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+  close(saved);
+  close(fd);
   /* the file is as it was: resuming the right input skips its one record */
   ck_assert_int_eq(custapi_bulk_results_open(&r, results, in, CUSTAPI_BULK_RESULTS_RESUME, &err),
                    0);
