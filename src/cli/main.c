@@ -3,8 +3,8 @@
 #include <sys/resource.h>
 
 #include "cli.h"
+#include "cli_support.h"
 #include "commands.h"
-#include "error.h"
 #include "output.h"
 
 static const struct {

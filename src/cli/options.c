@@ -6,8 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "error.h"
-#include "suggest.h"
+#include "cli_support.h"
 
 #define usage(err, ...) custapi__error_set((err), CUSTAPI_CATEGORY_USAGE, NULL, __VA_ARGS__)
 

@@ -58,7 +58,7 @@ static const char *first_line(const char *text, size_t len, const char **end) {
   return p;
 }
 
-int bulk_input_sniff(const char *text, size_t len) {
+int custapi__bulk_input_sniff(const char *text, size_t len) {
   const char *end, *p = first_line(text, len, &end);
   if (!p)
     return -1;
@@ -133,7 +133,7 @@ static int open_stdin(bulk_input *in, const char *format, custapi_error *err) {
   if (!r)
     return custapi__error_oom(err);
   int rc = read_start(r, err);
-  int kind = rc == 0 ? bulk_input_sniff(r->seen, r->len) : -1;
+  int kind = rc == 0 ? custapi__bulk_input_sniff(r->seen, r->len) : -1;
   if (rc == 0 && kind < 0 && r->len > 0)
     rc = custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL, "%s",
                             "standard input starts with neither a JSON object (JSON Lines) "
@@ -150,7 +150,8 @@ static int open_stdin(bulk_input *in, const char *format, custapi_error *err) {
   return rc;
 }
 
-int bulk_input_open(bulk_input *in, const char *path, const char *format, custapi_error *err) {
+int custapi__bulk_input_open(bulk_input *in, const char *path, const char *format,
+                             custapi_error *err) {
   memset(in, 0, sizeof *in);
   if (format)
     in->format = strcmp(format, "csv") == 0 ? CUSTAPI_BULK_CSV : CUSTAPI_BULK_JSONL;
@@ -175,7 +176,7 @@ int bulk_input_open(bulk_input *in, const char *path, const char *format, custap
   return 0;
 }
 
-void bulk_input_close(bulk_input *in) {
+void custapi__bulk_input_close(bulk_input *in) {
   if (in->stream && in->stream != stdin)
     fclose(in->stream);
   in->stream = NULL;
