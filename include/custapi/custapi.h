@@ -115,6 +115,13 @@ CUSTAPI_EXTERN void custapi_error_clear(custapi_error *err);
  * own. Returns the status of `src`'s category (CUSTAPI_EINTERNAL when `src` is NULL). */
 CUSTAPI_EXTERN int custapi_error_copy(custapi_error *dst, const custapi_error *src);
 
+/*
+ * The error as the JSON object every output of the command uses, in a string released with
+ * custapi_free: {"category":"invalid","message":"...","http_status":null,"fault_code":null,
+ * "property":"email"} (a detail that is absent is null).
+ */
+CUSTAPI_EXTERN int custapi_error_to_json(char **out, const custapi_error *err);
+
 /* ---------------------------------------------------------------------------------------
  * Library
  * ------------------------------------------------------------------------------------- */
@@ -158,6 +165,8 @@ CUSTAPI_EXTERN const custapi_property_info *custapi_schema_find(const char *name
 CUSTAPI_EXTERN const char *const *custapi_schema_values(const char *name);
 /* The read-only fields seen in responses (id, enterprise_id, ...), NULL-terminated. */
 CUSTAPI_EXTERN const char *const *custapi_schema_read_only_fields(void);
+/* The longest value a string property takes, in bytes; 0 for an integer or an unknown name. */
+CUSTAPI_EXTERN size_t custapi_schema_max_bytes(const char *name);
 
 /* ---------------------------------------------------------------------------------------
  * The customer model: a set of typed properties
@@ -383,6 +392,12 @@ CUSTAPI_EXTERN long custapi_result_elapsed_ms(const custapi_result *result);
 CUSTAPI_EXTERN const custapi_customer *custapi_result_customer(const custapi_result *result);
 /* XML-RPC's integer result: returns 1 and stores it in *out when there is one, else 0. */
 CUSTAPI_EXTERN int custapi_result_value(int64_t *out, const custapi_result *result);
+/*
+ * The result as one JSON object, in a string released with custapi_free:
+ * {"protocol":"rest","http_status":200,"attempts":1,"elapsed_ms":35,"result":null,
+ *  "customer":{...}} ("result": XML-RPC's integer, else null; "customer": null when none).
+ */
+CUSTAPI_EXTERN int custapi_result_to_json(char **out, const custapi_result *result);
 
 /* ---------------------------------------------------------------------------------------
  * probe: is this protocol of the install usable?
@@ -416,6 +431,12 @@ CUSTAPI_EXTERN int custapi_probe_prefix_matches(const custapi_probe *probe);
 CUSTAPI_EXTERN const char *custapi_probe_suggested_prefix(const custapi_probe *probe);
 /* Why the protocol is not usable (borrowed), or NULL when it is. */
 CUSTAPI_EXTERN const custapi_error *custapi_probe_error(const custapi_probe *probe);
+
+/*
+ * The exact request custapi_probe_run would send first (method, URL, headers with credentials
+ * redacted, a blank line, the body), in a string released with custapi_free; nothing is sent.
+ */
+CUSTAPI_EXTERN int custapi_probe_dry_run(char **out, custapi_client *client);
 
 /* ---------------------------------------------------------------------------------------
  * compare: evidence that REST and XML-RPC do the same thing to a customer
@@ -609,6 +630,112 @@ CUSTAPI_EXTERN int custapi_bulk_format_parse(custapi_bulk_format *out, const cha
  */
 CUSTAPI_EXTERN int custapi_bulk_run(custapi_bulk_summary *out, custapi_client *client,
                                     FILE *input, const custapi_bulk_options *options);
+
+/* ---------------------------------------------------------------------------------------
+ * records: reading bulk input one record at a time (what custapi_bulk_run reads)
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct custapi_records custapi_records;
+
+/*
+ * A reader of JSON Lines or CSV records from `input` (borrowed, positioned at its start; never
+ * loaded whole). Every customer it makes has `customer_flags` (CUSTAPI_CUSTOMER_ALLOW_UNKNOWN,
+ * ...). For CSV the header row is read and checked here: CUSTAPI_EINVALID, naming the problem,
+ * when it is missing, has no `id` column, an empty or repeated column, or a name the schema
+ * refuses.
+ */
+CUSTAPI_EXTERN int custapi_records_open(custapi_records **out, FILE *input,
+                                        custapi_bulk_format format, unsigned customer_flags,
+                                        custapi_error *err);
+CUSTAPI_EXTERN void custapi_records_free(custapi_records *records);
+/*
+ * The next record: 1 with *out its properties (the caller's, custapi_customer_free), 0 at the
+ * end of the input, or a negative status with err naming the record's line. After a record
+ * that is refused (CUSTAPI_EINVALID: its line is not one JSON object or CSV row, it is longer
+ * than 1 MiB, its id is missing, a value is refused, ...) the next call reads on; after a
+ * failure that ends the reading (CUSTAPI_EINTERNAL: memory ran out) custapi_records_failed is
+ * 1 and every later call returns 0. Blank lines are skipped.
+ */
+CUSTAPI_EXTERN int custapi_records_next(custapi_customer **out, custapi_records *records,
+                                        custapi_error *err);
+/* The line where the last record read (or refused) starts: 1-based, a CSV header is line 1. */
+CUSTAPI_EXTERN long custapi_records_line(const custapi_records *records);
+/* That record's id, or 0 when it could not be read. */
+CUSTAPI_EXTERN int32_t custapi_records_id(const custapi_records *records);
+/* 1 once a failure has ended the input (see custapi_records_next), else 0. */
+CUSTAPI_EXTERN int custapi_records_failed(const custapi_records *records);
+
+/* ---------------------------------------------------------------------------------------
+ * bulk's files: its input, a results file a kill can't corrupt, and resuming a run
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct custapi_bulk_input custapi_bulk_input;
+typedef struct custapi_bulk_results custapi_bulk_results;
+
+/*
+ * Opens the input of a bulk run: the file at `path`, or standard input for "-". `format` NULL
+ * chooses the format: a file's by its name (custapi_bulk_format_for); standard input's by its
+ * first non-blank line (a JSON object: JSON Lines; a CSV header naming an `id` column: CSV;
+ * anything else is refused, with the hint to give the format), the bytes looked at being
+ * replayed to the reader. A regular file is read through once here, for its fingerprint (what
+ * a results file records) and its record count, and rewound. Fails with CUSTAPI_EINVALID
+ * naming the problem.
+ */
+CUSTAPI_EXTERN int custapi_bulk_input_open(custapi_bulk_input **out, const char *path,
+                                           const custapi_bulk_format *format,
+                                           custapi_error *err);
+CUSTAPI_EXTERN void custapi_bulk_input_free(custapi_bulk_input *input);
+/* The records' stream (borrowed), for custapi_bulk_run or custapi_records_open. */
+CUSTAPI_EXTERN FILE *custapi_bulk_input_stream(const custapi_bulk_input *input);
+CUSTAPI_EXTERN custapi_bulk_format custapi_bulk_input_format(const custapi_bulk_input *input);
+/* The number of records of a regular file (non-blank lines; CSV rows after the header); -1
+ * when it is not known (standard input, a pipe). */
+CUSTAPI_EXTERN long custapi_bulk_input_records(const custapi_bulk_input *input);
+
+/* custapi_bulk_results_open flag: finish the run whose results the file holds. */
+#define CUSTAPI_BULK_RESULTS_RESUME (1u << 0)
+
+/*
+ * Opens the results file of a bulk run of `input`: `path`, or standard output for "-". The file
+ * is the run's own until custapi_bulk_results_free: created 0600 (it holds customer data; an
+ * existing file keeps its mode), locked (flock) so that a second run on it is refused at once,
+ * and never the input itself. Its first line fingerprints the input
+ * ({"custapi_bulk_results":1,"input_bytes":N,"input_hash":"fnv1a64:..."}, nulls for standard
+ * input); each result is then one line written with one write(2) on an O_APPEND descriptor, so
+ * a kill at any moment leaves whole lines (at most a torn last one, which a resume drops).
+ * Without CUSTAPI_BULK_RESULTS_RESUME a file that already holds results is refused; with it the
+ * file must be custapi's results of this very input (a regular file, not standard output, of an
+ * input that is not standard input): it is read back into the plan custapi_bulk_results_skip
+ * follows, and a torn last line is dropped.
+ * Refusals are CUSTAPI_EUSAGE naming the file and the reason, the file left as it was.
+ */
+CUSTAPI_EXTERN int custapi_bulk_results_open(custapi_bulk_results **out, const char *path,
+                                             const custapi_bulk_input *input, unsigned flags,
+                                             custapi_error *err);
+/* Closes (and so unlocks) the file. */
+CUSTAPI_EXTERN void custapi_bulk_results_free(custapi_bulk_results *results);
+/*
+ * Whether a resumed run skips the record at `line` of `id` (1) or sends it (0): a record is
+ * skipped when its last result is ok, it was applied after every earlier line of its id that
+ * is skipped, and no earlier line of its id is sent again; so the install ends as a clean run
+ * of the whole input would leave it. Always 0 without CUSTAPI_BULK_RESULTS_RESUME. It has the
+ * shape of custapi_bulk_skip_fn (the payload is the custapi_bulk_results): ask for every
+ * record in input order, as custapi_bulk_run does.
+ */
+CUSTAPI_EXTERN int custapi_bulk_results_skip(long line, int32_t id, void *results);
+/*
+ * Appends one record's outcome as a line (custapi_bulk_outcome_to_json and a line break) with
+ * one write(2). CUSTAPI_EINTERNAL, naming the file and the reason, when it can't be written.
+ */
+CUSTAPI_EXTERN int custapi_bulk_results_write(custapi_bulk_results *results,
+                                              const custapi_bulk_outcome *outcome,
+                                              custapi_error *err);
+/*
+ * An outcome as its results line's JSON, in a string released with custapi_free:
+ * {"line":3,"id":42,"ok":true,"attempts":1}, or {"line":4,"id":null,"ok":false,"attempts":0,
+ * "error":{...}} (custapi_error_to_json); valid UTF-8 whatever the error quotes.
+ */
+CUSTAPI_EXTERN int custapi_bulk_outcome_to_json(char **out, const custapi_bulk_outcome *outcome);
 
 #ifdef __cplusplus
 }

@@ -8,11 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
 #include "cli.h"
+#include "cli_support.h"
 #include "completion.h"
 #include "config.h"
-#include "error.h"
 #include "help.h"
 #include "options.h"
 

@@ -10,18 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bulk_input.h"
+#include "cli_support.h"
 #include "commands.h"
 #include "connect.h"
 #include "dry_run.h"
-#include "error.h"
-#include "json_util.h"
 #include "output.h"
 #include "progress.h"
-#include "results_file.h"
-#include "results_out.h"
-#include "resume_plan.h"
-#include "transport.h"
 
 /* Failures told one by one on stderr; the rest are counted. */
 #define FAILURES_SHOWN 20
@@ -31,8 +25,7 @@
 
 typedef struct bulk_run {
   const cli_args *args;
-  results_out out;
-  resume_plan *resume;
+  custapi_bulk_results *results; /* NULL: no --results */
   progress bar;
   uint64_t start_ms;
   uint64_t stop_ms;                      /* when a signal asked to stop; 0: not asked */
@@ -149,13 +142,8 @@ static int on_done(const custapi_bulk_outcome *o, void *payload) {
     r->failed++;
     tell_failure(r, o);
   }
-  if (r->out.fd >= 0) {
-    size_t len;
-    char *line = results_line(o, &len);
-    if (!line)
-      return custapi__error_oom(&r->write_err);
-    int rc = results_out_write(&r->out, line, len, &r->write_err);
-    custapi_free(line);
+  if (r->results) {
+    int rc = custapi_bulk_results_write(r->results, o, &r->write_err);
     if (rc < 0)
       return rc;
   }
@@ -165,7 +153,7 @@ static int on_done(const custapi_bulk_outcome *o, void *payload) {
 
 static int on_skip(long line, int32_t id, void *payload) {
   bulk_run *r = payload;
-  if (!resume_plan_skip(r->resume, line, id))
+  if (!custapi_bulk_results_skip(line, id, r->results))
     return 0;
   r->skipped_before++;
   return 1;
@@ -187,7 +175,7 @@ static const char *failures_note(const bulk_run *r, char *buf, size_t size) {
     snprintf(buf, size,
              "; %ld more failure%s not shown: --results FILE keeps every one, with its line",
              untold, untold == 1 ? "" : "s");
-  else if (r->out.is_stdout)
+  else if (is_stdio(r->args->results))
     snprintf(buf, size, "; every failure is in the results on standard output");
   else
     snprintf(buf, size, "; every failure is in the results file %.200s", r->args->results);
@@ -208,7 +196,7 @@ static void print_summary(const bulk_run *r, const custapi_bulk_summary *s,
             s->records, s->succeeded, s->failed, s->skipped, (double)s->elapsed_ms / 1000.0, rate,
             interrupted ? "; interrupted: --resume finishes the run" : "",
             failures_note(r, note, sizeof note));
-  if (r->out.is_stdout) /* stdout carries the results; the line above is the summary */
+  if (is_stdio(r->args->results)) /* stdout carries the results; the line above is the summary */
     return;
   const char *protocol = custapi_protocol_name(
       r->args->protocol && strcmp(r->args->protocol, "xmlrpc") == 0 ? CUSTAPI_PROTOCOL_XMLRPC
@@ -249,29 +237,16 @@ static void print_summary(const bulk_run *r, const custapi_bulk_summary *s,
 
 /* ---- the command ---- */
 
-/* The fingerprint, and the record count for the progress line, of a regular file. */
-static int scan_input(input_fingerprint *fp, long *total, const bulk_input *in, const cli_args *a,
-                      custapi_error *err) {
-  *fp = (input_fingerprint){0};
-  *total = -1;
-  if (in->is_stdin || !S_ISREG(in->st.st_mode))
-    return 0;
-  if (input_scan(fp, total, in->stream, in->format) < 0 || fseek(in->stream, 0, SEEK_SET) < 0)
-    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL,
-                              "can't read the input %.200s: %s", a->input, strerror(errno));
-  return 0;
-}
-
-static int run(bulk_run *r, custapi_client *client, const bulk_input *in) {
+static int run(bulk_run *r, custapi_client *client, const custapi_bulk_input *in) {
   custapi_bulk_options o = CUSTAPI_BULK_OPTIONS_INIT;
-  o.format = in->format;
+  o.format = custapi_bulk_input_format(in);
   o.concurrency = r->args->concurrency;
   o.mode = r->args->mode;
   o.customer_flags = r->args->customer_flags;
   o.flags = CUSTAPI_BULK_NO_CUSTOMERS; /* the command reports outcomes, not customers */
   o.done = on_done;
   o.done_payload = r;
-  if (r->resume) {
+  if (r->args->resume) {
     o.skip = on_skip;
     o.skip_payload = r;
   }
@@ -284,7 +259,7 @@ static int run(bulk_run *r, custapi_client *client, const bulk_input *in) {
   redraw(r, 1);
   struct sigaction old_int, old_term;
   catch_stop_signals(&old_int, &old_term);
-  int rc = custapi_bulk_run(&s, client, in->stream, &o);
+  int rc = custapi_bulk_run(&s, client, custapi_bulk_input_stream(in), &o);
   restore_signals(&old_int, &old_term);
   progress_clear(&r->bar);
   const custapi_error *err = NULL;
@@ -307,28 +282,29 @@ int cli_cmd_bulk(const cli_args *args) {
   custapi_error err = {0};
   bulk_run r = {0};
   r.args = args;
-  r.out.fd = -1;
   stop_signal = stop_count = 0;
   custapi_client *client = NULL;
-  bulk_input in = {0};
-  input_fingerprint fp;
+  custapi_bulk_input *in = NULL;
+  custapi_bulk_format format = CUSTAPI_BULK_JSONL;
+  if (args->format) /* checked when it was given (options.c) */
+    custapi_bulk_format_parse(&format, args->format, NULL);
   int code;
   if (check_args(args, &err) < 0 || cli_connect(&client, args, &err) < 0) {
     code = fail(args, &err);
   } else if (args->dry_run) {
     code = cli_dry_run_bulk(args, client); /* no results file is opened: nothing is recorded */
-  } else if (bulk_input_open(&in, args->input, args->format, &err) < 0 ||
-             scan_input(&fp, &r.bar.total, &in, args, &err) < 0 ||
-      (args->results &&
-       results_out_open(&r.out, &r.resume, args->results, args->resume, &fp, &in.st, &err) < 0)) {
+  } else if (custapi_bulk_input_open(&in, args->input, args->format ? &format : NULL, &err) < 0 ||
+             (args->results && custapi_bulk_results_open(
+                                   &r.results, args->results, in,
+                                   args->resume ? CUSTAPI_BULK_RESULTS_RESUME : 0, &err) < 0)) {
     code = fail(args, &err);
   } else {
+    r.bar.total = custapi_bulk_input_records(in);
     r.bar.out = isatty(STDERR_FILENO) && !args->quiet ? stderr : NULL;
-    code = run(&r, client, &in);
+    code = run(&r, client, in);
   }
-  results_out_close(&r.out);
-  resume_plan_free(r.resume);
-  bulk_input_close(&in);
+  custapi_bulk_results_free(r.results);
+  custapi_bulk_input_free(in);
   cli_disconnect(client);
   return code;
 }

@@ -5,12 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_support.h"
 #include "commands.h"
 #include "connect.h"
-#include "error.h"
-#include "json_util.h"
 #include "output.h"
-#include "records.h"
 
 /* Without --yes nothing is written: say what would be, as a usage error (exit 2). */
 static int refuse_without_yes(const cli_args *args, int32_t id, const custapi_customer *props) {
@@ -167,12 +165,15 @@ static int report(const cli_args *args, const custapi_compare *c, const custapi_
   if (args->output == CLI_OUTPUT_TEXT) {
     print_text(c, props);
   } else {
-    json_object *o = NULL;
-    int failed = custapi__compare_to_json_object(&o, c) < 0;
+    char *text = NULL;
+    int rc = custapi_compare_to_json(&text, c);
+    json_object *o = cli_json_of(rc, text);
+    int failed = o == NULL;
     failed |= custapi__json_add(o, "ok", json_object_new_boolean(agree));
     if (!agree)
-      failed |= custapi__json_add(o, "error", custapi__error_to_json_object(&err));
-    cli_print_json(custapi__json_built(o, failed));
+      failed |= custapi__json_add(o, "error", cli_error_object(&err));
+    if (cli_print_json(custapi__json_built(o, failed)) < 0)
+      return CUSTAPI_CATEGORY_INTERNAL; /* its one stderr line is printed */
   }
   if (agree)
     return 0;
@@ -226,7 +227,7 @@ static void note_failure(file_summary *sum, long line, int32_t id, const custapi
   int failed = custapi__json_add(f, "line", json_object_new_int64(line));
   failed |= custapi__json_add_if(f, "id", custapi_id_valid(id),
                                  custapi_id_valid(id) ? json_object_new_int(id) : NULL);
-  failed |= custapi__json_add(f, "error", custapi__error_to_json_object(err));
+  failed |= custapi__json_add(f, "error", cli_error_object(err));
   sum->json_failed |= custapi__json_append(sum->failures, custapi__json_built(f, failed));
   sum->failed++;
   if (cli_quiet())
@@ -259,18 +260,17 @@ static int compare_records(const cli_args *args, custapi_client *rest, custapi_c
   if (args->format && custapi_bulk_format_parse(&format, args->format, err) < 0)
     return -1;
   custapi_records *records;
-  if (custapi__records_new(&records, in, format, args->customer_flags, err) < 0)
+  if (custapi_records_open(&records, in, format, args->customer_flags, err) < 0)
     return -1;
-  long line;
-  int32_t id;
   custapi_customer *props;
-  records_status st;
-  while ((st = custapi__records_next(records, &line, &id, &props, err)) != RECORDS_END) {
-    if (st == RECORDS_FATAL)
-      break;
+  int rc;
+  while ((rc = custapi_records_next(&props, records, err)) != 0 &&
+         !custapi_records_failed(records)) {
+    long line = custapi_records_line(records);
+    int32_t id = custapi_records_id(records);
     sum->records++;
     custapi_compare *c = NULL;
-    if (st == RECORDS_BAD)
+    if (rc < 0)
       note_failure(sum, line, id, err, 1);
     else if (custapi_compare_run(&c, rest, xmlrpc, id, props, args->mode, err) < 0)
       note_failure(sum, line, id, err, 0);
@@ -279,8 +279,9 @@ static int compare_records(const cli_args *args, custapi_client *rest, custapi_c
     custapi_compare_free(c);
     custapi_customer_free(props);
   }
-  custapi__records_free(records);
-  return st == RECORDS_FATAL ? -1 : 0;
+  int failed = custapi_records_failed(records);
+  custapi_records_free(records);
+  return failed ? -1 : 0;
 }
 
 static int compare_file(const cli_args *args, custapi_client *rest, custapi_client *xmlrpc) {
@@ -333,8 +334,9 @@ static int compare_file(const cli_args *args, custapi_client *rest, custapi_clie
     failed |= custapi__json_add(o, "disagreements", sum.disagreements);
     failed |= custapi__json_add(o, "failures", sum.failures);
     if (code)
-      failed |= custapi__json_add(o, "error", custapi__error_to_json_object(&err));
-    cli_print_json(custapi__json_built(o, failed));
+      failed |= custapi__json_add(o, "error", cli_error_object(&err));
+    if (cli_print_json(custapi__json_built(o, failed)) < 0)
+      return CUSTAPI_CATEGORY_INTERNAL; /* its one stderr line is printed */
   }
   if (code)
     cli_say("%s", err.message);

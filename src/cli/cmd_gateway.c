@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../gateway/gateway.h"
+#include "cli_support.h"
 #include "commands.h"
-#include "error.h"
+#include "gateway.h"
 
 static int parse_unsigned(unsigned long *out, const char *name, const char *text, unsigned long min,
                           unsigned long max, custapi_error *err) {

@@ -1,11 +1,10 @@
 /* custapi get --id N: read one customer. */
 #include <stdio.h>
 
+#include "cli_support.h"
 #include "commands.h"
 #include "connect.h"
 #include "dry_run.h"
-#include "error.h"
-#include "json_util.h"
 #include "output.h"
 
 int cli_cmd_get(const cli_args *args) {

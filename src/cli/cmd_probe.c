@@ -5,11 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_support.h"
 #include "commands.h"
 #include "connect.h"
 #include "dry_run.h"
-#include "error.h"
-#include "json_util.h"
 #include "output.h"
 
 static json_object *report_json(const custapi_probe *p) {
@@ -39,7 +38,7 @@ static json_object *report_json(const custapi_probe *p) {
                                    suggested ? json_object_new_string(suggested) : NULL);
   }
   if (e)
-    failed |= custapi__json_add(o, "error", custapi__error_to_json_object(e));
+    failed |= custapi__json_add(o, "error", cli_error_object(e));
   return custapi__json_built(o, failed);
 }
 
@@ -80,8 +79,9 @@ int cli_cmd_probe(const cli_args *args) {
       return cli_fail(args, &err); /* options that no client accepts: usage */
     }
     if (!custapi_probe_usable(probes[i]) && !first.category)
-      first = *custapi_probe_error(probes[i]);
+      custapi_error_copy(&first, custapi_probe_error(probes[i]));
   }
+  int printed = 0;
   if (args->output == CLI_OUTPUT_TEXT) {
     for (int i = 0; i < 2; i++)
       print_text(names[i], probes[i]);
@@ -91,11 +91,13 @@ int cli_cmd_probe(const cli_args *args) {
     for (int i = 0; i < 2; i++)
       failed |= custapi__json_add(o, names[i], report_json(probes[i]));
     if (first.category)
-      failed |= custapi__json_add(o, "error", custapi__error_to_json_object(&first));
-    cli_print_json(custapi__json_built(o, failed));
+      failed |= custapi__json_add(o, "error", cli_error_object(&first));
+    printed = cli_print_json(custapi__json_built(o, failed));
   }
   custapi_probe_free(probes[0]);
   custapi_probe_free(probes[1]);
+  if (printed < 0)
+    return CUSTAPI_CATEGORY_INTERNAL; /* its one stderr line is printed */
   if (!first.category)
     return 0;
   cli_say("%s", first.message);

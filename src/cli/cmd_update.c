@@ -2,10 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_support.h"
 #include "commands.h"
 #include "connect.h"
-#include "error.h"
-#include "json_util.h"
 #include "output.h"
 
 static void print_text(const cli_args *args, int32_t id, const custapi_result *r,

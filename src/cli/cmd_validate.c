@@ -1,6 +1,6 @@
 /* custapi validate: check properties as an update would, and print them normalised. */
+#include "cli_support.h"
 #include "commands.h"
-#include "json_util.h"
 #include "output.h"
 
 int cli_cmd_validate(const cli_args *args) {

@@ -6,8 +6,8 @@
 
 #include <string.h>
 
+#include "cli_support.h"
 #include "options.h"
-#include "schema.h"
 
 /* A value named like a file ("FILE", "FILE|-") completes file names. */
 static int takes_file(const cli_option *o) { return o->metavar && strstr(o->metavar, "FILE"); }
@@ -41,8 +41,8 @@ static void print_bash(FILE *out) {
   bash_words(out, "commands", 0);
   bash_words(out, "options", 1);
   fputs("  local properties=\"", out);
-  for (size_t i = 0; i < schema_count(); i++)
-    fprintf(out, "%s%s=", i ? " " : "", schema_at(i)->info.name);
+  for (size_t i = 0; i < custapi_schema_count(); i++)
+    fprintf(out, "%s%s=", i ? " " : "", custapi_schema_at(i)->name);
   fputs("\"\n  case \"$prev\" in\n", out);
   for (size_t i = 0; i < cli_option_count(); i++) {
     const cli_option *o = cli_option_at(i);
@@ -127,8 +127,8 @@ static void print_zsh(FILE *out) {
     fputs("'\n", out);
   }
   fputs("    'help:the usage of a command'\n  )\n  properties=(", out);
-  for (size_t i = 0; i < schema_count(); i++)
-    fprintf(out, "%s%s=", i ? " " : "", schema_at(i)->info.name);
+  for (size_t i = 0; i < custapi_schema_count(); i++)
+    fprintf(out, "%s%s=", i ? " " : "", custapi_schema_at(i)->name);
   fputs(")\n  local state\n  _arguments -S \\\n", out);
   for (size_t i = 0; i < cli_option_count(); i++)
     zsh_option(out, cli_option_at(i));

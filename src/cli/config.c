@@ -14,10 +14,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "alloc.h"
-#include "error.h"
+#include "cli_support.h"
 #include "options.h"
-#include "suggest.h"
 
 #define usage(err, ...) custapi__error_set((err), CUSTAPI_CATEGORY_USAGE, NULL, __VA_ARGS__)
 

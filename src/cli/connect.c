@@ -8,8 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "error.h"
+#include "cli_support.h"
 
 /* A key file is small; anything bigger is the wrong file. */
 #define KEY_FILE_MAX 4096

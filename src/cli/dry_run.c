@@ -4,11 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client.h"
+#include "cli_support.h"
 #include "connect.h"
-#include "error.h"
 #include "output.h"
-#include "records.h"
 
 static void print_request(const char *comment, char *text) {
   if (comment)
@@ -33,7 +31,7 @@ static int probe_request(char **out, const cli_args *args, const char *protocol,
   *out = NULL;
   if (cli_connect_as(&client, args, protocol, err) < 0)
     return -1;
-  int rc = custapi__client_probe_dry_run(out, client);
+  int rc = custapi_probe_dry_run(out, client);
   if (rc < 0)
     custapi_error_copy(err, custapi_client_last_error(client));
   cli_disconnect(client);
@@ -74,33 +72,34 @@ int cli_dry_run_bulk(const cli_args *args, custapi_client *client) {
     return cli_fail(args, &err);
   }
   custapi_records *records;
-  if (custapi__records_new(&records, in, input_format(args), args->customer_flags, &err) < 0) {
+  if (custapi_records_open(&records, in, input_format(args), args->customer_flags, &err) < 0) {
     if (in != stdin)
       fclose(in);
     return cli_fail(args, &err);
   }
-  long line, bad = 0, printed = 0;
-  int32_t id;
+  long bad = 0, printed = 0;
+  int rc, fatal = 0;
   custapi_customer *props;
-  records_status st;
-  while ((st = custapi__records_next(records, &line, &id, &props, &err)) != RECORDS_END &&
-         st != RECORDS_FATAL) {
+  while ((rc = custapi_records_next(&props, records, &err)) != 0 &&
+         !(fatal = custapi_records_failed(records))) {
+    long line = custapi_records_line(records);
+    int32_t id = custapi_records_id(records);
     char *text = NULL;
-    if (st == RECORDS_OK && custapi_update_dry_run(&text, client, id, props, args->mode) < 0) {
+    if (rc > 0 && custapi_update_dry_run(&text, client, id, props, args->mode) < 0) {
       custapi_error_copy(&err, custapi_client_last_error(client));
       if (err.category != CUSTAPI_CATEGORY_INTERNAL) { /* as a real run names the record */
         char message[CUSTAPI_ERROR_MESSAGE_MAX];
         snprintf(message, sizeof message, "line %ld: id %d: %.400s", line, (int)id, err.message);
         memcpy(err.message, message, sizeof message);
       }
-      st = RECORDS_BAD;
+      rc = -1;
     }
-    if (st == RECORDS_BAD && err.category == CUSTAPI_CATEGORY_INTERNAL) {
+    if (rc < 0 && err.category == CUSTAPI_CATEGORY_INTERNAL) {
       custapi_customer_free(props);
-      st = RECORDS_FATAL; /* out of memory is the run's failure, not the record's */
+      fatal = 1; /* out of memory is the run's failure, not the record's */
       break;
     }
-    if (st == RECORDS_BAD) {
+    if (rc < 0) {
       cli_say("%s", err.message);
       bad++;
     } else {
@@ -112,11 +111,11 @@ int cli_dry_run_bulk(const cli_args *args, custapi_client *client) {
     }
     custapi_customer_free(props);
   }
-  custapi__records_free(records);
+  custapi_records_free(records);
   if (in != stdin)
     fclose(in);
   fflush(stdout);
-  if (st == RECORDS_FATAL)
+  if (fatal)
     return cli_fail(args, &err);
   if (!bad)
     return 0;

@@ -1,19 +1,19 @@
 /* --list-properties: the schema's table, as text for a person or JSON for a program. */
 #include <json-c/json.h>
 
+#include "cli_support.h"
 #include "help.h"
-#include "json_util.h"
 #include "output.h"
-#include "schema.h"
 
 static void print_text(FILE *out) {
-  for (size_t i = 0; i < schema_count(); i++) {
-    const schema_property *p = schema_at(i);
-    fprintf(out, "%-24s %-7s %s%s\n", p->info.name,
-            p->info.type == CUSTAPI_TYPE_INTEGER ? "integer" : "string", p->info.rule,
-            p->info.required ? " (required in strict mode)" : "");
-    if (p->values)
-      for (const char *const *v = p->values; *v; v++)
+  for (size_t i = 0; i < custapi_schema_count(); i++) {
+    const custapi_property_info *p = custapi_schema_at(i);
+    const char *const *values = custapi_schema_values(p->name);
+    fprintf(out, "%-24s %-7s %s%s\n", p->name,
+            p->type == CUSTAPI_TYPE_INTEGER ? "integer" : "string", p->rule,
+            p->required ? " (required in strict mode)" : "");
+    if (values)
+      for (const char *const *v = values; *v; v++)
         fprintf(out, "%33s%s\n", "", *v);
   }
   fputs("read-only (refused in input unless --ignore-read-only):", out);
@@ -22,24 +22,24 @@ static void print_text(FILE *out) {
   fputc('\n', out);
 }
 
-static json_object *property_json(const schema_property *p) {
+static json_object *property_json(const custapi_property_info *p) {
+  const char *const *allowed = custapi_schema_values(p->name);
   json_object *o = json_object_new_object();
-  int failed = custapi__json_add(o, "name", json_object_new_string(p->info.name));
+  int failed = custapi__json_add(o, "name", json_object_new_string(p->name));
   failed |= custapi__json_add(
-      o, "type",
-      json_object_new_string(p->info.type == CUSTAPI_TYPE_INTEGER ? "integer" : "string"));
-  failed |= custapi__json_add(o, "rule", json_object_new_string(p->info.rule));
-  failed |= custapi__json_add(o, "description", json_object_new_string(p->info.description));
-  failed |= custapi__json_add(o, "required_in_strict", json_object_new_boolean(p->info.required));
+      o, "type", json_object_new_string(p->type == CUSTAPI_TYPE_INTEGER ? "integer" : "string"));
+  failed |= custapi__json_add(o, "rule", json_object_new_string(p->rule));
+  failed |= custapi__json_add(o, "description", json_object_new_string(p->description));
+  failed |= custapi__json_add(o, "required_in_strict", json_object_new_boolean(p->required));
   failed |= custapi__json_add(o, "read_only", json_object_new_boolean(0));
-  failed |= custapi__json_add_if(o, "max_bytes", p->info.type == CUSTAPI_TYPE_STRING,
-                                 p->info.type == CUSTAPI_TYPE_STRING
-                                     ? json_object_new_int((int)p->max_bytes)
+  failed |= custapi__json_add_if(o, "max_bytes", p->type == CUSTAPI_TYPE_STRING,
+                                 p->type == CUSTAPI_TYPE_STRING
+                                     ? json_object_new_int((int)custapi_schema_max_bytes(p->name))
                                      : NULL);
-  if (p->values) {
+  if (allowed) {
     json_object *values = json_object_new_array();
     int values_failed = values == NULL;
-    for (const char *const *v = p->values; *v && !values_failed; v++)
+    for (const char *const *v = allowed; *v && !values_failed; v++)
       values_failed |= custapi__json_append(values, json_object_new_string(*v));
     failed |= custapi__json_add(o, "allowed_values", custapi__json_built(values, values_failed));
   } else {
@@ -71,8 +71,8 @@ void cli_print_properties(FILE *out, int json) {
   json_object *o = json_object_new_object(), *list = json_object_new_array();
   int failed = custapi__json_add(o, "ok", json_object_new_boolean(1));
   int list_failed = list == NULL;
-  for (size_t i = 0; i < schema_count() && !list_failed; i++)
-    list_failed |= custapi__json_append(list, property_json(schema_at(i)));
+  for (size_t i = 0; i < custapi_schema_count() && !list_failed; i++)
+    list_failed |= custapi__json_append(list, property_json(custapi_schema_at(i)));
   for (const char *const *f = custapi_schema_read_only_fields(); *f && !list_failed; f++)
     list_failed |= custapi__json_append(list, read_only_json(*f));
   failed |= custapi__json_add(o, "properties", custapi__json_built(list, list_failed));

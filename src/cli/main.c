@@ -2,8 +2,8 @@
 #include <sys/resource.h>
 
 #include "cli.h"
+#include "cli_support.h"
 #include "commands.h"
-#include "error.h"
 #include "options.h"
 #include "output.h"
 

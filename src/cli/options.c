@@ -6,9 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cli_support.h"
 #include "commands.h"
-#include "error.h"
-#include "suggest.h"
 
 #define usage(err, ...) custapi__error_set((err), CUSTAPI_CATEGORY_USAGE, NULL, __VA_ARGS__)
 

@@ -5,9 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "error.h"
-#include "json_util.h"
-#include "text.h"
+#include "cli_support.h"
 
 /* Set when the answer could not be built or written: the command then exits 11, whatever it
  * meant to. */
@@ -68,15 +66,22 @@ int cli_print_json(json_object *obj) {
   return rc;
 }
 
+json_object *cli_json_of(int rc, char *text) {
+  json_object *obj = rc == 0 && text ? json_tokener_parse(text) : NULL;
+  custapi_free(text);
+  return obj;
+}
+
 json_object *cli_error_object(const custapi_error *err) {
-  return custapi__error_to_json_object(err);
+  char *text = NULL;
+  int rc = custapi_error_to_json(&text, err);
+  return cli_json_of(rc, text);
 }
 
 int cli_add_customer(json_object *obj, const char *key, const custapi_customer *customer) {
-  json_object *c;
-  if (custapi__customer_to_json_object(&c, customer) < 0)
-    return -1;
-  return custapi__json_add(obj, key, c);
+  char *text = NULL;
+  int rc = custapi_customer_to_json(&text, customer);
+  return custapi__json_add(obj, key, cli_json_of(rc, text));
 }
 
 void cli_print_customer_text(const custapi_customer *customer) {

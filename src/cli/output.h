@@ -5,7 +5,7 @@
 #include <json-c/json.h>
 
 #include "cli.h"
-#include "error.h"
+#include "cli_support.h"
 
 /*
  * Prints `obj` as one line of JSON (`/` not escaped, valid UTF-8 whatever its strings held:
@@ -36,6 +36,14 @@ void cli_text_line(const char *fmt, ...) CUSTAPI_PRINTF(1, 2);
 /* -q: warnings and notes are not printed; only the error that ends the command is. */
 void cli_set_quiet(int quiet);
 int cli_quiet(void);
+
+/*
+ * The JSON text a library call made (`rc` its status, `text` its string, released here; call
+ * first, then pass both: the order arguments are evaluated in is not fixed) as a
+ * json-c object to put in an answer; NULL when the call or the parse failed (out of memory).
+ * The library renders its objects (custapi_*_to_json); the command only assembles answers.
+ */
+json_object *cli_json_of(int rc, char *text);
 
 /* {"category":..., "message":..., "http_status":..., "fault_code":..., "property":...} */
 json_object *cli_error_object(const custapi_error *err);

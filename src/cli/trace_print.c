@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_support.h"
 #include "connect.h"
-#include "text.h"
 
 static const char *prefix_of(custapi_trace_kind kind) {
   switch (kind) {

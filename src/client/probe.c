@@ -102,3 +102,8 @@ const custapi_error *custapi_probe_error(const custapi_probe *p) {
   assert(p);
   return p->usable ? NULL : &p->error;
 }
+
+int custapi_probe_dry_run(char **out, custapi_client *client) {
+  assert(out && client);
+  return custapi__client_probe_dry_run(out, client);
+}

@@ -47,6 +47,11 @@ struct custapi_records {
   char **columns; /* CSV header names */
   size_t column_count;
   size_t id_column;
+  /* The public reader's view (custapi_records_*): the last record's line and id, and whether
+   * a failure has ended the input. */
+  long last_line;
+  int32_t last_id;
+  int failed;
 };
 
 void custapi__records_free(custapi_records *r) {
@@ -440,4 +445,49 @@ records_status custapi__records_next(custapi_records *r, long *line, int32_t *id
   *id = 0;
   return r->format == CUSTAPI_BULK_CSV ? next_csv(r, line, id, customer, err)
                                        : next_jsonl(r, line, id, customer, err);
+}
+
+/* ---- the public reader (custapi.h) ---- */
+
+int custapi_records_open(custapi_records **out, FILE *input, custapi_bulk_format format,
+                         unsigned customer_flags, custapi_error *err) {
+  assert(out && input);
+  return custapi__records_new(out, input, format, customer_flags, err);
+}
+
+void custapi_records_free(custapi_records *records) { custapi__records_free(records); }
+
+int custapi_records_next(custapi_customer **out, custapi_records *r, custapi_error *err) {
+  assert(out && r);
+  *out = NULL;
+  if (r->failed)
+    return 0;
+  custapi_error own;
+  if (!err)
+    err = &own;
+  records_status st = custapi__records_next(r, &r->last_line, &r->last_id, out, err);
+  if (st == RECORDS_OK)
+    return 1;
+  if (st == RECORDS_END)
+    return 0;
+  /* Out of memory is the reading's failure, not the record's. */
+  if (st == RECORDS_FATAL || err->category == CUSTAPI_CATEGORY_INTERNAL)
+    r->failed = 1;
+  return err->category != CUSTAPI_CATEGORY_OK ? custapi__status_of(err->category)
+                                              : CUSTAPI_EINVALID;
+}
+
+long custapi_records_line(const custapi_records *r) {
+  assert(r);
+  return r->last_line;
+}
+
+int32_t custapi_records_id(const custapi_records *r) {
+  assert(r);
+  return r->last_id;
+}
+
+int custapi_records_failed(const custapi_records *r) {
+  assert(r);
+  return r->failed;
 }

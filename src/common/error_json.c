@@ -1,5 +1,7 @@
 /* An error as the JSON object every output uses:
  * {"category","message","http_status","fault_code","property"}, absent details as null. */
+#include <assert.h>
+
 #include "json_util.h"
 
 json_object *custapi__error_to_json_object(const custapi_error *err) {
@@ -31,4 +33,12 @@ json_object *custapi__field_to_json_object(const custapi_field *f) {
     break;
   }
   return NULL;
+}
+
+int custapi_error_to_json(char **out, const custapi_error *err) {
+  assert(out && err);
+  json_object *obj = custapi__error_to_json_object(err);
+  *out = obj ? custapi__json_to_string(obj, NULL) : NULL;
+  json_object_put(obj);
+  return *out ? 0 : CUSTAPI_EINTERNAL;
 }

@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 
 #include "custapi/custapi.h"
+#include "json_build.h"
 
 /*
  * Parses exactly one JSON object, strictly: valid UTF-8, nothing but white space after it.
@@ -26,19 +27,6 @@ int custapi__customer_set_json_members(custapi_customer *customer, json_object *
 
 /* The customer as a new json-c object (caller puts it). */
 int custapi__customer_to_json_object(json_object **out, const custapi_customer *customer);
-
-/*
- * Building JSON when json-c may run out of memory (json_build.c): each takes `value`, a new
- * reference or the NULL of a failed constructor, and returns -1 (dropping it) when the value
- * is NULL, `obj` is NULL or the add fails. _add_null adds a JSON null; _add_if adds `value` when
- * `present`, else a null. custapi__json_built returns obj, or puts it and returns NULL when
- * `failed`.
- */
-int custapi__json_add(json_object *obj, const char *key, json_object *value);
-int custapi__json_add_null(json_object *obj, const char *key);
-int custapi__json_add_if(json_object *obj, const char *key, int present, json_object *value);
-int custapi__json_append(json_object *array, json_object *value);
-json_object *custapi__json_built(json_object *obj, int failed);
 
 /* The customer as plain JSON text (json-c's bytes), in a new buffer (custapi__free); NULL on
  * OOM. */

@@ -181,3 +181,8 @@ const char *const *schema_values(const char *name) {
   const schema_property *p = schema_find(name);
   return p ? p->values : NULL;
 }
+
+size_t custapi_schema_max_bytes(const char *name) {
+  const schema_property *p = schema_find(name);
+  return p && p->info.type == CUSTAPI_TYPE_STRING ? p->max_bytes : 0;
+}

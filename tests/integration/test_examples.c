@@ -42,12 +42,55 @@ START_TEST(update_customer_reports_errors_with_the_exit_codes) {
 }
 END_TEST
 
+/* examples/resumable_bulk.c: a run, a resume that finds everything done, a refused rerun. */
+static cli_result run_bulk_example(const char *input, const char *results, const char *flag) {
+  const char *exe = getenv("EXAMPLE_RESUMABLE_BULK");
+  ck_assert_ptr_nonnull(exe);
+  const char *args[] = {refserver_url(rs), REFSERVER_TEST_USER, input, results, flag, NULL};
+  const char *env[] = {ITEST_KEY_ENV, NULL};
+  return itest_run_program(exe, args, env, NULL);
+}
+
+START_TEST(resumable_bulk_runs_resumes_and_refuses_to_overwrite) {
+  NEED_SERVER();
+  char dir[] = "/tmp/custapi-example-XXXXXX", input[64], results[64];
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  snprintf(input, sizeof input, "%s/in.csv", dir);
+  snprintf(results, sizeof results, "%s/results.jsonl", dir);
+  FILE *f = fopen(input, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs("id,sms_quota\n21,7\n22,8\n23,-1\n", f);
+  fclose(f);
+  cli_result r = run_bulk_example(input, results, NULL);
+  ck_assert_msg(r.status == 10, "exit %d: %s %s", r.status, r.out, r.err); /* partial */
+  ck_assert_str_eq(r.out, "3 records: 2 succeeded, 1 failed, 0 skipped\n");
+  ck_assert_ptr_nonnull(strstr(r.err, "line 4"));
+  itest_cli_free(&r);
+  r = run_bulk_example(input, results, "--resume"); /* the failed record is sent again */
+  ck_assert_msg(r.status == 10, "exit %d: %s %s", r.status, r.out, r.err);
+  ck_assert_str_eq(r.out, "3 records: 0 succeeded, 1 failed, 2 skipped\n");
+  itest_cli_free(&r);
+  r = run_bulk_example(input, results, NULL);
+  ck_assert_int_eq(r.status, 2); /* usage: the file already holds results */
+  ck_assert_ptr_nonnull(strstr(r.err, "already holds results"));
+  itest_cli_free(&r);
+  char *text = itest_slurp(results);
+  ck_assert_ptr_nonnull(text);
+  ck_assert_int_eq(itest_lines(text), 1 + 3 + 1); /* fingerprint, first run, the resume */
+  free(text);
+  unlink(input);
+  unlink(results);
+  rmdir(dir);
+}
+END_TEST
+
 static Suite *examples_suite(void) {
   Suite *s = suite_create("examples");
   TCase *t = itest_tcase(s, "update_customer", up_plain, down_plain);
   tcase_add_test(t, update_customer_over_rest_prints_the_customer);
   tcase_add_test(t, update_customer_over_xmlrpc_prints_the_integer);
   tcase_add_test(t, update_customer_reports_errors_with_the_exit_codes);
+  tcase_add_test(t, resumable_bulk_runs_resumes_and_refuses_to_overwrite);
   return s;
 }
 

@@ -1,11 +1,12 @@
 /*
  * Out of memory, against the reference server: every allocation of the project's own code
  * fails in turn (custapi__alloc_fail_after) on each public path of the library (a client, an
- * update in both modes, a read, a dry run, a probe, a comparison, a bulk run) and of the
- * command (update, get, compare, probe, bulk), over both protocols. Each failure must end as `internal` with the
- * message "out of memory" (exit 11 for the command), and everything must be freed: valgrind
- * and ASan run this suite too. libcurl, json-c and xmlrpc-c allocate outside the hook; only our
- * allocations fail.
+ * update in both modes, a read, a dry run, a probe, a comparison, a bulk run, a resumable bulk
+ * run with its results file, records and the JSON of results, outcomes and errors) and of the
+ * command (update, get, compare, probe, bulk), over both protocols. Each failure must end as
+ * `internal` with the message "out of memory" (exit 11 for the command), and everything must be
+ * freed: valgrind and ASan run this suite too. libcurl, json-c and xmlrpc-c allocate outside the
+ * hook; only our allocations fail.
  *
  * A call that succeeds although one of its allocations failed is a bug too (a failure swallowed
  * somewhere), so success is accepted only once the countdown outlasts the whole call.
@@ -285,6 +286,94 @@ static int bulk(custapi_protocol protocol, long n, custapi_error *err) {
   return rc;
 }
 
+/* ---- a resumable bulk run through the public API (custapi_bulk_input/results_*) ---- */
+
+static char bulk_input[64] = "/tmp/custapi-oom-bulk-XXXXXX.jsonl";
+static char api_results[64] = "/tmp/custapi-oom-api-results-XXXXXX";
+
+typedef struct resumable_run {
+  custapi_bulk_results *results;
+  custapi_error write_err;
+  int ok;
+} resumable_run;
+
+static int write_outcome(const custapi_bulk_outcome *o, void *payload) {
+  resumable_run *r = payload;
+  r->ok += o->status == 0;
+  char *text = NULL;
+  if (o->result && custapi_result_to_json(&text, o->result) < 0)
+    return custapi__error_oom(&r->write_err);
+  custapi_free(text);
+  return custapi_bulk_results_write(r->results, o, &r->write_err);
+}
+
+/* One run of the command's bulk input with api_results; *skipped gets what it skipped. */
+static int resumable_once(custapi_client *c, unsigned flags, long *skipped, custapi_error *err) {
+  custapi_bulk_input *in = NULL;
+  resumable_run r = {NULL, {0}, 0};
+  int rc = custapi_bulk_input_open(&in, bulk_input, NULL, err);
+  if (rc == 0)
+    rc = custapi_bulk_results_open(&r.results, api_results, in, flags, err);
+  if (rc == 0) {
+    custapi_bulk_options o = CUSTAPI_BULK_OPTIONS_INIT;
+    o.done = write_outcome;
+    o.done_payload = &r;
+    o.skip = custapi_bulk_results_skip;
+    o.skip_payload = r.results;
+    custapi_bulk_summary sum = CUSTAPI_BULK_SUMMARY_INIT;
+    rc = custapi_bulk_run(&sum, c, custapi_bulk_input_stream(in), &o);
+    if (rc < 0 && r.write_err.category)
+      *err = r.write_err;
+    else if (rc < 0)
+      client_failed(c, rc, err);
+    else
+      ck_assert_int_eq(r.ok + sum.skipped, 3);
+    *skipped = sum.skipped;
+  }
+  custapi_bulk_results_free(r.results);
+  custapi_bulk_input_free(in);
+  return rc;
+}
+
+/* A fresh run, then a resume that finds every record done; and the records and JSON calls. */
+static int bulk_resumable(custapi_protocol protocol, long n, custapi_error *err) {
+  (void)n;
+  unlink(api_results);
+  custapi_client *c = NULL;
+  long skipped = -1;
+  int rc = new_client(&c, protocol, err);
+  if (rc == 0)
+    rc = resumable_once(c, 0, &skipped, err);
+  if (rc == 0 && (rc = resumable_once(c, CUSTAPI_BULK_RESULTS_RESUME, &skipped, err)) == 0)
+    ck_assert_int_eq(skipped, 3);
+  custapi_client_free(c);
+  FILE *f = rc == 0 ? fopen(bulk_input, "rb") : NULL;
+  custapi_records *records = NULL;
+  if (f && (rc = custapi_records_open(&records, f, CUSTAPI_BULK_JSONL, 0, err)) == 0) {
+    custapi_customer *props;
+    int got;
+    while ((got = custapi_records_next(&props, records, err)) > 0)
+      custapi_customer_free(props);
+    if (got < 0) { /* a record of this input can only fail for want of memory */
+      ck_assert(custapi_records_failed(records));
+      rc = got;
+    }
+  }
+  custapi_records_free(records);
+  if (f)
+    fclose(f);
+  char *text = NULL;
+  custapi_bulk_outcome o = {1, 31, 0, 1, 200, 1, NULL, NULL};
+  if (rc == 0 && (rc = custapi_bulk_outcome_to_json(&text, &o)) < 0)
+    custapi__error_oom(err);
+  custapi_free(text);
+  text = NULL;
+  if (rc == 0 && (rc = custapi_error_to_json(&text, err)) < 0)
+    custapi__error_oom(err);
+  custapi_free(text);
+  return rc;
+}
+
 #define SWEEP_TEST(name, path)                                                                   \
   START_TEST(name##_rest) { sweep(#name, path, CUSTAPI_PROTOCOL_REST); }                         \
   END_TEST                                                                                       \
@@ -298,6 +387,7 @@ SWEEP_TEST(get, get)
 SWEEP_TEST(dry_run, dry_run_partial)
 SWEEP_TEST(dry_run_fill_required, dry_run_fill_required)
 SWEEP_TEST(probe, probe)
+SWEEP_TEST(bulk_resumable, bulk_resumable)
 SWEEP_TEST(bulk, bulk)
 
 START_TEST(compare_both) { sweep("compare", compare, CUSTAPI_PROTOCOL_REST); }
@@ -376,8 +466,7 @@ static const command_case command_cases[] = {
     {"bulk --dry-run", cli_cmd_bulk, {"bulk", "--dry-run", "--input", "@INPUT@"}},
 };
 
-/* The bulk command's files (made by main). */
-static char bulk_input[64] = "/tmp/custapi-oom-bulk-XXXXXX.jsonl";
+/* The bulk command's files (made by main; bulk_input above). */
 static char bulk_results[64] = "/tmp/custapi-oom-results-XXXXXX";
 
 static const char *placeholder(const char *word) {
@@ -529,6 +618,8 @@ static Suite *oom_suite(void) {
   tcase_add_test(t, compare_both);
   tcase_add_test(t, bulk_rest);
   tcase_add_test(t, bulk_xmlrpc);
+  tcase_add_test(t, bulk_resumable_rest);
+  tcase_add_test(t, bulk_resumable_xmlrpc);
   t = itest_tcase(s, "command", up_plain, down_plain);
   int cases = (int)(sizeof command_cases / sizeof command_cases[0]);
   tcase_add_loop_test(t, command_rest, 0, cases);
@@ -547,7 +638,9 @@ int main(void) {
   refserver_stop(trial);
   /* The command reads its key from the environment, as a user's shell would give it. */
   setenv("CUSTAPI_API_KEY", REFSERVER_TEST_KEY, 1);
-  int fd = mkstemps(bulk_input, 6), rfd = mkstemp(bulk_results);
+  int fd = mkstemps(bulk_input, 6), rfd = mkstemp(bulk_results), afd = mkstemp(api_results);
+  if (afd >= 0)
+    close(afd);
   static const char records[] = "{\"id\":31,\"sms_quota\":1}\n{\"id\":32,\"sms_quota\":2}\n"
                                 "{\"id\":31,\"sms_quota\":3}\n";
   if (fd < 0 || rfd < 0 || write(fd, records, sizeof records - 1) != (ssize_t)(sizeof records - 1)) {
@@ -583,5 +676,6 @@ int main(void) {
   unlink(bulk_input);
   unlink(config);
   unlink(bulk_results);
+  unlink(api_results);
   return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/cli/bulk_input.h"
 #include "../../src/cli/progress.h"
-#include "../../src/cli/results_file.h"
-#include "../../src/cli/resume_plan.h"
+#include "bulk_input.h"
+#include "results_file.h"
+#include "resume_plan.h"
 
 static FILE *text_file(const char *text) {
   FILE *f = fmemopen((void *)text, strlen(text), "r");
@@ -21,18 +21,19 @@ static FILE *text_file(const char *text) {
 static input_fingerprint fingerprint_of(const char *text, custapi_bulk_format format, long *n) {
   input_fingerprint fp;
   FILE *f = text_file(text);
-  ck_assert_int_eq(input_scan(&fp, n, f, format), 0);
+  ck_assert_int_eq(custapi__input_scan(&fp, n, f, format), 0);
   fclose(f);
   return fp;
 }
 
 START_TEST(fnv1a64_known_values) {
   /* The published FNV-1a-64 test vectors. */
-  ck_assert_uint_eq(fnv1a64(FNV1A64_INIT, "", 0), 0xcbf29ce484222325ull);
-  ck_assert_uint_eq(fnv1a64(FNV1A64_INIT, "a", 1), 0xaf63dc4c8601ec8cull);
-  ck_assert_uint_eq(fnv1a64(FNV1A64_INIT, "foobar", 6), 0x85944171f73967e8ull);
+  ck_assert_uint_eq(custapi__fnv1a64(FNV1A64_INIT, "", 0), 0xcbf29ce484222325ull);
+  ck_assert_uint_eq(custapi__fnv1a64(FNV1A64_INIT, "a", 1), 0xaf63dc4c8601ec8cull);
+  ck_assert_uint_eq(custapi__fnv1a64(FNV1A64_INIT, "foobar", 6), 0x85944171f73967e8ull);
   /* Folding in pieces is folding the whole. */
-  ck_assert_uint_eq(fnv1a64(fnv1a64(FNV1A64_INIT, "foo", 3), "bar", 3), 0x85944171f73967e8ull);
+  ck_assert_uint_eq(custapi__fnv1a64(custapi__fnv1a64(FNV1A64_INIT, "foo", 3), "bar", 3),
+                    0x85944171f73967e8ull);
 }
 END_TEST
 
@@ -55,14 +56,14 @@ END_TEST
 START_TEST(header_line) {
   char buf[200];
   input_fingerprint fp = {1, 42, 0xabcdefull, 0};
-  int n = results_header(buf, sizeof buf, &fp);
+  int n = custapi__results_header(buf, sizeof buf, &fp);
   ck_assert_str_eq(buf, "{\"custapi_bulk_results\":1,\"input_bytes\":42,"
                         "\"input_hash\":\"fnv1a64:0000000000abcdef\"}\n");
   ck_assert_int_eq(n, (int)strlen(buf));
   fp.known = 0;
-  results_header(buf, sizeof buf, &fp);
+  custapi__results_header(buf, sizeof buf, &fp);
   ck_assert_str_eq(buf, "{\"custapi_bulk_results\":1,\"input_bytes\":null,\"input_hash\":null}\n");
-  ck_assert_int_eq(results_header(buf, 10, &fp), -1);
+  ck_assert_int_eq(custapi__results_header(buf, 10, &fp), -1);
 }
 END_TEST
 
@@ -72,7 +73,7 @@ START_TEST(record_lines) {
   o.id = 42;
   o.attempts = 1;
   size_t len;
-  char *line = results_line(&o, &len);
+  char *line = custapi__results_line(&o, &len);
   ck_assert_str_eq(line, "{\"line\":3,\"id\":42,\"ok\":true,\"attempts\":1}\n");
   ck_assert_uint_eq(len, strlen(line));
   custapi_free(line);
@@ -84,7 +85,7 @@ START_TEST(record_lines) {
   o.attempts = 2;
   o.error = &err;
   o.id = 0; /* unreadable id */
-  line = results_line(&o, &len);
+  line = custapi__results_line(&o, &len);
   ck_assert_str_eq(line,
                    "{\"line\":3,\"id\":null,\"ok\":false,\"attempts\":2,\"error\":{\"category\":"
                    "\"not_found\",\"message\":\"customer 42 not found\",\"http_status\":404,"
@@ -104,7 +105,7 @@ static char *results_for(const char *rest) {
   long n;
   input_fingerprint fp = fingerprint_of(input, CUSTAPI_BULK_JSONL, &n);
   char header[200];
-  results_header(header, sizeof header, &fp);
+  custapi__results_header(header, sizeof header, &fp);
   char *text = malloc(strlen(header) + strlen(rest) + 1);
   strcpy(text, header);
   strcat(text, rest);
@@ -117,7 +118,7 @@ static int read_plan(resume_plan **x, int *fresh, long *keep, const char *text,
   input_fingerprint fp = fingerprint_of(input, CUSTAPI_BULK_JSONL, &n);
   ck_assert_uint_eq(fp.lines, 6);
   FILE *f = text_file(text);
-  int rc = resume_plan_read(x, fresh, keep, f, &fp, "r.jsonl", err);
+  int rc = custapi__resume_plan_read(x, fresh, keep, f, &fp, "r.jsonl", err);
   fclose(f);
   return rc;
 }
@@ -131,9 +132,9 @@ static void plan_of(const char *results, char *out) {
   custapi_error err;
   ck_assert_msg(read_plan(&x, &fresh, &keep, text, &err) == 0, "%s", err.message);
   for (long line = 1; line <= 6; line++)
-    out[line - 1] = resume_plan_skip(x, line, input_ids[line]) ? 's' : 'S';
+    out[line - 1] = custapi__resume_plan_skip(x, line, input_ids[line]) ? 's' : 'S';
   out[6] = '\0';
-  resume_plan_free(x);
+  custapi__resume_plan_free(x);
   free(text);
 }
 
@@ -197,16 +198,16 @@ START_TEST(plan_drops_a_torn_last_line) {
   ck_assert_int_eq(read_plan(&x, &fresh, &keep, text, &err), 0);
   ck_assert_int_eq(fresh, 0);
   ck_assert_int_eq(keep, (long)(strstr(text, "{\"line\":3") - text));
-  ck_assert_int_eq(resume_plan_results(x), 2);
-  ck_assert(resume_plan_skip(x, 1, 5));
-  ck_assert(resume_plan_skip(x, 2, 6));
-  ck_assert(!resume_plan_skip(x, 3, 5)); /* torn: sent again */
-  resume_plan_free(x);
+  ck_assert_int_eq(custapi__resume_plan_results(x), 2);
+  ck_assert(custapi__resume_plan_skip(x, 1, 5));
+  ck_assert(custapi__resume_plan_skip(x, 2, 6));
+  ck_assert(!custapi__resume_plan_skip(x, 3, 5)); /* torn: sent again */
+  custapi__resume_plan_free(x);
   free(text);
   /* Cut anywhere in a result line, even right after its brace: the same. */
   text = results_for(OK(1, 5) "{");
   ck_assert_int_eq(read_plan(&x, &fresh, &keep, text, &err), 0);
-  resume_plan_free(x);
+  custapi__resume_plan_free(x);
   free(text);
   /* An unfinished last line that no kill of ours leaves: refused, the file left as it is. */
   text = results_for(OK(1, 5) "# my notes");
@@ -233,7 +234,7 @@ START_TEST(plan_refuses_line_numbers_beyond_the_input) {
   free(text);
   text = results_for(OK(6, 5)); /* the last line itself */
   ck_assert_int_eq(read_plan(&x, &fresh, &keep, text, &err), 0);
-  resume_plan_free(x);
+  custapi__resume_plan_free(x);
   free(text);
   text = results_for("{\"line\":0,\"id\":5,\"ok\":true,\"attempts\":1}\n");
   ck_assert_int_eq(read_plan(&x, &fresh, &keep, text, &err), CUSTAPI_EUSAGE);
@@ -277,12 +278,12 @@ START_TEST(plan_refuses_other_input_and_foreign_files) {
   /* Empty, or only the start of this input's header (a kill while it was written): fresh. */
   ck_assert_int_eq(read_plan(&x, &fresh, &keep, "", &err), 0);
   ck_assert_int_eq(fresh, 1);
-  resume_plan_free(x);
+  custapi__resume_plan_free(x);
   ck_assert_int_eq(read_plan(&x, &fresh, &keep, "{\"custapi_bulk_res", &err), 0);
   ck_assert_int_eq(fresh, 1);
   ck_assert_int_eq(keep, 0);
-  resume_plan_free(x);
-  resume_plan_free(NULL);
+  custapi__resume_plan_free(x);
+  custapi__resume_plan_free(NULL);
 }
 END_TEST
 
@@ -306,7 +307,7 @@ START_TEST(standard_input_format_from_its_first_line) {
       {"\n\n", -1},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-    ck_assert_msg(bulk_input_sniff(cases[i].text, strlen(cases[i].text)) == cases[i].want,
+    ck_assert_msg(custapi__bulk_input_sniff(cases[i].text, strlen(cases[i].text)) == cases[i].want,
                   "case %zu", i);
 }
 END_TEST
@@ -369,7 +370,7 @@ START_TEST(plain_lines_match_json_c) {
           json_object_object_add(want, "ok", json_object_new_boolean(!failed));
           json_object_object_add(want, "attempts", json_object_new_int(o.attempts));
           size_t len;
-          char *line = results_line(&o, &len);
+          char *line = custapi__results_line(&o, &len);
           ck_assert_ptr_nonnull(line);
           const char *text = json_object_to_json_string_ext(
               want, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);

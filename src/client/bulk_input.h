@@ -4,8 +4,8 @@
  * JSON object is JSON Lines, a CSV header naming an `id` column is CSV, anything else is
  * refused before a record is read, with the hint to say --format csv.
  */
-#ifndef CUSTAPI_CLI_BULK_INPUT_H
-#define CUSTAPI_CLI_BULK_INPUT_H
+#ifndef CUSTAPI_BULK_INPUT_H
+#define CUSTAPI_BULK_INPUT_H
 
 #include <stddef.h>
 #include <stdio.h>
@@ -20,13 +20,14 @@ typedef struct bulk_input {
   int is_stdin;
 } bulk_input;
 
-/* Opens `path` ("-": standard input); `format` is --format's value or NULL. On failure
+/* Opens `path` ("-": standard input); `format` is the one given, or NULL. On failure
  * (CUSTAPI_EINVALID: can't open, or standard input of no format we know) err says why. */
-int bulk_input_open(bulk_input *in, const char *path, const char *format, custapi_error *err);
-void bulk_input_close(bulk_input *in);
+int custapi__bulk_input_open(bulk_input *in, const char *path, const custapi_bulk_format *format,
+                             custapi_error *err);
+void custapi__bulk_input_close(bulk_input *in);
 
 /* The format the first non-blank line of `text` shows (a BOM ignored): 0 JSON Lines, 1 CSV,
  * -1 neither. Pure. */
-int bulk_input_sniff(const char *text, size_t len);
+int custapi__bulk_input_sniff(const char *text, size_t len);
 
 #endif

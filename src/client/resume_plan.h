@@ -9,8 +9,8 @@
  * else is sent, and with it every later line of the same id, in input order: a failed line is
  * sent again, and so are the lines of its id that had been applied after it.
  */
-#ifndef CUSTAPI_CLI_RESUME_PLAN_H
-#define CUSTAPI_CLI_RESUME_PLAN_H
+#ifndef CUSTAPI_RESUME_PLAN_H
+#define CUSTAPI_RESUME_PLAN_H
 
 #include <stdint.h>
 #include <stdio.h>
@@ -30,17 +30,17 @@ typedef struct resume_plan resume_plan;
  * record sent again). *keep is the length of the complete lines: truncate the file to it
  * before appending. Memory: 24 bytes per result line, whatever the line numbers say.
  */
-int resume_plan_read(resume_plan **out, int *fresh, long *keep, FILE *in,
-                     const input_fingerprint *fp, const char *path, custapi_error *err);
-void resume_plan_free(resume_plan *plan);
+int custapi__resume_plan_read(resume_plan **out, int *fresh, long *keep, FILE *in,
+                              const input_fingerprint *fp, const char *path, custapi_error *err);
+void custapi__resume_plan_free(resume_plan *plan);
 
 /* Result lines read (ok or not). */
-long resume_plan_results(const resume_plan *plan);
+long custapi__resume_plan_results(const resume_plan *plan);
 
 /*
  * Whether the record at `line`, of `id`, is to be skipped (1) or sent (0). Ask for every
  * record the input yields, in input order (the plan follows each id's lines as it goes).
  */
-int resume_plan_skip(resume_plan *plan, long line, int32_t id);
+int custapi__resume_plan_skip(resume_plan *plan, long line, int32_t id);
 
 #endif

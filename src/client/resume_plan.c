@@ -32,7 +32,7 @@ struct resume_plan {
   size_t id_cap;
 };
 
-void resume_plan_free(resume_plan *p) {
+void custapi__resume_plan_free(resume_plan *p) {
   if (!p)
     return;
   custapi__free(p->lines);
@@ -40,7 +40,7 @@ void resume_plan_free(resume_plan *p) {
   custapi__free(p);
 }
 
-long resume_plan_results(const resume_plan *p) { return (long)p->count; }
+long custapi__resume_plan_results(const resume_plan *p) { return (long)p->count; }
 
 /* ---- planning ---- */
 
@@ -63,7 +63,7 @@ static const line_result *find_line(const resume_plan *p, long line) {
   return lo < p->count && p->lines[lo].line == line ? &p->lines[lo] : NULL;
 }
 
-int resume_plan_skip(resume_plan *p, long line, int32_t id) {
+int custapi__resume_plan_skip(resume_plan *p, long line, int32_t id) {
   if (!custapi_id_valid(id) || !p->id_cap)
     return 0;
   id_state *s = id_slot(p->ids, p->id_cap, id);
@@ -224,7 +224,7 @@ static int check_torn(const char *text, size_t len, long n, const input_fingerpr
                       const char *path, custapi_error *err) {
   if (n == 0) {
     char header[160];
-    if (results_header(header, sizeof header, fp) > 0 && len < strlen(header) &&
+    if (custapi__results_header(header, sizeof header, fp) > 0 && len < strlen(header) &&
         is_start_of(text, len, header))
       return 0;
     return refuse(err,
@@ -240,8 +240,8 @@ static int check_torn(const char *text, size_t len, long n, const input_fingerpr
                 path, n + 1);
 }
 
-int resume_plan_read(resume_plan **out, int *fresh, long *keep, FILE *in,
-                     const input_fingerprint *fp, const char *path, custapi_error *err) {
+int custapi__resume_plan_read(resume_plan **out, int *fresh, long *keep, FILE *in,
+                              const input_fingerprint *fp, const char *path, custapi_error *err) {
   *out = NULL;
   *fresh = 1;
   *keep = 0;
@@ -269,7 +269,7 @@ int resume_plan_read(resume_plan **out, int *fresh, long *keep, FILE *in,
   if (rc == 0 && plan_build(p) < 0)
     rc = custapi__error_oom(err);
   if (rc < 0) {
-    resume_plan_free(p);
+    custapi__resume_plan_free(p);
     return rc;
   }
   *fresh = n == 0;

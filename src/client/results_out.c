@@ -11,7 +11,7 @@
 
 #define usage(err, ...) custapi__error_set((err), CUSTAPI_CATEGORY_USAGE, NULL, __VA_ARGS__)
 
-int results_out_write(results_out *out, const char *line, size_t len, custapi_error *err) {
+int custapi__results_out_write(results_out *out, const char *line, size_t len, custapi_error *err) {
   while (len > 0) {
     ssize_t n = write(out->fd, line, len);
     if (n < 0 && errno == EINTR)
@@ -27,7 +27,7 @@ int results_out_write(results_out *out, const char *line, size_t len, custapi_er
   return 0;
 }
 
-void results_out_close(results_out *out) {
+void custapi__results_out_close(results_out *out) {
   if (out->fd >= 0 && !out->is_stdout)
     close(out->fd);
   out->fd = -1;
@@ -39,8 +39,8 @@ static int same_file(const struct stat *a, const struct stat *b) {
 
 static int write_header(results_out *out, const input_fingerprint *fp, custapi_error *err) {
   char header[160];
-  int n = results_header(header, sizeof header, fp);
-  return results_out_write(out, header, (size_t)n, err);
+  int n = custapi__results_header(header, sizeof header, fp);
+  return custapi__results_out_write(out, header, (size_t)n, err);
 }
 
 /* Reads the file back, then drops a line torn by a kill so the next starts on its own line. */
@@ -54,7 +54,7 @@ static int read_back(results_out *out, resume_plan **plan, int *fresh, const cha
     return usage(err, "can't read the results file %.200s: %s", path, strerror(errno));
   }
   long keep;
-  int rc = resume_plan_read(plan, fresh, &keep, in, fp, path, err);
+  int rc = custapi__resume_plan_read(plan, fresh, &keep, in, fp, path, err);
   fclose(in);
   if (rc < 0)
     return rc;
@@ -63,8 +63,9 @@ static int read_back(results_out *out, resume_plan **plan, int *fresh, const cha
   return 0;
 }
 
-int results_out_open(results_out *out, resume_plan **plan, const char *path, int resume,
-                     const input_fingerprint *fp, const struct stat *input, custapi_error *err) {
+int custapi__results_out_open(results_out *out, resume_plan **plan, const char *path, int resume,
+                              const input_fingerprint *fp, const struct stat *input,
+                              custapi_error *err) {
   out->fd = -1;
   out->is_stdout = strcmp(path, "-") == 0;
   out->path = path;

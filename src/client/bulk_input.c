@@ -58,7 +58,7 @@ static const char *first_line(const char *text, size_t len, const char **end) {
   return p;
 }
 
-int bulk_input_sniff(const char *text, size_t len) {
+int custapi__bulk_input_sniff(const char *text, size_t len) {
   const char *end, *p = first_line(text, len, &end);
   if (!p)
     return -1;
@@ -124,7 +124,7 @@ static int read_start(replay *r, custapi_error *err) {
   }
 }
 
-static int open_stdin(bulk_input *in, const char *format, custapi_error *err) {
+static int open_stdin(bulk_input *in, const custapi_bulk_format *format, custapi_error *err) {
   if (format) {
     in->stream = stdin;
     return 0;
@@ -133,7 +133,7 @@ static int open_stdin(bulk_input *in, const char *format, custapi_error *err) {
   if (!r)
     return custapi__error_oom(err);
   int rc = read_start(r, err);
-  int kind = rc == 0 ? bulk_input_sniff(r->seen, r->len) : -1;
+  int kind = rc == 0 ? custapi__bulk_input_sniff(r->seen, r->len) : -1;
   if (rc == 0 && kind < 0 && r->len > 0)
     rc = custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL, "%s",
                             "standard input starts with neither a JSON object (JSON Lines) "
@@ -150,10 +150,11 @@ static int open_stdin(bulk_input *in, const char *format, custapi_error *err) {
   return rc;
 }
 
-int bulk_input_open(bulk_input *in, const char *path, const char *format, custapi_error *err) {
+int custapi__bulk_input_open(bulk_input *in, const char *path, const custapi_bulk_format *format,
+                             custapi_error *err) {
   memset(in, 0, sizeof *in);
   if (format)
-    custapi_bulk_format_parse(&in->format, format, NULL); /* checked when it was given */
+    in->format = *format;
   if (strcmp(path, "-") == 0) {
     in->is_stdin = 1;
     if (fstat(STDIN_FILENO, &in->st) < 0)
@@ -175,7 +176,7 @@ int bulk_input_open(bulk_input *in, const char *path, const char *format, custap
   return 0;
 }
 
-void bulk_input_close(bulk_input *in) {
+void custapi__bulk_input_close(bulk_input *in) {
   if (in->stream && in->stream != stdin)
     fclose(in->stream);
   in->stream = NULL;

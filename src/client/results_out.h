@@ -6,8 +6,8 @@
  * one write(2) on an O_APPEND descriptor, so a kill at any moment leaves whole lines (at most a
  * torn last one, which a resume drops).
  */
-#ifndef CUSTAPI_CLI_RESULTS_OUT_H
-#define CUSTAPI_CLI_RESULTS_OUT_H
+#ifndef CUSTAPI_RESULTS_OUT_H
+#define CUSTAPI_RESULTS_OUT_H
 
 #include <stddef.h>
 #include <sys/stat.h>
@@ -29,13 +29,14 @@ typedef struct results_out {
  * without `resume` a file that already holds results, with it one that is not custapi's
  * results of this input.
  */
-int results_out_open(results_out *out, resume_plan **plan, const char *path, int resume,
-                     const input_fingerprint *fp, const struct stat *input, custapi_error *err);
+int custapi__results_out_open(results_out *out, resume_plan **plan, const char *path, int resume,
+                              const input_fingerprint *fp, const struct stat *input,
+                              custapi_error *err);
 
 /* One whole line, with one write(2) (CUSTAPI_EINTERNAL when it can't be written). */
-int results_out_write(results_out *out, const char *line, size_t len, custapi_error *err);
+int custapi__results_out_write(results_out *out, const char *line, size_t len, custapi_error *err);
 
 /* Closes (and so unlocks) the file; accepts a results_out that never opened. */
-void results_out_close(results_out *out);
+void custapi__results_out_close(results_out *out);
 
 #endif

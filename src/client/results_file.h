@@ -4,8 +4,8 @@
  * moment leaves whole lines (at most a torn last one, which a resume drops). Pure parts here
  * (formatting, the fingerprint, reading a results file back); no network.
  */
-#ifndef CUSTAPI_CLI_RESULTS_FILE_H
-#define CUSTAPI_CLI_RESULTS_FILE_H
+#ifndef CUSTAPI_RESULTS_FILE_H
+#define CUSTAPI_RESULTS_FILE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -26,21 +26,21 @@ typedef struct input_fingerprint {
 } input_fingerprint;
 
 /* Folds `len` bytes into an FNV-1a-64 hash (start from FNV1A64_INIT). */
-uint64_t fnv1a64(uint64_t hash, const void *data, size_t len);
+uint64_t custapi__fnv1a64(uint64_t hash, const void *data, size_t len);
 
 /*
  * Reads `in` to its end: fingerprint, and the number of records it holds as `format` counts them
  * (non-blank lines; for CSV, rows outside quotes after the header). Cheap: no parsing. The
  * caller rewinds. Returns 0, or -1 on a read error (errno set).
  */
-int input_scan(input_fingerprint *fp, long *records, FILE *in, custapi_bulk_format format);
+int custapi__input_scan(input_fingerprint *fp, long *records, FILE *in, custapi_bulk_format format);
 
 /* The first line, with its "\n": {"custapi_bulk_results":1,"input_bytes":N,"input_hash":"hex"}
  * (both null for standard input). Returns the length, or -1 if it does not fit. */
-int results_header(char *buf, size_t size, const input_fingerprint *fp);
+int custapi__results_header(char *buf, size_t size, const input_fingerprint *fp);
 
 /* One record's line, with its "\n", in a new buffer (free with custapi_free); NULL on OOM:
  * {"line":3,"id":42,"ok":true,"attempts":1} or ..."ok":false,"attempts":N,"error":{...}}. */
-char *results_line(const custapi_bulk_outcome *outcome, size_t *len);
+char *custapi__results_line(const custapi_bulk_outcome *outcome, size_t *len);
 
 #endif

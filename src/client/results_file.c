@@ -11,7 +11,7 @@
 #include "json_util.h"
 #include "text.h"
 
-uint64_t fnv1a64(uint64_t hash, const void *data, size_t len) {
+uint64_t custapi__fnv1a64(uint64_t hash, const void *data, size_t len) {
   const unsigned char *p = data;
   for (size_t i = 0; i < len; i++) {
     hash ^= p[i];
@@ -56,13 +56,14 @@ static void count_bytes(counter *c, const unsigned char *p, size_t n) {
   }
 }
 
-int input_scan(input_fingerprint *fp, long *records, FILE *in, custapi_bulk_format format) {
+int custapi__input_scan(input_fingerprint *fp, long *records, FILE *in,
+                        custapi_bulk_format format) {
   counter c = {format, 0, 1, 0, 0, 0, 0};
   uint64_t hash = FNV1A64_INIT, bytes = 0;
   unsigned char buf[65536];
   size_t n;
   while ((n = fread(buf, 1, sizeof buf, in)) > 0) {
-    hash = fnv1a64(hash, buf, n);
+    hash = custapi__fnv1a64(hash, buf, n);
     bytes += n;
     /* A BOM is not content (the readers skip it), so it does not make a line non-blank. */
     size_t skip = bytes == n && n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
@@ -79,7 +80,7 @@ int input_scan(input_fingerprint *fp, long *records, FILE *in, custapi_bulk_form
   return 0;
 }
 
-int results_header(char *buf, size_t size, const input_fingerprint *fp) {
+int custapi__results_header(char *buf, size_t size, const input_fingerprint *fp) {
   int n;
   if (fp->known)
     n = snprintf(buf, size,
@@ -127,7 +128,7 @@ static char *plain_line(const custapi_bulk_outcome *o, size_t *len) {
   return line;
 }
 
-char *results_line(const custapi_bulk_outcome *o, size_t *len) {
+char *custapi__results_line(const custapi_bulk_outcome *o, size_t *len) {
   if (o->status == 0 || !o->error)
     return plain_line(o, len);
   json_object *obj = json_object_new_object();

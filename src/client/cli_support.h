@@ -1,0 +1,34 @@
+/*
+ * The one internal header the command (src/cli) includes. The command is a client of its own
+ * library: every feature it uses (records, bulk's input and results files, --resume, the JSON
+ * of errors, customers, outcomes and comparisons) is public API in custapi/custapi.h, as it is
+ * for any program. What it shares beyond that are a few small utilities that must be the
+ * library's own rather than copies:
+ *
+ *  - the allocation hooks (alloc.h): the out-of-memory suite makes the n-th allocation fail,
+ *    and the command allocating through the same hook lets it fail the command's allocations
+ *    too, and check that each failure ends in a clean `internal`;
+ *  - error construction into a custapi_error (error.h): fixed buffers, never an allocation;
+ *  - the json-c building helpers that survive json-c's own allocation failures (json_build.h);
+ *  - the escaping of text for a terminal and for JSON output (text.h), and "did you mean"
+ *    suggestions (suggest.h), so the command says things as the library does;
+ *  - the monotonic clock the library times its calls with.
+ *
+ * tests/cli/cli_layer.sh fails when src/cli reaches a custapi__ name that is not declared here
+ * or in a header included here, or includes another internal header.
+ */
+#ifndef CUSTAPI_CLI_SUPPORT_H
+#define CUSTAPI_CLI_SUPPORT_H
+
+#include <stdint.h>
+
+#include "alloc.h"
+#include "error.h"
+#include "json_build.h"
+#include "suggest.h"
+#include "text.h"
+
+/* Milliseconds of a monotonic clock (the library's, src/client/transport.c). */
+uint64_t custapi__now_ms(void);
+
+#endif
