@@ -198,9 +198,10 @@ static void print_summary(const bulk_run *r, const custapi_bulk_summary *s,
             failures_note(r, note, sizeof note));
   if (is_stdio(r->args->results)) /* stdout carries the results; the line above is the summary */
     return;
-  const char *protocol = custapi_protocol_name(
-      r->args->protocol && strcmp(r->args->protocol, "xmlrpc") == 0 ? CUSTAPI_PROTOCOL_XMLRPC
-                                                                    : CUSTAPI_PROTOCOL_REST);
+  custapi_protocol chosen = CUSTAPI_PROTOCOL_REST; /* the default, as the client's */
+  if (r->args->protocol)
+    (void)custapi_protocol_parse(&chosen, r->args->protocol); /* checked when it was given */
+  const char *protocol = custapi_protocol_name(chosen);
   if (r->args->output == CLI_OUTPUT_TEXT) {
     printf("%-24s %s\n%-24s %ld\n%-24s %ld\n%-24s %ld\n%-24s %ld\n%-24s %ld\n%-24s %.1f\n"
            "%-24s %s\n",

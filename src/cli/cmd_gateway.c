@@ -52,12 +52,11 @@ static int build_config(gw_config *cfg, const cli_args *args, custapi_error *err
   if (args->id || args->prop_count || args->json_path || args->input || args->dry_run)
     return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
                               "gateway takes no --id, PROP=VALUE, --json, --input or --dry-run");
+  custapi_protocol upstream;
   if (!g->upstream || strcmp(g->upstream, "same") == 0)
     cfg->upstream = GW_UPSTREAM_SAME;
-  else if (strcmp(g->upstream, "rest") == 0)
-    cfg->upstream = GW_UPSTREAM_REST;
-  else if (strcmp(g->upstream, "xmlrpc") == 0)
-    cfg->upstream = GW_UPSTREAM_XMLRPC;
+  else if (custapi_protocol_parse(&upstream, g->upstream) == 0)
+    cfg->upstream = upstream == CUSTAPI_PROTOCOL_REST ? GW_UPSTREAM_REST : GW_UPSTREAM_XMLRPC;
   else
     return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
                               "--upstream: must be same, rest or xmlrpc, not %s", g->upstream);

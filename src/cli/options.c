@@ -65,13 +65,11 @@ static int parse_long(const char *text, long min, long max, long *out) {
 }
 
 static int set_protocol(cli_args *a, const char *v, custapi_error *err) {
-  /* Case does not matter to a person (XMLRPC, Rest); the canonical name is kept. */
-  if (strcasecmp(v, "rest") == 0)
-    a->protocol = "rest";
-  else if (strcasecmp(v, "xmlrpc") == 0)
-    a->protocol = "xmlrpc";
-  else
+  /* Case does not matter to a person (XMLRPC, Rest); the library's canonical name is kept. */
+  custapi_protocol protocol;
+  if (custapi_protocol_parse(&protocol, v) < 0)
     return usage(err, "must be rest or xmlrpc, not %.100s", v);
+  a->protocol = custapi_protocol_name(protocol);
   return 0;
 }
 

@@ -111,7 +111,7 @@ static int check_options(const custapi_options *o, custapi_error *err) {
                        "options version %u is not supported (start from "
                        "CUSTAPI_OPTIONS_INIT)",
                        o->version);
-  if (o->protocol != CUSTAPI_PROTOCOL_REST && o->protocol != CUSTAPI_PROTOCOL_XMLRPC)
+  if (!custapi__backend_for(o->protocol))
     return usage_error(err, "unknown protocol %d", (int)o->protocol);
   int rc = check_url(o, err);
   if (rc < 0)

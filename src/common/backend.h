@@ -1,6 +1,6 @@
 /*
  * The seam between the protocols (DESIGN.md): a const table of pure functions per protocol,
- * plus static facts about it. Shared code never asks which protocol it has; it asks a flag.
+ * plus its name. Shared code never asks which protocol it has: it calls the table.
  */
 #ifndef CUSTAPI_BACKEND_H
 #define CUSTAPI_BACKEND_H
@@ -17,9 +17,6 @@ typedef struct custapi_endpoint {
                               * "https://mail.example.com" */
   const char *xmlrpc_prefix; /* "customers." by default, "" for bare method names */
 } custapi_endpoint;
-
-/* The update's response carries the customer (REST's item); else an integer (XML-RPC). */
-#define CUSTAPI_BACKEND_UPDATE_RETURNS_CUSTOMER (1u << 0)
 
 /* decode_update flag: check the answer just as strictly, but build no customer (bulk). */
 #define CUSTAPI_DECODE_NO_CUSTOMER (1u << 0)
@@ -39,7 +36,6 @@ void custapi__probe_info_clear(custapi_probe_info *info);
 
 typedef struct custapi_backend_ops {
   const char *name; /* "rest", "xmlrpc" */
-  unsigned flags;
   /* Build the request for an update / a read of customer `id`. Pure: no I/O. */
   int (*encode_update)(custapi_http_request *out, const custapi_endpoint *endpoint, int32_t id,
                        const custapi_customer *properties, custapi_error *err);

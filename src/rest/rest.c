@@ -208,7 +208,7 @@ static int decode_update_answer(custapi_result **out, const custapi_http_respons
     custapi_customer_free(c);
     return custapi__error_oom(err);
   }
-  res->protocol = "rest";
+  res->protocol = custapi__rest_backend.name;
   res->http_status = r->status;
   res->customer = c;
   *out = res;
@@ -254,7 +254,6 @@ static int rest_decode_probe(custapi_probe_info *out, const custapi_http_respons
 
 const custapi_backend_ops custapi__rest_backend = {
     .name = "rest",
-    .flags = CUSTAPI_BACKEND_UPDATE_RETURNS_CUSTOMER,
     .encode_update = rest_encode_update,
     .encode_get = rest_encode_get,
     .decode_update = rest_decode_update,

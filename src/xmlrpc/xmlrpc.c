@@ -774,7 +774,6 @@ static int decode_probe(custapi_probe_info *out, const custapi_http_response *re
 
 const custapi_backend_ops custapi__xmlrpc_backend = {
     .name = "xmlrpc",
-    .flags = 0,
     .encode_update = encode_update,
     .encode_get = encode_get,
     .decode_update = decode_update,

@@ -28,6 +28,17 @@ only_in 'json_tokener_new\(\)' '-' 'a json-c tokener of its own default depth'
 only_in '"jsonl"|"csv"' client/bulk.c 'an input format name'
 only_in 'CUSTAPI_INPUT_(CSV|JSONL)' '-' 'a second input-format enum'
 only_in '[{,] *cli_cmd_[a-z]+[},]' cli/options.c 'the command table'
+# Protocols (issue 13, item 1): named by their ops tables only; everything else parses and
+# prints names with custapi_protocol_parse/custapi_protocol_name, and never compares them.
+only_in 'str(n?case)?cmp\([^;]*"(rest|xmlrpc)"' '-' 'a comparison with a protocol name'
+# The client layer reaches a codec through the table of backends (client/backend.c) only.
+found=$(grep -rnE -e '#include "(\.\./(rest|xmlrpc)/)?(rest|xmlrpc)\.h"' "$src/client" "$src/common" |
+  grep -v "^$src/client/backend.c:")
+if [ -n "$found" ]; then
+  echo "FAIL: a codec's header is included outside the table of backends (src/client/backend.c):"
+  echo "$found"
+  status=1
+fi
 
 [ $status -eq 0 ] && echo "every fact is written once"
 exit $status
