@@ -56,7 +56,7 @@ int cli_print_json(json_object *obj) {
   } else {
     /* The one way JSON reaches stdout: valid UTF-8 whatever the command line or the server
      * put in its strings. */
-    text_json_put_clean(stdout, text, n);
+    custapi__text_json_put_clean(stdout, text, n);
     fputc('\n', stdout);
   }
   json_object_put(obj);
@@ -93,7 +93,7 @@ void cli_print_customer_text(const custapi_customer *customer) {
       custapi__quote(quoted, sizeof quoted, f->string, f->string_len, 1024);
       printf("%-24s ", f->name);
       /* The server's text, for a terminal; unformatted, as it may be 4 KiB once quoted. */
-      text_put_visible(stdout, quoted, strlen(quoted));
+      custapi__text_put_visible(stdout, quoted, strlen(quoted));
       putchar('\n');
       break;
     }
@@ -120,7 +120,7 @@ static void put_line(FILE *out, const char *prefix, const char *fmt, va_list ap)
   if (n < 0)
     return;
   fputs(prefix, out);
-  text_put_visible(out, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+  custapi__text_put_visible(out, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
   fputc('\n', out);
 }
 

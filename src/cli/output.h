@@ -9,7 +9,7 @@
 
 /*
  * Prints `obj` as one line of JSON (`/` not escaped, valid UTF-8 whatever its strings held:
- * text_json_clean) on stdout and releases it. NULL (memory ran out while building it), or
+ * custapi__text_json_clean) on stdout and releases it. NULL (memory ran out while building it), or
  * json-c failing to render it, prints the internal error instead, on stdout and as the one line
  * on stderr, and returns -1; else 0.
  */
@@ -24,7 +24,7 @@ int cli_output_failed(void);
 
 /*
  * One line on stderr, "custapi: " and the formatted text, with control characters and bytes
- * that are not UTF-8 escaped (text_put_visible): messages quote what servers and command lines
+ * that are not UTF-8 escaped (custapi__text_put_visible): messages quote what servers and command lines
  * held. Every error and warning line of the command goes through here.
  */
 void cli_say(const char *fmt, ...) CUSTAPI_PRINTF(1, 2);

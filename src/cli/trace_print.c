@@ -1,6 +1,6 @@
 /*
  * The -v trace on stderr. The library has redacted the credentials before we see the text;
- * control characters and bytes that are not UTF-8 are shown escaped (text_put_visible).
+ * control characters and bytes that are not UTF-8 are shown escaped (custapi__text_put_visible).
  */
 #include <stdio.h>
 #include <string.h>
@@ -36,7 +36,7 @@ void cli_trace_stderr(custapi_trace_kind kind, const char *text, size_t len, voi
       /* What the server sent may hold escape sequences meant for our terminal: shown, not
        * obeyed (credentials are redacted already). */
       fputs(prefix, stderr);
-      text_put_visible(stderr, text, n);
+      custapi__text_put_visible(stderr, text, n);
       fputc('\n', stderr);
     }
     text = nl ? nl + 1 : end;

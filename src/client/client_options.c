@@ -58,7 +58,7 @@ static int is_utf8(const char *s) {
   size_t len = strlen(s), n;
   uint32_t cp;
   for (size_t i = 0; i < len; i += n)
-    if (text_next_unit(s + i, len - i, &n, &cp) == TEXT_UNIT_BAD_BYTE)
+    if (custapi__text_next_unit(s + i, len - i, &n, &cp) == TEXT_UNIT_BAD_BYTE)
       return 0;
   return 1;
 }
@@ -92,7 +92,7 @@ int custapi__client_check_url(const char *url, int allow_plain_http, custapi_err
                           "key file");
   } else if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK && query) {
     rc = usage_error(err, "the base URL must not have a query: %.200s", url);
-  } else if (!https && !allow_plain_http && !text_host_is_loopback(host)) {
+  } else if (!https && !allow_plain_http && !custapi__text_host_is_loopback(host)) {
     rc = usage_error(err,
                      "refusing to send credentials over plain http:// to %.200s (use https://, or "
                      "--allow-plain-http if you accept that the key can be read on the way)",

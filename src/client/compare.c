@@ -137,7 +137,7 @@ static int same_value(const char *name, const custapi_field *a, const custapi_fi
       return 1;
     }
   }
-  const schema_property *p = schema_find(name);
+  const schema_property *p = custapi__schema_find(name);
   if (p && p->info.type != CUSTAPI_TYPE_INTEGER)
     return 0;
   if (a->type == CUSTAPI_VALUE_INTEGER && b->type == CUSTAPI_VALUE_STRING)

@@ -145,7 +145,7 @@ char *custapi__results_line(const custapi_bulk_outcome *o, size_t *len) {
   const char *text = json_object_to_json_string_length(
       obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
   /* Valid UTF-8 whatever the strings held: an error message may quote bytes of the input. */
-  char *clean = text ? text_json_clean(text, n, &n) : NULL;
+  char *clean = text ? custapi__text_json_clean(text, n, &n) : NULL;
   char *line = clean ? custapi__realloc(clean, n + 2) : NULL;
   if (line) {
     line[n] = '\n';

@@ -487,7 +487,7 @@ static int configure_fixed(custapi_transfer *x) {
 }
 
 /*
- * Whether a request to `url` may use a proxy. Loopback (text_host_is_loopback, the definition
+ * Whether a request to `url` may use a proxy. Loopback (custapi__text_host_is_loopback, the definition
  * the plain-HTTP check uses too) never does, whatever --proxy or the environment say: libcurl
  * would send the Authorization header to an http_proxy, and its CURLOPT_NOPROXY list knows
  * neither 127.0.0.0/8 nor the other spellings of ::1. The host is the one libcurl's URL parser
@@ -507,7 +507,7 @@ static route url_route(custapi_transport *t, const char *url) {
   route verdict = ROUTE_PROXY_ALLOWED;
   char *host = NULL;
   if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host && text_host_is_loopback(host))
+      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host && custapi__text_host_is_loopback(host))
     verdict = ROUTE_DIRECT;
   curl_free(host);
   curl_url_cleanup(u);

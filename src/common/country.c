@@ -24,13 +24,13 @@ static const char country_codes[][3] = {
     "VN", "VU", "WF", "WS", "XK", "YE", "YT", "ZA", "ZM", "ZW",
 };
 
-size_t schema_country_count(void) { return sizeof country_codes / sizeof country_codes[0]; }
+size_t custapi__schema_country_count(void) { return sizeof country_codes / sizeof country_codes[0]; }
 
 static int compare_code(const void *a, const void *b) { return strcmp(a, b); }
 
-int schema_country_known(const char *code) {
+int custapi__schema_country_known(const char *code) {
   if (strlen(code) != 2)
     return 0;
-  return bsearch(code, country_codes, schema_country_count(), sizeof country_codes[0],
+  return bsearch(code, country_codes, custapi__schema_country_count(), sizeof country_codes[0],
                  compare_code) != NULL;
 }

@@ -89,8 +89,8 @@ static int put(custapi_customer *c, const char *name, custapi_value_type type, c
     c->slots = grown;
     c->capacity = capacity;
   }
-  const schema_property *p = schema_find(name);
-  size_t order = p ? schema_index(p) : UNKNOWN_ORDER_BASE + c->next_sequence++;
+  const schema_property *p = custapi__schema_find(name);
+  size_t order = p ? custapi__schema_index(p) : UNKNOWN_ORDER_BASE + c->next_sequence++;
   size_t at = c->count;
   while (at > 0 && c->slots[at - 1].order > order)
     at--;
@@ -228,7 +228,7 @@ int custapi__customer_set_text(custapi_customer *c, const char *name, const char
   int rc = check_name(name, err);
   if (rc < 0)
     return rc;
-  const schema_property *p = schema_find(name);
+  const schema_property *p = custapi__schema_find(name);
   if (!p) {
     rc = custapi__schema_admit_other(name, c->flags, err);
     return rc <= 0 ? rc : put_other_string(c, name, text, len, err);
@@ -250,7 +250,7 @@ int custapi_customer_set_int(custapi_customer *c, const char *name, int64_t valu
   int rc = check_name(name, err);
   if (rc < 0)
     return rc;
-  const schema_property *p = schema_find(name);
+  const schema_property *p = custapi__schema_find(name);
   if (!p) {
     rc = custapi__schema_admit_other(name, c->flags, err);
     if (rc <= 0)
@@ -275,7 +275,7 @@ int custapi_customer_set_int(custapi_customer *c, const char *name, int64_t valu
 
 int custapi__answer_member_check(const char *name, custapi_answer_kind kind, const char *context,
                                  custapi_error *err) {
-  const schema_property *p = schema_find(name);
+  const schema_property *p = custapi__schema_find(name);
   if (!p)
     return 0;
   int integer = p->info.type == CUSTAPI_TYPE_INTEGER;

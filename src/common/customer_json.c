@@ -174,7 +174,7 @@ static int set_integer_member(custapi_customer *c, const schema_property *p, jso
 }
 
 static int set_member(custapi_customer *c, const char *name, json_object *v, custapi_error *err) {
-  const schema_property *p = schema_find(name);
+  const schema_property *p = custapi__schema_find(name);
   if (p && p->info.type == CUSTAPI_TYPE_INTEGER)
     return set_integer_member(c, p, v, err);
   if (json_object_is_type(v, json_type_string))
@@ -184,7 +184,7 @@ static int set_member(custapi_customer *c, const char *name, json_object *v, cus
   if (!p && json_object_is_type(v, json_type_int))
     return custapi_customer_set_int(c, name, json_object_get_int64(v), err);
   /* Read-only fields of any type are dropped or refused as the customer's flags say. */
-  if (!p && schema_is_read_only(name))
+  if (!p && custapi__schema_is_read_only(name))
     return custapi__customer_set_text(c, name, "", 0, err);
   if (p)
     return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, name,

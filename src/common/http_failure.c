@@ -42,7 +42,7 @@ static void excerpt(char *buf, size_t size, const char *text, size_t len, size_t
     uint32_t cp = s[0];
     size_t n = 1;
     int replaced = 0;
-    if (cp >= 0x80 && (n = text_decode(s, len - i, &cp)) == 0)
+    if (cp >= 0x80 && (n = custapi__text_decode(s, len - i, &cp)) == 0)
       n = 1, cp = '?', replaced = 1;
     if (shown_as_space(cp)) {
       space = o > 0;

@@ -52,7 +52,7 @@ static const unsigned char plain_ascii[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50 */
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x60 */
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x70 */
-    /* 0x80 and up: 0 (UTF-8, checked by text_decode) */
+    /* 0x80 and up: 0 (UTF-8, checked by custapi__text_decode) */
 };
 
 /*
@@ -116,7 +116,7 @@ static int string(scanner *s, char *decoded, size_t cap, size_t *decoded_len) {
       continue;
     }
     if (c < 0x80) {
-      /* A run of plain ASCII, the common case, in one tight loop: a call to text_decode per
+      /* A run of plain ASCII, the common case, in one tight loop: a call to custapi__text_decode per
        * byte made this scanner 14% of a REST bulk run's instructions. */
       const unsigned char *q = s->p;
       while (q < s->end && plain_ascii[*q])
@@ -129,7 +129,7 @@ static int string(scanner *s, char *decoded, size_t cap, size_t *decoded_len) {
       continue;
     }
     uint32_t cp;
-    size_t len = text_decode(s->p, (size_t)(s->end - s->p), &cp);
+    size_t len = custapi__text_decode(s->p, (size_t)(s->end - s->p), &cp);
     if (len == 0)
       return fail(s, "a string is not valid UTF-8");
     for (size_t i = 0; i < len; i++, n++)

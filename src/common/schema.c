@@ -78,10 +78,10 @@ static const schema_property properties[] = {
 static const char *const read_only_fields[] = {"id", "enterprise_id", "is_department",
                                                "country_code", "fax", NULL};
 
-size_t schema_count(void) { return sizeof properties / sizeof properties[0]; }
+size_t custapi__schema_count(void) { return sizeof properties / sizeof properties[0]; }
 
-const schema_property *schema_at(size_t index) {
-  return index < schema_count() ? &properties[index] : NULL;
+const schema_property *custapi__schema_at(size_t index) {
+  return index < custapi__schema_count() ? &properties[index] : NULL;
 }
 
 /*
@@ -104,7 +104,7 @@ static void sort_by_name(void) {
   qsort(by_name, PROPERTY_COUNT, sizeof by_name[0], compare_by_name);
 }
 
-const schema_property *schema_find(const char *name) {
+const schema_property *custapi__schema_find(const char *name) {
   pthread_once(&by_name_once, sort_by_name);
   size_t low = 0, high = PROPERTY_COUNT;
   while (low < high) {
@@ -120,9 +120,9 @@ const schema_property *schema_find(const char *name) {
   return NULL;
 }
 
-size_t schema_index(const schema_property *property) { return (size_t)(property - properties); }
+size_t custapi__schema_index(const schema_property *property) { return (size_t)(property - properties); }
 
-int schema_is_read_only(const char *name) {
+int custapi__schema_is_read_only(const char *name) {
   for (const char *const *f = read_only_fields; *f; f++)
     if (strcmp(*f, name) == 0)
       return 1;
@@ -130,7 +130,7 @@ int schema_is_read_only(const char *name) {
 }
 
 int custapi__schema_admit_other(const char *name, unsigned customer_flags, custapi_error *err) {
-  if (schema_is_read_only(name)) {
+  if (custapi__schema_is_read_only(name)) {
     if (customer_flags & CUSTAPI_CUSTOMER_IGNORE_READ_ONLY)
       return 0;
     return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, name,
@@ -140,13 +140,13 @@ int custapi__schema_admit_other(const char *name, unsigned customer_flags, custa
   }
   if (customer_flags & CUSTAPI_CUSTOMER_ALLOW_UNKNOWN)
     return 1;
-  const char *suggestion = schema_suggest(name);
+  const char *suggestion = custapi__schema_suggest(name);
   if (suggestion)
     return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, name,
                               "%s: unknown property; did you mean '%s'?", name, suggestion);
   return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, name,
                             "%s: unknown property (not one of the %zu properties of an update)",
-                            name, schema_count());
+                            name, custapi__schema_count());
 }
 
 static const char *property_name_at(size_t index, const void *context) {
@@ -154,35 +154,35 @@ static const char *property_name_at(size_t index, const void *context) {
   return properties[index].info.name;
 }
 
-const char *schema_suggest(const char *name) {
-  return custapi__suggest(name, property_name_at, schema_count(), NULL);
+const char *custapi__schema_suggest(const char *name) {
+  return custapi__suggest(name, property_name_at, custapi__schema_count(), NULL);
 }
 
 /* The public view of the table. */
-size_t custapi_schema_count(void) { return schema_count(); }
+size_t custapi_schema_count(void) { return custapi__schema_count(); }
 
 const custapi_property_info *custapi_schema_at(size_t index) {
-  const schema_property *p = schema_at(index);
+  const schema_property *p = custapi__schema_at(index);
   return p ? &p->info : NULL;
 }
 
 const custapi_property_info *custapi_schema_find(const char *name) {
-  const schema_property *p = name ? schema_find(name) : NULL;
+  const schema_property *p = name ? custapi__schema_find(name) : NULL;
   return p ? &p->info : NULL;
 }
 
 const char *const *custapi_schema_values(const char *name) {
-  return name ? schema_values(name) : NULL;
+  return name ? custapi__schema_values(name) : NULL;
 }
 
 const char *const *custapi_schema_read_only_fields(void) { return read_only_fields; }
 
-const char *const *schema_values(const char *name) {
-  const schema_property *p = schema_find(name);
+const char *const *custapi__schema_values(const char *name) {
+  const schema_property *p = custapi__schema_find(name);
   return p ? p->values : NULL;
 }
 
 size_t custapi_schema_max_bytes(const char *name) {
-  const schema_property *p = schema_find(name);
+  const schema_property *p = custapi__schema_find(name);
   return p && p->info.type == CUSTAPI_TYPE_STRING ? p->max_bytes : 0;
 }

@@ -32,17 +32,17 @@ typedef struct schema_property {
 } schema_property;
 
 /* The schema's properties in their stable order; index of a property is its position. */
-size_t schema_count(void);
-const schema_property *schema_at(size_t index);
-const schema_property *schema_find(const char *name);
+size_t custapi__schema_count(void);
+const schema_property *custapi__schema_at(size_t index);
+const schema_property *custapi__schema_find(const char *name);
 /* Position of a property in the schema (for stable ordering). */
-size_t schema_index(const schema_property *property);
+size_t custapi__schema_index(const schema_property *property);
 
 /* Read-only fields seen in responses: id, enterprise_id, is_department, country_code, fax. */
-int schema_is_read_only(const char *name);
+int custapi__schema_is_read_only(const char *name);
 
 /* The known name closest to `name` (for "did you mean"), or NULL if none is close. */
-const char *schema_suggest(const char *name);
+const char *custapi__schema_suggest(const char *name);
 
 /*
  * What a name outside the schema gets, decided and worded here only (the model when a name is
@@ -53,11 +53,11 @@ const char *schema_suggest(const char *name);
 int custapi__schema_admit_other(const char *name, unsigned customer_flags, custapi_error *err);
 
 /* Country codes: 1 if `code` (exactly two upper-case ASCII letters) is assigned or XK. */
-int schema_country_known(const char *code);
-size_t schema_country_count(void);
+int custapi__schema_country_known(const char *code);
+size_t custapi__schema_country_count(void);
 
 /* The allowed values of an enumerated property (NULL-terminated), or NULL. */
-const char *const *schema_values(const char *name);
+const char *const *custapi__schema_values(const char *name);
 
 #define SCHEMA_EMAIL_MAX 254
 #define SCHEMA_STRING_MAX 1024

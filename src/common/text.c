@@ -8,7 +8,7 @@
 
 #include "alloc.h"
 
-size_t text_decode(const unsigned char *s, size_t len, uint32_t *cp) {
+size_t custapi__text_decode(const unsigned char *s, size_t len, uint32_t *cp) {
   unsigned char c = s[0];
   size_t n;
   uint32_t min;
@@ -48,12 +48,12 @@ static int is_refused_control(uint32_t cp) {
   return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
 }
 
-text_problem text_check(const char *text, size_t len, size_t *offset, uint32_t *code_point) {
+text_problem custapi__text_check(const char *text, size_t len, size_t *offset, uint32_t *code_point) {
   const unsigned char *s = (const unsigned char *)text;
   size_t i = 0;
   while (i < len) {
     uint32_t cp = 0;
-    size_t n = text_decode(s + i, len - i, &cp);
+    size_t n = custapi__text_decode(s + i, len - i, &cp);
     text_problem problem = TEXT_OK;
     if (n == 0)
       problem = TEXT_INVALID_UTF8;
@@ -73,9 +73,9 @@ text_problem text_check(const char *text, size_t len, size_t *offset, uint32_t *
 
 /* ---- what reaches a terminal ---- */
 
-text_unit text_next_unit(const char *text, size_t len, size_t *n, uint32_t *code_point) {
+text_unit custapi__text_next_unit(const char *text, size_t len, size_t *n, uint32_t *code_point) {
   uint32_t cp = 0;
-  size_t k = text_decode((const unsigned char *)text, len, &cp);
+  size_t k = custapi__text_decode((const unsigned char *)text, len, &cp);
   if (k == 0) {
     *n = 1;
     *code_point = (unsigned char)text[0];
@@ -90,19 +90,19 @@ text_unit text_next_unit(const char *text, size_t len, size_t *n, uint32_t *code
   return TEXT_UNIT_PRINTABLE;
 }
 
-void text_put_visible(FILE *out, const char *text, size_t len) {
+void custapi__text_put_visible(FILE *out, const char *text, size_t len) {
   size_t i = 0;
   while (i < len) {
     size_t n, start = i;
     uint32_t cp;
     /* Runs of printable characters in one write. */
-    while (i < len && text_next_unit(text + i, len - i, &n, &cp) == TEXT_UNIT_PRINTABLE)
+    while (i < len && custapi__text_next_unit(text + i, len - i, &n, &cp) == TEXT_UNIT_PRINTABLE)
       i += n;
     if (i > start)
       fwrite(text + start, 1, i - start, out);
     if (i == len)
       break;
-    text_unit u = text_next_unit(text + i, len - i, &n, &cp);
+    text_unit u = custapi__text_next_unit(text + i, len - i, &n, &cp);
     if (u == TEXT_UNIT_BAD_BYTE || cp < 0x80)
       fprintf(out, "\\x%02X", (unsigned)cp);
     else
@@ -155,7 +155,7 @@ void custapi__base_url_trim(char *url) {
     url[n - 1] = '\0';
 }
 
-int text_host_is_loopback(const char *host) {
+int custapi__text_host_is_loopback(const char *host) {
   size_t len = strlen(host);
   if (len >= 2 && host[0] == '[' && host[len - 1] == ']')
     return is_loopback_ipv6(host + 1, len - 2);
@@ -173,7 +173,7 @@ int text_host_is_loopback(const char *host) {
 /* What a character of json-c's output becomes: 0 when it stays as it is. */
 static size_t json_replacement(char out[8], const char *json, size_t len, size_t *n) {
   uint32_t cp;
-  text_unit u = text_next_unit(json, len, n, &cp);
+  text_unit u = custapi__text_next_unit(json, len, n, &cp);
   if (u == TEXT_UNIT_BAD_BYTE)
     return (size_t)snprintf(out, 8, "\\\\x%02X", (unsigned)cp); /* the text \xHH */
   if (u == TEXT_UNIT_CONTROL && cp >= 0x7F)
@@ -181,7 +181,7 @@ static size_t json_replacement(char out[8], const char *json, size_t len, size_t
   return 0;                                                   /* json-c escapes C0 itself */
 }
 
-char *text_json_clean(const char *json, size_t len, size_t *out_len) {
+char *custapi__text_json_clean(const char *json, size_t len, size_t *out_len) {
   size_t need = 0, n;
   char rep[8];
   for (size_t i = 0; i < len; i += n) {
@@ -203,7 +203,7 @@ char *text_json_clean(const char *json, size_t len, size_t *out_len) {
   return out;
 }
 
-void text_json_put_clean(FILE *out, const char *json, size_t len) {
+void custapi__text_json_put_clean(FILE *out, const char *json, size_t len) {
   size_t n, start = 0;
   char rep[8];
   for (size_t i = 0; i < len; i += n) {

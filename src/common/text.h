@@ -20,10 +20,10 @@ typedef enum text_problem {
  * Checks `len` bytes. On a problem, stores the byte offset where it starts and the code point
  * (0 for invalid UTF-8).
  */
-text_problem text_check(const char *s, size_t len, size_t *offset, uint32_t *code_point);
+text_problem custapi__text_check(const char *s, size_t len, size_t *offset, uint32_t *code_point);
 
 /* Decodes one well-formed UTF-8 sequence at s[0..len); returns its length, or 0 if invalid. */
-size_t text_decode(const unsigned char *s, size_t len, uint32_t *code_point);
+size_t custapi__text_decode(const unsigned char *s, size_t len, uint32_t *code_point);
 
 /* ---- what reaches a terminal ---- */
 
@@ -37,14 +37,14 @@ typedef enum text_unit {
  * Classifies the character at text[0..len) (len > 0): stores its length in bytes (1 for a bad
  * byte) and its code point (the byte's value for a bad byte).
  */
-text_unit text_next_unit(const char *text, size_t len, size_t *n, uint32_t *code_point);
+text_unit custapi__text_next_unit(const char *text, size_t len, size_t *n, uint32_t *code_point);
 
 /*
  * Writes `len` bytes of `text` to `out` so that a terminal shows them and acts on none of
  * them: C0 controls and DEL as \xHH, C1 characters as \u0080-\u009F, and every byte that is
  * not well-formed UTF-8 (raw 0x80-0x9F among them) as \xHH. Everything else is copied as is.
  */
-void text_put_visible(FILE *out, const char *text, size_t len);
+void custapi__text_put_visible(FILE *out, const char *text, size_t len);
 
 /*
  * A copy of JSON text written by json-c (`len` bytes) that is valid UTF-8, in a new buffer
@@ -54,10 +54,10 @@ void text_put_visible(FILE *out, const char *text, size_t len);
  * become \u007F-\u009F (the same characters, escaped, so no terminal acts on them). Outside
  * strings json-c writes ASCII only, so every replacement lands inside a string.
  */
-char *text_json_clean(const char *json, size_t len, size_t *out_len);
+char *custapi__text_json_clean(const char *json, size_t len, size_t *out_len);
 
 /* The same written to `out`, allocating nothing (the out-of-memory answer goes this way too). */
-void text_json_put_clean(FILE *out, const char *json, size_t len);
+void custapi__text_json_put_clean(FILE *out, const char *json, size_t len);
 
 /* ---- base URLs ---- */
 
@@ -74,6 +74,6 @@ void custapi__base_url_trim(char *url);
  * in ".localhost" (case-insensitive; libcurl resolves those itself, never through DNS). The one
  * definition behind the plain-HTTP check and the proxy bypass.
  */
-int text_host_is_loopback(const char *host);
+int custapi__text_host_is_loopback(const char *host);
 
 #endif

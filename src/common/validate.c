@@ -147,7 +147,7 @@ static int check_encoding(const check *k, const char *name) {
   size_t offset;
   uint32_t cp;
   char problem[96];
-  switch (text_check(k->f->string, k->f->string_len, &offset, &cp)) {
+  switch (custapi__text_check(k->f->string, k->f->string_len, &offset, &cp)) {
   case TEXT_OK:
     return 0;
   case TEXT_INVALID_UTF8:
@@ -200,7 +200,7 @@ static int check_string(const check *k) {
   case RULE_URL:
     return is_web_url(s, len) ? 0 : fail_format(k, "not an http:// or https:// URL with a host");
   case RULE_COUNTRY:
-    return schema_country_known(s) ? 0 : fail_format(k, "not an assigned country code");
+    return custapi__schema_country_known(s) ? 0 : fail_format(k, "not an assigned country code");
   case RULE_POSITIVE:
   case RULE_NON_NEGATIVE:
     break;
@@ -290,8 +290,8 @@ int custapi_validate_mode_as_given(custapi_validate_mode mode, const char *who,
 size_t custapi_validate_missing(const char *out[3], const custapi_customer *customer) {
   assert(out && customer);
   size_t n = 0;
-  for (size_t i = 0; i < schema_count() && n < 3; i++) {
-    const schema_property *p = schema_at(i);
+  for (size_t i = 0; i < custapi__schema_count() && n < 3; i++) {
+    const schema_property *p = custapi__schema_at(i);
     if (p->info.required && !custapi_customer_get(customer, p->info.name))
       out[n++] = p->info.name;
   }
@@ -329,7 +329,7 @@ int custapi_validate(const custapi_customer *customer, custapi_validate_mode mod
                               "nothing to update: no properties given");
   for (size_t i = 0; i < count; i++) {
     const custapi_field *f = custapi_customer_at(customer, i);
-    check k = {schema_find(f->name), f, flags, warn, payload, err};
+    check k = {custapi__schema_find(f->name), f, flags, warn, payload, err};
     int rc = k.p ? check_known(&k) : check_other(&k, custapi__customer_flags(customer));
     if (rc < 0)
       return rc;

@@ -194,7 +194,7 @@ static int literal_char(scanner *s, uint32_t *cp) {
     s->p++;
     return 0;
   }
-  size_t n = text_decode(s->p, (size_t)(s->end - s->p), cp);
+  size_t n = custapi__text_decode(s->p, (size_t)(s->end - s->p), cp);
   if (n == 0)
     return fail(s, "not valid UTF-8 (only UTF-8 is accepted)");
   if (!is_char(*cp))

@@ -206,7 +206,7 @@ static json_object *body_string(const char *body, size_t len, int *valid) {
     uint32_t cp;
     size_t n = (unsigned char)body[i] < 0x80
                    ? 1
-                   : text_decode((const unsigned char *)body + i, len - i, &cp);
+                   : custapi__text_decode((const unsigned char *)body + i, len - i, &cp);
     if (n == 0) {
       *valid = 0;
       break;
@@ -223,7 +223,7 @@ static json_object *body_string(const char *body, size_t len, int *valid) {
     uint32_t cp;
     size_t n = (unsigned char)body[i] < 0x80
                    ? 1
-                   : text_decode((const unsigned char *)body + i, len - i, &cp);
+                   : custapi__text_decode((const unsigned char *)body + i, len - i, &cp);
     if (n == 0) {
       memcpy(copy + o, "\xEF\xBF\xBD", 3);
       o += 3;

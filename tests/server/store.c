@@ -27,7 +27,7 @@ static const struct {
 
 /* The seed's industries come from the schema's own list (SPEC section 2), not a copy. */
 static const char *seed_industry(int32_t id) {
-  const char *const *values = schema_values("industry");
+  const char *const *values = custapi__schema_values("industry");
   size_t n = 0;
   while (values[n])
     n++;

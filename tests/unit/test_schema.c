@@ -57,13 +57,13 @@ START_TEST(public_allowed_values_and_read_only_fields) {
   ck_assert_str_eq(custapi_schema_values("deleted")[0], "yes");
   ck_assert_str_eq(custapi_schema_values("deleted")[1], "no");
   ck_assert_ptr_null(custapi_schema_values("deleted")[2]);
-  ck_assert_ptr_eq(custapi_schema_values("industry"), schema_values("industry"));
+  ck_assert_ptr_eq(custapi_schema_values("industry"), custapi__schema_values("industry"));
   ck_assert_ptr_null(custapi_schema_values("sms_quota"));
   ck_assert_ptr_null(custapi_schema_values("nosuch"));
   ck_assert_ptr_null(custapi_schema_values(NULL));
   size_t n = 0;
   for (const char *const *f = custapi_schema_read_only_fields(); *f; f++, n++)
-    ck_assert(schema_is_read_only(*f) && !custapi_schema_find(*f));
+    ck_assert(custapi__schema_is_read_only(*f) && !custapi_schema_find(*f));
   ck_assert_uint_eq(n, 5);
   for (size_t i = 0; i < custapi_schema_count(); i++)
     ck_assert_ptr_null(strstr(custapi_schema_at(i)->rule, "list-properties"));
@@ -71,67 +71,67 @@ START_TEST(public_allowed_values_and_read_only_fields) {
 END_TEST
 
 START_TEST(industry_has_nineteen_values_with_inner_commas) {
-  const char *const *v = schema_values("industry");
+  const char *const *v = custapi__schema_values("industry");
   size_t n = 0;
   int hospitality = 0;
   for (; v[n]; n++)
     hospitality |= strcmp(v[n], "Hospitality, Travel & Tourism") == 0;
   ck_assert_uint_eq(n, 19);
   ck_assert(hospitality);
-  ck_assert_ptr_null(schema_values("name"));
+  ck_assert_ptr_null(custapi__schema_values("name"));
 }
 END_TEST
 
 START_TEST(country_list_is_249_assigned_plus_xk) {
-  ck_assert_uint_eq(schema_country_count(), 250);
-  ck_assert(schema_country_known("ZA"));
-  ck_assert(schema_country_known("XK"));
-  ck_assert(schema_country_known("AD"));
-  ck_assert(schema_country_known("ZW"));
-  ck_assert(schema_country_known("SS")); /* South Sudan, assigned 2011 */
-  ck_assert(!schema_country_known("UK")); /* reserved, not assigned: GB is */
-  ck_assert(!schema_country_known("EU"));
-  ck_assert(!schema_country_known("AN")); /* Netherlands Antilles, withdrawn */
-  ck_assert(!schema_country_known("za"));
-  ck_assert(!schema_country_known("Z"));
-  ck_assert(!schema_country_known("ZAF"));
+  ck_assert_uint_eq(custapi__schema_country_count(), 250);
+  ck_assert(custapi__schema_country_known("ZA"));
+  ck_assert(custapi__schema_country_known("XK"));
+  ck_assert(custapi__schema_country_known("AD"));
+  ck_assert(custapi__schema_country_known("ZW"));
+  ck_assert(custapi__schema_country_known("SS")); /* South Sudan, assigned 2011 */
+  ck_assert(!custapi__schema_country_known("UK")); /* reserved, not assigned: GB is */
+  ck_assert(!custapi__schema_country_known("EU"));
+  ck_assert(!custapi__schema_country_known("AN")); /* Netherlands Antilles, withdrawn */
+  ck_assert(!custapi__schema_country_known("za"));
+  ck_assert(!custapi__schema_country_known("Z"));
+  ck_assert(!custapi__schema_country_known("ZAF"));
 }
 END_TEST
 
 START_TEST(read_only_fields) {
   const char *ro[] = {"id", "enterprise_id", "is_department", "country_code", "fax"};
   for (size_t i = 0; i < 5; i++)
-    ck_assert(schema_is_read_only(ro[i]));
-  ck_assert(!schema_is_read_only("name"));
-  ck_assert(!schema_is_read_only("hash")); /* returned by the server, but writable */
+    ck_assert(custapi__schema_is_read_only(ro[i]));
+  ck_assert(!custapi__schema_is_read_only("name"));
+  ck_assert(!custapi__schema_is_read_only("hash")); /* returned by the server, but writable */
 }
 END_TEST
 
 START_TEST(suggestions_for_typos) {
-  ck_assert_str_eq(schema_suggest("emial"), "email");
-  ck_assert_str_eq(schema_suggest("Email"), "email");
-  ck_assert_str_eq(schema_suggest("sms_qouta"), "sms_quota");
-  ck_assert_str_eq(schema_suggest("industy"), "industry");
-  ck_assert_str_eq(schema_suggest("websiteurl"), "website_url");
-  ck_assert_ptr_null(schema_suggest("favourite_colour"));
-  ck_assert_ptr_null(schema_suggest("x"));
+  ck_assert_str_eq(custapi__schema_suggest("emial"), "email");
+  ck_assert_str_eq(custapi__schema_suggest("Email"), "email");
+  ck_assert_str_eq(custapi__schema_suggest("sms_qouta"), "sms_quota");
+  ck_assert_str_eq(custapi__schema_suggest("industy"), "industry");
+  ck_assert_str_eq(custapi__schema_suggest("websiteurl"), "website_url");
+  ck_assert_ptr_null(custapi__schema_suggest("favourite_colour"));
+  ck_assert_ptr_null(custapi__schema_suggest("x"));
 }
 END_TEST
 
 /* The sorted lookup finds every property by its own name, and nothing near one. */
 START_TEST(find_by_name_finds_each_property_and_nothing_else) {
-  for (size_t i = 0; i < schema_count(); i++) {
-    const schema_property *p = schema_at(i);
-    ck_assert_ptr_eq(schema_find(p->info.name), p);
+  for (size_t i = 0; i < custapi__schema_count(); i++) {
+    const schema_property *p = custapi__schema_at(i);
+    ck_assert_ptr_eq(custapi__schema_find(p->info.name), p);
     char name[64];
     snprintf(name, sizeof name, "%s_", p->info.name); /* one byte longer */
-    ck_assert_ptr_null(schema_find(name));
+    ck_assert_ptr_null(custapi__schema_find(name));
     snprintf(name, sizeof name, "%.*s", (int)strlen(p->info.name) - 1, p->info.name);
-    ck_assert_ptr_null(schema_find(name)); /* one byte shorter */
+    ck_assert_ptr_null(custapi__schema_find(name)); /* one byte shorter */
   }
   const char *others[] = {"", "a", "zzzz", "Name", "EMAIL", "id", "fax", "email_quota\n"};
   for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
-    ck_assert_ptr_null(schema_find(others[i]));
+    ck_assert_ptr_null(custapi__schema_find(others[i]));
 }
 END_TEST
 

@@ -48,21 +48,21 @@ static const char *const not_loopback[] = {
 };
 
 START_TEST(loopback_hosts) {
-  ck_assert_msg(text_host_is_loopback(loopback[_i]), "%s", loopback[_i]);
+  ck_assert_msg(custapi__text_host_is_loopback(loopback[_i]), "%s", loopback[_i]);
 }
 END_TEST
 
 START_TEST(hosts_that_are_not_loopback) {
-  ck_assert_msg(!text_host_is_loopback(not_loopback[_i]), "%s", not_loopback[_i]);
+  ck_assert_msg(!custapi__text_host_is_loopback(not_loopback[_i]), "%s", not_loopback[_i]);
 }
 END_TEST
 
-/* text_put_visible's output for `len` bytes of `in`, in a static buffer. */
+/* custapi__text_put_visible's output for `len` bytes of `in`, in a static buffer. */
 static const char *visible(const char *in, size_t len) {
   static char out[1024];
   FILE *f = fmemopen(out, sizeof out, "w");
   ck_assert_ptr_nonnull(f);
-  text_put_visible(f, in, len);
+  custapi__text_put_visible(f, in, len);
   fclose(f);
   return out;
 }
@@ -89,17 +89,17 @@ START_TEST(controls_become_visible) {
 }
 END_TEST
 
-/* text_json_clean and text_json_put_clean agree, and give `want`. */
+/* custapi__text_json_clean and custapi__text_json_put_clean agree, and give `want`. */
 static void assert_clean(const char *json, size_t len, const char *want) {
   size_t n = 0;
-  char *clean = text_json_clean(json, len, &n);
+  char *clean = custapi__text_json_clean(json, len, &n);
   ck_assert_ptr_nonnull(clean);
   ck_assert_str_eq(clean, want);
   ck_assert_uint_eq(n, strlen(want));
   custapi__free(clean);
   char buf[512] = "";
   FILE *f = fmemopen(buf, sizeof buf, "w");
-  text_json_put_clean(f, json, len);
+  custapi__text_json_put_clean(f, json, len);
   fclose(f);
   ck_assert_str_eq(buf, want);
 }
