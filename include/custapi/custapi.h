@@ -138,7 +138,7 @@ CUSTAPI_EXTERN int custapi_global_init(void);
 CUSTAPI_EXTERN void custapi_global_shutdown(void);
 
 /* ---------------------------------------------------------------------------------------
- * The schema: the 18 properties an update may carry (SPEC section 2)
+ * The schema: the 18 properties an update may carry (docs/properties.md)
  * ------------------------------------------------------------------------------------- */
 
 typedef enum custapi_type { CUSTAPI_TYPE_STRING = 0, CUSTAPI_TYPE_INTEGER = 1 } custapi_type;
@@ -260,7 +260,7 @@ typedef enum custapi_validate_mode {
 typedef void (*custapi_warn_fn)(const char *property, const char *message, void *payload);
 
 /*
- * Checks every rule of SPEC section 2 against every property of the customer. On failure the
+ * Checks every rule of docs/properties.md against every property of the customer. On failure the
  * error names the property, the problem and the rule in one line. `warn` may be NULL.
  * In fill-required mode missing required properties are not an error (they will be filled).
  */
@@ -471,7 +471,7 @@ typedef struct custapi_difference {
 } custapi_difference;
 
 /*
- * Runs the comparison of SPEC section 6 on customer `id`, with `rest` a client of the REST
+ * Runs the comparison of custapi(1) on customer `id`, with `rest` a client of the REST
  * protocol and `xmlrpc` one of XML-RPC, for the same install: snapshot (read over REST); update
  * over REST; read back over both; restore the snapshot's values of the touched properties over
  * REST and check that the restore took (if not, the comparison stops there with a RESTORE

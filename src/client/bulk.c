@@ -1,6 +1,6 @@
 /*
- * bulk: many updates from a stream of records, on the client's one loop (DESIGN.md: the same
- * call machinery with many transfers in flight, not a second transport).
+ * bulk: many updates from a stream of records, on the client's one loop: the same call machinery
+ * with many transfers in flight, not a second transport (docs/internals.md).
  *
  * Records are read one at a time into a bounded look-ahead window; a free slot takes the first
  * record of the window whose id is neither in flight nor waiting behind an earlier record of the

@@ -1,5 +1,5 @@
 /*
- * The retry policy of SPEC section 5, in one place for both protocols: decided after a
+ * The retry policy of docs/errors.md, in one place for both protocols: decided after a
  * response has been decoded into the error model.
  */
 #ifndef CUSTAPI_RETRY_H

@@ -1,5 +1,5 @@
 /*
- * The HTTP transport: libcurl's multi interface, non-blocking from the start (DESIGN.md).
+ * The HTTP transport: libcurl's multi interface, non-blocking from the start (docs/internals.md).
  *
  * One transport holds one multi handle (and so one connection cache: keep-alive across calls),
  * a pool of idle easy handles, and a list of timers. Transfers are started with a completion

@@ -1,5 +1,5 @@
 /*
- * The seam between the protocols (DESIGN.md): a const table of pure functions per protocol,
+ * The seam between the protocols (docs/internals.md): a const table of pure functions per protocol,
  * plus its name. Shared code never asks which protocol it has: it calls the table.
  */
 #ifndef CUSTAPI_BACKEND_H

@@ -1,5 +1,6 @@
 /*
- * The customer model to and from JSON. json-c is lenient where we must be strict (STYLE.md):
+ * The customer model to and from JSON. json-c 0.16 (Debian 12) is lenient where we must be
+ * strict:
  * it reads 1.0 and 5e3 as numbers that convert to integers, accepts NaN, ignores trailing
  * garbage and passes invalid UTF-8 unless told. So every member's JSON type is checked here and
  * the tokener is asked for UTF-8 validation and made to account for every byte.

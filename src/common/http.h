@@ -32,7 +32,7 @@ typedef struct custapi_http_response {
   const char *retry_after;  /* the Retry-After header, or NULL */
 } custapi_http_response;
 
-/* The category of an HTTP status that is not a success (SPEC section 5); OK for 2xx. */
+/* The category of an HTTP status that is not a success (docs/errors.md); OK for 2xx. */
 #include "custapi/custapi.h"
 custapi_category custapi__http_status_category(int status);
 

@@ -1,4 +1,4 @@
-/* HTTP statuses: their reason phrases and their category in the error model (SPEC section 5). */
+/* HTTP statuses: their reason phrases and their category in the error model (docs/errors.md). */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /*
- * The property table of SPEC section 2. Everything else (the model's typing, the validator,
+ * The property table of docs/properties.md. Everything else (the model's typing, the validator,
  * the codecs' encoding, help text and docs) is derived from this table, never repeated.
  */
 #ifndef CUSTAPI_SCHEMA_H

@@ -1,4 +1,4 @@
-/* The validator: every rule of SPEC section 2, one line per failure. */
+/* The validator: every rule of docs/properties.md, one line per failure. */
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /*
  * custapi gateway: a libmicrohttpd front that serves an install's own endpoints, validates
  * every update at the door with the project's model, and forwards through the client's
- * transport (DESIGN.md, src/gateway). Linked into the command only, never into libcustapi.
+ * transport (docs/internals.md). Linked into the command only, never into libcustapi.
  */
 #ifndef CUSTAPI_GATEWAY_H
 #define CUSTAPI_GATEWAY_H

@@ -1,5 +1,5 @@
 /*
- * The REST codec (SPEC section 3): PUT/GET {base}/api/2.0/customers/{id}, JSON with json-c.
+ * The REST codec (docs/protocol.md): PUT/GET {base}/api/2.0/customers/{id}, JSON with json-c.
  * Pure functions over buffers: no I/O, so tests and fuzzers reach them without a network.
  */
 #include <assert.h>

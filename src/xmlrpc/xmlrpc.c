@@ -1,9 +1,9 @@
 /*
- * The XML-RPC codec (SPEC section 4): pure functions over buffers, with xmlrpc-c's core doing
+ * The XML-RPC codec (docs/protocol.md): pure functions over buffers, with xmlrpc-c's core doing
  * the XML. Requests: POST {base}/api/2.0/xmlrpc/, PREFIX + "UpdateCustomer"(int id, struct) or
  * PREFIX + "GetCustomer"(int id). Responses: HTTP status first, then the XML screen
  * (xml_check.h: what xmlrpc-c would mishandle is refused before it parses), then the
- * methodResponse: a fault mapped by its code (SPEC section 5), or one value of the expected
+ * methodResponse: a fault mapped by its code (docs/errors.md), or one value of the expected
  * shape.
  *
  * Decisions (tested in tests/unit/test_xmlrpc.c):

@@ -1,5 +1,5 @@
 /*
- * The XML-RPC codec (SPEC section 4): methodCall encoding and methodResponse decoding with
+ * The XML-RPC codec (docs/protocol.md): methodCall encoding and methodResponse decoding with
  * xmlrpc-c's core library only (no xmlrpc-c client; the client layer's libcurl transport sends).
  * Its operations are reached through custapi__xmlrpc_backend (the ops table of backend.h).
  */

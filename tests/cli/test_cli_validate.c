@@ -63,7 +63,7 @@ START_TEST(valid_update_prints_normalised_typed_properties) {
 }
 END_TEST
 
-/* Every kind of invalid value of SPEC section 2 is refused with exit 3, naming the property. */
+/* Every kind of invalid value of docs/properties.md is refused with exit 3, naming the property. */
 START_TEST(invalid_values_exit_3_naming_the_property) {
   static const char *const cases[][2] = {
       {"email", "a@"},          {"email", "a b@c.co"},       {"name", ""},

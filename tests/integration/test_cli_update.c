@@ -1,6 +1,6 @@
 /*
- * The custapi command's update and get against the reference server: stdout JSON as SPEC
- * section 6 says, the stderr line, every exit code the server's answers and faults produce,
+ * The custapi command's update and get against the reference server: stdout JSON as custapi(1)
+ * says, the stderr line, every exit code the server's answers and faults produce,
  * the key's handling (file or environment, never shown), --dry-run, -v, --timeout.
  */
 #include "itest.h"
@@ -76,7 +76,7 @@ START_TEST(update_prints_the_result_object) {
   ck_assert(json_object_is_type(q, json_type_int));
   ck_assert_int_eq(json_object_get_int(q), 4242);
   ck_assert_str_eq(json_object_get_string(itest_member(c, "address")), "1 Main St");
-  /* The output's keys are in the order SPEC section 6 shows. */
+  /* The output's keys are in the order custapi(1) shows. */
   ck_assert(starts_with(r.out, "{\"protocol\":\"rest\",\"id\":42,\"ok\":true,\"http_status\":200,"
                                "\"attempts\":1,\"customer\":{"));
   itest_cli_free(&r);

@@ -25,7 +25,7 @@ static const struct {
 } extra_columns[] = {{"enterprise_id", 1}, {"is_department", 0}, {"country_code", 0}, {"fax", 0}};
 #define EXTRA_COUNT (sizeof extra_columns / sizeof extra_columns[0])
 
-/* The seed's industries come from the schema's own list (SPEC section 2), not a copy. */
+/* The seed's industries come from the schema's own list (docs/properties.md), not a copy. */
 static const char *seed_industry(int32_t id) {
   const char *const *values = custapi__schema_values("industry");
   size_t n = 0;

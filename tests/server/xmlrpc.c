@@ -12,7 +12,7 @@
 #include "refserver.h"
 #include "xml_check.h"
 
-/* Fault codes of the reference server (SPEC section 5 maps them). */
+/* Fault codes of the reference server (docs/errors.md maps them). */
 enum {
   FAULT_NOT_FOUND = 404,
   FAULT_INVALID = 422,

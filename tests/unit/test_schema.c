@@ -1,4 +1,4 @@
-/* The schema: the property table of SPEC section 2 and what is derived from it. */
+/* The schema: the property table of docs/properties.md and what is derived from it. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * The validator: every rule of SPEC section 2, each boundary from both sides, through the
+ * The validator: every rule of docs/properties.md, each boundary from both sides, through the
  * public API (custapi_customer_set from text, custapi_customer_set_json, custapi_validate).
  */
 #include <check.h>
