@@ -17,26 +17,12 @@ have_gateway() {
 # start_proxy_nginx UPSTREAM_URL: a second nginx, one worker, proxy_pass with kept-alive
 # upstream connections (nginx's default would open one per request). Sets proxy_pid, proxy_url.
 start_proxy_nginx() {
-  local upstream=${1#http://} dir="$workdir/nginx-proxy" port user_line=""
+  local upstream=${1#http://} dir="$workdir/nginx-proxy" port
   mkdir -p "$dir"
-  [ "$(id -u)" -eq 0 ] && user_line="user $(id -un);"
   port=$(free_port)
-  cat >"$dir/nginx.conf" <<CONF
-$user_line
-worker_processes 1;
-daemon off;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  keepalive_requests 100000000;
-  keepalive_timeout 75s;
-  client_body_temp_path $dir/body;
-  proxy_temp_path $dir/proxy;
-  fastcgi_temp_path $dir/fastcgi;
-  uwsgi_temp_path $dir/uwsgi;
-  scgi_temp_path $dir/scgi;
+  {
+    nginx_conf_head "$dir"
+    cat <<CONF
   upstream install {
     server $upstream;
     keepalive 64;
@@ -52,6 +38,7 @@ http {
   }
 }
 CONF
+  } >"$dir/nginx.conf"
   nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
   proxy_pid=$!
   remember_pid "$proxy_pid"

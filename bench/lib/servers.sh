@@ -59,15 +59,13 @@ check_response() {
   esac
 }
 
-# write_nginx_conf DIR PORT: one worker (the client gets the other core), no logs, keep-alive
-# without a request limit (nginx's default closes every 1000 requests), the canned bodies.
-write_nginx_conf() {
-  local dir=$1 port=$2 user_line=""
+# nginx_conf_head DIR: the start of every nginx.conf the bench writes, up to the open http
+# block: one worker (the client gets the other core), no logs, files under DIR, keep-alive
+# without a request limit (nginx's default closes every 1000 requests).
+nginx_conf_head() {
+  local dir=$1 user_line=""
   [ "$(id -u)" -eq 0 ] && user_line="user $(id -un);"
-  local rest_body xmlrpc_body
-  rest_body=$(python3 "$bench_dir/lib/prepare.py" nginx-quote "$workdir/req/rest.response")
-  xmlrpc_body=$(python3 "$bench_dir/lib/prepare.py" nginx-quote "$workdir/req/xmlrpc.response")
-  cat >"$dir/nginx.conf" <<CONF
+  cat <<CONF
 $user_line
 worker_processes 1;
 daemon off;
@@ -83,6 +81,18 @@ http {
   fastcgi_temp_path $dir/fastcgi;
   uwsgi_temp_path $dir/uwsgi;
   scgi_temp_path $dir/scgi;
+CONF
+}
+
+# write_nginx_conf DIR PORT: the static responder, answering with the canned bodies.
+write_nginx_conf() {
+  local dir=$1 port=$2
+  local rest_body xmlrpc_body
+  rest_body=$(python3 "$bench_dir/lib/prepare.py" nginx-quote "$workdir/req/rest.response")
+  xmlrpc_body=$(python3 "$bench_dir/lib/prepare.py" nginx-quote "$workdir/req/xmlrpc.response")
+  {
+    nginx_conf_head "$dir"
+    cat <<CONF
   server {
     listen 127.0.0.1:$port;
     location /api/2.0/customers/ {
@@ -96,6 +106,7 @@ http {
   }
 }
 CONF
+  } >"$dir/nginx.conf"
 }
 
 # start_nginx: sets server_pid and server_url; checks both canned answers come back.
