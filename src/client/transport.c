@@ -8,9 +8,8 @@
 
 #include <assert.h>
 #include <curl/curl.h>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,26 +112,58 @@ static void *counted(void *p) {
   return p;
 }
 
-static void *counting_malloc(size_t size) { return counted(malloc(size)); }
+/*
+ * Each block libcurl asks for carries its requested size in a header in front of it, so that
+ * freeing clears exactly the bytes libcurl could have written: malloc_usable_size and clearing
+ * the slack beyond the request were 4% of a bulk run's time (perf, 40 000 updates at c16). The
+ * header keeps malloc's alignment (max_align_t), as libcurl stores any type in its blocks.
+ */
+#define WIPE_HEADER sizeof(max_align_t)
 
-static void *counting_calloc(size_t n, size_t size) { return counted(calloc(n, size)); }
+static void *wiping_block(void *raw, size_t size) {
+  if (!raw)
+    return counted(NULL);
+  memcpy(raw, &size, sizeof size);
+  return (char *)raw + WIPE_HEADER;
+}
+
+static void *counting_malloc(size_t size) {
+  if (size > SIZE_MAX - WIPE_HEADER)
+    return counted(NULL);
+  return wiping_block(malloc(size + WIPE_HEADER), size);
+}
+
+static void *counting_calloc(size_t n, size_t size) {
+  if (size && n > (SIZE_MAX - WIPE_HEADER) / size)
+    return counted(NULL);
+  return wiping_block(calloc(1, n * size + WIPE_HEADER), n * size);
+}
+
+static size_t requested_size(const void *p) {
+  size_t size;
+  memcpy(&size, (const char *)p - WIPE_HEADER, sizeof size);
+  return size;
+}
 
 static void wiping_free(void *p) {
   if (!p)
     return;
-  /* explicit_bzero, not the byte loop of custapi__wipe: libcurl frees tens of KiB of buffers
-   * per transfer, and clearing them a byte at a time was 28% of bulk's instructions. */
-  explicit_bzero(p, malloc_usable_size(p));
-  free(p);
+  /* explicit_bzero, not the byte loop of custapi__wipe: libcurl frees KiBs of buffers per
+   * transfer, and clearing them a byte at a time was 28% of bulk's instructions. */
+  explicit_bzero(p, requested_size(p));
+  free((char *)p - WIPE_HEADER);
 }
 
+/* Always a new block: realloc could move the data and free the old block uncleared. */
 static void *wiping_realloc(void *p, size_t size) {
   if (!p)
     return counting_malloc(size);
+  size_t old = requested_size(p);
+  if (size <= old && size)
+    return p; /* shrinking in place: the block and its size as they are, cleared whole later */
   void *q = counting_malloc(size ? size : 1);
   if (!q)
     return NULL;
-  size_t old = malloc_usable_size(p);
   memcpy(q, p, old < size ? old : size);
   wiping_free(p);
   return q;
