@@ -179,6 +179,34 @@ START_TEST(every_byte_inside_a_run) {
 }
 END_TEST
 
+/*
+ * Runs are read eight bytes at a time, then byte by byte: every byte value at every position of
+ * strings up to three words long, so that each lane of a word, a byte after a marked one (where
+ * a borrow could mark it too) and the tail are all judged, and the offset of the first problem
+ * is exact.
+ */
+START_TEST(every_byte_at_every_position) {
+  for (size_t len = 1; len <= 24; len++)
+    for (size_t at = 0; at < len; at++)
+      for (int c = 0; c < 256; c++) {
+        char text[32];
+        text[0] = '"';
+        memset(text + 1, 'a', len);
+        text[1 + at] = (char)c;
+        text[1 + len] = '"';
+        size_t n = len + 2;
+        int plain = c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+        int got = custapi__json_check(&check, text, n, NULL);
+        ck_assert_msg((got == 0) == plain, "byte 0x%02x at %zu of %zu: %s", c, at, len,
+                      got == 0 ? "accepted" : "refused");
+        if (plain || c == '"' || c == '\\')
+          continue; /* a quote ends the string early; a backslash starts an escape */
+        ck_assert_msg(check.offset == 1 + at, "byte 0x%02x at %zu of %zu: offset %zu", c, at, len,
+                      check.offset);
+      }
+}
+END_TEST
+
 /* A watched name longer than the name buffer, or one the member's name only starts with. */
 START_TEST(long_and_prefixed_names) {
   char text[256];
@@ -207,6 +235,7 @@ int main(void) {
   tcase_add_test(t, values_are_bounded);
   tcase_add_test(t, names_the_member_holding_a_problem);
   tcase_add_test(t, every_byte_inside_a_run);
+  tcase_add_test(t, every_byte_at_every_position);
   tcase_add_test(t, long_and_prefixed_names);
   suite_add_tcase(s, t);
   SRunner *r = srunner_create(s);
