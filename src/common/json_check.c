@@ -29,10 +29,11 @@ static int fail(scanner *s, const char *problem) {
 }
 
 static void skip_space(scanner *s) {
-  while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+  /* One test per byte: ' ', '\t', '\n' and '\r' as bits of a mask. */
+  const uint64_t space = 1ull << ' ' | 1ull << '\t' | 1ull << '\n' | 1ull << '\r';
+  while (s->p < s->end && *s->p <= ' ' && (space >> *s->p & 1))
     s->p++;
-}
-static int hex_value(unsigned char c) {
+}static int hex_value(unsigned char c) {
   if (c >= '0' && c <= '9')
     return c - '0';
   if (c >= 'a' && c <= 'f')
@@ -166,6 +167,20 @@ static int string(scanner *s, char *decoded, size_t cap, size_t *decoded_len) {
   }
 }
 
+/*
+ * A string whose text is not wanted: a run of plain ASCII and the closing quote, the common
+ * case, without string()'s bookkeeping; anything else is read by string() from the start.
+ */
+static int skip_string(scanner *s) {
+  const unsigned char *p = s->p + 1;
+  p += plain_run(p, s->end);
+  if (p < s->end && *p == '"') {
+    s->p = p + 1;
+    return 0;
+  }
+  return string(s, NULL, 0, NULL);
+}
+
 static int digits(scanner *s) {
   const unsigned char *from = s->p;
   while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
@@ -243,7 +258,7 @@ static int object(scanner *s, int depth) {
     int watch = depth == 1 && s->member;
     const unsigned char *raw_key =
         s->p + 1; /* as written, escapes and all: decoded only if watched */
-    if (string(s, watch ? key : NULL, sizeof key, watch ? &key_len : NULL) < 0)
+    if ((watch ? string(s, key, sizeof key, &key_len) : skip_string(s)) < 0)
       return -1;
     size_t raw_key_len = (size_t)(s->p - 1 - raw_key);
     skip_space(s);
@@ -326,7 +341,7 @@ static int value(scanner *s, int depth, char *kind) {
       return fail(s, "nested too deeply");
     return c == '{' ? object(s, depth + 1) : array(s, depth + 1);
   case '"':
-    return string(s, NULL, 0, NULL);
+    return skip_string(s);
   case 't':
     return literal(s, "true");
   case 'f':
