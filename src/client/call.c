@@ -181,7 +181,8 @@ static void on_transfer_done(custapi_transfer *t, void *payload) {
 void custapi__call_start(void *payload) {
   call *k = payload;
   custapi_transfer *t;
-  uint64_t now = custapi__now_ms();
+  /* The clock only when a Retry-After hold was ever set: bulk starts a call per update. */
+  uint64_t now = k->client->hold_until_ms ? custapi__now_ms() : 0;
   if (now < k->client->hold_until_ms) {
     custapi_error terr;
     if (custapi__transport_add_timer(k->client->transport, (long)(k->client->hold_until_ms - now),

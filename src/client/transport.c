@@ -664,7 +664,9 @@ int custapi__transport_add_timer(custapi_transport *t, long delay_ms, custapi_ti
   timer *k = custapi__calloc(1, sizeof *k);
   if (!k)
     return custapi__error_oom(err);
-  k->due_ms = custapi__now_ms() + (uint64_t)(delay_ms > 0 ? delay_ms : 0);
+  /* Due at once: 0, before any time the clock can show, so that no clock is read for it (a
+   * new call's first attempt, once per update in bulk). */
+  k->due_ms = delay_ms > 0 ? custapi__now_ms() + (uint64_t)delay_ms : 0;
   k->fn = fn;
   k->payload = payload;
   timer **p = &t->timers;
@@ -677,8 +679,18 @@ int custapi__transport_add_timer(custapi_transport *t, long delay_ms, custapi_ti
 }
 
 static void fire_due_timers(custapi_transport *t) {
-  uint64_t now = custapi__now_ms();
-  while (t->timers && t->timers->due_ms <= now) {
+  uint64_t now = 0; /* the clock is read once, and only for a timer that is not due at once */
+  int now_read = 0;
+  /* At most as many as there are now: a callback adding a timer due at once each time would
+   * otherwise keep the loop here for ever (it reaches the next step instead). */
+  size_t budget = t->timer_count;
+  while (t->timers && budget--) {
+    if (t->timers->due_ms > now && !now_read) {
+      now = custapi__now_ms();
+      now_read = 1;
+    }
+    if (t->timers->due_ms > now)
+      break;
     timer *k = t->timers;
     t->timers = k->next;
     t->timer_count--;
