@@ -87,7 +87,7 @@ static char *scan_member(record_fast *out, char *s, const char *end) {
   return s;
 }
 
-int record_fast_scan(record_fast *out, char *line, size_t len) {
+int custapi__record_fast_scan(record_fast *out, char *line, size_t len) {
   const char *end = line + len;
   out->count = 0;
   out->id = RECORD_FAST_MAX_MEMBERS; /* none yet */

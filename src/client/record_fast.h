@@ -36,6 +36,6 @@ typedef struct record_fast {
  * NUL-terminated in the line itself (their closing quotes overwritten). Else 0, the line
  * untouched. Allocates nothing.
  */
-int record_fast_scan(record_fast *out, char *line, size_t len);
+int custapi__record_fast_scan(record_fast *out, char *line, size_t len);
 
 #endif

@@ -125,7 +125,7 @@ static void at_line(custapi_error *err, long line) {
   memcpy(err->message, message, sizeof message);
 }
 
-/* A flat record read by record_fast_scan: the id, then each other member, through the same
+/* A flat record read by custapi__record_fast_scan: the id, then each other member, through the same
  * rules as the general reader below. */
 static int customer_from_fast(custapi_records *r, const record_fast *rec, int32_t *id,
                               custapi_customer **out, custapi_error *err) {
@@ -195,7 +195,7 @@ static records_status next_jsonl(custapi_records *r, long *line, int32_t *id,
   }
   custapi_customer *c = NULL;
   record_fast rec;
-  int rc = !r->slow_only && record_fast_scan(&rec, r->buf.data, r->buf.len)
+  int rc = !r->slow_only && custapi__record_fast_scan(&rec, r->buf.data, r->buf.len)
                ? customer_from_fast(r, &rec, id, &c, err)
                : customer_from_json(r, id, &c, err);
   if (rc < 0) {
