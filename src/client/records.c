@@ -125,8 +125,8 @@ static void at_line(custapi_error *err, long line) {
   memcpy(err->message, message, sizeof message);
 }
 
-/* A flat record read by custapi__record_fast_scan: the id, then each other member, through the same
- * rules as the general reader below. */
+/* A flat record read by custapi__record_fast_scan: the id, then each other member, through
+ * the same rules as the general reader below. */
 static int customer_from_fast(custapi_records *r, const record_fast *rec, int32_t *id,
                               custapi_customer **out, custapi_error *err) {
   int rc = custapi__json_scalar_id(id, &rec->members[rec->id].value, err);
