@@ -36,7 +36,7 @@ static char *plain_string_end(char *s, const char *end) {
 #define SMALL_INTEGER_DIGITS 18
 
 /* A JSON integer -?(0|[1-9][0-9]*) of at most 18 digits, not "-0": the byte after it, or NULL.
- * What follows it (a fraction, an exponent, a 19th digit) is the caller's to refuse. */
+ * A fraction or an exponent after it is the caller's to refuse (it wants ',' or '}'). */
 static char *small_integer(char *s, const char *end, int64_t *out) {
   int negative = s < end && *s == '-';
   s += negative;
