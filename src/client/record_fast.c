@@ -11,6 +11,12 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "customer.h"
+
+/* A record the fast path takes is never one the general reader refuses for its size. */
+_Static_assert(RECORD_FAST_MAX_MEMBERS <= CUSTAPI_CUSTOMER_MAX_MEMBERS,
+               "more members than a customer may have");
+
 static int is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 static char *skip_space(char *s, const char *end) {
