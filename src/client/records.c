@@ -9,6 +9,7 @@
 #include "error.h"
 #include "json_keys.h"
 #include "json_util.h"
+#include "record_fast.h"
 #include "schema.h"
 
 /* A growable byte buffer for one line or one CSV record. */
@@ -52,6 +53,7 @@ struct custapi_records {
   long last_line;
   int32_t last_id;
   int failed;
+  int slow_only; /* tests: every JSON Lines record through the general reader */
 };
 
 void custapi__records_free(custapi_records *r) {
@@ -123,22 +125,51 @@ static void at_line(custapi_error *err, long line) {
   memcpy(err->message, message, sizeof message);
 }
 
-/* The id of a record from a JSON value: an integer, or a canonical decimal string. */
-static int id_from_json(int32_t *id, json_object *v, custapi_error *err) {
-  if (json_object_is_type(v, json_type_int)) {
-    int64_t n = json_object_get_int64(v);
-    if (custapi__id_check(n, err) < 0)
-      return CUSTAPI_EINVALID;
-    *id = (int32_t)n;
-    return 0;
-  }
-  if (json_object_is_type(v, json_type_string))
-    return custapi_id_parse(id, json_object_get_string(v), err);
-  char shown[96];
-  const char *text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-  custapi__quote(shown, sizeof shown, text ? text : "", text ? strlen(text) : 0, 40);
-  return custapi__id_refuse(err, "not an integer", shown);
+/* A flat record read by custapi__record_fast_scan: the id, then each other member, through
+ * the same rules as the general reader below. */
+static int customer_from_fast(custapi_records *r, const record_fast *rec, int32_t *id,
+                              custapi_customer **out, custapi_error *err) {
+  int rc = custapi__json_scalar_id(id, &rec->members[rec->id].value, err);
+  if (rc == 0 && custapi_customer_new(out, r->flags) < 0)
+    rc = custapi__error_oom(err);
+  for (size_t i = 0; rc == 0 && i < rec->count; i++)
+    if (i != rec->id) /* id keys the record */
+      rc = custapi__customer_set_member(*out, rec->members[i].name, &rec->members[i].value, err);
+  return rc;
 }
+
+/* Any record, with json-c: every error is worded here. */
+static int customer_from_json(custapi_records *r, int32_t *id, custapi_customer **out,
+                              custapi_error *err) {
+  json_object *obj;
+  int rc = custapi__json_parse_object(&obj, r->buf.data, r->buf.len, err);
+  if (rc < 0)
+    return rc;
+  json_object *idv;
+  char repeated[80];
+  int twice = custapi__json_repeated_key(obj, r->buf.data, r->buf.len, repeated, sizeof repeated);
+  if (twice < 0)
+    rc = custapi__error_oom(err);
+  else if (twice > 0) /* json-c would keep the last silently: {"id":1,"id":2} is customer 2 */
+    rc = custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL,
+                            "the key %s appears more than once (each key may be given once)",
+                            repeated);
+  else if (!json_object_object_get_ex(obj, "id", &idv))
+    rc = custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, "id", "id: missing");
+  else {
+    custapi_json_scalar v;
+    custapi__json_scalar_of(&v, idv);
+    rc = custapi__json_scalar_id(id, &v, err);
+  }
+  if (rc == 0 && custapi_customer_new(out, r->flags) < 0)
+    rc = custapi__error_oom(err);
+  if (rc == 0)
+    rc = custapi__customer_set_json_members(*out, obj, "id", err); /* id keys the record */
+  json_object_put(obj);
+  return rc;
+}
+
+void custapi__records_set_fast_path(custapi_records *r, int on) { r->slow_only = !on; }
 
 static records_status next_jsonl(custapi_records *r, long *line, int32_t *id,
                                  custapi_customer **customer, custapi_error *err) {
@@ -162,31 +193,11 @@ static records_status next_jsonl(custapi_records *r, long *line, int32_t *id,
     if (!is_blank(r->buf.data, r->buf.len))
       break;
   }
-  json_object *obj;
-  if (custapi__json_parse_object(&obj, r->buf.data, r->buf.len, err) < 0) {
-    at_line(err, *line);
-    return err && err->category == CUSTAPI_CATEGORY_INTERNAL ? RECORDS_FATAL : RECORDS_BAD;
-  }
-  json_object *idv;
-  int rc;
-  char repeated[80];
-  int twice = custapi__json_repeated_key(obj, r->buf.data, r->buf.len, repeated, sizeof repeated);
-  if (twice < 0)
-    rc = custapi__error_oom(err);
-  else if (twice > 0) /* json-c would keep the last silently: {"id":1,"id":2} is customer 2 */
-    rc = custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL,
-                            "the key %s appears more than once (each key may be given once)",
-                            repeated);
-  else if (!json_object_object_get_ex(obj, "id", &idv))
-    rc = custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, "id", "id: missing");
-  else
-    rc = id_from_json(id, idv, err);
   custapi_customer *c = NULL;
-  if (rc == 0 && custapi_customer_new(&c, r->flags) < 0)
-    rc = custapi__error_oom(err);
-  if (rc == 0)
-    rc = custapi__customer_set_json_members(c, obj, "id", err); /* id keys the record */
-  json_object_put(obj);
+  record_fast rec;
+  int rc = !r->slow_only && custapi__record_fast_scan(&rec, r->buf.data, r->buf.len)
+               ? customer_from_fast(r, &rec, id, &c, err)
+               : customer_from_json(r, id, &c, err);
   if (rc < 0) {
     custapi_customer_free(c);
     at_line(err, *line);

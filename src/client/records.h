@@ -41,4 +41,8 @@ typedef enum records_status {
 records_status custapi__records_next(custapi_records *records, long *line, int32_t *id,
                                      custapi_customer **customer, custapi_error *err);
 
+/* For tests only: with `on` 0, every JSON Lines record is read by the general (json-c) reader,
+ * not the fast path for flat records, so that the two can be compared. On by default. */
+void custapi__records_set_fast_path(custapi_records *records, int on);
+
 #endif

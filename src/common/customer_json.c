@@ -155,45 +155,66 @@ int custapi__json_int32(json_object *v, int32_t *out) {
   return 0;
 }
 
-/* An integer property from JSON: a JSON integer or a canonical decimal string, nothing else. */
-static int set_integer_member(custapi_customer *c, const schema_property *p, json_object *v,
-                              custapi_error *err) {
-  if (json_object_is_type(v, json_type_string))
-    return custapi__customer_set_text(c, p->info.name, json_object_get_string(v),
-                                      (size_t)json_object_get_string_len(v), err);
-  int32_t value;
-  int rc = custapi__json_int32(v, &value);
-  if (rc == -2)
-    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, p->info.name,
-                              "%s: out of the signed 32-bit range: %lld (%s)", p->info.name,
-                              (long long)json_object_get_int64(v), p->info.rule);
-  if (rc < 0)
-    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, p->info.name,
-                              "%s: must be an integer, not %s (%s)", p->info.name,
-                              json_type_words(json_object_get_type(v)), p->info.rule);
-  return custapi_customer_set_int(c, p->info.name, value, err);
+void custapi__json_scalar_of(custapi_json_scalar *out, json_object *v) {
+  *out = (custapi_json_scalar){json_object_get_type(v), NULL, 0, 0};
+  if (out->type == json_type_string) {
+    out->text = json_object_get_string(v);
+    out->len = (size_t)json_object_get_string_len(v);
+  } else if (out->type == json_type_int) {
+    out->integer = json_object_get_int64(v);
+  } else {
+    out->text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+    out->len = out->text ? strlen(out->text) : 0;
+  }
 }
 
-static int set_member(custapi_customer *c, const char *name, json_object *v, custapi_error *err) {
+int custapi__json_scalar_id(int32_t *id, const custapi_json_scalar *v, custapi_error *err) {
+  if (v->type == json_type_int) {
+    if (custapi__id_check(v->integer, err) < 0)
+      return CUSTAPI_EINVALID;
+    *id = (int32_t)v->integer;
+    return 0;
+  }
+  if (v->type == json_type_string)
+    return custapi_id_parse(id, v->text, err);
+  char shown[96];
+  custapi__quote(shown, sizeof shown, v->text ? v->text : "", v->len, 40);
+  return custapi__id_refuse(err, "not an integer", shown);
+}
+
+/* An integer property from JSON: a JSON integer or a canonical decimal string, nothing else.
+ * custapi_customer_set_int refuses an integer beyond 32 bits. */
+static int set_integer_member(custapi_customer *c, const schema_property *p,
+                              const custapi_json_scalar *v, custapi_error *err) {
+  if (v->type == json_type_string)
+    return custapi__customer_set_text(c, p->info.name, v->text, v->len, err);
+  if (v->type == json_type_int)
+    return custapi_customer_set_int(c, p->info.name, v->integer, err);
+  return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, p->info.name,
+                            "%s: must be an integer, not %s (%s)", p->info.name,
+                            json_type_words(v->type), p->info.rule);
+}
+
+int custapi__customer_set_member(custapi_customer *c, const char *name,
+                                 const custapi_json_scalar *v, custapi_error *err) {
   const schema_property *p = custapi__schema_find(name);
   if (p && p->info.type == CUSTAPI_TYPE_INTEGER)
     return set_integer_member(c, p, v, err);
-  if (json_object_is_type(v, json_type_string))
-    return custapi__customer_set_text(c, name, json_object_get_string(v),
-                                      (size_t)json_object_get_string_len(v), err);
+  if (v->type == json_type_string)
+    return custapi__customer_set_text(c, name, v->text, v->len, err);
   /* An allowed unknown property may be a JSON integer: it is sent as its decimal text. */
-  if (!p && json_object_is_type(v, json_type_int))
-    return custapi_customer_set_int(c, name, json_object_get_int64(v), err);
+  if (!p && v->type == json_type_int)
+    return custapi_customer_set_int(c, name, v->integer, err);
   /* Read-only fields of any type are dropped or refused as the customer's flags say. */
   if (!p && custapi__schema_is_read_only(name))
     return custapi__customer_set_text(c, name, "", 0, err);
   if (p)
     return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, name,
                               "%s: must be a JSON string, not %s (%s)", name,
-                              json_type_words(json_object_get_type(v)), p->info.rule);
+                              json_type_words(v->type), p->info.rule);
   return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, name,
                             "%s: must be a JSON string or integer, not %s", name,
-                            json_type_words(json_object_get_type(v)));
+                            json_type_words(v->type));
 }
 
 int custapi_customer_set_json(custapi_customer *c, const char *json, size_t len,
@@ -217,7 +238,9 @@ int custapi__customer_set_json_members(custapi_customer *c, json_object *obj, co
   json_object_object_foreach(obj, name, value) {
     if (skip && strcmp(name, skip) == 0)
       continue;
-    int rc = set_member(c, name, value, err);
+    custapi_json_scalar v;
+    custapi__json_scalar_of(&v, value);
+    int rc = custapi__customer_set_member(c, name, &v, err);
     if (rc < 0)
       return rc;
   }

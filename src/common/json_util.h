@@ -21,6 +21,28 @@ int custapi__json_parse_object(json_object **out, const char *json, size_t len,
  */
 int custapi__json_int32(json_object *value, int32_t *out);
 
+/*
+ * One JSON value as the member rules see it, whoever parsed it (json-c, or the bulk reader's
+ * scan of a flat record): a string (text, len; text[len] is a NUL), an integer, or any other
+ * type, named in messages (text: its JSON, or NULL).
+ */
+typedef struct custapi_json_scalar {
+  json_type type;
+  const char *text;
+  size_t len;
+  int64_t integer; /* json_type_int */
+} custapi_json_scalar;
+
+/* The view of a json-c value (pointing into it: valid while it lives). */
+void custapi__json_scalar_of(custapi_json_scalar *out, json_object *value);
+
+/* A record's id from its JSON value: an integer, or a canonical decimal string. */
+int custapi__json_scalar_id(int32_t *id, const custapi_json_scalar *value, custapi_error *err);
+
+/* Sets the member `name` of a JSON object, as custapi_customer_set_json does each one. */
+int custapi__customer_set_member(custapi_customer *customer, const char *name,
+                                 const custapi_json_scalar *value, custapi_error *err);
+
 /* Sets every member of `obj` (but the one named `skip`, if any) as custapi_customer_set_json. */
 int custapi__customer_set_json_members(custapi_customer *customer, json_object *obj,
                                        const char *skip, custapi_error *err);
