@@ -92,16 +92,25 @@ static int read_line(custapi_records *r) {
   if (bytes_push(&r->buf, '\0') < 0)
     return -2;
   r->buf.len = 0;
-  int c, any = 0;
-  while ((c = getc(r->in)) != EOF) {
+  int c, any = 0, rc = 0;
+  /* The stream locked once per line, not by getc once per byte: its lock was most of reading. */
+  flockfile(r->in);
+  while ((c = getc_unlocked(r->in)) != EOF) {
     any = 1;
     if (c == '\n')
       break;
-    if (r->buf.len >= CUSTAPI_RECORD_MAX)
-      return -1;
-    if (bytes_push(&r->buf, (char)c) < 0)
-      return -2;
+    if (r->buf.len >= CUSTAPI_RECORD_MAX) {
+      rc = -1;
+      break;
+    }
+    if (bytes_push(&r->buf, (char)c) < 0) {
+      rc = -2;
+      break;
+    }
   }
+  funlockfile(r->in);
+  if (rc < 0)
+    return rc;
   if (r->buf.len && r->buf.data[r->buf.len - 1] == '\r')
     r->buf.data[--r->buf.len] = '\0';
   return any ? 1 : 0;
@@ -406,7 +415,7 @@ static records_status next_csv(custapi_records *r, long *line, int32_t *id,
                             "%zu cells, but the header names %zu columns", r->row.count,
                             r->column_count);
   if (rc == 0)
-    rc = custapi_id_parse(id, cell(r, r->id_column), err);
+    rc = custapi__id_parse_text(id, cell(r, r->id_column), r->row.len[r->id_column], err);
   custapi_customer *c = NULL;
   if (rc == 0 && custapi_customer_new(&c, r->flags) < 0)
     rc = custapi__error_oom(err);

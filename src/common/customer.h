@@ -33,6 +33,9 @@ int custapi__id_refuse(custapi_error *err, const char *why, const char *shown);
 
 /* 0 when custapi_id_valid(id), else the refusal above (CUSTAPI_EINVALID). */
 int custapi__id_check(int64_t id, custapi_error *err);
+/* custapi_id_parse of text[0..len), which may hold a NUL (from JSON's \u0000 or a raw byte of
+ * a CSV cell): refused like any other character that is not a digit. */
+int custapi__id_parse_text(int32_t *out, const char *text, size_t len, custapi_error *err);
 
 /*
  * The most members a customer may have, in a server's answer or in JSON input: far above the two

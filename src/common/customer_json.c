@@ -176,7 +176,7 @@ int custapi__json_scalar_id(int32_t *id, const custapi_json_scalar *v, custapi_e
     return 0;
   }
   if (v->type == json_type_string)
-    return custapi_id_parse(id, v->text, err);
+    return custapi__id_parse_text(id, v->text, v->len, err);
   char shown[96];
   custapi__quote(shown, sizeof shown, v->text ? v->text : "", v->len, 40);
   return custapi__id_refuse(err, "not an integer", shown);

@@ -57,19 +57,23 @@ int custapi__id_check(int64_t id, custapi_error *err) {
   return custapi__id_refuse(err, id < 1 ? "not positive" : "out of range", shown);
 }
 
-int custapi_id_parse(int32_t *out, const char *text, custapi_error *err) {
-  assert(out && text);
+int custapi__id_parse_text(int32_t *out, const char *text, size_t len, custapi_error *err) {
   int32_t id;
-  int rc = custapi__parse_int32(text, strlen(text), &id);
+  int rc = custapi__parse_int32(text, len, &id);
   if (rc == 0 && custapi_id_valid(id)) {
     *out = id;
     return 0;
   }
   char quoted[96];
-  custapi__quote(quoted, sizeof quoted, text, strlen(text), 40);
+  custapi__quote(quoted, sizeof quoted, text, len, 40);
   return custapi__id_refuse(err,
                             rc == -2  ? "out of range"
                             : rc == 0 ? "not positive"
                                       : "not an integer",
                             quoted);
+}
+
+int custapi_id_parse(int32_t *out, const char *text, custapi_error *err) {
+  assert(out && text);
+  return custapi__id_parse_text(out, text, strlen(text), err);
 }

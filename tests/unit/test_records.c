@@ -99,6 +99,28 @@ START_TEST(ids_are_refused_by_the_one_rule_and_its_words) {
 }
 END_TEST
 
+/* An id holding a NUL ("7\u0000x" in JSON, a raw NUL byte in a CSV cell) is not customer 7:
+ * the id is read to its length, not to its first NUL. */
+START_TEST(an_id_with_a_nul_is_refused) {
+  const char jsonl[] = "{\"id\":\"7\\u0000x\",\"name\":\"x\"}\n{\"id\":\"7\",\"name\":\"x\"}\n";
+  open_input(jsonl, CUSTAPI_BULK_JSONL, 0);
+  expect(RECORDS_BAD, 1, 0);
+  ck_assert_str_eq(err.property, "id");
+  ck_assert_msg(strstr(err.message, "not an integer") != NULL, "%s", err.message);
+  custapi_customer_free(expect(RECORDS_OK, 2, 7));
+  close_input();
+  const char csv[] = "id,name\n7\0x,x\n7,x\n";
+  in = fmemopen((void *)csv, sizeof csv - 1, "r"); /* the NUL is part of the input */
+  ck_assert_ptr_nonnull(in);
+  ck_assert_int_eq(custapi__records_new(&reader, in, CUSTAPI_BULK_CSV, 0, &err), 0);
+  expect(RECORDS_BAD, 2, 0);
+  ck_assert_str_eq(err.property, "id");
+  ck_assert_msg(strstr(err.message, "not an integer") != NULL, "%s", err.message);
+  custapi_customer_free(expect(RECORDS_OK, 3, 7));
+  close_input();
+}
+END_TEST
+
 START_TEST(jsonl_records_and_errors) {
   open_input("{\"id\":42,\"sms_quota\":5,\"name\":\"Ann\"}\n"
              "\n"
@@ -253,6 +275,7 @@ END_TEST
 static Suite *records_suite(void) {
   Suite *s = suite_create("records");
   TCase *t = tcase_create("readers");
+  tcase_add_test(t, an_id_with_a_nul_is_refused);
   tcase_add_test(t, jsonl_records_and_errors);
   tcase_add_test(t, jsonl_repeated_keys_are_bad_records);
   tcase_add_test(t, csv_quoting_bom_and_empty_cells);
