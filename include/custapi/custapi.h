@@ -694,6 +694,16 @@ CUSTAPI_EXTERN long custapi_bulk_input_records(const custapi_bulk_input *input);
 
 /* custapi_bulk_results_open flag: finish the run whose results the file holds. */
 #define CUSTAPI_BULK_RESULTS_RESUME (1u << 0)
+/*
+ * custapi_bulk_results_open flag: custapi_bulk_results_write holds its lines until
+ * custapi_bulk_results_flush writes them all with one write(2) (or until 64 KiB are held). Call
+ * it from the run's tick callback, which follows each turn of the loop and comes before any
+ * request the next turn sends: the results of the updates that finished in a turn are then on
+ * disk before anything more goes out, with one system call per turn instead of one per update.
+ * A kill -9 loses the lines not yet written, as without the flag, and a resume sends their
+ * records again.
+ */
+#define CUSTAPI_BULK_RESULTS_BATCH (1u << 1)
 
 /*
  * Opens the results file of a bulk run of `input`: `path`, or standard output for "-". The file
@@ -712,8 +722,15 @@ CUSTAPI_EXTERN long custapi_bulk_input_records(const custapi_bulk_input *input);
 CUSTAPI_EXTERN int custapi_bulk_results_open(custapi_bulk_results **out, const char *path,
                                              const custapi_bulk_input *input, unsigned flags,
                                              custapi_error *err);
-/* Closes (and so unlocks) the file. */
+/* Writes the lines held (CUSTAPI_BULK_RESULTS_BATCH), then closes (and so unlocks) the file:
+ * call custapi_bulk_results_flush first to learn whether they could be written. */
 CUSTAPI_EXTERN void custapi_bulk_results_free(custapi_bulk_results *results);
+/*
+ * Writes the lines custapi_bulk_results_write holds (CUSTAPI_BULK_RESULTS_BATCH) with one
+ * write(2); 0 when none are held. CUSTAPI_EINTERNAL, naming the file and the reason, when they
+ * can't be written (they are dropped: the file has what it has).
+ */
+CUSTAPI_EXTERN int custapi_bulk_results_flush(custapi_bulk_results *results, custapi_error *err);
 /*
  * Whether a resumed run skips the record at `line` of `id` (1) or sends it (0): a record is
  * skipped when its last result is ok, it was applied after every earlier line of its id that
@@ -725,7 +742,8 @@ CUSTAPI_EXTERN void custapi_bulk_results_free(custapi_bulk_results *results);
 CUSTAPI_EXTERN int custapi_bulk_results_skip(long line, int32_t id, void *results);
 /*
  * Appends one record's outcome as a line (custapi_bulk_outcome_to_json and a line break) with
- * one write(2). CUSTAPI_EINTERNAL, naming the file and the reason, when it can't be written.
+ * one write(2), or, with CUSTAPI_BULK_RESULTS_BATCH, holds it for custapi_bulk_results_flush.
+ * CUSTAPI_EINTERNAL, naming the file and the reason, when it can't be written.
  */
 CUSTAPI_EXTERN int custapi_bulk_results_write(custapi_bulk_results *results,
                                               const custapi_bulk_outcome *outcome,

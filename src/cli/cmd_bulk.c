@@ -102,6 +102,8 @@ static void restore_signals(const struct sigaction *old_int, const struct sigact
  * timeout. */
 static int should_stop(void *payload) {
   bulk_run *r = payload;
+  if (r->write_err.message[0])
+    return CUSTAPI_BULK_STOP; /* results can't be recorded: start nothing more */
   if (!stop_signal)
     return CUSTAPI_BULK_GO_ON;
   uint64_t now = custapi__now_ms();
@@ -143,6 +145,8 @@ static int on_done(const custapi_bulk_outcome *o, void *payload) {
     tell_failure(r, o);
   }
   if (r->results) {
+    if (r->write_err.message[0])
+      return CUSTAPI_EINTERNAL; /* a flush failed: end the run (its summary says why) */
     int rc = custapi_bulk_results_write(r->results, o, &r->write_err);
     if (rc < 0)
       return rc;
@@ -159,8 +163,17 @@ static int on_skip(long line, int32_t id, void *payload) {
   return 1;
 }
 
+/* Results lines are held (CUSTAPI_BULK_RESULTS_BATCH) and written here, after each turn of the
+ * loop and before the next one sends anything: one write(2) per turn, not per update. */
+static int flush_results(bulk_run *r) {
+  if (!r->results || r->write_err.message[0])
+    return r->write_err.message[0] ? CUSTAPI_EINTERNAL : 0;
+  return custapi_bulk_results_flush(r->results, &r->write_err);
+}
+
 static void on_tick(const custapi_bulk_summary *so_far, void *payload) {
   (void)so_far;
+  flush_results(payload);
   redraw(payload, 0);
 }
 
@@ -263,6 +276,8 @@ static int run(bulk_run *r, custapi_client *client, const custapi_bulk_input *in
   int rc = custapi_bulk_run(&s, client, custapi_bulk_input_stream(in), &o);
   restore_signals(&old_int, &old_term);
   progress_clear(&r->bar);
+  if (flush_results(r) < 0 && (rc == 0 || rc == CUSTAPI_EPARTIAL))
+    rc = CUSTAPI_EINTERNAL; /* the last lines could not be written */
   const custapi_error *err = NULL;
   if (rc != 0 && rc != CUSTAPI_EPARTIAL) {
     err = r->write_err.message[0] ? &r->write_err : custapi_client_last_error(client);
@@ -297,7 +312,9 @@ int cli_cmd_bulk(const cli_args *args) {
   } else if (custapi_bulk_input_open(&in, args->input, args->format ? &format : NULL, &err) < 0 ||
              (args->results && custapi_bulk_results_open(
                                    &r.results, args->results, in,
-                                   args->resume ? CUSTAPI_BULK_RESULTS_RESUME : 0, &err) < 0)) {
+                                   (args->resume ? CUSTAPI_BULK_RESULTS_RESUME : 0) |
+                                       CUSTAPI_BULK_RESULTS_BATCH,
+                                   &err) < 0)) {
     code = fail(args, &err);
   } else {
     r.bar.total = custapi_bulk_input_records(in);

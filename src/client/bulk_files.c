@@ -21,10 +21,16 @@ struct custapi_bulk_input {
   long records;         /* -1: not known */
 };
 
+/* With CUSTAPI_BULK_RESULTS_BATCH, at most this many bytes of lines are held: then written. */
+#define HELD_MAX (64 * 1024)
+
 struct custapi_bulk_results {
   results_out out;
   char *path; /* the results_out's, for its messages */
   resume_plan *plan;
+  int batch;        /* CUSTAPI_BULK_RESULTS_BATCH */
+  char *held;       /* whole lines not yet written (batch) */
+  size_t held_len, held_cap;
 };
 
 void custapi_bulk_input_free(custapi_bulk_input *input) {
@@ -85,6 +91,9 @@ long custapi_bulk_input_records(const custapi_bulk_input *input) {
 void custapi_bulk_results_free(custapi_bulk_results *results) {
   if (!results)
     return;
+  custapi_error ignored;
+  custapi_bulk_results_flush(results, &ignored); /* the caller flushed first to hear of it */
+  custapi__free(results->held);
   custapi__results_out_close(&results->out);
   custapi__resume_plan_free(results->plan);
   custapi__free(results->path);
@@ -109,6 +118,7 @@ int custapi_bulk_results_open(custapi_bulk_results **out, const char *path,
     return custapi__error_oom(err);
   }
   r->out.fd = -1;
+  r->batch = (flags & CUSTAPI_BULK_RESULTS_BATCH) != 0;
   int rc = custapi__results_out_open(&r->out, &r->plan, r->path,
                                      (flags & CUSTAPI_BULK_RESULTS_RESUME) != 0, &input->fp,
                                      &input->in.st, err);
@@ -126,6 +136,29 @@ int custapi_bulk_results_skip(long line, int32_t id, void *results) {
   return r->plan ? custapi__resume_plan_skip(r->plan, line, id) : 0;
 }
 
+/* Holds a whole line for custapi_bulk_results_flush; writes what is held first when the line
+ * would take it past HELD_MAX. */
+static int hold(custapi_bulk_results *r, const char *line, size_t len, custapi_error *err) {
+  if (r->held_len + len > HELD_MAX) {
+    int rc = custapi_bulk_results_flush(r, err);
+    if (rc < 0)
+      return rc;
+  }
+  if (r->held_len + len > r->held_cap) {
+    size_t cap = r->held_cap ? r->held_cap : 4096;
+    while (cap < r->held_len + len)
+      cap *= 2;
+    char *grown = custapi__realloc(r->held, cap);
+    if (!grown)
+      return custapi__error_oom(err);
+    r->held = grown;
+    r->held_cap = cap;
+  }
+  memcpy(r->held + r->held_len, line, len);
+  r->held_len += len;
+  return 0;
+}
+
 int custapi_bulk_results_write(custapi_bulk_results *results, const custapi_bulk_outcome *outcome,
                                custapi_error *err) {
   assert(results && outcome);
@@ -133,9 +166,19 @@ int custapi_bulk_results_write(custapi_bulk_results *results, const custapi_bulk
   char *line = custapi__results_line(outcome, &len);
   if (!line)
     return custapi__error_oom(err);
-  int rc = custapi__results_out_write(&results->out, line, len, err);
+  int rc = results->batch ? hold(results, line, len, err)
+                          : custapi__results_out_write(&results->out, line, len, err);
   custapi__free(line);
   return rc;
+}
+
+int custapi_bulk_results_flush(custapi_bulk_results *results, custapi_error *err) {
+  assert(results);
+  if (!results->held_len)
+    return 0;
+  size_t len = results->held_len;
+  results->held_len = 0;
+  return custapi__results_out_write(&results->out, results->held, len, err);
 }
 
 int custapi_bulk_outcome_to_json(char **out, const custapi_bulk_outcome *outcome) {

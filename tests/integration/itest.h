@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -149,6 +150,10 @@ static inline int itest_env_names(const char *const *env, const char *entry) {
  * of the person running the tests is read), `input` on stdin (NULL: empty), capturing stdout,
  * stderr and the exit code.
  */
+/* When > 0, the program run by itest_run_program may write files of at most this many bytes
+ * (RLIMIT_FSIZE; SIGXFSZ ignored, so a write past it fails with EFBIG): a disk that fills. */
+static long itest_fsize_limit;
+
 static inline cli_result itest_run_program(const char *exe, const char *const *args,
                                            const char *const *env, const char *input) {
   char dir[] = "/tmp/custapi-cli-XXXXXX";
@@ -203,6 +208,12 @@ static inline cli_result itest_run_program(const char *exe, const char *const *a
     dup2(o, 1);
     dup2(e, 2);
     dup2(i, 0);
+    if (itest_fsize_limit > 0) {
+      struct rlimit fsize = {(rlim_t)itest_fsize_limit, (rlim_t)itest_fsize_limit};
+      signal(SIGXFSZ, SIG_IGN); /* kept across execve */
+      if (setrlimit(RLIMIT_FSIZE, &fsize) < 0)
+        _exit(125);
+    }
     execve(argv[0], argv, envp);
     _exit(127);
   }

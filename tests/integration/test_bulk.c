@@ -1170,6 +1170,43 @@ START_TEST(callback_stops_the_run) {
 }
 END_TEST
 
+/* The results file fills up in the middle of a run (a file size limit lets its header and a
+ * few dozen lines in): the lines held for a turn can't be written, the command says so naming
+ * the file, starts nothing more and ends with exit 11, and a resume finishes the run. */
+START_TEST(results_that_stop_fitting_mid_run_end_the_run) {
+  custapi_client *c = itest_library_client(CUSTAPI_PROTOCOL_REST);
+  make_dir();
+  char text[100 * 40] = "";
+  for (int i = 1; i <= 100; i++)
+    snprintf(text + strlen(text), sizeof text - strlen(text), "{\"id\":%d,\"sms_quota\":%d}\n",
+             i, 7000 + i);
+  write_file(in_dir("in.jsonl"), text);
+  itest_fsize_limit = 2048; /* the stderr file too: its few lines fit */
+  cli_result r = RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results",
+                     in_dir("results.jsonl"), "--concurrency", "4");
+  itest_fsize_limit = 0;
+  ck_assert_msg(r.status == 11, "exit %d: %s", r.status, r.err);
+  ck_assert_msg(strstr(r.err, "can't write the results file") && strstr(r.err, "results.jsonl") &&
+                    strstr(r.err, "File too large"),
+                "%s", r.err);
+  itest_cli_free(&r);
+  /* Nothing more was started once it failed: far from all 100 updates went out. */
+  int applied = 0;
+  for (int i = 1; i <= 100; i++)
+    applied += int_now(c, i, "sms_quota") == 7000 + i;
+  ck_assert_msg(applied > 0 && applied < 80, "%d of 100 applied", applied);
+  /* The resume sends the rest: every record ends applied. */
+  r = RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results", in_dir("results.jsonl"),
+          "--resume");
+  ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+  itest_cli_free(&r);
+  for (int i = 1; i <= 100; i++)
+    ck_assert_int_eq(int_now(c, i, "sms_quota"), 7000 + i);
+  custapi_client_free(c);
+  remove_dir();
+}
+END_TEST
+
 static int count_ok(const custapi_bulk_outcome *o, void *payload) {
   ck_assert_int_eq(o->status, 0);
   (*(int *)payload)++;
@@ -1294,6 +1331,7 @@ static Suite *bulk_suite(void) {
   tcase_add_test(t, no_customers_flag_drops_the_returned_customer);
   tcase_add_test(t, allocation_failures);
   tcase_add_test(t, callback_stops_the_run);
+  tcase_add_test(t, results_that_stop_fitting_mid_run_end_the_run);
   tcase_add_test(t, stop_callback_stops_taking_records);
   tcase_add_test(t, results_file_mode);
   tcase_add_test(t, foreign_results_file_is_untouched);

@@ -325,6 +325,55 @@ START_TEST(results_files_that_would_lose_or_mix_results_are_refused) {
 }
 END_TEST
 
+static off_t size_of(const char *path) {
+  struct stat st;
+  ck_assert_int_eq(stat(path, &st), 0);
+  return st.st_size;
+}
+
+/* CUSTAPI_BULK_RESULTS_BATCH: lines are held until a flush writes them all, whole and in order;
+ * more than 64 KiB held are written without one; free writes what is left. */
+START_TEST(batched_results_are_written_at_each_flush) {
+  const char *input = write_file("batched-in.jsonl", "{\"id\":1,\"sms_quota\":1}\n");
+  const char *results = path_of("batched.jsonl");
+  custapi_bulk_input *in;
+  custapi_bulk_results *r;
+  custapi_error err;
+  ck_assert_int_eq(custapi_bulk_input_open(&in, input, NULL, &err), 0);
+  ck_assert_msg(custapi_bulk_results_open(&r, results, in, CUSTAPI_BULK_RESULTS_BATCH, &err) == 0,
+                "%s", err.message);
+  off_t header = size_of(results);
+  ck_assert_int_gt(header, 0); /* the header is written at once */
+  ck_assert_int_eq(custapi_bulk_results_flush(r, &err), 0); /* nothing held: nothing to do */
+  custapi_bulk_outcome o = {1, 1, 0, 1, 200, 1, NULL, NULL};
+  char *one;
+  ck_assert_int_eq(custapi_bulk_outcome_to_json(&one, &o), 0);
+  off_t line = (off_t)strlen(one) + 1;
+  custapi_free(one);
+  for (int i = 0; i < 3; i++)
+    ck_assert_int_eq(custapi_bulk_results_write(r, &o, &err), 0);
+  ck_assert_int_eq(size_of(results), header); /* held */
+  ck_assert_int_eq(custapi_bulk_results_flush(r, &err), 0);
+  ck_assert_int_eq(size_of(results), header + 3 * line);
+  /* past 64 KiB held, the lines go out without waiting for a flush */
+  int n = (int)(70 * 1024 / line);
+  for (int i = 0; i < n; i++)
+    ck_assert_int_eq(custapi_bulk_results_write(r, &o, &err), 0);
+  off_t now = size_of(results);
+  ck_assert_int_gt(now, header + 3 * line);
+  ck_assert_int_lt(now, header + (3 + n) * line);
+  ck_assert_int_eq((now - header) % line, 0); /* whole lines only */
+  custapi_bulk_results_free(r); /* writes the rest */
+  ck_assert_int_eq(size_of(results), header + (3 + n) * line);
+  /* and the file is a sound results file: a resume skips the record */
+  ck_assert_int_eq(custapi_bulk_results_open(&r, results, in, CUSTAPI_BULK_RESULTS_RESUME, &err),
+                   0);
+  ck_assert_int_eq(custapi_bulk_results_skip(1, 1, r), 1);
+  custapi_bulk_results_free(r);
+  custapi_bulk_input_free(in);
+}
+END_TEST
+
 START_TEST(results_as_json_over_both_protocols) {
   NEED_SERVER();
   custapi_customer *props;
@@ -372,6 +421,7 @@ static Suite *bulk_api_suite(void) {
   tcase_add_test(t, the_input_knows_its_format_and_records);
   tcase_add_test(t, an_interrupted_run_is_finished_by_a_resume);
   tcase_add_test(t, results_files_that_would_lose_or_mix_results_are_refused);
+  tcase_add_test(t, batched_results_are_written_at_each_flush);
   tcase_add_test(t, results_as_json_over_both_protocols);
   return s;
 }
