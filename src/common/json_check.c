@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "json_scan.h"
 #include "text.h"
 
 typedef struct scanner {
@@ -41,48 +42,6 @@ static void skip_space(scanner *s) {
   if (c >= 'A' && c <= 'F')
     return c - 'A' + 10;
   return -1;
-}
-
-/* Bytes that stand for themselves inside a string: ASCII, not a control, quote or backslash. */
-static const unsigned char plain_ascii[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
-    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x30 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x40 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x60 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x70 */
-    /* 0x80 and up: 0 (UTF-8, checked by custapi__text_decode) */
-};
-
-/*
- * How many bytes from p on are plain ASCII, eight at a time where the machine allows: an
- * answer's strings are most of its bytes, and a table look-up per byte was half of the
- * checker's instructions. In each word, a byte's high bit is set for a byte >= 0x80, and by the
- * classic borrow tricks for one below 0x20, a '"' or a '\\'; the tricks can also mark a byte
- * ABOVE a marked one (a borrow), never below, so the lowest mark is exactly the first byte that
- * is not plain.
- */
-static size_t plain_run(const unsigned char *p, const unsigned char *end) {
-  const unsigned char *q = p;
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-  while (end - q >= 8) {
-    uint64_t w;
-    memcpy(&w, q, sizeof w);
-    uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
-    uint64_t marks = (w | ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) |
-                      ((backslash - ones) & ~backslash)) &
-                     highs;
-    if (marks)
-      return (size_t)(q - p) + ((unsigned)__builtin_ctzll(marks) >> 3);
-    q += 8;
-  }
-#endif
-  while (q < end && plain_ascii[*q])
-    q++;
-  return (size_t)(q - p);
 }
 
 /*
@@ -148,7 +107,7 @@ static int string(scanner *s, char *decoded, size_t cap, size_t *decoded_len) {
     if (c < 0x80) {
       /* A run of plain ASCII, the common case, in one tight loop: a call to custapi__text_decode per
        * byte made this scanner 14% of a REST bulk run's instructions. */
-      size_t run = plain_run(s->p, s->end);
+      size_t run = json_plain_run(s->p, s->end);
       const unsigned char *q = s->p + run;
       if (decoded && n < cap)
         memcpy(decoded + n, s->p, run < cap - n ? run : cap - n);
@@ -173,7 +132,7 @@ static int string(scanner *s, char *decoded, size_t cap, size_t *decoded_len) {
  */
 static int skip_string(scanner *s) {
   const unsigned char *p = s->p + 1;
-  p += plain_run(p, s->end);
+  p += json_plain_run(p, s->end);
   if (p < s->end && *p == '"') {
     s->p = p + 1;
     return 0;
@@ -357,8 +316,8 @@ static int value(scanner *s, int depth, char *kind) {
   }
 }
 
-int custapi__json_check(custapi_json_check *out, const char *text, size_t len,
-                        const char *member) {
+int custapi__json_check_full(custapi_json_check *out, const char *text, size_t len,
+                             const char *member) {
   memset(out, 0, sizeof *out);
   scanner s = {(const unsigned char *)text,
                (const unsigned char *)text,
@@ -383,4 +342,13 @@ int custapi__json_check(custapi_json_check *out, const char *text, size_t len,
     return -1;
   }
   return 0;
+}
+
+int custapi__json_check(custapi_json_check *out, const char *text, size_t len,
+                        const char *member) {
+  /* The common text (an answer of plain ASCII, simple escapes and small integers) in one tight
+   * pass; anything else, and every refusal with its words, by the full scanner above. */
+  if (custapi__json_check_fast(out, text, len, member))
+    return 0;
+  return custapi__json_check_full(out, text, len, member);
 }

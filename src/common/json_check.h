@@ -41,4 +41,15 @@ typedef struct custapi_json_check {
 int custapi__json_check(custapi_json_check *out, const char *text, size_t len,
                         const char *member);
 
+/*
+ * The two passes custapi__json_check makes, for tests and fuzzers: the quick one (json_fast.c)
+ * returns 1 when it accepts the text, with `out` filled as the full one fills it, and 0 when it
+ * declines (an unusual text, or a fault: the full one then decides and words it); the full one
+ * is custapi__json_check without the quick pass.
+ */
+int custapi__json_check_fast(custapi_json_check *out, const char *text, size_t len,
+                             const char *member);
+int custapi__json_check_full(custapi_json_check *out, const char *text, size_t len,
+                             const char *member);
+
 #endif

@@ -2,6 +2,7 @@
  * The strict JSON checker against json-c: whatever the checker accepts, json-c (strict, UTF-8
  * validated) must parse to a value of the same kind, and a watched "item" member must be what
  * json-c sees. json-c may accept more (single quotes, NaN, ...): that is why the checker exists.
+ * And the checker's quick pass accepts nothing its full pass refuses, and finds the same.
  */
 #include <json-c/json.h>
 #include <stdint.h>
@@ -30,9 +31,24 @@ static char kind_of(json_object *o) {
   return '?';
 }
 
+/* The quick pass accepts only what the full one accepts, with the same findings. */
+static void quick_pass_agrees(const char *text, size_t size, const char *member) {
+  custapi_json_check fast, full;
+  if (!custapi__json_check_fast(&fast, text, size, member))
+    return;
+  if (custapi__json_check_full(&full, text, size, member) != 0 || fast.top != full.top ||
+      fast.members != full.members || fast.member_seen != full.member_seen ||
+      fast.member_is_object != full.member_is_object)
+    abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   custapi_json_check check;
-  if (size > 65536 || custapi__json_check(&check, (const char *)data, size, "item") < 0)
+  if (size > 65536)
+    return 0;
+  quick_pass_agrees((const char *)data, size, "item");
+  quick_pass_agrees((const char *)data, size, NULL);
+  if (custapi__json_check(&check, (const char *)data, size, "item") < 0)
     return 0;
   /* Objects and arrays only: json-c's tokener waits for more after a bare number at the end. */
   if (check.top != '{' && check.top != '[')

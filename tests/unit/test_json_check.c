@@ -207,6 +207,51 @@ START_TEST(every_byte_at_every_position) {
 }
 END_TEST
 
+/* The quick pass takes the usual text and finds what the full pass finds; everything else it
+ * leaves to the full pass, so the checker's answer is the full pass's in every case. */
+START_TEST(the_quick_pass_agrees_with_the_full_one) {
+  static const char *const taken[] = {
+      "{\"links\":[{\"title\":\"Customer\",\"rel\":\"self\",\"href\":\"http:\\/\\/h\\/c\\/1\"}],"
+      "\"item\":{\"id\":1,\"name\":\"Ann \\\"A\\\"\",\"sms_quota\":-7,\"fax\":\"\"}}",
+      " { \"item\" : [ ] , \"item\" : { } } ", "[1,-0,true,false,null,\"x\\n\",[],{}]", "0", "\"\x7f\"",
+      "{\"a\":{\"item\":1}}", "{\"item\":1,\"item\":{\"b\":[{}]}}", "123456789012345678",
+  };
+  static const char *const left[] = {
+      "{\"a\":\"\\u00e9\"}", "{\"a\":\"\xc3\xa9\"}", "{\"a\":1.5}", "{\"a\":1e3}",
+      "1234567890123456789", "{\"it\\u0065m\":{}}", "{\"a\":01}", "{\"a\":-}", "[1,]", "{\"a\":1,}",
+      "{\"a\" 1}", "{\"a\":tru}", "{\"a\":\"x\\q\"}", "{\"a\":\"\t\"}", "[1] x", "", "  ", "{",
+      "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", "'a'", "nul",
+  };
+  custapi_json_check fast, full;
+  for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++) {
+    size_t n = strlen(taken[i]);
+    ck_assert_msg(custapi__json_check_fast(&fast, taken[i], n, "item") == 1, "not taken: %s",
+                  taken[i]);
+    ck_assert_int_eq(custapi__json_check_full(&full, taken[i], n, "item"), 0);
+    ck_assert_msg(fast.top == full.top && fast.members == full.members &&
+                      fast.member_seen == full.member_seen &&
+                      fast.member_is_object == full.member_is_object,
+                  "%s: quick %c %zu %d %d, full %c %zu %d %d", taken[i], fast.top, fast.members,
+                  fast.member_seen, fast.member_is_object, full.top, full.members,
+                  full.member_seen, full.member_is_object);
+  }
+  for (size_t i = 0; i < sizeof left / sizeof left[0]; i++) {
+    size_t n = strlen(left[i]);
+    ck_assert_msg(custapi__json_check_fast(&fast, left[i], n, "item") == 0, "taken: %s", left[i]);
+    int want = custapi__json_check_full(&full, left[i], n, "item");
+    ck_assert_int_eq(custapi__json_check(&check, left[i], n, "item"), want);
+    ck_assert_uint_eq(check.offset, full.offset);
+    ck_assert(check.problem == full.problem);
+  }
+  /* the deepest nesting allowed is taken; one more level is left */
+  char deep[2 * CUSTAPI_JSON_MAX_DEPTH + 2];
+  memset(deep, '[', CUSTAPI_JSON_MAX_DEPTH);
+  memset(deep + CUSTAPI_JSON_MAX_DEPTH, ']', CUSTAPI_JSON_MAX_DEPTH);
+  ck_assert_int_eq(custapi__json_check_fast(&fast, deep, 2 * CUSTAPI_JSON_MAX_DEPTH, NULL), 1);
+  ck_assert_int_eq(custapi__json_check_full(&full, deep, 2 * CUSTAPI_JSON_MAX_DEPTH, NULL), 0);
+}
+END_TEST
+
 /* A watched name longer than the name buffer, or one the member's name only starts with. */
 START_TEST(long_and_prefixed_names) {
   char text[256];
@@ -237,6 +282,7 @@ int main(void) {
   tcase_add_test(t, every_byte_inside_a_run);
   tcase_add_test(t, every_byte_at_every_position);
   tcase_add_test(t, long_and_prefixed_names);
+  tcase_add_test(t, the_quick_pass_agrees_with_the_full_one);
   suite_add_tcase(s, t);
   SRunner *r = srunner_create(s);
   srunner_run_all(r, CK_NORMAL);
