@@ -561,7 +561,8 @@ typedef int (*custapi_bulk_done_fn)(const custapi_bulk_outcome *outcome, void *p
 /* Asked for each readable record before anything is sent, in input order; non-zero skips
  * it. (A record the reader refuses is reported, never asked about.) */
 typedef int (*custapi_bulk_skip_fn)(long line, int32_t id, void *payload);
-/* After each turn of the loop (at least about once a second while work is pending). */
+/* After each turn of the loop (at least about once a second while work is pending), once the
+ * turn's finished updates are reported and before the next turn sends anything. */
 typedef void (*custapi_bulk_tick_fn)(const custapi_bulk_summary *so_far, void *payload);
 /*
  * Asked at each turn of the loop (so within about a second; sooner when a signal interrupts

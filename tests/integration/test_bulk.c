@@ -689,6 +689,27 @@ END_TEST
 START_TEST(xmlrpc_sigterm_then_resume) { sigterm_then_resume("xmlrpc", 300000); }
 END_TEST
 
+/* Waits (bounded) until `sig`, sent to process `pid`, is no longer pending there (taken). */
+static void wait_signal_taken(pid_t pid, int sig) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+  for (long waited = 0;; waited += 1) {
+    ck_assert_msg(waited < 10000, "signal %d still pending after 10 s", sig);
+    FILE *f = fopen(path, "r");
+    if (!f)
+      return; /* gone already */
+    char line[256];
+    unsigned long long pending = 0;
+    while (fgets(line, sizeof line, f))
+      if (strncmp(line, "ShdPnd:", 7) == 0)
+        pending = strtoull(line + 7, NULL, 16);
+    fclose(f);
+    if (!(pending & (1ull << (sig - 1))))
+      return;
+    usleep(1000);
+  }
+}
+
 /* A second signal does not wait for those in flight: each is recorded as failed
  * ("interrupted", it may have been applied), and --resume sends them again. */
 START_TEST(second_signal_ends_what_is_in_flight) {
@@ -709,6 +730,9 @@ START_TEST(second_signal_ends_what_is_in_flight) {
   pid_t pid = spawn_cli_to(args, out);
   wait_for_lines(results, 5);
   kill(pid, SIGTERM);
+  /* Two signals pending at once are taken lowest number first (SIGINT before SIGTERM): the
+   * second goes only once the first has been taken, so that it is the first's. */
+  wait_signal_taken(pid, SIGTERM);
   kill(pid, SIGINT);
   ck_assert_int_eq(wait_exit(pid), 128 + SIGTERM); /* the first signal's */
   char *summary = itest_slurp(out);
