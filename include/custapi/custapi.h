@@ -218,7 +218,8 @@ CUSTAPI_EXTERN int custapi_customer_set_int(custapi_customer *customer, const ch
 /*
  * Sets every member of a JSON object: integers from JSON integers or canonical decimal
  * strings (never a float, true, null or NaN), strings from JSON strings only. The text must be
- * one complete JSON object of valid UTF-8, nothing after it.
+ * one complete JSON object of valid UTF-8, nothing after it, each name given once (a repeated
+ * one is refused, CUSTAPI_EINVALID naming it: which of the two was meant can't be known).
  */
 CUSTAPI_EXTERN int custapi_customer_set_json(custapi_customer *customer, const char *json,
                                              size_t len, custapi_error *err);

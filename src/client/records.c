@@ -155,17 +155,10 @@ static int customer_from_json(custapi_records *r, int32_t *id, custapi_customer 
   if (rc < 0)
     return rc;
   json_object *idv;
-  char repeated[80];
-  int twice = custapi__json_repeated_key(obj, r->buf.data, r->buf.len, repeated, sizeof repeated);
-  if (twice < 0)
-    rc = custapi__error_oom(err);
-  else if (twice > 0) /* json-c would keep the last silently: {"id":1,"id":2} is customer 2 */
-    rc = custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL,
-                            "the key %s appears more than once (each key may be given once)",
-                            repeated);
-  else if (!json_object_object_get_ex(obj, "id", &idv))
+  rc = custapi__json_refuse_repeated(obj, r->buf.data, r->buf.len, err);
+  if (rc == 0 && !json_object_object_get_ex(obj, "id", &idv))
     rc = custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, "id", "id: missing");
-  else {
+  if (rc == 0) {
     custapi_json_scalar v;
     custapi__json_scalar_of(&v, idv);
     rc = custapi__json_scalar_id(id, &v, err);

@@ -16,6 +16,7 @@
 #include "decimal.h"
 #include "error.h"
 #include "json_check.h"
+#include "json_keys.h"
 #include "json_util.h"
 #include "schema.h"
 
@@ -224,7 +225,8 @@ int custapi_customer_set_json(custapi_customer *c, const char *json, size_t len,
   int rc = custapi__json_parse_object(&obj, json, len, err);
   if (rc < 0)
     return rc;
-  rc = custapi__customer_set_json_members(c, obj, NULL, err);
+  if ((rc = custapi__json_refuse_repeated(obj, json, len, err)) == 0)
+    rc = custapi__customer_set_json_members(c, obj, NULL, err);
   json_object_put(obj);
   return rc;
 }

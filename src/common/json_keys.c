@@ -126,3 +126,16 @@ int custapi__json_repeated_key(json_object *obj, const char *text, size_t len, c
     custapi__quote(name, size, "", 0, 64);
   return rc < 0 ? -1 : 1;
 }
+
+int custapi__json_refuse_repeated(json_object *obj, const char *text, size_t len,
+                                  custapi_error *err) {
+  char repeated[80];
+  int twice = custapi__json_repeated_key(obj, text, len, repeated, sizeof repeated);
+  if (twice < 0)
+    return custapi__error_oom(err);
+  if (twice > 0) /* json-c would keep the last silently: {"id":1,"id":2} is customer 2 */
+    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL,
+                              "the key %s appears more than once (each key may be given once)",
+                              repeated);
+  return 0;
+}

@@ -117,6 +117,10 @@ START_TEST(json_input_from_stdin_and_file) {
   assert_failure(3, "invalid", "sms_quota");
   run(args, "{\"name\":\"Ann\"} garbage");
   assert_failure(3, "invalid", NULL);
+  /* a name given twice: which value was meant can't be known */
+  run(args, "{\"sms_quota\":1,\"name\":\"Ann\",\"sms_quota\":2}");
+  assert_failure(3, "invalid", NULL);
+  ck_assert_msg(strstr(r.err, "the key \"sms_quota\" appears more than once"), "%s", r.err);
 
   char file[] = "/tmp/custapi-validate-XXXXXX";
   int fd = mkstemp(file);

@@ -331,6 +331,10 @@ class GatewayTest(unittest.TestCase):
             status, body, _ = e.rest("PUT", "/api/2.0/customers/3",
                                      raw='{"name":"x"}'.encode("utf-16"))
             self.assertEqual(status, 422)  # nor is UTF-16
+            status, body, _ = e.rest("PUT", "/api/2.0/customers/3",
+                                     raw=b'{"sms_quota":1,"sms_quota":2}')
+            self.assertEqual(status, 422)  # a name given twice: which was meant?
+            self.assertIn('"sms_quota" appears more than once', body["error"]["message"])
             # nothing to update: the validator's one message, as every command says it
             status, body, _ = e.rest("PUT", "/api/2.0/customers/3", {})
             self.assertEqual(status, 422)
@@ -343,7 +347,7 @@ class GatewayTest(unittest.TestCase):
             self.assertEqual(status, 404)  # not slipped past the door as another path
             self.assertEqual(e.captured(), [], upstream)
             s = e.stop_gateway()
-            self.assertEqual(s["refused"], 12)
+            self.assertEqual(s["refused"], 13)
             self.assertEqual(s["forwarded"], 0)
 
     def test_strict_mode(self):

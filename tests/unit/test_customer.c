@@ -230,16 +230,23 @@ START_TEST(json_round_trip_keeps_types_and_does_not_escape_slashes) {
 }
 END_TEST
 
-/* Duplicate names are not out of memory: json-c keeps the last, and so the parse is accepted
- * (the member count check in custapi__json_parse_object tells the two apart). */
-START_TEST(duplicate_names_keep_the_last_and_are_not_out_of_memory) {
+/* Duplicate names are not out of memory (json-c keeps the last, and custapi__json_parse_object's
+ * member count check tells the two apart), and they are not taken either: which value was
+ * meant can't be known, so the input is refused naming the key, however it is escaped, and
+ * nothing of it is set. */
+START_TEST(duplicate_names_are_refused_and_not_out_of_memory) {
   custapi_customer *c;
   custapi_error err;
   ck_assert_int_eq(custapi_customer_new(&c, 0), 0);
-  const char in[] = "{\"sms_quota\":1,\"name\":\"A\",\"sms_quota\":2}";
-  ck_assert_msg(custapi_customer_set_json(c, in, strlen(in), &err) == 0, "%s", err.message);
-  ck_assert_int_eq(custapi_customer_get(c, "sms_quota")->integer, 2);
-  ck_assert_uint_eq(custapi_customer_count(c), 2);
+  const char *in[] = {"{\"sms_quota\":1,\"name\":\"A\",\"sms_quota\":2}",
+                      "{\"sms_quota\":1,\"name\":\"A\",\"sms_qu\\u006fta\":2}"};
+  for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+    ck_assert_int_eq(custapi_customer_set_json(c, in[i], strlen(in[i]), &err), CUSTAPI_EINVALID);
+    ck_assert_int_eq(err.category, CUSTAPI_CATEGORY_INVALID);
+    ck_assert_msg(strstr(err.message, "the key \"sms_quota\" appears more than once"), "%s",
+                  err.message);
+    ck_assert_uint_eq(custapi_customer_count(c), 0);
+  }
   custapi_customer_free(c);
 }
 END_TEST
@@ -350,7 +357,7 @@ static Suite *customer_suite(void) {
   Suite *s = suite_create("customer");
   TCase *t = tcase_create("model");
   tcase_add_test(t, free_functions_accept_null);
-  tcase_add_test(t, duplicate_names_keep_the_last_and_are_not_out_of_memory);
+  tcase_add_test(t, duplicate_names_are_refused_and_not_out_of_memory);
   tcase_add_test(t, text_is_typed_by_the_schema);
   tcase_add_test(t, set_int_checks_type_and_range);
   tcase_add_test(t, integer_text_edges_are_the_same_from_text_and_json_strings);
