@@ -259,6 +259,22 @@ static int read_base64(char **out, size_t *out_len, xmlrpc_value *v, convert_fai
  * Any value as a new json-c object in *out (NULL is JSON's null), for the JSON text of a
  * nested array or struct. xmlrpc-c bounds the depth (64 levels by default).
  */
+/* The text of a string, a dateTime (ISO 8601, as sent) or a base64 (decoded) value, in a new
+ * buffer of ours: a read keeps each as a string, whatever XML-RPC type carried it. */
+static int text_of(char **text, size_t *len, xmlrpc_value *v, convert_failure *why) {
+  switch (xmlrpc_value_type(v)) {
+  case XMLRPC_TYPE_STRING:
+    return custapi__xmlrpc_read_string(text, len, v, why);
+  case XMLRPC_TYPE_DATETIME: {
+    int rc = read_datetime(text, v, why);
+    *len = *text ? strlen(*text) : 0;
+    return rc;
+  }
+  default:
+    return read_base64(text, len, v, why);
+  }
+}
+
 static int to_json(json_object **out, xmlrpc_value *v, convert_failure *why);
 
 static int array_to_json(json_object **out, xmlrpc_value *v, convert_failure *why) {
@@ -378,14 +394,9 @@ static int to_json(json_object **out, xmlrpc_value *v, convert_failure *why) {
     break;
   }
   case XMLRPC_TYPE_STRING:
-    rc = custapi__xmlrpc_read_string(&text, &len, v, why);
-    break;
   case XMLRPC_TYPE_DATETIME:
-    rc = read_datetime(&text, v, why);
-    len = text ? strlen(text) : 0;
-    break;
   case XMLRPC_TYPE_BASE64:
-    rc = read_base64(&text, &len, v, why);
+    rc = text_of(&text, &len, v, why);
     break;
   case XMLRPC_TYPE_ARRAY:
     rc = array_to_json(&j, v, why);
@@ -468,14 +479,9 @@ int custapi__xmlrpc_put_member(custapi_customer *c, const char *name, xmlrpc_val
     break;
   }
   case XMLRPC_TYPE_STRING:
-    rc = custapi__xmlrpc_read_string(&text, &len, v, why);
-    break;
   case XMLRPC_TYPE_DATETIME:
-    rc = read_datetime(&text, v, why);
-    len = text ? strlen(text) : 0;
-    break;
   case XMLRPC_TYPE_BASE64:
-    rc = read_base64(&text, &len, v, why);
+    rc = text_of(&text, &len, v, why);
     break;
   case XMLRPC_TYPE_ARRAY:
   case XMLRPC_TYPE_STRUCT:
