@@ -12,6 +12,7 @@
 #include "cli_support.h"
 #include "completion.h"
 #include "config.h"
+#include "get_answer.h"
 #include "help.h"
 #include "options.h"
 
@@ -269,7 +270,11 @@ int cli_customer_from_args(custapi_customer **out, const cli_args *a, custapi_er
     size_t len;
     rc = cli_read_file(&text, &len, a->json_path, JSON_INPUT_MAX, err);
     if (rc == 0) {
-      rc = custapi_customer_set_json(c, text, len, err);
+      /* get's answer is taken back: its customer, checked as any object is */
+      size_t start = 0, end = len;
+      rc = cli_get_answer_customer(text, len, a->json_path, a->id, &start, &end, err);
+      if (rc >= 0)
+        rc = custapi_customer_set_json(c, text + start, end - start, err);
       custapi__free(text);
     }
   }
