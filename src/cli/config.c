@@ -71,6 +71,16 @@ static const char *profile_key_at(size_t index, const void *context) {
   return o->flags & OPT_PROFILE ? o->name : NULL;
 }
 
+/* Every key a profile takes, from the option table: "url, protocol, ...". */
+static const char *profile_keys(char *keys, size_t size) {
+  size_t n = 0;
+  keys[0] = '\0';
+  for (size_t i = 0; i < cli_option_count() && n < size; i++)
+    if (profile_key_at(i, NULL))
+      n += (size_t)snprintf(keys + n, size - n, "%s%s", n ? ", " : "", cli_option_at(i)->name);
+  return keys;
+}
+
 static const char *section_at(size_t index, const void *context) {
   return ((const config_read *)context)->sections[index];
 }
@@ -141,10 +151,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
     if (suggestion)
       usage(&c->err, "[%.60s] %.60s: unknown key; did you mean '%s'?", section, name, suggestion);
     else
-      usage(&c->err,
-            "[%.60s] %.60s: unknown key (keys: url, protocol, username, api-key-file, "
-            "xmlrpc-prefix, timeout, retries, cacert, proxy, concurrency)",
-            section, name);
+      usage(&c->err, "[%.60s] %.60s: unknown key (keys: %s)", section, name,
+            profile_keys((char[400]){0}, 400));
     return fail(c);
   }
   if (c->values[index]) {
@@ -156,7 +164,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
   c->values[index] = copy_value(o, value);
   if (!c->values[index])
     return custapi__error_oom(&c->err), fail(c);
-  if (cli_option_apply(&c->scratch, index, c->values[index], &c->err) < 0) {
+  if (cli_option_apply(&c->scratch, index, c->values[index], CLI_FROM_PROFILE, &c->err) < 0) {
     char where[100];
     snprintf(where, sizeof where, "[%.60s] %s", section, name);
     cli_error_prefix(&c->err, where);
@@ -302,7 +310,7 @@ static int apply_values(cli_args *args, config_read *c, custapi_error *err) {
     if (!c->values[i] || args->given[i])
       continue;
     /* Checked already when read; applying again stores it in `args`. */
-    if (cli_option_apply(args, i, c->values[i], err) < 0)
+    if (cli_option_apply(args, i, c->values[i], CLI_FROM_PROFILE, err) < 0)
       return -1;
     args->owned[args->owned_count++] = c->values[i];
     c->values[i] = NULL;
@@ -339,6 +347,13 @@ int cli_config_apply(cli_args *args, custapi_error *err) {
     rc = unknown_profile(&c, path, err);
   if (rc == 0)
     rc = apply_values(args, &c, err);
+  if (rc == 0 && c.found) {
+    /* config list names the file and the profile each value came from */
+    args->config_file = custapi__strdup(path);
+    args->profile_read = c.profile;
+    if (!args->config_file)
+      rc = custapi__error_oom(err);
+  }
   config_read_clear(&c);
   return rc;
 }

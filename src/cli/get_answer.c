@@ -31,7 +31,7 @@ static size_t value_end(json_tokener *tok, const char *text, size_t len, size_t 
 
 /* Where the top-level member "customer"'s value lies in the text; 0 when it can't be found. */
 static int customer_span(const char *text, size_t len, size_t *start, size_t *end) {
-  json_tokener *tok = json_tokener_new();
+  json_tokener *tok = json_tokener_new_ex(CUSTAPI_JSON_MAX_DEPTH);
   if (!tok)
     return -1;
   size_t at = skip_space(text, len, 0);
@@ -82,7 +82,10 @@ static long long member_id(json_object *o, const char *name) {
 
 int cli_get_answer_customer(const char *text, size_t len, const char *source, const char *id,
                             size_t *start, size_t *end, custapi_error *err) {
-  json_object *doc = json_tokener_parse(text);
+  json_tokener *tok = json_tokener_new_ex(CUSTAPI_JSON_MAX_DEPTH);
+  json_object *doc = tok ? json_tokener_parse_ex(tok, text, (int)len) : NULL;
+  if (tok)
+    json_tokener_free(tok);
   json_object *customer, *ok;
   int answer = doc && json_object_is_type(doc, json_type_object) &&
                json_object_object_get_ex(doc, "customer", &customer) &&

@@ -101,12 +101,14 @@ class Outputs(unittest.TestCase):
         self.check("get", ["get", "--id", "22"], codes=(2,), key=False)
 
     def test_validate(self):
+        # validate talks to no server: --url and --username do not apply to it (refused)
         doc = self.check("validate", ["validate", "email=a@example.com", "sms_quota=5",
-                                      "country=za", "industry=Automotive"])
+                                      "country=za", "industry=Automotive"], settings=False)
         # what validate accepts, normalised, is what the input schema describes
         validator("properties").validate(doc["properties"])
-        self.check("validate", ["validate", "emial=a@example.com"], codes=(3,))
-        self.check("validate", ["validate", "--allow-unknown", "colour=blue"])
+        self.check("validate", ["validate", "emial=a@example.com"], codes=(3,), settings=False)
+        self.check("validate", ["validate", "--allow-unknown", "colour=blue"], settings=False)
+        self.check("validate", ["validate", "sms_quota=5"], codes=(2,))
 
     def test_probe(self):
         doc = self.check("probe", ["probe"])
