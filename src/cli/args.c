@@ -273,7 +273,10 @@ int cli_args_parse(cli_args *a, int argc, char **argv, custapi_error *err) {
     usage(err, "%s", "-q (quiet) and -v (verbose) contradict each other: give one");
     return -1;
   }
-  if (apply_environment(a, err) < 0 || cli_config_apply(a, err) < 0 ||
+  /* config path reads no file: it is what to look at when the file is wrong */
+  int reads_config = !(strcmp(a->command, "config") == 0 && a->prop_count == 1 &&
+                       strcmp(a->props[0], "path") == 0);
+  if (apply_environment(a, err) < 0 || (reads_config && cli_config_apply(a, err) < 0) ||
       one_of_quiet_verbose(a, err) < 0)
     return -1;
   return 0;

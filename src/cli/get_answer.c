@@ -92,8 +92,16 @@ int cli_get_answer_customer(const char *text, size_t len, const char *source, co
                json_object_is_type(customer, json_type_object) &&
                json_object_object_get_ex(doc, "ok", &ok) &&
                json_object_is_type(ok, json_type_boolean);
+  json_object *error;
+  int failure = !answer && doc && json_object_is_type(doc, json_type_object) &&
+                json_object_object_get_ex(doc, "ok", &ok) &&
+                json_object_is_type(ok, json_type_boolean) && !json_object_get_boolean(ok) &&
+                json_object_object_get_ex(doc, "error", &error);
   int rc = 0;
-  if (!answer) {
+  if (failure) {
+    rc = usage(err, "%.200s is the answer of a command that failed (\"ok\":false): it holds no "
+                    "customer", source);
+  } else if (!answer) {
     rc = 0; /* a bare object, or not JSON: the library's checks say what is wrong */
   } else if (!json_object_get_boolean(ok)) {
     rc = usage(err,
