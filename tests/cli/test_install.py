@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What `meson install` puts on a machine, and the documents that must match the code.
 
-- meson installs the command, custapi-refserver, both man pages, the bash and zsh completions
+- meson installs the command, custapi-refserver, the man pages, the bash, zsh and fish completions
   and every JSON Schema (read from `meson introspect --installed`, nothing is installed);
 - `custapi-refserver --help` exits 0 and every option it names is in its man page;
 - every option and command of `custapi --help` is in custapi(1).
@@ -37,7 +37,7 @@ class Installed(unittest.TestCase):
         installed = list(json.loads(r.stdout).values())
         wanted = ["/bin/custapi", "/bin/custapi-refserver", "/man1/custapi.1",
                   "/man1/custapi-refserver.1", "/bash-completion/completions/custapi",
-                  "/zsh/site-functions/_custapi"]
+                  "/zsh/site-functions/_custapi", "/fish/vendor_completions.d/custapi.fish"]
         for path in glob.glob(os.path.join(ROOT, "schemas", "*.schema.json")):
             wanted.append("/custapi/schemas/" + os.path.basename(path))
         for end in wanted:
