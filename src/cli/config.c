@@ -7,7 +7,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 
 #include "cli_support.h"
 #include "options.h"
+#include "regular_file.h"
 
 #define usage(err, ...) custapi__error_set((err), CUSTAPI_CATEGORY_USAGE, NULL, __VA_ARGS__)
 
@@ -180,42 +180,25 @@ static void config_read_clear(config_read *c) {
     custapi__free(c->sections[i]);
 }
 
-/* What a file that is not a regular one is, for the refusal. */
-static const char *file_kind(mode_t mode) {
-  if (S_ISDIR(mode))
-    return "a directory";
-  if (S_ISFIFO(mode))
-    return "a FIFO";
-  if (S_ISCHR(mode) || S_ISBLK(mode))
-    return "a device";
-  if (S_ISSOCK(mode))
-    return "a socket";
-  return "not a regular file";
-}
-
 /*
  * Opens the file; *out NULL (and 0) when the default file does not exist. Opened without
- * blocking, so a FIFO (or a device) is refused at once instead of hanging every command until
- * something writes to it; then checked as ssh checks its config: a file that another user may
- * write could point url, proxy or cacert elsewhere, so it is refused, naming the chmod.
+ * blocking and refused at once when it is not a regular file (cli_open_regular: a FIFO would
+ * hang every command until something wrote to it); then checked as ssh checks its config: a
+ * file that another user may write could point url, proxy or cacert elsewhere, so it is
+ * refused, naming the chmod.
  */
 static int open_config(FILE **out, const char *path, int named, custapi_error *err) {
   *out = NULL;
-  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT && !named)
-      return 0;
-    return usage(err, "can't open the config file %.300s%s: %s", path,
-                 named ? " (CUSTAPI_CONFIG)" : "", strerror(errno));
-  }
+  int fd;
   struct stat st;
+  if (cli_open_regular(&fd, &st, path,
+                       named ? "the config file (CUSTAPI_CONFIG)" : "the config file", "", !named,
+                       err) < 0)
+    return -1;
+  if (fd < 0)
+    return 0;
   int rc = 0;
-  if (fstat(fd, &st) != 0)
-    rc = usage(err, "can't read the config file %.300s: %s", path, strerror(errno));
-  else if (!S_ISREG(st.st_mode))
-    rc = usage(err, "the config file %.300s is %s: it must be a regular file", path,
-               file_kind(st.st_mode));
-  else if (st.st_uid != geteuid() && st.st_uid != 0)
+  if (st.st_uid != geteuid() && st.st_uid != 0)
     rc = usage(err,
                "the config file %.300s belongs to another user (uid %ld): it could point url, "
                "proxy or cacert elsewhere; use a file of your own",

@@ -285,16 +285,16 @@ class ConfigFiles(unittest.TestCase):
     def test_not_regular_files_are_refused_at_once(self):
         fifo = os.path.join(TMP, "fifo")
         os.mkfifo(fifo, 0o600)
-        self.refused(fifo, "is a FIFO")  # before: every command hung here
+        self.refused(fifo, "is not a regular file (a FIFO)")  # before: every command hung here
         folder = os.path.join(TMP, "folder")
         os.mkdir(folder, 0o700)
-        self.refused(folder, "is a directory")
-        self.refused("/dev/null", "is a device")
+        self.refused(folder, "is not a regular file (a directory)")
+        self.refused("/dev/null", "is not a regular file (a device)")
         # the default file too, where nobody named it
         xdg = os.path.join(TMP, "xdg")
         os.makedirs(os.path.join(xdg, "custapi"))
         os.mkfifo(os.path.join(xdg, "custapi", "config"), 0o600)
-        self.refused(xdg, "is a FIFO", env_name="XDG_CONFIG_HOME")
+        self.refused(xdg, "is not a regular file (a FIFO)", env_name="XDG_CONFIG_HOME")
 
     def test_writable_by_others_is_refused_naming_the_chmod(self):
         for mode, who in ((0o666, "every user"), (0o620, "its group")):
