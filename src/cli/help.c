@@ -47,7 +47,8 @@ static const char exit_codes[] =
 
 static const char profiles[] =
     "\nSettings come from the command line, then the environment, then the profile (a section\n"
-    "of $CUSTAPI_CONFIG or ~/.config/custapi/config: --profile NAME, else [default]).\n";
+    "of $CUSTAPI_CONFIG or ~/.config/custapi/config: --profile NAME, else [default]);\n"
+    "custapi config list shows each setting in force and where it came from.\n";
 
 void cli_print_help(FILE *out, const char *command) {
   const cli_command_info *c = command ? cli_command_find(command) : NULL;

@@ -38,7 +38,8 @@ static const cli_command_info commands[] = {
      "with the caller's credentials, or translated to the other protocol (docs/gateway.md).",
      cli_cmd_gateway},
     {"config", CMD_CONFIG, "list|path",
-     "Shows the settings in force and where each comes from (list), or the config file's path.",
+     "Shows the settings in force and where each comes from (list; any option may be added, to "
+     "see what it sets), or the config file's path (path).",
      cli_cmd_config},
 };
 
