@@ -259,14 +259,18 @@ int cli_args_parse(cli_args *a, int argc, char **argv, custapi_error *err) {
         return -1;
       continue;
     }
-    if (!strchr(arg, '=') && strcmp(a->command, "config") != 0)
-      return stray_word(a, arg, err);
+    if (!strchr(arg, '=') && strcmp(a->command, "config") != 0) {
+      stray_word(a, arg, err);
+      return -1;
+    }
     a->props[a->prop_count++] = argv[i];
   }
   if (answer_early(a))
     return 1;
-  if (!a->command)
-    return no_command(err);
+  if (!a->command) {
+    no_command(err);
+    return -1;
+  }
   if (refuse_foreign_options(a, err) < 0)
     return -1;
   if (a->quiet && a->verbose) {
