@@ -8,7 +8,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -327,12 +326,7 @@ def main():
         ok = result.wasSuccessful()
     finally:
         if proc:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            interop.stop_server(proc)
         shutil.rmtree(TMP, ignore_errors=True)
     return 0 if ok else 1
 

@@ -9,7 +9,6 @@ when python3-jsonschema is missing or the server can't be found.
 import glob
 import json
 import os
-import signal
 import shutil
 import subprocess
 import sys
@@ -220,12 +219,7 @@ def main():
         ok = result.wasSuccessful()
     finally:
         for proc, _, _ in SERVERS.values():
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            interop.stop_server(proc)
         shutil.rmtree(TMP, ignore_errors=True)
     return 0 if ok else 1
 
