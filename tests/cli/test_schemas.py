@@ -52,7 +52,7 @@ def validator(name):
 def custapi(args, server="plain", stdin=None, key=True, settings=True):
     """Runs custapi; returns (exit code, stdout text, stderr text)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTAPI_") or
-           k in ("CUSTAPI_EXE",)}
+           k in ("CUSTAPI_EXE", "CUSTAPI_CONFIG")}
     env["XDG_CONFIG_HOME"] = "/nonexistent/custapi-tests"
     if key:
         env["CUSTAPI_API_KEY"] = interop.KEY
@@ -153,6 +153,23 @@ class Outputs(unittest.TestCase):
         self.check("bulk-summary", ["bulk", "--input", "-"], stdin="not json\n", codes=(10, 3))
         self.check("bulk-summary", ["bulk"], codes=(2,))
 
+    def test_config(self):
+        key_file = os.path.join(TMP, "config-key")
+        with open(key_file, "w") as f:
+            f.write(interop.KEY + "\n")
+        config = os.path.join(TMP, "config-file")
+        with open(config, "w") as f:
+            f.write("[default]\nretries = 2\napi-key-file = %s\n" % key_file)
+        os.chmod(config, 0o600)
+        os.environ["CUSTAPI_CONFIG"] = config
+        try:
+            doc = self.check("config", ["config", "list"])
+            self.assertEqual(doc["config_file"], config)
+            self.check("config", ["config", "path"])
+            self.check("config", ["config", "what"], codes=(2,))
+        finally:
+            del os.environ["CUSTAPI_CONFIG"]
+
     def test_list_properties(self):
         code, out, _ = custapi(["--list-properties", "--output", "json"], settings=False)
         self.assertEqual(code, 0)
@@ -190,6 +207,9 @@ class SchemasRefuse(unittest.TestCase):
         self.refused("bulk-results", {"line": 1, "id": 1, "ok": False, "attempts": 1})
         self.refused("bulk-results", {"line": 1, "id": 1, "ok": True, "attempts": 1,
                                       "error": error})
+        self.refused("config", {"ok": True, "config_file": None,
+                                "settings": [{"name": "api-key", "origin": "x"}]})
+        self.refused("config", {"ok": True, "path": "/x", "from": "PWD"})
         self.refused("properties", {"status": "active"})
         self.refused("properties", {"sms_quota": 1.5})
         self.refused("properties", {"emial": "a@b.co"})
