@@ -174,7 +174,7 @@ int cli_args_parse(cli_args *a, int argc, char **argv, custapi_error *err) {
         return -1;
       continue;
     }
-    if (!strchr(arg, '=')) {
+    if (!strchr(arg, '=') && cli_command_find(a->command)->bit != CMD_REPORT) {
       usage(err, "expected PROP=VALUE, got '%.100s'", arg);
       return -1;
     }
