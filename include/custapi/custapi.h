@@ -796,6 +796,14 @@ CUSTAPI_EXTERN int custapi_bulk_results_flush(custapi_bulk_results *results, cus
  */
 CUSTAPI_EXTERN int custapi_bulk_results_skip(long line, int32_t id, void *results);
 /*
+ * The client whose protocol the run's updates go over, named in each line's timing members
+ * ("at":"2026-12-06T03:32:00.123Z","elapsed_ms":{"rest":35}: when the update started and how
+ * long it took). Without it, a line names the protocol of its result, and a failed record's
+ * line carries no timing members.
+ */
+CUSTAPI_EXTERN void custapi_bulk_results_protocol(custapi_bulk_results *results,
+                                                  const custapi_client *client);
+/*
  * Appends one record's outcome as a line (custapi_bulk_outcome_to_json and a line break) with
  * one write(2), or, with CUSTAPI_BULK_RESULTS_BATCH, holds it for custapi_bulk_results_flush.
  * CUSTAPI_EINTERNAL, naming the file and the reason, when it can't be written.

@@ -276,35 +276,6 @@ static void note_verdict(file_summary *sum, long line, int32_t id, const custapi
   sum->json_failed |= custapi__json_append(sum->disagreements, custapi__json_built(d, failed));
 }
 
-/*
- * The noise set of --ignore (each value may list several names: a,b); every record of a run
- * adds what it learns to the same set.
- */
-static int noise_from_args(custapi_noise **out, const cli_args *args, custapi_error *err) {
-  if (custapi_noise_new(out) < 0)
-    return custapi__error_oom(err);
-  for (size_t i = 0; i < args->ignore_count; i++) {
-    const char *at = args->ignore[i];
-    for (;;) {
-      size_t n = strcspn(at, ",");
-      char name[80];
-      snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name - 1 ? n : sizeof name - 1), at);
-      if (n >= sizeof name - 1)
-        name[sizeof name - 2] = '?'; /* too long: refused below, not cut to a valid name */
-      if (custapi_noise_ignore(*out, name, err) < 0) {
-        cli_error_prefix(err, "--ignore");
-        custapi_noise_free(*out);
-        *out = NULL;
-        return -1;
-      }
-      if (!at[n])
-        break;
-      at += n + 1;
-    }
-  }
-  return 0;
-}
-
 /* compare --results FILE: created 0600 (the lines hold customer data), never over results. */
 static int results_open(int *fd, const char *path, custapi_error *err) {
   *fd = -1;
@@ -391,7 +362,7 @@ static int compare_file(const cli_args *args, custapi_client *rest, custapi_clie
   file_summary sum = {NULL, -1, 0, 0, 0, 0, json_object_new_array(), json_object_new_array(), 0};
   int rc = sum.disagreements && sum.failures ? 0 : custapi__error_oom(&err);
   if (rc == 0)
-    rc = noise_from_args(&sum.noise, args, &err);
+    rc = cli_noise_from_args(&sum.noise, args, &err);
   if (rc == 0 && args->results)
     rc = results_open(&sum.results_fd, args->results, &err);
   if (rc == 0)
@@ -476,7 +447,7 @@ int cli_cmd_compare(const cli_args *args) {
     custapi_client *rest = NULL, *xmlrpc = NULL;
     custapi_compare *c = NULL;
     custapi_noise *noise = NULL;
-    if (noise_from_args(&noise, args, &err) < 0 || connect_both(&rest, &xmlrpc, args, &err) < 0 ||
+    if (cli_noise_from_args(&noise, args, &err) < 0 || connect_both(&rest, &xmlrpc, args, &err) < 0 ||
         custapi_compare_run_noise(&c, rest, xmlrpc, id, props, args->mode, noise, &err) < 0)
       code = cli_fail(args, &err);
     else

@@ -8,7 +8,6 @@
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "alloc.h"
 #include "customer.h"
@@ -153,15 +152,4 @@ const char *custapi_verdict_name(custapi_verdict verdict) {
     return "noise";
   }
   return "unknown";
-}
-
-const char *custapi__utc_now(char *buf, size_t size) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  char whole[24];
-  strftime(whole, sizeof whole, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf, size, "%s.%03ldZ", whole, ts.tv_nsec / 1000000L);
-  return buf;
 }

@@ -26,7 +26,7 @@ int custapi__noise_learn(custapi_noise *noise, const custapi_customer *first,
 /* The verdict of property `name` that a comparison found different (`differs`) or not. */
 custapi_verdict custapi__verdict(const custapi_noise *noise, const char *name, int differs);
 
-/* "2026-12-06T03:32:00.123Z" of the wall clock now, into buf (at least 32 bytes); returns buf. */
-const char *custapi__utc_now(char *buf, size_t size);
+
+#include "utc.h"
 
 #endif
