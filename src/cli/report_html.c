@@ -58,7 +58,8 @@ static const char *const style =
     "color:#1b1b1b;background:#fff}"
     "h1{font-size:1.6em;margin:0 0 .3em}h2{margin-top:1.8em;border-bottom:1px solid #ccc}"
     "table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #bbb;padding:.25em .6em;"
-    "text-align:left;vertical-align:top}th{background:#f0f0f0}td.n{text-align:right;"
+    "text-align:left;vertical-align:top}caption{text-align:left;font-style:italic}"
+    "th{background:#f0f0f0}td.n{text-align:right;"
     "font-variant-numeric:tabular-nums}code,td.v{font-family:ui-monospace,monospace;"
     "word-break:break-all;max-width:24em}"
     ".verdict{font-size:1.3em;padding:.6em 1em;border-radius:.3em;border:2px solid}"
@@ -194,7 +195,9 @@ static void errors(FILE *out, const report_summary *s) {
     return;
   }
   fputs("<p>Each row is one failure: what each protocol answered (category, HTTP status, "
-        "XML-RPC fault code); <em>-</em> where that protocol did not fail or did not run.</p>\n"
+        "XML-RPC fault code); <em>-</em> where that protocol did not fail or did not run. A "
+        "record compare could not compare at all shows its error under REST, over which the "
+        "customer is first read.</p>\n"
         "<table>\n<tr><th scope=\"col\">REST</th><th scope=\"col\">XML-RPC</th>"
         "<th scope=\"col\">count</th></tr>\n",
         out);
