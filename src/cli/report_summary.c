@@ -32,6 +32,11 @@ static int secret_name(const char *name) {
   return 0;
 }
 
+int report_wants_sample(report_summary *s, const char *name, const char *verdict) {
+  return strcmp(verdict, "differ") == 0 &&
+         report_property_for(s, name)->sample_count < REPORT_SAMPLES;
+}
+
 void report_count(report_summary *s, const char *name, const char *verdict,
                   const report_sample *sample) {
   report_property *p = report_property_for(s, name);
@@ -132,24 +137,21 @@ void report_note_time(report_summary *s, const char *at) {
     snprintf(s->last_at, sizeof s->last_at, "%s", at);
 }
 
-void report_value_text(char *buf, size_t size, json_object *value) {
-  size_t len = 0;
-  const char *text = value ? json_object_to_json_string_length(
-                                 value, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
-                                 &len)
-                           : "(absent)";
-  if (!value)
-    len = strlen(text);
+void report_value_text(char *buf, size_t size, const char *json, size_t len) {
+  if (!json) {
+    json = "(absent)";
+    len = strlen(json);
+  }
   size_t max = size - 4 < REPORT_VALUE_MAX ? size - 4 : REPORT_VALUE_MAX;
   if (len <= max) {
-    memcpy(buf, text, len);
+    memcpy(buf, json, len);
     buf[len] = '\0';
     return;
   }
   size_t cut = max;
-  while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80) /* not inside a character */
+  while (cut > 0 && ((unsigned char)json[cut] & 0xC0) == 0x80) /* not inside a character */
     cut--;
-  memcpy(buf, text, cut);
+  memcpy(buf, json, cut);
   memcpy(buf + cut, "\xE2\x80\xA6", 4); /* … and its NUL */
 }
 

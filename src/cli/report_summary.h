@@ -77,6 +77,9 @@ typedef struct report_summary {
 
 /* The property of that name, counted from now on ("(other)" once the table is full). */
 report_property *report_property_for(report_summary *s, const char *name);
+/* 1 when a check of `name` with `verdict` would be kept as a sample (so its values are worth
+ * rendering): a difference, while the property has room. */
+int report_wants_sample(report_summary *s, const char *name, const char *verdict);
 /* Counts one check of a property; keeps a sample of a difference while there is room. */
 void report_count(report_summary *s, const char *name, const char *verdict,
                   const report_sample *sample);
@@ -91,8 +94,9 @@ long report_latency_percentile(const report_latency *l, double p);
 long report_bucket_upper(int b);
 /* Widens the time span to hold `at` (an RFC 3339 UTC time). */
 void report_note_time(report_summary *s, const char *at);
-/* A value's text for a sample: its JSON, cut at REPORT_VALUE_MAX bytes ("…" appended). */
-void report_value_text(char *buf, size_t size, json_object *value);
+/* A value's text for a sample: its JSON as written (NULL: "(absent)"), cut at REPORT_VALUE_MAX
+ * bytes, at a character, with "…" appended. */
+void report_value_text(char *buf, size_t size, const char *json, size_t len);
 
 /* The share of a property's checks that differ; of those that are noise. */
 double report_difference_rate(const report_property *p);

@@ -264,6 +264,12 @@ class Report(unittest.TestCase):
              '"when":"2026-12-02T04:40:00Z"}\n', ":1: not a compare --results"),
             ("future.jsonl", '{"custapi_compare_results":2}\n', ":1: a header of a version"),
             ("empty.jsonl", "", "empty"),
+            ("nul.jsonl", lines[0] + "\n" + lines[1][:10] + "\0" + lines[1][10:] + "\n",
+             ":2: a NUL byte"),
+            ("long.jsonl", lines[0] + "\n" + '{"pad":"' + "x" * (1024 * 1024) + '"}\n',
+             ":2: a line longer than 1 MiB"),
+            ("nan.jsonl", lines[0] + "\n" + lines[1].replace('"line":', '"x":NaN,"line":', 1)
+             + "\n", ":2: not one JSON object"),
         )
         for name, text, needle in cases:
             p = write(name, text)
