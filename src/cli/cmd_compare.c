@@ -296,7 +296,8 @@ static int results_open(int *fd, const char *path, custapi_error *err) {
     close(f);
     return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
                               "the results file %.200s already holds results: remove it to "
-                              "start again", path);
+                              "start again",
+                              path);
   }
   *fd = f;
   char *header = NULL;
@@ -326,8 +327,8 @@ static int compare_records(const cli_args *args, custapi_client *rest, custapi_c
     custapi_compare *c = NULL;
     char *text = NULL;
     int made = 0;
-    if (rc < 0 || custapi_compare_run_noise(&c, rest, xmlrpc, id, props, args->mode, sum->noise,
-                                            err) < 0) {
+    if (rc < 0 ||
+        custapi_compare_run_noise(&c, rest, xmlrpc, id, props, args->mode, sum->noise, err) < 0) {
       note_failure(sum, line, id, err, rc < 0);
       if (sum->results_fd >= 0)
         made = custapi_compare_failure_line(&text, line, id, err);
@@ -447,7 +448,8 @@ int cli_cmd_compare(const cli_args *args) {
     custapi_client *rest = NULL, *xmlrpc = NULL;
     custapi_compare *c = NULL;
     custapi_noise *noise = NULL;
-    if (cli_noise_from_args(&noise, args, &err) < 0 || connect_both(&rest, &xmlrpc, args, &err) < 0 ||
+    if (cli_noise_from_args(&noise, args, &err) < 0 ||
+        connect_both(&rest, &xmlrpc, args, &err) < 0 ||
         custapi_compare_run_noise(&c, rest, xmlrpc, id, props, args->mode, noise, &err) < 0)
       code = cli_fail(args, &err);
     else

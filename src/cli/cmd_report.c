@@ -32,8 +32,8 @@ static FILE *open_output(const char *path, custapi_error *err) {
 
 static int close_output(FILE *f, const char *path, int failed, custapi_error *err) {
   if (fclose(f) != 0 || failed)
-    return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL, "can't write %.200s: %s",
-                              path, strerror(errno));
+    return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL, "can't write %.200s: %s", path,
+                              strerror(errno));
   return 0;
 }
 

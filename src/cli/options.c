@@ -37,8 +37,7 @@ static const cli_command_info commands[] = {
      "Serves the install's endpoints to callers: every update validated at the door, forwarded "
      "with the caller's credentials, or translated to the other protocol (docs/gateway.md).",
      cli_cmd_gateway},
-    {"report", CMD_REPORT,
-     "[--html FILE] [--json FILE] [--max-difference-rate R] INPUT...",
+    {"report", CMD_REPORT, "[--html FILE] [--json FILE] [--max-difference-rate R] INPUT...",
      "Reads compare --results, gateway --report and bulk --results files and writes what they "
      "show as one HTML page and a JSON summary (docs/report.md).",
      cli_cmd_report},
@@ -356,9 +355,8 @@ int cli_option_apply(cli_args *a, size_t index, const char *value, custapi_error
 }
 
 const char *cli_group_title(cli_option_group group) {
-  static const char *const titles[GROUP_COUNT] = {"operands", "connection", "validation",
-                                                  "bulk", "gateway",     "report",     "output",
-                                                  "general"};
+  static const char *const titles[GROUP_COUNT] = {
+      "operands", "connection", "validation", "bulk", "gateway", "report", "output", "general"};
   return group < GROUP_COUNT ? titles[group] : "";
 }
 

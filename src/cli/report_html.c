@@ -75,16 +75,19 @@ static void verdict(FILE *out, const report_summary *s) {
     if (i < s->property_count || i == REPORT_PROPERTIES_MAX)
       differing += p->differ && report_difference_rate(p) > s->max_rate;
   }
-  fprintf(out, "<p class=\"verdict %s\" role=\"status\" data-k=\"verdict\">", passes ? "pass" : "differ");
+  fprintf(out, "<p class=\"verdict %s\" role=\"status\" data-k=\"verdict\">",
+          passes ? "pass" : "differ");
   if (passes)
-    fprintf(out, "<strong>pass</strong>: no property differs between REST and XML-RPC in more "
-                 "than %.2f%% of its checks.",
+    fprintf(out,
+            "<strong>pass</strong>: no property differs between REST and XML-RPC in more "
+            "than %.2f%% of its checks.",
             s->max_rate * 100);
   else
-    fprintf(out, "<strong>differ</strong>: %zu propert%s differ%s between REST and XML-RPC in "
-                 "more than %.2f%% of %s checks.",
-            differing, differing == 1 ? "y" : "ies", differing == 1 ? "s" : "",
-            s->max_rate * 100, differing == 1 ? "its" : "their");
+    fprintf(out,
+            "<strong>differ</strong>: %zu propert%s differ%s between REST and XML-RPC in "
+            "more than %.2f%% of %s checks.",
+            differing, differing == 1 ? "y" : "ies", differing == 1 ? "s" : "", s->max_rate * 100,
+            differing == 1 ? "its" : "their");
   fputs("</p>\n", out);
 }
 
@@ -160,10 +163,11 @@ static void differences(FILE *out, const report_summary *s) {
     any = 1;
     fputs("<h3><code>", out);
     esc(out, p->name);
-    fprintf(out, "</code>: %ld difference%s</h3>\n<table>\n<caption>The first %d "
-                 "(values as JSON)</caption>\n<tr><th scope=\"col\">where</th>"
-                 "<th scope=\"col\">id</th><th scope=\"col\">before (or sent)</th>"
-                 "<th scope=\"col\">REST</th><th scope=\"col\">XML-RPC</th></tr>\n",
+    fprintf(out,
+            "</code>: %ld difference%s</h3>\n<table>\n<caption>The first %d "
+            "(values as JSON)</caption>\n<tr><th scope=\"col\">where</th>"
+            "<th scope=\"col\">id</th><th scope=\"col\">before (or sent)</th>"
+            "<th scope=\"col\">REST</th><th scope=\"col\">XML-RPC</th></tr>\n",
             p->differ, p->differ == 1 ? "" : "s", p->sample_count);
     for (int k = 0; k < p->sample_count; k++) {
       const report_sample *x = &p->samples[k];
@@ -188,8 +192,8 @@ static void differences(FILE *out, const report_summary *s) {
 
 static void errors(FILE *out, const report_summary *s) {
   fputs("<h2 id=\"errors\">Errors side by side</h2>\n", out);
-  size_t pairs = s->errors[REPORT_ERROR_PAIRS_MAX].count ? REPORT_ERROR_PAIRS_MAX + 1
-                                                         : s->error_count;
+  size_t pairs =
+      s->errors[REPORT_ERROR_PAIRS_MAX].count ? REPORT_ERROR_PAIRS_MAX + 1 : s->error_count;
   if (!pairs) {
     fputs("<p>None.</p>\n", out);
     return;
@@ -232,29 +236,32 @@ static void histogram(FILE *out, const report_latency *l, const char *protocol) 
     }
   if (first < 0)
     return;
-  int span = last - first + 1, per = (span + BARS_MAX - 1) / BARS_MAX, bars = (span + per - 1) / per;
+  int span = last - first + 1, per = (span + BARS_MAX - 1) / BARS_MAX,
+      bars = (span + per - 1) / per;
   long counts[BARS_MAX] = {0}, top = 1;
   for (int b = first; b <= last; b++)
     counts[(b - first) / per] += l->buckets[b];
   for (int i = 0; i < bars; i++)
     top = counts[i] > top ? counts[i] : top;
   const int w = 640, h = 180, left = 50, bottom = 30, barw = (w - left - 10) / bars;
-  fprintf(out, "<svg role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-               "aria-labelledby=\"hist-%s\">\n<title id=\"hist-%s\">%s latency: %ld calls, from "
-               "%ld ms to %ld ms</title>\n",
+  fprintf(out,
+          "<svg role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+          "aria-labelledby=\"hist-%s\">\n<title id=\"hist-%s\">%s latency: %ld calls, from "
+          "%ld ms to %ld ms</title>\n",
           w, h, w, h, protocol, protocol, protocol, l->count, l->min_ms, l->max_ms);
   for (int i = 0; i < bars; i++) {
     int bh = (int)((double)counts[i] / (double)top * (h - bottom - 20));
     int lo = first + i * per, hi = lo + per - 1 < last ? lo + per - 1 : last;
-    fprintf(out, "<rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\">"
-                 "<title>%ld to %ld ms: %ld</title></rect>\n",
+    fprintf(out,
+            "<rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\">"
+            "<title>%ld to %ld ms: %ld</title></rect>\n",
             left + i * barw, h - bottom - bh, barw > 2 ? barw - 1 : barw, bh,
             lo ? report_bucket_upper(lo - 1) : 0, report_bucket_upper(hi), counts[i]);
   }
   fprintf(out, "<text class=\"axis\" x=\"%d\" y=\"%d\">%ld ms</text>\n", left, h - 10,
           first ? report_bucket_upper(first - 1) : 0);
-  fprintf(out, "<text class=\"axis\" x=\"%d\" y=\"%d\" text-anchor=\"end\">%ld ms</text>\n",
-          w - 10, h - 10, report_bucket_upper(last));
+  fprintf(out, "<text class=\"axis\" x=\"%d\" y=\"%d\" text-anchor=\"end\">%ld ms</text>\n", w - 10,
+          h - 10, report_bucket_upper(last));
   fprintf(out, "<text class=\"axis\" x=\"4\" y=\"16\">%ld</text>\n</svg>\n", top);
 }
 
@@ -331,10 +338,11 @@ static void inputs(FILE *out, const report_summary *s) {
 }
 
 int report_html_write(FILE *out, const report_summary *s) {
-  fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-               "<title>custapi report: REST and XML-RPC</title>\n<style>%s</style>\n</head>\n"
-               "<body>\n<main>\n<h1>REST and XML-RPC: custapi report</h1>\n",
+  fprintf(out,
+          "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+          "<title>custapi report: REST and XML-RPC</title>\n<style>%s</style>\n</head>\n"
+          "<body>\n<main>\n<h1>REST and XML-RPC: custapi report</h1>\n",
           style);
   verdict(out, s);
   fputs("<nav><a href=\"#properties\">Properties</a> · <a href=\"#differences\">Differences</a>"

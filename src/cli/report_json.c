@@ -185,12 +185,12 @@ const char *rj_string(const rj_line *l, int index, char *buf, size_t size) {
       buf[n++] = to[k - from];
       continue;
     }
-    unsigned long cp = (unsigned long)(hex(p[0]) << 12 | hex(p[1]) << 8 | hex(p[2]) << 4 |
-                                       hex(p[3]));
+    unsigned long cp =
+        (unsigned long)(hex(p[0]) << 12 | hex(p[1]) << 8 | hex(p[2]) << 4 | hex(p[3]));
     p += 4;
     if (cp >= 0xD800 && cp < 0xDC00 && end - p >= 6 && p[0] == '\\' && p[1] == 'u') {
-      unsigned long low = (unsigned long)(hex(p[2]) << 12 | hex(p[3]) << 8 | hex(p[4]) << 4 |
-                                          hex(p[5]));
+      unsigned long low =
+          (unsigned long)(hex(p[2]) << 12 | hex(p[3]) << 8 | hex(p[4]) << 4 | hex(p[5]));
       if (low >= 0xDC00 && low < 0xE000) {
         cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
         p += 6;

@@ -254,8 +254,8 @@ static int take_line(reader *r, const char *text, size_t len) {
     return custapi__error_oom(r->err);
   if (rc < 0) {
     char what[160];
-    snprintf(what, sizeof what, "not one JSON object: %s%s%.60s", J->problem,
-             *J->key ? " in " : "", J->key);
+    snprintf(what, sizeof what, "not one JSON object: %s%s%.60s", J->problem, *J->key ? " in " : "",
+             J->key);
     return refuse(r, what);
   }
   if (r->line == 1)
@@ -319,9 +319,9 @@ int report_read_file(report_summary *s, const char *path, custapi_error *err) {
     rc = custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "can't read %.200s: %s", path,
                             strerror(errno));
   if (rc == 0 && r.line == 0)
-    rc = custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
-                            "%.200s: empty (a results or report file starts with its header)",
-                            path);
+    rc =
+        custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
+                           "%.200s: empty (a results or report file starts with its header)", path);
   if (rc == 0)
     r.input->lines--; /* the header is no record */
   custapi__free(buf);

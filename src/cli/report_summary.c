@@ -24,8 +24,8 @@ report_property *report_property_for(report_summary *s, const char *name) {
 
 /* A name that may hold a credential: its values are never shown. */
 static int secret_name(const char *name) {
-  static const char *const words[] = {"password", "passwd", "secret", "token", "api_key",
-                                      "apikey",   "authorization", "credential"};
+  static const char *const words[] = {"password", "passwd", "secret",        "token",
+                                      "api_key",  "apikey", "authorization", "credential"};
   for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
     if (strstr(name, words[i]))
       return 1;
@@ -321,8 +321,8 @@ json_object *report_summary_json(const report_summary *s) {
   failed |= custapi__json_add(o, "properties", props);
 
   json_object *errors = json_object_new_array();
-  size_t pairs = s->errors[REPORT_ERROR_PAIRS_MAX].count ? REPORT_ERROR_PAIRS_MAX + 1
-                                                         : s->error_count;
+  size_t pairs =
+      s->errors[REPORT_ERROR_PAIRS_MAX].count ? REPORT_ERROR_PAIRS_MAX + 1 : s->error_count;
   for (size_t i = 0; i < pairs; i++) {
     const report_error_pair *e =
         i < s->error_count ? &s->errors[i] : &s->errors[REPORT_ERROR_PAIRS_MAX];

@@ -389,8 +389,8 @@ static void separate_noise(custapi_compare *c, custapi_client *clients[READERS])
   }
   size_t kept = 0, noisy = 0;
   for (size_t i = 0; i < c->difference_count; i++)
-    noisy += c->differences[i].field && c->differences[i].public_view.kind !=
-                                            CUSTAPI_DIFFERENCE_RESTORE &&
+    noisy += c->differences[i].field &&
+             c->differences[i].public_view.kind != CUSTAPI_DIFFERENCE_RESTORE &&
              custapi_noise_has(c->noise, c->differences[i].field);
   if (!noisy)
     return;
@@ -712,10 +712,9 @@ int custapi_compare_results_header(char **out) {
 static json_object *outcome_brief(const outcome *o, const custapi_result *r) {
   json_object *j = json_object_new_object();
   int failed = custapi__json_add(j, "ok", json_object_new_boolean(o->status == 0));
-  failed |= custapi__json_add(
-      j, "category",
-      json_object_new_string(custapi_category_name(o->status == 0 ? CUSTAPI_CATEGORY_OK
-                                                                  : o->error.category)));
+  failed |= custapi__json_add(j, "category",
+                              json_object_new_string(custapi_category_name(
+                                  o->status == 0 ? CUSTAPI_CATEGORY_OK : o->error.category)));
   int status = o->status == 0 ? (r ? custapi_result_http_status(r) : 0) : o->error.http_status;
   failed |= custapi__json_add_if(j, "http_status", status != 0,
                                  status ? json_object_new_int(status) : NULL);

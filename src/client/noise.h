@@ -26,7 +26,6 @@ int custapi__noise_learn(custapi_noise *noise, const custapi_customer *first,
 /* The verdict of property `name` that a comparison found different (`differs`) or not. */
 custapi_verdict custapi__verdict(const custapi_noise *noise, const char *name, int differs);
 
-
 #include "utc.h"
 
 #endif

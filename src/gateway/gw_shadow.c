@@ -130,8 +130,7 @@ static void report(gw_shadow *s, const job *j, const reads *rest, const reads *x
       json_object_object_add(line, "rest_read_failed", json_object_new_boolean(1));
     if (!xmlrpc->first)
       json_object_object_add(line, "xmlrpc_read_failed", json_object_new_boolean(1));
-    json_object_object_add(line, "verdict",
-                           json_object_new_string(custapi_verdict_name(verdict)));
+    json_object_object_add(line, "verdict", json_object_new_string(custapi_verdict_name(verdict)));
     json_object_object_add(line, "when", json_object_new_string(when));
     json_object_object_add(line, "at", json_object_new_string(at));
     json_object_object_add(elapsed, "rest", json_object_new_int64(rest->elapsed_ms));

@@ -130,7 +130,8 @@ int rs_diverge_reads(rs_protocol protocol, custapi_customer *customer) {
     if (knobs[i].kind != KNOB_NOISY)
       continue;
     char tick[32];
-    int n = snprintf(tick, sizeof tick, "tick-%ld", __atomic_add_fetch(&ticks, 1, __ATOMIC_SEQ_CST));
+    int n =
+        snprintf(tick, sizeof tick, "tick-%ld", __atomic_add_fetch(&ticks, 1, __ATOMIC_SEQ_CST));
     if (custapi__customer_put_string(customer, knobs[i].field, tick, (size_t)n) < 0)
       return -1;
   }
