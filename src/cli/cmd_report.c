@@ -77,6 +77,13 @@ int cli_cmd_report(const cli_args *args) {
                        "or bulk --results file");
     return cli_fail(args, &err);
   }
+  if ((args->html && strcmp(args->html, "-") == 0) ||
+      (args->json_path && strcmp(args->json_path, "-") == 0)) {
+    custapi__error_set(&err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
+                       "report prints its summary on standard output: give --html and --json "
+                       "a file");
+    return cli_fail(args, &err);
+  }
   report_summary *s = custapi__calloc(1, sizeof *s);
   if (!s) {
     custapi__error_oom(&err);

@@ -281,6 +281,10 @@ class Report(unittest.TestCase):
         self.assertFalse(os.path.exists(path("x.html")))  # nothing written on a refusal
         code, out, err = self.report()
         self.assertEqual(code, 2)
+        for option in ("--html", "--json"):
+            code, out, err = self.report(path("rep-results.jsonl"), option, "-")
+            self.assertEqual(code, 2, err)
+            self.assertIn("give --html and --json a file", err)
         code, out, err = self.report(path("does-not-exist"))
         self.assertEqual(code, 2)
         self.assertIn("can't open", err)
