@@ -185,7 +185,11 @@ class Report(unittest.TestCase):
         write("gw.jsonl", '{"custapi_shadow_report":1,"custapi_version":"0.1.0"}\n'
               '{"id":4,"property":"address","sent":"a","rest":"a","xmlrpc":%s,'
               '"verdict":"differ","when":"2026-12-06T03:00:00Z","at":"2026-12-06T03:00:00.000Z",'
-              '"elapsed_ms":{"rest":3,"xmlrpc":700}}\n' % json.dumps(HOSTILE))
+              '"elapsed_ms":{"rest":3,"xmlrpc":700}}\n'
+              '{"id":5,"property":"api_token","sent":"s3cr3t-a","rest":"s3cr3t-a",'
+              '"xmlrpc":"s3cr3t-b","verdict":"differ","when":"2026-12-06T03:00:01Z",'
+              '"at":"2026-12-06T03:00:01.000Z","elapsed_ms":{"rest":3,"xmlrpc":4}}\n'
+              % json.dumps(HOSTILE))
 
     def report(self, *args):
         code, out, err = custapi(["report"] + list(args))
@@ -236,15 +240,19 @@ class Report(unittest.TestCase):
         self.assertEqual([i["kind"] for i in summary["inputs"]],
                          ["compare-results", "bulk-results", "gateway-report"])
         self.assertEqual((summary["records"]["bulk"], summary["records"]["bulk_failed"]), (2, 1))
-        self.assertEqual(summary["records"]["shadow_checks"], 1)
+        self.assertEqual(summary["records"]["shadow_checks"], 2)
         # bulk ran over XML-RPC: its failure stands on the XML-RPC side alone
         self.assertIn(("not_found", 1), [(e["xmlrpc"]["category"], e["count"])
                                          for e in summary["errors"]
                                          if e["rest"] is None and e["xmlrpc"]])
-        self.assertEqual(summary["latency"]["xmlrpc"]["count"], 4 + 2 + 1)
+        self.assertEqual(summary["latency"]["xmlrpc"]["count"], 4 + 2 + 2)
         self.assertGreaterEqual(summary["latency"]["xmlrpc"]["max_ms"], 700)
         with open(path("all.html"), encoding="utf-8") as f:
             page = f.read()
+        # A property named like a credential: counted, its values never shown.
+        token = [p for p in summary["properties"] if p["name"] == "api_token"][0]
+        self.assertEqual((token["differ"], token["samples"][0]["rest"]), (1, "(redacted)"))
+        self.assertNotIn("s3cr3t", page + out)
         # Escaped: the hostile value is shown, never interpreted.
         self.assertNotIn("<img", page)
         self.assertIn("&lt;img src=x onerror=alert(1)&gt;&amp;", page)
