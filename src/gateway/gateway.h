@@ -42,6 +42,7 @@ typedef struct gw_config {
   const char *record;
   int shadow;
   const char *report;
+  custapi_noise *noise; /* --ignore, and what --shadow's reads teach (owned by the caller) */
   int verbose;
 } gw_config;
 

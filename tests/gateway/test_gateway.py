@@ -620,6 +620,17 @@ class GatewayTest(unittest.TestCase):
 
     # ---- shadow reads ----
 
+    def shadow_lines(self, report):
+        """The report's header, then its lines (one per updated property)."""
+        with open(report) as f:
+            lines = [json.loads(line) for line in f]
+        self.assertEqual(lines[0], {"custapi_shadow_report": 1,
+                                    "custapi_version": lines[0]["custapi_version"]})
+        for line in lines[1:]:
+            self.assertRegex(line["at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+            self.assertEqual(sorted(line["elapsed_ms"]), ["rest", "xmlrpc"])
+        return lines[1:]
+
     def test_shadow_catches_divergence(self):
         report = os.path.join(self.tmp, "report.jsonl")
         e = self.start(server_args=["--diverge", "xmlrpc-reads:address=tampered"],
@@ -629,14 +640,17 @@ class GatewayTest(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertEqual(e.proxy().customers.UpdateCustomer(5, {"sms_quota": 4}), 5)
         s = e.stop_gateway()  # waits for the queued shadow reads
-        with open(report) as f:
-            lines = [json.loads(line) for line in f]
-        self.assertEqual(len(lines), 1, lines)
-        d = lines[0]
+        lines = self.shadow_lines(report)
+        self.assertEqual(sorted((d["id"], d["property"], d["verdict"]) for d in lines),
+                         [(4, "address", "differ"), (4, "sms_quota", "agree"),
+                          (5, "sms_quota", "agree")])
+        d = [d for d in lines if d["verdict"] == "differ"][0]
         self.assertEqual((d["id"], d["property"], d["sent"], d["rest"], d["xmlrpc"]),
                          (4, "address", "4 Main Road", "4 Main Road", "tampered"))
         self.assertRegex(d["when"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-        self.assertEqual(s["shadow_reads"], 4)
+        # Two reads per update, and two more for the update whose address differed (to tell
+        # noise from a difference): "tampered" stays "tampered", so it is a difference.
+        self.assertEqual(s["shadow_reads"], 6)
         self.assertEqual(s["differences"], 1)
         self.assertEqual(stat.S_IMODE(os.stat(report).st_mode), 0o600)
         # Reads only: the two updates are the only writes the install saw.
@@ -652,9 +666,27 @@ class GatewayTest(unittest.TestCase):
         before = e.server_get(6)["sms_quota"]
         self.assertEqual(e.proxy().customers.UpdateCustomer(6, {"sms_quota": before + 1}), 6)
         e.stop_gateway()
-        with open(report) as f:
-            d = json.loads(f.read())
-        self.assertEqual((d["sent"], d["rest"], d["xmlrpc"]), (before + 1, before, before))
+        (d,) = self.shadow_lines(report)
+        self.assertEqual((d["sent"], d["rest"], d["xmlrpc"], d["verdict"]),
+                         (before + 1, before, before, "differ"))
+
+    def test_shadow_tells_noise_from_a_difference(self):
+        # address changes on every read by itself (noise); sms_quota is dropped over XML-RPC (a
+        # real difference); postal_code is named noise in advance (--ignore) and dropped too.
+        report = os.path.join(self.tmp, "report.jsonl")
+        e = self.start(server_args=["--diverge", "noisy:address",
+                                    "--diverge", "xmlrpc-drops:sms_quota",
+                                    "--diverge", "xmlrpc-drops:postal_code"],
+                       gateway_args=["--shadow", "--report", report, "--ignore", "postal_code"])
+        for cid in (7, 8):
+            self.assertEqual(e.proxy().customers.UpdateCustomer(
+                cid, {"address": "1 Road", "sms_quota": 50 + cid, "postal_code": "69001"}), cid)
+        s = e.stop_gateway()
+        verdicts = sorted((d["id"], d["property"], d["verdict"]) for d in self.shadow_lines(report))
+        self.assertEqual(verdicts, [(7, "address", "noise"), (7, "postal_code", "noise"),
+                                    (7, "sms_quota", "differ"), (8, "address", "noise"),
+                                    (8, "postal_code", "noise"), (8, "sms_quota", "differ")])
+        self.assertEqual(s["differences"], 2)
 
     # ---- running like a service ----
 
@@ -737,6 +769,8 @@ class GatewayTest(unittest.TestCase):
                 (["--listen", "0.0.0.0:0"], "--allow-remote"),
                 (["--listen", "127.0.0.1:0", "--upstream", "soap"], "--upstream"),
                 (["--listen", "127.0.0.1:0", "--shadow"], "--report"),
+                (["--listen", "127.0.0.1:0", "--shadow", "--report", "/dev/null", "--ignore",
+                  "a b"], '--ignore: "a b": not a property name'),
                 (["--listen", "127.0.0.1:0", "--fill-required"],
                  "the gateway does not support fill-required (it would read each customer "
                  "before its update)"),  # the one refusal that bulk and compare say too
