@@ -159,6 +159,17 @@ class Legacy(unittest.TestCase):
         e = self.envs[0]
         for i, address in enumerate(ADDRESSES):
             self.check(e, e.port, 41 + i, address)
+        # The update reached the install encoded anew in the caller's dialect (docs/gateway.md).
+        forwarded = [c["body"] for c in e.captured()
+                     if "UpdateCustomer" in c.get("body", "") and "<i4>41</i4>" in c["body"]]
+        self.assertEqual(len(forwarded), 1, forwarded)
+        if self.name == "php":
+            self.assertTrue(forwarded[0].startswith(
+                '<?xml version="1.0" encoding="iso-8859-1"?>'), forwarded[0])
+            self.assertIn("Stra&#195;&#159;e 1 &#226;&#128;&#148; Z&#195;&#188;rich", forwarded[0])
+        else:
+            self.assertIn('encoding="UTF-8"', forwarded[0])
+            self.assertIn(ADDRESSES[0], forwarded[0])
 
     def test_through_the_gateway_upstream_rest(self):
         e = self.envs[1]
