@@ -231,18 +231,27 @@ static size_t name_length(const scanner *s) {
  * A reference at s->p ('&'), decoded into *cp: one of the five predefined entities or a
  * character reference naming a character is_char allows.
  */
-static int reference(scanner *s, uint32_t *cp) {
+size_t custapi__xml_predefined_entity(const char *text, size_t len, uint32_t *c) {
   static const struct {
     const char *text;
     char c;
   } predefined[] = {
       {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
   for (size_t i = 0; i < sizeof predefined / sizeof predefined[0]; i++) {
-    if (starts(s, predefined[i].text)) {
-      s->p += strlen(predefined[i].text);
-      *cp = (unsigned char)predefined[i].c;
-      return 0;
+    size_t n = strlen(predefined[i].text);
+    if (len >= n && memcmp(text, predefined[i].text, n) == 0) {
+      *c = (unsigned char)predefined[i].c;
+      return n;
     }
+  }
+  return 0;
+}
+
+static int reference(scanner *s, uint32_t *cp) {
+  size_t n = custapi__xml_predefined_entity((const char *)s->p, (size_t)(s->end - s->p), cp);
+  if (n > 0) {
+    s->p += n;
+    return 0;
   }
   if (!starts(s, "&#")) {
     s->p++;

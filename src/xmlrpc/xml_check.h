@@ -29,6 +29,7 @@
 #define CUSTAPI_XML_CHECK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * The deepest element nesting accepted. A customer read needs 8 (methodResponse, params,
@@ -88,5 +89,9 @@ typedef struct custapi_xml_check {
  */
 int custapi__xml_check(custapi_xml_check *out, const char *text, size_t len,
                        custapi_xml_document kind);
+
+/* The length of the predefined entity reference (&amp; &lt; &gt; &quot; &apos;) at text, with
+ * its character in *c; 0 when there is none. */
+size_t custapi__xml_predefined_entity(const char *text, size_t len, uint32_t *c);
 
 #endif

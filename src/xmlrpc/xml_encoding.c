@@ -6,23 +6,17 @@
 
 #include "alloc.h"
 #include "text.h"
+#include "xmlrpc_internal.h"
 
 /* ---------------------------------------------------------------------------------------
  * ISO-8859-1 to UTF-8, on a document the screen accepted (so every reference is well formed,
  * there is no DOCTYPE and no processing instruction past the declaration)
  * ------------------------------------------------------------------------------------- */
 
-/* Where the output goes; buf NULL: only counted (the first run sizes the second). */
-typedef struct writer {
-  char *buf;
-  size_t len;
-} writer;
+/* Where the output goes (xmlrpc_internal.h): only counted first, which sizes the second run. */
+typedef xml_text writer;
 
-static void put(writer *w, const void *p, size_t n) {
-  if (w->buf)
-    memcpy(w->buf + w->len, p, n);
-  w->len += n;
-}
+static void put(writer *w, const void *p, size_t n) { custapi__xml_put(w, p, n); }
 
 static void put_utf8(writer *w, uint32_t c) {
   unsigned char b[3];
@@ -70,21 +64,13 @@ typedef struct text_run {
 } text_run;
 
 /* The reference at p ('&'), screened already: its character; p moves past it. */
-static uint32_t reference(const unsigned char **p) {
-  static const struct {
-    const char *text;
-    char c;
-  } predefined[] = {
-      {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
+static uint32_t reference(const unsigned char **p, const unsigned char *end) {
   const unsigned char *q = *p;
-  if (q[1] != '#') {
-    for (size_t i = 0; i < sizeof predefined / sizeof predefined[0]; i++) {
-      size_t n = strlen(predefined[i].text);
-      if (memcmp(q, predefined[i].text, n) == 0) {
-        *p = q + n;
-        return (unsigned char)predefined[i].c;
-      }
-    }
+  uint32_t c;
+  size_t n = custapi__xml_predefined_entity((const char *)q, (size_t)(end - q), &c);
+  if (n > 0) {
+    *p = q + n;
+    return c;
   }
   q += 2;
   int hex = *q == 'x';
@@ -128,7 +114,7 @@ static int next_char(text_run *r, uint32_t *c, int *from_reference) {
       return 0; /* a tag */
     }
     if (*r->p == '&') {
-      *c = reference(&r->p);
+      *c = reference(&r->p, r->end);
       *from_reference = 1;
       return 1;
     }

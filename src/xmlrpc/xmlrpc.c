@@ -249,17 +249,8 @@ static int plain_properties(const custapi_customer *properties) {
   return 1;
 }
 
-/* A body written twice: first counting (buf NULL), then into a buffer of that size. */
-typedef struct xml_text {
-  char *buf;
-  size_t len;
-} xml_text;
-
-static void put(xml_text *t, const char *s, size_t n) {
-  if (t->buf)
-    memcpy(t->buf + t->len, s, n);
-  t->len += n;
-}
+/* A body written twice (xml_text): first counting, then into a buffer of that size. */
+static void put(xml_text *t, const char *s, size_t n) { custapi__xml_put(t, s, n); }
 
 static void put_str(xml_text *t, const char *s) { put(t, s, strlen(s)); }
 

@@ -25,7 +25,7 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "gateway"))
-from test_gateway import Env, KEY, TOKEN, USER  # noqa: E402
+from test_gateway import Env, KEY, TOKEN, USER, stop_envs  # noqa: E402
 
 CLIENTS = os.path.join(HERE, "clients")
 # The address; one whose characters are all in Latin-1 (PHP's xmlrpc_decode turns such a
@@ -124,14 +124,7 @@ class Legacy(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            for e in cls.envs:
-                if e.summary is None and e.gateway.poll() is None:
-                    e.stop_gateway()
-        finally:
-            for e in cls.envs:
-                e.close()
-            shutil.rmtree(cls.tmp, ignore_errors=True)
+        stop_envs(cls.envs, cls.tmp)
 
     def run_client(self, port, cid, address):
         env = dict(os.environ, INTEROP_USER=USER, INTEROP_KEY=KEY, **self.env)
@@ -188,11 +181,7 @@ class CustapiAgainstPhpAnswers(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            cls.e.stop_gateway()
-        finally:
-            cls.e.close()
-            shutil.rmtree(cls.tmp, ignore_errors=True)
+        stop_envs([cls.e], cls.tmp)
 
     def custapi(self, *args, stdin=None):
         env = dict(os.environ, CUSTAPI_URL=self.base, CUSTAPI_USERNAME=USER, CUSTAPI_API_KEY=KEY)
