@@ -70,8 +70,8 @@ typedef struct custapi_xml_check {
   size_t start;        /* where the document starts: after a UTF-8 byte-order mark, which
                           xmlrpc-c's expat refuses, and after a US-ASCII declaration, which
                           its expat would hold to ASCII: so parse text + start */
-  custapi_xml_encoding encoding; /* as declared (known once the declaration is read, so also
-                                    when a later problem refuses the document) */
+  /* as declared (known once the declaration is read, so also when a later problem refuses) */
+  custapi_xml_encoding encoding;
   size_t offset;       /* where the first problem is */
   const char *problem; /* what it is, e.g. "value out of range" (static) */
   const char *element; /* the element whose value is wrong, e.g. "i8" (static), or NULL */
