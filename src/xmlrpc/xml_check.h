@@ -67,9 +67,9 @@ typedef enum custapi_xml_encoding {
 } custapi_xml_encoding;
 
 typedef struct custapi_xml_check {
-  size_t start;        /* where the document starts: after a UTF-8 byte-order mark, which
-                          xmlrpc-c's expat refuses, and after a US-ASCII declaration, which
-                          its expat would hold to ASCII: so parse text + start */
+  size_t start; /* where the document starts: after a UTF-8 byte-order mark, which
+                   xmlrpc-c's expat refuses, and after a US-ASCII declaration, which
+                   its expat would hold to ASCII: so parse text + start */
   /* as declared (known once the declaration is read, so also when a later problem refuses) */
   custapi_xml_encoding encoding;
   size_t offset;       /* where the first problem is */

@@ -139,7 +139,10 @@ static int utf8_in_bytes(text_run run) {
     if (have == 0) {
       if (c < 0x80)
         continue;
-      need = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+      need = c >= 0xC2 && c <= 0xDF   ? 2
+             : c >= 0xE0 && c <= 0xEF ? 3
+             : c >= 0xF0 && c <= 0xF4 ? 4
+                                      : 0;
       if (need == 0)
         return 0;
       seq[have++] = (unsigned char)c;

@@ -24,7 +24,7 @@ typedef struct custapi_xml_reading {
   const char *text; /* the document for xmlrpc-c: UTF-8, no byte-order mark, no declaration
                        that expat would hold it to */
   size_t len;
-  char *owned;            /* the transcoded copy `text` points into, or NULL */
+  char *owned;             /* the transcoded copy `text` points into, or NULL */
   custapi_xml_check check; /* the screen's findings; check.encoding is the caller's dialect */
 } custapi_xml_reading;
 

@@ -420,10 +420,10 @@ static int parse_response(xmlrpc_value **value, const custapi_http_response *r,
     const custapi_xml_check *check = &reading.check;
     char shown[80];
     if (check->member)
-      return protocol_error(err, ctx, "XML-RPC response refused: member %s: %s (byte %zu)",
-                            custapi__quote(shown, sizeof shown, check->member, check->member_len,
-                                           60),
-                            check->message, check->offset + 1);
+      return protocol_error(
+          err, ctx, "XML-RPC response refused: member %s: %s (byte %zu)",
+          custapi__quote(shown, sizeof shown, check->member, check->member_len, 60), check->message,
+          check->offset + 1);
     return protocol_error(err, ctx, "XML-RPC response refused: %s (byte %zu)", check->message,
                           check->offset + 1);
   }

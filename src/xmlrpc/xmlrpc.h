@@ -49,7 +49,6 @@ int custapi__xmlrpc_probe_verdict(custapi_probe_info *info, const char *prefix,
 #include "custapi/custapi.h"
 #include "xml_encoding.h"
 
-
 struct _xmlrpc_value;
 
 /* A value's type as messages name it: "an <int>", "a <struct>", ... */

@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "backends.h"
-#include "rest.h"
-#include "xmlrpc.h"
 #include "custapi/custapi.h"
+#include "rest.h"
 #include "xml_encoding.h"
+#include "xmlrpc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

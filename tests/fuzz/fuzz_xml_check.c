@@ -77,9 +77,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   call((const char *)data, size);
   /* The input again as one value of a response: most mutations of a whole document break
    * its grammar, so this is where the typed values and the text get fuzzed. */
-  static const char *const declarations[] = {
-      "", "<?xml version=\"1.0\" encoding=\"us-ascii\"?>",
-      "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>"};
+  static const char *const declarations[] = {"", "<?xml version=\"1.0\" encoding=\"us-ascii\"?>",
+                                             "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>"};
   static char wrapped[64 + sizeof HEAD + 65536 + sizeof TAIL];
   if (size > 65536)
     return 0;

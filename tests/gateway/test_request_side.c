@@ -297,7 +297,8 @@ START_TEST(calls_in_each_encoding_and_their_dialect) {
     ck_assert_int_eq(decode(&call, calls[i].xml, &err), 0);
     ck_assert_int_eq(call.dialect, calls[i].dialect);
     ck_assert_str_eq(custapi_customer_get(call.properties, "address")->string,
-                     "Stra\xc3\x9f" "e 1 \xe2\x80\x94 Z\xc3\xbcrich");
+                     "Stra\xc3\x9f"
+                     "e 1 \xe2\x80\x94 Z\xc3\xbcrich");
     custapi__xmlrpc_call_clear(&call);
   }
   custapi_xmlrpc_call call;

@@ -207,8 +207,9 @@ START_TEST(refuses_other_encodings_and_declarations) {
   assert_refused_len(nul_later, sizeof nul_later - 1, "a NUL byte");
   assert_refused("<?xml version=\"1.0\" encoding=\"UTF-16\"?>" BODY("1"),
                  "an encoding other than UTF-8");
-  static const char *const others[] = {"latin1", "ISO-8859-15", "windows-1252", "ascii",
-                                      "utf8", "ISO-8859-1 ", " us-ascii", "UTF-32", ""};
+  static const char *const others[] = {"latin1",    "ISO-8859-15", "windows-1252",
+                                       "ascii",     "utf8",        "ISO-8859-1 ",
+                                       " us-ascii", "UTF-32",      ""};
   for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
     char doc[200];
     snprintf(doc, sizeof doc, "<?xml version=\"1.0\" encoding=\"%s\"?>" BODY("1"), others[i]);
@@ -549,7 +550,6 @@ START_TEST(the_reproductions) {
 }
 END_TEST
 
-
 /* ---- the three encodings, read as their writers mean them (xml_encoding.h) ---- */
 
 #define LATIN1_DECL "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>"
@@ -596,17 +596,17 @@ START_TEST(each_encoding_is_declared_in_any_case_and_either_quote) {
   static const struct {
     const char *name;
     custapi_xml_encoding encoding;
-  } names[] = {{"UTF-8", CUSTAPI_XML_UTF8},         {"utf-8", CUSTAPI_XML_UTF8},
-               {"Utf-8", CUSTAPI_XML_UTF8},         {"US-ASCII", CUSTAPI_XML_US_ASCII},
-               {"us-ascii", CUSTAPI_XML_US_ASCII},  {"Us-Ascii", CUSTAPI_XML_US_ASCII},
-               {"ISO-8859-1", CUSTAPI_XML_LATIN1},  {"iso-8859-1", CUSTAPI_XML_LATIN1},
+  } names[] = {{"UTF-8", CUSTAPI_XML_UTF8},        {"utf-8", CUSTAPI_XML_UTF8},
+               {"Utf-8", CUSTAPI_XML_UTF8},        {"US-ASCII", CUSTAPI_XML_US_ASCII},
+               {"us-ascii", CUSTAPI_XML_US_ASCII}, {"Us-Ascii", CUSTAPI_XML_US_ASCII},
+               {"ISO-8859-1", CUSTAPI_XML_LATIN1}, {"iso-8859-1", CUSTAPI_XML_LATIN1},
                {"Iso-8859-1", CUSTAPI_XML_LATIN1}};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
     for (int q = 0; q < 2; q++) {
       char doc[200];
       char quote = q ? '\'' : '"';
-      int n = snprintf(doc, sizeof doc, "<?xml version=%c1.0%c encoding=%c%s%c ?>" BODY("1"),
-                       quote, quote, quote, names[i].name, quote);
+      int n = snprintf(doc, sizeof doc, "<?xml version=%c1.0%c encoding=%c%s%c ?>" BODY("1"), quote,
+                       quote, quote, names[i].name, quote);
       ck_assert_int_eq(custapi__xml_check(&check, doc, (size_t)n, CUSTAPI_XML_RESPONSE), 0);
       ck_assert_int_eq(check.encoding, names[i].encoding);
       /* US-ASCII: xmlrpc-c starts after the declaration, reading the rest as UTF-8 */
@@ -631,19 +631,24 @@ START_TEST(latin1_strings_are_read_as_php_means_them) {
     const char *text, *want;
   } cases[] = {
       /* what PHP's xmlrpc_encode_request writes for UTF-8 text */
-      {"Stra&#195;&#159;e 1 &#226;&#128;&#148; Z&#195;&#188;rich", "Stra\u00dfe 1 \u2014 Z\u00fcrich"},
+      {"Stra&#195;&#159;e 1 &#226;&#128;&#148; Z&#195;&#188;rich",
+       "Stra\u00dfe 1 \u2014 Z\u00fcrich"},
       {"Stra&#xC3;&#x9f;e", "Stra\u00dfe"},
       /* raw UTF-8 bytes under an ISO-8859-1 declaration */
-      {"Stra\xc3\x9f" "e", "Stra\u00dfe"},
+      {"Stra\xc3\x9f"
+       "e",
+       "Stra\u00dfe"},
       {"Stra\xc3&#159;e", "Stra\u00dfe"},
       /* Latin-1 text: not UTF-8 as bytes */
-      {"Stra\xdf" "e", "Stra\u00dfe"},
+      {"Stra\xdf"
+       "e",
+       "Stra\u00dfe"},
       {"caf&#233;", "caf\u00e9"},
       {"&#195;&#159; \xdf", "\u00c3\xc2\x9f \u00df"},  /* one byte that is not UTF-8: all Latin-1 */
       {"&#195;&#159;&#8212;", "\u00c3\xc2\x9f\u2014"}, /* a character past U+00FF: Latin-1 */
       {"&#192;&#128;", "\u00c0\xc2\x80"},              /* overlong: not UTF-8 */
       {"&#237;&#160;&#128;", "\u00ed\u00a0\xc2\x80"},  /* a surrogate: not UTF-8 */
-      {"&#195;", "\u00c3"},                          /* cut short */
+      {"&#195;", "\u00c3"},                            /* cut short */
       /* ASCII: the same either way; markup characters stay text */
       {"1 Main Road", "1 Main Road"},
       {"a&lt;b&#38;c&#62;&quot;", "a<b&c>\""},
@@ -673,7 +678,8 @@ START_TEST(latin1_strings_are_read_as_php_means_them) {
                            "\xdf</string></value></param></params></methodResponse>",
                "\u00df");
   /* UTF-8 naming a character xmlrpc-c cannot hold is refused, as the same text sent as UTF-8 */
-  static const char emoji[] = LATIN1_DECL RESPONSE_BODY("<string>&#240;&#159;&#152;&#128;</string>");
+  static const char emoji[] =
+      LATIN1_DECL RESPONSE_BODY("<string>&#240;&#159;&#152;&#128;</string>");
   custapi_xml_reading r;
   ck_assert_int_eq(custapi__xml_read(&r, emoji, strlen(emoji), CUSTAPI_XML_RESPONSE),
                    CUSTAPI_XML_READ_REFUSED);
@@ -687,25 +693,29 @@ END_TEST
 /* The rule is ISO-8859-1's alone: US-ASCII and UTF-8 documents are UTF-8, references included. */
 START_TEST(us_ascii_and_utf8_are_read_as_utf8) {
   assert_reads("<?xml version=\"1.0\" encoding=\"us-ascii\"?>" RESPONSE_BODY(
-                   "<string>Stra\xc3\x9f" "e 1 \xe2\x80\x94 Z\xc3\xbcrich</string>"),
+                   "<string>Stra\xc3\x9f"
+                   "e 1 \xe2\x80\x94 Z\xc3\xbcrich</string>"),
                "Stra\u00dfe 1 \u2014 Z\u00fcrich");
   assert_reads("<?xml version=\"1.0\" encoding=\"US-ASCII\"?>" RESPONSE_BODY(
                    "<string>&#195;&#159;</string>"),
                "\u00c3\xc2\x9f");
-  assert_reads("<?xml version=\"1.0\" encoding=\"utf-8\"?>" RESPONSE_BODY(
-                   "<string>&#195;&#159;</string>"),
-               "\u00c3\xc2\x9f");
-  static const char bad[] = "<?xml version=\"1.0\" encoding=\"us-ascii\"?>" RESPONSE_BODY(
-      "<string>Stra\xdf" "e</string>");
+  assert_reads(
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?>" RESPONSE_BODY("<string>&#195;&#159;</string>"),
+      "\u00c3\xc2\x9f");
+  static const char bad[] =
+      "<?xml version=\"1.0\" encoding=\"us-ascii\"?>" RESPONSE_BODY("<string>Stra\xdf"
+                                                                    "e</string>");
   ck_assert_int_eq(custapi__xml_check(&check, bad, strlen(bad), CUSTAPI_XML_RESPONSE), -1);
-  ck_assert_str_eq(check.message, "not valid UTF-8 (a document declared US-ASCII is read as UTF-8)");
+  ck_assert_str_eq(check.message,
+                   "not valid UTF-8 (a document declared US-ASCII is read as UTF-8)");
 }
 END_TEST
 
 /* An answer in its caller's dialect: PHP's own writing for ISO-8859-1, read back as sent. */
 START_TEST(answers_are_written_in_the_callers_dialect) {
   static const char utf8[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n" RESPONSE_BODY(
-      "<string>Stra\xc3\x9f" "e 1 \xe2\x80\x94 Z\xc3\xbcrich &amp; \xc3\xa9</string>");
+      "<string>Stra\xc3\x9f"
+      "e 1 \xe2\x80\x94 Z\xc3\xbcrich &amp; \xc3\xa9</string>");
   for (int d = CUSTAPI_XML_UTF8; d <= CUSTAPI_XML_LATIN1; d++) {
     size_t len = strlen(utf8);
     char *doc = strdup(utf8);

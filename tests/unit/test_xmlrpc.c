@@ -1261,18 +1261,20 @@ START_TEST(get_answers_in_each_encoding) {
       "    </member>\n    <member>\n     <name>n</name>\n     <value>\n      <int>3</int>\n"
       "     </value>\n    </member>\n   </struct>\n  </value>\n </param>\n</params>\n"
       "</methodResponse>\n");
-  static const char address[] = "Stra\xc3\x9f" "e 1 \xe2\x80\x94 Z\xc3\xbcrich";
+  static const char address[] = "Stra\xc3\x9f"
+                                "e 1 \xe2\x80\x94 Z\xc3\xbcrich";
   assert_string_field(c, "address", address, sizeof address - 1);
   assert_string_field(c, "name", "a<b&c", 5);
   assert_string_field(c, "city", "Z\xc3\xbcrich", 7); /* Latin-1 text */
   ck_assert_int_eq(custapi_customer_get(c, "n")->integer, 3);
   custapi_customer_free(c);
   /* Perl's RPC::XML: us-ascii declared, UTF-8 written */
-  c = decode_customer("<?xml version=\"1.0\" encoding=\"us-ascii\"?><methodResponse><params>"
-                      "<param><value><struct>" MEMBER("address", "<string>Stra\xc3\x9f"
-                                                                 "e 1 \xe2\x80\x94 Z\xc3\xbcrich"
-                                                                 "</string>") "</struct></value>"
-                      "</param></params></methodResponse>");
+  c = decode_customer(
+      "<?xml version=\"1.0\" encoding=\"us-ascii\"?><methodResponse><params>"
+      "<param><value><struct>" MEMBER("address", "<string>Stra\xc3\x9f"
+                                                 "e 1 \xe2\x80\x94 Z\xc3\xbcrich"
+                                                 "</string>") "</struct></value>"
+                                                              "</param></params></methodResponse>");
   assert_string_field(c, "address", address, sizeof address - 1);
   custapi_customer_free(c);
   /* an update's answer from PHP: the brief decoder leaves it to the full one */
@@ -1307,8 +1309,9 @@ START_TEST(out_of_memory_on_every_allocation) {
       custapi_http_request req = {0};
       custapi_result *result = NULL;
       custapi_customer *got = NULL;
-      custapi_http_response r =
-          response(200, step == 2 ? update_body : step == 4 ? latin1_body : get_body);
+      custapi_http_response r = response(200, step == 2   ? update_body
+                                              : step == 4 ? latin1_body
+                                                          : get_body);
       custapi__alloc_fail_after(n);
       int rc;
       switch (step) {
