@@ -243,15 +243,23 @@ static void answer_translated_update(gw_reply *out, gw_ctx *ctx, custapi_transpo
   gw_response_clear(&resp);
 }
 
-/* An update that passed the door: in id's line, recorded, sent, answered, shadowed. */
+/* An update that passed the door: in id's line, recorded, sent, answered, shadowed. An XML-RPC
+ * update forwarded as XML-RPC is encoded anew in the caller's dialect (docs/gateway.md). */
 static void forward_update(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const gw_request *rq,
-                           caller who, int32_t id, const custapi_customer *properties) {
+                           caller who, custapi_xml_encoding dialect, int32_t id,
+                           const custapi_customer *properties) {
   const custapi_backend_ops *ops = upstream_for(ctx, who);
   int translated = (ops == GW_REST) != (who == CALLER_REST);
   custapi_http_request req = {0};
   custapi_error err;
   if (ops->encode_update(&req, &ctx->endpoint, id, properties, &err) < 0) {
     reply_error(out, who, &err);
+    return;
+  }
+  if (!translated && who == CALLER_XMLRPC &&
+      custapi__xml_write_dialect(&req.body, &req.body_len, dialect) < 0) {
+    custapi__http_request_clear(&req);
+    reply_oom(out);
     return;
   }
   req.authorization = rq->authorization;
@@ -355,6 +363,14 @@ static void list_methods(gw_reply *out, gw_ctx *ctx) {
   snprintf(out->note, sizeof out->note, "system.listMethods answered by the gateway");
 }
 
+/* An answer made here written in the caller's dialect; the install's own answers go back as
+ * they came (it had the call in that dialect). */
+static void answer_in_dialect(gw_reply *out, custapi_xml_encoding dialect) {
+  int made_here = out->upstream.status == 0;
+  if (made_here && out->body && custapi__xml_write_dialect(&out->body, &out->body_len, dialect) < 0)
+    reply_oom(out);
+}
+
 static void handle_xmlrpc(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const gw_request *rq) {
   atomic_fetch_add(&ctx->stats.calls_xmlrpc, 1);
   if (rq->too_large) {
@@ -378,7 +394,7 @@ static void handle_xmlrpc(gw_reply *out, gw_ctx *ctx, custapi_transport *t, cons
     refuse(out, ctx, CALLER_XMLRPC, &err);
   } else if (call.kind == CUSTAPI_XMLRPC_CALL_UPDATE) {
     if (door(out, ctx, CALLER_XMLRPC, call.properties))
-      forward_update(out, ctx, t, rq, CALLER_XMLRPC, call.id, call.properties);
+      forward_update(out, ctx, t, rq, CALLER_XMLRPC, call.dialect, call.id, call.properties);
   } else if (call.kind == CUSTAPI_XMLRPC_CALL_GET && ctx->cfg->upstream == GW_UPSTREAM_REST) {
     forward_read(out, ctx, t, rq, CALLER_XMLRPC, call.id);
   } else if (call.kind == CUSTAPI_XMLRPC_CALL_LIST && ctx->cfg->upstream == GW_UPSTREAM_REST) {
@@ -395,6 +411,7 @@ static void handle_xmlrpc(gw_reply *out, gw_ctx *ctx, custapi_transport *t, cons
   } else {
     pass_through(out, ctx, t, rq, CALLER_XMLRPC);
   }
+  answer_in_dialect(out, call.dialect);
   custapi__xmlrpc_call_clear(&call);
 }
 
@@ -426,7 +443,7 @@ static void handle_rest(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const 
                                           ctx->cfg->customer_flags, &err) < 0)
     refuse(out, ctx, CALLER_REST, &err);
   else if (door(out, ctx, CALLER_REST, properties))
-    forward_update(out, ctx, t, rq, CALLER_REST, id, properties);
+    forward_update(out, ctx, t, rq, CALLER_REST, CUSTAPI_XML_UTF8, id, properties);
   custapi_customer_free(properties);
 }
 

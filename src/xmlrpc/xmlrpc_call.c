@@ -20,25 +20,30 @@
 #include "alloc.h"
 #include "customer.h"
 #include "error.h"
-#include "xml_check.h"
+#include "xml_encoding.h"
 #include "xmlrpc.h"
 
 #define UPDATE_METHOD "UpdateCustomer"
 #define GET_METHOD "GetCustomer"
 #define LIST_METHOD "system.listMethods"
 
-/* The one place every XML input of the request side passes before xmlrpc-c sees it. */
-/* The same screen as every XML-RPC answer's (xml_check.h): xmlrpc-c expands entities, crashes
- * on some <i8>s and recurses on deep trees. *start: where xmlrpc-c is to begin (after a BOM). */
-static int screen_xml(size_t *start, const char *body, size_t len, custapi_error *err) {
+/* The one place every XML input of the request side passes before xmlrpc-c sees it: the same
+ * reading as every XML-RPC answer's (xml_encoding.h). xmlrpc-c expands entities, crashes on some
+ * <i8>s and recurses on deep trees; an ISO-8859-1 call is transcoded. The caller's dialect goes
+ * into *dialect, also when the call is refused (its fault is answered in that dialect). */
+static int read_xml(custapi_xml_reading *reading, custapi_xml_encoding *dialect, const char *body,
+                    size_t len, custapi_error *err) {
+  *reading = (custapi_xml_reading){0};
   if (len > CUSTAPI_XMLRPC_PARSE_LIMIT)
     return custapi__error_set(err, CUSTAPI_CATEGORY_PROTOCOL, NULL, "XML-RPC call too large");
-  custapi_xml_check check;
-  if (custapi__xml_check(&check, body, len, CUSTAPI_XML_CALL) < 0)
+  int rc = custapi__xml_read(reading, body, len, CUSTAPI_XML_CALL);
+  *dialect = reading->check.encoding;
+  if (rc == CUSTAPI_XML_READ_NOMEM)
+    return custapi__error_oom(err);
+  if (rc < 0)
     return custapi__error_set(err, CUSTAPI_CATEGORY_PROTOCOL, NULL,
-                              "XML-RPC call refused: %s (byte %zu)", check.message,
-                              check.offset + 1);
-  *start = check.start;
+                              "XML-RPC call refused: %s (byte %zu)", reading->check.message,
+                              reading->check.offset + 1);
   return 0;
 }
 
@@ -179,15 +184,18 @@ int custapi__xmlrpc_decode_call(custapi_xmlrpc_call *out, const char *body, size
                                 const char *prefix, unsigned customer_flags, custapi_error *err) {
   *out = (custapi_xmlrpc_call){0};
   custapi__xmlrpc_global_init();
-  size_t start = 0;
-  int rc = screen_xml(&start, body, len, err);
-  if (rc < 0)
+  custapi_xml_reading reading;
+  int rc = read_xml(&reading, &out->dialect, body, len, err);
+  if (rc < 0) {
+    custapi__xml_reading_clear(&reading);
     return rc;
+  }
   xmlrpc_env env;
   xmlrpc_env_init(&env);
   const char *method = NULL;
   xmlrpc_value *params = NULL;
-  xmlrpc_parse_call(&env, body + start, len - start, &method, &params);
+  xmlrpc_parse_call(&env, reading.text, reading.len, &method, &params);
+  custapi__xml_reading_clear(&reading);
   if (env.fault_occurred) {
     char shown[200];
     const char *why = env.fault_string ? env.fault_string : "not a methodCall";

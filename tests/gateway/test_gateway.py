@@ -179,22 +179,26 @@ class Env:
             return f.read().decode("utf-8", "replace")
 
 
+def stop_envs(envs, tmp):
+    """Ends every gateway with SIGTERM, which must exit 0 (under valgrind: no error, no leak)
+    whether or not the test stopped it itself; then the servers, and `tmp` is removed."""
+    try:
+        for e in envs:
+            if e.summary is None and e.gateway.poll() is None:
+                e.stop_gateway()
+    finally:
+        for e in envs:
+            e.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 class GatewayTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="custapi-gw-")
         self.envs = []
 
     def tearDown(self):
-        try:
-            # Every gateway ends with SIGTERM and must exit 0 (under valgrind: no error, no
-            # leak), whether or not the test stopped it itself.
-            for e in self.envs:
-                if e.summary is None and e.gateway.poll() is None:
-                    e.stop_gateway()
-        finally:
-            for e in self.envs:
-                e.close()
-            shutil.rmtree(self.tmp, ignore_errors=True)
+        stop_envs(self.envs, self.tmp)
 
     def start(self, **kw):
         sub = tempfile.mkdtemp(dir=self.tmp)

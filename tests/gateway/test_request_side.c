@@ -270,6 +270,46 @@ START_TEST(one_id_runs_in_ticket_order) {
 }
 END_TEST
 
+/* A call as PHP's xmlrpc extension writes it (ISO-8859-1, byte references) or RPC::XML does
+ * (US-ASCII declared, UTF-8 written): the door reads the application's text, and knows the
+ * dialect to answer in, also when it refuses the call. */
+START_TEST(calls_in_each_encoding_and_their_dialect) {
+  static const char php[] =
+      "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>\n<methodCall>\n<methodName>customers."
+      "UpdateCustomer</methodName>\n<params>\n <param>\n  <value>\n   <int>42</int>\n  </value>\n"
+      " </param>\n <param>\n  <value>\n   <struct>\n    <member>\n     <name>address</name>\n"
+      "     <value>\n      <string>Stra&#195;&#159;e 1 &#226;&#128;&#148; Z&#195;&#188;rich"
+      "</string>\n     </value>\n    </member>\n   </struct>\n  </value>\n </param>\n</params>\n"
+      "</methodCall>\n";
+  static const char perl[] =
+      "<?xml version=\"1.0\" encoding=\"us-ascii\"?><methodCall><methodName>customers."
+      "UpdateCustomer</methodName><params><param><value><int>42</int></value></param><param>"
+      "<value><struct><member><name>address</name><value><string>Stra\xc3\x9f"
+      "e 1 \xe2\x80\x94 Z\xc3\xbcrich</string></value></member></struct></value></param>"
+      "</params></methodCall>";
+  static const struct {
+    const char *xml;
+    custapi_xml_encoding dialect;
+  } calls[] = {{php, CUSTAPI_XML_LATIN1}, {perl, CUSTAPI_XML_US_ASCII}};
+  for (size_t i = 0; i < 2; i++) {
+    custapi_xmlrpc_call call;
+    custapi_error err;
+    ck_assert_int_eq(decode(&call, calls[i].xml, &err), 0);
+    ck_assert_int_eq(call.dialect, calls[i].dialect);
+    ck_assert_str_eq(custapi_customer_get(call.properties, "address")->string,
+                     "Stra\xc3\x9f"
+                     "e 1 \xe2\x80\x94 Z\xc3\xbcrich");
+    custapi__xmlrpc_call_clear(&call);
+  }
+  custapi_xmlrpc_call call;
+  custapi_error err;
+  static const char refused[] = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><methodCall/>";
+  ck_assert_int_eq(decode(&call, refused, &err), CUSTAPI_EPROTOCOL);
+  ck_assert_int_eq(call.dialect, CUSTAPI_XML_LATIN1);
+  custapi__xmlrpc_call_clear(&call);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("gateway request side");
   TCase *t = tcase_create("codecs");
@@ -278,6 +318,7 @@ static Suite *suite(void) {
   tcase_add_test(t, other_calls_and_malformed_input);
   tcase_add_test(t, answers_decode_with_the_client);
   tcase_add_test(t, rest_paths_and_bodies);
+  tcase_add_test(t, calls_in_each_encoding_and_their_dialect);
   suite_add_tcase(s, t);
   TCase *o = tcase_create("order");
   tcase_set_timeout(o, 30);
