@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../rest/rest_request.h"
 #include "../xmlrpc/xmlrpc.h"
@@ -42,6 +43,7 @@ static void reply_oom(gw_reply *out) {
 
 static void reply_rest_error(gw_reply *out, int status, const custapi_error *e) {
   out->status = status;
+  out->outcome = e->category;
   out->content_type = JSON_TYPE;
   if (custapi__rest_encode_error(&out->body, &out->body_len, e) < 0)
     reply_oom(out);
@@ -105,6 +107,7 @@ static void reply_error(gw_reply *out, caller who, const custapi_error *e) {
     reply_fault(out, fault_code_for(e), e->message);
   else
     reply_rest_error(out, rest_status_for(e), e);
+  out->outcome = e->category;
 }
 
 /* The upstream's answer as it came. */
@@ -116,6 +119,7 @@ static void reply_verbatim(gw_reply *out, gw_response *resp) {
   out->body = out->upstream.body; /* moved: the reply owns it */
   out->body_len = out->upstream.body_len;
   out->upstream.body = NULL;
+  out->outcome = custapi__http_status_category(out->status);
 }
 
 /* ---- upstream ---- */
@@ -243,7 +247,20 @@ static void answer_translated_update(gw_reply *out, gw_ctx *ctx, custapi_transpo
   gw_response_clear(&resp);
 }
 
-/* An update that passed the door: in id's line, recorded, sent, answered, shadowed. */
+/* What the install made of an update: only an accepted one is recorded (a replay must not
+ * apply what the install refused, with the operator's key). */
+static void count_update(gw_ctx *ctx, int rc, const custapi_error *err) {
+  if (rc == 0)
+    atomic_fetch_add(&ctx->stats.updates_accepted, 1);
+  else if (err->category == CUSTAPI_CATEGORY_AUTH || err->category == CUSTAPI_CATEGORY_NOT_FOUND ||
+           err->category == CUSTAPI_CATEGORY_REJECTED || err->category == CUSTAPI_CATEGORY_INVALID)
+    atomic_fetch_add(&ctx->stats.updates_refused, 1);
+  else
+    atomic_fetch_add(&ctx->stats.updates_failed, 1);
+}
+
+/* An update that passed the door: in id's line, sent, recorded once accepted, answered,
+ * shadowed. */
 static void forward_update(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const gw_request *rq,
                            caller who, int32_t id, const custapi_customer *properties) {
   const custapi_backend_ops *ops = upstream_for(ctx, who);
@@ -258,23 +275,26 @@ static void forward_update(gw_reply *out, gw_ctx *ctx, custapi_transport *t, con
 
   unsigned long ticket = gw_order_take(ctx->order, id);
   gw_order_wait(ctx->order, id, ticket);
-  if (ctx->record_fd >= 0 && gw_record_write(ctx->record_fd, id, properties) < 0)
-    fprintf(stderr, "custapi: gateway: could not append update of %" PRId32 " to --record\n", id);
   atomic_fetch_add(&ctx->stats.forwarded, 1);
   decoded d = {ops, translated ? 1 : 2, NULL, NULL};
   gw_response resp = {0};
   int rc = gw_exchange(&resp, t, &req, ctx->cfg->retries, decode_into, &d, &err);
+  custapi__http_request_clear(&req);
+  /* Still in id's line: the record keeps the order in which the install applied them. */
+  count_update(ctx, rc, &err);
+  if (rc == 0 && ctx->record_fd >= 0 && gw_record_write(ctx->record_fd, id, properties) < 0)
+    fprintf(stderr, "custapi: gateway: could not append update of %" PRId32 " to --record\n", id);
   if (rc == 0 && ctx->shadow)
     gw_shadow_enqueue(ctx->shadow, id, properties, rq->authorization);
-  custapi__http_request_clear(&req);
 
   if (rc < 0)
     atomic_fetch_add(&ctx->stats.upstream_errors, 1);
   snprintf(out->note, sizeof out->note, "update %" PRId32 " forwarded over %s: %s", id, ops->name,
            rc == 0 ? "ok" : custapi_category_name(err.category));
-  if (!translated && resp.status)
+  if (!translated && resp.status) {
     reply_verbatim(out, &resp);
-  else if (rc < 0)
+    out->outcome = rc < 0 ? err.category : CUSTAPI_CATEGORY_OK; /* a fault comes as 200 */
+  } else if (rc < 0)
     reply_error(out, who, &err);
   else /* still in id's line: the read-back shows this update, not a later one */
     answer_translated_update(out, ctx, t, who, id, rq->authorization);
@@ -335,6 +355,22 @@ static void refuse(gw_reply *out, gw_ctx *ctx, caller who, const custapi_error *
   snprintf(out->note, sizeof out->note, "refused: %.150s", err->message);
 }
 
+/* An answer said at the door (REST callers, and what is no call at all), counted as refused. */
+static void refuse_at_door(gw_reply *out, gw_ctx *ctx, int status, const custapi_error *err) {
+  atomic_fetch_add(&ctx->stats.refused, 1);
+  reply_rest_error(out, status, err);
+  snprintf(out->note, sizeof out->note, "refused: %.150s", err->message);
+}
+
+/* A fault said at the door (XML-RPC callers), counted as refused. */
+static void refuse_fault(gw_reply *out, gw_ctx *ctx, int code, custapi_category category,
+                         const char *message) {
+  atomic_fetch_add(&ctx->stats.refused, 1);
+  reply_fault(out, code, message);
+  out->outcome = category;
+  snprintf(out->note, sizeof out->note, "refused: %.150s", message);
+}
+
 static const char *const served_methods[] = {"UpdateCustomer", "GetCustomer"};
 
 /* system.listMethods when calls are translated: the methods the gateway serves itself. */
@@ -356,24 +392,12 @@ static void list_methods(gw_reply *out, gw_ctx *ctx) {
 }
 
 static void handle_xmlrpc(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const gw_request *rq) {
-  atomic_fetch_add(&ctx->stats.calls_xmlrpc, 1);
-  if (rq->too_large) {
-    custapi_error err = {0};
-    custapi__error_set(&err, CUSTAPI_CATEGORY_INVALID, NULL, "the call is larger than %zu bytes",
-                       ctx->cfg->max_body);
-    atomic_fetch_add(&ctx->stats.refused, 1);
-    reply_fault(out, 413, err.message);
-    snprintf(out->note, sizeof out->note, "refused: too large");
-    return;
-  }
   custapi_xmlrpc_call call;
   custapi_error err;
   int rc = custapi__xmlrpc_decode_call(&call, rq->body ? rq->body : "", rq->body_len,
                                        ctx->endpoint.xmlrpc_prefix, ctx->cfg->customer_flags, &err);
   if (rc < 0 && err.category == CUSTAPI_CATEGORY_PROTOCOL) {
-    atomic_fetch_add(&ctx->stats.refused, 1);
-    reply_fault(out, -32700, err.message);
-    snprintf(out->note, sizeof out->note, "refused: %.150s", err.message);
+    refuse_fault(out, ctx, -32700, CUSTAPI_CATEGORY_PROTOCOL, err.message);
   } else if (rc < 0) {
     refuse(out, ctx, CALLER_XMLRPC, &err);
   } else if (call.kind == CUSTAPI_XMLRPC_CALL_UPDATE) {
@@ -383,15 +407,18 @@ static void handle_xmlrpc(gw_reply *out, gw_ctx *ctx, custapi_transport *t, cons
     forward_read(out, ctx, t, rq, CALLER_XMLRPC, call.id);
   } else if (call.kind == CUSTAPI_XMLRPC_CALL_LIST && ctx->cfg->upstream == GW_UPSTREAM_REST) {
     list_methods(out, ctx);
+  } else if (strcasecmp(call.method, "system.multicall") == 0) {
+    /* Refused whole, not unpacked: see docs/gateway.md "system.multicall". */
+    refuse_fault(out, ctx, -32601, CUSTAPI_CATEGORY_USAGE,
+                 "system.multicall is not forwarded by the gateway: send each call on its own "
+                 "(each update is validated, ordered per id and recorded alone)");
   } else if (strcasestr(call.method, "UpdateCustomer")) {
     /* An update under another name (another prefix, another case) would pass unvalidated. */
     char message[CUSTAPI_ERROR_MESSAGE_MAX];
     snprintf(message, sizeof message,
              "the gateway forwards customer updates only as %sUpdateCustomer (--xmlrpc-prefix)",
              ctx->endpoint.xmlrpc_prefix);
-    atomic_fetch_add(&ctx->stats.refused, 1);
-    reply_fault(out, -32601, message);
-    snprintf(out->note, sizeof out->note, "refused: an update under another method name");
+    refuse_fault(out, ctx, -32601, CUSTAPI_CATEGORY_USAGE, message);
   } else {
     pass_through(out, ctx, t, rq, CALLER_XMLRPC);
   }
@@ -409,16 +436,18 @@ static void handle_rest(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const 
       pass_through(out, ctx, t, rq, CALLER_REST);
     return;
   }
-  if (strcmp(rq->method, "PUT") != 0) {
+  if (strcmp(rq->method, "HEAD") == 0 || strcmp(rq->method, "OPTIONS") == 0) {
     pass_through(out, ctx, t, rq, CALLER_REST);
     return;
   }
-  if (rq->too_large) {
-    custapi__error_set(&err, CUSTAPI_CATEGORY_INVALID, NULL, "the body is larger than %zu bytes",
-                       ctx->cfg->max_body);
-    atomic_fetch_add(&ctx->stats.refused, 1);
-    reply_rest_error(out, 413, &err);
-    snprintf(out->note, sizeof out->note, "refused: too large");
+  if (strcmp(rq->method, "PUT") != 0) {
+    /* PATCH, POST, DELETE: a write the door cannot read as an update. */
+    custapi__error_set(&err, CUSTAPI_CATEGORY_USAGE, NULL,
+                       "%.16s is not forwarded on a customer: an update is PUT "
+                       "/api/2.0/customers/ID (or %sUpdateCustomer over XML-RPC)",
+                       rq->method, ctx->endpoint.xmlrpc_prefix);
+    refuse_at_door(out, ctx, 405, &err);
+    out->allow = "GET, HEAD, PUT";
     return;
   }
   custapi_customer *properties = NULL;
@@ -448,10 +477,23 @@ static int names_our_endpoints(const char *path) {
   return strcasestr(path, "customers") || strcasestr(path, "xmlrpc");
 }
 
-static void refuse_at_door(gw_reply *out, gw_ctx *ctx, int status, const custapi_error *err) {
-  atomic_fetch_add(&ctx->stats.refused, 1);
-  reply_rest_error(out, status, err);
-  snprintf(out->note, sizeof out->note, "refused: %.150s", err->message);
+/* A call refused before it is read: a body over --max-body (413) or a header value holding a
+ * control byte (400), whatever its path and method, so nothing of it goes upstream. */
+static void refuse_unread(gw_reply *out, gw_ctx *ctx, int xmlrpc_call, const gw_request *rq) {
+  custapi_error err;
+  atomic_fetch_add(xmlrpc_call ? &ctx->stats.calls_xmlrpc : &ctx->stats.calls_rest, 1);
+  char name[80];
+  if (rq->too_large)
+    custapi__error_set(&err, CUSTAPI_CATEGORY_INVALID, NULL,
+                       "the request body is larger than %zu bytes (--max-body)", ctx->cfg->max_body);
+  else
+    custapi__error_set(&err, CUSTAPI_CATEGORY_USAGE, NULL,
+                       "the value of the header %s holds a control character (CR, LF, NUL, ...)",
+                       custapi__quote(name, sizeof name, rq->bad_header, strlen(rq->bad_header), 60));
+  if (xmlrpc_call)
+    refuse_fault(out, ctx, rq->too_large ? 413 : 400, err.category, err.message);
+  else
+    refuse_at_door(out, ctx, rq->too_large ? 413 : 400, &err);
 }
 
 void gw_handle(gw_reply *out, gw_ctx *ctx, custapi_transport **slot, const gw_request *rq) {
@@ -465,7 +507,9 @@ void gw_handle(gw_reply *out, gw_ctx *ctx, custapi_transport **slot, const gw_re
   }
   int32_t id = 0;
   int customer = custapi__rest_customer_path(&id, rq->path);
-  if (rq->uri[0] != '/' || !is_known_method(rq->method)) {
+  if (rq->too_large || rq->bad_header) {
+    refuse_unread(out, ctx, xmlrpc && strcmp(rq->method, "POST") == 0, rq);
+  } else if (rq->uri[0] != '/' || !is_known_method(rq->method)) {
     /* Only origin-form targets: "@host/x" after the base URL would name another host. */
     custapi__error_set(&err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
                        "not a request the gateway forwards (a path starting with '/', and GET, "

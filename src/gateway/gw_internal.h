@@ -29,6 +29,9 @@ typedef struct gw_stats {
   atomic_ulong upstream_errors;
   atomic_ulong shadow_reads;
   atomic_ulong differences;
+  /* Updates that passed the door, by what the install made of them (the summary's "updates"):
+   * accepted (2xx, no fault: recorded), refused (auth, not found, rejected) or failed. */
+  atomic_ulong updates_accepted, updates_refused, updates_failed;
 } gw_stats;
 
 /* ---- two updates of one id: in arrival order, never at once (gw_order.c) ---- */
@@ -96,6 +99,19 @@ void gw_shadow_stop(gw_shadow *shadow);
 
 #endif
 
+/* ---- the start-up line (gw_startup.c) ---- */
+
+/* "same", "rest" or "xmlrpc", as --upstream spells it. */
+const char *gw_upstream_mode_name(gw_upstream_mode mode);
+/* "custapi gateway: listening on http://HOST:PORT, upstream URL (MODE)" on stderr. */
+void gw_say_listening(const gw_config *cfg, int tls, unsigned port, const char *upstream_url);
+
+/* ---- the caller's headers (gw_headers.c) ---- */
+
+struct MHD_Connection;
+/* The name of the first header whose value holds a control byte, or NULL. */
+const char *gw_header_with_control(struct MHD_Connection *conn);
+
 /* ---- one caller's call (gw_handle.c) ---- */
 
 typedef struct gw_ctx {
@@ -115,6 +131,7 @@ typedef struct gw_request {
   size_t body_len;
   int too_large;
   const char *authorization, *content_type, *accept; /* or NULL */
+  const char *bad_header; /* the name of a header whose value holds a control byte, or NULL */
 } gw_request;
 
 typedef struct gw_reply {
@@ -123,6 +140,8 @@ typedef struct gw_reply {
   char *body;               /* owned */
   size_t body_len;
   gw_response upstream; /* a verbatim answer's headers */
+  const char *allow;    /* static: the Allow header of a 405, or NULL */
+  custapi_category outcome; /* what the call came to (metrics): OK, or the error's category */
   char note[200];       /* what happened, for -v; never a credential */
 } gw_reply;
 

@@ -138,10 +138,18 @@ static void log_call(const server *srv, const request *rq, const char *method, c
                      const gw_reply *reply) {
   if (!srv->ctx.cfg->verbose)
     return;
-  /* The path only: a query might carry a token. Never a header. */
-  fprintf(stderr, "custapi: gateway: %s %.200s -> %d (%s) %lu ms\n", method, path, reply->status,
-          reply->note[0] ? reply->note : "answered",
-          (unsigned long)(custapi__now_ms() - rq->start_ms));
+  /* The path only: a query might carry a token. Never a header. What the caller sent (the
+   * method, the decoded path, a note quoting it) is shown escaped, as a server's answer is. */
+  const char *note = reply->note[0] ? reply->note : "answered";
+  flockfile(stderr); /* one line, whole, among the other connections' */
+  fputs("custapi: gateway: ", stderr);
+  custapi__text_put_visible(stderr, method, strlen(method));
+  fputc(' ', stderr);
+  custapi__text_put_visible(stderr, path, strnlen(path, 200));
+  fprintf(stderr, " -> %d (", reply->status);
+  custapi__text_put_visible(stderr, note, strlen(note));
+  fprintf(stderr, ") %lu ms\n", (unsigned long)(custapi__now_ms() - rq->start_ms));
+  funlockfile(stderr);
 }
 
 static enum MHD_Result queue_reply(struct MHD_Connection *conn, const gw_reply *reply) {
@@ -155,6 +163,8 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, const gw_reply *
     MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, reply->upstream.location);
   if (reply->upstream.retry_after[0])
     MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, reply->upstream.retry_after);
+  if (reply->allow)
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, reply->allow);
   enum MHD_Result ok = MHD_queue_response(conn, (unsigned)reply->status, resp);
   MHD_destroy_response(resp);
   return ok;
@@ -174,6 +184,7 @@ static enum MHD_Result answer(server *srv, struct MHD_Connection *conn, const ch
   greq.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
   greq.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
   greq.accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
+  greq.bad_header = gw_header_with_control(conn);
   const union MHD_ConnectionInfo *ci =
       MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
   custapi_transport **slot = ci ? (custapi_transport **)ci->socket_context : NULL;
@@ -332,11 +343,13 @@ static void print_summary(const server *srv, int sig) {
   const gw_stats *s = &srv->ctx.stats;
   printf("{\"stopped_by\":\"%s\",\"calls\":{\"rest\":%lu,\"xmlrpc\":%lu},\"forwarded\":%lu,"
          "\"refused\":%lu,\"passed_through\":%lu,\"upstream_errors\":%lu,\"shadow_reads\":%lu,"
-         "\"differences\":%lu}\n",
+         "\"differences\":%lu,\"updates\":{\"accepted\":%lu,\"refused\":%lu,\"failed\":%lu}}\n",
          sig == SIGINT ? "SIGINT" : "SIGTERM", atomic_load(&s->calls_rest),
          atomic_load(&s->calls_xmlrpc), atomic_load(&s->forwarded), atomic_load(&s->refused),
          atomic_load(&s->passed_through), atomic_load(&s->upstream_errors),
-         atomic_load(&s->shadow_reads), atomic_load(&s->differences));
+         atomic_load(&s->shadow_reads), atomic_load(&s->differences),
+         atomic_load(&s->updates_accepted), atomic_load(&s->updates_refused),
+         atomic_load(&s->updates_failed));
   fflush(stdout);
 }
 
@@ -415,14 +428,8 @@ int gw_run(const gw_config *cfg, custapi_error *err) {
                             strerror(errno));
     goto out;
   }
-  if (cfg->verbose) {
-    const char *colon = strrchr(cfg->listen, ':');
-    fprintf(stderr, "custapi: gateway: listening on %s://%.*s:%u, upstream %s\n",
-            cert ? "https" : "http", (int)(colon - cfg->listen), cfg->listen, port,
-            cfg->upstream == GW_UPSTREAM_REST     ? "rest"
-            : cfg->upstream == GW_UPSTREAM_XMLRPC ? "xmlrpc"
-                                                  : "same");
-  }
+  if (!cfg->quiet)
+    gw_say_listening(cfg, cert != NULL, port, base);
   int sig = 0;
   while (sigwait(&stop, &sig) != 0)
     ;
