@@ -75,10 +75,19 @@ int gw_transport_new(custapi_transport **out, const gw_config *cfg, custapi_erro
 int gw_exchange(gw_response *out, custapi_transport *transport, const custapi_http_request *request,
                 int retries, gw_decode_fn decode, void *payload, custapi_error *err);
 
+/* ---- the files written (gw_files.c): regular files or new ones ---- */
+
+/* 0 when `path` does not exist or is a regular file; else a usage error naming its kind. */
+int gw_file_check(const char *path, const char *what, custapi_error *err);
+/* gw_file_check for --record, --report and --port-file. */
+int gw_files_check(const gw_config *cfg, custapi_error *err);
+/* Opens (creates 0600, appends, never blocks) the record or report file; -1 with err. */
+int gw_append_open(const char *path, const char *what, custapi_error *err);
+/* The port and a newline, written to a temporary file renamed to `path`; <0 with err. */
+int gw_port_file_write(const char *path, unsigned port, custapi_error *err);
+
 /* ---- the record file (gw_record.c) ---- */
 
-/* Opens (creates 0600, appends) the record or report file; -1 with err. */
-int gw_append_open(const char *path, const char *what, custapi_error *err);
 /* One line {"id":N,...} with one write(2). */
 int gw_record_write(int fd, int32_t id, const custapi_customer *properties);
 /* One line of text (a newline is added) with one write(2). */

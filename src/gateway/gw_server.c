@@ -115,7 +115,7 @@ int gw_config_check(const gw_config *cfg, custapi_error *err) {
   if (cfg->record && cfg->report && strcmp(cfg->record, cfg->report) == 0)
     return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
                               "--record and --report must be different files");
-  return 0;
+  return gw_files_check(cfg, err);
 }
 
 /* ---- libmicrohttpd callbacks ---- */
@@ -297,22 +297,6 @@ static char *read_pem(const char *path, custapi_error *err) {
   return buf;
 }
 
-static int write_port_file(const char *path, unsigned port) {
-  char tmp[4096];
-  if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
-    return -1;
-  FILE *f = fopen(tmp, "w");
-  if (!f)
-    return -1;
-  int bad = fprintf(f, "%u\n", port) < 0;
-  bad |= fclose(f) != 0;
-  if (bad || rename(tmp, path) != 0) {
-    unlink(tmp);
-    return -1;
-  }
-  return 0;
-}
-
 static struct MHD_Daemon *start_daemon(server *srv, listen_addr *addr, const char *cert,
                                        const char *key) {
   const gw_config *cfg = srv->ctx.cfg;
@@ -423,11 +407,8 @@ int gw_run(const gw_config *cfg, custapi_error *err) {
   }
   const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
   unsigned port = info ? info->port : 0;
-  if (cfg->port_file && write_port_file(cfg->port_file, port) < 0) {
-    rc = custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "--port-file %s: %s", cfg->port_file,
-                            strerror(errno));
+  if (cfg->port_file && (rc = gw_port_file_write(cfg->port_file, port, err)) < 0)
     goto out;
-  }
   if (!cfg->quiet)
     gw_say_listening(cfg, cert != NULL, port, base);
   int sig = 0;
