@@ -822,9 +822,9 @@ class GatewayTest(unittest.TestCase):
         record = os.path.join(self.tmp, "record.jsonl")
         e = self.start(gateway_args=["--record", record],
                        server_args=["--fault", "http503:1"])
-        start = {cid: e.server_get(cid) for cid in (12, 13, 14, 15)}
-        # failed: the install's first write answers 503 (no retries)
+        # failed: the install's first request answers 503 (no retries)
         self.assertEqual(e.rest("PUT", "/api/2.0/customers/13", {"sms_quota": 913})[0], 503)
+        start = {cid: e.server_get(cid) for cid in (12, 13, 14, 15)}
         p = e.proxy()
         self.assertEqual(p.customers.UpdateCustomer(14, {"sms_quota": 14}), 14)  # accepted
         with self.assertRaises((xmlrpc.client.Fault, xmlrpc.client.ProtocolError)):
@@ -890,7 +890,6 @@ class GatewayTest(unittest.TestCase):
         for name, value in ((b"Accept", b"application/json\x01"),
                             (b"Content-Type", b"application/json\rX-Injected: 1"),
                             (b"Authorization", b"Basic " + TOKEN.encode() + b"\x7f"),
-                            (b"X-Other", b"a\x00b"),
                             (b"Accept", b"text/plain\x1b[31m")):
             for path in (b"/api/2.0/customers/3", b"/api/2.0/"):
                 req = (b"PUT " + path + b" HTTP/1.1\r\nHost: x\r\n" + name + b": " + value +
@@ -909,10 +908,16 @@ class GatewayTest(unittest.TestCase):
             else:
                 self.assertEqual(status, 400)  # libmicrohttpd's own refusal
         self.assertEqual(e.captured(), [])
+        # A NUL: libmicrohttpd 0.9.75 ends the value there, before the gateway sees it; what
+        # follows the NUL never goes upstream.
+        self.raw_answer(e, b"GET /api/2.0/ HTTP/1.1\r\nHost: x\r\nAccept: text/plain\x00\r\n"
+                           b"X-Injected: 1\r\n\r\n")
+        self.assertEqual([c["headers"].get("accept") for c in e.captured()], ["text/plain"])
+        self.assertNotIn("x-injected", e.captured()[0]["headers"])
         # A TAB is allowed in a value.
         self.assertEqual(self.raw_answer(e, b"GET /api/2.0/ HTTP/1.1\r\nHost: x\r\n"
                                             b"Accept: text/plain,\tapplication/json\r\n\r\n")[0],
-                         200)
+                         401)  # the install's answer: it went upstream
 
     def test_verbose_escapes_what_callers_send(self):
         e = self.start()
