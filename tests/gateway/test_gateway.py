@@ -983,6 +983,59 @@ class GatewayTest(unittest.TestCase):
         self.assertEqual(q.stderr_text(), "")
 
 
+    def xmlrpc_raw(self, e, call):
+        status, _, answer = self.raw_answer(
+            e, b"POST /api/2.0/xmlrpc/ HTTP/1.1\r\nHost: x\r\nAuthorization: Basic " +
+               TOKEN.encode() + b"\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n"
+               % len(call) + call)
+        self.assertEqual(status, 200)
+        return xmlrpc.client.loads(answer.decode())[0][0]
+
+    def test_xmlrpc_door_reads_as_update(self):
+        # A CR given as a character reference, and a member given twice, are refused as update
+        # and the REST door refuse them: xmlrpc-c would read the CR as LF and keep the last.
+        def update(members):
+            return (b"<?xml version='1.0'?><methodCall><methodName>customers.UpdateCustomer"
+                    b"</methodName><params><param><value><int>3</int></value></param><param>"
+                    b"<value><struct>" + b"".join(
+                        b"<member><name>%s</name><value>%s</value></member>" % m
+                        for m in members) + b"</struct></value></param></params></methodCall>")
+        for upstream in ("same", "rest"):
+            e = self.start(upstream=upstream)
+            for ref in (b"&#13;", b"&#xD;", b"&#x0d;", b"&#0013;"):
+                with self.assertRaises(xmlrpc.client.Fault) as f:
+                    self.xmlrpc_raw(e, update([(b"address", b"<string>1 Main" + ref +
+                                                b"Road</string>")]))
+                self.assertEqual(f.exception.faultCode, 422)
+                self.assertTrue(f.exception.faultString.startswith(
+                    'address: control character U+000D at byte 6 (CR is refused; use LF for '
+                    'line breaks): "1 Main\\r'), f.exception.faultString)
+            with self.assertRaises(xmlrpc.client.Fault) as f:  # untyped, in a CDATA's company
+                self.xmlrpc_raw(e, update([(b"name", b"<![CDATA[a]]>&#13;")]))
+            self.assertIn("U+000D at byte 1", f.exception.faultString)
+            with self.assertRaises(xmlrpc.client.Fault) as f:
+                self.xmlrpc_raw(e, update([(b"sms_quota", b"<int>1</int>"),
+                                           (b"sms_quota", b"<int>2</int>")]))
+            self.assertEqual(f.exception.faultCode, 422)
+            self.assertIn("appears more than once", f.exception.faultString)
+            with self.assertRaises(xmlrpc.client.Fault) as f:
+                self.xmlrpc_raw(e, update([(b"name", b"<string>a</string>"),
+                                           (b"address", b"x"), (b"name", b"b")]))
+            self.assertIn("appears more than once", f.exception.faultString)
+            # The REST door says the same of a CR.
+            status, body, _ = e.rest("PUT", "/api/2.0/customers/3", {"address": "1 Main\rRoad"})
+            self.assertEqual(status, 422)
+            self.assertEqual(body["error"]["message"],
+                             'address: control character U+000D at byte 6 (CR is refused; use LF '
+                             'for line breaks): "1 Main\\rRoad" (free text)')
+            self.assertEqual(body["error"]["property"], "address")
+            self.assertEqual(e.captured(), [], upstream)
+            # A LF, literal or referenced, and a literal CR (XML reads it as LF) are fine.
+            self.assertEqual(self.xmlrpc_raw(e, update([(b"address", b"<string>1&#10;2\r\n3"
+                                                        b"</string>")])), 3)
+            self.assertEqual(e.server_get(3)["address"], "1\n2\n3")
+
+
 def main():
     for name in ("CUSTAPI_EXE", "CUSTAPI_REFSERVER"):
         path = os.environ.get(name)
