@@ -248,6 +248,8 @@ static const cli_option options[] = {
      "a silent caller is disconnected after this, default 30", F(gateway.caller_timeout)},
     {"max-body", 0, "BYTES", NULL, CMD_GATEWAY, GROUP_GATEWAY, OPT_PROFILE, NULL,
      "larger request bodies are refused, default 1048576", F(gateway.max_body)},
+    {"metrics", 0, "HOST:PORT", NULL, CMD_GATEWAY, GROUP_GATEWAY, OPT_PROFILE, NULL,
+     "serve /metrics (Prometheus) and /healthz on a port of their own", F(gateway.metrics)},
     /* output */
     {"output", 0, "json|text", NULL, CMD_ALL, GROUP_OUTPUT, 0, "json text",
      "stdout format, default json", S(set_output)},

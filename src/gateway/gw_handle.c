@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "../rest/rest_request.h"
 #include "../xmlrpc/xmlrpc.h"
@@ -18,8 +19,6 @@
 #define XMLRPC_PATH "/api/2.0/xmlrpc/"
 #define JSON_TYPE "application/json"
 #define XML_TYPE "text/xml"
-
-typedef enum caller { CALLER_REST, CALLER_XMLRPC } caller;
 
 void gw_reply_clear(gw_reply *r) {
   custapi__free(r->body);
@@ -102,8 +101,8 @@ static int fault_code_for(const custapi_error *e) {
   }
 }
 
-static void reply_error(gw_reply *out, caller who, const custapi_error *e) {
-  if (who == CALLER_XMLRPC)
+static void reply_error(gw_reply *out, gw_caller who, const custapi_error *e) {
+  if (who == GW_CALLER_XMLRPC)
     reply_fault(out, fault_code_for(e), e->message);
   else
     reply_rest_error(out, rest_status_for(e), e);
@@ -124,6 +123,16 @@ static void reply_verbatim(gw_reply *out, gw_response *resp) {
 
 /* ---- upstream ---- */
 
+/* One upstream exchange of a caller's call: the caller waits on the install meanwhile. */
+static int call_upstream(gw_ctx *ctx, gw_response *resp, custapi_transport *t,
+                         const custapi_http_request *req, int retries, gw_decode_fn decode,
+                         void *payload, custapi_error *err) {
+  gw_metrics_suspended(&ctx->stats, 1);
+  int rc = gw_exchange(resp, t, req, retries, decode, payload, &ctx->stats, err);
+  gw_metrics_suspended(&ctx->stats, -1);
+  return rc;
+}
+
 static custapi_transport *connection_transport(gw_ctx *ctx, custapi_transport **slot,
                                                custapi_error *err) {
   if (!*slot && gw_transport_new(slot, ctx->cfg, err) < 0)
@@ -133,7 +142,7 @@ static custapi_transport *connection_transport(gw_ctx *ctx, custapi_transport **
 
 /* Everything the gateway does not handle: sent to the install as it came. */
 static void pass_through(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const gw_request *rq,
-                         caller who) {
+                         gw_caller who) {
   atomic_fetch_add(&ctx->stats.passed_through, 1);
   size_t n = strlen(ctx->endpoint.base_url) + strlen(rq->uri) + 1;
   custapi_http_request req = {0};
@@ -153,7 +162,7 @@ static void pass_through(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const
   req.authorization = rq->authorization;
   gw_response resp = {0};
   /* Not retried: an unknown call may not be idempotent. */
-  if (gw_exchange(&resp, t, &req, 0, NULL, NULL, &err) < 0) {
+  if (call_upstream(ctx, &resp, t, &req, 0, NULL, NULL, &err) < 0) {
     atomic_fetch_add(&ctx->stats.upstream_errors, 1);
     reply_error(out, who, &err);
   } else {
@@ -198,27 +207,27 @@ static int read_customer(decoded *d, gw_response *resp, gw_ctx *ctx, custapi_tra
   if (rc < 0)
     return rc;
   req.authorization = authorization;
-  rc = gw_exchange(resp, t, &req, ctx->cfg->retries, decode_into, d, err);
+  rc = call_upstream(ctx, resp, t, &req, ctx->cfg->retries, decode_into, d, err);
   custapi__http_request_clear(&req);
   return rc;
 }
 
-static const custapi_backend_ops *upstream_for(const gw_ctx *ctx, caller who) {
+static const custapi_backend_ops *upstream_for(const gw_ctx *ctx, gw_caller who) {
   switch (ctx->cfg->upstream) {
   case GW_UPSTREAM_REST:
     return GW_REST;
   case GW_UPSTREAM_XMLRPC:
     return GW_XMLRPC;
   default:
-    return who == CALLER_REST ? GW_REST : GW_XMLRPC;
+    return who == GW_CALLER_REST ? GW_REST : GW_XMLRPC;
   }
 }
 
 /* A success answered in the caller's protocol after a translated update. */
-static void answer_translated_update(gw_reply *out, gw_ctx *ctx, custapi_transport *t, caller who,
+static void answer_translated_update(gw_reply *out, gw_ctx *ctx, custapi_transport *t, gw_caller who,
                                      int32_t id, const char *authorization) {
   custapi_error err;
-  if (who == CALLER_XMLRPC) {
+  if (who == GW_CALLER_XMLRPC) {
     out->status = 200;
     out->content_type = XML_TYPE;
     if (custapi__xmlrpc_encode_int_response(&out->body, &out->body_len, id, &err) < 0)
@@ -262,9 +271,9 @@ static void count_update(gw_ctx *ctx, int rc, const custapi_error *err) {
 /* An update that passed the door: in id's line, sent, recorded once accepted, answered,
  * shadowed. */
 static void forward_update(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const gw_request *rq,
-                           caller who, int32_t id, const custapi_customer *properties) {
+                           gw_caller who, int32_t id, const custapi_customer *properties) {
   const custapi_backend_ops *ops = upstream_for(ctx, who);
-  int translated = (ops == GW_REST) != (who == CALLER_REST);
+  int translated = (ops == GW_REST) != (who == GW_CALLER_REST);
   custapi_http_request req = {0};
   custapi_error err;
   if (ops->encode_update(&req, &ctx->endpoint, id, properties, &err) < 0) {
@@ -278,7 +287,7 @@ static void forward_update(gw_reply *out, gw_ctx *ctx, custapi_transport *t, con
   atomic_fetch_add(&ctx->stats.forwarded, 1);
   decoded d = {ops, translated ? 1 : 2, NULL, NULL};
   gw_response resp = {0};
-  int rc = gw_exchange(&resp, t, &req, ctx->cfg->retries, decode_into, &d, &err);
+  int rc = call_upstream(ctx, &resp, t, &req, ctx->cfg->retries, decode_into, &d, &err);
   custapi__http_request_clear(&req);
   /* Still in id's line: the record keeps the order in which the install applied them. */
   count_update(ctx, rc, &err);
@@ -305,7 +314,7 @@ static void forward_update(gw_reply *out, gw_ctx *ctx, custapi_transport *t, con
 
 /* A translated read: GetCustomer over REST, or a REST GET over XML-RPC. */
 static void forward_read(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const gw_request *rq,
-                         caller who, int32_t id) {
+                         gw_caller who, int32_t id) {
   const custapi_backend_ops *ops = upstream_for(ctx, who);
   atomic_fetch_add(&ctx->stats.forwarded, 1);
   decoded d;
@@ -315,7 +324,7 @@ static void forward_read(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const
   if (rc < 0) {
     atomic_fetch_add(&ctx->stats.upstream_errors, 1);
     reply_error(out, who, &err);
-  } else if (who == CALLER_XMLRPC) {
+  } else if (who == GW_CALLER_XMLRPC) {
     out->status = 200;
     out->content_type = XML_TYPE;
     /* A field XML-RPC cannot carry (a string above U+FFFD, read over REST) fails here. */
@@ -337,7 +346,7 @@ static void forward_read(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const
 /* ---- the door ---- */
 
 /* Validation as `update` does it; an invalid update is answered here, and 0 returned. */
-static int door(gw_reply *out, gw_ctx *ctx, caller who, const custapi_customer *properties) {
+static int door(gw_reply *out, gw_ctx *ctx, gw_caller who, const custapi_customer *properties) {
   custapi_error err;
   /* As `update` refuses it, nothing to update included: the validator's one check. */
   const gw_config *cfg = ctx->cfg;
@@ -349,7 +358,7 @@ static int door(gw_reply *out, gw_ctx *ctx, caller who, const custapi_customer *
   return 0;
 }
 
-static void refuse(gw_reply *out, gw_ctx *ctx, caller who, const custapi_error *err) {
+static void refuse(gw_reply *out, gw_ctx *ctx, gw_caller who, const custapi_error *err) {
   atomic_fetch_add(&ctx->stats.refused, 1);
   reply_error(out, who, err);
   snprintf(out->note, sizeof out->note, "refused: %.150s", err->message);
@@ -392,6 +401,7 @@ static void list_methods(gw_reply *out, gw_ctx *ctx) {
 }
 
 static void handle_xmlrpc(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const gw_request *rq) {
+  atomic_fetch_add(&ctx->stats.calls_xmlrpc, 1);
   custapi_xmlrpc_call call;
   custapi_error err;
   int rc = custapi__xmlrpc_decode_call(&call, rq->body ? rq->body : "", rq->body_len,
@@ -399,12 +409,12 @@ static void handle_xmlrpc(gw_reply *out, gw_ctx *ctx, custapi_transport *t, cons
   if (rc < 0 && err.category == CUSTAPI_CATEGORY_PROTOCOL) {
     refuse_fault(out, ctx, -32700, CUSTAPI_CATEGORY_PROTOCOL, err.message);
   } else if (rc < 0) {
-    refuse(out, ctx, CALLER_XMLRPC, &err);
+    refuse(out, ctx, GW_CALLER_XMLRPC, &err);
   } else if (call.kind == CUSTAPI_XMLRPC_CALL_UPDATE) {
-    if (door(out, ctx, CALLER_XMLRPC, call.properties))
-      forward_update(out, ctx, t, rq, CALLER_XMLRPC, call.id, call.properties);
+    if (door(out, ctx, GW_CALLER_XMLRPC, call.properties))
+      forward_update(out, ctx, t, rq, GW_CALLER_XMLRPC, call.id, call.properties);
   } else if (call.kind == CUSTAPI_XMLRPC_CALL_GET && ctx->cfg->upstream == GW_UPSTREAM_REST) {
-    forward_read(out, ctx, t, rq, CALLER_XMLRPC, call.id);
+    forward_read(out, ctx, t, rq, GW_CALLER_XMLRPC, call.id);
   } else if (call.kind == CUSTAPI_XMLRPC_CALL_LIST && ctx->cfg->upstream == GW_UPSTREAM_REST) {
     list_methods(out, ctx);
   } else if (strcasecmp(call.method, "system.multicall") == 0) {
@@ -420,7 +430,7 @@ static void handle_xmlrpc(gw_reply *out, gw_ctx *ctx, custapi_transport *t, cons
              ctx->endpoint.xmlrpc_prefix);
     refuse_fault(out, ctx, -32601, CUSTAPI_CATEGORY_USAGE, message);
   } else {
-    pass_through(out, ctx, t, rq, CALLER_XMLRPC);
+    pass_through(out, ctx, t, rq, GW_CALLER_XMLRPC);
   }
   custapi__xmlrpc_call_clear(&call);
 }
@@ -431,13 +441,13 @@ static void handle_rest(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const 
   custapi_error err = {0};
   if (strcmp(rq->method, "GET") == 0) {
     if (ctx->cfg->upstream == GW_UPSTREAM_XMLRPC)
-      forward_read(out, ctx, t, rq, CALLER_REST, id);
+      forward_read(out, ctx, t, rq, GW_CALLER_REST, id);
     else
-      pass_through(out, ctx, t, rq, CALLER_REST);
+      pass_through(out, ctx, t, rq, GW_CALLER_REST);
     return;
   }
   if (strcmp(rq->method, "HEAD") == 0 || strcmp(rq->method, "OPTIONS") == 0) {
-    pass_through(out, ctx, t, rq, CALLER_REST);
+    pass_through(out, ctx, t, rq, GW_CALLER_REST);
     return;
   }
   if (strcmp(rq->method, "PUT") != 0) {
@@ -453,9 +463,9 @@ static void handle_rest(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const 
   custapi_customer *properties = NULL;
   if (custapi__rest_decode_update_request(&properties, rq->body ? rq->body : "", rq->body_len,
                                           ctx->cfg->customer_flags, &err) < 0)
-    refuse(out, ctx, CALLER_REST, &err);
-  else if (door(out, ctx, CALLER_REST, properties))
-    forward_update(out, ctx, t, rq, CALLER_REST, id, properties);
+    refuse(out, ctx, GW_CALLER_REST, &err);
+  else if (door(out, ctx, GW_CALLER_REST, properties))
+    forward_update(out, ctx, t, rq, GW_CALLER_REST, id, properties);
   custapi_customer_free(properties);
 }
 
@@ -496,13 +506,30 @@ static void refuse_unread(gw_reply *out, gw_ctx *ctx, int xmlrpc_call, const gw_
     refuse_at_door(out, ctx, rq->too_large ? 413 : 400, &err);
 }
 
+static uint64_t now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void answer_call(gw_reply *out, gw_ctx *ctx, custapi_transport **slot,
+                        const gw_request *rq);
+
 void gw_handle(gw_reply *out, gw_ctx *ctx, custapi_transport **slot, const gw_request *rq) {
+  uint64_t start = now_us();
+  answer_call(out, ctx, slot, rq);
+  gw_metrics_call(&ctx->stats, is_xmlrpc_path(rq->path) ? GW_CALLER_XMLRPC : GW_CALLER_REST,
+                  out->outcome, now_us() - start);
+}
+
+static void answer_call(gw_reply *out, gw_ctx *ctx, custapi_transport **slot,
+                        const gw_request *rq) {
   *out = (gw_reply){0};
   custapi_error err;
   int xmlrpc = is_xmlrpc_path(rq->path);
   custapi_transport *t = connection_transport(ctx, slot, &err);
   if (!t) {
-    reply_error(out, xmlrpc ? CALLER_XMLRPC : CALLER_REST, &err);
+    reply_error(out, xmlrpc ? GW_CALLER_XMLRPC : GW_CALLER_REST, &err);
     return;
   }
   int32_t id = 0;
@@ -528,7 +555,7 @@ void gw_handle(gw_reply *out, gw_ctx *ctx, custapi_transport **slot, const gw_re
                        "/api/2.0/customers/ID (ID a positive 32-bit decimal) or /api/2.0/xmlrpc/");
     refuse_at_door(out, ctx, 404, &err);
   } else {
-    pass_through(out, ctx, t, rq, xmlrpc ? CALLER_XMLRPC : CALLER_REST);
+    pass_through(out, ctx, t, rq, xmlrpc ? GW_CALLER_XMLRPC : GW_CALLER_REST);
   }
   if (out->status == 0 && !out->body)
     reply_oom(out);

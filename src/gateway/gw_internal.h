@@ -4,10 +4,13 @@
 #define CUSTAPI_GW_INTERNAL_H
 
 #include <stdatomic.h>
+#include <netinet/in.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "backend.h"
 #include "gateway.h"
+#include "gw_metrics.h"
 /* The ops-table lookup and the decoding of an answer (the client layer's backends.h): any non-2xx
  * becomes its error the same way for both protocols before a codec sees the answer. */
 #include "backends.h"
@@ -19,20 +22,7 @@
 #define GW_REST (custapi__backend_for(CUSTAPI_PROTOCOL_REST))
 #define GW_XMLRPC (custapi__backend_for(CUSTAPI_PROTOCOL_XMLRPC))
 
-/* ---- counters for the summary ---- */
-
-typedef struct gw_stats {
-  atomic_ulong calls_rest, calls_xmlrpc;
-  atomic_ulong forwarded;      /* updates (and translated reads) sent upstream */
-  atomic_ulong refused;        /* answered at the door: invalid, too large, malformed */
-  atomic_ulong passed_through; /* forwarded verbatim */
-  atomic_ulong upstream_errors;
-  atomic_ulong shadow_reads;
-  atomic_ulong differences;
-  /* Updates that passed the door, by what the install made of them (the summary's "updates"):
-   * accepted (2xx, no fault: recorded), refused (auth, not found, rejected) or failed. */
-  atomic_ulong updates_accepted, updates_refused, updates_failed;
-} gw_stats;
+/* ---- counters for the summary and /metrics: gw_metrics.h ---- */
 
 /* ---- two updates of one id: in arrival order, never at once (gw_order.c) ---- */
 
@@ -70,10 +60,12 @@ int gw_transport_new(custapi_transport **out, const gw_config *cfg, custapi_erro
 /*
  * Sends `request` until it succeeds (decode returned 0, or a response arrived when decode is
  * NULL), fails for good, or `retries` retries are spent. The last response is kept in *out.
+ * Each attempt is counted in `stats`.
  * Returns 0 or a negative status with `err`.
  */
 int gw_exchange(gw_response *out, custapi_transport *transport, const custapi_http_request *request,
-                int retries, gw_decode_fn decode, void *payload, custapi_error *err);
+                int retries, gw_decode_fn decode, void *payload, gw_stats *stats,
+                custapi_error *err);
 
 /* ---- the files written (gw_files.c): regular files or new ones ---- */
 
@@ -108,12 +100,26 @@ void gw_shadow_stop(gw_shadow *shadow);
 
 #endif
 
+/* ---- HOST:PORT (gw_listen.c) ---- */
+
+typedef union gw_listen_addr {
+  struct sockaddr sa;
+  struct sockaddr_in v4;
+  struct sockaddr_in6 v6;
+} gw_listen_addr;
+
+/* Reads `text` (HOST:PORT) into *addr; *loopback says whether the host is this machine's. A
+ * usage error names `option`. */
+int gw_listen_parse(gw_listen_addr *addr, int *loopback, const char *text, const char *option,
+                    custapi_error *err);
+
 /* ---- the start-up line (gw_startup.c) ---- */
 
 /* "same", "rest" or "xmlrpc", as --upstream spells it. */
 const char *gw_upstream_mode_name(gw_upstream_mode mode);
 /* "custapi gateway: listening on http://HOST:PORT, upstream URL (MODE)" on stderr. */
-void gw_say_listening(const gw_config *cfg, int tls, unsigned port, const char *upstream_url);
+void gw_say_listening(const gw_config *cfg, int tls, unsigned port, const char *upstream_url,
+                      unsigned metrics_port);
 
 /* ---- the caller's headers (gw_headers.c) ---- */
 

@@ -28,12 +28,6 @@
 /* How long a shutdown waits for the calls in flight before it stops anyway. */
 #define DRAIN_MAX_MS 120000L
 
-typedef union listen_addr {
-  struct sockaddr sa;
-  struct sockaddr_in v4;
-  struct sockaddr_in6 v6;
-} listen_addr;
-
 typedef struct server {
   gw_ctx ctx;
   atomic_long in_flight; /* calls received and not yet completed */
@@ -53,50 +47,11 @@ typedef struct request {
 
 /* ---- configuration ---- */
 
-static int parse_listen(listen_addr *addr, int *loopback, const char *text, custapi_error *err) {
-  const char *colon = text ? strrchr(text, ':') : NULL;
-  if (!colon)
-    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
-                              "--listen: expected HOST:PORT (e.g. 127.0.0.1:8080), got '%s'",
-                              text ? text : "");
-  char host[64];
-  size_t hlen = (size_t)(colon - text);
-  int v6 = hlen >= 2 && text[0] == '[' && text[hlen - 1] == ']';
-  if (hlen >= sizeof host)
-    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "--listen: host too long");
-  snprintf(host, sizeof host, "%.*s", (int)(v6 ? hlen - 2 : hlen), v6 ? text + 1 : text);
-  if (strcmp(host, "localhost") == 0)
-    snprintf(host, sizeof host, "127.0.0.1");
-  char *end;
-  errno = 0;
-  long port = strtol(colon + 1, &end, 10);
-  if (errno || end == colon + 1 || *end || port < 0 || port > 65535)
-    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
-                              "--listen: the port must be 0 to 65535, not '%s'", colon + 1);
-  memset(addr, 0, sizeof *addr);
-  if (v6) {
-    addr->v6.sin6_family = AF_INET6;
-    addr->v6.sin6_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET6, host, &addr->v6.sin6_addr) != 1)
-      return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
-                                "--listen: not an IPv6 address: '%s'", host);
-    *loopback = IN6_IS_ADDR_LOOPBACK(&addr->v6.sin6_addr);
-  } else {
-    addr->v4.sin_family = AF_INET;
-    addr->v4.sin_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET, host, &addr->v4.sin_addr) != 1)
-      return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
-                                "--listen: not an IPv4 address, localhost or [IPv6]: '%s'", host);
-    *loopback = (ntohl(addr->v4.sin_addr.s_addr) >> 24) == 127;
-  }
-  return 0;
-}
-
 int gw_config_check(const gw_config *cfg, custapi_error *err) {
-  listen_addr addr;
+  gw_listen_addr addr;
   int loopback = 0;
   int rc = custapi__client_check_url(cfg->url, cfg->allow_plain_http, err);
-  if (rc < 0 || (rc = parse_listen(&addr, &loopback, cfg->listen, err)) < 0)
+  if (rc < 0 || (rc = gw_listen_parse(&addr, &loopback, cfg->listen, "--listen", err)) < 0)
     return rc;
   if (!loopback && !cfg->allow_remote)
     return custapi__error_set(
@@ -266,10 +221,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 /* Each connection's upstream transport lives in its socket context, freed when it closes. */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe) {
-  (void)cls, (void)conn;
+  (void)conn;
   if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+    gw_metrics_connection(&((server *)cls)->ctx.stats, 1);
     *socket_context = custapi__calloc(1, sizeof(custapi_transport *));
-  } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+  } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+    gw_metrics_connection(&((server *)cls)->ctx.stats, -1);
+  }
+  if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
     custapi_transport **slot = *socket_context;
     custapi__transport_free(*slot);
     custapi__free(slot);
@@ -297,7 +256,7 @@ static char *read_pem(const char *path, custapi_error *err) {
   return buf;
 }
 
-static struct MHD_Daemon *start_daemon(server *srv, listen_addr *addr, const char *cert,
+static struct MHD_Daemon *start_daemon(server *srv, gw_listen_addr *addr, const char *cert,
                                        const char *key) {
   const gw_config *cfg = srv->ctx.cfg;
   unsigned flags =
@@ -323,20 +282,6 @@ static struct MHD_Daemon *start_daemon(server *srv, listen_addr *addr, const cha
                           MHD_OPTION_END);
 }
 
-static void print_summary(const server *srv, int sig) {
-  const gw_stats *s = &srv->ctx.stats;
-  printf("{\"stopped_by\":\"%s\",\"calls\":{\"rest\":%lu,\"xmlrpc\":%lu},\"forwarded\":%lu,"
-         "\"refused\":%lu,\"passed_through\":%lu,\"upstream_errors\":%lu,\"shadow_reads\":%lu,"
-         "\"differences\":%lu,\"updates\":{\"accepted\":%lu,\"refused\":%lu,\"failed\":%lu}}\n",
-         sig == SIGINT ? "SIGINT" : "SIGTERM", atomic_load(&s->calls_rest),
-         atomic_load(&s->calls_xmlrpc), atomic_load(&s->forwarded), atomic_load(&s->refused),
-         atomic_load(&s->passed_through), atomic_load(&s->upstream_errors),
-         atomic_load(&s->shadow_reads), atomic_load(&s->differences),
-         atomic_load(&s->updates_accepted), atomic_load(&s->updates_refused),
-         atomic_load(&s->updates_failed));
-  fflush(stdout);
-}
-
 static void wait_for_calls(server *srv) {
   uint64_t until = custapi__now_ms() + DRAIN_MAX_MS;
   while (atomic_load(&srv->in_flight) > 0 && custapi__now_ms() < until) {
@@ -349,9 +294,9 @@ int gw_run(const gw_config *cfg, custapi_error *err) {
   int rc = gw_config_check(cfg, err);
   if (rc < 0)
     return rc;
-  listen_addr addr;
+  gw_listen_addr addr;
   int loopback;
-  if ((rc = parse_listen(&addr, &loopback, cfg->listen, err)) < 0)
+  if ((rc = gw_listen_parse(&addr, &loopback, cfg->listen, "--listen", err)) < 0)
     return rc;
 
   server srv = {0};
@@ -362,6 +307,7 @@ int gw_run(const gw_config *cfg, custapi_error *err) {
   char *cert = NULL, *key = NULL;
   int report_fd = -1;
   struct MHD_Daemon *daemon = NULL;
+  gw_metrics_server *metrics = NULL;
   if (!base || gw_order_new(&srv.ctx.order) < 0) {
     rc = custapi__error_oom(err);
     goto out;
@@ -398,6 +344,8 @@ int gw_run(const gw_config *cfg, custapi_error *err) {
   if (cfg->shadow && (rc = gw_shadow_start(&srv.ctx.shadow, &shadow_cfg, srv.ctx.order,
                                            &srv.ctx.stats, report_fd, err)) < 0)
     goto out;
+  if (cfg->metrics && (rc = gw_metrics_start(&metrics, cfg, &srv.ctx.stats, err)) < 0)
+    goto out;
   daemon = start_daemon(&srv, &addr, cert, key);
   if (!daemon) {
     rc = custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
@@ -410,7 +358,7 @@ int gw_run(const gw_config *cfg, custapi_error *err) {
   if (cfg->port_file && (rc = gw_port_file_write(cfg->port_file, port, err)) < 0)
     goto out;
   if (!cfg->quiet)
-    gw_say_listening(cfg, cert != NULL, port, base);
+    gw_say_listening(cfg, cert != NULL, port, base, gw_metrics_port(metrics));
   int sig = 0;
   while (sigwait(&stop, &sig) != 0)
     ;
@@ -420,12 +368,13 @@ int gw_run(const gw_config *cfg, custapi_error *err) {
   daemon = NULL;
   gw_shadow_stop(srv.ctx.shadow);
   srv.ctx.shadow = NULL;
-  print_summary(&srv, sig);
+  gw_metrics_print_summary(stdout, &srv.ctx.stats, sig == SIGINT ? "SIGINT" : "SIGTERM");
   rc = 0;
 
 out:
   if (daemon)
     MHD_stop_daemon(daemon);
+  gw_metrics_stop(metrics);
   gw_shadow_stop(srv.ctx.shadow);
   gw_order_free(srv.ctx.order);
   if (srv.ctx.record_fd >= 0)

@@ -16,12 +16,16 @@ const char *gw_upstream_mode_name(gw_upstream_mode mode) {
   }
 }
 
-void gw_say_listening(const gw_config *cfg, int tls, unsigned port, const char *upstream_url) {
+void gw_say_listening(const gw_config *cfg, int tls, unsigned port, const char *upstream_url,
+                      unsigned metrics_port) {
   const char *colon = strrchr(cfg->listen, ':'); /* gw_config_check found one */
   fprintf(stderr, "custapi gateway: listening on %s://%.*s:%u, upstream %s (%s)\n",
           tls ? "https" : "http", (int)(colon - cfg->listen), cfg->listen, port, upstream_url,
           gw_upstream_mode_name(cfg->upstream));
-  if (cfg->metrics)
-    fprintf(stderr, "custapi gateway: metrics on http://%s/metrics\n", cfg->metrics);
+  if (cfg->metrics) {
+    colon = strrchr(cfg->metrics, ':');
+    fprintf(stderr, "custapi gateway: metrics on http://%.*s:%u/metrics\n",
+            (int)(colon - cfg->metrics), cfg->metrics, metrics_port);
+  }
   fflush(stderr);
 }

@@ -1036,6 +1036,115 @@ class GatewayTest(unittest.TestCase):
             self.assertEqual(e.server_get(3)["address"], "1\n2\n3")
 
 
+    # ---- issue 21: operators can see it ----
+
+    def scrape(self, port, path="/metrics"):
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path))
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(req, timeout=10 * SLOW) as r:
+            return r.status, r.headers.get("Content-Type"), r.read().decode()
+
+    def parse_metrics(self, text):
+        """The samples, as python3-prometheus-client's own parser reads the page (Debian's
+        /usr/bin/python3: the python3 first on PATH may lack the package)."""
+        prog = ("import json, sys\n"
+                "from prometheus_client.parser import text_string_to_metric_families\n"
+                "out = []\n"
+                "for fam in text_string_to_metric_families(sys.stdin.read()):\n"
+                "    for s in fam.samples:\n"
+                "        out.append([fam.name, fam.type, s.name, s.labels, s.value])\n"
+                "print(json.dumps(out))\n")
+        run = subprocess.run(["/usr/bin/python3", "-c", prog], input=text, capture_output=True,
+                             text=True)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        return json.loads(run.stdout)
+
+    def test_metrics_counts_the_calls_made(self):
+        if subprocess.run(["/usr/bin/python3", "-c", "import prometheus_client.parser"],
+                          capture_output=True).returncode != 0:
+            self.skipTest("/usr/bin/python3 has no prometheus_client (python3-prometheus-client)")
+        import re
+        report = os.path.join(self.tmp, "report.jsonl")
+        e = self.start(server_args=["--diverge", "xmlrpc-reads:address=tampered",
+                                    "--fault", "http503:1"],
+                       gateway_args=["--metrics", "127.0.0.1:0", "--retries", "1",
+                                     "--shadow", "--report", report])
+        m = re.search(r"^custapi gateway: metrics on http://127\.0\.0\.1:(\d+)/metrics$",
+                      e.stderr_text(), re.M)
+        self.assertTrue(m, e.stderr_text())
+        mport = int(m.group(1))
+        self.assertNotEqual(mport, e.port)
+        # REST: ok (after one retry: the install's first answer is 503), invalid, not found
+        self.assertEqual(e.rest("PUT", "/api/2.0/customers/4", {"address": "4 Main"})[0], 200)
+        self.assertEqual(e.rest("PUT", "/api/2.0/customers/4", {"sms_quota": -1})[0], 422)
+        self.assertEqual(e.rest("PUT", "/api/2.0/customers/99999", {"sms_quota": 1})[0], 404)
+        # XML-RPC: ok, ok (a read, verbatim), invalid
+        p = e.proxy()
+        self.assertEqual(p.customers.UpdateCustomer(5, {"sms_quota": 5}), 5)
+        p.customers.GetCustomer(5)
+        with self.assertRaises(xmlrpc.client.Fault):
+            p.customers.UpdateCustomer(5, {"sms_quota": -5})
+        self.assertEqual(self.scrape(mport, "/healthz")[:3:2], (200, "ok\n"))
+        deadline = time.time() + 20 * SLOW
+        while True:  # the shadow reads run in the background
+            status, ctype, text = self.scrape(mport)
+            samples = self.parse_metrics(text)
+            value = {(n, tuple(sorted(l.items()))): v for _, _, n, l, v in samples}
+            if value.get(("custapi_gateway_shadow_reads_total", ())) == 4 or \
+                    time.time() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertEqual(status, 200)
+        self.assertTrue(ctype.startswith("text/plain; version=0.0.4"), ctype)
+
+        def calls(proto, outcome):
+            return value.get(("custapi_gateway_calls_total",
+                              (("outcome", outcome), ("protocol", proto), ("upstream", "same"))),
+                             0)
+
+        self.assertEqual((calls("rest", "ok"), calls("rest", "invalid"),
+                          calls("rest", "not_found")), (1, 1, 1))
+        self.assertEqual((calls("xmlrpc", "ok"), calls("xmlrpc", "invalid")), (2, 1))
+        for proto in ("rest", "xmlrpc"):
+            self.assertEqual(value[("custapi_gateway_call_duration_seconds_count",
+                                    (("protocol", proto),))], 3)
+            self.assertEqual(value[("custapi_gateway_call_duration_seconds_bucket",
+                                    (("le", "+Inf"), ("protocol", proto)))], 3)
+            self.assertGreater(value[("custapi_gateway_call_duration_seconds_sum",
+                                      (("protocol", proto),))], 0)
+        # 4 calls upstream + 1 retry, and 4 shadow reads (two per update that succeeded)
+        self.assertEqual(value[("custapi_gateway_upstream_retries_total", ())], 1)
+        self.assertEqual(value[("custapi_gateway_upstream_attempts_total", ())], 5 + 4)
+        self.assertEqual(value[("custapi_gateway_shadow_reads_total", ())], 4)
+        self.assertEqual(value[("custapi_gateway_shadow_differences_total", ())], 1)
+        self.assertEqual(value[("custapi_gateway_shadow_dropped_total", ())], 0)
+        self.assertEqual(value[("custapi_gateway_suspended_connections", ())], 0)
+        self.assertGreaterEqual(value[("custapi_gateway_open_connections", ())], 0)
+        types = {fam: t for fam, t, _, _, _ in samples}
+        self.assertEqual(types["custapi_gateway_call_duration_seconds"], "histogram")
+        self.assertEqual(types["custapi_gateway_calls"], "counter")
+        for fam, _, name, labels, _ in samples:
+            self.assertTrue(name.startswith("custapi_gateway_"), name)
+            self.assertFalse(set(labels) - {"protocol", "upstream", "outcome", "le"}, labels)
+        # Only the gateway's two paths there; the install's are never served on it.
+        with self.assertRaises(urllib.error.HTTPError) as h:
+            self.scrape(mport, "/api/2.0/customers/4")
+        self.assertEqual(h.exception.code, 404)
+        s = e.stop_gateway()
+        self.assertEqual(s["calls"], {"rest": 3, "xmlrpc": 3})
+        self.assertEqual(s["shadow_reads"], 4)
+
+    def test_metrics_listen_refused(self):
+        exe = os.environ["CUSTAPI_EXE"]
+        for metrics, needle in (("0.0.0.0:0", "--allow-remote"), ("127.0.0.1:x", "--metrics"),
+                                ("nohost", "--metrics")):
+            run = subprocess.run([exe, "gateway", "--url", "http://127.0.0.1:1", "--listen",
+                                  "127.0.0.1:0", "--metrics", metrics],
+                                 capture_output=True, text=True, timeout=20 * SLOW)
+            self.assertEqual(run.returncode, 2, (metrics, run.stderr))
+            self.assertIn(needle, run.stderr)
+
+
 def main():
     for name in ("CUSTAPI_EXE", "CUSTAPI_REFSERVER"):
         path = os.environ.get(name)
