@@ -33,7 +33,7 @@ static const cli_command_info commands[] = {
      cli_cmd_probe},
     {"gateway", CMD_GATEWAY,
      "--listen HOST:PORT [--port-file FILE] [--upstream same|rest|xmlrpc]\n"
-     "                             [--record FILE] [--shadow --report FILE]",
+     "                             [--record FILE] [--shadow --report FILE] [--metrics HOST:PORT]",
      "Serves the install's endpoints to callers: every update validated at the door, forwarded "
      "with the caller's credentials, or translated to the other protocol (docs/gateway.md).",
      cli_cmd_gateway},
