@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli_support.h"
+#include "file_kind.h"
 
 /* A key file is small; anything bigger is the wrong file. */
 #define KEY_FILE_MAX 4096
@@ -20,24 +21,11 @@ void cli_key_free(char *key) {
   custapi__free(key);
 }
 
-/* What a file that is not a regular one is, for the message refusing it. */
-static const char *file_kind(mode_t mode) {
-  if (S_ISDIR(mode))
-    return "a directory";
-  if (S_ISFIFO(mode))
-    return "a FIFO";
-  if (S_ISSOCK(mode))
-    return "a socket";
-  if (S_ISCHR(mode) || S_ISBLK(mode))
-    return "a device";
-  return "not a plain file";
-}
-
 static int not_a_regular_file(custapi_error *err, const char *path, mode_t mode) {
   return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
                             "API key file %s is not a regular file (%s): give a file, or - for "
                             "standard input",
-                            path, file_kind(mode));
+                            path, custapi__file_kind(mode));
 }
 
 /*

@@ -13,26 +13,13 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "file_kind.h"
 #include "gw_internal.h"
-
-static const char *kind_of(mode_t mode) {
-  if (S_ISDIR(mode))
-    return "a directory";
-  if (S_ISFIFO(mode))
-    return "a FIFO";
-  if (S_ISSOCK(mode))
-    return "a socket";
-  if (S_ISLNK(mode))
-    return "a symbolic link";
-  if (S_ISCHR(mode) || S_ISBLK(mode))
-    return "a device";
-  return "not a regular file";
-}
 
 static int not_regular(custapi_error *err, const char *what, const char *path, mode_t mode) {
   return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
                             "%s %.200s: %s; give a regular file or a new name", what, path,
-                            kind_of(mode));
+                            custapi__file_kind(mode));
 }
 
 int gw_file_check(const char *path, const char *what, custapi_error *err) {

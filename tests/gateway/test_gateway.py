@@ -974,6 +974,7 @@ class GatewayTest(unittest.TestCase):
 
     def test_startup_line(self):
         e = self.start(upstream="rest")
+        e.rest("GET", "/api/2.0/")  # answered after the line is out
         lines = e.stderr_text().splitlines()
         self.assertEqual(lines[0], "custapi gateway: listening on http://127.0.0.1:%d, upstream "
                                    "http://127.0.0.1:%d (rest)" % (e.port, e.server_port))
@@ -1069,8 +1070,13 @@ class GatewayTest(unittest.TestCase):
                                     "--fault", "http503:1"],
                        gateway_args=["--metrics", "127.0.0.1:0", "--retries", "1",
                                      "--shadow", "--report", report])
-        m = re.search(r"^custapi gateway: metrics on http://127\.0\.0\.1:(\d+)/metrics$",
-                      e.stderr_text(), re.M)
+        deadline = time.time() + 10 * SLOW
+        while True:  # the port file can come before the start-up line is out
+            m = re.search(r"^custapi gateway: metrics on http://127\.0\.0\.1:(\d+)/metrics$",
+                          e.stderr_text(), re.M)
+            if m or time.time() > deadline:
+                break
+            time.sleep(0.02)
         self.assertTrue(m, e.stderr_text())
         mport = int(m.group(1))
         self.assertNotEqual(mport, e.port)
