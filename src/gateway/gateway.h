@@ -43,7 +43,7 @@ typedef struct gw_config {
   int shadow;
   const char *report;
   int verbose;
-  int quiet; /* -q: not even the start-up line */
+  int quiet;           /* -q: not even the start-up line */
   const char *metrics; /* HOST:PORT serving /metrics and /healthz, or NULL */
 } gw_config;
 

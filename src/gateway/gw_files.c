@@ -53,13 +53,13 @@ int gw_append_open(const char *path, const char *what, custapi_error *err) {
                               strerror(e)),
            -1;
   }
-  int rc = fstat(fd, &st) != 0 ? custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
-                                                    "%s %.200s: %s", what, path, strerror(errno))
+  int rc = fstat(fd, &st) != 0    ? custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
+                                                       "%s %.200s: %s", what, path, strerror(errno))
            : !S_ISREG(st.st_mode) ? not_regular(err, what, path, st.st_mode)
            /* An existing file keeps its mode: what it records is the callers' data. */
            : fchmod(fd, 0600) != 0 || fcntl(fd, F_SETFL, O_APPEND) != 0
-               ? custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s %.200s: %s", what,
-                                    path, strerror(errno))
+               ? custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s %.200s: %s", what, path,
+                                    strerror(errno))
                : 0;
   if (rc < 0) {
     close(fd);

@@ -224,8 +224,8 @@ static const custapi_backend_ops *upstream_for(const gw_ctx *ctx, gw_caller who)
 }
 
 /* A success answered in the caller's protocol after a translated update. */
-static void answer_translated_update(gw_reply *out, gw_ctx *ctx, custapi_transport *t, gw_caller who,
-                                     int32_t id, const char *authorization) {
+static void answer_translated_update(gw_reply *out, gw_ctx *ctx, custapi_transport *t,
+                                     gw_caller who, int32_t id, const char *authorization) {
   custapi_error err;
   if (who == GW_CALLER_XMLRPC) {
     out->status = 200;
@@ -495,11 +495,13 @@ static void refuse_unread(gw_reply *out, gw_ctx *ctx, int xmlrpc_call, const gw_
   char name[80];
   if (rq->too_large)
     custapi__error_set(&err, CUSTAPI_CATEGORY_INVALID, NULL,
-                       "the request body is larger than %zu bytes (--max-body)", ctx->cfg->max_body);
+                       "the request body is larger than %zu bytes (--max-body)",
+                       ctx->cfg->max_body);
   else
-    custapi__error_set(&err, CUSTAPI_CATEGORY_USAGE, NULL,
-                       "the value of the header %s holds a control character (CR, LF, NUL, ...)",
-                       custapi__quote(name, sizeof name, rq->bad_header, strlen(rq->bad_header), 60));
+    custapi__error_set(
+        &err, CUSTAPI_CATEGORY_USAGE, NULL,
+        "the value of the header %s holds a control character (CR, LF, NUL, ...)",
+        custapi__quote(name, sizeof name, rq->bad_header, strlen(rq->bad_header), 60));
   if (xmlrpc_call)
     refuse_fault(out, ctx, rq->too_large ? 413 : 400, err.category, err.message);
   else
@@ -512,8 +514,7 @@ static uint64_t now_us(void) {
   return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static void answer_call(gw_reply *out, gw_ctx *ctx, custapi_transport **slot,
-                        const gw_request *rq);
+static void answer_call(gw_reply *out, gw_ctx *ctx, custapi_transport **slot, const gw_request *rq);
 
 void gw_handle(gw_reply *out, gw_ctx *ctx, custapi_transport **slot, const gw_request *rq) {
   uint64_t start = now_us();

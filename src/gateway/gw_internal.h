@@ -3,8 +3,8 @@
 #ifndef CUSTAPI_GW_INTERNAL_H
 #define CUSTAPI_GW_INTERNAL_H
 
-#include <stdatomic.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/socket.h>
 

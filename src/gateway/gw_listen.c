@@ -35,8 +35,8 @@ int gw_listen_parse(gw_listen_addr *addr, int *loopback, const char *text, const
     addr->v6.sin6_family = AF_INET6;
     addr->v6.sin6_port = htons((uint16_t)port);
     if (inet_pton(AF_INET6, host, &addr->v6.sin6_addr) != 1)
-      return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
-                                "%s: not an IPv6 address: '%s'", option, host);
+      return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s: not an IPv6 address: '%s'",
+                                option, host);
     *loopback = IN6_IS_ADDR_LOOPBACK(&addr->v6.sin6_addr);
   } else {
     addr->v4.sin_family = AF_INET;
@@ -48,4 +48,3 @@ int gw_listen_parse(gw_listen_addr *addr, int *loopback, const char *text, const
   }
   return 0;
 }
-

@@ -19,8 +19,7 @@ static const uint64_t bucket_us[GW_METRICS_BUCKETS] = {
 
 static const char *const caller_names[2] = {"rest", "xmlrpc"};
 
-void gw_metrics_call(gw_stats *s, gw_caller caller, custapi_category outcome,
-                     uint64_t elapsed_us) {
+void gw_metrics_call(gw_stats *s, gw_caller caller, custapi_category outcome, uint64_t elapsed_us) {
   unsigned c = caller == GW_CALLER_XMLRPC ? 1u : 0u;
   unsigned o = (unsigned)outcome < GW_METRICS_CATEGORIES ? (unsigned)outcome
                                                          : (unsigned)CUSTAPI_CATEGORY_INTERNAL;

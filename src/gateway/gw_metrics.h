@@ -10,8 +10,8 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "custapi/custapi.h"
 #include "gateway.h"
@@ -36,7 +36,7 @@ typedef struct gw_stats {
    * accepted (2xx, no fault: recorded), refused (auth, not found, rejected) or failed. */
   atomic_ulong updates_accepted, updates_refused, updates_failed;
   /* /metrics only. */
-  atomic_ulong calls[2][GW_METRICS_CATEGORIES]; /* by caller protocol and outcome */
+  atomic_ulong calls[2][GW_METRICS_CATEGORIES];            /* by caller protocol and outcome */
   atomic_ulong latency_buckets[2][GW_METRICS_BUCKETS + 1]; /* not cumulative; last: +Inf */
   atomic_ullong latency_us[2];                             /* the sum */
   atomic_ulong upstream_attempts, upstream_retries;

@@ -85,8 +85,8 @@ int gw_metrics_start(gw_metrics_server **out, const gw_config *cfg, gw_stats *s,
   if (addr.sa.sa_family == AF_INET6)
     flags |= MHD_USE_IPv6;
   m->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, m, MHD_OPTION_SOCK_ADDR, &addr,
-                               MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_LIMIT,
-                               16u, MHD_OPTION_END);
+                               MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_LIMIT, 16u,
+                               MHD_OPTION_END);
   if (!m->daemon) {
     custapi__free(m);
     return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,

@@ -1,7 +1,7 @@
 /*
  * Append-only files of the gateway: the record (--record, one `bulk` line per update as
- * the install accepted) and the shadow report. Opened by gw_files.c, 0600; each line is one write(2) on an O_APPEND
- * descriptor, so lines from concurrent calls never interleave.
+ * the install accepted) and the shadow report. Opened by gw_files.c, 0600; each line is one
+ * write(2) on an O_APPEND descriptor, so lines from concurrent calls never interleave.
  */
 #include <errno.h>
 #include <json-c/json.h>
