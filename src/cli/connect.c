@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "cli_support.h"
-#include "file_kind.h"
 
 /* A key file is small; anything bigger is the wrong file. */
 #define KEY_FILE_MAX 4096

@@ -12,7 +12,8 @@
  *  - the json-c building helpers that survive json-c's own allocation failures (json_build.h);
  *  - the escaping of text for a terminal and for JSON output (text.h), and "did you mean"
  *    suggestions (suggest.h), so the command says things as the library does;
- *  - the monotonic clock the library times its calls with.
+ *  - the monotonic clock the library times its calls with;
+ *  - the words for a file that is not a regular one (file_kind.h), shared with the gateway.
  *
  * tests/cli/cli_layer.sh fails when src/cli reaches a custapi__ name that is not declared here
  * or in a header included here, or includes another internal header.
@@ -24,6 +25,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "file_kind.h"
 #include "json_build.h"
 #include "suggest.h"
 #include "text.h"
