@@ -231,7 +231,7 @@ static const cli_option options[] = {
      "same rest xmlrpc", "same (default): each call over its own protocol; rest or xmlrpc: over that one",
      F(gateway.upstream)},
     {"record", 0, "FILE", NULL, CMD_GATEWAY, GROUP_GATEWAY, 0, NULL,
-     "each forwarded update as a bulk line (file 0600)", F(gateway.record)},
+     "each update the install accepted, as a bulk line (file 0600)", F(gateway.record)},
     {"shadow", 0, NULL, NULL, CMD_GATEWAY, GROUP_GATEWAY, 0, NULL,
      "read each update back over both protocols (with --report)", F(gateway.shadow)},
     {"report", 0, "FILE", NULL, CMD_GATEWAY, GROUP_GATEWAY, 0, NULL,
