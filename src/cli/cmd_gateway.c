@@ -44,6 +44,8 @@ static int build_config(gw_config *cfg, const cli_args *args, custapi_error *err
   cfg->shadow = g->shadow;
   cfg->report = g->report;
   cfg->verbose = args->verbose;
+  cfg->quiet = args->quiet;
+  cfg->metrics = g->metrics;
   cfg->max_connections = GW_DEFAULT_MAX_CONNECTIONS;
   cfg->caller_timeout_s = GW_DEFAULT_CALLER_TIMEOUT_S;
   cfg->max_body = GW_DEFAULT_MAX_BODY;

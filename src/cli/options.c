@@ -33,7 +33,7 @@ static const cli_command_info commands[] = {
      cli_cmd_probe},
     {"gateway", CMD_GATEWAY,
      "--listen HOST:PORT [--port-file FILE] [--upstream same|rest|xmlrpc]\n"
-     "                             [--record FILE] [--shadow --report FILE]",
+     "                             [--record FILE] [--shadow --report FILE] [--metrics HOST:PORT]",
      "Serves the install's endpoints to callers: every update validated at the door, forwarded "
      "with the caller's credentials, or translated to the other protocol (docs/gateway.md).",
      cli_cmd_gateway},
@@ -266,7 +266,7 @@ static const cli_option options[] = {
      "same rest xmlrpc", "same: each call over its own protocol; rest or xmlrpc: over that one",
      FD(gateway.upstream, "same")},
     {"record", 0, "FILE", NULL, CMD_GATEWAY, GROUP_GATEWAY, 0, NULL,
-     "each forwarded update as a bulk line (file 0600)", F(gateway.record)},
+     "each update the install accepted, as a bulk line (file 0600)", F(gateway.record)},
     {"shadow", 0, NULL, NULL, CMD_GATEWAY, GROUP_GATEWAY, 0, NULL,
      "read each update back over both protocols (with --report)", F(gateway.shadow)},
     {"report", 0, "FILE", NULL, CMD_GATEWAY, GROUP_GATEWAY, 0, NULL,
@@ -284,6 +284,8 @@ static const cli_option options[] = {
      FD(gateway.caller_timeout, "30")},
     {"max-body", 0, "BYTES", "CUSTAPI_MAX_BODY", CMD_GATEWAY, GROUP_GATEWAY, OPT_PROFILE, NULL,
      "larger request bodies are refused", FD(gateway.max_body, "1048576")},
+    {"metrics", 0, "HOST:PORT", "CUSTAPI_METRICS", CMD_GATEWAY, GROUP_GATEWAY, OPT_PROFILE, NULL,
+     "serve /metrics (Prometheus) and /healthz on a port of their own", F(gateway.metrics)},
     /* report */
     {"html", 0, "FILE", NULL, CMD_REPORT, GROUP_REPORT, 0, NULL,
      "write the report as one self-contained HTML page", F(html)},

@@ -88,7 +88,8 @@ static custapi_customer *read_over(gw_shadow *s, const custapi_backend_ops *ops,
   gw_response resp = {0};
   if (ops->encode_get(&req, &s->endpoint, j->id, &err) == 0) {
     req.authorization = j->authorization;
-    if (gw_exchange(&resp, s->transport, &req, s->cfg->retries, decode_get, &p, &err) < 0) {
+    if (gw_exchange(&resp, s->transport, &req, s->cfg->retries, decode_get, &p, s->stats, &err) <
+        0) {
       custapi_customer_free(p.customer);
       p.customer = NULL;
     }

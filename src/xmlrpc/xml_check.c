@@ -103,6 +103,7 @@ typedef struct leaf {
   int pad;      /* base64: '=' seen */
   size_t quads; /* base64: data and pad characters, modulo 4 */
   char dt[24];  /* dateTime text */
+  size_t bytes; /* the text's length so far in UTF-8 bytes */
 } leaf;
 
 typedef struct scanner {
@@ -117,6 +118,10 @@ typedef struct scanner {
   int root_done;
   size_t elements;
   int max_depth;
+  size_t members;
+  size_t cr_at, cr_byte;
+  const char *cr_member;
+  size_t cr_member_len;
   leaf leaf;
   int fault_code_ok, fault_string_ok, fault_code_seen, fault_string_seen;
   custapi_xml_encoding encoding;
@@ -139,18 +144,23 @@ static int fail_exact(scanner *s, const char *problem) {
   return -1;
 }
 
+/* The raw name of the innermost member around the current element, if it has one yet. */
+static void current_member(const scanner *s, const char **name, size_t *len) {
+  for (int i = s->depth - 1; i >= 0; i--) {
+    if (element_table[s->stack[i].element].kind == K_MEMBER) {
+      if (s->stack[i].name_to > s->stack[i].name_from) {
+        *name = (const char *)s->start + s->stack[i].name_from;
+        *len = s->stack[i].name_to - s->stack[i].name_from;
+      }
+      return;
+    }
+  }
+}
+
 static int fail_value(scanner *s, const char *problem) {
   if (!s->problem) {
     s->element = element_table[s->stack[s->depth - 1].element].name;
-    for (int i = s->depth - 1; i >= 0; i--) {
-      if (element_table[s->stack[i].element].kind == K_MEMBER) {
-        if (s->stack[i].name_to > s->stack[i].name_from) {
-          s->member = (const char *)s->start + s->stack[i].name_from;
-          s->member_len = s->stack[i].name_to - s->stack[i].name_from;
-        }
-        break;
-      }
-    }
+    current_member(s, &s->member, &s->member_len);
   }
   return fail(s, problem);
 }
@@ -438,6 +448,7 @@ static int text_char(scanner *s, uint32_t c) {
     return 0;
   }
   s->leaf.n++;
+  s->leaf.bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
   switch (current_kind(s)) {
   case K_INT:
   case K_I8:
@@ -707,6 +718,8 @@ static int start_tag(scanner *s) {
     if (attribute_value(s) < 0)
       return -1;
   }
+  if (element_table[which].kind == K_MEMBER)
+    s->members++;
   frame *f = &s->stack[s->depth++];
   *f = (frame){(uint8_t)which, role, 0, 3, 0, V_NONE, 0, 0};
   if (s->depth > s->max_depth)
@@ -812,6 +825,11 @@ static int text(scanner *s) {
         return fail(s, "text outside the root element");
       if (reference(s, &c) < 0)
         return -1;
+      if (c == '\r' && !s->cr_at) {
+        s->cr_at = (size_t)(at - s->start) + 1;
+        s->cr_byte = s->leaf.bytes;
+        current_member(s, &s->cr_member, &s->cr_member_len);
+      }
     } else {
       if (*s->p == ']' && starts(s, "]]>"))
         return fail(s, "\"]]>\" in text");
@@ -953,6 +971,11 @@ int custapi__xml_check(custapi_xml_check *out, const char *text_in, size_t len,
     rc = fail(s, s->depth ? "the input ends inside an element" : "no root element");
   out->elements = s->elements;
   out->max_depth = s->max_depth;
+  out->members = s->members;
+  out->cr_at = s->cr_at;
+  out->cr_byte = s->cr_byte;
+  out->cr_member = s->cr_member;
+  out->cr_member_len = s->cr_member_len;
   if (rc < 0) {
     out->offset = (size_t)(s->p - s->start);
     out->problem = s->problem;

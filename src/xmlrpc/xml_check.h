@@ -80,6 +80,13 @@ typedef struct custapi_xml_check {
   char message[96];    /* "<i8> value out of range", or the problem alone */
   size_t elements;     /* elements seen */
   int max_depth;       /* the deepest nesting seen */
+  /* What xmlrpc-c's values hide, for a reader that must refuse it as `update` would: */
+  size_t members;        /* <member> elements seen (xmlrpc-c keeps one of a repeated name) */
+  size_t cr_at;          /* 0, or 1 + the offset of the first CR character reference in text
+                            (&#13;: xmlrpc-c reads it back as LF) */
+  size_t cr_byte;        /* its byte offset in its value's text */
+  const char *cr_member; /* the raw text of the name of the member holding it, or NULL */
+  size_t cr_member_len;
 } custapi_xml_check;
 
 /*

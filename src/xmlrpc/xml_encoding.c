@@ -271,6 +271,13 @@ int custapi__xml_read(custapi_xml_reading *out, const char *body, size_t len,
     out->check.offset = from; /* the copy's offsets mean nothing in the input */
     return CUSTAPI_XML_READ_REFUSED;
   }
+  /* What the decoder asks of the members and CR references is about the text xmlrpc-c reads:
+   * the copy's (its pointers point into the copy, which the reading owns). */
+  out->check.members = again.members;
+  out->check.cr_at = again.cr_at;
+  out->check.cr_byte = again.cr_byte;
+  out->check.cr_member = again.cr_member;
+  out->check.cr_member_len = again.cr_member_len;
   return 0;
 }
 

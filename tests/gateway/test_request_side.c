@@ -93,6 +93,46 @@ START_TEST(update_call_refusals_name_the_property) {
 }
 END_TEST
 
+/* What xmlrpc-c would hide: a CR given as a reference (read back as LF) reaches the model as the
+ * CR it is, so the validator refuses it as for `update`; a member given twice is refused. */
+START_TEST(update_call_hides_nothing) {
+  custapi_xmlrpc_call call;
+  custapi_error err;
+  const char *xml = call_of("customers.UpdateCustomer",
+                            ID_PARAM(3) "<param><value><struct><member><name>address</name><value>"
+                                        "<string>a&#xD;&#10;b&#13;c</string></value></member>"
+                                        "</struct></value></param>");
+  ck_assert_int_eq(decode(&call, xml, &err), 0);
+  const custapi_field *f = custapi_customer_get(call.properties, "address");
+  ck_assert_uint_eq(f->string_len, 5); /* xmlrpc-c made "a\nb\nc" of it: CR LF is one LF */
+  ck_assert_int_eq(f->string[1], '\r');
+  ck_assert_int_lt(custapi_validate(call.properties, CUSTAPI_VALIDATE_PARTIAL, 0, NULL, NULL, &err),
+                   0);
+  ck_assert_str_eq(err.property, "address");
+  ck_assert_ptr_nonnull(strstr(err.message, "U+000D at byte 1 (CR is refused"));
+  custapi__xmlrpc_call_clear(&call);
+
+  xml = call_of("customers.UpdateCustomer",
+                ID_PARAM(3) "<param><value><struct>"
+                            "<member><name>sms_quota</name><value><int>1</int></value></member>"
+                            "<member><name>name</name><value>x</value></member>"
+                            "<member><name>sms_quota</name><value><int>2</int></value></member>"
+                            "</struct></value></param>");
+  ck_assert_int_eq(decode(&call, xml, &err), CUSTAPI_EINVALID);
+  ck_assert_ptr_nonnull(strstr(err.message, "appears more than once"));
+  custapi__xmlrpc_call_clear(&call);
+
+  /* A plain LF, and a literal CR LF (XML reads it as LF), pass as they are. */
+  xml = call_of("customers.UpdateCustomer",
+                ID_PARAM(3) "<param><value><struct><member><name>address</name><value>"
+                            "<string>a&#10;b\r\nc</string></value></member>"
+                            "</struct></value></param>");
+  ck_assert_int_eq(decode(&call, xml, &err), 0);
+  ck_assert_str_eq(custapi_customer_get(call.properties, "address")->string, "a\nb\nc");
+  custapi__xmlrpc_call_clear(&call);
+}
+END_TEST
+
 START_TEST(other_calls_and_malformed_input) {
   custapi_xmlrpc_call call;
   custapi_error err;
@@ -315,6 +355,7 @@ static Suite *suite(void) {
   TCase *t = tcase_create("codecs");
   tcase_add_test(t, update_call_typed_by_schema);
   tcase_add_test(t, update_call_refusals_name_the_property);
+  tcase_add_test(t, update_call_hides_nothing);
   tcase_add_test(t, other_calls_and_malformed_input);
   tcase_add_test(t, answers_decode_with_the_client);
   tcase_add_test(t, rest_paths_and_bodies);

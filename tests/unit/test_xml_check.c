@@ -495,6 +495,31 @@ static size_t nested(int levels) {
   return o;
 }
 
+/* What xmlrpc-c's values would hide, reported, not refused: the members seen (a repeated name
+ * leaves xmlrpc-c's struct one short) and the first CR given as a reference (read back as LF). */
+START_TEST(reports_members_and_cr_references) {
+  ck_assert_int_eq(
+      custapi__xml_check(&check, BODY("<struct>" MEMBER("a", "1") MEMBER("a", "2") "</struct>"),
+                         strlen(BODY("<struct>" MEMBER("a", "1") MEMBER("a", "2") "</struct>")),
+                         CUSTAPI_XML_RESPONSE),
+      0);
+  ck_assert_uint_eq(check.members, 2);
+  ck_assert_uint_eq(check.cr_at, 0);
+  const char *text =
+      BODY("<struct>" MEMBER("ab", "<string>x&#233;y&#xd;z&#13;</string>") "</struct>");
+  ck_assert_int_eq(custapi__xml_check(&check, text, strlen(text), CUSTAPI_XML_RESPONSE), 0);
+  ck_assert_uint_eq(check.members, 1);
+  ck_assert_uint_eq(check.cr_at, (size_t)(strstr(text, "&#xd;") - text) + 1);
+  ck_assert_uint_eq(check.cr_byte, 4); /* x, é (two bytes), y */
+  ck_assert_uint_eq(check.cr_member_len, 2);
+  ck_assert_int_eq(memcmp(check.cr_member, "ab", 2), 0);
+  /* A literal CR is a line end to XML (read as LF): not reported. */
+  text = BODY("<string>a\r\nb</string>");
+  ck_assert_int_eq(custapi__xml_check(&check, text, strlen(text), CUSTAPI_XML_RESPONSE), 0);
+  ck_assert_uint_eq(check.cr_at, 0);
+}
+END_TEST
+
 START_TEST(depth_limit) {
   set_encoding(_i);
   /* 3 + 3 x 20 + 2 = 65 levels: one too many; 19 nested arrays reach 62 */
@@ -747,6 +772,7 @@ static Suite *xml_check_suite(void) {
   tcase_add_loop_test(t, other_typed_values_at_their_edges, 0, 3);
   tcase_add_loop_test(t, double_finite_up_to_308_digits, 0, 3);
   tcase_add_loop_test(t, a_value_problem_names_its_member, 0, 3);
+  tcase_add_test(t, reports_members_and_cr_references);
   tcase_add_loop_test(t, depth_limit, 0, 3);
   tcase_add_loop_test(t, element_limit, 0, 3);
   tcase_add_loop_test(t, the_reproductions, 0, 3);
