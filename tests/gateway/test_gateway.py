@@ -775,8 +775,9 @@ class GatewayTest(unittest.TestCase):
                 (["--listen", "0.0.0.0:0"], "--allow-remote"),
                 (["--listen", "127.0.0.1:0", "--upstream", "soap"], "--upstream"),
                 (["--listen", "127.0.0.1:0", "--shadow"], "--report"),
-                (["--listen", "127.0.0.1:0", "--shadow", "--report", "/dev/null", "--ignore",
-                  "a b"], '--ignore: "a b": not a property name'),
+                (["--listen", "127.0.0.1:0", "--shadow", "--report",
+                  os.path.join(tempfile.mkdtemp(), "report.jsonl"), "--ignore", "a b"],
+                 '--ignore: "a b": not a property name'),
                 (["--listen", "127.0.0.1:0", "--fill-required"],
                  "the gateway does not support fill-required (it would read each customer "
                  "before its update)"),  # the one refusal that bulk and compare say too
