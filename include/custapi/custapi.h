@@ -57,7 +57,8 @@ typedef enum custapi_category {
   CUSTAPI_CATEGORY_SERVER = 8,     /* 5xx or 429 after the retries */
   CUSTAPI_CATEGORY_PROTOCOL = 9,   /* a response that can't be understood */
   CUSTAPI_CATEGORY_PARTIAL = 10,   /* bulk: some records failed */
-  CUSTAPI_CATEGORY_INTERNAL = 11   /* out of memory, or a bug */
+  CUSTAPI_CATEGORY_INTERNAL = 11,  /* out of memory, or a bug */
+  CUSTAPI_CATEGORY_BUSY = 12       /* bulk: another run holds the results file */
 } custapi_category;
 
 /* Return values: 0, or minus the category. */
@@ -73,7 +74,8 @@ typedef enum custapi_status {
   CUSTAPI_ESERVER = -CUSTAPI_CATEGORY_SERVER,
   CUSTAPI_EPROTOCOL = -CUSTAPI_CATEGORY_PROTOCOL,
   CUSTAPI_EPARTIAL = -CUSTAPI_CATEGORY_PARTIAL,
-  CUSTAPI_EINTERNAL = -CUSTAPI_CATEGORY_INTERNAL
+  CUSTAPI_EINTERNAL = -CUSTAPI_CATEGORY_INTERNAL,
+  CUSTAPI_EBUSY = -CUSTAPI_CATEGORY_BUSY
 } custapi_status;
 
 #define CUSTAPI_ERROR_MESSAGE_MAX 512
@@ -719,7 +721,8 @@ CUSTAPI_EXTERN long custapi_bulk_input_records(const custapi_bulk_input *input);
  * file must be custapi's results of this very input (a regular file, not standard output, of an
  * input that is not standard input): it is read back into the plan custapi_bulk_results_skip
  * follows, and a torn last line is dropped.
- * Refusals are CUSTAPI_EUSAGE naming the file and the reason, the file left as it was.
+ * Refusals are CUSTAPI_EUSAGE naming the file and the reason, the file left as it was; a file
+ * another run holds is CUSTAPI_EBUSY (nothing wrong with the call: a later one will do).
  */
 CUSTAPI_EXTERN int custapi_bulk_results_open(custapi_bulk_results **out, const char *path,
                                              const custapi_bulk_input *input, unsigned flags,

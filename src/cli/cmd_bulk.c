@@ -64,9 +64,20 @@ static int check_args(const cli_args *a, custapi_error *err) {
   return 0;
 }
 
-/* A failure that ends the command. With --results -, stdout is the results: stderr only. */
+/*
+ * -q with --results FILE is the cron form: the results file keeps the full record, so stdout
+ * stays empty and stderr holds one line only when something needs a look (mail from cron
+ * then means work for someone).
+ */
+static int silent(const cli_args *a) { return a->quiet && a->results && !is_stdio(a->results); }
+
+/* A failure that ends the command. With --results -, stdout is the results: stderr only. In
+ * the cron form, nothing on stdout, and nothing at all when another run holds the file (it
+ * is doing the work; the exit status, 12, says so). */
 static int fail(const cli_args *a, const custapi_error *err) {
-  if (!is_stdio(a->results))
+  if (silent(a) && err->category == CUSTAPI_CATEGORY_BUSY)
+    return (int)err->category;
+  if (!is_stdio(a->results) && !silent(a))
     return cli_fail(a, err);
   cli_say("%s", err->message);
   return (int)err->category;
@@ -181,7 +192,7 @@ static void on_tick(const custapi_bulk_summary *so_far, void *payload) {
 
 /* Where every failure can be found, for the summary line. */
 static const char *failures_note(const bulk_run *r, char *buf, size_t size) {
-  long untold = r->failures_told - FAILURES_SHOWN;
+  long untold = r->args->quiet ? r->failures_told : r->failures_told - FAILURES_SHOWN;
   if (untold <= 0)
     return "";
   if (!r->args->results)
@@ -202,14 +213,16 @@ static void print_summary(const bulk_run *r, const custapi_bulk_summary *s,
   int interrupted = stop_signal != 0;
   int ok = s->failed == 0 && !fatal && !interrupted;
   char note[300];
-  if (!r->args->quiet)
-    fprintf(stderr,
-            "custapi: bulk: %ld records: %ld succeeded, %ld failed, %ld skipped in %.1f s "
-            "(%.1f/s)%s%s\n",
+  /* The cron form (-q --results FILE) says one line, and only when the run did not succeed. */
+  if (!r->args->quiet || (silent(r->args) && !ok))
+    cli_say("bulk: %ld records: %ld succeeded, %ld failed, %ld skipped in %.1f s "
+            "(%.1f/s)%s%s%s%.300s",
             s->records, s->succeeded, s->failed, s->skipped, (double)s->elapsed_ms / 1000.0, rate,
             interrupted ? "; interrupted: --resume finishes the run" : "",
-            failures_note(r, note, sizeof note));
-  if (is_stdio(r->args->results)) /* stdout carries the results; the line above is the summary */
+            failures_note(r, note, sizeof note), fatal && silent(r->args) ? "; stopped: " : "",
+            fatal && silent(r->args) ? fatal->message : "");
+  /* stdout carries the results (the line above is the summary), or nothing in the cron form */
+  if (is_stdio(r->args->results) || silent(r->args))
     return;
   custapi_protocol chosen = CUSTAPI_PROTOCOL_REST; /* the default, as the client's */
   if (r->args->protocol)
@@ -285,7 +298,7 @@ static int run(bulk_run *r, custapi_client *client, const custapi_bulk_input *in
       return fail(r->args, err);
   }
   print_summary(r, &s, err);
-  if (err)
+  if (err && !silent(r->args)) /* the cron form put it on the summary's one line */
     cli_say("%s", err->message);
   if (stop_signal)
     return 128 + stop_signal;

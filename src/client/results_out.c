@@ -91,11 +91,11 @@ int custapi__results_out_open(results_out *out, resume_plan **plan, const char *
     return usage(err, "the results file %.200s is the input itself: give --results another file",
                  path);
   if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-    if (errno == EWOULDBLOCK)
-      return usage(err,
-                   "another custapi bulk run holds the results file %.200s: wait for it to end "
-                   "(or let it be: --resume finishes what it leaves)",
-                   path);
+    if (errno == EWOULDBLOCK) /* busy, not broken: a category (and exit code) of its own */
+      return custapi__error_set(err, CUSTAPI_CATEGORY_BUSY, NULL,
+                                "another custapi bulk run holds the results file %.200s: wait "
+                                "for it to end (or let it be: --resume finishes what it leaves)",
+                                path);
     return usage(err, "can't lock the results file %.200s: %s", path, strerror(errno));
   }
   if (fstat(fd, &st) < 0) /* again: a run that held the lock may have written meanwhile */

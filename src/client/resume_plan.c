@@ -158,8 +158,9 @@ static int check_header(json_object *h, const input_fingerprint *fp, const char 
   if ((uint64_t)bytes != fp->bytes || strcmp(json_object_get_string(hash), want) != 0)
     return refuse(err,
                   "%.200s was made from other input (%lld bytes, hash %.40s; this input: %" PRIu64
-                  " bytes, hash %s): refusing to resume",
-                  path, (long long)bytes, json_object_get_string(hash), fp->bytes, want);
+                  " bytes, hash %s): refusing to resume; give this input a new --results file "
+                  "(or move %.200s away to start it afresh)",
+                  path, (long long)bytes, json_object_get_string(hash), fp->bytes, want, path);
   return 0;
 }
 

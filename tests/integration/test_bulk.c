@@ -757,8 +757,8 @@ START_TEST(second_signal_ends_what_is_in_flight) {
 }
 END_TEST
 
-/* Two runs on one results file (an overlapping cron job): the second is refused at once,
- * with or without --resume, and the first finishes with each record recorded once. */
+/* Two runs on one results file (an overlapping cron job): the second is refused at once
+ * (exit 12, busy), with or without --resume, and the first finishes with each record recorded once. */
 START_TEST(second_run_on_a_results_file_is_refused) {
   NEED_SERVER();
   make_dir();
@@ -779,7 +779,7 @@ START_TEST(second_run_on_a_results_file_is_refused) {
   for (int resume = 0; resume <= 1; resume++) {
     args[11] = resume ? "--resume" : NULL;
     cli_result r = itest_run_cli(args, key_env);
-    ck_assert_msg(r.status == 2, "exit %d: %s %s", r.status, r.out, r.err);
+    ck_assert_msg(r.status == 12, "exit %d: %s %s", r.status, r.out, r.err); /* busy */
     ck_assert_ptr_nonnull(strstr(r.err, "another custapi bulk run holds the results file"));
     /* at once: no waiting for the lock */
     ck_assert_int_lt(r.elapsed_ms, getenv("CUSTAPI_UNDER_VALGRIND") ? 6000 : 3000);
