@@ -92,7 +92,7 @@ typedef enum custapi_status {
  * working, since version 0 is read as version 1, the first layout (the one below). Leave it
  * uninitialised and a later library may take its `version` for a newer layout than it has.
  */
-#define CUSTAPI_ERROR_VERSION 1
+#define CUSTAPI_ERROR_VERSION 2
 
 typedef struct custapi_error {
   unsigned int version; /* CUSTAPI_ERROR_VERSION of the header the caller was built with */
@@ -102,9 +102,13 @@ typedef struct custapi_error {
   int fault_code;
   char property[CUSTAPI_ERROR_PROPERTY_MAX];  /* the property at fault, or "" */
   char message[CUSTAPI_ERROR_MESSAGE_MAX];
+  /* Version 2. 1: an update whose request went out and whose answer did not come back (a
+   * timeout, a connection cut after sending, an answer that could not be read): it may have
+   * been applied; read the customer to know. The message says so too. */
+  int maybe_applied;
 } custapi_error;
 
-#define CUSTAPI_ERROR_INIT { CUSTAPI_ERROR_VERSION, CUSTAPI_CATEGORY_OK, 0, 0, 0, "", "" }
+#define CUSTAPI_ERROR_INIT { CUSTAPI_ERROR_VERSION, CUSTAPI_CATEGORY_OK, 0, 0, 0, "", "", 0 }
 
 /* The lower-case name of a category ("invalid", "not_found", ...), or "unknown". */
 CUSTAPI_EXTERN const char *custapi_category_name(custapi_category category);
@@ -120,7 +124,8 @@ CUSTAPI_EXTERN int custapi_error_copy(custapi_error *dst, const custapi_error *s
 /*
  * The error as the JSON object every output of the command uses, in a string released with
  * custapi_free: {"category":"invalid","message":"...","http_status":null,"fault_code":null,
- * "property":"email"} (a detail that is absent is null).
+ * "property":"email"} (a detail that is absent is null), and "maybe_applied":true when the
+ * error (of version 2 or later) says so.
  */
 CUSTAPI_EXTERN int custapi_error_to_json(char **out, const custapi_error *err);
 

@@ -288,9 +288,10 @@ static void ask_stop(bulk *b) {
     drop_window(b);
   }
   if (say == CUSTAPI_BULK_STOP_NOW && b->sum.in_flight > 0) {
-    custapi_error why;
+    custapi_error why = CUSTAPI_ERROR_INIT;
     custapi__error_set(&why, CUSTAPI_CATEGORY_TRANSPORT, NULL, "%s",
                        "interrupted before the answer came (the update may have been applied)");
+    custapi__error_set_maybe_applied(&why);
     custapi__client_abort_async(b->client, &why); /* each reported as failed */
   }
 }

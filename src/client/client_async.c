@@ -81,6 +81,7 @@ int custapi__update_start(custapi_client *c, int32_t id, const custapi_customer 
   a->k.on_done = async_done;
   a->k.client = c;
   a->k.request = &a->request;
+  a->k.id = id;
   a->k.is_update = 1;
   a->k.brief = (flags & CUSTAPI__UPDATE_BRIEF) != 0;
   a->start_ms = custapi__now_ms();

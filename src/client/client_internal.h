@@ -42,9 +42,11 @@ typedef struct call {
   void (*on_done)(struct call *k); /* an asynchronous call's completion, or NULL */
   custapi_client *client;
   const custapi_http_request *request;
+  int32_t id; /* the customer asked for (its answer must be of it); 0 for a probe */
   int is_update;
   int brief; /* an update whose returned customer is not wanted */
   int is_probe;
+  int maybe_applied; /* an update: an attempt's request went out and its answer was not read */
   int attempts;
   int done;
   int rc;

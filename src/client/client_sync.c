@@ -41,6 +41,7 @@ static int read_customer(custapi_customer **out, int *http_status, int *attempts
   call k = {0};
   k.client = c;
   k.request = &req;
+  k.id = id;
   rc = custapi__call_run(&k);
   custapi__http_request_clear(&req);
   if (attempts)
@@ -194,6 +195,7 @@ int custapi_update(custapi_result **out, custapi_client *c, int32_t id,
   call k = {0};
   k.client = c;
   k.request = &req;
+  k.id = id;
   k.is_update = 1;
   rc = custapi__call_run(&k);
   custapi__http_request_clear(&req);

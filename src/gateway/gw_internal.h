@@ -11,9 +11,13 @@
 /* The ops-table lookup and the decoding of an answer (the client layer's backends.h): any non-2xx
  * becomes its error the same way for both protocols before a codec sees the answer. */
 #include "backends.h"
-#define GW_DECODE_UPDATE(ops, out, response, brief, err)                                           \
-  custapi__decode_update((ops), (out), (response), (brief) ? CUSTAPI_DECODE_NO_CUSTOMER : 0u, (err))
-#define GW_DECODE_GET(ops, out, response, err) custapi__decode_get((ops), (out), (response), (err))
+/* `ask`: the id asked for and the caller's credentials (custapi__answer_ask_from_header), held
+ * to every answer as the client holds its own. */
+#define GW_DECODE_UPDATE(ops, out, response, brief, ask, err)                                      \
+  custapi__decode_update((ops), (out), (response), (brief) ? CUSTAPI_DECODE_NO_CUSTOMER : 0u,     \
+                         (ask), (err))
+#define GW_DECODE_GET(ops, out, response, ask, err)                                                \
+  custapi__decode_get((ops), (out), (response), (ask), (err))
 #include "transport.h"
 
 #define GW_REST (custapi__backend_for(CUSTAPI_PROTOCOL_REST))

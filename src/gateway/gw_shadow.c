@@ -69,22 +69,24 @@ static int same_value(json_object *a, json_object *b) {
 typedef struct get_payload {
   const custapi_backend_ops *ops;
   custapi_customer *customer;
+  custapi_answer_ask ask; /* the id read, the caller's credentials */
 } get_payload;
 
 static int decode_get(const custapi_http_response *r, void *payload, custapi_error *err) {
   get_payload *p = payload;
   custapi_customer_free(p->customer);
   p->customer = NULL;
-  return GW_DECODE_GET(p->ops, &p->customer, r, err);
+  return GW_DECODE_GET(p->ops, &p->customer, r, &p->ask, err);
 }
 
 /* Reads customer `id` over one protocol; NULL when the read failed. */
 static custapi_customer *read_over(gw_shadow *s, const custapi_backend_ops *ops, const job *j) {
   custapi_http_request req = {0};
   custapi_error err;
-  get_payload p = {ops, NULL};
+  get_payload p = {ops, NULL, {j->id, NULL, NULL, NULL}};
   gw_response resp = {0};
-  if (ops->encode_get(&req, &s->endpoint, j->id, &err) == 0) {
+  if (custapi__answer_ask_from_header(&p.ask, j->authorization) == 0 &&
+      ops->encode_get(&req, &s->endpoint, j->id, &err) == 0) {
     req.authorization = j->authorization;
     if (gw_exchange(&resp, s->transport, &req, s->cfg->retries, decode_get, &p, &err) < 0) {
       custapi_customer_free(p.customer);
@@ -92,6 +94,7 @@ static custapi_customer *read_over(gw_shadow *s, const custapi_backend_ops *ops,
     }
   }
   atomic_fetch_add(&s->stats->shadow_reads, 1);
+  custapi__answer_ask_clear(&p.ask);
   gw_response_clear(&resp);
   custapi__http_request_clear(&req);
   return p.customer;
