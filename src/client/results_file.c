@@ -108,8 +108,8 @@ static char *append_decimal(char *at, int64_t v) { return at + decimal_text(at, 
 /* A line without an error member holds only integers and literals: written directly, the same
  * bytes json-c writes (results_line's test holds both to that), without building an object per
  * update (a json-c object, four members and their text were 4% of a bulk run's instructions). */
-static char *plain_line(const custapi_bulk_outcome *o, size_t *len) {
-  char buf[128], *at = buf;
+static char *plain_line(const custapi_bulk_outcome *o, int tries, int abandoned, size_t *len) {
+  char buf[160], *at = buf;
   at = APPEND(at, "{\"line\":");
   at = append_decimal(at, o->line);
   at = APPEND(at, ",\"id\":");
@@ -117,6 +117,12 @@ static char *plain_line(const custapi_bulk_outcome *o, size_t *len) {
   at = o->status == 0 ? APPEND(at, ",\"ok\":true,\"attempts\":")
                       : APPEND(at, ",\"ok\":false,\"attempts\":");
   at = append_decimal(at, o->attempts);
+  if (tries > 0) {
+    at = APPEND(at, ",\"tries\":");
+    at = append_decimal(at, tries);
+  }
+  if (abandoned)
+    at = APPEND(at, ",\"abandoned\":true");
   at = APPEND(at, "}\n");
   size_t n = (size_t)(at - buf);
   char *line = custapi__malloc(n + 1);
@@ -128,15 +134,20 @@ static char *plain_line(const custapi_bulk_outcome *o, size_t *len) {
   return line;
 }
 
-char *custapi__results_line(const custapi_bulk_outcome *o, size_t *len) {
+char *custapi__results_line(const custapi_bulk_outcome *o, int tries, int abandoned,
+                            size_t *len) {
   if (o->status == 0 || !o->error)
-    return plain_line(o, len);
+    return plain_line(o, tries, abandoned, len);
   json_object *obj = json_object_new_object();
   int failed = custapi__json_add(obj, "line", json_object_new_int64(o->line));
   failed |= custapi__json_add_if(obj, "id", custapi_id_valid(o->id),
                                  custapi_id_valid(o->id) ? json_object_new_int(o->id) : NULL);
   failed |= custapi__json_add(obj, "ok", json_object_new_boolean(o->status == 0));
   failed |= custapi__json_add(obj, "attempts", json_object_new_int(o->attempts));
+  if (tries > 0)
+    failed |= custapi__json_add(obj, "tries", json_object_new_int(tries));
+  if (abandoned)
+    failed |= custapi__json_add(obj, "abandoned", json_object_new_boolean(1));
   if (o->status != 0 && o->error)
     failed |= custapi__json_add(obj, "error", custapi__error_to_json_object(o->error));
   if ((obj = custapi__json_built(obj, failed)) == NULL)

@@ -40,7 +40,10 @@ int custapi__input_scan(input_fingerprint *fp, long *records, FILE *in, custapi_
 int custapi__results_header(char *buf, size_t size, const input_fingerprint *fp);
 
 /* One record's line, with its "\n", in a new buffer (free with custapi_free); NULL on OOM:
- * {"line":3,"id":42,"ok":true,"attempts":1} or ..."ok":false,"attempts":N,"error":{...}}. */
-char *custapi__results_line(const custapi_bulk_outcome *outcome, size_t *len);
+ * {"line":3,"id":42,"ok":true,"attempts":1,"tries":1} or ..."ok":false,"attempts":N,"tries":T,
+ * "error":{...}}, with "abandoned":true after "tries" when `abandoned`. `tries` (the runs that
+ * took the line, this one included) 0 leaves the member out. */
+char *custapi__results_line(const custapi_bulk_outcome *outcome, int tries, int abandoned,
+                            size_t *len);
 
 #endif
