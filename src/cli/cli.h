@@ -49,6 +49,8 @@ typedef struct cli_args {
   const char *input, *results, *format;
   int concurrency;
   int resume;
+  int max_attempts; /* 0: the library's default */
+  int compact;
   char **props; /* PROP=VALUE, in order */
   size_t prop_count;
 
