@@ -38,7 +38,8 @@ static void trace_info(const custapi_client *c, const char *fmt, ...) {
 void custapi__call_finish(call *k, int rc) {
   k->done = 1;
   k->rc = rc;
-  if (rc < 0 && k->maybe_applied) {
+  /* (not on out of memory: that says no more than it is, whatever went out) */
+  if (rc < 0 && k->maybe_applied && k->err.category != CUSTAPI_CATEGORY_INTERNAL) {
     k->err.version = CUSTAPI_ERROR_VERSION; /* the call's own error: all of it */
     custapi__error_set_maybe_applied(&k->err);
   }

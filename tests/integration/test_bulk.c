@@ -211,9 +211,9 @@ START_TEST(results_file_shape) {
   ck_assert_msg(r.status == 10, "exit %d: %s %s", r.status, r.out, r.err);
   /* The stdout summary's keys, in order. */
   ck_assert_msg(strncmp(r.out,
-                        "{\"ok\":false,\"records\":2,\"succeeded\":1,\"failed\":1,\"skipped\":0,"
-                        "\"elapsed_ms\":",
-                        60) == 0,
+                        "{\"ok\":false,\"records\":2,\"succeeded\":1,\"failed\":1,\"abandoned\":0,"
+                        "\"skipped\":0,\"elapsed_ms\":",
+                        88) == 0,
                 "%s", r.out);
   ck_assert_ptr_nonnull(strstr(r.out, "\"rate_per_s\":"));
   itest_cli_free(&r);
@@ -228,10 +228,11 @@ START_TEST(results_file_shape) {
            strlen(text), (unsigned long long)h);
   ck_assert_msg(strncmp(results, header, strlen(header)) == 0, "%s", results);
   /* Then one line per record, in completion order: the refused one is known first. */
-  ck_assert_ptr_nonnull(strstr(results, "\n{\"line\":1,\"id\":1,\"ok\":true,\"attempts\":1}\n"));
+  ck_assert_ptr_nonnull(
+      strstr(results, "\n{\"line\":1,\"id\":1,\"ok\":true,\"attempts\":1,\"tries\":1}\n"));
   snprintf(header, sizeof header, "%s",
-           "\n{\"line\":2,\"id\":2,\"ok\":false,\"attempts\":0,\"error\":{\"category\":\"invalid\","
-           "\"message\":\"line 2: status:");
+           "\n{\"line\":2,\"id\":2,\"ok\":false,\"attempts\":0,\"tries\":1,\"error\":{"
+           "\"category\":\"invalid\",\"message\":\"line 2: status:");
   ck_assert_msg(strstr(results, header) != NULL, "%s", results);
   ck_assert_ptr_nonnull(strstr(results, "\"property\":\"status\"}}\n"));
   free(results);
@@ -953,7 +954,8 @@ START_TEST(results_to_standard_output) {
   const char *header = "{\"custapi_bulk_results\":1,\"input_bytes\":51,";
   ck_assert_msg(strncmp(r.out, header, strlen(header)) == 0, "%s", r.out);
   ck_assert_uint_eq(itest_lines(r.out), 3);
-  ck_assert_ptr_nonnull(strstr(r.out, "\n{\"line\":1,\"id\":61,\"ok\":true,\"attempts\":1}\n"));
+  ck_assert_ptr_nonnull(
+      strstr(r.out, "\n{\"line\":1,\"id\":61,\"ok\":true,\"attempts\":1,\"tries\":1}\n"));
   ck_assert_ptr_nonnull(strstr(r.out, "{\"line\":2,\"id\":62,\"ok\":false,"));
   ck_assert_ptr_null(strstr(r.out, "\"succeeded\""));
   ck_assert_ptr_nonnull(strstr(r.err, "custapi: bulk: 2 records: 1 succeeded, 1 failed"));
