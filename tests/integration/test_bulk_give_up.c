@@ -159,7 +159,8 @@ END_TEST
 
 /* ---- bulk --compact, and a kill at any moment of it ---- */
 
-#define BIG_LINES 20000
+#define BIG_LINES 8000
+#define KILLS 24
 
 static void copy_file(const char *from, const char *to) {
   char *text = itest_slurp(from);
@@ -222,10 +223,10 @@ START_TEST(compact_leaves_the_old_file_or_the_new_whatever_the_kill) {
   ck_assert_uint_eq(itest_lines(new), 1 + BIG_LINES);
   /* now kill -9 at moments spread over a compaction's life: 0 to about twice its length */
   int left_old = 0, left_new = 0;
-  for (int round = 0; round < 40; round++) {
+  for (int round = 0; round < KILLS; round++) {
     copy_file(in_dir("old"), in_dir("results"));
     pid = spawn_compact();
-    long delay_us = (long)round * took * 1000 / 20;
+    long delay_us = (long)round * took * 2000 / KILLS;
     usleep((useconds_t)delay_us);
     kill(pid, SIGKILL);
     waitpid(pid, &status, 0);
@@ -240,8 +241,8 @@ START_TEST(compact_leaves_the_old_file_or_the_new_whatever_the_kill) {
     /* whatever the kill left, the next compaction (or resume) finishes the job */
   }
   /* the kills landed before the rename and after it (else the test proved nothing) */
-  ck_assert_msg(left_old > 0 && left_new > 0, "old %d, new %d of 40 kills over %ld ms", left_old,
-                left_new, took);
+  ck_assert_msg(left_old > 0 && left_new > 0, "old %d, new %d of %d kills over %ld ms", left_old,
+                left_new, KILLS, took);
   pid = spawn_compact();
   waitpid(pid, &status, 0);
   char *last = itest_slurp(in_dir("results"));
@@ -286,8 +287,12 @@ static Suite *suite(void) {
   TCase *t = itest_tcase(s, "give_up", up_plain, down_plain);
   tcase_add_loop_test(t, a_line_that_always_fails_is_given_up, 0, 2);
   tcase_add_loop_test(t, a_results_file_resumed_often_stays_small, 0, 2);
-  tcase_add_test(t, compact_leaves_the_old_file_or_the_new_whatever_the_kill);
   tcase_add_test(t, compact_refusals);
+  /* dozens of compactions, each killed: slow under the sanitizers and valgrind */
+  TCase *k = tcase_create("kills");
+  tcase_set_timeout(k, getenv("CUSTAPI_UNDER_VALGRIND") ? 1200 : 300);
+  tcase_add_test(k, compact_leaves_the_old_file_or_the_new_whatever_the_kill);
+  suite_add_tcase(s, k);
   return s;
 }
 
