@@ -7,7 +7,7 @@
 
 #include "alloc.h"
 #include "custapi/custapi.h"
-#include "itest.h"
+#include "test_dir.h"
 
 SERVER_FIXTURE(plain, "--seed", "600", NULL)
 SERVER_FIXTURE(f503, "--fault", "http503:3", NULL)
@@ -21,38 +21,12 @@ SERVER_FIXTURE(first_fails, "--seed", "600", "--fault", "http500:1", NULL)
 
 static const char *const key_env[] = {ITEST_KEY_ENV, NULL};
 
-static char dir[64];
+static test_dir d;
 
-static void make_dir(void) {
-  snprintf(dir, sizeof dir, "/tmp/custapi-bulk-XXXXXX");
-  ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void remove_dir(void) {
-  const char *names[] = {"in.jsonl", "in.csv", "other.jsonl", "results", "link",
-                         "hard",     "out",    "-",           NULL};
-  char path[128];
-  for (size_t i = 0; names[i]; i++) {
-    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-    unlink(path);
-  }
-  rmdir(dir);
-}
-
-static const char *in_dir(const char *name) {
-  static char paths[4][128];
-  static int next;
-  char *p = paths[next++ % 4];
-  snprintf(p, 128, "%s/%s", dir, name);
-  return p;
-}
-
-static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "wb");
-  ck_assert_ptr_nonnull(f);
-  fputs(text, f);
-  fclose(f);
-}
+static void make_dir(void) { test_dir_make(&d, "bulk"); }
+static void remove_dir(void) { test_dir_remove(&d); }
+static const char *in_dir(const char *name) { return test_dir_file(&d, name); }
+static void write_file(const char *path, const char *text) { test_dir_write(path, text); }
 
 /* custapi --url URL --username demo [--protocol P] ARGS... */
 static cli_result run(const char *protocol, const char *const *args) {
@@ -947,7 +921,7 @@ START_TEST(results_to_standard_output) {
   write_file(in_dir("in.jsonl"), "{\"id\":61,\"sms_quota\":4}\n{\"id\":62,\"status\":\"maybe\"}\n");
   char cwd[4096];
   ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
-  ck_assert_int_eq(chdir(dir), 0); /* where a file named "-" would appear */
+  ck_assert_int_eq(chdir(d.path), 0); /* where a file named "-" would appear */
   cli_result r = RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results", "-");
   ck_assert_int_eq(chdir(cwd), 0);
   ck_assert_msg(r.status == 10, "exit %d: %s %s", r.status, r.out, r.err);

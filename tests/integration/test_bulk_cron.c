@@ -6,44 +6,19 @@
  */
 #include <sys/file.h>
 
-#include "itest.h"
+#include "test_dir.h"
 
 SERVER_FIXTURE(plain, "--seed", "600", NULL)
 
 static const char *const key_env[] = {ITEST_KEY_ENV, NULL};
 static const char *const protocols[] = {"rest", "xmlrpc"};
 
-static char dir[64];
+static test_dir d;
 
-static void make_dir(void) {
-  snprintf(dir, sizeof dir, "/tmp/custapi-cron-XXXXXX");
-  ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void remove_dir(void) {
-  const char *names[] = {"in.jsonl", "other.jsonl", "results", NULL};
-  char path[128];
-  for (size_t i = 0; names[i]; i++) {
-    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-    unlink(path);
-  }
-  rmdir(dir);
-}
-
-static const char *in_dir(const char *name) {
-  static char paths[4][128];
-  static int next;
-  char *p = paths[next++ % 4];
-  snprintf(p, 128, "%s/%s", dir, name);
-  return p;
-}
-
-static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "wb");
-  ck_assert_ptr_nonnull(f);
-  fputs(text, f);
-  fclose(f);
-}
+static void make_dir(void) { test_dir_make(&d, "cron"); }
+static void remove_dir(void) { test_dir_remove(&d); }
+static const char *in_dir(const char *name) { return test_dir_file(&d, name); }
+static void write_file(const char *path, const char *text) { test_dir_write(path, text); }
 
 static size_t lines_of(const char *path) {
   char *text = itest_slurp(path);

@@ -7,6 +7,7 @@
  * request went out and whose answer did not come back says it may have been applied.
  */
 #include "canned.h"
+#include "test_dir.h"
 
 #define KEY REFSERVER_TEST_KEY
 /* base64("demo:" KEY): what a server echoing the Authorization header shows */
@@ -16,14 +17,8 @@ static const char *const protocols[] = {"rest", "xmlrpc"};
 
 /* An HTTP 200 holding `body` (a new buffer). */
 static char *http_200(const char *protocol, const char *body) {
-  const char *type = strcmp(protocol, "rest") == 0 ? "application/json" : "text/xml";
-  size_t n = strlen(body) + 200;
-  char *answer = malloc(n);
-  snprintf(answer, n,
-           "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: "
-           "close\r\n\r\n%s",
-           type, strlen(body), body);
-  return answer;
+  return canned_answer("200 OK", strcmp(protocol, "rest") == 0 ? "application/json" : "text/xml",
+                       body);
 }
 
 /* A customer of `id` named `name` with `address`: REST's envelope or XML-RPC's struct. */
@@ -116,14 +111,12 @@ END_TEST
 
 /* bulk's REST answers are checked without building the customer: the id still answers. */
 START_TEST(bulk_records_answered_for_another_customer_fail) {
-  char dir[] = "/tmp/custapi-trust-XXXXXX";
-  ck_assert_ptr_nonnull(mkdtemp(dir));
-  char input[64], results[64];
-  snprintf(input, sizeof input, "%s/in.jsonl", dir);
-  snprintf(results, sizeof results, "%s/results", dir);
-  FILE *f = fopen(input, "wb");
-  fputs("{\"id\":1,\"sms_quota\":9}\n{\"id\":3,\"sms_quota\":9}\n", f);
-  fclose(f);
+  test_dir d;
+  test_dir_make(&d, "trust");
+  char input[128], results[128];
+  snprintf(input, sizeof input, "%s", test_dir_file(&d, "in.jsonl"));
+  snprintf(results, sizeof results, "%s", test_dir_file(&d, "results"));
+  test_dir_write(input, "{\"id\":1,\"sms_quota\":9}\n{\"id\":3,\"sms_quota\":9}\n");
   /* the first record's answer is customer 2's; the second's is its own, with "id" spelled
    * with an escape (the fast reader hands such a text to the full decoder) */
   char *wrong = customer_answer("rest", 2, "Bob", "2 Road");
@@ -141,9 +134,7 @@ START_TEST(bulk_records_answered_for_another_customer_fail) {
   itest_cli_free(&r);
   free(wrong);
   free(escaped);
-  unlink(input);
-  unlink(results);
-  rmdir(dir);
+  test_dir_remove(&d);
 }
 END_TEST
 
@@ -240,14 +231,12 @@ END_TEST
 /* bulk's results line says it too. */
 START_TEST(a_bulk_update_without_an_answer_may_have_been_applied) {
   const char *protocol = protocols[_i];
-  char dir[] = "/tmp/custapi-trust-XXXXXX";
-  ck_assert_ptr_nonnull(mkdtemp(dir));
-  char input[64], results[64];
-  snprintf(input, sizeof input, "%s/in.jsonl", dir);
-  snprintf(results, sizeof results, "%s/results", dir);
-  FILE *f = fopen(input, "wb");
-  fputs("{\"id\":1,\"sms_quota\":9}\n", f);
-  fclose(f);
+  test_dir d;
+  test_dir_make(&d, "trust");
+  char input[128], results[128];
+  snprintf(input, sizeof input, "%s", test_dir_file(&d, "in.jsonl"));
+  snprintf(results, sizeof results, "%s", test_dir_file(&d, "results"));
+  test_dir_write(input, "{\"id\":1,\"sms_quota\":9}\n");
   const char *const cut[] = {"", NULL};
   cli_result r = RUN_CANNED(cut, protocol, "0", "bulk", "--input", input, "--results", results);
   ck_assert_msg(r.status == 10, "exit %d: %s %s", r.status, r.out, r.err);
@@ -256,9 +245,7 @@ START_TEST(a_bulk_update_without_an_answer_may_have_been_applied) {
   ck_assert_msg(strstr(text, "the update may have been applied"), "%s", text);
   free(text);
   itest_cli_free(&r);
-  unlink(input);
-  unlink(results);
-  rmdir(dir);
+  test_dir_remove(&d);
 }
 END_TEST
 
