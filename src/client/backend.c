@@ -114,8 +114,8 @@ static int answer_id(int64_t *id, const custapi_customer *c, const custapi_resul
   return c ? custapi__customer_answer_id(c, id) : 0;
 }
 
-/* Every string of `c` with the credentials in it replaced by "[redacted]". */
-static int redact_customer(custapi_customer *c, const custapi_answer_ask *ask, custapi_error *err) {
+int custapi__answer_redact_customer(custapi_customer *c, const custapi_answer_ask *ask,
+                                    custapi_error *err) {
   if (!ask->secret || !*ask->secret)
     return 0;
   for (size_t i = 0; i < custapi_customer_count(c); i++) {
@@ -152,7 +152,7 @@ static int answer_check(custapi_customer *c, const custapi_result *res,
       err->http_status = r->status;
     return rc;
   }
-  return c && ask ? redact_customer(c, ask, err) : 0;
+  return c && ask ? custapi__answer_redact_customer(c, ask, err) : 0;
 }
 
 int custapi__decode_update(const custapi_backend_ops *ops, custapi_result **out,

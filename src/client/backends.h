@@ -34,6 +34,12 @@ typedef struct custapi_answer_ask {
 int custapi__answer_ask_from_header(custapi_answer_ask *ask, const char *authorization);
 void custapi__answer_ask_clear(custapi_answer_ask *ask);
 
+/* Every string of `customer` with ask's credentials in it replaced by "[redacted]" (what the
+ * decode path does to every answer; the gateway's record and report do it to what a caller
+ * sent). 0, or CUSTAPI_EINTERNAL when memory runs out. */
+int custapi__answer_redact_customer(custapi_customer *customer, const custapi_answer_ask *ask,
+                                    custapi_error *err);
+
 /*
  * Decoding an answer, for every caller (the client's calls, bulk, the gateway's translation and
  * shadow reads): an answer that is not a 2xx becomes its error through custapi__http_failure

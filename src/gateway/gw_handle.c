@@ -272,7 +272,7 @@ static void forward_update(gw_reply *out, gw_ctx *ctx, custapi_transport *t, con
 
   unsigned long ticket = gw_order_take(ctx->order, id);
   gw_order_wait(ctx->order, id, ticket);
-  if (ctx->record_fd >= 0 && gw_record_write(ctx->record_fd, id, properties) < 0)
+  if (ctx->record_fd >= 0 && gw_record_write(ctx->record_fd, id, properties, rq->authorization) < 0)
     fprintf(stderr, "custapi: gateway: could not append update of %" PRId32 " to --record\n", id);
   atomic_fetch_add(&ctx->stats.forwarded, 1);
   decoded d;

@@ -80,8 +80,14 @@ int gw_exchange(gw_response *out, custapi_transport *transport, const custapi_ht
 
 /* Opens (creates 0600, appends) the record or report file; -1 with err. */
 int gw_append_open(const char *path, const char *what, custapi_error *err);
-/* One line {"id":N,...} with one write(2). */
-int gw_record_write(int fd, int32_t id, const custapi_customer *properties);
+/* One line {"id":N,...} with one write(2), the caller's credentials (its Authorization header)
+ * redacted from the values. */
+int gw_record_write(int fd, int32_t id, const custapi_customer *properties,
+                    const char *authorization);
+/* A copy of `properties` with the credentials of `authorization` redacted from its strings
+ * (custapi__answer_redact_customer); -1 when memory runs out. */
+int gw_redacted_copy(custapi_customer **out, const custapi_customer *properties,
+                     const char *authorization);
 /* One line of text (a newline is added) with one write(2). */
 int gw_append_line(int fd, const char *text, size_t len);
 

@@ -202,7 +202,8 @@ int gw_shadow_start(gw_shadow **out, const gw_config *cfg, gw_order *order, gw_s
 void gw_shadow_enqueue(gw_shadow *s, int32_t id, const custapi_customer *sent,
                        const char *authorization) {
   job *j = custapi__calloc(1, sizeof *j);
-  if (!j || custapi_customer_dup(&j->sent, sent) < 0 ||
+  /* what was sent, as the report shows it: the caller's own key redacted */
+  if (!j || gw_redacted_copy(&j->sent, sent, authorization) < 0 ||
       (authorization && !(j->authorization = custapi__strdup(authorization)))) {
     job_free(j);
     fprintf(stderr, "custapi: gateway: out of memory: a shadow read was skipped\n");

@@ -257,8 +257,10 @@ typedef struct gateway {
   char dir[64];
 } gateway;
 
-/* custapi --url UPSTREAM gateway --listen 127.0.0.1:0 --upstream U --port-file F */
-static gateway gateway_start(const char *upstream_url, const char *upstream) {
+/* custapi --url UPSTREAM gateway --listen 127.0.0.1:0 --upstream U --port-file F, and with
+ * `record` (not NULL) --record RECORD --shadow --report REPORT. */
+static gateway gateway_start(const char *upstream_url, const char *upstream, const char *record,
+                             const char *report) {
   gateway g = {0};
   snprintf(g.dir, sizeof g.dir, "/tmp/custapi-trust-gw-XXXXXX");
   ck_assert_ptr_nonnull(mkdtemp(g.dir));
@@ -273,8 +275,13 @@ static gateway gateway_start(const char *upstream_url, const char *upstream) {
     dup2(null, 1);
     dup2(null, 2);
     const char *exe = itest_custapi_exe();
-    execl(exe, exe, "--url", upstream_url, "gateway", "--listen", "127.0.0.1:0", "--upstream",
-          upstream, "--port-file", port_file, (char *)NULL);
+    if (record)
+      execl(exe, exe, "--url", upstream_url, "gateway", "--listen", "127.0.0.1:0", "--upstream",
+            upstream, "--port-file", port_file, "--record", record, "--shadow", "--report", report,
+            (char *)NULL);
+    else
+      execl(exe, exe, "--url", upstream_url, "gateway", "--listen", "127.0.0.1:0", "--upstream",
+            upstream, "--port-file", port_file, (char *)NULL);
     _exit(127);
   }
   for (int waited = 0; waited < 10000; waited += 10) {
@@ -340,7 +347,7 @@ START_TEST(the_gateways_translation_holds_answers_to_the_same_rules) {
   char *echo = customer_answer("rest", 1, KEY, "Basic " TOKEN);
   const char *const answers[] = {wrong, echo, NULL};
   canned k = canned_start(answers);
-  gateway g = gateway_start(k.url, "rest");
+  gateway g = gateway_start(k.url, "rest", NULL, NULL);
   char *a = xmlrpc_get_customer(&g, 1);
   ck_assert_msg(strstr(a, "<name>faultCode</name>"), "%s", a);
   ck_assert_msg(strstr(a, "answer carries customer 2, not customer 1"), "%s", a);
@@ -358,6 +365,57 @@ START_TEST(the_gateways_translation_holds_answers_to_the_same_rules) {
 }
 END_TEST
 
+/* The reference server, its XML-RPC reads of `name` diverging, so that the shadow reports it. */
+SERVER_FIXTURE(diverging, "--diverge", "xmlrpc-reads:name=Other", NULL)
+
+/* A caller that puts its own key (and Basic token) in a customer's fields, through the gateway
+ * with --record and --shadow --report, over each caller protocol: neither file holds them. */
+START_TEST(the_gateways_record_and_report_hold_no_credentials) {
+  NEED_SERVER();
+  test_dir d;
+  test_dir_make(&d, "trust-gw");
+  char record[128], report[128];
+  snprintf(record, sizeof record, "%s", test_dir_file(&d, "record.jsonl"));
+  snprintf(report, sizeof report, "%s", test_dir_file(&d, "report.jsonl"));
+  gateway g = gateway_start(refserver_url(rs), "same", record, report);
+  char body[512], request[1536];
+  if (_i == 0) {
+    snprintf(body, sizeof body, "{\"name\":\"%s\",\"address\":\"Basic %s\"}", KEY, TOKEN);
+    snprintf(request, sizeof request,
+             "PUT /api/2.0/customers/5 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic " TOKEN
+             "\r\nContent-Type: application/json\r\nContent-Length: %zu\r\nConnection: "
+             "close\r\n\r\n%s",
+             strlen(body), body);
+  } else {
+    snprintf(body, sizeof body,
+             "<?xml version=\"1.0\"?><methodCall><methodName>customers.UpdateCustomer"
+             "</methodName><params><param><value><int>5</int></value></param><param><value>"
+             "<struct><member><name>name</name><value><string>%s</string></value></member>"
+             "<member><name>address</name><value><string>Basic %s</string></value></member>"
+             "</struct></value></param></params></methodCall>",
+             KEY, TOKEN);
+    snprintf(request, sizeof request,
+             "POST /api/2.0/xmlrpc/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic " TOKEN
+             "\r\nContent-Type: text/xml\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+             strlen(body), body);
+  }
+  char *a = gateway_call(&g, request);
+  ck_assert_msg(strstr(a, " 200 "), "%s", a);
+  free(a);
+  gateway_stop(&g); /* the shadow reads finish first */
+  char *rec = itest_slurp(record), *rep = itest_slurp(report);
+  ck_assert_msg(strstr(rec, "\"id\":5"), "%s", rec);
+  ck_assert_msg(strstr(rec, KEY) == NULL && strstr(rec, TOKEN) == NULL, "record: %s", rec);
+  ck_assert_msg(strstr(rec, "[redacted]"), "%s", rec);
+  ck_assert_msg(strstr(rep, "\"property\":\"name\""), "report: %s", rep);
+  ck_assert_msg(strstr(rep, KEY) == NULL && strstr(rep, TOKEN) == NULL, "report: %s", rep);
+  ck_assert_msg(strstr(rep, "[redacted]"), "%s", rep);
+  free(rec);
+  free(rep);
+  test_dir_remove(&d);
+}
+END_TEST
+
 static Suite *trust_suite(void) {
   Suite *s = suite_create("trust");
   TCase *t = tcase_create("answers");
@@ -371,6 +429,8 @@ static Suite *trust_suite(void) {
   tcase_add_loop_test(t, a_bulk_update_without_an_answer_may_have_been_applied, 0, 2);
   tcase_add_test(t, the_gateways_translation_holds_answers_to_the_same_rules);
   suite_add_tcase(s, t);
+  TCase *g = itest_tcase(s, "gateway_files", up_diverging, down_diverging);
+  tcase_add_loop_test(g, the_gateways_record_and_report_hold_no_credentials, 0, 2);
   return s;
 }
 
