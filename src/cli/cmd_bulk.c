@@ -374,11 +374,11 @@ int cli_cmd_bulk(const cli_args *args) {
   } else if (args->dry_run) {
     code = cli_dry_run_bulk(args, client); /* no results file is opened: nothing is recorded */
   } else if (custapi_bulk_input_open(&in, args->input, args->format ? &format : NULL, &err) < 0 ||
-             (args->results && custapi_bulk_results_open(
-                                   &r.results, args->results, in,
-                                   (args->resume ? CUSTAPI_BULK_RESULTS_RESUME : 0) |
-                                       CUSTAPI_BULK_RESULTS_BATCH,
-                                   &err) < 0)) {
+             (args->results &&
+              custapi_bulk_results_open(&r.results, args->results, in,
+                                        (args->resume ? CUSTAPI_BULK_RESULTS_RESUME : 0) |
+                                            CUSTAPI_BULK_RESULTS_BATCH,
+                                        &err) < 0)) {
     code = fail(args, &err);
   } else if (args->max_attempts &&
              custapi_bulk_results_set_max_attempts(r.results, args->max_attempts) < 0) {

@@ -9,8 +9,8 @@
 #include "customer.h"
 #include "error.h"
 #include "http.h"
-#include "trace.h"
 #include "rest.h"
+#include "trace.h"
 #include "xmlrpc.h"
 
 static const struct {

@@ -134,8 +134,7 @@ static char *plain_line(const custapi_bulk_outcome *o, int tries, int abandoned,
   return line;
 }
 
-char *custapi__results_line(const custapi_bulk_outcome *o, int tries, int abandoned,
-                            size_t *len) {
+char *custapi__results_line(const custapi_bulk_outcome *o, int tries, int abandoned, size_t *len) {
   if (o->status == 0 || !o->error)
     return plain_line(o, tries, abandoned, len);
   json_object *obj = json_object_new_object();

@@ -29,7 +29,7 @@ typedef struct id_state {
 struct resume_plan {
   line_result *lines; /* sorted by line, one per line once read */
   size_t count, cap;
-  long read; /* result lines read, before each line's last was kept */
+  long read;     /* result lines read, before each line's last was kept */
   id_state *ids; /* open addressing */
   size_t id_cap;
 };

@@ -5,9 +5,8 @@
 #include <string.h>
 
 static const char *const category_names[] = {
-    "ok",        "differ", "usage",    "invalid",  "auth",    "not_found",
-    "rejected",  "transport", "server", "protocol", "partial", "internal",
-    "busy",
+    "ok",        "differ", "usage",    "invalid", "auth",     "not_found", "rejected",
+    "transport", "server", "protocol", "partial", "internal", "busy",
 };
 
 const char *custapi_category_name(custapi_category category) {

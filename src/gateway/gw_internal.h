@@ -14,7 +14,7 @@
 /* `ask`: the id asked for and the caller's credentials (custapi__answer_ask_from_header), held
  * to every answer as the client holds its own. */
 #define GW_DECODE_UPDATE(ops, out, response, brief, ask, err)                                      \
-  custapi__decode_update((ops), (out), (response), (brief) ? CUSTAPI_DECODE_NO_CUSTOMER : 0u,     \
+  custapi__decode_update((ops), (out), (response), (brief) ? CUSTAPI_DECODE_NO_CUSTOMER : 0u,      \
                          (ask), (err))
 #define GW_DECODE_GET(ops, out, response, ask, err)                                                \
   custapi__decode_get((ops), (out), (response), (ask), (err))

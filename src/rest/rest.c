@@ -9,13 +9,13 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "rest.h"
-#include "item_id.h"
 #include "customer.h"
 #include "decimal.h"
 #include "error.h"
+#include "item_id.h"
 #include "json_check.h"
 #include "json_util.h"
+#include "rest.h"
 
 #define JSON_TYPE "application/json"
 #define CUSTOMERS_PATH "/api/2.0/customers/"

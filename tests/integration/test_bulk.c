@@ -733,7 +733,8 @@ START_TEST(second_signal_ends_what_is_in_flight) {
 END_TEST
 
 /* Two runs on one results file (an overlapping cron job): the second is refused at once
- * (exit 12, busy), with or without --resume, and the first finishes with each record recorded once. */
+ * (exit 12, busy), with or without --resume, and the first finishes with each record recorded once.
+ */
 START_TEST(second_run_on_a_results_file_is_refused) {
   NEED_SERVER();
   make_dir();

@@ -35,10 +35,10 @@ static cli_result cron_tick(const char *protocol, const char *input, int quiet) 
   size_t n = 0;
   if (quiet)
     args[n++] = "-q";
-  const char *rest[] = {"--retries", "0",        "--url",           refserver_url(rs),
-                        "--username", REFSERVER_TEST_USER, "--protocol", protocol,
-                        "bulk",      "--input",  input,             "--results",
-                        in_dir("results"), "--resume", NULL};
+  const char *rest[] = {
+      "--retries",       "0",        "--url", refserver_url(rs), "--username", REFSERVER_TEST_USER,
+      "--protocol",      protocol,   "bulk",  "--input",         input,        "--results",
+      in_dir("results"), "--resume", NULL};
   for (size_t i = 0; rest[i]; i++)
     args[n++] = rest[i];
   args[n] = NULL;
@@ -71,7 +71,8 @@ END_TEST
 START_TEST(quiet_cron_tick_that_fails_says_one_line) {
   for (size_t p = 0; p < 2; p++) {
     make_dir();
-    write_file(in_dir("in.jsonl"), "{\"id\":11,\"sms_quota\":1}\n{\"id\":12,\"status\":\"gone\"}\n");
+    write_file(in_dir("in.jsonl"),
+               "{\"id\":11,\"sms_quota\":1}\n{\"id\":12,\"status\":\"gone\"}\n");
     cli_result r = cron_tick(protocols[p], in_dir("in.jsonl"), 1);
     ck_assert_msg(r.status == 10, "%s: exit %d: %s %s", protocols[p], r.status, r.out, r.err);
     ck_assert_msg(r.out[0] == '\0', "%s: stdout: %s", protocols[p], r.out);

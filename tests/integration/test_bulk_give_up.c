@@ -28,10 +28,22 @@ static long member_int(json_object *o, const char *key) {
 /* custapi --url URL --username demo --protocol P bulk --input IN --results RES --resume ... */
 static cli_result tick(const char *protocol, const char *max_attempts) {
   NEED_SERVER();
-  const char *args[] = {"--url",      refserver_url(rs), "--username",       REFSERVER_TEST_USER,
-                        "--protocol", protocol,          "--retries",        "0",
-                        "bulk",       "--input",         in_dir("in.jsonl"), "--results",
-                        in_dir("results"), "--resume",   "--max-attempts",   max_attempts,
+  const char *args[] = {"--url",
+                        refserver_url(rs),
+                        "--username",
+                        REFSERVER_TEST_USER,
+                        "--protocol",
+                        protocol,
+                        "--retries",
+                        "0",
+                        "bulk",
+                        "--input",
+                        in_dir("in.jsonl"),
+                        "--results",
+                        in_dir("results"),
+                        "--resume",
+                        "--max-attempts",
+                        max_attempts,
                         NULL};
   return itest_run_cli(args, key_env);
 }
@@ -68,9 +80,8 @@ START_TEST(a_line_that_always_fails_is_given_up) {
     long abandoned = member_int(r.json, "abandoned"), failed = member_int(r.json, "failed");
     ck_assert_int_eq(abandoned, run == 1 ? 0 : 2);
     ck_assert_int_eq(failed, run == 1 ? 2 : 0);
-    ck_assert_int_eq(member_int(r.json, "succeeded") + failed + abandoned +
-                         member_int(r.json, "skipped"),
-                     4);
+    ck_assert_int_eq(
+        member_int(r.json, "succeeded") + failed + abandoned + member_int(r.json, "skipped"), 4);
     if (run == 3) { /* nothing left that may be sent */
       ck_assert_uint_eq(refserver_request_count(rs), before);
       ck_assert_msg(strstr(r.err, "abandoned lines are not sent again"), "%s", r.err);
@@ -82,8 +93,9 @@ START_TEST(a_line_that_always_fails_is_given_up) {
   ck_assert_msg(strstr(text, "{\"line\":2,\"id\":999999,\"ok\":false,\"attempts\":1,\"tries\":2,"
                              "\"abandoned\":true,\"error\":{\"category\":\"not_found\""),
                 "%s", text);
-  ck_assert_msg(strstr(text, "\"line\":3,\"id\":" ) && strstr(text, "\"tries\":2,\"abandoned\":true,"
-                                                              "\"error\":{\"category\":\"invalid\""),
+  ck_assert_msg(strstr(text, "\"line\":3,\"id\":") &&
+                    strstr(text, "\"tries\":2,\"abandoned\":true,"
+                                 "\"error\":{\"category\":\"invalid\""),
                 "%s", text);
   free(text);
   /* a higher maximum lets them go again */
@@ -177,8 +189,8 @@ START_TEST(compact_leaves_the_old_file_or_the_new_whatever_the_kill) {
   snprintf(failure.message, sizeof failure.message, "HTTP 503 Service Unavailable");
   for (int run = 0; run < 3; run++)
     for (int i = 1; i <= BIG_LINES; i++) {
-      custapi_bulk_outcome o = {i, i % 500 + 1, run < 2 && i % 7 == 0 ? CUSTAPI_ESERVER : 0,
-                                1, 200, 1, NULL, NULL};
+      custapi_bulk_outcome o = {
+          i, i % 500 + 1, run < 2 && i % 7 == 0 ? CUSTAPI_ESERVER : 0, 1, 200, 1, NULL, NULL};
       o.error = o.status ? &failure : NULL;
       ck_assert_int_eq(custapi_bulk_results_write(res, &o, &err), 0);
     }
@@ -240,18 +252,16 @@ START_TEST(compact_refusals) {
   itest_cli_free(&r);
   write_file(in_dir("results"), "{\"custapi_bulk_results\":1,\"input_bytes\":1,\"input_hash\":"
                                 "\"fnv1a64:0000000000000000\"}\n");
-  const char *args[] = {"bulk", "--input", in_dir("in.jsonl"), "--results", in_dir("results"),
+  const char *args[] = {"bulk",      "--input", in_dir("in.jsonl"), "--results", in_dir("results"),
                         "--compact", NULL};
   r = itest_run_cli(args, NULL);
   ck_assert_int_eq(r.status, 2);
   ck_assert_msg(strstr(r.err, "made from other input"), "%s", r.err);
   itest_cli_free(&r);
-  const char *max_without[] = {"bulk", "--input", in_dir("in.jsonl"), "--max-attempts", "2",
-                               NULL};
+  const char *max_without[] = {"bulk", "--input", in_dir("in.jsonl"), "--max-attempts", "2", NULL};
   r = itest_run_cli(max_without, NULL);
   ck_assert_int_eq(r.status, 2);
-  ck_assert_msg(strstr(r.err, "--max-attempts counts the runs recorded in --results"), "%s",
-                r.err);
+  ck_assert_msg(strstr(r.err, "--max-attempts counts the runs recorded in --results"), "%s", r.err);
   itest_cli_free(&r);
   remove_dir();
 }

@@ -96,8 +96,8 @@ START_TEST(an_update_answered_for_another_customer_is_a_protocol_error) {
   char *first = _i ? xmlrpc_int_answer(1) : customer_answer("rest", 2, "Bob", "2 Road");
   char *second = customer_answer(protocol, 2, "Bob", "2 Road");
   const char *const answers[] = {first, second, NULL};
-  cli_result r = RUN_CANNED(answers, protocol, "0", "--read-back", "update", "--id", "1",
-                            "sms_quota=9");
+  cli_result r =
+      RUN_CANNED(answers, protocol, "0", "--read-back", "update", "--id", "1", "sms_quota=9");
   assert_wrong_customer(&r, protocol);
   if (!_i) { /* the update itself: it may have been applied, to whichever customer */
     ck_assert_msg(strstr(r.err, "may have been applied"), "%s", r.err);
@@ -148,13 +148,12 @@ START_TEST(credentials_echoed_in_a_customer_are_redacted) {
   for (int o = 0; o < 2; o++) {
     cli_result r = RUN_CANNED(answers, protocol, "0", "--output", outputs[o], "get", "--id", "1");
     ck_assert_msg(r.status == 0, "%s: exit %d: %s", protocol, r.status, r.err);
-    ck_assert_msg(strstr(r.out, KEY) == NULL && strstr(r.out, TOKEN) == NULL, "%s: %s",
-                  protocol, r.out);
+    ck_assert_msg(strstr(r.out, KEY) == NULL && strstr(r.out, TOKEN) == NULL, "%s: %s", protocol,
+                  r.out);
     ck_assert_msg(strstr(r.err, KEY) == NULL && strstr(r.err, TOKEN) == NULL, "%s", r.err);
     ck_assert_msg(strstr(r.out, "[redacted]"), "%s", r.out);
     if (o == 0)
-      ck_assert_msg(strstr(r.out, "\"address\":\"Basic [redacted] and [redacted]!\""), "%s",
-                    r.out);
+      ck_assert_msg(strstr(r.out, "\"address\":\"Basic [redacted] and [redacted]!\""), "%s", r.out);
     itest_cli_free(&r);
   }
   if (!_i) {
@@ -185,8 +184,9 @@ START_TEST(a_flood_of_interim_answers_is_protocol_not_retried) {
   itest_cli_free(&r);
   /* a few are normal: a 100 Continue and two 102s before the answer */
   char *normal = malloc(strlen(ok) + 128);
-  sprintf(normal, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n"
-                  "HTTP/1.1 102 Processing\r\n\r\n%s",
+  sprintf(normal,
+          "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n"
+          "HTTP/1.1 102 Processing\r\n\r\n%s",
           ok);
   const char *const fine[] = {normal, NULL};
   r = RUN_CANNED(fine, protocol, "0", "get", "--id", "1");
@@ -217,9 +217,9 @@ START_TEST(an_update_without_an_answer_may_have_been_applied) {
   char url[64];
   itest_closed_port_url(url, sizeof url);
   const char *const env[] = {ITEST_KEY_ENV, NULL};
-  const char *args[] = {"--url",   url, "--username", REFSERVER_TEST_USER, "--protocol",
-                        protocol,  "--retries", "0", "update", "--id", "1", "sms_quota=9",
-                        NULL};
+  const char *args[] = {
+      "--url",  url,    "--username", REFSERVER_TEST_USER, "--protocol", protocol, "--retries", "0",
+      "update", "--id", "1",          "sms_quota=9",       NULL};
   cli_result r = itest_run_cli(args, env);
   ck_assert_int_eq(r.status, 7);
   ck_assert_msg(strstr(r.err, "may have been applied") == NULL, "%s", r.err);

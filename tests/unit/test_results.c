@@ -93,11 +93,10 @@ START_TEST(record_lines) {
   custapi_free(line);
   /* in a results file: the runs that took it, and whether this one gave up */
   line = custapi__results_line(&o, 3, 1, &len);
-  ck_assert_str_eq(line,
-                   "{\"line\":3,\"id\":null,\"ok\":false,\"attempts\":2,\"tries\":3,"
-                   "\"abandoned\":true,\"error\":{\"category\":\"not_found\",\"message\":"
-                   "\"customer 42 not found\",\"http_status\":404,\"fault_code\":null,"
-                   "\"property\":null}}\n");
+  ck_assert_str_eq(line, "{\"line\":3,\"id\":null,\"ok\":false,\"attempts\":2,\"tries\":3,"
+                         "\"abandoned\":true,\"error\":{\"category\":\"not_found\",\"message\":"
+                         "\"customer 42 not found\",\"http_status\":404,\"fault_code\":null,"
+                         "\"property\":null}}\n");
   custapi_free(line);
   o.status = 0;
   o.error = NULL;
@@ -220,7 +219,7 @@ START_TEST(plan_gives_up_on_a_line_after_max_tries) {
       OK(3, 5) OK(6, 5) FAILED(1, 5) OK(3, 5) OK(6, 5);
   plan_with_max(three, 3, plan);
   ck_assert_str_eq(plan, "asssss"); /* nothing left to send */
-  plan_with_max(three, 4, plan);     /* a higher maximum: it goes again, with its id */
+  plan_with_max(three, 4, plan);    /* a higher maximum: it goes again, with its id */
   ck_assert_str_eq(plan, "SsSssS");
   plan_with_max(three, 0, plan); /* no maximum: as before */
   ck_assert_str_eq(plan, "SsSssS");
@@ -427,33 +426,33 @@ START_TEST(plain_lines_match_json_c) {
       for (size_t c = 0; c < sizeof attempts / sizeof *attempts; c++)
         for (int failed = 0; failed <= 1; failed++)
           for (int tries = 0; tries <= 2; tries++) {
-          int abandoned = failed && tries == 2;
-          custapi_bulk_outcome o = {0};
-          o.line = lines[a];
-          o.id = ids[b];
-          o.attempts = attempts[c];
-          o.status = failed ? CUSTAPI_ETRANSPORT : 0; /* failed without an error: no member */
-          json_object *want = json_object_new_object();
-          json_object_object_add(want, "line", json_object_new_int64(o.line));
-          json_object_object_add(want, "id", o.id > 0 ? json_object_new_int(o.id) : NULL);
-          json_object_object_add(want, "ok", json_object_new_boolean(!failed));
-          json_object_object_add(want, "attempts", json_object_new_int(o.attempts));
-          if (tries)
-            json_object_object_add(want, "tries", json_object_new_int(tries == 2 ? INT_MAX : 1));
-          if (abandoned)
-            json_object_object_add(want, "abandoned", json_object_new_boolean(1));
-          size_t len;
-          char *line = custapi__results_line(&o, tries == 2 ? INT_MAX : tries, abandoned, &len);
-          ck_assert_ptr_nonnull(line);
-          const char *text = json_object_to_json_string_ext(
-              want, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-          ck_assert_uint_eq(len, strlen(text) + 1);
-          ck_assert_int_eq(memcmp(line, text, len - 1), 0);
-          ck_assert_int_eq(line[len - 1], '\n');
-          ck_assert_int_eq(line[len], '\0');
-          custapi_free(line);
-          json_object_put(want);
-        }
+            int abandoned = failed && tries == 2;
+            custapi_bulk_outcome o = {0};
+            o.line = lines[a];
+            o.id = ids[b];
+            o.attempts = attempts[c];
+            o.status = failed ? CUSTAPI_ETRANSPORT : 0; /* failed without an error: no member */
+            json_object *want = json_object_new_object();
+            json_object_object_add(want, "line", json_object_new_int64(o.line));
+            json_object_object_add(want, "id", o.id > 0 ? json_object_new_int(o.id) : NULL);
+            json_object_object_add(want, "ok", json_object_new_boolean(!failed));
+            json_object_object_add(want, "attempts", json_object_new_int(o.attempts));
+            if (tries)
+              json_object_object_add(want, "tries", json_object_new_int(tries == 2 ? INT_MAX : 1));
+            if (abandoned)
+              json_object_object_add(want, "abandoned", json_object_new_boolean(1));
+            size_t len;
+            char *line = custapi__results_line(&o, tries == 2 ? INT_MAX : tries, abandoned, &len);
+            ck_assert_ptr_nonnull(line);
+            const char *text = json_object_to_json_string_ext(
+                want, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+            ck_assert_uint_eq(len, strlen(text) + 1);
+            ck_assert_int_eq(memcmp(line, text, len - 1), 0);
+            ck_assert_int_eq(line[len - 1], '\n');
+            ck_assert_int_eq(line[len], '\0');
+            custapi_free(line);
+            json_object_put(want);
+          }
 }
 END_TEST
 
