@@ -92,7 +92,7 @@ typedef enum custapi_status {
  * working, since version 0 is read as version 1, the first layout (the one below). Leave it
  * uninitialised and a later library may take its `version` for a newer layout than it has.
  */
-#define CUSTAPI_ERROR_VERSION 2
+#define CUSTAPI_ERROR_VERSION 1
 
 typedef struct custapi_error {
   unsigned int version; /* CUSTAPI_ERROR_VERSION of the header the caller was built with */
@@ -102,13 +102,9 @@ typedef struct custapi_error {
   int fault_code;
   char property[CUSTAPI_ERROR_PROPERTY_MAX];  /* the property at fault, or "" */
   char message[CUSTAPI_ERROR_MESSAGE_MAX];
-  /* Version 2. 1: an update whose request went out and whose answer did not come back (a
-   * timeout, a connection cut after sending, an answer that could not be read): it may have
-   * been applied; read the customer to know. The message says so too. */
-  int maybe_applied;
 } custapi_error;
 
-#define CUSTAPI_ERROR_INIT { CUSTAPI_ERROR_VERSION, CUSTAPI_CATEGORY_OK, 0, 0, 0, "", "", 0 }
+#define CUSTAPI_ERROR_INIT { CUSTAPI_ERROR_VERSION, CUSTAPI_CATEGORY_OK, 0, 0, 0, "", "" }
 
 /* The lower-case name of a category ("invalid", "not_found", ...), or "unknown". */
 CUSTAPI_EXTERN const char *custapi_category_name(custapi_category category);
@@ -124,8 +120,7 @@ CUSTAPI_EXTERN int custapi_error_copy(custapi_error *dst, const custapi_error *s
 /*
  * The error as the JSON object every output of the command uses, in a string released with
  * custapi_free: {"category":"invalid","message":"...","http_status":null,"fault_code":null,
- * "property":"email"} (a detail that is absent is null), and "maybe_applied":true when the
- * error (of version 2 or later) says so.
+ * "property":"email"} (a detail that is absent is null).
  */
 CUSTAPI_EXTERN int custapi_error_to_json(char **out, const custapi_error *err);
 
@@ -370,6 +365,10 @@ CUSTAPI_EXTERN int custapi_client_new(custapi_client **out, const custapi_option
 CUSTAPI_EXTERN void custapi_client_free(custapi_client *client);
 /* The error of the client's last failed call (borrowed). */
 CUSTAPI_EXTERN const custapi_error *custapi_client_last_error(const custapi_client *client);
+/* 1 when the client's last failed call was an update whose request went out and whose answer
+ * did not come back (a timeout, a connection cut after sending, an answer that could not be
+ * read): it may have been applied; read the customer to know. Its message says so too. */
+CUSTAPI_EXTERN int custapi_client_maybe_applied(const custapi_client *client);
 
 /*
  * Updates customer `id` with the given properties after validating them with `mode` (and the
@@ -539,6 +538,7 @@ typedef struct custapi_bulk_outcome {
   long elapsed_ms;
   const custapi_error *error;   /* on failure, else NULL */
   const custapi_result *result; /* on success, else NULL */
+  int maybe_applied; /* on failure: it may have been applied (as custapi_client_maybe_applied) */
 } custapi_bulk_outcome;
 
 /*

@@ -39,10 +39,10 @@ void custapi__call_finish(call *k, int rc) {
   k->done = 1;
   k->rc = rc;
   /* (not on out of memory: that says no more than it is, whatever went out) */
-  if (rc < 0 && k->maybe_applied && k->err.category != CUSTAPI_CATEGORY_INTERNAL) {
-    k->err.version = CUSTAPI_ERROR_VERSION; /* the call's own error: all of it */
-    custapi__error_set_maybe_applied(&k->err);
-  }
+  if (rc < 0 && k->maybe_applied && k->err.category != CUSTAPI_CATEGORY_INTERNAL)
+    custapi__error_note_maybe_applied(&k->err);
+  else
+    k->maybe_applied = 0; /* succeeded after all, or out of memory: no more than that said */
   if (k->on_done)
     k->on_done(k); /* may free k */
 }

@@ -34,6 +34,7 @@ struct custapi_client {
   uint64_t jitter_state; /* the backoff's generator: per client, never shared between threads */
   struct async_update *async_calls; /* started by custapi__update_start, not yet done */
   int busy;                         /* in a bulk run: its callbacks may not call the client */
+  int maybe_applied; /* the last failed call: an update that may have been applied */
 };
 
 /* ---- one call: attempts, retries and backoff on the transport's loop (call.c) ---- */

@@ -201,7 +201,9 @@ int custapi_update(custapi_result **out, custapi_client *c, int32_t id,
   custapi__http_request_clear(&req);
   if (rc < 0) {
     custapi_result_free(k.result);
-    return custapi__client_fail(c, &k.err);
+    rc = custapi__client_fail(c, &k.err);
+    c->maybe_applied = k.maybe_applied;
+    return rc;
   }
   k.result->protocol = c->backend->name;
   k.result->attempts = k.attempts;

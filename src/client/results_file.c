@@ -147,8 +147,12 @@ char *custapi__results_line(const custapi_bulk_outcome *o, int tries, int abando
     failed |= custapi__json_add(obj, "tries", json_object_new_int(tries));
   if (abandoned)
     failed |= custapi__json_add(obj, "abandoned", json_object_new_boolean(1));
-  if (o->status != 0 && o->error)
-    failed |= custapi__json_add(obj, "error", custapi__error_to_json_object(o->error));
+  if (o->status != 0 && o->error) {
+    json_object *e = custapi__error_to_json_object(o->error);
+    if (e && o->maybe_applied) /* as the command's error says it: in the error object */
+      failed |= custapi__json_add(e, "maybe_applied", json_object_new_boolean(1));
+    failed |= custapi__json_add(obj, "error", e);
+  }
   if ((obj = custapi__json_built(obj, failed)) == NULL)
     return NULL;
   size_t n = 0;

@@ -5,8 +5,9 @@
 #include <string.h>
 
 static const char *const category_names[] = {
-    "ok",        "differ", "usage",    "invalid", "auth",     "not_found", "rejected",
-    "transport", "server", "protocol", "partial", "internal", "busy",
+    "ok",        "differ", "usage",    "invalid",  "auth",    "not_found",
+    "rejected",  "transport", "server", "protocol", "partial", "internal",
+    "busy",
 };
 
 const char *custapi_category_name(custapi_category category) {
@@ -17,23 +18,15 @@ const char *custapi_category_name(custapi_category category) {
 
 /*
  * A caller's error has the fields of its version (0: the first layout, version 1) and no more:
- * the library writes those only, and never `version`. Version 2 added maybe_applied: written
- * (and read) only when layout_of(err) >= 2.
+ * the library writes those only, and never `version`. Version 1's fields are all there are
+ * today; a field added in version 2 is written only when layout_of(err) >= 2.
  */
 static unsigned layout_of(const custapi_error *err) { return err->version ? err->version : 1u; }
 
-int custapi__error_maybe_applied(const custapi_error *err) {
-  return err && layout_of(err) >= 2 && err->maybe_applied;
-}
-
-void custapi__error_set_maybe_applied(custapi_error *err) {
-  if (!err || custapi__error_maybe_applied(err))
-    return;
-  if (layout_of(err) >= 2)
-    err->maybe_applied = 1;
+void custapi__error_note_maybe_applied(custapi_error *err) {
   static const char note[] = "; the update may have been applied (its request went out, its "
                              "answer did not come back): read the customer to know";
-  if (strstr(err->message, "may have been applied"))
+  if (!err || strstr(err->message, "may have been applied"))
     return; /* the codec said it already */
   size_t len = strlen(err->message), n = sizeof note - 1;
   if (len + n >= sizeof err->message)
@@ -50,8 +43,6 @@ void custapi_error_clear(custapi_error *err) {
   err->fault_code = 0;
   memset(err->property, 0, sizeof err->property);
   memset(err->message, 0, sizeof err->message);
-  if (layout_of(err) >= 2)
-    err->maybe_applied = 0;
 }
 
 static void one_line(char *s) {
@@ -91,8 +82,6 @@ int custapi__error_copy(custapi_error *dst, const custapi_error *src) {
     dst->fault_code = src->fault_code;
     memcpy(dst->property, src->property, sizeof dst->property);
     memcpy(dst->message, src->message, sizeof dst->message);
-    if (layout_of(dst) >= 2)
-      dst->maybe_applied = custapi__error_maybe_applied(src);
   }
   return custapi__status_of(src->category);
 }

@@ -25,11 +25,9 @@ int custapi__error_oom(custapi_error *err);
  * version (custapi_error_copy is the public name); returns the status of `src`. */
 int custapi__error_copy(custapi_error *dst, const custapi_error *src);
 
-/* Whether `err` says an update may have been applied (custapi_error's maybe_applied, which only
- * an error of version 2 or later has). */
-int custapi__error_maybe_applied(const custapi_error *err);
-/* Says so: the flag (when the error's version has it) and, once, the words in the message. */
-void custapi__error_set_maybe_applied(custapi_error *err);
+/* Says, once, in the message that an update may have been applied (the flag that goes with it
+ * is the client's and the bulk outcome's: custapi_client_maybe_applied). */
+void custapi__error_note_maybe_applied(custapi_error *err);
 
 /* The status for a category: 0 for ok, minus the category otherwise. */
 static inline int custapi__status_of(custapi_category category) { return -(int)category; }

@@ -2,7 +2,6 @@
  * {"category","message","http_status","fault_code","property"}, absent details as null. */
 #include <assert.h>
 
-#include "error.h"
 #include "json_util.h"
 
 json_object *custapi__error_to_json_object(const custapi_error *err) {
@@ -17,8 +16,6 @@ json_object *custapi__error_to_json_object(const custapi_error *err) {
                                  err->has_fault_code ? json_object_new_int(err->fault_code) : NULL);
   failed |= custapi__json_add_if(e, "property", err->property[0] != '\0',
                                  err->property[0] ? json_object_new_string(err->property) : NULL);
-  if (custapi__error_maybe_applied(err)) /* present only when true, as the schema says */
-    failed |= custapi__json_add(e, "maybe_applied", json_object_new_boolean(1));
   return custapi__json_built(e, failed);
 }
 

@@ -190,7 +190,7 @@ START_TEST(compact_leaves_the_old_file_or_the_new_whatever_the_kill) {
   for (int run = 0; run < 3; run++)
     for (int i = 1; i <= BIG_LINES; i++) {
       custapi_bulk_outcome o = {
-          i, i % 500 + 1, run < 2 && i % 7 == 0 ? CUSTAPI_ESERVER : 0, 1, 200, 1, NULL, NULL};
+          i, i % 500 + 1, run < 2 && i % 7 == 0 ? CUSTAPI_ESERVER : 0, 1, 200, 1, NULL, NULL, 0};
       o.error = o.status ? &failure : NULL;
       ck_assert_int_eq(custapi_bulk_results_write(res, &o, &err), 0);
     }

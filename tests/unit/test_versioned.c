@@ -15,8 +15,7 @@
 START_TEST(init_and_zero_are_the_first_layout) {
   custapi_error a = CUSTAPI_ERROR_INIT, z = {0};
   ck_assert_uint_eq(a.version, CUSTAPI_ERROR_VERSION);
-  ck_assert_uint_eq(CUSTAPI_ERROR_VERSION, 2);
-  ck_assert_int_eq(a.maybe_applied, 0);
+  ck_assert_uint_eq(CUSTAPI_ERROR_VERSION, 1);
   ck_assert_uint_eq(z.version, 0);
   ck_assert_int_eq(a.category, CUSTAPI_CATEGORY_OK);
   ck_assert_str_eq(a.message, "");
@@ -70,45 +69,6 @@ START_TEST(writes_keep_the_callers_version) {
 }
 END_TEST
 
-/* maybe_applied (version 2) is written to, and read from, an error of version 2 or later only:
- * a caller built with version 1 has no room for it (a write past it is caught under ASan). */
-START_TEST(maybe_applied_only_in_version_2) {
-  custapi_error src = CUSTAPI_ERROR_INIT;
-  custapi__error_set(&src, CUSTAPI_CATEGORY_TRANSPORT, NULL, "timed out");
-  custapi__error_set_maybe_applied(&src);
-  ck_assert_int_eq(src.maybe_applied, 1);
-  ck_assert_ptr_nonnull(strstr(src.message, "timed out; the update may have been applied"));
-  char *json = NULL;
-  ck_assert_int_eq(custapi_error_to_json(&json, &src), 0);
-  ck_assert_ptr_nonnull(strstr(json, "\"maybe_applied\":true"));
-  custapi_free(json);
-  for (unsigned v = 0; v <= 1; v++) {
-    /* volatile: the compiler is not to reason about the short object, the sanitizer is */
-    volatile size_t size = offsetof(custapi_error, maybe_applied);
-    custapi_error *old = malloc(size);
-    ck_assert_ptr_nonnull(old);
-    memset(old, 0, size);
-    old->version = v;
-    ck_assert_int_eq(custapi_error_copy(old, &src), CUSTAPI_ETRANSPORT);
-    custapi__error_set_maybe_applied(old); /* the words only */
-    ck_assert_ptr_nonnull(strstr(old->message, "may have been applied"));
-    ck_assert_int_eq(custapi_error_to_json(&json, old), 0);
-    ck_assert_ptr_null(strstr(json, "maybe_applied"));
-    custapi_free(json);
-    custapi_error_clear(old);
-    free(old);
-  }
-  custapi_error dst = CUSTAPI_ERROR_INIT;
-  ck_assert_int_eq(custapi_error_copy(&dst, &src), CUSTAPI_ETRANSPORT);
-  ck_assert_int_eq(dst.maybe_applied, 1);
-  custapi_error_clear(&dst);
-  ck_assert_int_eq(dst.maybe_applied, 0);
-  ck_assert_int_eq(custapi_error_to_json(&json, &dst), 0);
-  ck_assert_ptr_null(strstr(json, "maybe_applied"));
-  custapi_free(json);
-}
-END_TEST
-
 /* A client's last error comes out with this header's version; a copy keeps the caller's. */
 START_TEST(the_clients_error_is_copied_into_the_callers_layout) {
   custapi_options o = CUSTAPI_OPTIONS_INIT;
@@ -134,7 +94,6 @@ int main(void) {
   TCase *t = tcase_create("structs");
   tcase_add_test(t, init_and_zero_are_the_first_layout);
   tcase_add_test(t, writes_keep_the_callers_version);
-  tcase_add_test(t, maybe_applied_only_in_version_2);
   tcase_add_test(t, the_clients_error_is_copied_into_the_callers_layout);
   suite_add_tcase(s, t);
   SRunner *r = srunner_create(s);
