@@ -384,6 +384,8 @@ int cli_cmd_bulk(const cli_args *args) {
              custapi_bulk_results_set_max_attempts(r.results, args->max_attempts) < 0) {
     code = CUSTAPI_CATEGORY_INTERNAL; /* checked by the parser: 1 to 1000 */
   } else {
+    if (r.results)
+      custapi_bulk_results_protocol(r.results, client);
     r.bar.total = custapi_bulk_input_records(in);
     r.bar.out = isatty(STDERR_FILENO) && !args->quiet ? stderr : NULL;
     code = run(&r, client, in);
