@@ -57,7 +57,8 @@ typedef enum custapi_category {
   CUSTAPI_CATEGORY_SERVER = 8,     /* 5xx or 429 after the retries */
   CUSTAPI_CATEGORY_PROTOCOL = 9,   /* a response that can't be understood */
   CUSTAPI_CATEGORY_PARTIAL = 10,   /* bulk: some records failed */
-  CUSTAPI_CATEGORY_INTERNAL = 11   /* out of memory, or a bug */
+  CUSTAPI_CATEGORY_INTERNAL = 11,  /* out of memory, or a bug */
+  CUSTAPI_CATEGORY_BUSY = 12       /* bulk: another run holds the results file */
 } custapi_category;
 
 /* Return values: 0, or minus the category. */
@@ -73,7 +74,8 @@ typedef enum custapi_status {
   CUSTAPI_ESERVER = -CUSTAPI_CATEGORY_SERVER,
   CUSTAPI_EPROTOCOL = -CUSTAPI_CATEGORY_PROTOCOL,
   CUSTAPI_EPARTIAL = -CUSTAPI_CATEGORY_PARTIAL,
-  CUSTAPI_EINTERNAL = -CUSTAPI_CATEGORY_INTERNAL
+  CUSTAPI_EINTERNAL = -CUSTAPI_CATEGORY_INTERNAL,
+  CUSTAPI_EBUSY = -CUSTAPI_CATEGORY_BUSY
 } custapi_status;
 
 #define CUSTAPI_ERROR_MESSAGE_MAX 512
@@ -363,6 +365,10 @@ CUSTAPI_EXTERN int custapi_client_new(custapi_client **out, const custapi_option
 CUSTAPI_EXTERN void custapi_client_free(custapi_client *client);
 /* The error of the client's last failed call (borrowed). */
 CUSTAPI_EXTERN const custapi_error *custapi_client_last_error(const custapi_client *client);
+/* 1 when the client's last failed call was an update whose request went out and whose answer
+ * did not come back (a timeout, a connection cut after sending, an answer that could not be
+ * read): it may have been applied; read the customer to know. Its message says so too. */
+CUSTAPI_EXTERN int custapi_client_maybe_applied(const custapi_client *client);
 
 /*
  * Updates customer `id` with the given properties after validating them with `mode` (and the
@@ -585,6 +591,7 @@ typedef struct custapi_bulk_outcome {
   long elapsed_ms;
   const custapi_error *error;   /* on failure, else NULL */
   const custapi_result *result; /* on success, else NULL */
+  int maybe_applied; /* on failure: it may have been applied (as custapi_client_maybe_applied) */
 } custapi_bulk_outcome;
 
 /*
@@ -613,8 +620,12 @@ typedef struct custapi_bulk_summary {
  * reported, and custapi_bulk_run returns that status. */
 typedef int (*custapi_bulk_done_fn)(const custapi_bulk_outcome *outcome, void *payload);
 /* Asked for each readable record before anything is sent, in input order; non-zero skips
- * it. (A record the reader refuses is reported, never asked about.) */
+ * it (CUSTAPI_BULK_SKIP, or CUSTAPI_BULK_SKIP_ABANDONED for a record given up on: skipped the
+ * same way, and counted among the skipped). (A record the reader refuses is reported, never
+ * asked about.) */
 typedef int (*custapi_bulk_skip_fn)(long line, int32_t id, void *payload);
+#define CUSTAPI_BULK_SKIP 1
+#define CUSTAPI_BULK_SKIP_ABANDONED 2
 /* After each turn of the loop (at least about once a second while work is pending), once the
  * turn's finished updates are reported and before the next turn sends anything. */
 typedef void (*custapi_bulk_tick_fn)(const custapi_bulk_summary *so_far, void *payload);
@@ -772,7 +783,8 @@ CUSTAPI_EXTERN long custapi_bulk_input_records(const custapi_bulk_input *input);
  * file must be custapi's results of this very input (a regular file, not standard output, of an
  * input that is not standard input): it is read back into the plan custapi_bulk_results_skip
  * follows, and a torn last line is dropped.
- * Refusals are CUSTAPI_EUSAGE naming the file and the reason, the file left as it was.
+ * Refusals are CUSTAPI_EUSAGE naming the file and the reason, the file left as it was; a file
+ * another run holds is CUSTAPI_EBUSY (nothing wrong with the call: a later one will do).
  */
 CUSTAPI_EXTERN int custapi_bulk_results_open(custapi_bulk_results **out, const char *path,
                                              const custapi_bulk_input *input, unsigned flags,
@@ -787,14 +799,42 @@ CUSTAPI_EXTERN void custapi_bulk_results_free(custapi_bulk_results *results);
  */
 CUSTAPI_EXTERN int custapi_bulk_results_flush(custapi_bulk_results *results, custapi_error *err);
 /*
- * Whether a resumed run skips the record at `line` of `id` (1) or sends it (0): a record is
- * skipped when its last result is ok, it was applied after every earlier line of its id that
- * is skipped, and no earlier line of its id is sent again; so the install ends as a clean run
- * of the whole input would leave it. Always 0 without CUSTAPI_BULK_RESULTS_RESUME. It has the
- * shape of custapi_bulk_skip_fn (the payload is the custapi_bulk_results): ask for every
- * record in input order, as custapi_bulk_run does.
+ * Whether a resumed run skips the record at `line` of `id` (CUSTAPI_BULK_SKIP) or sends it
+ * (0): a record is skipped when its last result is ok, it was applied after every earlier line
+ * of its id that is skipped, and no earlier line of its id is sent again; so the install ends
+ * as a clean run of the whole input would leave it. A record whose last result failed in as
+ * many runs as the maximum (custapi_bulk_results_set_max_attempts) is given up on:
+ * CUSTAPI_BULK_SKIP_ABANDONED, never sent again, and not in the way of its id's later lines,
+ * which are then skipped or sent as if it were not in the input. Always 0 without
+ * CUSTAPI_BULK_RESULTS_RESUME. It has the shape of custapi_bulk_skip_fn (the payload is the
+ * custapi_bulk_results): ask for every record in input order, as custapi_bulk_run does.
  */
 CUSTAPI_EXTERN int custapi_bulk_results_skip(long line, int32_t id, void *results);
+
+#define CUSTAPI_BULK_MAX_ATTEMPTS_DEFAULT 3
+/*
+ * How many runs may take a record before a failure of it is final (default 3; at least 1):
+ * each result line counts the runs that took its record ("tries", across resumes and
+ * compactions), and the one that fails the last of them says "abandoned":true. Set it before
+ * the run; CUSTAPI_EUSAGE below 1.
+ */
+CUSTAPI_EXTERN int custapi_bulk_results_set_max_attempts(custapi_bulk_results *results,
+                                                         int max_attempts);
+/* The records given up on so far: those a resume skipped as abandoned, and those this run
+ * abandoned (custapi_bulk_results_write). A run with any did not do all its input. */
+CUSTAPI_EXTERN long custapi_bulk_results_abandoned(const custapi_bulk_results *results);
+/*
+ * Rewrites the results file at `path` of `input` (both files) to its header and one line per
+ * input line, each line's last result, in the order they were applied: what a resume reads
+ * from it is unchanged. The new file is written beside it (PATH.compact), fsynced and renamed
+ * over it, so a kill at any moment leaves the old file or the new one, whole. The file is
+ * locked meanwhile (CUSTAPI_EBUSY when another run holds it); refusals are those of
+ * custapi_bulk_results_open with CUSTAPI_BULK_RESULTS_RESUME, the file left as it was. A
+ * resume compacts by itself a file holding more than twice as many results as the input has
+ * lines.
+ */
+CUSTAPI_EXTERN int custapi_bulk_results_compact(const char *path, const custapi_bulk_input *input,
+                                                custapi_error *err);
 /*
  * The client whose protocol the run's updates go over, named in each line's timing members
  * ("at":"2026-12-06T03:32:00.123Z","elapsed_ms":{"rest":35}: when the update started and how
@@ -814,7 +854,8 @@ CUSTAPI_EXTERN int custapi_bulk_results_write(custapi_bulk_results *results,
 /*
  * An outcome as its results line's JSON, in a string released with custapi_free:
  * {"line":3,"id":42,"ok":true,"attempts":1}, or {"line":4,"id":null,"ok":false,"attempts":0,
- * "error":{...}} (custapi_error_to_json); valid UTF-8 whatever the error quotes.
+ * "error":{...}} (custapi_error_to_json); valid UTF-8 whatever the error quotes. (A results
+ * file's line adds "tries", and "abandoned":true, which only the file knows.)
  */
 CUSTAPI_EXTERN int custapi_bulk_outcome_to_json(char **out, const custapi_bulk_outcome *outcome);
 

@@ -52,6 +52,8 @@ typedef struct cli_args {
   const char *input, *results, *format;
   int concurrency;
   int resume;
+  int max_attempts; /* 0: the library's default */
+  int compact;
   char **props; /* PROP=VALUE, in order (report: the input files) */
   size_t prop_count;
 
@@ -109,6 +111,9 @@ int cli_read_file(char **out, size_t *len, const char *path, size_t max, custapi
 
 /* Prints the failure object and the stderr line; returns the exit code of its category. */
 int cli_fail(const cli_args *args, const custapi_error *err);
+/* The same for a failed update: its error object says "maybe_applied":true when it may have
+ * been applied (custapi_client_maybe_applied). */
+int cli_fail_update(const cli_args *args, const custapi_error *err, int maybe_applied);
 
 /* Prints a warning line on stderr: "custapi: warning: MESSAGE". */
 void cli_warn(const char *property, const char *message, void *payload);

@@ -30,6 +30,7 @@ typedef struct bulk_run {
   uint64_t start_ms;
   uint64_t stop_ms;                      /* when a signal asked to stop; 0: not asked */
   long finished, failed, skipped_before; /* for the progress line */
+  long abandoned_before;                 /* skipped because given up on (--max-attempts) */
   long failures_told;
   custapi_error write_err;
 } bulk_run;
@@ -61,12 +62,31 @@ static int check_args(const cli_args *a, custapi_error *err) {
     return usage(err, "%s",
                  "--input - and --results -: standard input and output can't carry both; "
                  "give --results a file");
+  if (a->max_attempts && (!a->results || is_stdio(a->results)))
+    return usage(err, "%s",
+                 "--max-attempts counts the runs recorded in --results FILE: give it one");
+  if (a->compact && (!a->results || is_stdio(a->results) || is_stdio(a->input)))
+    return usage(err, "%s",
+                 "--compact rewrites --results FILE, made from --input FILE: give both as files");
+  if (a->compact && a->dry_run)
+    return usage(err, "%s", "--compact writes the results file: not with --dry-run");
   return 0;
 }
 
-/* A failure that ends the command. With --results -, stdout is the results: stderr only. */
+/*
+ * -q with --results FILE is the cron form: the results file keeps the full record, so stdout
+ * stays empty and stderr holds one line only when something needs a look (mail from cron
+ * then means work for someone).
+ */
+static int silent(const cli_args *a) { return a->quiet && a->results && !is_stdio(a->results); }
+
+/* A failure that ends the command. With --results -, stdout is the results: stderr only. In
+ * the cron form, nothing on stdout, and nothing at all when another run holds the file (it
+ * is doing the work; the exit status, 12, says so). */
 static int fail(const cli_args *a, const custapi_error *err) {
-  if (!is_stdio(a->results))
+  if (silent(a) && err->category == CUSTAPI_CATEGORY_BUSY)
+    return (int)err->category;
+  if (!is_stdio(a->results) && !silent(a))
     return cli_fail(a, err);
   cli_say("%s", err->message);
   return (int)err->category;
@@ -157,10 +177,12 @@ static int on_done(const custapi_bulk_outcome *o, void *payload) {
 
 static int on_skip(long line, int32_t id, void *payload) {
   bulk_run *r = payload;
-  if (!custapi_bulk_results_skip(line, id, r->results))
+  int skip = custapi_bulk_results_skip(line, id, r->results);
+  if (!skip)
     return 0;
   r->skipped_before++;
-  return 1;
+  r->abandoned_before += skip == CUSTAPI_BULK_SKIP_ABANDONED;
+  return skip;
 }
 
 /* Results lines are held (CUSTAPI_BULK_RESULTS_BATCH) and written here, after each turn of the
@@ -181,7 +203,7 @@ static void on_tick(const custapi_bulk_summary *so_far, void *payload) {
 
 /* Where every failure can be found, for the summary line. */
 static const char *failures_note(const bulk_run *r, char *buf, size_t size) {
-  long untold = r->failures_told - FAILURES_SHOWN;
+  long untold = r->args->quiet ? r->failures_told : r->failures_told - FAILURES_SHOWN;
   if (untold <= 0)
     return "";
   if (!r->args->results)
@@ -195,21 +217,35 @@ static const char *failures_note(const bulk_run *r, char *buf, size_t size) {
   return buf;
 }
 
+/* Lines given up on (--max-attempts): those skipped as such, and those this run gave up on. */
+static long abandoned_of(const bulk_run *r) {
+  return r->results ? custapi_bulk_results_abandoned(r->results) : 0;
+}
+
 static void print_summary(const bulk_run *r, const custapi_bulk_summary *s,
                           const custapi_error *fatal) {
   double rate =
       s->elapsed_ms > 0 ? (double)(s->succeeded + s->failed) * 1000.0 / (double)s->elapsed_ms : 0.0;
   int interrupted = stop_signal != 0;
-  int ok = s->failed == 0 && !fatal && !interrupted;
+  /* records = succeeded + failed + abandoned + skipped: a line given up on counts once */
+  long abandoned = abandoned_of(r);
+  long to_retry = s->failed - (abandoned - r->abandoned_before); /* failed, not given up */
+  long skipped = s->skipped - r->abandoned_before;
+  int ok = s->failed == 0 && abandoned == 0 && !fatal && !interrupted;
   char note[300];
-  if (!r->args->quiet)
-    fprintf(stderr,
-            "custapi: bulk: %ld records: %ld succeeded, %ld failed, %ld skipped in %.1f s "
-            "(%.1f/s)%s%s\n",
-            s->records, s->succeeded, s->failed, s->skipped, (double)s->elapsed_ms / 1000.0, rate,
-            interrupted ? "; interrupted: --resume finishes the run" : "",
-            failures_note(r, note, sizeof note));
-  if (is_stdio(r->args->results)) /* stdout carries the results; the line above is the summary */
+  /* The cron form (-q --results FILE) says one line, and only when the run did not succeed. */
+  if (!r->args->quiet || (silent(r->args) && !ok))
+    cli_say("bulk: %ld records: %ld succeeded, %ld failed, %ld abandoned, %ld skipped in %.1f s "
+            "(%.1f/s)%s%s%s%s%.300s",
+            s->records, s->succeeded, to_retry, abandoned, skipped, (double)s->elapsed_ms / 1000.0,
+            rate, interrupted ? "; interrupted: --resume finishes the run" : "",
+            abandoned ? "; abandoned lines are not sent again (--max-attempts): put what they "
+                        "should do in a new input"
+                      : "",
+            failures_note(r, note, sizeof note), fatal && silent(r->args) ? "; stopped: " : "",
+            fatal && silent(r->args) ? fatal->message : "");
+  /* stdout carries the results (the line above is the summary), or nothing in the cron form */
+  if (is_stdio(r->args->results) || silent(r->args))
     return;
   custapi_protocol chosen = CUSTAPI_PROTOCOL_REST; /* the default, as the client's */
   if (r->args->protocol)
@@ -219,8 +255,9 @@ static void print_summary(const bulk_run *r, const custapi_bulk_summary *s,
     printf("%-24s %s\n%-24s %ld\n%-24s %ld\n%-24s %ld\n%-24s %ld\n%-24s %ld\n%-24s %.1f\n"
            "%-24s %s\n",
            "ok", ok ? "true" : "false", "records", s->records, "succeeded", s->succeeded, "failed",
-           s->failed, "skipped", s->skipped, "elapsed_ms", s->elapsed_ms, "rate_per_s", rate,
+           to_retry, "skipped", skipped, "elapsed_ms", s->elapsed_ms, "rate_per_s", rate,
            "interrupted", interrupted ? "true" : "false");
+    printf("%-24s %ld\n", "abandoned", abandoned);
     if (fatal)
       cli_text_line("%-24s %s", "error", fatal->message);
     return;
@@ -229,8 +266,9 @@ static void print_summary(const bulk_run *r, const custapi_bulk_summary *s,
   int failed = custapi__json_add(o, "ok", json_object_new_boolean(ok));
   failed |= custapi__json_add(o, "records", json_object_new_int64(s->records));
   failed |= custapi__json_add(o, "succeeded", json_object_new_int64(s->succeeded));
-  failed |= custapi__json_add(o, "failed", json_object_new_int64(s->failed));
-  failed |= custapi__json_add(o, "skipped", json_object_new_int64(s->skipped));
+  failed |= custapi__json_add(o, "failed", json_object_new_int64(to_retry));
+  failed |= custapi__json_add(o, "abandoned", json_object_new_int64(abandoned));
+  failed |= custapi__json_add(o, "skipped", json_object_new_int64(skipped));
   failed |= custapi__json_add(o, "elapsed_ms", json_object_new_int64(s->elapsed_ms));
   char rate_text[32]; /* one decimal, not the binary expansion of a double */
   snprintf(rate_text, sizeof rate_text, "%.1f", rate);
@@ -285,13 +323,35 @@ static int run(bulk_run *r, custapi_client *client, const custapi_bulk_input *in
       return fail(r->args, err);
   }
   print_summary(r, &s, err);
-  if (err)
+  if (err && !silent(r->args)) /* the cron form put it on the summary's one line */
     cli_say("%s", err->message);
   if (stop_signal)
     return 128 + stop_signal;
   if (err)
     return (int)err->category;
-  return rc == 0 ? 0 : CUSTAPI_CATEGORY_PARTIAL;
+  return rc == 0 && abandoned_of(r) == 0 ? 0 : CUSTAPI_CATEGORY_PARTIAL;
+}
+
+/* --compact: the results file rewritten to one line per input line; nothing is sent. */
+static int compact(const cli_args *args, const custapi_bulk_format *format, custapi_error *err) {
+  custapi_bulk_input *in = NULL;
+  if (custapi_bulk_input_open(&in, args->input, args->format ? format : NULL, err) < 0 ||
+      custapi_bulk_results_compact(args->results, in, err) < 0) {
+    custapi_bulk_input_free(in);
+    return fail(args, err);
+  }
+  custapi_bulk_input_free(in);
+  if (silent(args))
+    return 0;
+  if (args->output == CLI_OUTPUT_TEXT) {
+    cli_text_line("%-24s %s\n%-24s %s", "ok", "true", "compacted", args->results);
+    return 0;
+  }
+  json_object *o = json_object_new_object();
+  int failed = custapi__json_add(o, "ok", json_object_new_boolean(1));
+  failed |= custapi__json_add(o, "compacted", json_object_new_string(args->results));
+  cli_print_json(custapi__json_built(o, failed));
+  return 0;
 }
 
 int cli_cmd_bulk(const cli_args *args) {
@@ -305,17 +365,24 @@ int cli_cmd_bulk(const cli_args *args) {
   if (args->format) /* checked when it was given (options.c) */
     custapi_bulk_format_parse(&format, args->format, NULL);
   int code;
-  if (check_args(args, &err) < 0 || cli_connect(&client, args, &err) < 0) {
+  if (check_args(args, &err) < 0) {
+    code = fail(args, &err);
+  } else if (args->compact) { /* the files only: no connection, no credentials */
+    code = compact(args, &format, &err);
+  } else if (cli_connect(&client, args, &err) < 0) {
     code = fail(args, &err);
   } else if (args->dry_run) {
     code = cli_dry_run_bulk(args, client); /* no results file is opened: nothing is recorded */
   } else if (custapi_bulk_input_open(&in, args->input, args->format ? &format : NULL, &err) < 0 ||
-             (args->results && custapi_bulk_results_open(
-                                   &r.results, args->results, in,
-                                   (args->resume ? CUSTAPI_BULK_RESULTS_RESUME : 0) |
-                                       CUSTAPI_BULK_RESULTS_BATCH,
-                                   &err) < 0)) {
+             (args->results &&
+              custapi_bulk_results_open(&r.results, args->results, in,
+                                        (args->resume ? CUSTAPI_BULK_RESULTS_RESUME : 0) |
+                                            CUSTAPI_BULK_RESULTS_BATCH,
+                                        &err) < 0)) {
     code = fail(args, &err);
+  } else if (args->max_attempts &&
+             custapi_bulk_results_set_max_attempts(r.results, args->max_attempts) < 0) {
+    code = CUSTAPI_CATEGORY_INTERNAL; /* checked by the parser: 1 to 1000 */
   } else {
     if (r.results)
       custapi_bulk_results_protocol(r.results, client);

@@ -86,7 +86,8 @@ int cli_cmd_update(const cli_args *args) {
   } else {
     custapi_result *r = NULL, *back = NULL;
     if (custapi_update(&r, client, id, properties, args->mode) < 0) {
-      code = cli_fail(args, custapi_client_last_error(client));
+      code = cli_fail_update(args, custapi_client_last_error(client),
+                             custapi_client_maybe_applied(client));
     } else {
       const custapi_customer *customer = custapi_result_customer(r);
       code = 0;

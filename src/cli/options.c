@@ -26,7 +26,7 @@ static const cli_command_info commands[] = {
      cli_cmd_compare},
     {"bulk", CMD_BULK,
      "--input FILE|- [--format jsonl|csv] [--concurrency N]\n"
-     "                             [--results FILE|- [--resume]]",
+     "                             [--results FILE|- [--resume] [--max-attempts N]] [--compact]",
      "Sends one update per record of a JSON Lines or CSV file, several at once.", cli_cmd_bulk},
     {"probe", CMD_PROBE, "",
      "Checks both protocols of the install: reachable, TLS, credentials, the XML-RPC methods.",
@@ -107,6 +107,14 @@ static int set_concurrency(cli_args *a, const char *v, custapi_error *err) {
   if (parse_long(v, 1, 256, &n) < 0)
     return usage(err, "not a whole number from 1 to 256: %.100s", v);
   a->concurrency = (int)n;
+  return 0;
+}
+
+static int set_max_attempts(cli_args *a, const char *v, custapi_error *err) {
+  long n;
+  if (parse_long(v, 1, 1000, &n) < 0)
+    return usage(err, "not a whole number from 1 to 1000: %.100s", v);
+  a->max_attempts = (int)n;
   return 0;
 }
 
@@ -257,6 +265,11 @@ static const cli_option options[] = {
      S(set_ignore)},
     {"resume", 0, NULL, NULL, CMD_BULK, GROUP_BULK, 0, NULL,
      "finish the run recorded in --results: skip what succeeded", F(resume)},
+    {"max-attempts", 0, "N", "CUSTAPI_MAX_ATTEMPTS", CMD_BULK, GROUP_BULK, OPT_PROFILE, NULL,
+     "runs that may take a record before its failure is final (abandoned)",
+     SD(set_max_attempts, "3")},
+    {"compact", 0, NULL, NULL, CMD_BULK, GROUP_BULK, 0, NULL,
+     "rewrite --results to one line per input line; send nothing", F(compact)},
     /* gateway */
     {"listen", 0, "HOST:PORT", "CUSTAPI_LISTEN", CMD_GATEWAY, GROUP_GATEWAY, OPT_PROFILE, NULL,
      "where callers connect; port 0 picks a free one", F(gateway.listen)},

@@ -139,10 +139,17 @@ void cli_text_line(const char *fmt, ...) {
 }
 
 int cli_fail(const cli_args *args, const custapi_error *err) {
+  return cli_fail_update(args, err, 0);
+}
+
+int cli_fail_update(const cli_args *args, const custapi_error *err, int maybe_applied) {
   if (!args || args->output == CLI_OUTPUT_JSON) {
     json_object *o = json_object_new_object();
     int failed = custapi__json_add(o, "ok", json_object_new_boolean(0));
-    failed |= custapi__json_add(o, "error", cli_error_object(err));
+    json_object *e = cli_error_object(err);
+    if (e && maybe_applied) /* custapi_client_maybe_applied: the update may have gone through */
+      failed |= custapi__json_add(e, "maybe_applied", json_object_new_boolean(1));
+    failed |= custapi__json_add(o, "error", e);
     if (cli_print_json(custapi__json_built(o, failed)) < 0)
       return CUSTAPI_CATEGORY_INTERNAL; /* its one stderr line is printed */
   }

@@ -205,6 +205,7 @@ static void on_update_done(const custapi__update_outcome *u, void *payload) {
   o.http_status = u->http_status;
   o.elapsed_ms = u->elapsed_ms;
   o.error = u->error;
+  o.maybe_applied = u->maybe_applied;
   o.result = u->result;
   report(b, &o);
   /* Out of memory (or a bug) is no answer of the server's: the run ends with it rather than
@@ -291,7 +292,7 @@ static void ask_stop(bulk *b) {
     custapi_error why;
     custapi__error_set(&why, CUSTAPI_CATEGORY_TRANSPORT, NULL, "%s",
                        "interrupted before the answer came (the update may have been applied)");
-    custapi__client_abort_async(b->client, &why); /* each reported as failed */
+    custapi__client_abort_async(b->client, &why, 1); /* each reported as failed */
   }
 }
 
@@ -305,7 +306,7 @@ static void run_loop(bulk *b) {
     custapi_error err;
     if (custapi__client_step(b->client, &err) < 0) {
       stop(b, custapi__status_of(err.category), &err);
-      custapi__client_abort_async(b->client, &err); /* each reported as failed */
+      custapi__client_abort_async(b->client, &err, 0); /* each reported as failed */
     }
     if (b->options->tick) {
       b->sum.elapsed_ms = (long)(custapi__now_ms() - b->start_ms);

@@ -31,6 +31,8 @@ struct custapi_bulk_results {
   char *path; /* the results_out's, for its messages */
   resume_plan *plan;
   int batch;        /* CUSTAPI_BULK_RESULTS_BATCH */
+  int max_tries;    /* custapi_bulk_results_set_max_attempts */
+  long abandoned;   /* lines given up on: skipped as such, or abandoned by this run */
   char *held;       /* whole lines not yet written (batch) */
   size_t held_len, held_cap;
   const char *protocol; /* the name the timing members use (custapi_bulk_results_protocol) */
@@ -122,9 +124,10 @@ int custapi_bulk_results_open(custapi_bulk_results **out, const char *path,
   }
   r->out.fd = -1;
   r->batch = (flags & CUSTAPI_BULK_RESULTS_BATCH) != 0;
+  r->max_tries = CUSTAPI_BULK_MAX_ATTEMPTS_DEFAULT;
   int rc = custapi__results_out_open(&r->out, &r->plan, r->path,
-                                     (flags & CUSTAPI_BULK_RESULTS_RESUME) != 0, &input->fp,
-                                     &input->in.st, err);
+                                     (flags & CUSTAPI_BULK_RESULTS_RESUME) ? RESULTS_RESUME : 0,
+                                     &input->fp, &input->in.st, err);
   if (rc < 0) {
     custapi_bulk_results_free(r);
     return rc;
@@ -141,7 +144,38 @@ void custapi_bulk_results_protocol(custapi_bulk_results *results, const custapi_
 int custapi_bulk_results_skip(long line, int32_t id, void *results) {
   custapi_bulk_results *r = results;
   assert(r);
-  return r->plan ? custapi__resume_plan_skip(r->plan, line, id) : 0;
+  int skip = r->plan ? custapi__resume_plan_skip(r->plan, line, id, r->max_tries) : 0;
+  if (skip == CUSTAPI_BULK_SKIP_ABANDONED)
+    r->abandoned++;
+  return skip;
+}
+
+int custapi_bulk_results_set_max_attempts(custapi_bulk_results *results, int max_attempts) {
+  assert(results);
+  if (max_attempts < 1)
+    return CUSTAPI_EUSAGE;
+  results->max_tries = max_attempts;
+  return 0;
+}
+
+long custapi_bulk_results_abandoned(const custapi_bulk_results *results) {
+  assert(results);
+  return results->abandoned;
+}
+
+int custapi_bulk_results_compact(const char *path, const custapi_bulk_input *input,
+                                 custapi_error *err) {
+  assert(path && input);
+  if (strcmp(path, "-") == 0 || input->in.is_stdin)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
+                              "compacting needs the results and the input as files");
+  results_out out = {-1, 0, path};
+  resume_plan *plan = NULL;
+  int rc = custapi__results_out_open(&out, &plan, path, RESULTS_RESUME | RESULTS_COMPACT,
+                                     &input->fp, &input->in.st, err);
+  custapi__results_out_close(&out);
+  custapi__resume_plan_free(plan);
+  return rc;
 }
 
 /* Holds a whole line for custapi_bulk_results_flush; writes what is held first when the line
@@ -171,14 +205,18 @@ int custapi_bulk_results_write(custapi_bulk_results *results, const custapi_bulk
                                custapi_error *err) {
   assert(results && outcome);
   size_t len;
+  /* The runs that took this line, this one included; failing the last one allowed gives up. */
+  int tries = (results->plan ? custapi__resume_plan_tries(results->plan, outcome->line) : 0) + 1;
+  int abandoned = outcome->status != 0 && tries >= results->max_tries;
   char at[32];
   const char *protocol = results->protocol ? results->protocol
                          : outcome->result ? custapi_result_protocol(outcome->result)
                                            : NULL;
   custapi__utc_at(at, sizeof at, outcome->elapsed_ms);
-  char *line = custapi__results_line_timed(outcome, protocol, at, &len);
+  char *line = custapi__results_line_timed(outcome, tries, abandoned, protocol, at, &len);
   if (!line)
     return custapi__error_oom(err);
+  results->abandoned += abandoned;
   int rc = results->batch ? hold(results, line, len, err)
                           : custapi__results_out_write(&results->out, line, len, err);
   custapi__free(line);
@@ -197,7 +235,7 @@ int custapi_bulk_results_flush(custapi_bulk_results *results, custapi_error *err
 int custapi_bulk_outcome_to_json(char **out, const custapi_bulk_outcome *outcome) {
   assert(out && outcome);
   size_t len;
-  *out = custapi__results_line(outcome, &len);
+  *out = custapi__results_line(outcome, 0, 0, &len);
   if (!*out)
     return CUSTAPI_EINTERNAL;
   (*out)[len - 1] = '\0'; /* the line without its line break */

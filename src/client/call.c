@@ -38,6 +38,11 @@ static void trace_info(const custapi_client *c, const char *fmt, ...) {
 void custapi__call_finish(call *k, int rc) {
   k->done = 1;
   k->rc = rc;
+  /* (not on out of memory: that says no more than it is, whatever went out) */
+  if (rc < 0 && k->maybe_applied && k->err.category != CUSTAPI_CATEGORY_INTERNAL)
+    custapi__error_note_maybe_applied(&k->err);
+  else
+    k->maybe_applied = 0; /* succeeded after all, or out of memory: no more than that said */
   if (k->on_done)
     k->on_done(k); /* may free k */
 }
@@ -106,10 +111,11 @@ static int decode_answer(call *k, const custapi_http_response *r) {
   const custapi_backend_ops *ops = k->client->backend;
   if (k->is_probe)
     return custapi__decode_probe(ops, &k->probe, r, &k->client->endpoint, &k->err);
+  custapi_answer_ask ask = {k->id, k->client->username, k->client->api_key, NULL};
   if (k->is_update)
     return custapi__decode_update(ops, &k->result, r, k->brief ? CUSTAPI_DECODE_NO_CUSTOMER : 0u,
-                                  &k->err);
-  return custapi__decode_get(ops, &k->customer, r, &k->err);
+                                  &ask, &k->err);
+  return custapi__decode_get(ops, &k->customer, r, &ask, &k->err);
 }
 
 /*
@@ -156,6 +162,10 @@ static void on_transfer_done(custapi_transfer *t, void *payload) {
   int has_retry_after = 0;
   int status = 0; /* this attempt's, 0 when no response arrived */
   int rc = custapi__transfer_response(&response, &retryable, t, &k->err);
+  /* An update that reached the server and whose answer did not come back may have been
+   * applied; one whose connection failed before it all went out was not. */
+  if (rc < 0 && k->is_update && custapi__transfer_request_sent(t))
+    k->maybe_applied = 1;
   if (rc == 0) {
     k->http_status = status = response.status;
     if (response.retry_after) {
@@ -168,6 +178,8 @@ static void on_transfer_done(custapi_transfer *t, void *payload) {
     k->result = NULL;
     custapi__probe_info_clear(&k->probe);
     rc = decode_redacted(k, &response);
+    if (rc < 0 && k->is_update && custapi__http_is_success(status))
+      k->maybe_applied = 1; /* the server said it worked; what it said can't be taken */
   }
   custapi__transfer_release(c->transport, t); /* the response's buffers end here */
   if (rc < 0) /* a server may echo the key (or the Authorization header) back */

@@ -46,6 +46,7 @@ typedef struct custapi__update_outcome {
   long elapsed_ms;
   const custapi_result *result; /* on success */
   const custapi_error *error;   /* on failure */
+  int maybe_applied;            /* on failure: its request went out, its answer did not come */
 } custapi__update_outcome;
 
 typedef void (*custapi__update_done_fn)(const custapi__update_outcome *outcome, void *payload);
@@ -74,7 +75,9 @@ size_t custapi__client_async_count(const custapi_client *client);
 /* Drives the loop once (custapi__transport_step): completions are delivered from here. */
 int custapi__client_step(custapi_client *client, custapi_error *err);
 
-/* Ends every asynchronous update at once, each `done` called with `why`. */
-void custapi__client_abort_async(custapi_client *client, const custapi_error *why);
+/* Ends every asynchronous update at once, each `done` called with `why`; `maybe_applied`: each
+ * is reported as one that may have been applied (its request may have gone out). */
+void custapi__client_abort_async(custapi_client *client, const custapi_error *why,
+                                 int maybe_applied);
 
 #endif

@@ -50,6 +50,7 @@ static void async_done(call *k) {
     o.result = k->result;
   } else {
     o.error = &k->err;
+    o.maybe_applied = k->maybe_applied;
   }
   a->done(&o, a->payload);
   custapi_result_free(k->result);
@@ -81,6 +82,7 @@ int custapi__update_start(custapi_client *c, int32_t id, const custapi_customer 
   a->k.on_done = async_done;
   a->k.client = c;
   a->k.request = &a->request;
+  a->k.id = id;
   a->k.is_update = 1;
   a->k.brief = (flags & CUSTAPI__UPDATE_BRIEF) != 0;
   a->start_ms = custapi__now_ms();
@@ -108,11 +110,13 @@ int custapi__client_step(custapi_client *c, custapi_error *err) {
   return custapi__transport_step(c->transport, err);
 }
 
-void custapi__client_abort_async(custapi_client *c, const custapi_error *why) {
+void custapi__client_abort_async(custapi_client *c, const custapi_error *why,
+                                 int maybe_applied) {
   custapi__transport_abort_all(c->transport);
   while (c->async_calls) {
     call *k = &c->async_calls->k;
     k->err = *why;
+    k->maybe_applied = maybe_applied;
     custapi__call_finish(k, custapi__status_of(why->category)); /* unlinks and frees it */
   }
 }

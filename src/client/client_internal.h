@@ -34,6 +34,7 @@ struct custapi_client {
   uint64_t jitter_state; /* the backoff's generator: per client, never shared between threads */
   struct async_update *async_calls; /* started by custapi__update_start, not yet done */
   int busy;                         /* in a bulk run: its callbacks may not call the client */
+  int maybe_applied; /* the last failed call: an update that may have been applied */
 };
 
 /* ---- one call: attempts, retries and backoff on the transport's loop (call.c) ---- */
@@ -42,9 +43,11 @@ typedef struct call {
   void (*on_done)(struct call *k); /* an asynchronous call's completion, or NULL */
   custapi_client *client;
   const custapi_http_request *request;
+  int32_t id; /* the customer asked for (its answer must be of it); 0 for a probe */
   int is_update;
   int brief; /* an update whose returned customer is not wanted */
   int is_probe;
+  int maybe_applied; /* an update: an attempt's request went out and its answer was not read */
   int attempts;
   int done;
   int rc;

@@ -215,8 +215,10 @@ void custapi_client_free(custapi_client *c) {
   if (!c)
     return;
   if (c->async_calls)
-    custapi__client_abort_async(c, &(custapi_error){.category = CUSTAPI_CATEGORY_INTERNAL,
-                                                    .message = "the client was freed"});
+    custapi__client_abort_async(c,
+                                &(custapi_error){.category = CUSTAPI_CATEGORY_INTERNAL,
+                                                 .message = "the client was freed"},
+                                0);
   custapi__transport_free(c->transport);
   if (c->api_key) {
     custapi__wipe(c->api_key, strlen(c->api_key));
@@ -238,7 +240,13 @@ const custapi_error *custapi_client_last_error(const custapi_client *c) {
 /* ---- what the rest of the library asks of a client ---- */
 
 int custapi__client_fail(custapi_client *c, const custapi_error *err) {
+  c->maybe_applied = 0; /* custapi_update says so after this, when it may have been */
   return custapi__error_copy(&c->error, err);
+}
+
+int custapi_client_maybe_applied(const custapi_client *c) {
+  assert(c);
+  return c->maybe_applied;
 }
 
 void custapi__client_facts(const custapi_client *c, const char **base_url, int *insecure,

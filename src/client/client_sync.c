@@ -41,6 +41,7 @@ static int read_customer(custapi_customer **out, int *http_status, int *attempts
   call k = {0};
   k.client = c;
   k.request = &req;
+  k.id = id;
   rc = custapi__call_run(&k);
   custapi__http_request_clear(&req);
   if (attempts)
@@ -194,12 +195,15 @@ int custapi_update(custapi_result **out, custapi_client *c, int32_t id,
   call k = {0};
   k.client = c;
   k.request = &req;
+  k.id = id;
   k.is_update = 1;
   rc = custapi__call_run(&k);
   custapi__http_request_clear(&req);
   if (rc < 0) {
     custapi_result_free(k.result);
-    return custapi__client_fail(c, &k.err);
+    rc = custapi__client_fail(c, &k.err);
+    c->maybe_applied = k.maybe_applied;
+    return rc;
   }
   k.result->protocol = c->backend->name;
   k.result->attempts = k.attempts;

@@ -109,8 +109,8 @@ static char *append_decimal(char *at, int64_t v) { return at + decimal_text(at, 
 /* A line without an error member holds only integers and literals: written directly, the same
  * bytes json-c writes (results_line's test holds both to that), without building an object per
  * update (a json-c object, four members and their text were 4% of a bulk run's instructions). */
-static char *plain_line(const custapi_bulk_outcome *o, size_t *len) {
-  char buf[128], *at = buf;
+static char *plain_line(const custapi_bulk_outcome *o, int tries, int abandoned, size_t *len) {
+  char buf[160], *at = buf;
   at = APPEND(at, "{\"line\":");
   at = append_decimal(at, o->line);
   at = APPEND(at, ",\"id\":");
@@ -118,6 +118,12 @@ static char *plain_line(const custapi_bulk_outcome *o, size_t *len) {
   at = o->status == 0 ? APPEND(at, ",\"ok\":true,\"attempts\":")
                       : APPEND(at, ",\"ok\":false,\"attempts\":");
   at = append_decimal(at, o->attempts);
+  if (tries > 0) {
+    at = APPEND(at, ",\"tries\":");
+    at = append_decimal(at, tries);
+  }
+  if (abandoned)
+    at = APPEND(at, ",\"abandoned\":true");
   at = APPEND(at, "}\n");
   size_t n = (size_t)(at - buf);
   char *line = custapi__malloc(n + 1);
@@ -129,17 +135,25 @@ static char *plain_line(const custapi_bulk_outcome *o, size_t *len) {
   return line;
 }
 
-char *custapi__results_line(const custapi_bulk_outcome *o, size_t *len) {
+char *custapi__results_line(const custapi_bulk_outcome *o, int tries, int abandoned, size_t *len) {
   if (o->status == 0 || !o->error)
-    return plain_line(o, len);
+    return plain_line(o, tries, abandoned, len);
   json_object *obj = json_object_new_object();
   int failed = custapi__json_add(obj, "line", json_object_new_int64(o->line));
   failed |= custapi__json_add_if(obj, "id", custapi_id_valid(o->id),
                                  custapi_id_valid(o->id) ? json_object_new_int(o->id) : NULL);
   failed |= custapi__json_add(obj, "ok", json_object_new_boolean(o->status == 0));
   failed |= custapi__json_add(obj, "attempts", json_object_new_int(o->attempts));
-  if (o->status != 0 && o->error)
-    failed |= custapi__json_add(obj, "error", custapi__error_to_json_object(o->error));
+  if (tries > 0)
+    failed |= custapi__json_add(obj, "tries", json_object_new_int(tries));
+  if (abandoned)
+    failed |= custapi__json_add(obj, "abandoned", json_object_new_boolean(1));
+  if (o->status != 0 && o->error) {
+    json_object *e = custapi__error_to_json_object(o->error);
+    if (e && o->maybe_applied) /* as the command's error says it: in the error object */
+      failed |= custapi__json_add(e, "maybe_applied", json_object_new_boolean(1));
+    failed |= custapi__json_add(obj, "error", e);
+  }
   if ((obj = custapi__json_built(obj, failed)) == NULL)
     return NULL;
   size_t n = 0;
@@ -159,10 +173,10 @@ char *custapi__results_line(const custapi_bulk_outcome *o, size_t *len) {
   return line;
 }
 
-char *custapi__results_line_timed(const custapi_bulk_outcome *o, const char *protocol,
-                                  const char *at, size_t *len) {
+char *custapi__results_line_timed(const custapi_bulk_outcome *o, int tries, int abandoned,
+                                  const char *protocol, const char *at, size_t *len) {
   size_t n;
-  char *line = custapi__results_line(o, &n);
+  char *line = custapi__results_line(o, tries, abandoned, &n);
   if (!line || !protocol)
     return line ? (*len = n, line) : NULL;
   /* The line ends "}\n": the timing members go before its brace. */

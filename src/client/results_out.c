@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "results_compact.h"
 
 #define usage(err, ...) custapi__error_set((err), CUSTAPI_CATEGORY_USAGE, NULL, __VA_ARGS__)
 
@@ -63,6 +64,36 @@ static int read_back(results_out *out, resume_plan **plan, int *fresh, const cha
   return 0;
 }
 
+/* Opens PATH, checks it, and takes its lock (*st: the file locked). */
+static int open_and_lock(results_out *out, struct stat *st, const char *path, int resume,
+                         const struct stat *input, custapi_error *err) {
+  /* 0600: the lines hold customer data. An existing file's mode is left as its owner set it. */
+  int fd = open(path, (resume ? O_RDWR : O_WRONLY) | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return usage(err, "can't open the results file %.200s: %s", path, strerror(errno));
+  out->fd = fd;
+  if (fstat(fd, st) < 0)
+    return usage(err, "can't examine the results file %.200s: %s", path, strerror(errno));
+  /* A device or a pipe may never end (/dev/zero): only a file's results can be read back. */
+  if (resume && !S_ISREG(st->st_mode))
+    return usage(err, "--resume needs a regular file as --results: %.200s is not one", path);
+  /* Resuming from one's own output would read it forever; writing into the input corrupts it. */
+  if (same_file(st, input))
+    return usage(err, "the results file %.200s is the input itself: give --results another file",
+                 path);
+  if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+    if (errno == EWOULDBLOCK) /* busy, not broken: a category (and exit code) of its own */
+      return custapi__error_set(err, CUSTAPI_CATEGORY_BUSY, NULL,
+                                "another custapi bulk run holds the results file %.200s: wait "
+                                "for it to end (or let it be: --resume finishes what it leaves)",
+                                path);
+    return usage(err, "can't lock the results file %.200s: %s", path, strerror(errno));
+  }
+  if (fstat(fd, st) < 0) /* again: a run that held the lock may have written meanwhile */
+    return usage(err, "can't examine the results file %.200s: %s", path, strerror(errno));
+  return 0;
+}
+
 int custapi__results_out_open(results_out *out, resume_plan **plan, const char *path, int resume,
                               const input_fingerprint *fp, const struct stat *input,
                               custapi_error *err) {
@@ -76,35 +107,40 @@ int custapi__results_out_open(results_out *out, resume_plan **plan, const char *
     out->fd = STDOUT_FILENO;
     return write_header(out, fp, err);
   }
-  /* 0600: the lines hold customer data. An existing file's mode is left as its owner set it. */
-  int fd = open(path, (resume ? O_RDWR : O_WRONLY) | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return usage(err, "can't open the results file %.200s: %s", path, strerror(errno));
-  out->fd = fd;
-  if (fstat(fd, &st) < 0)
-    return usage(err, "can't examine the results file %.200s: %s", path, strerror(errno));
-  /* A device or a pipe may never end (/dev/zero): only a file's results can be read back. */
-  if (resume && !S_ISREG(st.st_mode))
-    return usage(err, "--resume needs a regular file as --results: %.200s is not one", path);
-  /* Resuming from one's own output would read it forever; writing into the input corrupts it. */
-  if (same_file(&st, input))
-    return usage(err, "the results file %.200s is the input itself: give --results another file",
-                 path);
-  if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-    if (errno == EWOULDBLOCK)
-      return usage(err,
-                   "another custapi bulk run holds the results file %.200s: wait for it to end "
-                   "(or let it be: --resume finishes what it leaves)",
-                   path);
-    return usage(err, "can't lock the results file %.200s: %s", path, strerror(errno));
+  /* A compaction renames a new file over PATH while it holds the old one's lock: the file
+   * locked must still be the one at PATH, else it is opened again. */
+  for (int opened = 0;; opened++) {
+    int rc = open_and_lock(out, &st, path, resume, input, err);
+    if (rc < 0)
+      return rc;
+    struct stat now;
+    if (stat(path, &now) == 0 && same_file(&now, &st))
+      break;
+    close(out->fd);
+    out->fd = -1;
+    if (opened == 3)
+      return custapi__error_set(err, CUSTAPI_CATEGORY_BUSY, NULL,
+                                "another custapi bulk run keeps replacing the results file "
+                                "%.200s: wait for it to end",
+                                path);
   }
-  if (fstat(fd, &st) < 0) /* again: a run that held the lock may have written meanwhile */
-    return usage(err, "can't examine the results file %.200s: %s", path, strerror(errno));
   int fresh = 1;
   if (resume) {
     int rc = read_back(out, plan, &fresh, path, fp, err);
     if (rc < 0)
       return rc;
+    if (!fresh && ((resume & RESULTS_COMPACT) ||
+                   (uint64_t)custapi__resume_plan_lines_read(*plan) > 2 * fp->lines)) {
+      int new_fd;
+      custapi_error cerr = CUSTAPI_ERROR_INIT;
+      rc = custapi__results_compact(&new_fd, out->fd, path, *plan, &cerr);
+      if (rc == 0) {
+        close(out->fd); /* the old file, replaced: the new one is locked already */
+        out->fd = new_fd;
+      } else if (resume & RESULTS_COMPACT) {
+        return custapi__error_copy(err, &cerr);
+      } /* else the old file serves as it is: a resume does not depend on compacting */
+    }
   } else if (S_ISREG(st.st_mode) && st.st_size > 0) {
     /* Overwriting would lose what a killed run recorded. */
     return usage(err,

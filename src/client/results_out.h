@@ -22,12 +22,20 @@ typedef struct results_out {
   const char *path; /* as given, for messages */
 } results_out;
 
+/* custapi__results_out_open's `resume`: read the file back (RESULTS_RESUME), and compact it
+ * whatever its size (RESULTS_COMPACT; else only when it holds more than twice as many result
+ * lines as the input has lines). */
+#define RESULTS_RESUME 1
+#define RESULTS_COMPACT 2
+
 /*
  * Opens `path` ("-": standard output) and writes the header when it has none. With `resume`,
- * reads the file back into *plan first and drops a torn last line. Refused (CUSTAPI_EUSAGE,
- * the file untouched): the input's own file (`input`: its stat), a file another run holds,
+ * reads the file back into *plan first and drops a torn last line, then compacts it when it
+ * holds more than twice the input's lines of results (or always, with RESULTS_COMPACT; a
+ * compaction that fails leaves the file as it was and, unless asked for, is not an error).
+ * Refused (CUSTAPI_EUSAGE, the file untouched): the input's own file (`input`: its stat),
  * without `resume` a file that already holds results, with it one that is not custapi's
- * results of this input.
+ * results of this input; a file another run holds is CUSTAPI_EBUSY.
  */
 int custapi__results_out_open(results_out *out, resume_plan **plan, const char *path, int resume,
                               const input_fingerprint *fp, const struct stat *input,

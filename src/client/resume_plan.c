@@ -16,6 +16,7 @@ typedef struct line_result {
   long seq;   /* the result's place in the file (1, 2, ...): the order things were applied */
   int32_t id; /* 0 when the result had none */
   int ok;
+  int tries; /* the runs that took the line: its "tries", or its results counted */
 } line_result;
 
 /* Per id with an ok result: how far the skipping of its lines has gone. */
@@ -28,6 +29,7 @@ typedef struct id_state {
 struct resume_plan {
   line_result *lines; /* sorted by line, one per line once read */
   size_t count, cap;
+  long read;     /* result lines read, before each line's last was kept */
   id_state *ids; /* open addressing */
   size_t id_cap;
 };
@@ -63,7 +65,32 @@ static const line_result *find_line(const resume_plan *p, long line) {
   return lo < p->count && p->lines[lo].line == line ? &p->lines[lo] : NULL;
 }
 
-int custapi__resume_plan_skip(resume_plan *p, long line, int32_t id) {
+static int by_long(const void *a, const void *b);
+
+long custapi__resume_plan_lines_read(const resume_plan *p) { return p->read; }
+
+int custapi__resume_plan_tries(const resume_plan *p, long line) {
+  const line_result *r = find_line(p, line);
+  return r ? r->tries : 0;
+}
+
+int custapi__resume_plan_kept(long **seqs, size_t *n, const resume_plan *p) {
+  *n = p->count;
+  *seqs = custapi__malloc((p->count ? p->count : 1) * sizeof **seqs);
+  if (!*seqs)
+    return -1;
+  for (size_t i = 0; i < p->count; i++)
+    (*seqs)[i] = p->lines[i].seq;
+  qsort(*seqs, p->count, sizeof **seqs, by_long);
+  return 0;
+}
+
+int custapi__resume_plan_skip(resume_plan *p, long line, int32_t id, int max_tries) {
+  /* Given up on: never sent again, and not in its id's way (the id goes on as if the line were
+   * not in the input). Before the id's rules, which a line without a valid id never reaches. */
+  const line_result *given_up = max_tries > 0 ? find_line(p, line) : NULL;
+  if (given_up && !given_up->ok && given_up->tries >= max_tries)
+    return 2;
   if (!custapi_id_valid(id) || !p->id_cap)
     return 0;
   id_state *s = id_slot(p->ids, p->id_cap, id);
@@ -83,6 +110,11 @@ int custapi__resume_plan_skip(resume_plan *p, long line, int32_t id) {
 
 /* ---- reading ---- */
 
+static int by_long(const void *a, const void *b) {
+  long x = *(const long *)a, y = *(const long *)b;
+  return x < y ? -1 : x > y;
+}
+
 static int by_line_then_seq(const void *a, const void *b) {
   const line_result *x = a, *y = b;
   if (x->line != y->line)
@@ -95,11 +127,18 @@ static int plan_build(resume_plan *p) {
   if (p->count)
     qsort(p->lines, p->count, sizeof *p->lines, by_line_then_seq);
   size_t kept = 0, ok_ids = 0;
+  int results_of_line = 0;
+  p->read = (long)p->count;
   for (size_t i = 0; i < p->count; i++) {
+    results_of_line++;
     if (i + 1 < p->count && p->lines[i + 1].line == p->lines[i].line)
       continue; /* a later result of the same line replaces it */
-    p->lines[kept++] = p->lines[i];
-    ok_ids += p->lines[i].ok;
+    p->lines[kept] = p->lines[i];
+    /* a file compacted keeps one line per input line: its "tries" says how many runs it had */
+    if (p->lines[kept].tries < results_of_line)
+      p->lines[kept].tries = results_of_line;
+    results_of_line = 0;
+    ok_ids += p->lines[kept++].ok;
   }
   p->count = kept;
   size_t cap = 16;
@@ -114,7 +153,7 @@ static int plan_build(resume_plan *p) {
   return 0;
 }
 
-static int plan_add(resume_plan *p, long line, long seq, int32_t id, int ok) {
+static int plan_add(resume_plan *p, long line, long seq, int32_t id, int ok, int tries) {
   if (p->count == p->cap) {
     size_t cap = p->cap ? p->cap * 2 : 1024;
     line_result *grown = custapi__realloc(p->lines, cap * sizeof *grown);
@@ -123,7 +162,7 @@ static int plan_add(resume_plan *p, long line, long seq, int32_t id, int ok) {
     p->lines = grown;
     p->cap = cap;
   }
-  p->lines[p->count++] = (line_result){line, seq, id, ok};
+  p->lines[p->count++] = (line_result){line, seq, id, ok, tries};
   return 0;
 }
 
@@ -158,16 +197,17 @@ static int check_header(json_object *h, const input_fingerprint *fp, const char 
   if ((uint64_t)bytes != fp->bytes || strcmp(json_object_get_string(hash), want) != 0)
     return refuse(err,
                   "%.200s was made from other input (%lld bytes, hash %.40s; this input: %" PRIu64
-                  " bytes, hash %s): refusing to resume",
-                  path, (long long)bytes, json_object_get_string(hash), fp->bytes, want);
+                  " bytes, hash %s): refusing to resume; give this input a new --results file "
+                  "(or move %.200s away to start it afresh)",
+                  path, (long long)bytes, json_object_get_string(hash), fp->bytes, want, path);
   return 0;
 }
 
 /* One result line of the file (its n-th line). */
 static int take_result(resume_plan *p, json_object *r, long n, const input_fingerprint *fp,
                        const char *path, custapi_error *err) {
-  int64_t line, id = 0;
-  json_object *ok, *idv;
+  int64_t line, id = 0, tries = 0;
+  json_object *ok, *idv, *triesv;
   if (get_int64(r, "line", &line) < 0 || line < 1 || !json_object_object_get_ex(r, "ok", &ok) ||
       !json_object_is_type(ok, json_type_boolean) || !json_object_object_get_ex(r, "id", &idv))
     return refuse(err, "%.200s, line %ld: not a result line", path, n);
@@ -184,7 +224,10 @@ static int take_result(resume_plan *p, json_object *r, long n, const input_finge
     return refuse(err, "%.200s, line %ld: an ok result without a customer id", path, n);
   if (!custapi_id_valid(id))
     id = 0;
-  if (plan_add(p, (long)line, n, (int32_t)id, is_ok) < 0)
+  if (json_object_object_get_ex(r, "tries", &triesv) &&
+      (get_int64(r, "tries", &tries) < 0 || tries < 1 || tries > INT32_MAX))
+    return refuse(err, "%.200s, line %ld: \"tries\" is not a count of runs", path, n);
+  if (plan_add(p, (long)line, n, (int32_t)id, is_ok, (int)tries) < 0)
     return custapi__error_oom(err);
   return 0;
 }

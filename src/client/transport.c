@@ -28,6 +28,10 @@
  * refuses one header line above CURL_MAX_HTTP_HEADER but not a head of many lines; one limit
  * for both keeps one message. */
 #define RESPONSE_HEAD_MAX CURL_MAX_HTTP_HEADER
+/* Interim (1xx) answers taken before the final one: a 100 Continue, a few 102 Processing or
+ * 103 Early Hints are normal; a stream of them is a server that will not answer (docs/errors.md:
+ * protocol, not retried). */
+#define INTERIM_MAX 16
 
 /* How a request reaches its host. */
 typedef enum route { ROUTE_UNSET = 0, ROUTE_DIRECT, ROUTE_PROXY_ALLOWED } route;
@@ -52,6 +56,9 @@ struct custapi_transfer {
   size_t head_bytes;  /* of the response head now arriving */
   int head_done;      /* its blank line has arrived */
   int head_too_large; /* over RESPONSE_HEAD_MAX: the transfer was stopped */
+  int interim;        /* interim (1xx) heads before the one now arriving */
+  int interim_flood;  /* more than INTERIM_MAX of them: the transfer was stopped */
+  size_t request_body_len; /* what the request's body is, to tell whether it all went out */
   char content_type[HEADER_VALUE_MAX];
   char location[HEADER_VALUE_MAX];
   char retry_after[HEADER_VALUE_MAX];
@@ -326,6 +333,10 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata) {
   custapi_transfer *x = userdata;
   size_t n = size * nmemb;
   if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+    if (x->head_done && ++x->interim > INTERIM_MAX) {
+      x->interim_flood = 1;
+      return 0; /* less than given: the transfer stops here */
+    }
     /* A new response (after a 100 Continue, say): forget the previous one's headers. */
     x->has_content_type = x->has_location = x->has_retry_after = 0;
     x->head_bytes = 0;
@@ -584,11 +595,13 @@ static int configure(custapi_transfer *x, const custapi_http_request *r) {
     return -1;
   SET(CURLOPT_URL, r->url);
   SET(CURLOPT_HTTPHEADER, x->headers);
+  x->request_body_len = 0;
   if (strcmp(r->method, "GET") == 0) {
     SET(CURLOPT_CUSTOMREQUEST, (char *)NULL);
     SET(CURLOPT_HTTPGET, 1L);
   } else {
     SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
+    x->request_body_len = r->body_len;
     SET(CURLOPT_POSTFIELDS, r->body ? r->body : "");
     SET(CURLOPT_CUSTOMREQUEST, strcmp(r->method, "POST") != 0 ? r->method : (char *)NULL);
   }
@@ -604,6 +617,7 @@ static void transfer_clear_outcome(custapi_transfer *x) {
   x->too_large = 0;
   x->head_bytes = 0;
   x->head_done = x->head_too_large = 0;
+  x->interim = x->interim_flood = 0;
   x->has_content_type = x->has_location = x->has_retry_after = 0;
   custapi__trace_stream_reset(&x->trace);
 }
@@ -800,6 +814,11 @@ int custapi__transfer_response(custapi_http_response *out, int *retryable,
                                const custapi_transfer *x, custapi_error *err) {
   *retryable = 0;
   memset(out, 0, sizeof *out);
+  if (x->interim_flood)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_PROTOCOL, NULL,
+                              "the server sent more than %d interim (1xx) answers and no final "
+                              "one",
+                              INTERIM_MAX);
   if (head_refused(x))
     return custapi__error_set(err, CUSTAPI_CATEGORY_PROTOCOL, NULL,
                               "response header too large (over %d bytes)", RESPONSE_HEAD_MAX);
@@ -826,6 +845,15 @@ int custapi__transfer_response(custapi_http_response *out, int *retryable,
   out->location = x->has_location ? x->location : NULL;
   out->retry_after = x->has_retry_after ? x->retry_after : NULL;
   return 0;
+}
+
+int custapi__transfer_request_sent(const custapi_transfer *x) {
+  long head = 0;
+  curl_off_t body = 0;
+  if (curl_easy_getinfo(x->easy, CURLINFO_REQUEST_SIZE, &head) != CURLE_OK ||
+      curl_easy_getinfo(x->easy, CURLINFO_SIZE_UPLOAD_T, &body) != CURLE_OK)
+    return 1; /* can't tell: say it may have gone */
+  return head > 0 && (size_t)body >= x->request_body_len;
 }
 
 /* ---- the request as text, for --dry-run ---- */

@@ -76,6 +76,10 @@ int custapi__transport_step(custapi_transport *transport, custapi_error *err);
 int custapi__transfer_response(custapi_http_response *out, int *retryable,
                                const custapi_transfer *transfer, custapi_error *err);
 
+/* 1 when the whole request of an ended transfer went out (its head and all of its body), so that
+ * a server may have acted on it whatever became of the answer; 0 when it surely did not. */
+int custapi__transfer_request_sent(const custapi_transfer *transfer);
+
 /* Drops every transfer in flight and every timer, without calling their callbacks. */
 void custapi__transport_abort_all(custapi_transport *transport);
 

@@ -51,6 +51,21 @@ void custapi_customer_free(custapi_customer *customer) {
 
 unsigned custapi__customer_flags(const custapi_customer *customer) { return customer->flags; }
 
+int custapi__customer_answer_id(const custapi_customer *c, int64_t *id) {
+  const custapi_field *f = custapi_customer_get(c, "id");
+  int32_t parsed;
+  if (f && f->type == CUSTAPI_VALUE_INTEGER) {
+    *id = f->integer;
+    return 1;
+  }
+  if (f && f->type == CUSTAPI_VALUE_STRING &&
+      custapi__parse_int32(f->string, f->string_len, &parsed) == 0) {
+    *id = parsed;
+    return 1;
+  }
+  return 0;
+}
+
 static slot *find_slot(const custapi_customer *c, const char *name) {
   for (size_t i = 0; i < c->count; i++)
     if (strcmp(c->slots[i].field.name, name) == 0)

@@ -17,6 +17,10 @@ int custapi__customer_put_null(custapi_customer *customer, const char *name);
 
 unsigned custapi__customer_flags(const custapi_customer *customer);
 
+/* The id a customer decoded from an answer names: 1 with *id when its "id" member is an integer
+ * or a canonical decimal string, else 0 (no id, or one that is no number). */
+int custapi__customer_answer_id(const custapi_customer *customer, int64_t *id);
+
 /*
  * Parses a canonical decimal integer ("5000", "-1"; not "+1", "05", "-0", " 5", "5e3", "")
  * within the signed 32-bit range. Returns 0 and stores it, -1 when the text is not such a

@@ -7,6 +7,7 @@
 static const char *const category_names[] = {
     "ok",        "differ", "usage",    "invalid",  "auth",    "not_found",
     "rejected",  "transport", "server", "protocol", "partial", "internal",
+    "busy",
 };
 
 const char *custapi_category_name(custapi_category category) {
@@ -21,6 +22,17 @@ const char *custapi_category_name(custapi_category category) {
  * today; a field added in version 2 is written only when layout_of(err) >= 2.
  */
 static unsigned layout_of(const custapi_error *err) { return err->version ? err->version : 1u; }
+
+void custapi__error_note_maybe_applied(custapi_error *err) {
+  static const char note[] = "; the update may have been applied (its request went out, its "
+                             "answer did not come back): read the customer to know";
+  if (!err || strstr(err->message, "may have been applied"))
+    return; /* the codec said it already */
+  size_t len = strlen(err->message), n = sizeof note - 1;
+  if (len + n >= sizeof err->message)
+    len = sizeof err->message - 1 - n; /* the note matters more than the end of the detail */
+  memcpy(err->message + len, note, n + 1);
+}
 
 void custapi_error_clear(custapi_error *err) {
   if (!err || layout_of(err) < 1)

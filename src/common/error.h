@@ -25,6 +25,10 @@ int custapi__error_oom(custapi_error *err);
  * version (custapi_error_copy is the public name); returns the status of `src`. */
 int custapi__error_copy(custapi_error *dst, const custapi_error *src);
 
+/* Says, once, in the message that an update may have been applied (the flag that goes with it
+ * is the client's and the bulk outcome's: custapi_client_maybe_applied). */
+void custapi__error_note_maybe_applied(custapi_error *err);
+
 /* The status for a category: 0 for ok, minus the category otherwise. */
 static inline int custapi__status_of(custapi_category category) { return -(int)category; }
 

@@ -12,6 +12,8 @@ struct custapi_result {
   custapi_customer *customer; /* owned, or NULL */
   int has_value;              /* XML-RPC's integer result */
   int64_t value;
+  int has_answer_id; /* an answer checked without building its customer: its id */
+  int64_t answer_id;
 };
 
 /* A zeroed result; CUSTAPI_EINTERNAL when memory runs out. */

@@ -179,6 +179,7 @@ typedef struct decoded {
   int is_update; /* 2: an update whose answer goes back verbatim: checked, no customer built */
   custapi_result *result;
   custapi_customer *customer;
+  custapi_answer_ask ask; /* the id asked for, the caller's credentials */
 } decoded;
 
 static int decode_into(const custapi_http_response *r, void *payload, custapi_error *err) {
@@ -188,13 +189,24 @@ static int decode_into(const custapi_http_response *r, void *payload, custapi_er
   d->result = NULL;
   d->customer = NULL;
   if (d->is_update)
-    return GW_DECODE_UPDATE(d->ops, &d->result, r, d->is_update == 2, err);
-  return GW_DECODE_GET(d->ops, &d->customer, r, err);
+    return GW_DECODE_UPDATE(d->ops, &d->result, r, d->is_update == 2, &d->ask, err);
+  return GW_DECODE_GET(d->ops, &d->customer, r, &d->ask, err);
+}
+
+/* A decoding of `ops`'s answers about customer `id`, for a caller with `authorization`. */
+static int decoded_init(decoded *d, const custapi_backend_ops *ops, int is_update, int32_t id,
+                        const char *authorization, custapi_error *err) {
+  *d = (decoded){ops, is_update, NULL, NULL, {0}};
+  d->ask.id = id;
+  if (custapi__answer_ask_from_header(&d->ask, authorization) < 0)
+    return custapi__error_oom(err);
+  return 0;
 }
 
 static void decoded_clear(decoded *d) {
   custapi_result_free(d->result);
   custapi_customer_free(d->customer);
+  custapi__answer_ask_clear(&d->ask);
 }
 
 /* A read of customer `id` over `ops`, decoded. */
@@ -202,8 +214,10 @@ static int read_customer(decoded *d, gw_response *resp, gw_ctx *ctx, custapi_tra
                          const custapi_backend_ops *ops, int32_t id, const char *authorization,
                          custapi_error *err) {
   custapi_http_request req = {0};
-  *d = (decoded){ops, 0, NULL, NULL};
-  int rc = ops->encode_get(&req, &ctx->endpoint, id, err);
+  int rc = decoded_init(d, ops, 0, id, authorization, err);
+  if (rc < 0)
+    return rc;
+  rc = ops->encode_get(&req, &ctx->endpoint, id, err);
   if (rc < 0)
     return rc;
   req.authorization = authorization;
@@ -293,13 +307,16 @@ static void forward_update(gw_reply *out, gw_ctx *ctx, custapi_transport *t, con
   unsigned long ticket = gw_order_take(ctx->order, id);
   gw_order_wait(ctx->order, id, ticket);
   atomic_fetch_add(&ctx->stats.forwarded, 1);
-  decoded d = {ops, translated ? 1 : 2, NULL, NULL};
+  decoded d;
   gw_response resp = {0};
-  int rc = call_upstream(ctx, &resp, t, &req, ctx->cfg->retries, decode_into, &d, &err);
+  int rc = decoded_init(&d, ops, translated ? 1 : 2, id, rq->authorization, &err);
+  if (rc == 0)
+    rc = call_upstream(ctx, &resp, t, &req, ctx->cfg->retries, decode_into, &d, &err);
   custapi__http_request_clear(&req);
   /* Still in id's line: the record keeps the order in which the install applied them. */
   count_update(ctx, rc, &err);
-  if (rc == 0 && ctx->record_fd >= 0 && gw_record_write(ctx->record_fd, id, properties) < 0)
+  if (rc == 0 && ctx->record_fd >= 0 &&
+      gw_record_write(ctx->record_fd, id, properties, rq->authorization) < 0)
     fprintf(stderr, "custapi: gateway: could not append update of %" PRId32 " to --record\n", id);
   if (rc == 0 && ctx->shadow)
     gw_shadow_enqueue(ctx->shadow, id, properties, rq->authorization);

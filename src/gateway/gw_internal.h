@@ -14,9 +14,13 @@
 /* The ops-table lookup and the decoding of an answer (the client layer's backends.h): any non-2xx
  * becomes its error the same way for both protocols before a codec sees the answer. */
 #include "backends.h"
-#define GW_DECODE_UPDATE(ops, out, response, brief, err)                                           \
-  custapi__decode_update((ops), (out), (response), (brief) ? CUSTAPI_DECODE_NO_CUSTOMER : 0u, (err))
-#define GW_DECODE_GET(ops, out, response, err) custapi__decode_get((ops), (out), (response), (err))
+/* `ask`: the id asked for and the caller's credentials (custapi__answer_ask_from_header), held
+ * to every answer as the client holds its own. */
+#define GW_DECODE_UPDATE(ops, out, response, brief, ask, err)                                      \
+  custapi__decode_update((ops), (out), (response), (brief) ? CUSTAPI_DECODE_NO_CUSTOMER : 0u,      \
+                         (ask), (err))
+#define GW_DECODE_GET(ops, out, response, ask, err)                                                \
+  custapi__decode_get((ops), (out), (response), (ask), (err))
 #include "transport.h"
 
 #define GW_REST (custapi__backend_for(CUSTAPI_PROTOCOL_REST))
@@ -80,8 +84,14 @@ int gw_port_file_write(const char *path, unsigned port, custapi_error *err);
 
 /* ---- the record file (gw_record.c) ---- */
 
-/* One line {"id":N,...} with one write(2). */
-int gw_record_write(int fd, int32_t id, const custapi_customer *properties);
+/* One line {"id":N,...} with one write(2), the caller's credentials (its Authorization header)
+ * redacted from the values. */
+int gw_record_write(int fd, int32_t id, const custapi_customer *properties,
+                    const char *authorization);
+/* A copy of `properties` with the credentials of `authorization` redacted from its strings
+ * (custapi__answer_redact_customer); -1 when memory runs out. */
+int gw_redacted_copy(custapi_customer **out, const custapi_customer *properties,
+                     const char *authorization);
 /* One line of text (a newline is added) with one write(2). */
 int gw_append_line(int fd, const char *text, size_t len);
 

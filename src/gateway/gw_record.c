@@ -27,11 +27,28 @@ int gw_append_line(int fd, const char *text, size_t len) {
   return n == (ssize_t)(len + 1) ? 0 : -1;
 }
 
-int gw_record_write(int fd, int32_t id, const custapi_customer *properties) {
+int gw_redacted_copy(custapi_customer **out, const custapi_customer *properties,
+                     const char *authorization) {
+  custapi_answer_ask ask = {0, NULL, NULL, NULL};
+  int rc = custapi_customer_dup(out, properties);
+  if (rc == 0 && (rc = custapi__answer_ask_from_header(&ask, authorization)) == 0)
+    rc = custapi__answer_redact_customer(*out, &ask, NULL);
+  custapi__answer_ask_clear(&ask);
+  if (rc < 0) {
+    custapi_customer_free(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+
+int gw_record_write(int fd, int32_t id, const custapi_customer *properties,
+                    const char *authorization) {
   json_object *obj = json_object_new_object(), *members = NULL;
+  custapi_customer *clean = NULL; /* a caller's own key never lands in the record */
   int rc = -1;
-  if (obj && json_object_object_add(obj, "id", json_object_new_int(id)) == 0 &&
-      custapi__customer_to_json_object(&members, properties) == 0) {
+  if (obj && gw_redacted_copy(&clean, properties, authorization) == 0 &&
+      json_object_object_add(obj, "id", json_object_new_int(id)) == 0 &&
+      custapi__customer_to_json_object(&members, clean) == 0) {
     rc = 0;
     json_object_object_foreach(members, name, value) {
       if (json_object_object_add(obj, name, json_object_get(value)) != 0)
@@ -39,6 +56,7 @@ int gw_record_write(int fd, int32_t id, const custapi_customer *properties) {
     }
   }
   json_object_put(members);
+  custapi_customer_free(clean);
   size_t len = 0;
   char *text = rc == 0 ? custapi__json_to_string(obj, &len) : NULL;
   json_object_put(obj);

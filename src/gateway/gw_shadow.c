@@ -71,22 +71,24 @@ typedef struct reads {
 typedef struct get_payload {
   const custapi_backend_ops *ops;
   custapi_customer *customer;
+  custapi_answer_ask ask; /* the id read, the caller's credentials */
 } get_payload;
 
 static int decode_get(const custapi_http_response *r, void *payload, custapi_error *err) {
   get_payload *p = payload;
   custapi_customer_free(p->customer);
   p->customer = NULL;
-  return GW_DECODE_GET(p->ops, &p->customer, r, err);
+  return GW_DECODE_GET(p->ops, &p->customer, r, &p->ask, err);
 }
 
 /* Reads customer `id` over one protocol; NULL when the read failed. */
 static custapi_customer *read_over(gw_shadow *s, const custapi_backend_ops *ops, const job *j) {
   custapi_http_request req = {0};
   custapi_error err;
-  get_payload p = {ops, NULL};
+  get_payload p = {ops, NULL, {j->id, NULL, NULL, NULL}};
   gw_response resp = {0};
-  if (ops->encode_get(&req, &s->endpoint, j->id, &err) == 0) {
+  if (custapi__answer_ask_from_header(&p.ask, j->authorization) == 0 &&
+      ops->encode_get(&req, &s->endpoint, j->id, &err) == 0) {
     req.authorization = j->authorization;
     if (gw_exchange(&resp, s->transport, &req, s->cfg->retries, decode_get, &p, s->stats, &err) <
         0) {
@@ -95,6 +97,7 @@ static custapi_customer *read_over(gw_shadow *s, const custapi_backend_ops *ops,
     }
   }
   atomic_fetch_add(&s->stats->shadow_reads, 1);
+  custapi__answer_ask_clear(&p.ask);
   gw_response_clear(&resp);
   custapi__http_request_clear(&req);
   return p.customer;
@@ -263,7 +266,8 @@ int gw_shadow_start(gw_shadow **out, const gw_config *cfg, gw_order *order, gw_s
 void gw_shadow_enqueue(gw_shadow *s, int32_t id, const custapi_customer *sent,
                        const char *authorization) {
   job *j = custapi__calloc(1, sizeof *j);
-  if (!j || custapi_customer_dup(&j->sent, sent) < 0 ||
+  /* what was sent, as the report shows it: the caller's own key redacted */
+  if (!j || gw_redacted_copy(&j->sent, sent, authorization) < 0 ||
       (authorization && !(j->authorization = custapi__strdup(authorization)))) {
     job_free(j);
     fprintf(stderr, "custapi: gateway: out of memory: a shadow read was skipped\n");

@@ -9,12 +9,13 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "rest.h"
 #include "customer.h"
 #include "decimal.h"
 #include "error.h"
+#include "item_id.h"
 #include "json_check.h"
 #include "json_util.h"
+#include "rest.h"
 
 #define JSON_TYPE "application/json"
 #define CUSTOMERS_PATH "/api/2.0/customers/"
@@ -202,8 +203,20 @@ static int decode_update_answer(custapi_result **out, const custapi_http_respons
                                 custapi_error *err) {
   *out = NULL;
   custapi_customer *c = NULL;
+  int64_t id = 0;
+  int has_id = 0;
   if (!is_blank(r)) {
     int rc = decode_item(keep ? &c : NULL, r, "the update may have been applied", err);
+    /* Unbuilt, its id still answers for it (custapi__decode_update holds it to the id asked);
+     * an unusual text is decoded in full for it. */
+    if (rc == 0 && !keep && (has_id = custapi__rest_item_id(&id, r->body, r->body_len)) < 0) {
+      custapi_customer *full = NULL;
+      has_id = 0;
+      if ((rc = decode_item(&full, r, "the update may have been applied", err)) == 0) {
+        has_id = custapi__customer_answer_id(full, &id);
+      }
+      custapi_customer_free(full);
+    }
     if (rc < 0)
       return with_status(rc, r, err);
   }
@@ -215,6 +228,8 @@ static int decode_update_answer(custapi_result **out, const custapi_http_respons
   res->protocol = custapi__rest_backend.name;
   res->http_status = r->status;
   res->customer = c;
+  res->has_answer_id = has_id;
+  res->answer_id = id;
   *out = res;
   return 0;
 }

@@ -152,6 +152,19 @@ class Outputs(unittest.TestCase):
         for line in lines:
             validator("bulk-results").validate(line)
         self.assertIn("custapi_bulk_results", lines[0])
+        # a resume that gives up (--max-attempts): "tries" and "abandoned" in the lines, and
+        # "abandoned" in the summary; then --compact's answer
+        doc = self.check("bulk-summary", ["bulk", "--input", path, "--results", results,
+                                          "--resume", "--max-attempts", "2"], codes=(10,))
+        self.assertEqual(doc["abandoned"], 3)
+        with open(results, encoding="utf-8") as f:
+            lines = [json.loads(line) for line in f]
+        self.assertTrue(any(line.get("abandoned") for line in lines))
+        for line in lines:
+            validator("bulk-results").validate(line)
+        doc = self.check("bulk-summary", ["bulk", "--input", path, "--results", results,
+                                          "--compact"])
+        self.assertEqual(doc["compacted"], results)
         self.check("bulk-summary", ["bulk", "--input", "-"], stdin='{"id":26,"name":"B"}\n')
         self.check("bulk-summary", ["bulk", "--input", "-"], stdin="not json\n", codes=(10, 3))
         self.check("bulk-summary", ["bulk"], codes=(2,))

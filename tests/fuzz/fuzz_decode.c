@@ -81,10 +81,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       .content_type = data[1] & 2 ? "text/html" : NULL,
   };
   custapi_error err;
+  /* The answer held to an id and credentials (the check and the redaction of every caller). */
+  custapi_answer_ask ask = {(data[1] & 8) ? 7 : 0, "demo", "key", NULL};
   if (data[1] & 1) {
     custapi_result *r = NULL;
     int rc = custapi__decode_update(ops, &r, &response,
-                                    (data[1] & 4) ? CUSTAPI_DECODE_NO_CUSTOMER : 0u, &err);
+                                    (data[1] & 4) ? CUSTAPI_DECODE_NO_CUSTOMER : 0u, &ask, &err);
     check_error(rc, &err);
     check_screen(rc, &err, &response);
     if (rc == 0 && custapi_result_customer(r))
@@ -92,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     custapi_result_free(r);
   } else {
     custapi_customer *c = NULL;
-    int rc = custapi__decode_get(ops, &c, &response, &err);
+    int rc = custapi__decode_get(ops, &c, &response, &ask, &err);
     check_error(rc, &err);
     check_screen(rc, &err, &response);
     if (rc == 0)

@@ -175,7 +175,7 @@ START_TEST(answers_decode_with_the_client) {
   r.body = body;
   r.body_len = len;
   custapi_result *result;
-  ck_assert_int_eq(GW_DECODE_UPDATE(GW_XMLRPC, &result, &r, 0, &err), 0);
+  ck_assert_int_eq(GW_DECODE_UPDATE(GW_XMLRPC, &result, &r, 0, NULL, &err), 0);
   int64_t v;
   ck_assert(custapi_result_value(&v, result));
   ck_assert_int_eq(v, 42);
@@ -191,7 +191,7 @@ START_TEST(answers_decode_with_the_client) {
   r.body = body;
   r.body_len = len;
   custapi_customer *back;
-  ck_assert_int_eq(GW_DECODE_GET(GW_XMLRPC, &back, &r, &err), 0);
+  ck_assert_int_eq(GW_DECODE_GET(GW_XMLRPC, &back, &r, NULL, &err), 0);
   ck_assert_str_eq(custapi_customer_get(back, "address")->string, "1 Road\n2 Town");
   ck_assert_int_eq(custapi_customer_get(back, "sms_quota")->integer, 3);
   ck_assert_str_eq(custapi_customer_get(back, "fax")->string, ""); /* no null in XML-RPC */
@@ -201,7 +201,7 @@ START_TEST(answers_decode_with_the_client) {
   ck_assert_int_eq(custapi__rest_encode_envelope(&body, &len, 7, c, &err), 0);
   r.body = body;
   r.body_len = len;
-  ck_assert_int_eq(GW_DECODE_GET(GW_REST, &back, &r, &err), 0);
+  ck_assert_int_eq(GW_DECODE_GET(GW_REST, &back, &r, NULL, &err), 0);
   ck_assert_int_eq(custapi_customer_get(back, "sms_quota")->integer, 3);
   custapi_customer_free(back);
   custapi__free(body);
@@ -210,7 +210,7 @@ START_TEST(answers_decode_with_the_client) {
   ck_assert_int_eq(custapi__xmlrpc_encode_fault(&body, &len, 422, "email: bad", &err), 0);
   r.body = body;
   r.body_len = len;
-  ck_assert_int_eq(GW_DECODE_UPDATE(GW_XMLRPC, &result, &r, 0, &err), CUSTAPI_EREJECTED);
+  ck_assert_int_eq(GW_DECODE_UPDATE(GW_XMLRPC, &result, &r, 0, NULL, &err), CUSTAPI_EREJECTED);
   ck_assert_int_eq(err.fault_code, 422);
   ck_assert_ptr_nonnull(strstr(err.message, "email: bad"));
   custapi__free(body);
@@ -223,7 +223,7 @@ START_TEST(answers_decode_with_the_client) {
   r.status = 422;
   r.body = body;
   r.body_len = len;
-  ck_assert_int_eq(GW_DECODE_UPDATE(GW_REST, &result, &r, 0, &err), CUSTAPI_EREJECTED);
+  ck_assert_int_eq(GW_DECODE_UPDATE(GW_REST, &result, &r, 0, NULL, &err), CUSTAPI_EREJECTED);
   ck_assert_ptr_nonnull(strstr(err.message, "email: not a valid address"));
   custapi__free(body);
 }

@@ -7,14 +7,8 @@
 
 /* The answer to a read: an HTTP 200 with `body` (in a new buffer). */
 static char *http_answer(const char *protocol, const char *body) {
-  const char *type = strcmp(protocol, "rest") == 0 ? "application/json" : "text/xml";
-  size_t n = strlen(body) + 200;
-  char *answer = malloc(n);
-  snprintf(answer, n,
-           "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: "
-           "close\r\n\r\n%s",
-           type, strlen(body), body);
-  return answer;
+  return canned_answer("200 OK", strcmp(protocol, "rest") == 0 ? "application/json" : "text/xml",
+                       body);
 }
 
 /* A REST item or an XML-RPC struct: an id, a name, then `member` (that protocol's text). */

@@ -7,7 +7,7 @@
 
 #include "alloc.h"
 #include "custapi/custapi.h"
-#include "itest.h"
+#include "test_dir.h"
 
 SERVER_FIXTURE(plain, "--seed", "600", NULL)
 SERVER_FIXTURE(f503, "--fault", "http503:3", NULL)
@@ -21,38 +21,12 @@ SERVER_FIXTURE(first_fails, "--seed", "600", "--fault", "http500:1", NULL)
 
 static const char *const key_env[] = {ITEST_KEY_ENV, NULL};
 
-static char dir[64];
+static test_dir d;
 
-static void make_dir(void) {
-  snprintf(dir, sizeof dir, "/tmp/custapi-bulk-XXXXXX");
-  ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void remove_dir(void) {
-  const char *names[] = {"in.jsonl", "in.csv", "other.jsonl", "results", "link",
-                         "hard",     "out",    "-",           NULL};
-  char path[128];
-  for (size_t i = 0; names[i]; i++) {
-    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-    unlink(path);
-  }
-  rmdir(dir);
-}
-
-static const char *in_dir(const char *name) {
-  static char paths[4][128];
-  static int next;
-  char *p = paths[next++ % 4];
-  snprintf(p, 128, "%s/%s", dir, name);
-  return p;
-}
-
-static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "wb");
-  ck_assert_ptr_nonnull(f);
-  fputs(text, f);
-  fclose(f);
-}
+static void make_dir(void) { test_dir_make(&d, "bulk"); }
+static void remove_dir(void) { test_dir_remove(&d); }
+static const char *in_dir(const char *name) { return test_dir_file(&d, name); }
+static void write_file(const char *path, const char *text) { test_dir_write(path, text); }
 
 /* custapi --url URL --username demo [--protocol P] ARGS... */
 static cli_result run(const char *protocol, const char *const *args) {
@@ -211,9 +185,9 @@ START_TEST(results_file_shape) {
   ck_assert_msg(r.status == 10, "exit %d: %s %s", r.status, r.out, r.err);
   /* The stdout summary's keys, in order. */
   ck_assert_msg(strncmp(r.out,
-                        "{\"ok\":false,\"records\":2,\"succeeded\":1,\"failed\":1,\"skipped\":0,"
-                        "\"elapsed_ms\":",
-                        60) == 0,
+                        "{\"ok\":false,\"records\":2,\"succeeded\":1,\"failed\":1,\"abandoned\":0,"
+                        "\"skipped\":0,\"elapsed_ms\":",
+                        88) == 0,
                 "%s", r.out);
   ck_assert_ptr_nonnull(strstr(r.out, "\"rate_per_s\":"));
   itest_cli_free(&r);
@@ -228,13 +202,14 @@ START_TEST(results_file_shape) {
            strlen(text), (unsigned long long)h);
   ck_assert_msg(strncmp(results, header, strlen(header)) == 0, "%s", results);
   /* Then one line per record, in completion order: the refused one is known first. */
-  /* Each with when its update started and how long it took, over the run's protocol. */
-  ck_assert_ptr_nonnull(
-      strstr(results, "\n{\"line\":1,\"id\":1,\"ok\":true,\"attempts\":1,\"at\":\"20"));
+  /* Each with the runs that took it, when its update started and how long it took, over the
+   * run's protocol. */
+  ck_assert_ptr_nonnull(strstr(
+      results, "\n{\"line\":1,\"id\":1,\"ok\":true,\"attempts\":1,\"tries\":1,\"at\":\"20"));
   ck_assert_ptr_nonnull(strstr(results, "Z\",\"elapsed_ms\":{\"rest\":"));
   snprintf(header, sizeof header, "%s",
-           "\n{\"line\":2,\"id\":2,\"ok\":false,\"attempts\":0,\"error\":{\"category\":\"invalid\","
-           "\"message\":\"line 2: status:");
+           "\n{\"line\":2,\"id\":2,\"ok\":false,\"attempts\":0,\"tries\":1,\"error\":{"
+           "\"category\":\"invalid\",\"message\":\"line 2: status:");
   ck_assert_msg(strstr(results, header) != NULL, "%s", results);
   ck_assert_ptr_nonnull(strstr(results, "\"property\":\"status\"},\"at\":\""));
   free(results);
@@ -760,8 +735,9 @@ START_TEST(second_signal_ends_what_is_in_flight) {
 }
 END_TEST
 
-/* Two runs on one results file (an overlapping cron job): the second is refused at once,
- * with or without --resume, and the first finishes with each record recorded once. */
+/* Two runs on one results file (an overlapping cron job): the second is refused at once
+ * (exit 12, busy), with or without --resume, and the first finishes with each record recorded once.
+ */
 START_TEST(second_run_on_a_results_file_is_refused) {
   NEED_SERVER();
   make_dir();
@@ -782,7 +758,7 @@ START_TEST(second_run_on_a_results_file_is_refused) {
   for (int resume = 0; resume <= 1; resume++) {
     args[11] = resume ? "--resume" : NULL;
     cli_result r = itest_run_cli(args, key_env);
-    ck_assert_msg(r.status == 2, "exit %d: %s %s", r.status, r.out, r.err);
+    ck_assert_msg(r.status == 12, "exit %d: %s %s", r.status, r.out, r.err); /* busy */
     ck_assert_ptr_nonnull(strstr(r.err, "another custapi bulk run holds the results file"));
     /* at once: no waiting for the lock */
     ck_assert_int_lt(r.elapsed_ms, getenv("CUSTAPI_UNDER_VALGRIND") ? 6000 : 3000);
@@ -949,7 +925,7 @@ START_TEST(results_to_standard_output) {
   write_file(in_dir("in.jsonl"), "{\"id\":61,\"sms_quota\":4}\n{\"id\":62,\"status\":\"maybe\"}\n");
   char cwd[4096];
   ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
-  ck_assert_int_eq(chdir(dir), 0); /* where a file named "-" would appear */
+  ck_assert_int_eq(chdir(d.path), 0); /* where a file named "-" would appear */
   cli_result r = RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results", "-");
   ck_assert_int_eq(chdir(cwd), 0);
   ck_assert_msg(r.status == 10, "exit %d: %s %s", r.status, r.out, r.err);
@@ -957,7 +933,7 @@ START_TEST(results_to_standard_output) {
   ck_assert_msg(strncmp(r.out, header, strlen(header)) == 0, "%s", r.out);
   ck_assert_uint_eq(itest_lines(r.out), 3);
   ck_assert_ptr_nonnull(
-      strstr(r.out, "\n{\"line\":1,\"id\":61,\"ok\":true,\"attempts\":1,\"at\":\""));
+      strstr(r.out, "\n{\"line\":1,\"id\":61,\"ok\":true,\"attempts\":1,\"tries\":1,\"at\":\""));
   ck_assert_ptr_nonnull(strstr(r.out, "{\"line\":2,\"id\":62,\"ok\":false,"));
   ck_assert_ptr_null(strstr(r.out, "\"succeeded\""));
   ck_assert_ptr_nonnull(strstr(r.err, "custapi: bulk: 2 records: 1 succeeded, 1 failed"));

@@ -363,7 +363,7 @@ static int bulk_resumable(custapi_protocol protocol, long n, custapi_error *err)
   if (f)
     fclose(f);
   char *text = NULL;
-  custapi_bulk_outcome o = {1, 31, 0, 1, 200, 1, NULL, NULL};
+  custapi_bulk_outcome o = {1, 31, 0, 1, 200, 1, NULL, NULL, 0};
   if (rc == 0 && (rc = custapi_bulk_outcome_to_json(&text, &o)) < 0)
     custapi__error_oom(err);
   custapi_free(text);

@@ -274,6 +274,7 @@ END_TEST
 START_TEST(errors_have_names_and_statuses) {
   ck_assert_str_eq(custapi_category_name(CUSTAPI_CATEGORY_NOT_FOUND), "not_found");
   ck_assert_str_eq(custapi_category_name(CUSTAPI_CATEGORY_INTERNAL), "internal");
+  ck_assert_str_eq(custapi_category_name(CUSTAPI_CATEGORY_BUSY), "busy");
   ck_assert_str_eq(custapi_category_name((custapi_category)99), "unknown");
   ck_assert_int_eq(CUSTAPI_EPROTOCOL, -9);
   ck_assert_int_eq(CUSTAPI_EPARTIAL, -10);

@@ -75,11 +75,11 @@ static void decode_all(custapi_error errs[8], int rcs[8], const custapi_http_res
     custapi_result *res = NULL;
     custapi_customer *c = NULL;
     custapi_probe_info info;
-    rc[0] = custapi__decode_update(ops[p], &res, r, 0, &e[0]);
+    rc[0] = custapi__decode_update(ops[p], &res, r, 0, NULL, &e[0]);
     ck_assert_ptr_null(res);
-    rc[1] = custapi__decode_update(ops[p], &res, r, CUSTAPI_DECODE_NO_CUSTOMER, &e[1]);
+    rc[1] = custapi__decode_update(ops[p], &res, r, CUSTAPI_DECODE_NO_CUSTOMER, NULL, &e[1]);
     ck_assert_ptr_null(res);
-    rc[2] = custapi__decode_get(ops[p], &c, r, &e[2]);
+    rc[2] = custapi__decode_get(ops[p], &c, r, NULL, &e[2]);
     ck_assert_ptr_null(c);
     rc[3] = custapi__decode_probe(ops[p], &info, r, &endpoint, &e[3]);
     ck_assert_ptr_null(info.methods);

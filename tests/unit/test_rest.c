@@ -23,16 +23,16 @@ static const custapi_backend_ops *rest = &custapi__rest_backend;
 /* Decoding as every caller does it: through backend.c, which keeps non-2xx answers from the
  * codec. */
 static int decode_update(custapi_result **out, const custapi_http_response *r, custapi_error *err) {
-  return custapi__decode_update(rest, out, r, 0, err);
+  return custapi__decode_update(rest, out, r, 0, NULL, err);
 }
 
 static int decode_update_brief(custapi_result **out, const custapi_http_response *r,
                                custapi_error *err) {
-  return custapi__decode_update(rest, out, r, CUSTAPI_DECODE_NO_CUSTOMER, err);
+  return custapi__decode_update(rest, out, r, CUSTAPI_DECODE_NO_CUSTOMER, NULL, err);
 }
 
 static int decode_get(custapi_customer **out, const custapi_http_response *r, custapi_error *err) {
-  return custapi__decode_get(rest, out, r, err);
+  return custapi__decode_get(rest, out, r, NULL, err);
 }
 static const custapi_endpoint endpoint = {"https://mail.example.com", "customers."};
 

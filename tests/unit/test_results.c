@@ -73,7 +73,7 @@ START_TEST(record_lines) {
   o.id = 42;
   o.attempts = 1;
   size_t len;
-  char *line = custapi__results_line(&o, &len);
+  char *line = custapi__results_line(&o, 0, 0, &len);
   ck_assert_str_eq(line, "{\"line\":3,\"id\":42,\"ok\":true,\"attempts\":1}\n");
   ck_assert_uint_eq(len, strlen(line));
   custapi_free(line);
@@ -85,11 +85,24 @@ START_TEST(record_lines) {
   o.attempts = 2;
   o.error = &err;
   o.id = 0; /* unreadable id */
-  line = custapi__results_line(&o, &len);
+  line = custapi__results_line(&o, 0, 0, &len);
   ck_assert_str_eq(line,
                    "{\"line\":3,\"id\":null,\"ok\":false,\"attempts\":2,\"error\":{\"category\":"
                    "\"not_found\",\"message\":\"customer 42 not found\",\"http_status\":404,"
                    "\"fault_code\":null,\"property\":null}}\n");
+  custapi_free(line);
+  /* in a results file: the runs that took it, and whether this one gave up */
+  line = custapi__results_line(&o, 3, 1, &len);
+  ck_assert_str_eq(line, "{\"line\":3,\"id\":null,\"ok\":false,\"attempts\":2,\"tries\":3,"
+                         "\"abandoned\":true,\"error\":{\"category\":\"not_found\",\"message\":"
+                         "\"customer 42 not found\",\"http_status\":404,\"fault_code\":null,"
+                         "\"property\":null}}\n");
+  custapi_free(line);
+  o.status = 0;
+  o.error = NULL;
+  o.id = 42;
+  line = custapi__results_line(&o, 2, 0, &len);
+  ck_assert_str_eq(line, "{\"line\":3,\"id\":42,\"ok\":true,\"attempts\":2,\"tries\":2}\n");
   custapi_free(line);
 }
 END_TEST
@@ -102,7 +115,7 @@ START_TEST(record_lines_timed) {
   o.attempts = 1;
   o.elapsed_ms = 35;
   size_t len;
-  char *line = custapi__results_line_timed(&o, "xmlrpc", "2026-12-06T03:32:00.123Z", &len);
+  char *line = custapi__results_line_timed(&o, 0, 0, "xmlrpc", "2026-12-06T03:32:00.123Z", &len);
   ck_assert_str_eq(line, "{\"line\":3,\"id\":42,\"ok\":true,\"attempts\":1,\"at\":"
                          "\"2026-12-06T03:32:00.123Z\",\"elapsed_ms\":{\"xmlrpc\":35}}\n");
   ck_assert_uint_eq(len, strlen(line));
@@ -113,14 +126,14 @@ START_TEST(record_lines_timed) {
   o.status = CUSTAPI_ETRANSPORT;
   o.error = &err;
   o.elapsed_ms = -1; /* never a negative time */
-  line = custapi__results_line_timed(&o, "rest", "2026-12-06T03:32:00.123Z", &len);
+  line = custapi__results_line_timed(&o, 0, 0, "rest", "2026-12-06T03:32:00.123Z", &len);
   ck_assert_ptr_nonnull(strstr(line, "\"property\":null},\"at\":\"2026-12-06T03:32:00.123Z\","
                                      "\"elapsed_ms\":{\"rest\":0}}\n"));
   ck_assert_uint_eq(len, strlen(line));
   custapi_free(line);
   /* No protocol: the line as custapi_bulk_outcome_to_json gives it. */
-  char *plain = custapi__results_line(&o, &len);
-  line = custapi__results_line_timed(&o, NULL, "x", &len);
+  char *plain = custapi__results_line(&o, 0, 0, &len);
+  line = custapi__results_line_timed(&o, 0, 0, NULL, "x", &len);
   ck_assert_str_eq(line, plain);
   custapi_free(line);
   custapi_free(plain);
@@ -156,20 +169,10 @@ static int read_plan(resume_plan **x, int *fresh, long *keep, const char *text,
   return rc;
 }
 
+static void plan_with_max(const char *results, int max, char *out);
+
 /* The plan for the whole input, as "s" (skipped) or "S" (sent) per line: "ssSsSS". */
-static void plan_of(const char *results, char *out) {
-  char *text = results_for(results);
-  resume_plan *x;
-  int fresh;
-  long keep;
-  custapi_error err;
-  ck_assert_msg(read_plan(&x, &fresh, &keep, text, &err) == 0, "%s", err.message);
-  for (long line = 1; line <= 6; line++)
-    out[line - 1] = custapi__resume_plan_skip(x, line, input_ids[line]) ? 's' : 'S';
-  out[6] = '\0';
-  custapi__resume_plan_free(x);
-  free(text);
-}
+static void plan_of(const char *results, char *out) { plan_with_max(results, 0, out); }
 
 #define OK(line, id) "{\"line\":" #line ",\"id\":" #id ",\"ok\":true,\"attempts\":1}\n"
 #define FAILED(line, id)                                                                           \
@@ -222,6 +225,69 @@ START_TEST(plan_follows_the_order_things_were_applied) {
 }
 END_TEST
 
+/* The plan with a maximum of `max` runs per line (0: none), as plan_of, with "a" for a line
+ * abandoned. */
+static void plan_with_max(const char *results, int max, char *out) {
+  char *text = results_for(results);
+  resume_plan *x;
+  int fresh;
+  long keep;
+  custapi_error err;
+  ck_assert_msg(read_plan(&x, &fresh, &keep, text, &err) == 0, "%s", err.message);
+  for (long line = 1; line <= 6; line++) {
+    int skip = custapi__resume_plan_skip(x, line, input_ids[line], max);
+    out[line - 1] = skip == 2 ? 'a' : skip ? 's' : 'S';
+  }
+  out[6] = '\0';
+  custapi__resume_plan_free(x);
+  free(text);
+}
+
+/* Lines that give up: a line failed in `max` runs is abandoned (never sent again) and does not
+ * hold back the later lines of its id, which go on as if it were not in the input. */
+START_TEST(plan_gives_up_on_a_line_after_max_tries) {
+  char plan[8];
+  /* line 1 (id 5) failed in three runs; lines 3 and 6 of id 5 were applied after it */
+  const char *three = FAILED(1, 5) OK(2, 6) OK(3, 5) OK(4, 7) OK(5, 6) OK(6, 5) FAILED(1, 5)
+      OK(3, 5) OK(6, 5) FAILED(1, 5) OK(3, 5) OK(6, 5);
+  plan_with_max(three, 3, plan);
+  ck_assert_str_eq(plan, "asssss"); /* nothing left to send */
+  plan_with_max(three, 4, plan);    /* a higher maximum: it goes again, with its id */
+  ck_assert_str_eq(plan, "SsSssS");
+  plan_with_max(three, 0, plan); /* no maximum: as before */
+  ck_assert_str_eq(plan, "SsSssS");
+  /* two runs so far: sent once more */
+  plan_with_max(FAILED(1, 5) OK(2, 6) OK(3, 5) OK(4, 7) OK(5, 6) OK(6, 5) FAILED(1, 5) OK(3, 5)
+                    OK(6, 5),
+                3, plan);
+  ck_assert_str_eq(plan, "SsSssS");
+  /* a compacted file keeps one line per input line: its "tries" counts the runs */
+  plan_with_max("{\"line\":2,\"id\":6,\"ok\":true,\"attempts\":1,\"tries\":1}\n"
+                "{\"line\":4,\"id\":7,\"ok\":true,\"attempts\":1,\"tries\":1}\n"
+                "{\"line\":5,\"id\":6,\"ok\":true,\"attempts\":1,\"tries\":1}\n"
+                "{\"line\":1,\"id\":5,\"ok\":false,\"attempts\":1,\"tries\":3,"
+                "\"abandoned\":true,\"error\":{}}\n"
+                "{\"line\":3,\"id\":5,\"ok\":true,\"attempts\":1,\"tries\":3}\n"
+                "{\"line\":6,\"id\":5,\"ok\":true,\"attempts\":1,\"tries\":3}\n",
+                3, plan);
+  ck_assert_str_eq(plan, "asssss");
+  /* a bad record (no id) gives up the same way */
+  plan_with_max("{\"line\":4,\"id\":null,\"ok\":false,\"attempts\":0,\"tries\":3,"
+                "\"error\":{}}\n",
+                3, plan);
+  ck_assert_str_eq(plan, "SSSaSS");
+  /* "tries" must be a count of runs */
+  char *text = results_for("{\"line\":1,\"id\":5,\"ok\":true,\"attempts\":1,\"tries\":0}\n");
+  resume_plan *x;
+  int fresh;
+  long keep;
+  custapi_error err;
+  ck_assert_int_eq(read_plan(&x, &fresh, &keep, text, &err), CUSTAPI_EUSAGE);
+  ck_assert_msg(strstr(err.message, "\"tries\" is not a count of runs"), "%s", err.message);
+  free(text);
+}
+END_TEST
+
 START_TEST(plan_drops_a_torn_last_line) {
   char *text = results_for(OK(1, 5) OK(2, 6) "{\"line\":3,\"id\":5,\"ok\":tr");
   resume_plan *x;
@@ -232,9 +298,9 @@ START_TEST(plan_drops_a_torn_last_line) {
   ck_assert_int_eq(fresh, 0);
   ck_assert_int_eq(keep, (long)(strstr(text, "{\"line\":3") - text));
   ck_assert_int_eq(custapi__resume_plan_results(x), 2);
-  ck_assert(custapi__resume_plan_skip(x, 1, 5));
-  ck_assert(custapi__resume_plan_skip(x, 2, 6));
-  ck_assert(!custapi__resume_plan_skip(x, 3, 5)); /* torn: sent again */
+  ck_assert(custapi__resume_plan_skip(x, 1, 5, 0));
+  ck_assert(custapi__resume_plan_skip(x, 2, 6, 0));
+  ck_assert(!custapi__resume_plan_skip(x, 3, 5, 0)); /* torn: sent again */
   custapi__resume_plan_free(x);
   free(text);
   /* Cut anywhere in a result line, even right after its brace: the same. */
@@ -391,29 +457,35 @@ START_TEST(plain_lines_match_json_c) {
   for (size_t a = 0; a < sizeof lines / sizeof *lines; a++)
     for (size_t b = 0; b < sizeof ids / sizeof *ids; b++)
       for (size_t c = 0; c < sizeof attempts / sizeof *attempts; c++)
-        for (int failed = 0; failed <= 1; failed++) {
-          custapi_bulk_outcome o = {0};
-          o.line = lines[a];
-          o.id = ids[b];
-          o.attempts = attempts[c];
-          o.status = failed ? CUSTAPI_ETRANSPORT : 0; /* failed without an error: no member */
-          json_object *want = json_object_new_object();
-          json_object_object_add(want, "line", json_object_new_int64(o.line));
-          json_object_object_add(want, "id", o.id > 0 ? json_object_new_int(o.id) : NULL);
-          json_object_object_add(want, "ok", json_object_new_boolean(!failed));
-          json_object_object_add(want, "attempts", json_object_new_int(o.attempts));
-          size_t len;
-          char *line = custapi__results_line(&o, &len);
-          ck_assert_ptr_nonnull(line);
-          const char *text = json_object_to_json_string_ext(
-              want, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-          ck_assert_uint_eq(len, strlen(text) + 1);
-          ck_assert_int_eq(memcmp(line, text, len - 1), 0);
-          ck_assert_int_eq(line[len - 1], '\n');
-          ck_assert_int_eq(line[len], '\0');
-          custapi_free(line);
-          json_object_put(want);
-        }
+        for (int failed = 0; failed <= 1; failed++)
+          for (int tries = 0; tries <= 2; tries++) {
+            int abandoned = failed && tries == 2;
+            custapi_bulk_outcome o = {0};
+            o.line = lines[a];
+            o.id = ids[b];
+            o.attempts = attempts[c];
+            o.status = failed ? CUSTAPI_ETRANSPORT : 0; /* failed without an error: no member */
+            json_object *want = json_object_new_object();
+            json_object_object_add(want, "line", json_object_new_int64(o.line));
+            json_object_object_add(want, "id", o.id > 0 ? json_object_new_int(o.id) : NULL);
+            json_object_object_add(want, "ok", json_object_new_boolean(!failed));
+            json_object_object_add(want, "attempts", json_object_new_int(o.attempts));
+            if (tries)
+              json_object_object_add(want, "tries", json_object_new_int(tries == 2 ? INT_MAX : 1));
+            if (abandoned)
+              json_object_object_add(want, "abandoned", json_object_new_boolean(1));
+            size_t len;
+            char *line = custapi__results_line(&o, tries == 2 ? INT_MAX : tries, abandoned, &len);
+            ck_assert_ptr_nonnull(line);
+            const char *text = json_object_to_json_string_ext(
+                want, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+            ck_assert_uint_eq(len, strlen(text) + 1);
+            ck_assert_int_eq(memcmp(line, text, len - 1), 0);
+            ck_assert_int_eq(line[len - 1], '\n');
+            ck_assert_int_eq(line[len], '\0');
+            custapi_free(line);
+            json_object_put(want);
+          }
 }
 END_TEST
 
@@ -429,6 +501,7 @@ int main(void) {
   tcase_add_test(t, plan_skips_what_a_clean_run_would_keep);
   tcase_add_test(t, plan_resends_a_failed_line_and_the_later_lines_of_its_id);
   tcase_add_test(t, plan_follows_the_order_things_were_applied);
+  tcase_add_test(t, plan_gives_up_on_a_line_after_max_tries);
   tcase_add_test(t, plan_drops_a_torn_last_line);
   tcase_add_test(t, plan_refuses_line_numbers_beyond_the_input);
   tcase_add_test(t, plan_refuses_other_input_and_foreign_files);

@@ -23,11 +23,11 @@
 /* Decoding as every caller does it: through backend.c, which keeps non-2xx answers from the
  * codec. */
 static int decode_update(custapi_result **out, const custapi_http_response *r, custapi_error *err) {
-  return custapi__decode_update(OPS, out, r, 0, err);
+  return custapi__decode_update(OPS, out, r, 0, NULL, err);
 }
 
 static int decode_get(custapi_customer **out, const custapi_http_response *r, custapi_error *err) {
-  return custapi__decode_get(OPS, out, r, err);
+  return custapi__decode_get(OPS, out, r, NULL, err);
 }
 
 #define RESPONSE(value)                                                                            \
