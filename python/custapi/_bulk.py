@@ -131,30 +131,31 @@ class Bulk:
     def _feed(self, records: Iterator[Any], wfd: int) -> None:
         """Writes the records as JSON Lines until they end or the run stops reading."""
         encode = _ENCODER.encode
+        lines: List[str] = []
         try:
-            lines: List[str] = []
             size = 0
-            for record in records:
-                if type(record) is not dict:
-                    if not isinstance(record, Mapping):
-                        raise UsageError("records: each must be a dict, not %s"
-                                         % type(record).__name__)
-                    record = dict(record)
-                try:
-                    line = encode(record)
-                except (TypeError, ValueError) as e:
-                    raise UsageError("records: not representable as JSON: %s" % e) from None
-                lines.append(line)
-                size += len(line)
-                if size >= CHUNK:
-                    self._write(wfd, lines)
-                    lines, size = [], 0
+            try:
+                for record in records:
+                    if type(record) is not dict:
+                        if not isinstance(record, Mapping):
+                            raise UsageError("records: each must be a dict, not %s"
+                                             % type(record).__name__)
+                        record = dict(record)
+                    try:
+                        line = encode(record)
+                    except (TypeError, ValueError) as e:
+                        raise UsageError("records: not representable as JSON: %s" % e) from None
+                    lines.append(line)
+                    size += len(line)
+                    if size >= CHUNK:
+                        self._write(wfd, lines)
+                        lines, size = [], 0
+            except BaseException as e:  # the caller's iterable failed: what it gave runs,
+                self._feed_error = e    # then the iterator raises this
             if lines:
                 self._write(wfd, lines)
         except BrokenPipeError:
             pass  # the run stopped reading: it was stopped
-        except BaseException as e:  # the caller's iterable failed: the run ends, then it raises
-            self._feed_error = e
         finally:
             os.close(wfd)
 
