@@ -73,6 +73,8 @@ typedef struct custapi_result custapi_result;
 typedef enum custapi_protocol { CUSTAPI_PROTOCOL_REST, CUSTAPI_PROTOCOL_XMLRPC, ... }
     custapi_protocol;
 typedef ... *custapi_trace_fn;
+int custapi_protocol_parse(custapi_protocol *out, const char *name);
+const char *custapi_protocol_name(custapi_protocol protocol);
 typedef struct custapi_options {
   unsigned int version;
   const char *base_url;

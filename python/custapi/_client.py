@@ -11,7 +11,15 @@ from ._native import ffi, lib
 from ._native_util import (customer_from, error_from, id_of, merge, mode_of, new_error,
                            take_json)
 
-PROTOCOLS = {"rest": lib.CUSTAPI_PROTOCOL_REST, "xmlrpc": lib.CUSTAPI_PROTOCOL_XMLRPC}
+
+
+def _protocol(name: Any) -> int:
+    """The protocol of a name, by the library's rule (rest or xmlrpc, in any case)."""
+    out = ffi.new("custapi_protocol *")
+    if not isinstance(name, str) or "\0" in name or lib.custapi_protocol_parse(
+            out, name.encode("utf-8", "surrogatepass")) < 0:
+        raise UsageError("protocol: must be rest or xmlrpc, not %.100s" % (name,))
+    return int(out[0])
 
 
 class ValidationWarning(UserWarning):
@@ -133,10 +141,12 @@ class Client:
         self._client: Any = None
         self._bulk: Any = None
         self.url, self.username = url, username
-        if not isinstance(protocol, str) or protocol.lower() not in PROTOCOLS:
+        try:
+            proto = _protocol(protocol)
+        except UsageError:
             api_key = None
-            raise UsageError("protocol: must be rest or xmlrpc, not %.100s" % (protocol,))
-        self.protocol = protocol.lower()
+            raise
+        self.protocol = ffi.string(lib.custapi_protocol_name(proto)).decode()
         if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 100:
             api_key = None
             raise UsageError("retries: not a whole number from 0 to 100: %.100s" % (retries,))
@@ -162,20 +172,22 @@ class Client:
             o.warn = lib.custapi_py_warn
             # Both protocols' clients now, while the key is at hand: compare needs the two,
             # and the key is wiped below.
-            for proto in (PROTOCOLS[self.protocol], 1 - PROTOCOLS[self.protocol]):
-                o.protocol = proto
+            other = (lib.CUSTAPI_PROTOCOL_XMLRPC if proto == lib.CUSTAPI_PROTOCOL_REST
+                     else lib.CUSTAPI_PROTOCOL_REST)
+            for p in (proto, other):
+                o.protocol = p
                 out = ffi.new("custapi_client **")
                 err = new_error()
                 if lib.custapi_client_new(out, o, err) < 0:
                     raise error_from(err)
-                self._clients[proto] = out[0]
+                self._clients[p] = out[0]
         except BaseException:
             self.close()
             raise
         finally:
             o = None
             key.wipe()
-        self._client = self._clients[PROTOCOLS[self.protocol]]
+        self._client = self._clients[proto]
 
     def close(self) -> None:
         """Frees the client (the library wipes its copy of the key). Idempotent."""
