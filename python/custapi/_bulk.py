@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional
 
 from ._errors import Error, UsageError
@@ -63,6 +64,62 @@ def _open_input(path: bytes, format: Optional[str]) -> Any:
     return out[0]
 
 
+class _Shared:
+    """What the threads hand back. The threads hold this, never the Bulk: a Bulk dropped by
+    its caller (a `break` out of the loop) is collected at once, and its __del__ stops the run."""
+
+    __slots__ = ("rc", "feed_error")
+
+    def __init__(self) -> None:
+        self.rc = 0
+        self.feed_error: Optional[BaseException] = None
+
+
+def _go(run: Any, owner: Any, shared: _Shared, concurrency: int, mode: int, flags: int) -> None:
+    shared.rc = lib.custapi_py_bulk_run(run, owner, concurrency, mode, flags)
+
+
+def _feed(records: Iterator[Any], wfd: int, shared: _Shared) -> None:
+    """Writes the records as JSON Lines until they end or the run stops reading."""
+    encode = _ENCODER.encode
+    lines: List[str] = []
+    try:
+        size = 0
+        try:
+            for record in records:
+                if type(record) is not dict:
+                    if not isinstance(record, Mapping):
+                        raise UsageError("records: each must be a dict, not %s"
+                                         % type(record).__name__)
+                    record = dict(record)
+                try:
+                    line = encode(record)
+                except (TypeError, ValueError) as e:
+                    raise UsageError("records: not representable as JSON: %s" % e) from None
+                lines.append(line)
+                size += len(line)
+                if size >= CHUNK:
+                    _write(wfd, lines)
+                    lines, size = [], 0
+        except BrokenPipeError:
+            raise
+        except BaseException as e:  # the caller's iterable failed: what it gave runs,
+            shared.feed_error = e    # then the iterator raises this
+        if lines:
+            _write(wfd, lines)
+    except BrokenPipeError:
+        pass  # the run stopped reading: it was stopped
+    finally:
+        os.close(wfd)
+
+
+def _write(wfd: int, lines: List[str]) -> None:
+    lines.append("")
+    data = memoryview("\n".join(lines).encode("utf-8", "surrogatepass"))
+    while data:
+        data = data[os.write(wfd, data):]
+
+
 class Bulk:
     """The iterator Client.bulk returns; also a context manager. `summary` has the counts."""
 
@@ -74,8 +131,7 @@ class Bulk:
         self._ready: List[Outcome] = []
         self._next = 0
         self._done = False
-        self._rc = 0
-        self._feed_error: Optional[BaseException] = None
+        self._shared = _Shared()
         self._counts = ffi.new("long[5]")
         self._buf = ffi.new("custapi_py_outcome[]", BATCH)
         self._finished = ffi.new("int *")
@@ -115,56 +171,16 @@ class Bulk:
                 os.close(wfd)
             self._free()
             raise
-        client._bulk = self
+        client._bulk = weakref.ref(self)
         if not by_path:
             # Not joined: it ends when the records do, or with EPIPE once the input is freed.
-            threading.Thread(target=self._feed, args=(iter(records), wfd), daemon=True,
+            threading.Thread(target=_feed, args=(iter(records), wfd, self._shared), daemon=True,
                              name="custapi-bulk-records").start()
         self._runner = threading.Thread(
-            target=self._go, args=(owner, concurrency, cmode, client._customer_flags),
+            target=_go, args=(self._run, owner, self._shared, concurrency, cmode,
+                              client._customer_flags),
             daemon=True, name="custapi-bulk-run")
         self._runner.start()
-
-    def _go(self, owner: Any, concurrency: int, mode: int, flags: int) -> None:
-        self._rc = lib.custapi_py_bulk_run(self._run, owner, concurrency, mode, flags)
-
-    def _feed(self, records: Iterator[Any], wfd: int) -> None:
-        """Writes the records as JSON Lines until they end or the run stops reading."""
-        encode = _ENCODER.encode
-        lines: List[str] = []
-        try:
-            size = 0
-            try:
-                for record in records:
-                    if type(record) is not dict:
-                        if not isinstance(record, Mapping):
-                            raise UsageError("records: each must be a dict, not %s"
-                                             % type(record).__name__)
-                        record = dict(record)
-                    try:
-                        line = encode(record)
-                    except (TypeError, ValueError) as e:
-                        raise UsageError("records: not representable as JSON: %s" % e) from None
-                    lines.append(line)
-                    size += len(line)
-                    if size >= CHUNK:
-                        self._write(wfd, lines)
-                        lines, size = [], 0
-            except BaseException as e:  # the caller's iterable failed: what it gave runs,
-                self._feed_error = e    # then the iterator raises this
-            if lines:
-                self._write(wfd, lines)
-        except BrokenPipeError:
-            pass  # the run stopped reading: it was stopped
-        finally:
-            os.close(wfd)
-
-    @staticmethod
-    def _write(wfd: int, lines: List[str]) -> None:
-        lines.append("")
-        data = memoryview("\n".join(lines).encode("utf-8", "surrogatepass"))
-        while data:
-            data = data[os.write(wfd, data):]
 
     # ---- the iterator ----
 
@@ -205,7 +221,7 @@ class Bulk:
         err = new_error()
         lib.custapi_py_bulk_error(self._run, err)
         lib.custapi_py_bulk_summary(self._run, self._counts)
-        rc, feed_error = self._rc, self._feed_error
+        rc, feed_error = self._shared.rc, self._shared.feed_error
         self._free()
         if feed_error is not None:
             raise feed_error
@@ -229,7 +245,7 @@ class Bulk:
         if self._input != ffi.NULL:
             lib.custapi_bulk_input_free(self._input)  # a writer blocked on the pipe gets EPIPE
             self._input = ffi.NULL
-        if self._client is not None and self._client._bulk is self:
+        if self._client._bulk is not None and self._client._bulk() in (self, None):
             self._client._bulk = None
 
     def close(self) -> None:

@@ -191,8 +191,9 @@ class Client:
 
     def close(self) -> None:
         """Frees the client (the library wipes its copy of the key). Idempotent."""
-        if self._bulk is not None:
-            self._bulk.close()
+        running = self._bulk() if self._bulk is not None else None
+        if running is not None:
+            running.close()
         clients, self._clients = self._clients, {}
         for c in clients.values():
             lib.custapi_client_free(c)
@@ -215,7 +216,7 @@ class Client:
         is used by one thread at a time)."""
         if self._client is None:
             raise UsageError("the client is closed")
-        if self._bulk is not None:
+        if self._bulk is not None and self._bulk() is not None:
             raise UsageError("the client is in a bulk run: finish it, or use another client")
         return self._client
 

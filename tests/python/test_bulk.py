@@ -2,17 +2,15 @@
 finish, the command's results file and resume, memory flat, and a clean KeyboardInterrupt."""
 import json
 import os
-import resource
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
 import custapi
-from conftest import HERE, KEY, USER, command
+from conftest import KEY, USER, command
 
 PYTHONPATH = os.environ.get("PYTHONPATH", "")
 
@@ -204,3 +202,10 @@ def test_keyboard_interrupt_ends_cleanly_and_a_resume_completes(start_server, tm
         # the install is as a clean run leaves it: each id has its last record's value
         for cid in (1, 57, 100):
             assert c.get(cid)["sms_quota"] == max(i for i in range(n) if i % 100 + 1 == cid)
+
+
+def test_a_break_out_of_the_loop_stops_the_run_and_frees_the_client(client):
+    for o in client.bulk(records(100000), concurrency=4):
+        break
+    # the Bulk was dropped with the loop: it stopped the run, and the client is free
+    assert client.get(1)["id"] == 1
