@@ -6,6 +6,8 @@ generated file is compiled (the `...` members are laid out by the compiler, not 
 the binding can't drift from the header unnoticed. Run by meson at build time; nothing here
 imports setuptools.
 """
+import os
+import re
 import sys
 
 import cffi
@@ -124,32 +126,6 @@ int custapi_bulk_input_open(custapi_bulk_input **out, const char *path,
 void custapi_bulk_input_free(custapi_bulk_input *input);
 #define CUSTAPI_BULK_CONCURRENCY_MAX ...
 
-/* bulk_queue.h: the run on a thread of its own, its outcomes handed over in batches. */
-typedef struct custapi_py_outcome {
-  long line;
-  int32_t id;
-  int status;
-  int attempts;
-  int http_status;
-  long elapsed_ms;
-  int has_result;
-  int64_t result;
-  custapi_error error;
-} custapi_py_outcome;
-typedef struct custapi_py_bulk custapi_py_bulk;
-#define CUSTAPI_PY_BULK_RESUME ...
-int custapi_py_bulk_new(custapi_py_bulk **out, const char *results_path,
-                        custapi_bulk_input *input, unsigned flags, custapi_error *err);
-void custapi_py_bulk_free(custapi_py_bulk *bulk);
-int custapi_py_bulk_run(custapi_py_bulk *bulk, custapi_client *client, int concurrency,
-                        custapi_validate_mode mode, unsigned customer_flags);
-size_t custapi_py_bulk_take(custapi_py_bulk *bulk, custapi_py_outcome *out, size_t max,
-                            int timeout_ms, int *finished);
-void custapi_py_bulk_stop(custapi_py_bulk *bulk);
-void custapi_py_bulk_summary(custapi_py_bulk *bulk, long counts[5]);
-void custapi_py_bulk_error(custapi_py_bulk *bulk, custapi_error *out);
-void custapi_py_wipe(void *p, size_t n);
-
 extern "Python" void custapi_py_warn(const char *property, const char *message, void *payload);
 """
 
@@ -159,9 +135,19 @@ SOURCE = r"""
 """
 
 
+def bulk_queue_cdef() -> str:
+    """bulk_queue.h's declarations, read from the header itself rather than copied: its
+    preprocessor lines dropped (cffi takes no #include or #ifndef), its defines as `...`."""
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "bulk_queue.h")) as f:
+        text = f.read()
+    defines = re.findall(r"^#define (CUSTAPI_PY_\w+) ", text, re.M)
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    return body + "".join("\n#define %s ..." % name for name in defines)
+
+
 def main() -> None:
     ffi = cffi.FFI()
-    ffi.cdef(CDEF)
+    ffi.cdef(CDEF + bulk_queue_cdef())
     ffi.set_source("custapi._native", SOURCE)
     ffi.emit_c_code(sys.argv[1])
 
