@@ -8,6 +8,11 @@
 
 /* Outcomes queued at most: about 600 KiB, whatever the input's length. */
 #define QUEUE_SIZE 1024
+/* Waking the consumer costs it a context switch and the GIL: it is woken when this many
+ * outcomes wait, or after a turn once WAKE_MS have passed since it was last woken (a slow run
+ * still hands each outcome over promptly), or at the end. */
+#define WAKE_AT 64
+#define WAKE_MS 2
 
 struct custapi_py_bulk {
   pthread_mutex_t mu;
@@ -18,6 +23,7 @@ struct custapi_py_bulk {
   int finished;
   int stop;     /* 0, CUSTAPI_BULK_STOP or CUSTAPI_BULK_STOP_NOW */
   int detached; /* stopped: outcomes are no longer queued */
+  long long woken_ms; /* when the consumer was last woken (CLOCK_MONOTONIC) */
   custapi_bulk_input *input;
   custapi_bulk_results *results;
   int results_failed;
@@ -96,7 +102,8 @@ static int on_done(const custapi_bulk_outcome *o, void *payload) {
   if (!b->detached) {
     copy_outcome(&b->queue[(b->head + b->count) % QUEUE_SIZE], o);
     b->count++;
-    pthread_cond_signal(&b->ready);
+    if (b->count == WAKE_AT || b->count == QUEUE_SIZE)
+      pthread_cond_signal(&b->ready);
   }
   pthread_mutex_unlock(&b->mu);
   return 0;
@@ -104,10 +111,23 @@ static int on_done(const custapi_bulk_outcome *o, void *payload) {
 
 /* After each turn and before the next sends anything: the turn's results go to disk in one
  * write(2), as the command's do. */
+static long long now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 static void on_tick(const custapi_bulk_summary *so_far, void *payload) {
   custapi_py_bulk *b = payload;
   pthread_mutex_lock(&b->mu);
   b->summary = *so_far;
+  if (b->count > 0) {
+    long long now = now_ms();
+    if (now - b->woken_ms >= WAKE_MS) {
+      b->woken_ms = now;
+      pthread_cond_signal(&b->ready);
+    }
+  }
   pthread_mutex_unlock(&b->mu);
   if (b->results && !b->results_failed &&
       custapi_bulk_results_flush(b->results, &b->error) < 0) {
