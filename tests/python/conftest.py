@@ -87,6 +87,15 @@ def client(server, key_file, protocol):
         yield c
 
 
+def python_env(**extra):
+    """The environment of a child interpreter that imports custapi: this one's path, and the
+    sanitizer runtime this one had preloaded (run.py), if any."""
+    env = dict(os.environ, **extra)
+    if os.environ.get("CUSTAPI_PY_PRELOAD"):
+        env["LD_PRELOAD"] = os.environ["CUSTAPI_PY_PRELOAD"]
+    return env
+
+
 def command(*args, stdin=None):
     """Runs the custapi command (CUSTAPI_EXE) with the test key: (exit code, stdout, stderr)."""
     exe = os.environ.get("CUSTAPI_EXE")

@@ -6,6 +6,8 @@ import sys
 
 import pytest
 
+from conftest import python_env
+
 INSTALL_DIR = os.environ.get("CUSTAPI_PY_INSTALL_DIR")  # py.get_install_dir(), absolute
 LIBDIR = os.environ.get("CUSTAPI_LIBDIR")
 
@@ -22,7 +24,7 @@ def test_meson_install_makes_an_importable_typed_package(tmp_path):
     names = set(os.listdir(package))
     assert {"__init__.py", "_bulk.py", "_client.py", "py.typed", "_native.pyi"} <= names
     assert any(n.startswith("_native.") and n.endswith(".so") for n in names)
-    env = dict(os.environ, PYTHONPATH=site, LD_LIBRARY_PATH=dest + LIBDIR)
+    env = python_env(PYTHONPATH=site, LD_LIBRARY_PATH=dest + LIBDIR)
     code = ("import custapi; print(custapi.__file__); "
             "print(custapi.validate(country='za')['country'])")
     p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)

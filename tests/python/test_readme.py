@@ -5,7 +5,7 @@ import re
 import subprocess
 import sys
 
-from conftest import USER
+from conftest import USER, python_env
 
 README = os.path.join(os.environ.get("CUSTAPI_SOURCE_ROOT",
                                      os.path.join(os.path.dirname(__file__), "..", "..")),
@@ -20,7 +20,7 @@ def example():
 
 
 def test_the_readme_example_runs_as_written(server, key_file):
-    env = dict(os.environ, CUSTAPI_URL=server.url, CUSTAPI_USERNAME=USER,
+    env = python_env(CUSTAPI_URL=server.url, CUSTAPI_USERNAME=USER,
                CUSTAPI_API_KEY_FILE=key_file)
     p = subprocess.run([sys.executable, "-c", example()], env=env, capture_output=True,
                        text=True, timeout=120)
