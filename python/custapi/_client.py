@@ -206,7 +206,10 @@ class Client:
         self.close()
 
     def __del__(self) -> None:
-        self.close()
+        try:
+            self.close()
+        except Exception:
+            pass  # at interpreter exit the module's globals may be gone already
 
     def __repr__(self) -> str:
         return "custapi.Client(%r, %r, protocol=%r)" % (self.url, self.username, self.protocol)
