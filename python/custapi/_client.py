@@ -12,7 +12,6 @@ from ._native_util import (customer_from, error_from, id_of, merge, mode_of, new
                            take_json)
 
 
-
 def _protocol(name: Any) -> int:
     """The protocol of a name, by the library's rule (rest or xmlrpc, in any case)."""
     out = ffi.new("custapi_protocol *")
