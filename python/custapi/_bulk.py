@@ -8,9 +8,13 @@ input's length. Outcomes come back in batches through a bounded queue.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 import threading
 import weakref
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional
+# typing only for the type checker: importing it costs every program a few ms.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterator, List, Optional
 
 from ._errors import Error, UsageError
 from ._native import ffi, lib

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import os
 import warnings
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
+# typing only for the type checker: importing it costs every program a few ms.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
 
 from . import _key
 from ._errors import InternalError, UsageError

@@ -1,7 +1,10 @@
 """custapi.Error and its one subclass per category: the command's exit codes and messages."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Type
+# typing only for the type checker: importing it costs every program a few ms.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Optional, Type
 
 
 class Error(Exception):

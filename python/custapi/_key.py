@@ -10,7 +10,10 @@ from __future__ import annotations
 import os
 import stat
 import warnings
-from typing import Any, Optional, Union
+# typing only for the type checker: importing it costs every program a few ms.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional, Union
 
 from ._errors import UsageError
 from ._native import ffi, lib

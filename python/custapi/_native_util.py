@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Mapping, Optional
+from collections.abc import Mapping
+# typing only for the type checker: importing it costs every program a few ms.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Optional
 
 from ._errors import BY_EXIT_CODE, Error, InternalError
 from ._native import ffi, lib
