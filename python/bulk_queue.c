@@ -21,8 +21,8 @@ struct custapi_py_bulk {
   custapi_py_outcome queue[QUEUE_SIZE];
   size_t head, count;
   int finished;
-  int stop;     /* 0, CUSTAPI_BULK_STOP or CUSTAPI_BULK_STOP_NOW */
-  int detached; /* stopped: outcomes are no longer queued */
+  int stop;           /* 0, CUSTAPI_BULK_STOP or CUSTAPI_BULK_STOP_NOW */
+  int detached;       /* stopped: outcomes are no longer queued */
   long long woken_ms; /* when the consumer was last woken (CLOCK_MONOTONIC) */
   custapi_bulk_input *input;
   custapi_bulk_results *results;
@@ -31,8 +31,8 @@ struct custapi_py_bulk {
   custapi_bulk_summary summary;
 };
 
-int custapi_py_bulk_new(custapi_py_bulk **out, const char *results_path,
-                        custapi_bulk_input *input, unsigned flags, custapi_error *err) {
+int custapi_py_bulk_new(custapi_py_bulk **out, const char *results_path, custapi_bulk_input *input,
+                        unsigned flags, custapi_error *err) {
   *out = NULL;
   custapi_py_bulk *b = calloc(1, sizeof *b);
   if (!b) {
@@ -129,8 +129,7 @@ static void on_tick(const custapi_bulk_summary *so_far, void *payload) {
     }
   }
   pthread_mutex_unlock(&b->mu);
-  if (b->results && !b->results_failed &&
-      custapi_bulk_results_flush(b->results, &b->error) < 0) {
+  if (b->results && !b->results_failed && custapi_bulk_results_flush(b->results, &b->error) < 0) {
     b->results_failed = 1;
     custapi_py_bulk_stop(b);
   }
@@ -178,8 +177,8 @@ int custapi_py_bulk_run(custapi_py_bulk *b, custapi_client *client, int concurre
   return rc;
 }
 
-size_t custapi_py_bulk_take(custapi_py_bulk *b, custapi_py_outcome *out, size_t max,
-                            int timeout_ms, int *finished) {
+size_t custapi_py_bulk_take(custapi_py_bulk *b, custapi_py_outcome *out, size_t max, int timeout_ms,
+                            int *finished) {
   struct timespec until;
   clock_gettime(CLOCK_REALTIME, &until);
   until.tv_sec += timeout_ms / 1000;

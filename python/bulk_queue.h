@@ -33,8 +33,8 @@ typedef struct custapi_py_bulk custapi_py_bulk;
 
 /* A run of `input` (borrowed; it must outlive the run), with the results file at
  * `results_path` (NULL: none) opened as the command opens --results. */
-int custapi_py_bulk_new(custapi_py_bulk **out, const char *results_path,
-                        custapi_bulk_input *input, unsigned flags, custapi_error *err);
+int custapi_py_bulk_new(custapi_py_bulk **out, const char *results_path, custapi_bulk_input *input,
+                        unsigned flags, custapi_error *err);
 void custapi_py_bulk_free(custapi_py_bulk *bulk);
 /* Runs to the end (call it on a thread of its own); the status custapi_bulk_run returned. */
 int custapi_py_bulk_run(custapi_py_bulk *bulk, custapi_client *client, int concurrency,
