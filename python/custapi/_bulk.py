@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 from ._errors import Error, UsageError
 from ._native import ffi, lib
-from ._native_util import _ENCODER, error_from, mode_of, new_error
+from ._native_util import _ENCODER, Closing, error_from, mode_of, new_error
 
 BATCH = 256           # outcomes taken at once
 CHUNK = 64 * 1024     # bytes of JSON Lines written to the pipe at once
@@ -124,7 +124,7 @@ def _write(wfd: int, lines: List[str]) -> None:
         data = data[os.write(wfd, data):]
 
 
-class Bulk:
+class Bulk(Closing):
     """The iterator Client.bulk returns; also a context manager. `summary` has the counts."""
 
     def __init__(self, client: Any, records: Any, *, concurrency: int,
@@ -271,15 +271,6 @@ class Bulk:
 
     def __enter__(self) -> "Bulk":
         return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except BaseException:
-            pass
 
     @property
     def summary(self) -> Dict[str, int]:

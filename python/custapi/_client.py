@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 from . import _key
 from ._errors import InternalError, UsageError
 from ._native import ffi, lib
-from ._native_util import (customer_from, error_from, id_of, merge, mode_of, new_error,
+from ._native_util import (Closing, customer_from, error_from, id_of, merge, mode_of, new_error,
                            take_json)
 
 
@@ -123,7 +123,7 @@ def _text(name: str, value: Any) -> Any:
     return ffi.new("char[]", data)
 
 
-class Client:
+class Client(Closing):
     """A client of one install over one protocol (the command's connection options).
 
     A context manager: `with custapi.Client(...) as c:` frees it at the end of the block. A
@@ -203,15 +203,6 @@ class Client:
 
     def __enter__(self) -> "Client":
         return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass  # at interpreter exit the module's globals may be gone already
 
     def __repr__(self) -> str:
         return "custapi.Client(%r, %r, protocol=%r)" % (self.url, self.username, self.protocol)

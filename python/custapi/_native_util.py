@@ -105,3 +105,20 @@ def id_of(id: Any) -> int:
     if lib.custapi_id_parse(out, text, err) < 0:
         raise error_from(err)
     return int(out[0])
+
+
+class Closing:
+    """A context manager (each subclass's __enter__ returns itself, typed) whose end, or
+    collection, is its close()."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except BaseException:
+            pass  # half made, or at interpreter exit with the module's globals gone
