@@ -11,8 +11,8 @@
 /* Waking the consumer costs it a context switch and the GIL: it is woken when this many
  * outcomes wait, or after a turn once WAKE_MS have passed since it was last woken (a slow run
  * still hands each outcome over promptly), or at the end. */
-#define WAKE_AT 64
-#define WAKE_MS 2
+#define WAKE_AT 256
+#define WAKE_MS 10
 
 struct custapi_py_bulk {
   pthread_mutex_t mu;

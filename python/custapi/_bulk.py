@@ -132,8 +132,7 @@ class Bulk(Closing):
         self._client = client
         self._input = self._run = ffi.NULL
         self._runner: Optional[threading.Thread] = None
-        self._ready: List[Outcome] = []
-        self._next = 0
+        self._outcomes: Optional[Iterator[Outcome]] = None
         self._done = False
         self._shared = _Shared()
         self._counts = ffi.new("long[5]")
@@ -188,28 +187,28 @@ class Bulk(Closing):
 
     # ---- the iterator ----
 
-    def __iter__(self) -> "Bulk":
-        return self
+    def __iter__(self) -> Iterator[Outcome]:
+        return self._each()
 
     def __next__(self) -> Outcome:
-        if self._next < len(self._ready):
-            o = self._ready[self._next]
-            self._next += 1
-            return o
-        while not self._done:
-            try:
+        if self._outcomes is None:
+            self._outcomes = self._each()
+        return next(self._outcomes)
+
+    def _each(self) -> Iterator[Outcome]:
+        """The outcomes, a batch at a time from the queue: a generator, which a `for` loop
+        resumes without a method call per outcome. Its end, however it comes (the run's, a
+        `break`, KeyboardInterrupt), stops the run: what finished is in the results file."""
+        try:
+            while not self._done:
                 n = lib.custapi_py_bulk_take(self._run, self._buf, BATCH, WAIT_MS,
                                              self._finished)
-            except BaseException:
-                self.close()  # KeyboardInterrupt: what finished is in the results file
-                raise
-            if n:
-                self._ready = [self._outcome(self._buf[i]) for i in range(n)]
-                self._next = 1
-                return self._ready[0]
-            if self._finished[0]:
-                self._end()
-        raise StopIteration
+                if n:
+                    yield from [self._outcome(self._buf[i]) for i in range(n)]
+                elif self._finished[0]:
+                    self._end()
+        finally:
+            self.close()
 
     @staticmethod
     def _outcome(o: Any) -> Outcome:
