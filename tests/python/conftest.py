@@ -2,7 +2,6 @@
 stopped here (tests/server/interop.py starts them, as for every Python test of the project),
 and the key in a 0600 file."""
 import os
-import signal
 import subprocess
 import sys
 
@@ -27,12 +26,7 @@ class Server:
         self.url = "http://127.0.0.1:%d" % self.port
 
     def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        interop.stop_server(self.proc)
 
 
 @pytest.fixture(autouse=True)
