@@ -212,3 +212,18 @@ def test_a_break_out_of_the_loop_stops_the_run_and_frees_the_client(client):
         break
     # the Bulk was dropped with the loop: it stopped the run, and the client is free
     assert client.get(1)["id"] == 1
+
+
+def test_a_failing_server_gives_failed_outcomes_not_an_exception(start_server, key_file,
+                                                                 protocol, tmp_path):
+    s = start_server("--fault", "http500")
+    res = tmp_path / "r.jsonl"
+    with custapi.Client(s.url, USER, api_key_file=key_file, protocol=protocol,
+                        retries=0) as c:
+        b = c.bulk(records(5), results=str(res))
+        outs = list(b)
+    assert len(outs) == 5 and not any(o.ok for o in outs)
+    assert all(type(o.error) is custapi.ServerError and o.error.http_status == 500
+               and o.http_status == 500 and o.attempts == 1 for o in outs)
+    assert b.summary["failed"] == 5
+    assert [r["error"]["category"] for r in results_lines(res)] == ["server"] * 5
