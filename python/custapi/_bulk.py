@@ -8,9 +8,11 @@ input's length. Outcomes come back in batches through a bounded queue.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+import struct
 import threading
 import weakref
+from collections.abc import Iterable, Mapping
+
 # typing only for the type checker: importing it costs every program a few ms.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,6 +25,17 @@ from ._native_util import _ENCODER, Closing, error_from, mode_of, new_error
 BATCH = 256           # outcomes taken at once
 CHUNK = 64 * 1024     # bytes of JSON Lines written to the pipe at once
 WAIT_MS = 200         # how long a wait for outcomes lasts before Python sees a signal
+
+# The head of a custapi_py_outcome (line ... result), read a batch at a time with struct rather
+# than field by field through cffi: a third of the cost of turning an outcome into an Outcome.
+# The layout is checked against the compiler's here, once.
+_HEAD = struct.Struct("@qiiiiqiq")
+_STRIDE = ffi.sizeof("custapi_py_outcome")
+_FIELDS = ("line", "id", "status", "attempts", "http_status", "elapsed_ms", "has_result",
+           "result")
+if [ffi.offsetof("custapi_py_outcome", f) for f in _FIELDS] != [0, 8, 12, 16, 20, 24, 32, 40] \
+        or _HEAD.size != ffi.offsetof("custapi_py_outcome", "error"):
+    raise ImportError("custapi: custapi_py_outcome is not laid out as _bulk.py reads it")
 
 
 class Outcome:
@@ -204,18 +217,23 @@ class Bulk(Closing):
                 n = lib.custapi_py_bulk_take(self._run, self._buf, BATCH, WAIT_MS,
                                              self._finished)
                 if n:
-                    yield from [self._outcome(self._buf[i]) for i in range(n)]
+                    yield from self._batch(n)
                 elif self._finished[0]:
                     self._end()
         finally:
             self.close()
 
-    @staticmethod
-    def _outcome(o: Any) -> Outcome:
-        ok = o.status == 0
-        return Outcome(o.line, o.id or None, ok, o.attempts, o.http_status or None,
-                       o.elapsed_ms, o.result if o.has_result else None,
-                       None if ok else error_from(o.error))
+    def _batch(self, n: int) -> List[Outcome]:
+        data = ffi.buffer(self._buf, n * _STRIDE)
+        unpack = _HEAD.unpack_from
+        batch = []
+        for i in range(n):
+            line, id, status, attempts, http_status, elapsed_ms, has_result, result = unpack(
+                data, i * _STRIDE)
+            batch.append(Outcome(line, id or None, status == 0, attempts, http_status or None,
+                                 elapsed_ms, result if has_result else None,
+                                 None if status == 0 else error_from(self._buf[i].error)))
+        return batch
 
     def _end(self) -> None:
         """The run ended by itself: its failure, or the iterable's, is raised."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import warnings
+
 # typing only for the type checker: importing it costs every program a few ms.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
