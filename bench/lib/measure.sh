@@ -64,6 +64,24 @@ measure_custapi() {
     "$(cpu_of "$name")" "$(rss_of "$name")" $((n - ok))
 }
 
+# measure_pybulk SERVER PROTO CONC RECORDS: custapi for Python's bulk over a generator of dicts
+# (bench/lib/pybulk.py), timed as measure_custapi times the command, results file included.
+measure_pybulk() {
+  local server=$1 proto=$2 conc=$3 n=$4 name="pybulk-$1-$2-$3-$4" start end rc=0
+  rm -f "$workdir/$name.results"
+  start=$(date +%s%N)
+  PYTHONPATH="$BENCH_BUILD/python" timed "$name" "$BENCH_PYTHON" "$bench_dir/lib/pybulk.py" \
+    "$proto" "$server_url" "$n" "$conc" "$BENCH_IDS" "$workdir/$name.results" || rc=$?
+  end=$(date +%s%N)
+  local ok=0
+  [ -f "$workdir/$name.results" ] && ok=$(grep -c '"ok":true' "$workdir/$name.results" || true)
+  if [ "$rc" -ne 0 ] || [ "$ok" -ne "$n" ]; then
+    note "python bulk ($server $proto c$conc, $n records) exit $rc, $ok ok: $(head -c 300 "$workdir/$name.err")"
+  fi
+  record "$server" "$proto" "$conc" pybulk "$n" "$(((end - start) / 1000))e-6" \
+    "$(cpu_of "$name")" "$(rss_of "$name")" $((n - ok))
+}
+
 # measure_wrk SERVER PROTO CONC: one thread (custapi's bulk is one event loop too), CONC
 # connections, BENCH_WRK_SECONDS of the captured request.
 measure_wrk() {

@@ -17,6 +17,8 @@ RSS_SMALL = 10000
 FLOOR_TARGET = 0.85  # issue 16: custapi bulk at this fraction of the bare libcurl loop or more
 RSS_TARGET_MIB = 16
 SINGLE_TARGET = 1.10  # issue 16: one custapi update at most this many times one curl
+PY_VS_COMMAND = 0.9  # issue 23: bulk through Python at this fraction of the command's or more
+PY_VS_STDLIB = 5     # issue 23: ... and this many times Python's own http.client loop
 SERVER_NAMES = {"reference": "reference server", "static": "static responder"}
 
 
@@ -129,6 +131,39 @@ def print_single(single):
     print()
 
 
+def print_pybulk(rows):
+    """custapi for Python's bulk (a generator of dicts) beside the command's bulk and the
+    stdlib loop, on the static responder."""
+    print("bulk through Python (custapi for Python, a generator of dicts) against the command's")
+    print("bulk and Python's own http.client loop, static responder")
+    print("  proto  conc   py/s  custapi/s  python/s  py/custapi  py/python  py cpu s  py rss MiB")
+    for proto in PROTOS:
+        for conc in (1, 16):
+            py = rows.get(("static", proto, conc, "pybulk"))
+            c = rows.get(("static", proto, conc, "custapi"))
+            std = rows.get(("static", proto, conc, "python"))
+            print("  %-6s %4d %6s %10s %9s %11s %10s %9s %11s" % (
+                proto, conc, fmt_rate(py), fmt_rate(c), fmt_rate(std),
+                fmt_ratio(ratio(py, c)), fmt_ratio(ratio(py, std)),
+                "%.2f" % py.cpu if py else "n/a",
+                "%.1f" % (py.rss_kib / 1024) if py else "n/a"))
+    print()
+
+
+def pybulk_targets(rows):
+    t = []
+    for proto in PROTOS:
+        for conc in (1, 16):
+            py = rows.get(("static", proto, conc, "pybulk"))
+            t.append(("%s c%d python bulk/custapi bulk, static" % (proto, conc),
+                      ratio(py, rows.get(("static", proto, conc, "custapi"))), ">=",
+                      PY_VS_COMMAND))
+            t.append(("%s c%d python bulk/http.client, static" % (proto, conc),
+                      ratio(py, rows.get(("static", proto, conc, "python"))), ">=",
+                      PY_VS_STDLIB))
+    return t
+
+
 def targets(rows, rss):
     def vs(server, proto, peer):
         return ratio(rows.get((server, proto, 16, "custapi")), rows.get((server, proto, 16, peer)))
@@ -197,9 +232,11 @@ def main(argv):
     print_rss(rss)
     single = single_rows(rows)
     print_single(single)
+    print_pybulk(rows)
     print_targets("targets (issue 16: the libcurl floor, flat memory, one update)",
                   floor_targets(rows, rss, single))
     print_targets("targets (issue 7, item 5)", targets(rows, rss))
+    print_targets("targets (issue 23: custapi for Python)", pybulk_targets(rows))
     errors = sum(r.errors for r in rows.values())
     if errors:
         print("! marks a rate whose run had failed requests (%d in all): see the run's notes" % errors)
