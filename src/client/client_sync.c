@@ -39,7 +39,9 @@ static int read_customer(custapi_customer **out, int *http_status, int *attempts
   if (rc < 0)
     return custapi__client_fail(c, &err);
   call k = {0};
-  k.client = c;
+  k.caller = &c->caller;
+  k.ops = c->backend;
+  k.endpoint = &c->endpoint;
   k.request = &req;
   rc = custapi__call_run(&k);
   custapi__http_request_clear(&req);
@@ -91,7 +93,9 @@ int custapi__client_probe(custapi_probe_info *out, int *http_status, int *attemp
   if (rc < 0)
     return custapi__client_fail(c, &err);
   call k = {0};
-  k.client = c;
+  k.caller = &c->caller;
+  k.ops = c->backend;
+  k.endpoint = &c->endpoint;
   k.request = &req;
   k.is_probe = 1;
   rc = custapi__call_run(&k);
@@ -192,7 +196,9 @@ int custapi_update(custapi_result **out, custapi_client *c, int32_t id,
   if (rc < 0)
     return custapi__client_fail(c, &err);
   call k = {0};
-  k.client = c;
+  k.caller = &c->caller;
+  k.ops = c->backend;
+  k.endpoint = &c->endpoint;
   k.request = &req;
   k.is_update = 1;
   rc = custapi__call_run(&k);
@@ -225,7 +231,7 @@ int custapi_update_dry_run(char **out, custapi_client *c, int32_t id,
   custapi_customer_free(filled);
   if (rc < 0)
     return custapi__client_fail(c, &err);
-  rc = custapi__transport_format_request(out, c->transport, &req, &err);
+  rc = custapi__transport_format_request(out, c->caller.transport, &req, &err);
   custapi__http_request_clear(&req);
   return rc < 0 ? custapi__client_fail(c, &err) : 0;
 }
@@ -233,7 +239,7 @@ int custapi_update_dry_run(char **out, custapi_client *c, int32_t id,
 /* Formats a request built by the codec, sends nothing. */
 static int format_request(char **out, custapi_client *c, custapi_http_request *req) {
   custapi_error err;
-  int rc = custapi__transport_format_request(out, c->transport, req, &err);
+  int rc = custapi__transport_format_request(out, c->caller.transport, req, &err);
   custapi__http_request_clear(req);
   return rc < 0 ? custapi__client_fail(c, &err) : 0;
 }
