@@ -83,6 +83,8 @@ struct custapi_transport {
   size_t active_count;
   timer *timers; /* sorted by due time */
   size_t timer_count;
+  custapi_transport_watch watch;
+  int watching;
 };
 
 uint64_t custapi__now_ms(void) {
@@ -256,16 +258,11 @@ void custapi__transport_abort_all(custapi_transport *t) {
 void custapi__transport_free(custapi_transport *t) {
   if (!t)
     return;
-  custapi__transport_abort_all(t);
+  custapi__transport_abort_all(t); /* the transfers in flight and every timer */
   while (t->idle) {
     custapi_transfer *x = t->idle;
     t->idle = x->next;
     transfer_destroy(x);
-  }
-  while (t->timers) {
-    timer *k = t->timers;
-    t->timers = k->next;
-    custapi__free(k);
   }
   if (t->multi)
     curl_multi_cleanup(t->multi);
@@ -678,6 +675,24 @@ int custapi__transport_add_timer(custapi_transport *t, long delay_ms, custapi_ti
   return 0;
 }
 
+void custapi__transport_cancel_timers(custapi_transport *t, custapi_timer_fn fn, void *payload) {
+  for (timer **p = &t->timers; *p;) {
+    timer *k = *p;
+    if (k->fn == fn && k->payload == payload) {
+      *p = k->next;
+      t->timer_count--;
+      custapi__free(k);
+    } else {
+      p = &k->next;
+    }
+  }
+}
+
+void custapi__transport_watch(custapi_transport *t, const custapi_transport_watch *watch) {
+  t->watching = watch != NULL;
+  t->watch = watch ? *watch : (custapi_transport_watch){0};
+}
+
 static void fire_due_timers(custapi_transport *t) {
   uint64_t now = 0; /* the clock is read once, and only for a timer that is not due at once */
   int now_read = 0;
@@ -733,34 +748,55 @@ static void finish_transfers(custapi_transport *t) {
   }
 }
 
-int custapi__transport_step(custapi_transport *t, custapi_error *err) {
+/* Waits for libcurl's sockets and the watch's descriptors, then drives the transfers. */
+static int poll_and_perform(custapi_transport *t, long wait_ms, custapi_error *err) {
+  struct curl_waitfd extra[2];
+  unsigned n = t->watching ? t->watch.fd_count : 0;
+  for (unsigned i = 0; i < n && i < 2; i++)
+    extra[i] = (struct curl_waitfd){t->watch.fds[i], CURL_WAIT_POLLIN, 0};
+  if (wait_ms != 0 && curl_multi_poll(t->multi, n ? extra : NULL, n, (int)wait_ms, NULL) != CURLM_OK)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL, "libcurl's poll failed");
   int running = 0;
+  if (t->active_count) {
+    if (curl_multi_perform(t->multi, &running) != CURLM_OK)
+      return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL,
+                                "libcurl's transfer loop failed");
+    finish_transfers(t);
+  }
+  return 0;
+}
+
+int custapi__transport_step(custapi_transport *t, custapi_error *err) {
   /* Timers due now first (a new call's first attempt is one): its transfer then goes out in
    * this step's perform rather than after a poll and a perform of its own. */
   fire_due_timers(t);
-  if (!t->active_count && !t->timers)
+  if (!t->active_count && !t->timers && !t->watching)
     return 0; /* nothing to wait for */
   long wait_ms = 1000;
   if (t->timers) {
     uint64_t now = custapi__now_ms();
     wait_ms = t->timers->due_ms > now ? (long)(t->timers->due_ms - now) : 0;
   }
+  if (t->watching && t->watch.timeout_ms) {
+    long w = t->watch.timeout_ms(t->watch.payload);
+    if (w >= 0 && w < wait_ms)
+      wait_ms = w;
+  }
   if (t->active_count) {
     long curl_ms = -1;
     curl_multi_timeout(t->multi, &curl_ms);
     if (curl_ms >= 0 && curl_ms < wait_ms)
-      wait_ms = curl_ms;
-    /* libcurl wants perform called at once (a transfer just added): no poll to wait first. */
-    if (curl_ms != 0 && curl_multi_poll(t->multi, NULL, 0, (int)wait_ms, NULL) != CURLM_OK)
-      return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL, "libcurl's poll failed");
-    if (curl_multi_perform(t->multi, &running) != CURLM_OK)
-      return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL,
-                                "libcurl's transfer loop failed");
-    finish_transfers(t);
+      wait_ms = curl_ms; /* 0: a transfer just added wants perform at once, no poll first */
+  }
+  if (t->active_count || t->watching) {
+    if (poll_and_perform(t, wait_ms, err) < 0)
+      return CUSTAPI_EINTERNAL;
   } else if (wait_ms > 0) {
     struct timespec ts = {wait_ms / 1000, (wait_ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
   }
+  if (t->watching && t->watch.after_turn)
+    t->watch.after_turn(t->watch.payload);
   fire_due_timers(t);
   return 0;
 }
