@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "backend.h"
+#include "backends.h" /* the codec of a protocol, and the decoding of an answer */
 #include "custapi/custapi.h"
 #include "transport.h"
 

@@ -438,14 +438,16 @@ static const char *content_type_key(const custapi_http_request *r) {
 }
 
 static int reuse_headers(const custapi_transfer *x, const custapi_http_request *r) {
-  return x->headers && x->headers_accept[0] && strcmp(x->headers_accept, accept_of(r)) == 0 &&
+  /* A list carrying a caller's Authorization (the gateway's) is never reused: the next request
+   * on this handle may be another caller's. remember_headers leaves such a list unmarked. */
+  return x->headers && !r->authorization && x->headers_accept[0] && strcmp(x->headers_accept, accept_of(r)) == 0 &&
          strcmp(x->headers_content_type, content_type_key(r)) == 0;
 }
 
 static void remember_headers(custapi_transfer *x, const custapi_http_request *r) {
   const char *accept = accept_of(r), *type = content_type_key(r);
   x->headers_accept[0] = x->headers_content_type[0] = '\0';
-  if (!accept[0] || strlen(accept) >= sizeof x->headers_accept ||
+  if (r->authorization || !accept[0] || strlen(accept) >= sizeof x->headers_accept ||
       strlen(type) >= sizeof x->headers_content_type)
     return; /* not reused: built again next time */
   strcpy(x->headers_accept, accept);

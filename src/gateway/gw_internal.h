@@ -1,20 +1,21 @@
-/* What the gateway's parts share: counters, per-id ordering, upstream exchanges, the record
- * and the shadow reads. */
+/* What the gateway's parts share: counters, per-id ordering, the calls in progress, the record
+ * and the shadow reads. Everything runs on one loop (gw_server.c): no locks. */
 #ifndef CUSTAPI_GW_INTERNAL_H
 #define CUSTAPI_GW_INTERNAL_H
 
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "backend.h"
+/* The client's call machinery (transport, retries, the 429 hold, redaction) and the codecs'
+ * request sides: the headers each layer offers the gateway. */
+#include "caller.h"
 #include "gateway.h"
-/* The ops-table lookup and the decoding of an answer (the client layer's backends.h): any non-2xx
- * becomes its error the same way for both protocols before a codec sees the answer. */
-#include "backends.h"
+#include "rest_request.h"
+#include "xmlrpc.h"
+
 #define GW_DECODE_UPDATE(ops, out, response, brief, err)                                           \
   custapi__decode_update((ops), (out), (response), (brief) ? CUSTAPI_DECODE_NO_CUSTOMER : 0u, (err))
 #define GW_DECODE_GET(ops, out, response, err) custapi__decode_get((ops), (out), (response), (err))
-#include "transport.h"
 
 #define GW_REST (custapi__backend_for(CUSTAPI_PROTOCOL_REST))
 #define GW_XMLRPC (custapi__backend_for(CUSTAPI_PROTOCOL_XMLRPC))
@@ -27,50 +28,44 @@ typedef struct gw_stats {
   atomic_ulong refused;        /* answered at the door: invalid, too large, malformed */
   atomic_ulong passed_through; /* forwarded verbatim */
   atomic_ulong upstream_errors;
+  atomic_ulong timed_out; /* callers answered 504 (or a fault) at their upstream deadline */
   atomic_ulong shadow_reads;
   atomic_ulong differences;
+  atomic_ulong shadow_dropped; /* reads not made: the queue was full, or the stop came first */
 } gw_stats;
 
-/* ---- two updates of one id: in arrival order, never at once (gw_order.c) ---- */
+/* ---- one id's line: a FIFO of continuations (gw_order.c) ---- */
+
+/* A place in an id's line; `run` is called when every place before it is done. */
+typedef struct gw_turn {
+  struct gw_turn *next;
+  int32_t id;
+  void (*run)(struct gw_turn *turn);
+} gw_turn;
 
 typedef struct gw_order gw_order;
 
 int gw_order_new(gw_order **out);
 void gw_order_free(gw_order *order);
-/* A place in id's line, taken at arrival. */
-unsigned long gw_order_take(gw_order *order, int32_t id);
-/* Waits until every earlier place in id's line is done. */
-void gw_order_wait(gw_order *order, int32_t id, unsigned long ticket);
-/* Ends the current place in id's line. */
+/* Takes the next place in turn->id's line: 1 when it is its turn at once (run is not called:
+ * the caller goes on), 0 when it waits (run is called from the gw_order_done before it), -1
+ * out of memory. */
+int gw_order_enter(gw_order *order, gw_turn *turn);
+/* Ends the first place in id's line, and runs the next one, if any. */
 void gw_order_done(gw_order *order, int32_t id);
 
-/* ---- one upstream exchange, with the client's retry policy (gw_upstream.c) ---- */
+/* ---- answers ---- */
 
-typedef struct gw_response {
-  int status; /* 0: no response */
-  char *body; /* owned, NUL-terminated */
+typedef struct gw_reply {
+  int status;
+  const char *content_type; /* static; NULL: upstream.content_type, if any (a reply moves) */
+  char *body;               /* owned */
   size_t body_len;
-  char content_type[256];
-  char location[512];
-  char retry_after[64];
-} gw_response;
+  custapi_kept_answer upstream; /* a verbatim answer's headers */
+  char note[200];               /* what happened, for -v; never a credential */
+} gw_reply;
 
-void gw_response_clear(gw_response *response);
-
-/* Decodes a response for the retry decision (and keeps what it decoded in `payload`). */
-typedef int (*gw_decode_fn)(const custapi_http_response *response, void *payload,
-                            custapi_error *err);
-
-/* A transport with no credentials of its own: requests carry their callers'. */
-int gw_transport_new(custapi_transport **out, const gw_config *cfg, custapi_error *err);
-
-/*
- * Sends `request` until it succeeds (decode returned 0, or a response arrived when decode is
- * NULL), fails for good, or `retries` retries are spent. The last response is kept in *out.
- * Returns 0 or a negative status with `err`.
- */
-int gw_exchange(gw_response *out, custapi_transport *transport, const custapi_http_request *request,
-                int retries, gw_decode_fn decode, void *payload, custapi_error *err);
+void gw_reply_clear(gw_reply *reply);
 
 /* ---- the record file (gw_record.c) ---- */
 
@@ -84,27 +79,35 @@ int gw_append_line(int fd, const char *text, size_t len);
 /* ---- shadow reads (gw_shadow.c) ---- */
 
 typedef struct gw_shadow gw_shadow;
+typedef struct gw_shadow_read gw_shadow_read;
+struct gw_ctx;
 
-int gw_shadow_start(gw_shadow **out, const gw_config *cfg, gw_order *order, gw_stats *stats,
-                    int report_fd, custapi_error *err);
-/* Queues read-backs of an update that succeeded; takes id's next place in line now, so that
- * the reads see this update and no later one. The caller's answer does not wait. */
-void gw_shadow_enqueue(gw_shadow *shadow, int32_t id, const custapi_customer *sent,
-                       const char *authorization);
-/* Finishes what is queued, stops the thread, frees. */
-void gw_shadow_stop(gw_shadow *shadow);
-
-#endif
+int gw_shadow_new(gw_shadow **out, struct gw_ctx *ctx, int report_fd, custapi_error *err);
+/* A place for an update's read-backs in id's line, right behind the update's own (taken when
+ * the update takes its place); NULL when the queue is full (counted as dropped) or memory
+ * ran out. */
+gw_shadow_read *gw_shadow_reserve(gw_shadow *shadow, int32_t id);
+/* The update succeeded: the reads compare against `sent` with the caller's credentials. */
+void gw_shadow_arm(gw_shadow_read *read, const custapi_customer *sent, const char *authorization);
+/* Reads waiting or in progress. */
+size_t gw_shadow_pending(const gw_shadow *shadow);
+/* Frees the shadow; reads still waiting are dropped (counted), their transfers already
+ * aborted by the caller. Returns how many were dropped. */
+size_t gw_shadow_free(gw_shadow *shadow);
 
 /* ---- one caller's call (gw_handle.c) ---- */
+
+typedef struct gw_op gw_op;
 
 typedef struct gw_ctx {
   const gw_config *cfg;
   custapi_endpoint endpoint;
+  custapi_caller *caller; /* every upstream call of every caller */
   gw_stats stats;
   gw_order *order;
   gw_shadow *shadow; /* or NULL */
   int record_fd;     /* or -1 */
+  gw_op *ops;        /* in progress: freed at the end whatever their state */
 } gw_ctx;
 
 typedef struct gw_request {
@@ -117,16 +120,26 @@ typedef struct gw_request {
   const char *authorization, *content_type, *accept; /* or NULL */
 } gw_request;
 
-typedef struct gw_reply {
-  int status;
-  const char *content_type; /* static, or pointing into `upstream` */
-  char *body;               /* owned */
-  size_t body_len;
-  gw_response upstream; /* a verbatim answer's headers */
-  char note[200];       /* what happened, for -v; never a credential */
-} gw_reply;
+/* Hands the caller its answer (moved: the callee owns reply's buffers). */
+typedef void (*gw_answer_fn)(gw_reply *reply, void *payload);
 
-void gw_reply_clear(gw_reply *reply);
+/*
+ * Answers one call. Either at once (a refusal at the door, an answer made here): *out is the
+ * answer and NULL is returned; or the call goes upstream: an operation is returned, and
+ * `answer(reply, payload)` is called from the loop when it ends (never from here). `rq` is
+ * read before this returns only.
+ */
+gw_op *gw_handle(gw_reply *out, gw_ctx *ctx, const gw_request *rq, gw_answer_fn answer,
+                 void *payload);
 
-/* Answers one call. *transport is the connection's, created on first use. */
-void gw_handle(gw_reply *out, gw_ctx *ctx, custapi_transport **transport, const gw_request *rq);
+/* How long the operation may take upstream (retries, backoff, its id's line). */
+long gw_op_deadline_ms(const gw_op *op);
+
+/* The deadline passed: *out is the caller's 504 (or fault); the operation goes on (an update
+ * already sent is not taken back) but will answer nobody. */
+void gw_op_expire(gw_op *op, gw_reply *out);
+
+/* Frees every operation still in progress (at the end, the transport's transfers aborted). */
+size_t gw_ops_free(gw_ctx *ctx);
+
+#endif

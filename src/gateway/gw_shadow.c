@@ -1,14 +1,16 @@
 /*
- * --shadow: after an update succeeded, one background thread reads the customer back over
- * both protocols (reads only, never a second write), with the caller's own credentials, and
- * appends to the report one JSON line per updated property that either read does not show as
- * sent, or that the two show differently: {id, property, sent, rest, xmlrpc, when}.
+ * --shadow: after an update succeeded, the customer is read back over both protocols (reads
+ * only, never a second write), with the caller's own credentials, and the report gets one JSON
+ * line per updated property that either read does not show as sent, or that the two show
+ * differently: {id, property, sent, rest, xmlrpc, when}.
  *
- * The reads take the id's next place in line when the update is answered, so they see that
- * update and no later one; the caller's answer never waits for them.
+ * The reads run on the loop. They take their place in the id's line when the update takes its
+ * own, right behind it, so they see that update and no later one; the caller's answer never
+ * waits for them. At most --shadow-queue reads wait at once: an update beyond that is not read
+ * back, and is counted as dropped.
  */
 #include <json-c/json.h>
-#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -18,37 +20,45 @@
 #include "gw_internal.h"
 #include "json_util.h"
 
-typedef struct job {
-  struct job *next;
-  int32_t id;
-  unsigned long ticket;
+typedef enum read_state { RESERVED, ARMED, CANCELLED } read_state;
+
+struct gw_shadow_read {
+  gw_turn turn; /* first: the line hands back the turn, i.e. this */
+  gw_shadow_read *prev, *next;
+  gw_shadow *shadow;
+  read_state state;
   custapi_customer *sent;
   char *authorization;
-} job;
-
-struct gw_shadow {
-  const gw_config *cfg;
-  gw_order *order;
-  gw_stats *stats;
-  int report_fd;
-  custapi_endpoint endpoint;
-  custapi_transport *transport;
-  pthread_t thread;
-  pthread_mutex_t lock;
-  pthread_cond_t queued;
-  job *head, **tail;
-  int stopping;
+  custapi_http_request request;
+  custapi_call k;
+  custapi_customer *rest; /* the first read's */
 };
 
-static void job_free(job *j) {
-  if (!j)
-    return;
-  custapi_customer_free(j->sent);
-  if (j->authorization) {
-    custapi__wipe(j->authorization, strlen(j->authorization));
-    custapi__free(j->authorization);
+struct gw_shadow {
+  gw_ctx *ctx;
+  int report_fd;
+  gw_shadow_read *reads; /* reserved, waiting or in progress */
+  size_t pending;
+};
+
+static void read_free(gw_shadow_read *r) {
+  gw_shadow *s = r->shadow;
+  if (r->prev)
+    r->prev->next = r->next;
+  else
+    s->reads = r->next;
+  if (r->next)
+    r->next->prev = r->prev;
+  s->pending--;
+  custapi_customer_free(r->sent);
+  custapi_customer_free(r->rest);
+  if (r->authorization) {
+    custapi__wipe(r->authorization, strlen(r->authorization));
+    custapi__free(r->authorization);
   }
-  custapi__free(j);
+  custapi__http_request_clear(&r->request);
+  custapi__call_clear(&r->k);
+  custapi__free(r);
 }
 
 /* A field as JSON text for comparison ("null" when absent or unread). */
@@ -66,38 +76,7 @@ static int same_value(json_object *a, json_object *b) {
   return ta && tb && strcmp(ta, tb) == 0;
 }
 
-typedef struct get_payload {
-  const custapi_backend_ops *ops;
-  custapi_customer *customer;
-} get_payload;
-
-static int decode_get(const custapi_http_response *r, void *payload, custapi_error *err) {
-  get_payload *p = payload;
-  custapi_customer_free(p->customer);
-  p->customer = NULL;
-  return GW_DECODE_GET(p->ops, &p->customer, r, err);
-}
-
-/* Reads customer `id` over one protocol; NULL when the read failed. */
-static custapi_customer *read_over(gw_shadow *s, const custapi_backend_ops *ops, const job *j) {
-  custapi_http_request req = {0};
-  custapi_error err;
-  get_payload p = {ops, NULL};
-  gw_response resp = {0};
-  if (ops->encode_get(&req, &s->endpoint, j->id, &err) == 0) {
-    req.authorization = j->authorization;
-    if (gw_exchange(&resp, s->transport, &req, s->cfg->retries, decode_get, &p, &err) < 0) {
-      custapi_customer_free(p.customer);
-      p.customer = NULL;
-    }
-  }
-  atomic_fetch_add(&s->stats->shadow_reads, 1);
-  gw_response_clear(&resp);
-  custapi__http_request_clear(&req);
-  return p.customer;
-}
-
-static void report(gw_shadow *s, const job *j, const custapi_customer *rest,
+static void report(gw_shadow *s, const gw_shadow_read *j, const custapi_customer *rest,
                    const custapi_customer *xmlrpc) {
   char when[32];
   time_t now = time(NULL);
@@ -114,9 +93,9 @@ static void report(gw_shadow *s, const job *j, const custapi_customer *rest,
       json_object_put(x);
       continue;
     }
-    atomic_fetch_add(&s->stats->differences, 1);
+    atomic_fetch_add(&s->ctx->stats.differences, 1);
     json_object *line = json_object_new_object();
-    json_object_object_add(line, "id", json_object_new_int(j->id));
+    json_object_object_add(line, "id", json_object_new_int(j->turn.id));
     json_object_object_add(line, "property", json_object_new_string(f->name));
     json_object_object_add(line, "sent", sent);
     json_object_object_add(line, "rest", r);
@@ -135,95 +114,127 @@ static void report(gw_shadow *s, const job *j, const custapi_customer *rest,
   }
 }
 
-static void run_job(gw_shadow *s, job *j) {
-  gw_order_wait(s->order, j->id, j->ticket);
-  custapi_customer *rest = read_over(s, GW_REST, j);
-  custapi_customer *xmlrpc = read_over(s, GW_XMLRPC, j);
-  gw_order_done(s->order, j->id);
-  report(s, j, rest, xmlrpc);
-  custapi_customer_free(rest);
-  custapi_customer_free(xmlrpc);
+/* Ends the read's place in its id's line (the next update there goes on) and frees it. */
+static void read_end(gw_shadow_read *r) {
+  gw_order_done(r->shadow->ctx->order, r->turn.id); /* reads r's place, then runs the next */
+  read_free(r);
 }
 
-static void *shadow_main(void *arg) {
-  gw_shadow *s = arg;
-  pthread_mutex_lock(&s->lock);
-  for (;;) {
-    while (!s->head && !s->stopping)
-      pthread_cond_wait(&s->queued, &s->lock);
-    job *j = s->head;
-    if (!j)
-      break; /* stopping, and nothing left */
-    s->head = j->next;
-    if (!s->head)
-      s->tail = &s->head;
-    pthread_mutex_unlock(&s->lock);
-    run_job(s, j);
-    job_free(j);
-    pthread_mutex_lock(&s->lock);
+static int read_over(gw_shadow_read *r, const custapi_backend_ops *ops,
+                     void (*done)(custapi_call *)) {
+  gw_ctx *ctx = r->shadow->ctx;
+  custapi_error err;
+  custapi__http_request_clear(&r->request);
+  custapi__call_clear(&r->k);
+  r->k = (custapi_call){0};
+  if (ops->encode_get(&r->request, &ctx->endpoint, r->turn.id, &err) < 0)
+    return -1;
+  r->request.authorization = r->authorization;
+  r->k.on_done = done;
+  r->k.caller = ctx->caller;
+  r->k.ops = ops;
+  r->k.request = &r->request;
+  r->k.redact_secret = r->authorization;
+  return custapi__call_begin(&r->k, &err);
+}
+
+static gw_shadow_read *read_of(custapi_call *k) {
+  return (gw_shadow_read *)(void *)((char *)k - offsetof(gw_shadow_read, k));
+}
+
+static void xmlrpc_read_done(custapi_call *k) {
+  gw_shadow_read *r = read_of(k);
+  atomic_fetch_add(&r->shadow->ctx->stats.shadow_reads, 1);
+  /* Both reads made: the line moves on before the report is written. */
+  report(r->shadow, r, r->rest, k->rc == 0 ? k->customer : NULL);
+  read_end(r);
+}
+
+static void rest_read_done(custapi_call *k) {
+  gw_shadow_read *r = read_of(k);
+  atomic_fetch_add(&r->shadow->ctx->stats.shadow_reads, 1);
+  if (k->rc == 0) {
+    r->rest = k->customer;
+    k->customer = NULL;
   }
-  pthread_mutex_unlock(&s->lock);
-  return NULL;
+  if (read_over(r, GW_XMLRPC, xmlrpc_read_done) < 0) {
+    report(r->shadow, r, r->rest, NULL);
+    read_end(r);
+  }
 }
 
-int gw_shadow_start(gw_shadow **out, const gw_config *cfg, gw_order *order, gw_stats *stats,
-                    int report_fd, custapi_error *err) {
+/* The read's turn in its id's line: right after its update, before any later one. */
+static void read_turn(gw_turn *turn) {
+  gw_shadow_read *r = (gw_shadow_read *)(void *)turn;
+  if (r->state != ARMED || read_over(r, GW_REST, rest_read_done) < 0) {
+    if (r->state == ARMED)
+      atomic_fetch_add(&r->shadow->ctx->stats.shadow_dropped, 1);
+    read_end(r);
+  }
+}
+
+int gw_shadow_new(gw_shadow **out, gw_ctx *ctx, int report_fd, custapi_error *err) {
   gw_shadow *s = custapi__calloc(1, sizeof *s);
   if (!s)
     return custapi__error_oom(err);
-  s->cfg = cfg;
-  s->order = order;
-  s->stats = stats;
+  s->ctx = ctx;
   s->report_fd = report_fd;
-  s->endpoint.base_url = cfg->url;
-  s->endpoint.xmlrpc_prefix = cfg->xmlrpc_prefix;
-  s->tail = &s->head;
-  int rc = gw_transport_new(&s->transport, cfg, err);
-  if (rc < 0) {
-    custapi__free(s);
-    return rc;
-  }
-  pthread_mutex_init(&s->lock, NULL);
-  pthread_cond_init(&s->queued, NULL);
-  if (pthread_create(&s->thread, NULL, shadow_main, s) != 0) {
-    pthread_cond_destroy(&s->queued);
-    pthread_mutex_destroy(&s->lock);
-    custapi__transport_free(s->transport);
-    custapi__free(s);
-    return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL, "cannot start a thread");
-  }
   *out = s;
   return 0;
 }
 
-void gw_shadow_enqueue(gw_shadow *s, int32_t id, const custapi_customer *sent,
-                       const char *authorization) {
-  job *j = custapi__calloc(1, sizeof *j);
-  if (!j || custapi_customer_dup(&j->sent, sent) < 0 ||
-      (authorization && !(j->authorization = custapi__strdup(authorization)))) {
-    job_free(j);
-    fprintf(stderr, "custapi: gateway: out of memory: a shadow read was skipped\n");
-    return;
+gw_shadow_read *gw_shadow_reserve(gw_shadow *s, int32_t id) {
+  if (s->pending >= s->ctx->cfg->shadow_queue) {
+    atomic_fetch_add(&s->ctx->stats.shadow_dropped, 1);
+    return NULL; /* the queue is full: this update is not read back, and it is counted */
   }
-  j->id = id;
-  j->ticket = gw_order_take(s->order, id);
-  pthread_mutex_lock(&s->lock);
-  *s->tail = j;
-  s->tail = &j->next;
-  pthread_cond_signal(&s->queued);
-  pthread_mutex_unlock(&s->lock);
+  gw_shadow_read *r = custapi__calloc(1, sizeof *r);
+  if (!r) {
+    atomic_fetch_add(&s->ctx->stats.shadow_dropped, 1);
+    return NULL;
+  }
+  r->shadow = s;
+  r->turn.id = id;
+  r->turn.run = read_turn;
+  /* Behind the update that reserves it, which has just taken its own place. */
+  if (gw_order_enter(s->ctx->order, &r->turn) != 0) {
+    custapi__free(r);
+    atomic_fetch_add(&s->ctx->stats.shadow_dropped, 1);
+    return NULL;
+  }
+  r->next = s->reads;
+  if (s->reads)
+    s->reads->prev = r;
+  s->reads = r;
+  s->pending++;
+  return r;
 }
 
-void gw_shadow_stop(gw_shadow *s) {
-  if (!s)
+void gw_shadow_arm(gw_shadow_read *r, const custapi_customer *sent, const char *authorization) {
+  r->state = CANCELLED;
+  if (!sent)
     return;
-  pthread_mutex_lock(&s->lock);
-  s->stopping = 1;
-  pthread_cond_signal(&s->queued);
-  pthread_mutex_unlock(&s->lock);
-  pthread_join(s->thread, NULL);
-  custapi__transport_free(s->transport);
-  pthread_cond_destroy(&s->queued);
-  pthread_mutex_destroy(&s->lock);
+  if (custapi_customer_dup(&r->sent, sent) < 0 ||
+      (authorization && !(r->authorization = custapi__strdup(authorization)))) {
+    fprintf(stderr, "custapi: gateway: out of memory: a shadow read was skipped\n");
+    atomic_fetch_add(&r->shadow->ctx->stats.shadow_dropped, 1);
+    return;
+  }
+  r->state = ARMED;
+}
+
+size_t gw_shadow_pending(const gw_shadow *s) { return s ? s->pending : 0; }
+
+size_t gw_shadow_free(gw_shadow *s) {
+  if (!s)
+    return 0;
+  size_t dropped = 0;
+  while (s->reads) {
+    if (s->reads->state != CANCELLED)
+      dropped++;
+    read_free(s->reads);
+  }
+  atomic_fetch_add(&s->ctx->stats.shadow_dropped, dropped);
   custapi__free(s);
+  return dropped;
 }
