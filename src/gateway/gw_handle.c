@@ -18,7 +18,6 @@
 #include "error.h"
 #include "gw_internal.h"
 
-#define XMLRPC_PATH "/api/2.0/xmlrpc/"
 #define JSON_TYPE "application/json"
 #define XML_TYPE "text/xml"
 
@@ -31,7 +30,9 @@ void gw_reply_clear(gw_reply *r) {
 }
 
 static int is_xmlrpc_path(const char *path) {
-  return strcmp(path, XMLRPC_PATH) == 0 || strcmp(path, "/api/2.0/xmlrpc") == 0;
+  /* With its closing slash or without. */
+  size_t n = sizeof CUSTAPI_XMLRPC_PATH - 2;
+  return strncmp(path, CUSTAPI_XMLRPC_PATH, n) == 0 && (!path[n] || strcmp(path + n, "/") == 0);
 }
 
 /* ---- answers made here ---- */
@@ -59,56 +60,53 @@ static void reply_fault(gw_reply *out, int code, const char *message) {
     reply_oom(out);
 }
 
-/* The caller's answer to an error of the model, by category (docs/gateway.md's table). */
-static int rest_status_for(const custapi_error *e) {
-  int s = e->http_status, f = e->has_fault_code ? e->fault_code : 0;
+/* The caller's answer to an error of the model, by category (docs/gateway.md's table): the
+ * one table for both protocols. A status (or fault code) the error came with is kept when it
+ * belongs to its category; otherwise the category's own. */
+static const struct {
+  custapi_category category;
+  int rest, fault;
+} by_category[] = {
+    {CUSTAPI_CATEGORY_INVALID, 422, 422},   {CUSTAPI_CATEGORY_AUTH, 401, 401},
+    {CUSTAPI_CATEGORY_NOT_FOUND, 404, 404}, {CUSTAPI_CATEGORY_REJECTED, 422, 422},
+    /* A fault 429 would read as "rejected": 503 says "try again" to an XML-RPC caller. */
+    {CUSTAPI_CATEGORY_SERVER, 500, 503},    {CUSTAPI_CATEGORY_TRANSPORT, 502, 502},
+    {CUSTAPI_CATEGORY_PROTOCOL, 502, 502},
+};
+
+/* Whether `code` (a status or a fault code) belongs to the error's category. */
+static int belongs(const custapi_error *e, int code, caller who) {
   switch (e->category) {
-  case CUSTAPI_CATEGORY_INVALID:
-    return 422;
   case CUSTAPI_CATEGORY_AUTH:
-    return s == 401 || s == 403 ? s : f == 403 ? 403 : 401;
-  case CUSTAPI_CATEGORY_NOT_FOUND:
-    return 404;
+    return code == 401 || code == 403;
   case CUSTAPI_CATEGORY_REJECTED:
-    return s == 400 || s == 409 || s == 422 ? s : f == 400 || f == 409 ? f : 422;
+    return code == 400 || code == 409 || code == 422;
   case CUSTAPI_CATEGORY_SERVER:
-    return s >= 500 && s <= 599 ? s : s == 429 ? 429 : f >= 500 && f <= 599 ? f : 500;
-  case CUSTAPI_CATEGORY_TRANSPORT:
-  case CUSTAPI_CATEGORY_PROTOCOL:
-    return 502;
+    return (code >= 500 && code <= 599) || (code == 429 && who == CALLER_REST);
   default:
-    return 500;
+    return 0;
   }
 }
 
-static int fault_code_for(const custapi_error *e) {
+static int answer_code_for(const custapi_error *e, caller who) {
   int s = e->http_status, f = e->has_fault_code ? e->fault_code : 0;
-  if (e->has_fault_code && e->category != CUSTAPI_CATEGORY_PROTOCOL)
+  if (who == CALLER_XMLRPC && e->has_fault_code && e->category != CUSTAPI_CATEGORY_PROTOCOL)
     return f; /* it came as a fault: keep its code */
-  switch (e->category) {
-  case CUSTAPI_CATEGORY_INVALID:
-    return 422;
-  case CUSTAPI_CATEGORY_AUTH:
-    return s == 403 ? 403 : 401;
-  case CUSTAPI_CATEGORY_NOT_FOUND:
-    return 404;
-  case CUSTAPI_CATEGORY_REJECTED:
-    return s == 400 || s == 409 || s == 422 ? s : 422;
-  case CUSTAPI_CATEGORY_SERVER:
-    return s >= 500 && s <= 599 ? s : 503; /* 429 too: a fault 429 would read as "rejected" */
-  case CUSTAPI_CATEGORY_TRANSPORT:
-  case CUSTAPI_CATEGORY_PROTOCOL:
-    return 502;
-  default:
-    return 500;
-  }
+  if (belongs(e, s, who))
+    return s;
+  if (who == CALLER_REST && belongs(e, f, who) && f != 429)
+    return f;
+  for (size_t i = 0; i < sizeof by_category / sizeof by_category[0]; i++)
+    if (by_category[i].category == e->category)
+      return who == CALLER_REST ? by_category[i].rest : by_category[i].fault;
+  return 500;
 }
 
 static void reply_error(gw_reply *out, caller who, const custapi_error *e) {
   if (who == CALLER_XMLRPC)
-    reply_fault(out, fault_code_for(e), e->message);
+    reply_fault(out, answer_code_for(e, CALLER_XMLRPC), e->message);
   else
-    reply_rest_error(out, rest_status_for(e), e);
+    reply_rest_error(out, answer_code_for(e, CALLER_REST), e);
 }
 
 /* The upstream's answer as it came. */
@@ -408,8 +406,7 @@ static void read_back_done(custapi_call *k) {
   if (k->rc < 0) {
     atomic_fetch_add(&op->ctx->stats.upstream_errors, 1);
     custapi_error e = k->err;
-    snprintf(e.message, sizeof e.message,
-             "the update was applied, but reading it back failed: %.400s", k->err.message);
+    custapi__error_read_back_failed(&e);
     e.category = CUSTAPI_CATEGORY_SERVER;
     e.http_status = 502;
     e.has_fault_code = 0;
@@ -746,7 +743,8 @@ gw_op *gw_handle(gw_reply *out, gw_ctx *ctx, const gw_request *rq, gw_answer_fn 
     atomic_fetch_add(&ctx->stats.calls_rest, 1);
     custapi__error_set(&err, CUSTAPI_CATEGORY_NOT_FOUND, NULL, "%s",
                        "not a customer or the XML-RPC endpoint: an update goes to "
-                       "/api/2.0/customers/ID (ID a positive 32-bit decimal) or /api/2.0/xmlrpc/");
+                       CUSTAPI_REST_CUSTOMERS_PATH "ID (ID a positive 32-bit decimal) or "
+                       CUSTAPI_XMLRPC_PATH);
     refuse_at_door(out, ctx, 404, &err);
   } else {
     pass_through(out, ctx, st, rq, xmlrpc ? CALLER_XMLRPC : CALLER_REST);

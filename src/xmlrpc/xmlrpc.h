@@ -28,6 +28,9 @@ void custapi__xmlrpc_global_init(void);
 /* The method names' default prefix: written here only. */
 #define CUSTAPI_XMLRPC_DEFAULT_PREFIX "customers."
 
+/* The endpoint's path under the base URL: written here only. */
+#define CUSTAPI_XMLRPC_PATH "/api/2.0/xmlrpc/"
+
 /* The prefix an endpoint's method names take (its own, else the default). */
 const char *custapi__xmlrpc_prefix(const custapi_endpoint *endpoint);
 

@@ -28,6 +28,22 @@ only_in 'json_tokener_new\(\)' '-' 'a json-c tokener of its own default depth'
 only_in '"jsonl"|"csv"' client/bulk.c 'an input format name'
 only_in 'CUSTAPI_INPUT_(CSV|JSONL)' '-' 'a second input-format enum'
 only_in '[{,] *cli_cmd_[a-z]+[},]' cli/options.c 'the command table'
+# Issue 21, item 7: paths, the read-back failure and the gateway's category table.
+only_in '"/api/2\.0/customers/' rest/rest_request.h 'the customers path'
+only_in '"/api/2\.0/xmlrpc' xmlrpc/xmlrpc.h 'the XML-RPC path'
+only_in 'reading it back failed' common/error.c '"the update was applied, but reading it back failed"'
+only_in 'case CUSTAPI_CATEGORY_NOT_FOUND' '-' 'a second category-to-status table'
+# Every declaration of a header inside its guard: the last line of each is its #endif.
+for h in $(find "$src" -name '*.h'); do
+  last=$(grep -v '^[[:space:]]*$' "$h" | tail -n 1)
+  case "$last" in
+  '#endif'*) ;;
+  *)
+    echo "FAIL: $h has code after its guard's #endif: $last"
+    status=1
+    ;;
+  esac
+done
 # Protocols (issue 13, item 1): named by their ops tables only; everything else parses and
 # prints names with custapi_protocol_parse/custapi_protocol_name, and never compares them.
 only_in 'str(n?case)?cmp\([^;]*"(rest|xmlrpc)"' '-' 'a comparison with a protocol name'
