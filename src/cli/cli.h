@@ -85,9 +85,6 @@ void cli_args_release(cli_args *args);
  */
 int cli_customer_from_args(custapi_customer **out, const cli_args *args, custapi_error *err);
 
-/* Puts "SOURCE: " in front of an error's message (an option check does not know its source). */
-void cli_error_prefix(custapi_error *err, const char *source);
-
 /* Reads a whole file ("-" for standard input) of at most `max` bytes. */
 int cli_read_file(char **out, size_t *len, const char *path, size_t max, custapi_error *err);
 

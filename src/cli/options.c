@@ -2,6 +2,7 @@
 #include "options.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -349,4 +350,14 @@ static const char *command_name_at(size_t index, const void *context) {
 
 const char *cli_command_suggest(const char *word) {
   return custapi__suggest(word, command_name_at, cli_command_count() + 1, NULL);
+}
+
+/* Puts "SOURCE: " in front of an option check's message, which does not know its source: here,
+ * beside the checks, for the command line (args.c) and the profile (config.c) alike, so that
+ * neither reaches into the other. */
+void cli_error_prefix(custapi_error *err, const char *source) {
+  char message[CUSTAPI_ERROR_MESSAGE_MAX];
+  size_t n = (size_t)snprintf(message, sizeof message, "%.100s: ", source);
+  snprintf(message + n, sizeof message - n, "%.*s", (int)(sizeof message - n - 1), err->message);
+  memcpy(err->message, message, sizeof message);
 }
