@@ -9,8 +9,8 @@
 #include <time.h>
 
 #include "alloc.h"
-#include "backend.h"
-#include "backends.h"
+#include "codec.h"
+#include "codec_table.h"
 #include "caller.h"
 #include "error.h"
 #include "result.h"

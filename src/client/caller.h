@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "backend.h"
-#include "backends.h" /* the codec of a protocol, and the decoding of an answer */
+#include "codec.h"
+#include "codec_table.h" /* the codec of a protocol, and the decoding of an answer */
 #include "custapi/custapi.h"
 #include "transport.h"
 

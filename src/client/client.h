@@ -2,7 +2,7 @@
 #ifndef CUSTAPI_CLIENT_INTERNAL_H
 #define CUSTAPI_CLIENT_INTERNAL_H
 
-#include "backend.h"
+#include "codec.h"
 
 /* Runs the backend's probe request (with the client's retry policy); the error on the client. */
 int custapi__client_probe(custapi_probe_info *out, int *http_status, int *attempts,

@@ -5,7 +5,7 @@
 #include <assert.h>
 
 #include "alloc.h"
-#include "backend.h"
+#include "codec.h"
 #include "client.h"
 #include "client_internal.h"
 #include "customer.h"

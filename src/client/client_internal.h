@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "backend.h"
+#include "codec.h"
 #include "caller.h"
 #include "transport.h"
 

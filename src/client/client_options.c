@@ -9,8 +9,8 @@
 #include <strings.h>
 
 #include "alloc.h"
-#include "backend.h"
-#include "backends.h"
+#include "codec.h"
+#include "codec_table.h"
 #include "caller.h"
 #include "client.h"
 #include "client_internal.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "backend.h"
+#include "codec.h"
 #include "client.h"
 #include "client_internal.h"
 #include "customer.h"

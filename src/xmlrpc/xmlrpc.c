@@ -31,7 +31,7 @@
 #include <xmlrpc-c/base.h>
 
 #include "alloc.h"
-#include "backend.h"
+#include "codec.h"
 #include "customer.h"
 #include "decimal.h"
 #include "error.h"

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends.h"
+#include "codec_table.h"
 #include "rest.h"
 #include "xmlrpc.h"
 #include "custapi/custapi.h"

@@ -11,7 +11,7 @@
 #include "../../src/rest/rest_request.h"
 #include "../../src/xmlrpc/xmlrpc.h"
 #include "alloc.h"
-#include "backend.h"
+#include "codec.h"
 #include "customer.h"
 #include "gw_internal.h"
 

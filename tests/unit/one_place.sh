@@ -47,11 +47,11 @@ done
 # Protocols (issue 13, item 1): named by their ops tables only; everything else parses and
 # prints names with custapi_protocol_parse/custapi_protocol_name, and never compares them.
 only_in 'str(n?case)?cmp\([^;]*"(rest|xmlrpc)"' '-' 'a comparison with a protocol name'
-# The client layer reaches a codec through the table of backends (client/backend.c) only.
+# The client layer reaches a codec through the table of backends (client/codec_table.c) only.
 found=$(grep -rnE -e '#include "(\.\./(rest|xmlrpc)/)?(rest|xmlrpc)\.h"' "$src/client" "$src/common" |
-  grep -v "^$src/client/backend.c:")
+  grep -v "^$src/client/codec_table.c:")
 if [ -n "$found" ]; then
-  echo "FAIL: a codec's header is included outside the table of backends (src/client/backend.c):"
+  echo "FAIL: a codec's header is included outside the table of backends (src/client/codec_table.c):"
   echo "$found"
   status=1
 fi

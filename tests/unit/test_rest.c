@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "backends.h"
+#include "codec_table.h"
 #include "rest.h"
 #include "xmlrpc.h"
 #include "customer.h"
@@ -20,7 +20,7 @@
 
 static const custapi_backend_ops *rest = &custapi__rest_backend;
 
-/* Decoding as every caller does it: through backend.c, which keeps non-2xx answers from the
+/* Decoding as every caller does it: through codec_table.c, which keeps non-2xx answers from the
  * codec. */
 static int decode_update(custapi_result **out, const custapi_http_response *r, custapi_error *err) {
   return custapi__decode_update(rest, out, r, 0, err);

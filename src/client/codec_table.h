@@ -1,8 +1,8 @@
-/* The client layer's lookup of the codecs' ops tables (backend.c). */
+/* The client layer's lookup of the codecs' ops tables (codec_table.c). */
 #ifndef CUSTAPI_BACKENDS_H
 #define CUSTAPI_BACKENDS_H
 
-#include "backend.h"
+#include "codec.h"
 
 /* The backend of a protocol, or NULL. */
 const custapi_backend_ops *custapi__backend_for(custapi_protocol protocol);

@@ -2,8 +2,8 @@
  * layer is the only one that knows every codec: the codecs know only the model below them. */
 #include <strings.h>
 
-#include "backend.h"
-#include "backends.h"
+#include "codec.h"
+#include "codec_table.h"
 #include "http.h"
 #include "rest.h"
 #include "xmlrpc.h"
