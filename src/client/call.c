@@ -1,7 +1,8 @@
 /*
- * One call machinery for both protocols, and for the client and the gateway alike (caller.h). A call is a small state machine on the transport's
- * loop (start an attempt, decode its response, decide a retry, wait on a timer, start again),
- * so that many calls can share one loop (bulk); a single call steps the loop until it is done.
+ * One call machinery for both protocols, and for the client and the gateway alike (caller.h). A
+ * call is a small state machine on the transport's loop (start an attempt, decode its response,
+ * decide a retry, wait on a timer, start again), so that many calls can share one loop (bulk); a
+ * single call steps the loop until it is done.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,9 +10,9 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "caller.h"
 #include "codec.h"
 #include "codec_table.h"
-#include "caller.h"
 #include "error.h"
 #include "result.h"
 #include "retry.h"

@@ -5,9 +5,9 @@
 #include <assert.h>
 
 #include "alloc.h"
-#include "codec.h"
 #include "client.h"
 #include "client_internal.h"
+#include "codec.h"
 #include "customer.h"
 #include "error.h"
 #include "result.h"

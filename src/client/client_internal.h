@@ -7,8 +7,8 @@
 
 #include <stdint.h>
 
-#include "codec.h"
 #include "caller.h"
+#include "codec.h"
 #include "transport.h"
 
 struct custapi_client {

@@ -9,11 +9,11 @@
 #include <strings.h>
 
 #include "alloc.h"
-#include "codec.h"
-#include "codec_table.h"
 #include "caller.h"
 #include "client.h"
 #include "client_internal.h"
+#include "codec.h"
+#include "codec_table.h"
 #include "error.h"
 #include "retry.h"
 #include "text.h"

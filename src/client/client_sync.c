@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "codec.h"
 #include "client.h"
 #include "client_internal.h"
+#include "codec.h"
 #include "customer.h"
 #include "error.h"
 #include "result.h"

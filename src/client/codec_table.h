@@ -24,7 +24,7 @@ int custapi__decode_update(const custapi_backend_ops *ops, custapi_result **out,
 int custapi__decode_get(const custapi_backend_ops *ops, custapi_customer **out,
                         const custapi_http_response *response, custapi_error *err);
 int custapi__decode_probe(const custapi_backend_ops *ops, custapi_probe_info *out,
-                          const custapi_http_response *response,
-                          const custapi_endpoint *endpoint, custapi_error *err);
+                          const custapi_http_response *response, const custapi_endpoint *endpoint,
+                          custapi_error *err);
 
 #endif

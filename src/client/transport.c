@@ -440,7 +440,8 @@ static const char *content_type_key(const custapi_http_request *r) {
 static int reuse_headers(const custapi_transfer *x, const custapi_http_request *r) {
   /* A list carrying a caller's Authorization (the gateway's) is never reused: the next request
    * on this handle may be another caller's. remember_headers leaves such a list unmarked. */
-  return x->headers && !r->authorization && x->headers_accept[0] && strcmp(x->headers_accept, accept_of(r)) == 0 &&
+  return x->headers && !r->authorization && x->headers_accept[0] &&
+         strcmp(x->headers_accept, accept_of(r)) == 0 &&
          strcmp(x->headers_content_type, content_type_key(r)) == 0;
 }
 
@@ -756,7 +757,8 @@ static int poll_and_perform(custapi_transport *t, long wait_ms, custapi_error *e
   unsigned n = t->watching ? t->watch.fd_count : 0;
   for (unsigned i = 0; i < n && i < 2; i++)
     extra[i] = (struct curl_waitfd){t->watch.fds[i], CURL_WAIT_POLLIN, 0};
-  if (wait_ms != 0 && curl_multi_poll(t->multi, n ? extra : NULL, n, (int)wait_ms, NULL) != CURLM_OK)
+  if (wait_ms != 0 &&
+      curl_multi_poll(t->multi, n ? extra : NULL, n, (int)wait_ms, NULL) != CURLM_OK)
     return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL, "libcurl's poll failed");
   int running = 0;
   if (t->active_count) {

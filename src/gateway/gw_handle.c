@@ -67,10 +67,13 @@ static const struct {
   custapi_category category;
   int rest, fault;
 } by_category[] = {
-    {CUSTAPI_CATEGORY_INVALID, 422, 422},   {CUSTAPI_CATEGORY_AUTH, 401, 401},
-    {CUSTAPI_CATEGORY_NOT_FOUND, 404, 404}, {CUSTAPI_CATEGORY_REJECTED, 422, 422},
+    {CUSTAPI_CATEGORY_INVALID, 422, 422},
+    {CUSTAPI_CATEGORY_AUTH, 401, 401},
+    {CUSTAPI_CATEGORY_NOT_FOUND, 404, 404},
+    {CUSTAPI_CATEGORY_REJECTED, 422, 422},
     /* A fault 429 would read as "rejected": 503 says "try again" to an XML-RPC caller. */
-    {CUSTAPI_CATEGORY_SERVER, 500, 503},    {CUSTAPI_CATEGORY_TRANSPORT, 502, 502},
+    {CUSTAPI_CATEGORY_SERVER, 500, 503},
+    {CUSTAPI_CATEGORY_TRANSPORT, 502, 502},
     {CUSTAPI_CATEGORY_PROTOCOL, 502, 502},
 };
 
@@ -143,7 +146,7 @@ typedef struct gw_start {
 } gw_start;
 
 struct gw_op {
-  gw_turn turn; /* an update's place in its id's line */
+  gw_turn turn;       /* an update's place in its id's line */
   gw_op *prev, *next; /* in ctx->ops */
   gw_ctx *ctx;
   gw_answer_fn answer; /* NULL once the caller was answered at its deadline */
@@ -153,12 +156,12 @@ struct gw_op {
   int32_t id;
   const custapi_backend_ops *ops; /* upstream */
   int translated;
-  custapi_http_request request; /* owned */
-  char *authorization;          /* the caller's, owned, wiped */
-  char *basic_user, *basic_key; /* decoded from it, for redaction; owned, wiped */
+  custapi_http_request request;         /* owned */
+  char *authorization;                  /* the caller's, owned, wiped */
+  char *basic_user, *basic_key;         /* decoded from it, for redaction; owned, wiped */
   char *method, *content_type, *accept; /* a passed-through call's, owned */
-  custapi_customer *properties; /* an update's, owned */
-  gw_shadow_read *shadow;       /* an update's read-backs, behind it in its line */
+  custapi_customer *properties;         /* an update's, owned */
+  gw_shadow_read *shadow;               /* an update's read-backs, behind it in its line */
   custapi_call k;
   gw_reply reply;
 };
@@ -305,9 +308,7 @@ static int op_call(gw_op *op, const custapi_backend_ops *ops, const custapi_http
   return custapi__call_begin(&op->k, err);
 }
 
-static gw_op *op_of(custapi_call *k) {
-  return (gw_op *)(void *)((char *)k - offsetof(gw_op, k));
-}
+static gw_op *op_of(custapi_call *k) { return (gw_op *)(void *)((char *)k - offsetof(gw_op, k)); }
 
 long gw_op_deadline_ms(const gw_op *op) {
   long one = custapi__caller_deadline_ms(op->ctx->caller);
@@ -441,8 +442,7 @@ static void update_done(custapi_call *k) {
   } else if (op->who == CALLER_XMLRPC) {
     op->reply.status = 200;
     op->reply.content_type = XML_TYPE;
-    if (custapi__xmlrpc_encode_int_response(&op->reply.body, &op->reply.body_len, op->id, &err) <
-        0)
+    if (custapi__xmlrpc_encode_int_response(&op->reply.body, &op->reply.body_len, op->id, &err) < 0)
       reply_oom(&op->reply);
   } else {
     /* A REST caller expects the customer: read it back over XML-RPC, still in id's line, so
@@ -560,8 +560,8 @@ static void read_done(custapi_call *k) {
   op_answer(op);
 }
 
-static void forward_read(gw_reply *out, gw_ctx *ctx, gw_start *st, const gw_request *rq,
-                         caller who, int32_t id) {
+static void forward_read(gw_reply *out, gw_ctx *ctx, gw_start *st, const gw_request *rq, caller who,
+                         int32_t id) {
   atomic_fetch_add(&ctx->stats.forwarded, 1);
   custapi_error err;
   gw_op *op = op_new(ctx, st, OP_READ, who, id, rq->authorization);
@@ -741,10 +741,10 @@ gw_op *gw_handle(gw_reply *out, gw_ctx *ctx, const gw_request *rq, gw_answer_fn 
     /* An update the door cannot read (".../customers/042", "//customers/42", "/API/2.0/...")
      * must not slip past it as "another path": the install might route it all the same. */
     atomic_fetch_add(&ctx->stats.calls_rest, 1);
-    custapi__error_set(&err, CUSTAPI_CATEGORY_NOT_FOUND, NULL, "%s",
-                       "not a customer or the XML-RPC endpoint: an update goes to "
-                       CUSTAPI_REST_CUSTOMERS_PATH "ID (ID a positive 32-bit decimal) or "
-                       CUSTAPI_XMLRPC_PATH);
+    custapi__error_set(
+        &err, CUSTAPI_CATEGORY_NOT_FOUND, NULL, "%s",
+        "not a customer or the XML-RPC endpoint: an update goes to " CUSTAPI_REST_CUSTOMERS_PATH
+        "ID (ID a positive 32-bit decimal) or " CUSTAPI_XMLRPC_PATH);
     refuse_at_door(out, ctx, 404, &err);
   } else {
     pass_through(out, ctx, st, rq, xmlrpc ? CALLER_XMLRPC : CALLER_REST);

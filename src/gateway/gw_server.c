@@ -38,9 +38,9 @@ typedef struct server {
   gw_ctx ctx;
   struct MHD_Daemon *daemon;
   int signal_fd;
-  int stop_signal;    /* the first one taken, 0 until then */
-  int stopped_twice;  /* a second signal: end now */
-  long in_flight;     /* requests begun and not yet completed */
+  int stop_signal;   /* the first one taken, 0 until then */
+  int stopped_twice; /* a second signal: end now */
+  long in_flight;    /* requests begun and not yet completed */
   uint64_t last_sweep_ms;
   uint64_t grace_until_ms; /* once stopping and no call is in flight */
   conn *conns;
@@ -148,7 +148,6 @@ int gw_config_check(const gw_config *cfg, custapi_error *err) {
   return 0;
 }
 
-
 /* ---- libmicrohttpd callbacks ---- */
 
 /* The raw URI, query included, before libmicrohttpd splits it: pass-through sends it as is. */
@@ -161,7 +160,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
   rq->mhd = c;
   rq->uri = custapi__strdup(uri ? uri : "/");
   rq->start_ms = custapi__now_ms();
-  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
   rq->conn = ci ? ci->socket_context : NULL;
   srv->in_flight++;
   return rq;
@@ -182,7 +182,7 @@ static enum MHD_Result queue_reply(struct MHD_Connection *c, const gw_reply *rep
       reply->body_len, reply->body ? reply->body : (void *)"", MHD_RESPMEM_MUST_COPY);
   if (!resp)
     return MHD_NO;
-  const char *type = reply->content_type   ? reply->content_type
+  const char *type = reply->content_type               ? reply->content_type
                      : reply->upstream.content_type[0] ? reply->upstream.content_type
                                                        : NULL;
   if (type)
@@ -489,8 +489,7 @@ static struct MHD_Daemon *start_daemon(server *srv, listen_addr *addr, const cha
   ops[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv};
   ops[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, srv};
   ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, cfg->caller_timeout_s, NULL};
-  ops[n++] =
-      (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections + 1u, NULL};
+  ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections + 1u, NULL};
   if (cert) {
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cert};
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)key};
@@ -519,8 +518,8 @@ static int serve(server *srv, custapi_error *err) {
   if (!ep)
     return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL,
                               "libmicrohttpd has no epoll descriptor");
-  custapi_transport_watch watch = {{ep->epoll_fd, srv->signal_fd}, 2, loop_timeout, after_turn,
-                                   srv};
+  custapi_transport_watch watch = {
+      {ep->epoll_fd, srv->signal_fd}, 2, loop_timeout, after_turn, srv};
   custapi_transport *t = srv->ctx.caller->transport;
   custapi__transport_watch(t, &watch);
   MHD_run(srv->daemon);

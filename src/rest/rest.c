@@ -9,13 +9,13 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "rest.h"
-#include "rest_request.h" /* the customers path */
 #include "customer.h"
 #include "decimal.h"
 #include "error.h"
 #include "json_check.h"
 #include "json_util.h"
+#include "rest.h"
+#include "rest_request.h" /* the customers path */
 
 #define JSON_TYPE "application/json"
 

@@ -11,10 +11,10 @@
 #include <string.h>
 
 #include "codec_table.h"
-#include "rest.h"
-#include "xmlrpc.h"
 #include "custapi/custapi.h"
+#include "rest.h"
 #include "xml_check.h"
+#include "xmlrpc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

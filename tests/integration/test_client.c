@@ -577,8 +577,8 @@ END_TEST
 
 #include "codec_table.h"
 #include "rest.h"
-#include "xmlrpc.h"
 #include "transport.h"
+#include "xmlrpc.h"
 
 typedef struct done_count {
   int done, ok;

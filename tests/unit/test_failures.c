@@ -9,8 +9,8 @@
 
 #include "codec_table.h"
 #include "rest.h"
-#include "xmlrpc.h"
 #include "result.h"
+#include "xmlrpc.h"
 
 static const int statuses[] = {400, 401, 403, 404, 409, 413, 422, 429, 500, 502, 503};
 

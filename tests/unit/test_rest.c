@@ -10,13 +10,13 @@
 
 #include "alloc.h"
 #include "codec_table.h"
-#include "rest.h"
-#include "xmlrpc.h"
 #include "customer.h"
 #include "json_util.h"
+#include "rest.h"
 #include "result.h"
 #include "retry.h"
 #include "trace.h"
+#include "xmlrpc.h"
 
 static const custapi_backend_ops *rest = &custapi__rest_backend;
 

@@ -10,13 +10,13 @@
 #include <sys/resource.h>
 #include <xmlrpc-c/base.h>
 
-#include "xmlrpc.h"
 #include "alloc.h"
 #include "codec_table.h"
 #include "custapi/custapi.h"
 #include "customer.h"
 #include "result.h"
 #include "worst_xml.h"
+#include "xmlrpc.h"
 
 #define OPS (&custapi__xmlrpc_backend)
 
