@@ -184,7 +184,10 @@ static int caller_init(custapi_caller *k, const custapi_options *o, const char *
   k->secret = secret;
   k->trace = o->trace;
   k->trace_payload = o->trace_payload;
-  return custapi__transport_new(&k->transport, &tc, err);
+  int rc = custapi__transport_new(&k->transport, &tc, err);
+  if (rc == 0 && o->insecure && o->warn)
+    o->warn(NULL, "TLS certificates are not verified (--insecure)", o->warn_payload);
+  return rc;
 }
 
 /* A caller of its own, with its copies of the strings its transport borrows. */
@@ -212,8 +215,6 @@ int custapi__caller_new(custapi_caller **out, const custapi_options *o, custapi_
     custapi__caller_free(&l->caller);
     return rc;
   }
-  if (o->insecure && o->warn)
-    o->warn(NULL, "TLS certificates are not verified (--insecure)", o->warn_payload);
   *out = &l->caller;
   return 0;
 }
@@ -266,8 +267,6 @@ int custapi_client_new(custapi_client **out, const custapi_options *o, custapi_e
     custapi_client_free(c);
     return rc;
   }
-  if (o->insecure && o->warn)
-    o->warn(NULL, "TLS certificates are not verified (--insecure)", o->warn_payload);
   *out = c;
   return 0;
 }
