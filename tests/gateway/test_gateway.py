@@ -661,7 +661,7 @@ class GatewayTest(unittest.TestCase):
         # read-backs of update 1 take their place behind it when it arrives, so they run before
         # update 2 and see 1: no false difference ({"sent":1,"rest":2,"xmlrpc":2} before).
         report = os.path.join(self.tmp, "report.jsonl")
-        e = self.start(server_args=["--fault", "delay:800:1"],
+        e = self.start(server_args=["--fault", "delay:%d:1" % (800 * SLOW)],
                        gateway_args=["--shadow", "--report", report])
         first = []
         t = threading.Thread(target=lambda: first.append(
@@ -685,7 +685,7 @@ class GatewayTest(unittest.TestCase):
         # the update 800 ms), the second update has no room: answered all the same, not read
         # back, counted as dropped.
         report = os.path.join(self.tmp, "report.jsonl")
-        e = self.start(server_args=["--fault", "delay:800:1"],
+        e = self.start(server_args=["--fault", "delay:%d:1" % (800 * SLOW)],
                        gateway_args=["--shadow", "--report", report, "--shadow-queue", "1"])
         first = []
         t = threading.Thread(target=lambda: first.append(
