@@ -813,6 +813,29 @@ class GatewayTest(unittest.TestCase):
         self.assertIn("stopped with 1 shadow read not made", e.stderr_text())
         self.assertEqual(e.server_get(15)["sms_quota"], 5)
 
+    def test_second_signal_answers_the_waiting_callers(self):
+        # A caller's update is held 8 s by the install. SIGTERM waits for it; a second signal
+        # ends the gateway at once: the caller gets 504 from the gateway (not a dropped
+        # connection), stderr says what was abandoned, and the exit is 0 with the summary.
+        e = self.start(server_args=["--fault", "delay:%d:1" % (8000 * SLOW)])
+        answers = []
+        t = threading.Thread(target=lambda: answers.append(
+            e.rest("PUT", "/api/2.0/customers/17", {"sms_quota": 1})[0]))
+        t.start()
+        deadline = time.time() + 10 * SLOW
+        while not e.captured() and time.time() < deadline:
+            time.sleep(0.02)
+        e.gateway.send_signal(signal.SIGTERM)
+        time.sleep(0.3 * SLOW)
+        self.assertIsNone(e.gateway.poll())  # still waiting for its caller
+        start = time.time()
+        s = e.stop_gateway(signal.SIGINT)
+        t.join()
+        self.assertLess(time.time() - start, 4 * SLOW)
+        self.assertEqual(answers, [504])
+        self.assertEqual(s["timed_out"], 1)
+        self.assertIn("1 upstream call abandoned", e.stderr_text())
+
     def test_connection_limit(self):
         import socket
         e = self.start(gateway_args=["--max-connections", "2"])
