@@ -332,6 +332,8 @@ void gw_op_expire(gw_op *op, gw_reply *out) {
   op->answer = NULL;
 }
 
+void gw_op_detach(gw_op *op) { op->answer = NULL; }
+
 size_t gw_ops_free(gw_ctx *ctx) {
   size_t n = 0;
   while (ctx->ops) {

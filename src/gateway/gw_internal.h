@@ -139,6 +139,9 @@ long gw_op_deadline_ms(const gw_op *op);
  * already sent is not taken back) but will answer nobody. */
 void gw_op_expire(gw_op *op, gw_reply *out);
 
+/* Its caller is gone: the operation goes on but answers nobody. */
+void gw_op_detach(gw_op *op);
+
 /* Frees every operation still in progress (at the end, the transport's transfers aborted). */
 size_t gw_ops_free(gw_ctx *ctx);
 

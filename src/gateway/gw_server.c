@@ -198,6 +198,16 @@ static enum MHD_Result queue_reply(struct MHD_Connection *c, const gw_reply *rep
 
 static void on_deadline(void *payload);
 
+/* The connection goes on with its answer; sending it has a --caller-timeout of its own (the
+ * wait upstream was bounded by the upstream deadline, not by the caller's clock). */
+static void resume(job *rq) {
+  if (rq->conn) {
+    rq->conn->waiting = 0;
+    rq->conn->since_ms = custapi__now_ms();
+  }
+  MHD_resume_connection(rq->mhd);
+}
+
 /* The upstream operation's answer: the connection resumes with it. */
 static void on_answer(gw_reply *reply, void *payload) {
   job *rq = payload;
@@ -205,9 +215,7 @@ static void on_answer(gw_reply *reply, void *payload) {
   rq->op = NULL;
   rq->state = READY;
   custapi__transport_cancel_timers(rq->srv->ctx.caller->transport, on_deadline, rq);
-  if (rq->conn)
-    rq->conn->waiting = 0;
-  MHD_resume_connection(rq->mhd);
+  resume(rq);
 }
 
 /* The upstream deadline passed: 504 (or a fault) now; the operation answers nobody. */
@@ -218,9 +226,7 @@ static void on_deadline(void *payload) {
   gw_op_expire(rq->op, &rq->reply);
   rq->op = NULL;
   rq->state = READY;
-  if (rq->conn)
-    rq->conn->waiting = 0;
-  MHD_resume_connection(rq->mhd);
+  resume(rq);
 }
 
 static enum MHD_Result send_reply(server *srv, struct MHD_Connection *c, job *rq,
@@ -245,6 +251,8 @@ static enum MHD_Result answer(server *srv, struct MHD_Connection *c, const char 
   greq.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
   greq.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
   greq.accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
+  if (rq->conn) /* the request is in: the answer's sending has a --caller-timeout of its own */
+    rq->conn->since_ms = custapi__now_ms();
   rq->op = gw_handle(&rq->reply, &srv->ctx, &greq, on_answer, rq);
   if (!rq->op)
     return send_reply(srv, c, rq, method, url);
@@ -321,7 +329,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     srv->in_flight--;
     custapi__transport_cancel_timers(srv->ctx.caller->transport, on_deadline, rq);
     if (rq->op) /* gone before its answer: the operation answers nobody */
-      gw_op_expire(rq->op, &rq->reply);
+      gw_op_detach(rq->op);
     if (rq->conn) {
       rq->conn->since_ms = custapi__now_ms(); /* the next request's clock */
       rq->conn->waiting = 0;

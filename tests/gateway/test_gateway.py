@@ -773,6 +773,14 @@ class GatewayTest(unittest.TestCase):
         self.assertEqual(e.captured(), [])
         self.assertEqual(e.rest("GET", "/api/2.0/")[0], 200)  # the slot is free again
 
+    def test_slow_install_is_not_the_callers_fault(self):
+        # --caller-timeout bounds the caller's request, not the wait for the install (bounded
+        # by the upstream deadline): an answer 2.5 s late still reaches a caller allowed 1 s.
+        e = self.start(server_args=["--fault", "delay:2500:1"],
+                       gateway_args=["--caller-timeout", "1"])
+        self.assertEqual(e.rest("PUT", "/api/2.0/customers/18", {"sms_quota": 3})[0], 200)
+        self.assertEqual(e.server_get(18)["sms_quota"], 3)
+
     def test_429_holds_every_caller(self):
         # The install answers the first call 429 with Retry-After: 1. The hold is the one call
         # machinery's, shared by every caller: a second caller arriving meanwhile is not sent
