@@ -26,6 +26,9 @@ static int build_config(gw_config *cfg, const cli_args *args, custapi_error *err
   memset(cfg, 0, sizeof *cfg);
   cfg->client = (custapi_options)CUSTAPI_OPTIONS_INIT;
   cli_options_from_args(&cfg->client, args); /* the client's options, and their checks */
+  /* -v is one line per call (gw_server.c), not libcurl's trace: that would show the callers'
+   * requests and answers, whose credentials the transport does not know to redact. */
+  cfg->client.trace = NULL;
   cfg->mode = args->mode;
   cfg->customer_flags = args->customer_flags;
   cfg->listen = g->listen;
