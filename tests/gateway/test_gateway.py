@@ -202,6 +202,18 @@ class GatewayTest(unittest.TestCase):
         self.envs.append(e)
         return e
 
+    def put_once_seen(self, e, cid, quota):
+        """A REST PUT of customer `cid` in a thread, returned once the install has seen it:
+        (the thread, the list its status goes to)."""
+        statuses = []
+        t = threading.Thread(target=lambda: statuses.append(
+            e.rest("PUT", "/api/2.0/customers/%d" % cid, {"sms_quota": quota})[0]))
+        t.start()
+        deadline = time.time() + 10 * SLOW
+        while not e.captured() and time.time() < deadline:
+            time.sleep(0.02)
+        return t, statuses
+
     def assert_no_secrets(self, *paths):
         for p in paths:
             with open(p, "rb") as f:
@@ -786,13 +798,7 @@ class GatewayTest(unittest.TestCase):
         # machinery's, shared by every caller: a second caller arriving meanwhile is not sent
         # upstream until the second is up (it was, at once, with a retry loop per connection).
         e = self.start(server_args=["--fault", "http429:1"], gateway_args=["--retries", "1"])
-        first = []
-        t = threading.Thread(target=lambda: first.append(
-            e.rest("PUT", "/api/2.0/customers/13", {"sms_quota": 1})[0]))
-        t.start()
-        deadline = time.time() + 10 * SLOW
-        while not e.captured() and time.time() < deadline:
-            time.sleep(0.02)
+        t, first = self.put_once_seen(e, 13, 1)
         self.assertEqual(len(e.captured()), 1)  # the 429
         second = []
         t2 = threading.Thread(target=lambda: second.append(
@@ -826,13 +832,7 @@ class GatewayTest(unittest.TestCase):
         # ends the gateway at once: the caller gets 504 from the gateway (not a dropped
         # connection), stderr says what was abandoned, and the exit is 0 with the summary.
         e = self.start(server_args=["--fault", "delay:%d:1" % (8000 * SLOW)])
-        answers = []
-        t = threading.Thread(target=lambda: answers.append(
-            e.rest("PUT", "/api/2.0/customers/17", {"sms_quota": 1})[0]))
-        t.start()
-        deadline = time.time() + 10 * SLOW
-        while not e.captured() and time.time() < deadline:
-            time.sleep(0.02)
+        t, answers = self.put_once_seen(e, 17, 1)
         e.gateway.send_signal(signal.SIGTERM)
         time.sleep(0.3 * SLOW)
         self.assertIsNone(e.gateway.poll())  # still waiting for its caller
