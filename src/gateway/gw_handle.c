@@ -728,8 +728,8 @@ static void handle_rest(gw_reply *out, gw_ctx *ctx, gw_start *st, const gw_reque
   if (strcmp(rq->method, "PUT") != 0) {
     /* PATCH, POST, DELETE: a write the door cannot read as an update. */
     custapi__error_set(&err, CUSTAPI_CATEGORY_USAGE, NULL,
-                       "%.16s is not forwarded on a customer: an update is PUT "
-                       "/api/2.0/customers/ID (or %sUpdateCustomer over XML-RPC)",
+                       "%.16s is not forwarded on a customer: an update is "
+                       "PUT " CUSTAPI_REST_CUSTOMERS_PATH "ID (or %sUpdateCustomer over XML-RPC)",
                        rq->method, ctx->endpoint.xmlrpc_prefix);
     refuse_at_door(out, ctx, 405, &err);
     out->allow = "GET, HEAD, PUT";
