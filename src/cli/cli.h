@@ -68,8 +68,7 @@ typedef struct cli_args {
   /* gateway (cmd_gateway.c checks the numbers) */
   struct cli_gateway_args {
     const char *listen, *port_file, *upstream, *record, *report, *tls_cert, *tls_key;
-    const char *max_connections, *caller_timeout, *max_body, *metrics, *shadow_queue,
-        *stop_grace;
+    const char *max_connections, *caller_timeout, *max_body, *metrics, *shadow_queue, *stop_grace;
     int shadow, allow_remote;
   } gateway;
 

@@ -106,8 +106,7 @@ int custapi__client_step(custapi_client *c, custapi_error *err) {
   return custapi__transport_step(c->caller.transport, err);
 }
 
-void custapi__client_abort_async(custapi_client *c, const custapi_error *why,
-                                 int maybe_applied) {
+void custapi__client_abort_async(custapi_client *c, const custapi_error *why, int maybe_applied) {
   custapi__transport_abort_all(c->caller.transport);
   while (c->async_calls) {
     call *k = &c->async_calls->k;

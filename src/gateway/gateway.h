@@ -36,7 +36,7 @@ typedef struct gw_config {
   const char *record;
   int shadow;
   const char *report;
-  custapi_noise *noise; /* --ignore, and what --shadow's reads teach (owned by the caller) */
+  custapi_noise *noise;  /* --ignore, and what --shadow's reads teach (owned by the caller) */
   unsigned shadow_queue; /* shadow reads waiting at most; more are dropped and counted */
   unsigned stop_grace_s; /* after a stop signal, how long the shadow reads may still take once
                           * the last caller is answered */

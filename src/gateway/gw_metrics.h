@@ -32,7 +32,8 @@ typedef struct gw_stats {
   atomic_ulong timed_out; /* callers answered 504 (or a fault) at their upstream deadline */
   atomic_ulong shadow_reads;
   atomic_ulong differences;
-  atomic_ulong shadow_dropped; /* shadow reads not made: the queue was full, or the stop came first */
+  atomic_ulong
+      shadow_dropped; /* shadow reads not made: the queue was full, or the stop came first */
   /* Updates that passed the door, by what the install made of them (the summary's "updates"):
    * accepted (2xx, no fault: recorded), refused (auth, not found, rejected) or failed. */
   atomic_ulong updates_accepted, updates_refused, updates_failed;
