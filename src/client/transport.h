@@ -67,8 +67,10 @@ void custapi__transport_cancel_timers(custapi_transport *transport, custapi_time
  * together with libcurl's sockets, its timeout bounds each wait, and after_turn runs after
  * every turn. With a watch the loop waits even when no transfer or timer is pending.
  */
+#define CUSTAPI_TRANSPORT_WATCH_MAX 3 /* the gateway's: its callers, its signals, /metrics */
+
 typedef struct custapi_transport_watch {
-  int fds[2];
+  int fds[CUSTAPI_TRANSPORT_WATCH_MAX];
   unsigned fd_count;
   long (*timeout_ms)(void *payload); /* ms until it wants a turn, -1: none */
   void (*after_turn)(void *payload);

@@ -40,9 +40,11 @@ static void finish_transfers(custapi_transport *t) {
 
 /* Waits for libcurl's sockets and the watch's descriptors, then drives the transfers. */
 static int poll_and_perform(custapi_transport *t, long wait_ms, custapi_error *err) {
-  struct curl_waitfd extra[2];
+  struct curl_waitfd extra[CUSTAPI_TRANSPORT_WATCH_MAX];
   unsigned n = t->watching ? t->watch.fd_count : 0;
-  for (unsigned i = 0; i < n && i < 2; i++)
+  if (n > CUSTAPI_TRANSPORT_WATCH_MAX)
+    n = CUSTAPI_TRANSPORT_WATCH_MAX;
+  for (unsigned i = 0; i < n; i++)
     extra[i] = (struct curl_waitfd){t->watch.fds[i], CURL_WAIT_POLLIN, 0};
   if (wait_ms != 0 &&
       curl_multi_poll(t->multi, n ? extra : NULL, n, (int)wait_ms, NULL) != CURLM_OK)

@@ -705,7 +705,9 @@ static void handle_xmlrpc(gw_reply *out, gw_ctx *ctx, gw_start *st, const gw_req
   } else {
     pass_through(out, ctx, st, rq, GW_CALLER_XMLRPC);
   }
-  if (!st->op) /* answered here, now; an operation writes its own answer in the dialect */
+  if (st->op) /* an operation writes the answers it makes in the caller's dialect */
+    st->op->dialect = call.dialect;
+  else
     answer_in_dialect(out, call.dialect);
   custapi__xmlrpc_call_clear(&call);
 }

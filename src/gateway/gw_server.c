@@ -39,6 +39,7 @@ typedef struct server {
   uint64_t grace_until_ms; /* once stopping and no call is in flight */
   conn *conns;
   unsigned conn_count;
+  gw_metrics_server *metrics; /* --metrics, or NULL */
 } server;
 
 /* One caller connection: when its current request began, for --caller-timeout. */
@@ -390,6 +391,7 @@ static void take_signals(server *srv) {
 static void after_turn(void *payload) {
   server *srv = payload;
   MHD_run(srv->daemon);
+  gw_metrics_run(srv->metrics);
   take_signals(srv);
   uint64_t now = custapi__now_ms();
   if (now - srv->last_sweep_ms >= 200) {
@@ -464,8 +466,12 @@ static int serve(server *srv, custapi_error *err) {
   if (!ep)
     return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL,
                               "libmicrohttpd has no epoll descriptor");
-  custapi_transport_watch watch = {
-      {ep->epoll_fd, srv->signal_fd}, 2, loop_timeout, after_turn, srv};
+  int metrics_fd = gw_metrics_fd(srv->metrics);
+  custapi_transport_watch watch = {{ep->epoll_fd, srv->signal_fd, metrics_fd},
+                                   metrics_fd >= 0 ? 3 : 2,
+                                   loop_timeout,
+                                   after_turn,
+                                   srv};
   custapi_transport *t = srv->ctx.caller->transport;
   custapi__transport_watch(t, &watch);
   MHD_run(srv->daemon);
@@ -507,7 +513,6 @@ int gw_run(const gw_config *cfg, custapi_error *err) {
   char *base = custapi__strdup(cfg->client.base_url);
   char *cert = NULL, *key = NULL;
   int report_fd = -1;
-  gw_metrics_server *metrics = NULL;
   if (!base || gw_order_new(&srv.ctx.order) < 0) {
     rc = custapi__error_oom(err);
     goto out;
@@ -545,7 +550,7 @@ int gw_run(const gw_config *cfg, custapi_error *err) {
   }
   if (cfg->shadow && (rc = gw_shadow_new(&srv.ctx.shadow, &srv.ctx, report_fd, err)) < 0)
     goto out;
-  if (cfg->metrics && (rc = gw_metrics_start(&metrics, cfg, &srv.ctx.stats, err)) < 0)
+  if (cfg->metrics && (rc = gw_metrics_start(&srv.metrics, cfg, &srv.ctx.stats, err)) < 0)
     goto out;
   errno = 0;
   srv.daemon = start_daemon(&srv, &addr, cert, key);
@@ -562,7 +567,7 @@ int gw_run(const gw_config *cfg, custapi_error *err) {
   if (cfg->port_file && (rc = gw_port_file_write(cfg->port_file, port, err)) < 0)
     goto out;
   if (!cfg->quiet)
-    gw_say_listening(cfg, cert != NULL, port, base, gw_metrics_port(metrics));
+    gw_say_listening(cfg, cert != NULL, port, base, gw_metrics_port(srv.metrics));
   if ((rc = serve(&srv, err)) < 0)
     goto out;
   say_dropped(&srv);
@@ -576,7 +581,7 @@ int gw_run(const gw_config *cfg, custapi_error *err) {
 out:
   if (srv.daemon)
     MHD_stop_daemon(srv.daemon);
-  gw_metrics_stop(metrics);
+  gw_metrics_stop(srv.metrics);
   if (srv.ctx.caller)
     custapi__transport_abort_all(srv.ctx.caller->transport);
   gw_ops_free(&srv.ctx);
