@@ -368,7 +368,7 @@ START_TEST(rest_seed_is_valid_for_the_schema) {
     json_object *root = parse_json(&r), *item = item_of(root);
     custapi_customer *c = NULL;
     ck_assert_int_eq(custapi_customer_new(&c, CUSTAPI_CUSTOMER_IGNORE_READ_ONLY), 0);
-    custapi_error err;
+    custapi_error err = CUSTAPI_ERROR_INIT;
     json_object_object_foreach(item, key, value) {
       int rc = json_object_is_type(value, json_type_int)
                    ? custapi_customer_set_int(c, key, json_object_get_int64(value), &err)
