@@ -59,6 +59,8 @@ class Installed(unittest.TestCase):
         wanted = ["/bin/custapi", "/bin/custapi-refserver", "/man1/custapi.1",
                   "/man1/custapi-refserver.1", "/bash-completion/completions/custapi",
                   "/zsh/site-functions/_custapi"]
+        if os.path.exists(os.path.join(ROOT, "docs", "custapi.3")):
+            wanted.append("/man3/custapi.3")
         for path in glob.glob(os.path.join(ROOT, "schemas", "*.schema.json")):
             wanted.append("/custapi/schemas/" + os.path.basename(path))
         for end in wanted:
