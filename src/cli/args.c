@@ -12,6 +12,7 @@
 #include "cli_support.h"
 #include "completion.h"
 #include "config.h"
+#include "get_answer.h"
 #include "help.h"
 #include "options.h"
 
@@ -41,7 +42,7 @@ static int take_table_option(cli_args *a, size_t index, const char *spelled,
   } else if (inline_value) {
     return usage(err, "%s takes no value", spelled);
   }
-  if (cli_option_apply(a, index, value, err) < 0) {
+  if (cli_option_apply(a, index, value, CLI_FROM_COMMAND_LINE, err) < 0) {
     cli_error_prefix(err, spelled);
     return -1;
   }
@@ -59,19 +60,42 @@ static int unknown_option(const char *arg, custapi_error *err) {
   return usage(err, "unknown option %.100s (custapi --help lists them)", arg);
 }
 
-/* --name, --name=VALUE, --name VALUE, -x, -x VALUE. */
+/*
+ * -x, -x VALUE, and short flags together (-vq), as getopt takes them. A word that is no run of
+ * short options but a long name with one dash (-id) is told its two dashes.
+ */
+static int take_short_options(cli_args *a, int argc, char **argv, int *i, custapi_error *err) {
+  const char *arg = argv[*i];
+  size_t index;
+  for (const char *p = arg + 1; *p; p++) {
+    char spelled[3] = {'-', *p, '\0'};
+    const cli_option *o = cli_option_find_short(*p, &index);
+    if (!o || (o->metavar && p[1] != '\0')) {
+      /* -verbose, -idd: a long name with one dash; -vx: a run of short options, one unknown
+       * (too short a word for a suggestion to be more than a guess) */
+      const char *long_name =
+          arg[2] == '\0' || (p > arg + 1 && strlen(arg) < 5) ? NULL : cli_option_suggest(arg + 1);
+      if (long_name)
+        return usage(err, "unknown option %.100s; did you mean --%s?", arg, long_name);
+      if (!o && arg[2] != '\0')
+        return usage(err, "unknown option %s in %.100s (custapi --help lists them)", spelled, arg);
+      if (!o)
+        return usage(err, "unknown option %.100s (custapi --help lists them)", arg);
+      return usage(err, "%s takes a value (%s): give it last in %.100s, or on its own", spelled,
+                   o->metavar, arg);
+    }
+    if (take_table_option(a, index, spelled, NULL, argc, argv, i, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* --name, --name=VALUE, --name VALUE, -x, -x VALUE, -xy. */
 static int take_option(cli_args *a, int argc, char **argv, int *i, custapi_error *err) {
   const char *arg = argv[*i];
   size_t index;
-  if (arg[1] != '-') {
-    if (arg[2] != '\0' || !cli_option_find_short(arg[1], &index)) {
-      const char *long_name = arg[2] == '\0' ? NULL : cli_option_suggest(arg + 1);
-      if (long_name)
-        return usage(err, "unknown option %.100s; did you mean --%s?", arg, long_name);
-      return usage(err, "unknown option %.100s (custapi --help lists them)", arg);
-    }
-    return take_table_option(a, index, arg, NULL, argc, argv, i, err);
-  }
+  if (arg[1] != '-')
+    return take_short_options(a, argc, argv, i, err);
   char name[64];
   const char *eq = strchr(arg, '=');
   size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
@@ -101,7 +125,7 @@ static int apply_environment(cli_args *a, custapi_error *err) {
     const char *v = getenv(o->env);
     if (!v || !*v)
       continue;
-    if (cli_option_apply(a, i, v, err) < 0) {
+    if (cli_option_apply(a, i, v, CLI_FROM_ENVIRONMENT, err) < 0) {
       cli_error_prefix(err, o->env);
       return -1;
     }
@@ -110,7 +134,7 @@ static int apply_environment(cli_args *a, custapi_error *err) {
   size_t key_file;
   const char *key = getenv("CUSTAPI_API_KEY");
   if (key && *key && cli_option_find("api-key-file", &key_file))
-    a->given[key_file] = 1;
+    a->given[key_file] = CLI_FROM_ENVIRONMENT;
   return 0;
 }
 
@@ -131,6 +155,22 @@ static int take_command(cli_args *a, const char *word, custapi_error *err) {
   return usage(err, "unknown command '%.100s' (custapi --help lists them)", word);
 }
 
+/* A word after the command that is not PROP=VALUE: what to write instead. */
+static int stray_word(const cli_args *a, const char *word, custapi_error *err) {
+  const cli_command_info *c = cli_command_find(a->command);
+  int digits = *word && strspn(word, "0123456789") == strlen(word);
+  if (digits && (c->bit & (CMD_UPDATE | CMD_GET | CMD_COMPARE)))
+    return usage(err, "%s: '%.20s' is not an operand; the customer's id is given as --id %.20s",
+                 c->name, word, word);
+  if (c->bit & (CMD_UPDATE | CMD_VALIDATE | CMD_COMPARE))
+    return usage(err,
+                 "%s: expected PROP=VALUE, got '%.100s' (custapi --list-properties names the "
+                 "properties)",
+                 c->name, word);
+  return usage(err, "%s takes no operands, got '%.100s' (custapi help %s lists its options)",
+               c->name, word, c->name);
+}
+
 static int option_given(const cli_args *a, const char *name) {
   size_t index;
   return cli_option_find(name, &index) && a->given[index];
@@ -141,7 +181,7 @@ static int answer_early(const cli_args *a) {
   if (a->help)
     cli_print_help(stdout, a->command);
   else if (a->version)
-    printf("custapi %s\n", custapi_version());
+    cli_print_version(stdout);
   else if (a->completion)
     cli_print_completion(stdout, a->completion);
   else if (a->list_properties)
@@ -149,6 +189,51 @@ static int answer_early(const cli_args *a) {
   else
     return 0;
   return 1;
+}
+
+/* "no command given", naming every command of the table, and help. */
+static int no_command(custapi_error *err) {
+  char names[256];
+  size_t n = 0;
+  for (size_t i = 0; i < cli_command_count() && n < sizeof names; i++)
+    n += (size_t)snprintf(names + n, sizeof names - n, "%s, ", cli_command_at(i)->name);
+  return usage(err,
+               "no command given: one of %.200shelp (custapi help COMMAND: that command's "
+               "options; custapi --help: all of them)",
+               names);
+}
+
+/* An option given on the command line that the command has no use for is refused, naming the
+ * command: `get --strict` would otherwise look as if it checked something. The environment's
+ * and a profile's settings serve several commands, and are only left unused. */
+static int refuse_foreign_options(const cli_args *a, custapi_error *err) {
+  const cli_command_info *c = cli_command_find(a->command);
+  for (size_t i = 0; i < cli_option_count(); i++) {
+    const cli_option *o = cli_option_at(i);
+    /* a validation mode a validating command does not support is refused by the library's
+     * one check (custapi_validate_mode_as_given), which says why */
+    int mode_checked = o->group == GROUP_VALIDATION && (c->bit & (CMD_VALIDATING | CMD_GATEWAY));
+    if (a->given[i] == CLI_FROM_COMMAND_LINE && !mode_checked && !cli_option_applies(o, c->bit))
+      return usage(err, "--%s does not apply to %s (custapi help %s lists its options)", o->name,
+                   c->name, c->name);
+  }
+  return 0;
+}
+
+/* -q and -v from different sources: the nearer source wins (a profile's quiet = yes does not
+ * stop -v); from the same one they contradict. */
+static int one_of_quiet_verbose(cli_args *a, custapi_error *err) {
+  size_t q, v;
+  if (!a->quiet || !a->verbose || !cli_option_find("quiet", &q) || !cli_option_find("verbose", &v))
+    return 0;
+  if (a->given[q] == a->given[v])
+    return usage(err, "quiet and verbose are both set, by %s: give one",
+                 a->given[q] == CLI_FROM_ENVIRONMENT ? "the environment" : "the profile");
+  if (a->given[q] < a->given[v])
+    a->verbose = 0;
+  else
+    a->quiet = 0;
+  return 0;
 }
 
 int cli_args_parse(cli_args *a, int argc, char **argv, custapi_error *err) {
@@ -174,8 +259,8 @@ int cli_args_parse(cli_args *a, int argc, char **argv, custapi_error *err) {
         return -1;
       continue;
     }
-    if (!strchr(arg, '=')) {
-      usage(err, "expected PROP=VALUE, got '%.100s'", arg);
+    if (!strchr(arg, '=') && strcmp(a->command, "config") != 0) {
+      stray_word(a, arg, err);
       return -1;
     }
     a->props[a->prop_count++] = argv[i];
@@ -183,16 +268,20 @@ int cli_args_parse(cli_args *a, int argc, char **argv, custapi_error *err) {
   if (answer_early(a))
     return 1;
   if (!a->command) {
-    usage(err, "%s",
-          "no command given (update, get, validate, compare, bulk or probe; "
-          "custapi --help)");
+    no_command(err);
     return -1;
   }
+  if (refuse_foreign_options(a, err) < 0)
+    return -1;
   if (a->quiet && a->verbose) {
     usage(err, "%s", "-q (quiet) and -v (verbose) contradict each other: give one");
     return -1;
   }
-  if (apply_environment(a, err) < 0 || cli_config_apply(a, err) < 0)
+  /* config path reads no file: it is what to look at when the file is wrong */
+  int reads_config = !(strcmp(a->command, "config") == 0 && a->prop_count == 1 &&
+                       strcmp(a->props[0], "path") == 0);
+  if (apply_environment(a, err) < 0 || (reads_config && cli_config_apply(a, err) < 0) ||
+      one_of_quiet_verbose(a, err) < 0)
     return -1;
   return 0;
 }
@@ -203,6 +292,8 @@ void cli_args_release(cli_args *a) {
   for (size_t i = 0; i < a->owned_count; i++)
     custapi__free(a->owned[i]);
   a->owned_count = 0;
+  custapi__free(a->config_file);
+  a->config_file = NULL;
 }
 
 int cli_read_file(char **out, size_t *len, const char *path, size_t max, custapi_error *err) {
@@ -269,7 +360,11 @@ int cli_customer_from_args(custapi_customer **out, const cli_args *a, custapi_er
     size_t len;
     rc = cli_read_file(&text, &len, a->json_path, JSON_INPUT_MAX, err);
     if (rc == 0) {
-      rc = custapi_customer_set_json(c, text, len, err);
+      /* get's answer is taken back: its customer, checked as any object is */
+      size_t start = 0, end = len;
+      rc = cli_get_answer_customer(text, len, a->json_path, a->id, &start, &end, err);
+      if (rc >= 0)
+        rc = custapi_customer_set_json(c, text + start, end - start, err);
       custapi__free(text);
     }
   }

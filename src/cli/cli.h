@@ -41,7 +41,7 @@ typedef struct cli_args {
 
   /* Acted upon by the parser once every option is read. */
   int help, help_word, version, list_properties;
-  const char *completion; /* hidden --completion bash|zsh */
+  const char *completion; /* hidden --completion bash|zsh|fish */
 
   /* Operands. */
   const char *id;
@@ -59,9 +59,12 @@ typedef struct cli_args {
     int shadow, allow_remote;
   } gateway;
 
-  /* Which options have a value already (by position in the option table): a later source
-   * (environment, then profile) fills only the others. */
+  /* Where each option's value came from (CLI_FROM_*, by position in the option table): a
+   * later source (environment, then profile) fills only the others. */
   unsigned char given[CLI_OPTIONS_MAX];
+  const char *raw[CLI_OPTIONS_MAX]; /* each value as given, for config list */
+  char *config_file;                /* the config file read, if any (config list) */
+  const char *profile_read;         /* the profile of it whose values were taken */
   /* Values copied out of the profile file, released with the arguments. */
   char *owned[CLI_OPTIONS_MAX];
   size_t owned_count;

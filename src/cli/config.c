@@ -13,9 +13,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli_support.h"
 #include "options.h"
+#include "regular_file.h"
 
 #define usage(err, ...) custapi__error_set((err), CUSTAPI_CATEGORY_USAGE, NULL, __VA_ARGS__)
 
@@ -67,6 +69,16 @@ static const char *profile_key_at(size_t index, const void *context) {
   (void)context;
   const cli_option *o = cli_option_at(index);
   return o->flags & OPT_PROFILE ? o->name : NULL;
+}
+
+/* Every key a profile takes, from the option table: "url, protocol, ...". */
+static const char *profile_keys(char *keys, size_t size) {
+  size_t n = 0;
+  keys[0] = '\0';
+  for (size_t i = 0; i < cli_option_count() && n < size; i++)
+    if (profile_key_at(i, NULL))
+      n += (size_t)snprintf(keys + n, size - n, "%s%s", n ? ", " : "", cli_option_at(i)->name);
+  return keys;
 }
 
 static const char *section_at(size_t index, const void *context) {
@@ -139,10 +151,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
     if (suggestion)
       usage(&c->err, "[%.60s] %.60s: unknown key; did you mean '%s'?", section, name, suggestion);
     else
-      usage(&c->err,
-            "[%.60s] %.60s: unknown key (keys: url, protocol, username, api-key-file, "
-            "xmlrpc-prefix, timeout, retries, cacert, proxy, concurrency)",
-            section, name);
+      usage(&c->err, "[%.60s] %.60s: unknown key (keys: %s)", section, name,
+            profile_keys((char[400]){0}, 400));
     return fail(c);
   }
   if (c->values[index]) {
@@ -154,7 +164,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
   c->values[index] = copy_value(o, value);
   if (!c->values[index])
     return custapi__error_oom(&c->err), fail(c);
-  if (cli_option_apply(&c->scratch, index, c->values[index], &c->err) < 0) {
+  if (cli_option_apply(&c->scratch, index, c->values[index], CLI_FROM_PROFILE, &c->err) < 0) {
     char where[100];
     snprintf(where, sizeof where, "[%.60s] %s", section, name);
     cli_error_prefix(&c->err, where);
@@ -170,22 +180,39 @@ static void config_read_clear(config_read *c) {
     custapi__free(c->sections[i]);
 }
 
-/* Opens the file; *out NULL (and 0) when the default file does not exist. */
+/*
+ * Opens the file; *out NULL (and 0) when the default file does not exist. Opened without
+ * blocking and refused at once when it is not a regular file (cli_open_regular: a FIFO would
+ * hang every command until something wrote to it); then checked as ssh checks its config: a
+ * file that another user may write could point url, proxy or cacert elsewhere, so it is
+ * refused, naming the chmod.
+ */
 static int open_config(FILE **out, const char *path, int named, custapi_error *err) {
-  *out = fopen(path, "r");
-  if (!*out) {
-    if (errno == ENOENT && !named)
-      return 0;
-    return usage(err, "can't open the config file %.300s%s: %s", path,
-                 named ? " (CUSTAPI_CONFIG)" : "", strerror(errno));
-  }
+  *out = NULL;
+  int fd;
   struct stat st;
-  if (fstat(fileno(*out), &st) == 0 && !S_ISREG(st.st_mode)) {
-    fclose(*out);
-    *out = NULL;
-    return usage(err, "the config file %.300s is not a regular file", path);
-  }
-  return 0;
+  if (cli_open_regular(&fd, &st, path,
+                       named ? "the config file (CUSTAPI_CONFIG)" : "the config file", "", !named,
+                       err) < 0)
+    return -1;
+  if (fd < 0)
+    return 0;
+  int rc = 0;
+  if (st.st_uid != geteuid() && st.st_uid != 0)
+    rc = usage(err,
+               "the config file %.300s belongs to another user (uid %ld): it could point url, "
+               "proxy or cacert elsewhere; use a file of your own",
+               path, (long)st.st_uid);
+  else if (st.st_mode & (S_IWGRP | S_IWOTH))
+    rc = usage(err,
+               "the config file %.300s is writable by %s: it could point url, proxy or cacert "
+               "elsewhere; run: chmod go-w %.300s",
+               path, (st.st_mode & S_IWOTH) ? "every user" : "its group", path);
+  if (rc == 0 && !(*out = fdopen(fd, "r")))
+    rc = custapi__error_oom(err);
+  if (rc < 0)
+    close(fd);
+  return rc;
 }
 
 /* What inih reads of a line in one piece (INI_MAX_LINE 200: 198 bytes, a newline, a NUL). */
@@ -266,7 +293,7 @@ static int apply_values(cli_args *args, config_read *c, custapi_error *err) {
     if (!c->values[i] || args->given[i])
       continue;
     /* Checked already when read; applying again stores it in `args`. */
-    if (cli_option_apply(args, i, c->values[i], err) < 0)
+    if (cli_option_apply(args, i, c->values[i], CLI_FROM_PROFILE, err) < 0)
       return -1;
     args->owned[args->owned_count++] = c->values[i];
     c->values[i] = NULL;
@@ -303,6 +330,13 @@ int cli_config_apply(cli_args *args, custapi_error *err) {
     rc = unknown_profile(&c, path, err);
   if (rc == 0)
     rc = apply_values(args, &c, err);
+  if (rc == 0 && c.found) {
+    /* config list names the file and the profile each value came from */
+    args->config_file = custapi__strdup(path);
+    args->profile_read = c.profile;
+    if (!args->config_file)
+      rc = custapi__error_oom(err);
+  }
   config_read_clear(&c);
   return rc;
 }

@@ -1,7 +1,6 @@
 #include "connect.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli_support.h"
+#include "regular_file.h"
 
 /* A key file is small; anything bigger is the wrong file. */
 #define KEY_FILE_MAX 4096
@@ -20,52 +20,17 @@ void cli_key_free(char *key) {
   custapi__free(key);
 }
 
-/* What a file that is not a regular one is, for the message refusing it. */
-static const char *file_kind(mode_t mode) {
-  if (S_ISDIR(mode))
-    return "a directory";
-  if (S_ISFIFO(mode))
-    return "a FIFO";
-  if (S_ISSOCK(mode))
-    return "a socket";
-  if (S_ISCHR(mode) || S_ISBLK(mode))
-    return "a device";
-  return "not a plain file";
-}
-
-static int not_a_regular_file(custapi_error *err, const char *path, mode_t mode) {
-  return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
-                            "API key file %s is not a regular file (%s): give a file, or - for "
-                            "standard input",
-                            path, file_kind(mode));
-}
-
 /*
  * Reads the key with read(2) into one buffer that never grows: stdio's buffer and a realloc
  * would each leave a copy of the key behind in freed memory, unwiped.
  */
 static int read_key_file(char **out, const char *path, custapi_error *err) {
-  /* O_NONBLOCK: opening a FIFO with no writer would wait for one forever. */
-  int fd = strcmp(path, "-") == 0 ? STDIN_FILENO
-                                  : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  int fd = STDIN_FILENO;
   struct stat st;
-  if (fd < 0 && errno == ENXIO && stat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-    return not_a_regular_file(err, path, st.st_mode); /* open(2) can't open a socket */
-  if (fd < 0)
-    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "can't open %s: %s", path,
-                              strerror(errno));
-  /* fstat on what was opened, not stat on the name: the same file for sure. A FIFO, device,
-   * socket or directory is the wrong file, and reading one could wait forever or never end. */
-  if (fd != STDIN_FILENO && fstat(fd, &st) != 0) {
-    int e = errno;
-    close(fd);
-    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "can't read %s: %s", path,
-                              strerror(e));
-  }
-  if (fd != STDIN_FILENO && !S_ISREG(st.st_mode)) {
-    close(fd);
-    return not_a_regular_file(err, path, st.st_mode);
-  }
+  if (strcmp(path, "-") != 0 &&
+      cli_open_regular(&fd, &st, path, "API key file", ": give a file, or - for standard input", 0,
+                       err) < 0)
+    return -1;
   if (fd != STDIN_FILENO && (st.st_mode & (S_IRGRP | S_IROTH))) {
     char msg[300];
     snprintf(msg, sizeof msg, "API key file %.200s is readable by group or others (chmod 600 it)",

@@ -1,7 +1,11 @@
 /* The help texts, written from the option table (options.c), and --list-properties. */
 #include "help.h"
 
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <microhttpd.h>
 #include <string.h>
+#include <xmlrpc-c/base.h>
 
 #include "custapi/custapi.h"
 #include "options.h"
@@ -15,6 +19,8 @@ static void print_option(FILE *out, const cli_option *o) {
     snprintf(left, sizeof left, "--%s%s%s", o->name, o->metavar ? " " : "",
              o->metavar ? o->metavar : "");
   fprintf(out, "  %-24s%s%s", left, strlen(left) >= 24 ? " " : "", o->help);
+  if (o->fallback)
+    fprintf(out, ", default %s", *o->fallback ? o->fallback : "''");
   if (o->env)
     fprintf(out, " (%s)", o->env);
   fputc('\n', out);
@@ -41,7 +47,8 @@ static const char exit_codes[] =
 
 static const char profiles[] =
     "\nSettings come from the command line, then the environment, then the profile (a section\n"
-    "of $CUSTAPI_CONFIG or ~/.config/custapi/config: --profile NAME, else [default]).\n";
+    "of $CUSTAPI_CONFIG or ~/.config/custapi/config: --profile NAME, else [default]);\n"
+    "custapi config list shows each setting in force and where it came from.\n";
 
 void cli_print_help(FILE *out, const char *command) {
   const cli_command_info *c = command ? cli_command_find(command) : NULL;
@@ -68,4 +75,14 @@ void cli_print_help(FILE *out, const char *command) {
   print_options(out, CMD_ALL);
   fputs(profiles, out);
   fputs(exit_codes, out);
+}
+
+void cli_print_version(FILE *out) {
+  /* The libraries as loaded now, not as built against: what a bug report needs. */
+  const curl_version_info_data *curl = curl_version_info(CURLVERSION_NOW);
+  unsigned major, minor, point;
+  xmlrpc_version(&major, &minor, &point);
+  fprintf(out, "custapi %s\nlibcurl %s, json-c %s, xmlrpc-c %u.%u.%u, libmicrohttpd %s\n",
+          custapi_version(), curl ? curl->version : "?", json_c_version(), major, minor, point,
+          MHD_get_version());
 }

@@ -10,4 +10,7 @@ void cli_print_help(FILE *out, const char *command);
  * as text, or (json) as one JSON object for programs. */
 void cli_print_properties(FILE *out, int json);
 
+/* custapi --version: the command's version and those of the libraries it runs with. */
+void cli_print_version(FILE *out);
+
 #endif

@@ -37,6 +37,10 @@ static const cli_command_info commands[] = {
      "Serves the install's endpoints to callers: every update validated at the door, forwarded "
      "with the caller's credentials, or translated to the other protocol (docs/gateway.md).",
      cli_cmd_gateway},
+    {"config", CMD_CONFIG, "list|path",
+     "Shows the settings in force and where each comes from (list; any option may be added, to "
+     "see what it sets), or the config file's path (path).",
+     cli_cmd_config},
 };
 
 size_t cli_command_count(void) { return sizeof commands / sizeof commands[0]; }
@@ -152,21 +156,23 @@ static int set_ignore_read_only(cli_args *a, const char *v, custapi_error *err) 
 }
 
 static int set_completion(cli_args *a, const char *v, custapi_error *err) {
-  if (strcmp(v, "bash") != 0 && strcmp(v, "zsh") != 0)
-    return usage(err, "must be bash or zsh, not %.100s", v);
+  if (strcmp(v, "bash") != 0 && strcmp(v, "zsh") != 0 && strcmp(v, "fish") != 0)
+    return usage(err, "must be bash, zsh or fish, not %.100s", v);
   a->completion = v;
   return 0;
 }
 
 /* ---- the table ---- */
 
-#define F(member) NULL, offsetof(cli_args, member)
-#define S(fn) fn, 0
+#define F(member) NULL, offsetof(cli_args, member), NULL
+#define S(fn) fn, 0, NULL
+#define FD(member, fallback) NULL, offsetof(cli_args, member), fallback
+#define SD(fn, fallback) fn, 0, fallback
 
 /* clang-format off */
 static const cli_option options[] = {
     /* operands */
-    {"id", 0, "N", NULL, CMD_UPDATE | CMD_GET | CMD_COMPARE | CMD_VALIDATE, GROUP_OPERANDS, 0,
+    {"id", 0, "N", NULL, CMD_UPDATE | CMD_GET | CMD_COMPARE, GROUP_OPERANDS, 0,
      NULL, "the customer's id, a positive 32-bit integer", F(id)},
     {"json", 0, "FILE|-", NULL, CMD_UPDATE | CMD_VALIDATE | CMD_COMPARE, GROUP_OPERANDS, 0, NULL,
      "the properties as one JSON object (- for standard input)", F(json_path)},
@@ -176,24 +182,24 @@ static const cli_option options[] = {
     {"url", 0, "URL", "CUSTAPI_URL", CMD_NETWORK | CMD_GATEWAY, GROUP_CONNECTION, OPT_PROFILE, NULL,
      "the install's base address", F(url)},
     {"protocol", 0, "rest|xmlrpc", "CUSTAPI_PROTOCOL", CMD_NETWORK, GROUP_CONNECTION,
-     OPT_PROFILE, "rest xmlrpc", "default rest (any case)", S(set_protocol)},
+     OPT_PROFILE, "rest xmlrpc", "the protocol (any case)", SD(set_protocol, "rest")},
     {"username", 0, "NAME", "CUSTAPI_USERNAME", CMD_NETWORK, GROUP_CONNECTION, OPT_PROFILE, NULL,
      "the API user (no ':')", F(username)},
     {"api-key-file", 0, "FILE", "CUSTAPI_API_KEY_FILE", CMD_NETWORK, GROUP_CONNECTION, OPT_PROFILE,
      NULL, "the file holding the API key (else CUSTAPI_API_KEY)", F(api_key_file)},
     {"profile", 0, "NAME", "CUSTAPI_PROFILE", CMD_ALL, GROUP_CONNECTION, 0, NULL,
      "a section of the config file (default: [default])", F(profile)},
-    {"xmlrpc-prefix", 0, "P", NULL, CMD_NETWORK | CMD_GATEWAY, GROUP_CONNECTION, OPT_PROFILE, NULL,
-     "method prefix, default 'customers.'; '' for bare names", F(xmlrpc_prefix)},
-    {"timeout", 0, "SECONDS", NULL, CMD_NETWORK | CMD_GATEWAY, GROUP_CONNECTION, OPT_PROFILE, NULL,
-     "per attempt, default 30", S(set_timeout)},
-    {"retries", 0, "N", NULL, CMD_NETWORK | CMD_GATEWAY, GROUP_CONNECTION, OPT_PROFILE, NULL,
-     "retries of a failed attempt, 0 to 100, default 3", S(set_retries)},
-    {"cacert", 0, "FILE", NULL, CMD_NETWORK | CMD_GATEWAY, GROUP_CONNECTION, OPT_PROFILE, NULL,
+    {"xmlrpc-prefix", 0, "P", "CUSTAPI_XMLRPC_PREFIX", CMD_NETWORK | CMD_GATEWAY, GROUP_CONNECTION,
+     OPT_PROFILE, NULL, "method prefix; '' for bare names", FD(xmlrpc_prefix, "customers.")},
+    {"timeout", 0, "SECONDS", "CUSTAPI_TIMEOUT", CMD_NETWORK | CMD_GATEWAY, GROUP_CONNECTION,
+     OPT_PROFILE, NULL, "per attempt", SD(set_timeout, "30")},
+    {"retries", 0, "N", "CUSTAPI_RETRIES", CMD_NETWORK | CMD_GATEWAY, GROUP_CONNECTION,
+     OPT_PROFILE, NULL, "retries of a failed attempt, 0 to 100", SD(set_retries, "3")},
+    {"cacert", 0, "FILE", "CUSTAPI_CACERT", CMD_NETWORK | CMD_GATEWAY, GROUP_CONNECTION, OPT_PROFILE, NULL,
      "trust these certificates", F(cacert)},
     {"insecure", 0, NULL, NULL, CMD_NETWORK | CMD_GATEWAY, GROUP_CONNECTION, 0, NULL,
      "do not verify TLS certificates", F(insecure)},
-    {"proxy", 0, "URL", NULL, CMD_NETWORK | CMD_GATEWAY, GROUP_CONNECTION, OPT_PROFILE, NULL,
+    {"proxy", 0, "URL", "CUSTAPI_PROXY", CMD_NETWORK | CMD_GATEWAY, GROUP_CONNECTION, OPT_PROFILE, NULL,
      "proxy (else libcurl's *_proxy variables); loopback never proxied", F(proxy)},
     {"allow-plain-http", 0, NULL, NULL, CMD_NETWORK | CMD_GATEWAY, GROUP_CONNECTION, 0, NULL,
      "permit credentials over http:// to a host that is not loopback", F(allow_plain_http)},
@@ -215,21 +221,21 @@ static const cli_option options[] = {
      "JSON Lines, or CSV for a .csv name; - for standard input", F(input)},
     {"format", 0, "jsonl|csv", NULL, CMD_BULK | CMD_COMPARE, GROUP_BULK, 0, "jsonl csv",
      "the input's format, whatever its name", S(set_format)},
-    {"concurrency", 0, "N", NULL, CMD_BULK, GROUP_BULK, OPT_PROFILE, NULL,
-     "updates in flight at once, 1 to 256, default 8", S(set_concurrency)},
+    {"concurrency", 0, "N", "CUSTAPI_CONCURRENCY", CMD_BULK, GROUP_BULK, OPT_PROFILE, NULL,
+     "updates in flight at once, 1 to 256", SD(set_concurrency, "8")},
     {"results", 0, "FILE|-", NULL, CMD_BULK, GROUP_BULK, 0, NULL,
      "one JSON line per record after a line fingerprinting the input (a file: 0600, one run at "
      "a time; -: stdout)", F(results)},
     {"resume", 0, NULL, NULL, CMD_BULK, GROUP_BULK, 0, NULL,
      "finish the run recorded in --results: skip what succeeded", F(resume)},
     /* gateway */
-    {"listen", 0, "HOST:PORT", NULL, CMD_GATEWAY, GROUP_GATEWAY, 0, NULL,
+    {"listen", 0, "HOST:PORT", "CUSTAPI_LISTEN", CMD_GATEWAY, GROUP_GATEWAY, OPT_PROFILE, NULL,
      "where callers connect; port 0 picks a free one", F(gateway.listen)},
     {"port-file", 0, "FILE", NULL, CMD_GATEWAY, GROUP_GATEWAY, 0, NULL,
      "the port, written once listening", F(gateway.port_file)},
-    {"upstream", 0, "same|rest|xmlrpc", NULL, CMD_GATEWAY, GROUP_GATEWAY, OPT_PROFILE,
-     "same rest xmlrpc", "same (default): each call over its own protocol; rest or xmlrpc: over that one",
-     F(gateway.upstream)},
+    {"upstream", 0, "same|rest|xmlrpc", "CUSTAPI_UPSTREAM", CMD_GATEWAY, GROUP_GATEWAY, OPT_PROFILE,
+     "same rest xmlrpc", "same: each call over its own protocol; rest or xmlrpc: over that one",
+     FD(gateway.upstream, "same")},
     {"record", 0, "FILE", NULL, CMD_GATEWAY, GROUP_GATEWAY, 0, NULL,
      "each forwarded update as a bulk line (file 0600)", F(gateway.record)},
     {"shadow", 0, NULL, NULL, CMD_GATEWAY, GROUP_GATEWAY, 0, NULL,
@@ -238,26 +244,27 @@ static const cli_option options[] = {
      "--shadow's differences, one JSON line each (file 0600)", F(gateway.report)},
     {"allow-remote", 0, NULL, NULL, CMD_GATEWAY, GROUP_GATEWAY, 0, NULL,
      "listen on an address that is not loopback", F(gateway.allow_remote)},
-    {"tls-cert", 0, "FILE", NULL, CMD_GATEWAY, GROUP_GATEWAY, OPT_PROFILE, NULL,
+    {"tls-cert", 0, "FILE", "CUSTAPI_TLS_CERT", CMD_GATEWAY, GROUP_GATEWAY, OPT_PROFILE, NULL,
      "serve HTTPS with this certificate (PEM; with --tls-key)", F(gateway.tls_cert)},
-    {"tls-key", 0, "FILE", NULL, CMD_GATEWAY, GROUP_GATEWAY, OPT_PROFILE, NULL,
+    {"tls-key", 0, "FILE", "CUSTAPI_TLS_KEY", CMD_GATEWAY, GROUP_GATEWAY, OPT_PROFILE, NULL,
      "the certificate's key (PEM)", F(gateway.tls_key)},
-    {"max-connections", 0, "N", NULL, CMD_GATEWAY, GROUP_GATEWAY, OPT_PROFILE, NULL,
-     "connections served at once, default 256", F(gateway.max_connections)},
-    {"caller-timeout", 0, "SECONDS", NULL, CMD_GATEWAY, GROUP_GATEWAY, OPT_PROFILE, NULL,
-     "a silent caller is disconnected after this, default 30", F(gateway.caller_timeout)},
-    {"max-body", 0, "BYTES", NULL, CMD_GATEWAY, GROUP_GATEWAY, OPT_PROFILE, NULL,
-     "larger request bodies are refused, default 1048576", F(gateway.max_body)},
+    {"max-connections", 0, "N", "CUSTAPI_MAX_CONNECTIONS", CMD_GATEWAY, GROUP_GATEWAY, OPT_PROFILE,
+     NULL, "connections served at once", FD(gateway.max_connections, "256")},
+    {"caller-timeout", 0, "SECONDS", "CUSTAPI_CALLER_TIMEOUT", CMD_GATEWAY, GROUP_GATEWAY,
+     OPT_PROFILE, NULL, "a silent caller is disconnected after this",
+     FD(gateway.caller_timeout, "30")},
+    {"max-body", 0, "BYTES", "CUSTAPI_MAX_BODY", CMD_GATEWAY, GROUP_GATEWAY, OPT_PROFILE, NULL,
+     "larger request bodies are refused", FD(gateway.max_body, "1048576")},
     /* output */
-    {"output", 0, "json|text", NULL, CMD_ALL, GROUP_OUTPUT, 0, "json text",
-     "stdout format, default json", S(set_output)},
+    {"output", 0, "json|text", "CUSTAPI_OUTPUT", CMD_ALL, GROUP_OUTPUT, OPT_PROFILE, "json text",
+     "stdout format", SD(set_output, "json")},
     {"dry-run", 0, NULL, NULL, CMD_NETWORK, GROUP_OUTPUT, 0, NULL,
      "print the exact request(s) (credentials redacted), send nothing", F(dry_run)},
-    {"verbose", 'v', NULL, NULL, CMD_NETWORK | CMD_GATEWAY, GROUP_OUTPUT, 0, NULL,
+    {"verbose", 'v', NULL, "CUSTAPI_VERBOSE", CMD_NETWORK | CMD_GATEWAY, GROUP_OUTPUT, OPT_PROFILE, NULL,
      "each request and response on stderr (credentials redacted)", F(verbose)},
-    {"quiet", 'q', NULL, NULL, CMD_ALL, GROUP_OUTPUT, 0, NULL,
+    {"quiet", 'q', NULL, "CUSTAPI_QUIET", CMD_ALL, GROUP_OUTPUT, OPT_PROFILE, NULL,
      "nothing on stderr but the error that ends the command", F(quiet)},
-    {"read-back", 0, NULL, NULL, CMD_UPDATE, GROUP_OUTPUT, 0, NULL,
+    {"read-back", 0, NULL, "CUSTAPI_READ_BACK", CMD_UPDATE, GROUP_OUTPUT, OPT_PROFILE, NULL,
      "after an XML-RPC update, read the customer back", F(read_back)},
     /* general */
     {"help", 'h', NULL, NULL, CMD_ALL, GROUP_GENERAL, OPT_EARLY, NULL,
@@ -267,13 +274,15 @@ static const cli_option options[] = {
     {"list-properties", 0, NULL, NULL, CMD_ALL, GROUP_GENERAL, OPT_EARLY, NULL,
      "the properties, their rules and allowed values (--output json for a program)",
      F(list_properties)},
-    {"completion", 0, "bash|zsh", NULL, CMD_ALL, GROUP_GENERAL, OPT_EARLY | OPT_HIDDEN,
-     "bash zsh", "print the shell completion script", S(set_completion)},
+    {"completion", 0, "bash|zsh|fish", NULL, CMD_ALL, GROUP_GENERAL, OPT_EARLY | OPT_HIDDEN,
+     "bash zsh fish", "print the shell completion script", S(set_completion)},
 };
 /* clang-format on */
 
 #undef F
 #undef S
+#undef FD
+#undef SD
 
 _Static_assert(sizeof options / sizeof options[0] <= CLI_OPTIONS_MAX,
                "cli_args.given has a place per option");
@@ -306,8 +315,33 @@ const cli_option *cli_option_find_short(char letter, size_t *index) {
   return NULL;
 }
 
-int cli_option_apply(cli_args *a, size_t index, const char *value, custapi_error *err) {
+/* A flag's value from the environment or a profile: 1 on, 0 off, -1 neither. */
+static int flag_word(const char *v) {
+  static const char *const on[] = {"1", "true", "yes", "on"};
+  static const char *const off[] = {"0", "false", "no", "off"};
+  for (size_t i = 0; i < 4; i++) {
+    if (strcasecmp(v, on[i]) == 0)
+      return 1;
+    if (strcasecmp(v, off[i]) == 0)
+      return 0;
+  }
+  return -1;
+}
+
+int cli_option_apply(cli_args *a, size_t index, const char *value, int origin, custapi_error *err) {
   const cli_option *o = &options[index];
+  if (!o->metavar && value) {
+    int on = flag_word(value);
+    if (on < 0)
+      return usage(err, "a yes/no setting: 1, true, yes, on or 0, false, no, off, not %.100s",
+                   value);
+    if (!on) {
+      a->given[index] = (unsigned char)origin;
+      a->raw[index] = value;
+      return 0;
+    }
+    value = NULL;
+  }
   if (o->set) {
     if (o->set(a, value, err) < 0)
       return -1;
@@ -316,8 +350,13 @@ int cli_option_apply(cli_args *a, size_t index, const char *value, custapi_error
   } else {
     *(int *)(void *)((char *)a + o->field) = 1;
   }
-  a->given[index] = 1;
+  a->given[index] = (unsigned char)origin;
+  a->raw[index] = o->metavar ? value : "yes";
   return 0;
+}
+
+int cli_option_applies(const cli_option *option, unsigned command) {
+  return command == CMD_CONFIG || (option->commands & command) != 0;
 }
 
 const char *cli_group_title(cli_option_group group) {

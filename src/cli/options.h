@@ -18,9 +18,10 @@ enum {
   CMD_BULK = 1u << 4,
   CMD_PROBE = 1u << 5,
   CMD_GATEWAY = 1u << 6,
+  CMD_CONFIG = 1u << 7, /* takes every option: it shows what they set */
   CMD_NETWORK = CMD_UPDATE | CMD_GET | CMD_COMPARE | CMD_BULK | CMD_PROBE,
   CMD_VALIDATING = CMD_UPDATE | CMD_VALIDATE | CMD_COMPARE | CMD_BULK,
-  CMD_ALL = CMD_NETWORK | CMD_VALIDATE | CMD_GATEWAY,
+  CMD_ALL = CMD_NETWORK | CMD_VALIDATE | CMD_GATEWAY | CMD_CONFIG,
 };
 
 typedef struct cli_command_info {
@@ -42,6 +43,10 @@ typedef enum cli_option_group {
   GROUP_COUNT
 } cli_option_group;
 
+/*
+ * A setting (an option that is not a one-off) is OPT_PROFILE and has an `env` form; a one-off
+ * (an operand, --dry-run, --resume, a safety override such as --insecure) has neither.
+ */
 #define OPT_PROFILE (1u << 0) /* allowed as a key of a profile */
 #define OPT_HIDDEN (1u << 1)  /* left out of the help (not of the completions) */
 #define OPT_EARLY (1u << 2)   /* acted upon by the parser itself: --help, --version, ... */
@@ -66,7 +71,16 @@ typedef struct cli_option {
   const char *help;
   cli_option_set_fn set; /* NULL: a flag that sets the int at `field`, or a plain string */
   size_t field;          /* offsetof(cli_args, ...) when `set` is NULL */
+  const char *fallback;  /* the value in force when no source gives one (help, config list) */
 } cli_option;
+
+/* Where an option's value came from (cli_args.given): later sources fill only the others. */
+enum {
+  CLI_FROM_NONE = 0,
+  CLI_FROM_COMMAND_LINE,
+  CLI_FROM_ENVIRONMENT,
+  CLI_FROM_PROFILE,
+};
 
 size_t cli_option_count(void);
 const cli_option *cli_option_at(size_t index);
@@ -74,12 +88,19 @@ const cli_option *cli_option_at(size_t index);
 const cli_option *cli_option_find(const char *name, size_t *index);
 /* The option named by a short letter, or NULL. */
 const cli_option *cli_option_find_short(char letter, size_t *index);
-/* Applies `value` through the option's own check; marks it given. */
-int cli_option_apply(cli_args *a, size_t index, const char *value, custapi_error *err);
+/*
+ * Applies `value` through the option's own check and marks it given from `origin`
+ * (CLI_FROM_*). A flag takes NULL from the command line; from the environment or a profile it
+ * takes a yes/no word (1, true, yes, on / 0, false, no, off): "no" leaves it off, but given.
+ */
+int cli_option_apply(cli_args *a, size_t index, const char *value, int origin, custapi_error *err);
 
 size_t cli_command_count(void);
 const cli_command_info *cli_command_at(size_t index);
 const cli_command_info *cli_command_find(const char *name);
+
+/* Whether the option is one of `command`'s (a CMD_* bit); config takes them all. */
+int cli_option_applies(const cli_option *option, unsigned command);
 
 /* The group's heading in the help ("connection"), for GROUP_* values. */
 const char *cli_group_title(cli_option_group group);

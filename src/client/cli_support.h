@@ -9,7 +9,9 @@
  *    and the command allocating through the same hook lets it fail the command's allocations
  *    too, and check that each failure ends in a clean `internal`;
  *  - error construction into a custapi_error (error.h): fixed buffers, never an allocation;
- *  - the json-c building helpers that survive json-c's own allocation failures (json_build.h);
+ *  - the json-c building helpers that survive json-c's own allocation failures (json_build.h),
+ *    and the JSON limits (json_check.h), so what the command parses itself (get's answer taken
+ *    back by --json) is read as deep as the library reads and no deeper;
  *  - the escaping of text for a terminal and for JSON output (text.h), and "did you mean"
  *    suggestions (suggest.h), so the command says things as the library does;
  *  - the monotonic clock the library times its calls with.
@@ -25,6 +27,7 @@
 #include "alloc.h"
 #include "error.h"
 #include "json_build.h"
+#include "json_check.h"
 #include "suggest.h"
 #include "text.h"
 

@@ -65,7 +65,7 @@ static const schema_property properties[] = {
      RULE_URL, NULL, TEXT, 1},
     {{"country", S, 0, "an ISO 3166-1 alpha-2 code (or XK)", "Two-character country code"},
      RULE_COUNTRY, NULL, TEXT, 1},
-    {{"industry", S, 0, "one of the 19 industry values (the allowed values)",
+    {{"industry", S, 0, "one of the 19 industry values (docs/properties.md lists them)",
       "Customer industry"},
      RULE_ENUM, industry_values, TEXT, 0},
     {{"unique_id", S, 0, "free text", "Unique customer identifier"}, RULE_FREE_TEXT, NULL, TEXT, 0},

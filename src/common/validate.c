@@ -2,14 +2,17 @@
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "customer.h"
 #include "error.h"
 #include "schema.h"
+#include "suggest.h"
 #include "text.h"
 
 /* Longest excerpt of a bad value quoted in a message. */
 #define QUOTE_MAX 60
+#define ENUM_QUOTE_MAX 8
 
 typedef struct check {
   const schema_property *p;
@@ -141,6 +144,54 @@ static int is_enum_value(const schema_property *p, const char *s, size_t len) {
   return 0;
 }
 
+static const char *enum_value_at(size_t index, const void *context) {
+  return ((const schema_property *)context)->values[index];
+}
+
+/* Whether `word` is in `value`, ignoring case ("tech" in "Technology & Science"). */
+static int contains_word(const char *value, const char *word, size_t len) {
+  for (const char *v = value; len && strlen(v) >= len; v++)
+    if (strncasecmp(v, word, len) == 0)
+      return 1;
+  return 0;
+}
+
+/*
+ * A value outside an enumeration: the nearest allowed value(s) when one is close (a typo, or
+ * the word inside one), else every allowed value, so the message alone says what to write.
+ */
+static int fail_enum(const check *k) {
+  const schema_property *p = k->p;
+  size_t count = 0;
+  while (p->values[count])
+    count++;
+  char word[64];
+  snprintf(word, sizeof word, "%.*s", (int)(k->f->string_len < 63 ? k->f->string_len : 63),
+           k->f->string);
+  char advice[CUSTAPI_ERROR_MESSAGE_MAX];
+  size_t n = 0;
+  const char *near = custapi__suggest(word, enum_value_at, count, p);
+  for (size_t i = 0; i < count && n < sizeof advice; i++) {
+    if (near ? p->values[i] != near : !contains_word(p->values[i], word, strlen(word)))
+      continue;
+    n += (size_t)snprintf(advice + n, sizeof advice - n, "%s\"%s\"", n ? " or " : "; did you mean ",
+                          p->values[i]);
+  }
+  if (n && n < sizeof advice)
+    n += (size_t)snprintf(advice + n, sizeof advice - n, "?");
+  if (!n) { /* nothing near: every value, in the schema's order */
+    n = (size_t)snprintf(advice, sizeof advice, " (one of:");
+    for (size_t i = 0; i < count && n < sizeof advice; i++)
+      n += (size_t)snprintf(advice + n, sizeof advice - n, "%s%s", i ? "; " : " ", p->values[i]);
+    if (n < sizeof advice)
+      snprintf(advice + n, sizeof advice - n, ")");
+  }
+  char quoted[ENUM_QUOTE_MAX * 4 + 8]; /* short: the list of values must fit the message */
+  custapi__quote(quoted, sizeof quoted, k->f->string, k->f->string_len, ENUM_QUOTE_MAX);
+  return custapi__error_set(k->err, CUSTAPI_CATEGORY_INVALID, p->info.name,
+                            "%s: not an allowed value: %s%s", p->info.name, quoted, advice);
+}
+
 /* ---- per type ---- */
 
 static int check_encoding(const check *k, const char *name) {
@@ -194,7 +245,7 @@ static int check_string(const check *k) {
   case RULE_ALNUM:
     return is_alnum_ascii(s, len) ? 0 : fail(k, "only letters and digits are allowed");
   case RULE_ENUM:
-    return is_enum_value(p, s, len) ? 0 : fail(k, "not an allowed value");
+    return is_enum_value(p, s, len) ? 0 : fail_enum(k);
   case RULE_TELEPHONE:
     return is_telephone(s, len) ? 0 : fail_format(k, "not a telephone number");
   case RULE_URL:

@@ -401,11 +401,14 @@ int gw_run(const gw_config *cfg, custapi_error *err) {
   if (cfg->shadow && (rc = gw_shadow_start(&srv.ctx.shadow, &shadow_cfg, srv.ctx.order,
                                            &srv.ctx.stats, report_fd, err)) < 0)
     goto out;
+  errno = 0;
   daemon = start_daemon(&srv, &addr, cert, key);
   if (!daemon) {
-    rc = custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
-                            "can't listen on %s (address in use, or TLS files invalid)",
-                            cfg->listen);
+    /* TLS files are named only when some were given: they are then as likely the cause. */
+    int why = errno;
+    rc = custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "can't listen on %s (%s%s)",
+                            cfg->listen, why ? strerror(why) : "address in use or not available",
+                            cert ? ", or the TLS certificate or key unusable" : "");
     goto out;
   }
   const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);

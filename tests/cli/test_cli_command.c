@@ -1,7 +1,8 @@
 /*
  * The command as an operator meets it (issue 14): settings missing are usage errors that send
  * nothing, --dry-run sends nothing for every command, each command's own help, "did you mean",
- * case-blind protocol names, and shell completions that list every command and option.
+ * case-blind protocol names, and shell completions that list every command and option (each
+ * shell's completion is driven by tests/cli/test_completion.py).
  */
 #include "itest.h"
 
@@ -288,47 +289,6 @@ START_TEST(completions_list_every_command_and_option) {
 }
 END_TEST
 
-/* The scripts work: bash completing options, their values, commands and property names; zsh
- * offering the commands and the property names. */
-START_TEST(bash_completion_completes) {
-  const char *file = getenv("CUSTAPI_BASH_COMPLETION");
-  if (access("/bin/bash", X_OK) != 0)
-    return; /* the content test above still ran */
-  char script[1024];
-  snprintf(script, sizeof script,
-           "source '%s'; COMP_WORDS=(custapi --prot); COMP_CWORD=1; _custapi; "
-           "echo \"${COMPREPLY[*]}\"; COMP_WORDS=(custapi --protocol x); COMP_CWORD=2; "
-           "_custapi; echo \"${COMPREPLY[*]}\"; COMP_WORDS=(custapi up); COMP_CWORD=1; "
-           "_custapi; echo \"${COMPREPLY[*]}\"; COMP_WORDS=(custapi update sms); COMP_CWORD=2; "
-           "_custapi; echo \"${COMPREPLY[*]}\"",
-           file);
-  cli_result r = itest_run_program("/bin/bash", ARGS("-c", script), NULL, NULL);
-  ck_assert_msg(r.status == 0, "%s", r.err);
-  ck_assert_str_eq(r.out, "--protocol\nxmlrpc\nupdate\nsms_quota=\n");
-  itest_cli_free(&r);
-  /* zsh: the script run with zsh's completion functions replaced by stubs that print what
-   * they are offered: the commands first, the property names after update */
-  const char *zsh = access("/usr/bin/zsh", X_OK) == 0 ? "/usr/bin/zsh"
-                    : access("/bin/zsh", X_OK) == 0   ? "/bin/zsh"
-                                                      : NULL;
-  if (!zsh)
-    return;
-  snprintf(script, sizeof script,
-           "_arguments() { return 0 }; _describe() { print -rl -- \"${(@P)4}\" }; "
-           "compadd() { print -rl -- \"${(@P)${@[-1]}}\" }; "
-           "words=(custapi --dry-run); CURRENT=3; source '%s'; "
-           "words=(custapi --dry-run update sms); CURRENT=4; source '%s'",
-           getenv("CUSTAPI_ZSH_COMPLETION"), getenv("CUSTAPI_ZSH_COMPLETION"));
-  r = itest_run_program(zsh, ARGS("-fc", script), NULL, NULL);
-  ck_assert_msg(r.status == 0, "zsh: %s", r.err);
-  ck_assert_str_eq(r.err, "");
-  ck_assert_msg(strncmp(r.out, "update:", 7) == 0 && strstr(r.out, "\nprobe:") &&
-                    strstr(r.out, "\nhelp:") && strstr(r.out, "\nsms_quota=\n"),
-                "%s", r.out);
-  itest_cli_free(&r);
-}
-END_TEST
-
 static Suite *command_suite(void) {
   Suite *s = suite_create("cli_command");
   TCase *t = itest_tcase(s, "command", up_plain, down_plain);
@@ -340,7 +300,6 @@ static Suite *command_suite(void) {
   tcase_add_test(t, did_you_mean_for_commands_and_options);
   tcase_add_test(t, list_properties_as_json);
   tcase_add_test(t, completions_list_every_command_and_option);
-  tcase_add_test(t, bash_completion_completes);
   return s;
 }
 

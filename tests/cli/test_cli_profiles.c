@@ -41,6 +41,7 @@ static void home_write(const home *h, const char *path, const char *text, size_t
   ck_assert_ptr_nonnull(f);
   ck_assert_uint_eq(fwrite(text, 1, len, f), len);
   fclose(f);
+  chmod(path, 0600); /* whatever the umask: a file others may write is refused */
 }
 
 /* Writes the config file from a template where @URL@ is the server's URL and @KEY@ the key

@@ -1,15 +1,20 @@
 #!/usr/bin/env python3
 """What `meson install` puts on a machine, and the documents that must match the code.
 
-- meson installs the command, custapi-refserver, both man pages, the bash and zsh completions,
+- meson installs the command, custapi-refserver, the man pages, the bash, zsh and fish completions,
   every JSON Schema, README and every docs/*.md under share/doc/custapi and the examples under
   share/doc/custapi/examples (read from `meson introspect --installed`, nothing is installed);
-- every document a man page names is named by its installed path, and is installed there;
 - `custapi-refserver --help` exits 0 and every option it names is in its man page;
   `custapi-refserver --version` prints the version `custapi --version` prints;
 - every example of custapi-refserver(1) runs as written (in a temporary folder, with the built
   custapi and custapi-refserver first on PATH) and does what the page says;
-- every option and command of `custapi --help` is in custapi(1).
+- every option and command of `custapi --help` is in custapi(1), each command's options under
+  OPTIONS in that command's group (its own, or a shared one naming it), every variable under
+  ENVIRONMENT;
+- `groff -ww -z -man` is silent on custapi(1), custapi(3) and custapi-refserver(1); the pages
+  have their sections, name the installed documents by their path (/usr/share/doc/custapi/),
+  each installed there, never a path of the source tree (docs/, examples/), and custapi(3)'s
+  example compiles.
 """
 import glob
 import json
@@ -56,11 +61,9 @@ def options_in(text):
 class Installed(unittest.TestCase):
     def test_meson_installs_the_tools_pages_completions_and_schemas(self):
         installed = installed_paths()
-        wanted = ["/bin/custapi", "/bin/custapi-refserver", "/man1/custapi.1",
+        wanted = ["/bin/custapi", "/bin/custapi-refserver", "/man1/custapi.1", "/man3/custapi.3",
                   "/man1/custapi-refserver.1", "/bash-completion/completions/custapi",
-                  "/zsh/site-functions/_custapi"]
-        if os.path.exists(os.path.join(ROOT, "docs", "custapi.3")):
-            wanted.append("/man3/custapi.3")
+                  "/zsh/site-functions/_custapi", "/fish/vendor_completions.d/custapi.fish"]
         for path in glob.glob(os.path.join(ROOT, "schemas", "*.schema.json")):
             wanted.append("/custapi/schemas/" + os.path.basename(path))
         for end in wanted:
@@ -76,24 +79,6 @@ class Installed(unittest.TestCase):
         self.assertGreater(len(wanted), 8)
         for end in wanted:
             self.assertTrue(any(p.endswith(end) for p in installed), "not installed: " + end)
-
-    def test_man_pages_name_documents_by_their_installed_path(self):
-        installed = installed_paths()
-        pages = glob.glob(os.path.join(ROOT, "docs", "*.[1-8]"))
-        self.assertGreater(len(pages), 1)
-        named = 0
-        for page in pages:
-            with open(page, encoding="utf-8") as f:
-                text = f.read()
-            # a path into the source tree means nothing to someone who installed a package
-            self.assertEqual(re.findall(r"(?<![\w/])(?:docs|examples)/[\w./-]+", text), [],
-                             os.path.basename(page))
-            for doc in re.findall(r"/usr/share/doc/custapi/([\w./-]*\w)", text):
-                named += 1
-                self.assertTrue(any(p.endswith("/share/doc/custapi/" + doc) for p in installed),
-                                "%s names /usr/share/doc/custapi/%s, which is not installed"
-                                % (os.path.basename(page), doc))
-        self.assertGreater(named, 0)
 
 
 class Documents(unittest.TestCase):
@@ -115,7 +100,7 @@ class Documents(unittest.TestCase):
     def test_refserver_version_is_the_release(self):
         r = run([os.environ["CUSTAPI_EXE"], "--version"])
         self.assertEqual(r.returncode, 0, r.stderr)
-        version = r.stdout.split()[-1]
+        version = r.stdout.splitlines()[0].split()[-1]  # "custapi VERSION", then the libraries
         r = run([os.environ["CUSTAPI_REFSERVER"], "--version"])
         self.assertEqual((r.returncode, r.stdout, r.stderr),
                          (0, "custapi-refserver %s\n" % version, ""))
@@ -132,6 +117,84 @@ class Documents(unittest.TestCase):
             self.assertIn(".B " + command, page)
         for variable in set(re.findall(r"CUSTAPI_[A-Z_]+", r.stdout)):
             self.assertIn(variable, page)
+
+
+def raw_page(name):
+    with open(os.path.join(ROOT, "docs", name), encoding="utf-8") as f:
+        return f.read()
+
+
+def sections(text, level):
+    """{title: body} of the .SH (level "SH") or .SS sections of a page's text."""
+    parts = re.split(r"(?m)^\.%s +(.*)$" % level, text)
+    return {parts[i].strip('"'): parts[i + 1] for i in range(1, len(parts) - 1, 2)}
+
+
+class ManPages(unittest.TestCase):
+    def test_groff_is_silent(self):
+        groff = shutil.which("groff")
+        if not groff:
+            self.skipTest("groff is not installed (scripts/install-deps installs groff-base)")
+        for name in ("custapi.1", "custapi.3", "custapi-refserver.1"):
+            r = run([groff, "-ww", "-z", "-t", "-man", os.path.join(ROOT, "docs", name)])
+            self.assertEqual((r.returncode, r.stderr), (0, ""), name)
+
+    def test_custapi_1_options_grouped_by_command(self):
+        page = man_text("custapi.1")
+        top = sections(page, "SH")
+        for title in ("SYNOPSIS", "OPTIONS", "EXIT STATUS", "ENVIRONMENT", "FILES", "EXAMPLES",
+                      "BUGS", "SEE ALSO"):
+            self.assertIn(title, top)
+        groups = sections(top["OPTIONS"], "SS")
+        for command in re.findall(r"custapi \[OPTIONS\] (\w+)",
+                                  run([os.environ["CUSTAPI_EXE"], "--help"]).stdout):
+            helped = options_in(run([os.environ["CUSTAPI_EXE"], "help", command]).stdout)
+            covered = set()
+            for title, text in groups.items():
+                if title == command or title == "Every command" or \
+                        re.search(r"[:,] %s\b" % command, title):
+                    covered |= options_in(text)
+            self.assertEqual(sorted(helped - covered), [], command)
+        variables = set(re.findall(r"CUSTAPI_[A-Z_]+",
+                                   run([os.environ["CUSTAPI_EXE"], "--help"]).stdout))
+        self.assertEqual(sorted(v for v in variables if v not in top["ENVIRONMENT"]), [])
+        self.assertEqual(len(re.findall(r'(?m)^\.TP\n\.BR -q ", " --quiet$', page)), 1)
+
+    def test_documents_named_by_their_installed_path(self):
+        installed = installed_paths()
+        pages = [os.path.basename(p) for p in glob.glob(os.path.join(ROOT, "docs", "*.[1-8]"))]
+        self.assertGreater(len(pages), 2)
+        for name in pages:
+            page = raw_page(name)
+            # a path into the source tree means nothing to someone who installed a package
+            self.assertEqual(re.findall(r"(?<![\w/])(?:docs|examples)/[\w./-]+", page), [], name)
+            named = re.findall(r"/usr/share/doc/custapi/([\w./-]*\w)", page)
+            if name in ("custapi.1", "custapi.3"):
+                self.assertNotEqual(named, [], name)
+            for doc in named:
+                self.assertTrue(any(p.endswith("/share/doc/custapi/" + doc) for p in installed),
+                                "%s names /usr/share/doc/custapi/%s, which is not installed"
+                                % (name, doc))
+
+    def test_custapi_3_sections_and_example(self):
+        page = raw_page("custapi.3")
+        top = sections(page, "SH")
+        for title in ("SYNOPSIS", "DESCRIPTION", "RETURN VALUE", "ERRORS", "EXAMPLES"):
+            self.assertIn(title, top)
+        self.assertIn(".SS Ownership", page)
+        code = top["EXAMPLES"].split(".nf\n", 1)[1].split("\n.fi", 1)[0]
+        code = code.replace("\\en", "\\n").replace("\\-", "-")
+        cc = shutil.which("cc")
+        if not cc:
+            self.skipTest("no C compiler")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "example.c")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(code)
+            r = run([cc, "-std=c11", "-Wall", "-Wextra", "-Werror", "-I",
+                     os.path.join(ROOT, "include"), "-c", path, "-o",
+                     os.path.join(tmp, "example.o")])
+            self.assertEqual(r.returncode, 0, r.stderr)
 
 
 class RefserverExamples(unittest.TestCase):

@@ -9,7 +9,6 @@ when python3-jsonschema is missing or the server can't be found.
 import glob
 import json
 import os
-import signal
 import shutil
 import subprocess
 import sys
@@ -53,7 +52,7 @@ def validator(name):
 def custapi(args, server="plain", stdin=None, key=True, settings=True):
     """Runs custapi; returns (exit code, stdout text, stderr text)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTAPI_") or
-           k in ("CUSTAPI_EXE",)}
+           k in ("CUSTAPI_EXE", "CUSTAPI_CONFIG")}
     env["XDG_CONFIG_HOME"] = "/nonexistent/custapi-tests"
     if key:
         env["CUSTAPI_API_KEY"] = interop.KEY
@@ -101,12 +100,14 @@ class Outputs(unittest.TestCase):
         self.check("get", ["get", "--id", "22"], codes=(2,), key=False)
 
     def test_validate(self):
+        # validate talks to no server: --url and --username do not apply to it (refused)
         doc = self.check("validate", ["validate", "email=a@example.com", "sms_quota=5",
-                                      "country=za", "industry=Automotive"])
+                                      "country=za", "industry=Automotive"], settings=False)
         # what validate accepts, normalised, is what the input schema describes
         validator("properties").validate(doc["properties"])
-        self.check("validate", ["validate", "emial=a@example.com"], codes=(3,))
-        self.check("validate", ["validate", "--allow-unknown", "colour=blue"])
+        self.check("validate", ["validate", "emial=a@example.com"], codes=(3,), settings=False)
+        self.check("validate", ["validate", "--allow-unknown", "colour=blue"], settings=False)
+        self.check("validate", ["validate", "sms_quota=5"], codes=(2,))
 
     def test_probe(self):
         doc = self.check("probe", ["probe"])
@@ -152,6 +153,23 @@ class Outputs(unittest.TestCase):
         self.check("bulk-summary", ["bulk", "--input", "-"], stdin="not json\n", codes=(10, 3))
         self.check("bulk-summary", ["bulk"], codes=(2,))
 
+    def test_config(self):
+        key_file = os.path.join(TMP, "config-key")
+        with open(key_file, "w") as f:
+            f.write(interop.KEY + "\n")
+        config = os.path.join(TMP, "config-file")
+        with open(config, "w") as f:
+            f.write("[default]\nretries = 2\napi-key-file = %s\n" % key_file)
+        os.chmod(config, 0o600)
+        os.environ["CUSTAPI_CONFIG"] = config
+        try:
+            doc = self.check("config", ["config", "list"])
+            self.assertEqual(doc["config_file"], config)
+            self.check("config", ["config", "path"])
+            self.check("config", ["config", "what"], codes=(2,))
+        finally:
+            del os.environ["CUSTAPI_CONFIG"]
+
     def test_list_properties(self):
         code, out, _ = custapi(["--list-properties", "--output", "json"], settings=False)
         self.assertEqual(code, 0)
@@ -189,6 +207,9 @@ class SchemasRefuse(unittest.TestCase):
         self.refused("bulk-results", {"line": 1, "id": 1, "ok": False, "attempts": 1})
         self.refused("bulk-results", {"line": 1, "id": 1, "ok": True, "attempts": 1,
                                       "error": error})
+        self.refused("config", {"ok": True, "config_file": None,
+                                "settings": [{"name": "api-key", "origin": "x"}]})
+        self.refused("config", {"ok": True, "path": "/x", "from": "PWD"})
         self.refused("properties", {"status": "active"})
         self.refused("properties", {"sms_quota": 1.5})
         self.refused("properties", {"emial": "a@b.co"})
@@ -218,12 +239,7 @@ def main():
         ok = result.wasSuccessful()
     finally:
         for proc, _, _ in SERVERS.values():
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            interop.stop_server(proc)
         shutil.rmtree(TMP, ignore_errors=True)
     return 0 if ok else 1
 

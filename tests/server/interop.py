@@ -53,6 +53,16 @@ def start_server(tmp, extra=()):
     raise SystemExit("custapi-refserver did not write its port file within 10 s")
 
 
+def stop_server(proc):
+    """Stops a server start_server started (SIGTERM, then SIGKILL after 20 s); its exit code."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
+
+
 def auth_header(user=USER, key=KEY):
     token = base64.b64encode(("%s:%s" % (user, key)).encode()).decode()
     return "Basic " + token
@@ -246,12 +256,7 @@ def main():
         ok = result.wasSuccessful()
     finally:
         if proc is not None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                code = proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                code = proc.wait()
+            code = stop_server(proc)
             if code != 0:
                 print("custapi-refserver exited with %d" % code)
                 ok = False

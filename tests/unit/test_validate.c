@@ -240,6 +240,35 @@ START_TEST(industry_values_exactly) {
 }
 END_TEST
 
+/* A value outside an enumeration says what to write: the nearest value(s), or all of them, and
+ * the whole list fits the message even after the longest quoted value (issue 22). */
+START_TEST(enumeration_refusals_name_the_allowed_values) {
+  FAILS("industry", "tech");
+  ck_assert_str_eq(last_error.message,
+                   "industry: not an allowed value: \"tech\"; did you mean \"Technology & Science\"?");
+  FAILS("industry", "Automotiv");
+  ck_assert_ptr_nonnull(strstr(last_error.message, "did you mean \"Automotive\"?"));
+  FAILS("industry", "industry");
+  ck_assert_ptr_nonnull(strstr(last_error.message, "\"Industry, Trade & Manufacture\"?"));
+  FAILS("deleted", "y");
+  ck_assert_ptr_nonnull(strstr(last_error.message, "did you mean \"yes\"?"));
+  char worst[200];
+  memset(worst, 'Q', sizeof worst - 1);
+  worst[sizeof worst - 1] = '\0';
+  FAILS("industry", worst);
+  for (const char *const *v = custapi_schema_values("industry"); *v; v++)
+    ck_assert_msg(strstr(last_error.message, *v), "%s not listed: %s", *v, last_error.message);
+  ck_assert_msg(last_error.message[strlen(last_error.message) - 1] == ')', "cut: %s",
+                last_error.message);
+  char wide[200] = ""; /* three bytes a character: the widest a quoted value takes */
+  for (int i = 0; i < 60; i++)
+    strcat(wide, "\xE2\x82\xAC");
+  FAILS("industry", wide);
+  ck_assert_msg(last_error.message[strlen(last_error.message) - 1] == ')', "cut: %s",
+                last_error.message);
+}
+END_TEST
+
 START_TEST(telephone_rule) {
   PASSES("telephone", "+27 (21) 555-0100");
   PASSES("telephone", "021.555.0100");
@@ -475,6 +504,7 @@ static Suite *validate_suite(void) {
   tcase_add_test(t, hash_rule);
   tcase_add_test(t, enumerations);
   tcase_add_test(t, industry_values_exactly);
+  tcase_add_test(t, enumeration_refusals_name_the_allowed_values);
   tcase_add_test(t, telephone_rule);
   tcase_add_test(t, website_url_rule);
   tcase_add_test(t, country_rule_and_normalisation);
