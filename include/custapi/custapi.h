@@ -511,6 +511,59 @@ CUSTAPI_EXTERN const custapi_customer *custapi_compare_read_back(const custapi_c
 /* The whole report as one JSON object, in a string released with custapi_free. */
 CUSTAPI_EXTERN int custapi_compare_to_json(char **out, const custapi_compare *compare);
 
+/*
+ * Noise: properties that change by themselves (a timestamp, a counter, a revision). A property
+ * whose value differs between two reads over the same protocol, with no update between them,
+ * is learned as noise; custapi_noise_ignore names one in advance. A comparison that finds a
+ * noise property different reports it as noise, never as a difference. One set may serve many
+ * comparisons (what one record teaches holds for the next); it is not thread-safe.
+ */
+typedef struct custapi_noise custapi_noise;
+
+typedef enum custapi_verdict {
+  CUSTAPI_VERDICT_AGREE = 0,  /* both protocols left the property alike */
+  CUSTAPI_VERDICT_DIFFER = 1, /* they did not */
+  CUSTAPI_VERDICT_NOISE = 2   /* they did not, but the property changes by itself */
+} custapi_verdict;
+
+CUSTAPI_EXTERN int custapi_noise_new(custapi_noise **out);
+CUSTAPI_EXTERN void custapi_noise_free(custapi_noise *noise);
+/* Names a property as noise: 1 to 64 letters, digits, '_', '-' or '.' (else a usage error). */
+CUSTAPI_EXTERN int custapi_noise_ignore(custapi_noise *noise, const char *property,
+                                        custapi_error *err);
+/* 1 when `property` is noise (named or learned), else 0. */
+CUSTAPI_EXTERN int custapi_noise_has(const custapi_noise *noise, const char *property);
+CUSTAPI_EXTERN size_t custapi_noise_count(const custapi_noise *noise);
+CUSTAPI_EXTERN const char *custapi_noise_at(const custapi_noise *noise, size_t index);
+/* "agree", "differ" or "noise". */
+CUSTAPI_EXTERN const char *custapi_verdict_name(custapi_verdict verdict);
+
+/*
+ * custapi_compare_run, learning noise into `noise` (NULL: a set of its own, for this run only):
+ * when something differs, it reads the customer once more over each protocol, and what changed
+ * between the two reads is noise. Differences of noise properties are left out of the
+ * differences (custapi_compare_agree ignores them) and reported by custapi_compare_verdict.
+ */
+CUSTAPI_EXTERN int custapi_compare_run_noise(custapi_compare **out, custapi_client *rest,
+                                             custapi_client *xmlrpc, int32_t id,
+                                             const custapi_customer *properties,
+                                             custapi_validate_mode mode, custapi_noise *noise,
+                                             custapi_error *err);
+/* The verdict of one property of a comparison. */
+CUSTAPI_EXTERN custapi_verdict custapi_compare_verdict(const custapi_compare *compare,
+                                                       const char *property);
+/*
+ * compare --results: the first line of a results file ({"custapi_compare_results":1,
+ * "custapi_version":"..."}), one record's line (docs/report.md; schemas/compare-results), and
+ * the line of a record that could not be compared; each a string ending in a line break,
+ * released with custapi_free.
+ */
+CUSTAPI_EXTERN int custapi_compare_results_header(char **out);
+CUSTAPI_EXTERN int custapi_compare_results_line(char **out, const custapi_compare *compare,
+                                                long line);
+CUSTAPI_EXTERN int custapi_compare_failure_line(char **out, long line, int32_t id,
+                                                const custapi_error *error);
+
 /* ---------------------------------------------------------------------------------------
  * bulk: many updates from a file, concurrently, on the client's one connection pool
  * ------------------------------------------------------------------------------------- */
@@ -742,6 +795,14 @@ CUSTAPI_EXTERN int custapi_bulk_results_flush(custapi_bulk_results *results, cus
  * record in input order, as custapi_bulk_run does.
  */
 CUSTAPI_EXTERN int custapi_bulk_results_skip(long line, int32_t id, void *results);
+/*
+ * The client whose protocol the run's updates go over, named in each line's timing members
+ * ("at":"2026-12-06T03:32:00.123Z","elapsed_ms":{"rest":35}: when the update started and how
+ * long it took). Without it, a line names the protocol of its result, and a failed record's
+ * line carries no timing members.
+ */
+CUSTAPI_EXTERN void custapi_bulk_results_protocol(custapi_bulk_results *results,
+                                                  const custapi_client *client);
 /*
  * Appends one record's outcome as a line (custapi_bulk_outcome_to_json and a line break) with
  * one write(2), or, with CUSTAPI_BULK_RESULTS_BATCH, holds it for custapi_bulk_results_flush.

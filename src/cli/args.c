@@ -259,7 +259,8 @@ int cli_args_parse(cli_args *a, int argc, char **argv, custapi_error *err) {
         return -1;
       continue;
     }
-    if (!strchr(arg, '=') && strcmp(a->command, "config") != 0) {
+    if (!strchr(arg, '=') && strcmp(a->command, "config") != 0 &&
+        cli_command_find(a->command)->bit != CMD_REPORT) {
       stray_word(a, arg, err);
       return -1;
     }

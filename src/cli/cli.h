@@ -12,6 +12,9 @@ typedef enum cli_output { CLI_OUTPUT_JSON, CLI_OUTPUT_TEXT } cli_output;
 /* More than the option table holds (options.c checks it). */
 #define CLI_OPTIONS_MAX 64
 
+/* --ignore given at most this many times (each may name several properties: a,b). */
+#define CLI_IGNORE_MAX 32
+
 /* Everything the command line and the environment said, before any of it is acted upon. */
 typedef struct cli_args {
   const char *command;
@@ -49,13 +52,21 @@ typedef struct cli_args {
   const char *input, *results, *format;
   int concurrency;
   int resume;
-  char **props; /* PROP=VALUE, in order */
+  char **props; /* PROP=VALUE, in order (report: the input files) */
   size_t prop_count;
+
+  /* --ignore, as given (each may list several names: a,b) */
+  const char *ignore[CLI_IGNORE_MAX];
+  size_t ignore_count;
+
+  /* report */
+  const char *html;
+  double max_difference_rate;
 
   /* gateway (cmd_gateway.c checks the numbers) */
   struct cli_gateway_args {
     const char *listen, *port_file, *upstream, *record, *report, *tls_cert, *tls_key;
-    const char *max_connections, *caller_timeout, *max_body;
+    const char *max_connections, *caller_timeout, *max_body, *metrics;
     int shadow, allow_remote;
   } gateway;
 

@@ -317,6 +317,8 @@ int cli_cmd_bulk(const cli_args *args) {
                                    &err) < 0)) {
     code = fail(args, &err);
   } else {
+    if (r.results)
+      custapi_bulk_results_protocol(r.results, client);
     r.bar.total = custapi_bulk_input_records(in);
     r.bar.out = isatty(STDERR_FILENO) && !args->quiet ? stderr : NULL;
     code = run(&r, client, in);

@@ -2,8 +2,12 @@
  * custapi compare --id N --yes PROP=VALUE...: the same update over both protocols, every
  * difference named (the library does the work; this file only formats).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli_support.h"
 #include "commands.h"
@@ -213,7 +217,25 @@ static int dry_run(const cli_args *args, int32_t id, const custapi_customer *pro
 
 /* ---- compare --input FILE: every record of a bulk file, and a summary ---- */
 
+/* One line, all of it (a short write is finished; a failed one ends the run). */
+static int results_write(int fd, const char *path, const char *text, custapi_error *err) {
+  size_t len = strlen(text);
+  while (len > 0) {
+    ssize_t n = write(fd, text, len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL,
+                                "can't write the results file %.200s: %s", path, strerror(errno));
+    text += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
 typedef struct file_summary {
+  custapi_noise *noise; /* --ignore, and what the records teach */
+  int results_fd;       /* --results, or -1 */
   long records, agreed, differed, failed;
   json_object *disagreements; /* [{"line","id","differences":[messages]}] */
   json_object *failures;      /* [{"line","id","error":{...}}] */
@@ -254,6 +276,39 @@ static void note_verdict(file_summary *sum, long line, int32_t id, const custapi
   sum->json_failed |= custapi__json_append(sum->disagreements, custapi__json_built(d, failed));
 }
 
+/* compare --results FILE: created 0600 (the lines hold customer data), never over results. */
+static int results_open(int *fd, const char *path, custapi_error *err) {
+  *fd = -1;
+  if (strcmp(path, "-") == 0)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
+                              "--results: compare prints its summary on standard output: give "
+                              "--results a file");
+  int f = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  struct stat st;
+  if (f < 0 || fstat(f, &st) < 0) {
+    int e = errno;
+    if (f >= 0)
+      close(f);
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
+                              "can't open the results file %.200s: %s", path, strerror(e));
+  }
+  if (S_ISREG(st.st_mode) && st.st_size > 0) {
+    close(f);
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
+                              "the results file %.200s already holds results: remove it to "
+                              "start again",
+                              path);
+  }
+  *fd = f;
+  char *header = NULL;
+  int rc = custapi_compare_results_header(&header);
+  if (rc < 0)
+    return custapi__error_oom(err);
+  rc = results_write(f, path, header, err);
+  custapi__free(header);
+  return rc;
+}
+
 static int compare_records(const cli_args *args, custapi_client *rest, custapi_client *xmlrpc,
                            FILE *in, file_summary *sum, custapi_error *err) {
   custapi_bulk_format format = custapi_bulk_format_for(args->input);
@@ -270,14 +325,28 @@ static int compare_records(const cli_args *args, custapi_client *rest, custapi_c
     int32_t id = custapi_records_id(records);
     sum->records++;
     custapi_compare *c = NULL;
-    if (rc < 0)
-      note_failure(sum, line, id, err, 1);
-    else if (custapi_compare_run(&c, rest, xmlrpc, id, props, args->mode, err) < 0)
-      note_failure(sum, line, id, err, 0);
-    else
+    char *text = NULL;
+    int made = 0;
+    if (rc < 0 ||
+        custapi_compare_run_noise(&c, rest, xmlrpc, id, props, args->mode, sum->noise, err) < 0) {
+      note_failure(sum, line, id, err, rc < 0);
+      if (sum->results_fd >= 0)
+        made = custapi_compare_failure_line(&text, line, id, err);
+    } else {
       note_verdict(sum, line, id, c);
+      if (sum->results_fd >= 0)
+        made = custapi_compare_results_line(&text, c, line);
+    }
     custapi_compare_free(c);
     custapi_customer_free(props);
+    if (made < 0 || (text && results_write(sum->results_fd, args->results, text, err) < 0)) {
+      if (made < 0)
+        custapi__error_oom(err);
+      custapi__free(text);
+      custapi_records_free(records);
+      return -1;
+    }
+    custapi__free(text);
   }
   int failed = custapi_records_failed(records);
   custapi_records_free(records);
@@ -291,9 +360,19 @@ static int compare_file(const cli_args *args, custapi_client *rest, custapi_clie
     custapi__error_set(&err, CUSTAPI_CATEGORY_INVALID, NULL, "can't open %s", args->input);
     return cli_fail(args, &err);
   }
-  file_summary sum = {0, 0, 0, 0, json_object_new_array(), json_object_new_array(), 0};
-  int rc = sum.disagreements && sum.failures ? compare_records(args, rest, xmlrpc, in, &sum, &err)
-                                             : custapi__error_oom(&err);
+  file_summary sum = {NULL, -1, 0, 0, 0, 0, json_object_new_array(), json_object_new_array(), 0};
+  int rc = sum.disagreements && sum.failures ? 0 : custapi__error_oom(&err);
+  if (rc == 0)
+    rc = cli_noise_from_args(&sum.noise, args, &err);
+  if (rc == 0 && args->results)
+    rc = results_open(&sum.results_fd, args->results, &err);
+  if (rc == 0)
+    rc = compare_records(args, rest, xmlrpc, in, &sum, &err);
+  custapi_noise_free(sum.noise);
+  if (sum.results_fd >= 0 && close(sum.results_fd) < 0 && rc == 0)
+    rc = custapi__error_set(&err, CUSTAPI_CATEGORY_INTERNAL, NULL,
+                            "can't write the results file %.200s: %s", args->results,
+                            strerror(errno));
   if (rc == 0 && sum.json_failed) /* a report with records missing would mislead */
     rc = custapi__error_oom(&err);
   if (in != stdin)
@@ -349,6 +428,11 @@ int cli_cmd_compare(const cli_args *args) {
   custapi_error err = {0};
   custapi_customer *props = NULL;
   int32_t id;
+  if (args->results) {
+    custapi__error_set(&err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
+                       "--results writes one line per record of --input FILE: give --input");
+    return cli_fail(args, &err);
+  }
   if (custapi_validate_mode_as_given(args->mode, "compare", &err) < 0 ||
       cli_require_id(&id, args, &err) < 0 || cli_customer_from_args(&props, args, &err) < 0 ||
       custapi_validate(props, args->mode, args->validate_flags, cli_warn, NULL, &err) < 0) {
@@ -363,12 +447,15 @@ int cli_cmd_compare(const cli_args *args) {
   else {
     custapi_client *rest = NULL, *xmlrpc = NULL;
     custapi_compare *c = NULL;
-    if (connect_both(&rest, &xmlrpc, args, &err) < 0 ||
-        custapi_compare_run(&c, rest, xmlrpc, id, props, args->mode, &err) < 0)
+    custapi_noise *noise = NULL;
+    if (cli_noise_from_args(&noise, args, &err) < 0 ||
+        connect_both(&rest, &xmlrpc, args, &err) < 0 ||
+        custapi_compare_run_noise(&c, rest, xmlrpc, id, props, args->mode, noise, &err) < 0)
       code = cli_fail(args, &err);
     else
       code = report(args, c, props);
     custapi_compare_free(c);
+    custapi_noise_free(noise);
     cli_disconnect(xmlrpc);
     cli_disconnect(rest);
   }

@@ -6,6 +6,7 @@
 
 #include "cli_support.h"
 #include "commands.h"
+#include "connect.h"
 #include "gateway.h"
 
 static int parse_unsigned(unsigned long *out, const char *name, const char *text, unsigned long min,
@@ -43,6 +44,8 @@ static int build_config(gw_config *cfg, const cli_args *args, custapi_error *err
   cfg->shadow = g->shadow;
   cfg->report = g->report;
   cfg->verbose = args->verbose;
+  cfg->quiet = args->quiet;
+  cfg->metrics = g->metrics;
   cfg->max_connections = GW_DEFAULT_MAX_CONNECTIONS;
   cfg->caller_timeout_s = GW_DEFAULT_CALLER_TIMEOUT_S;
   cfg->max_body = GW_DEFAULT_MAX_BODY;
@@ -88,7 +91,10 @@ int cli_cmd_gateway(const cli_args *args) {
     custapi__error_set(&err, CUSTAPI_CATEGORY_INTERNAL, NULL, "%s", "libcurl failed to start");
     return cli_fail(args, &err);
   }
-  int rc = gw_run(&cfg, &err);
+  int rc = cli_noise_from_args(&cfg.noise, args, &err);
+  if (rc == 0)
+    rc = gw_run(&cfg, &err);
+  custapi_noise_free(cfg.noise);
   custapi_global_shutdown();
   return rc < 0 ? cli_fail(args, &err) : 0;
 }

@@ -12,5 +12,6 @@ int cli_cmd_probe(const cli_args *args);
 int cli_cmd_bulk(const cli_args *args);
 int cli_cmd_gateway(const cli_args *args);
 int cli_cmd_config(const cli_args *args);
+int cli_cmd_report(const cli_args *args);
 
 #endif

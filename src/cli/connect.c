@@ -153,3 +153,32 @@ void cli_disconnect(custapi_client *client) {
   custapi_client_free(client);
   custapi_global_shutdown();
 }
+
+/*
+ * The noise set of --ignore (each value may list several names: a,b); every record of a run
+ * adds what it learns to the same set.
+ */
+int cli_noise_from_args(custapi_noise **out, const cli_args *args, custapi_error *err) {
+  if (custapi_noise_new(out) < 0)
+    return custapi__error_oom(err);
+  for (size_t i = 0; i < args->ignore_count; i++) {
+    const char *at = args->ignore[i];
+    for (;;) {
+      size_t n = strcspn(at, ",");
+      char name[80];
+      snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name - 1 ? n : sizeof name - 1), at);
+      if (n >= sizeof name - 1)
+        name[sizeof name - 2] = '?'; /* too long: refused below, not cut to a valid name */
+      if (custapi_noise_ignore(*out, name, err) < 0) {
+        cli_error_prefix(err, "--ignore");
+        custapi_noise_free(*out);
+        *out = NULL;
+        return -1;
+      }
+      if (!at[n])
+        break;
+      at += n + 1;
+    }
+  }
+  return 0;
+}

@@ -31,4 +31,10 @@ int cli_require_id(int32_t *out, const cli_args *args, custapi_error *err);
 /* The -v trace: each line on stderr, prefixed "* " (info), "> " (request), "< " (response). */
 void cli_trace_stderr(custapi_trace_kind kind, const char *text, size_t len, void *payload);
 
+/*
+ * The noise set of --ignore (each value may list several names: a,b), for compare and the
+ * gateway's --shadow; a name that is not one is a usage error naming --ignore.
+ */
+int cli_noise_from_args(custapi_noise **out, const cli_args *args, custapi_error *err);
+
 #endif

@@ -33,7 +33,7 @@ static const cli_command_info commands[] = {
      cli_cmd_probe},
     {"gateway", CMD_GATEWAY,
      "--listen HOST:PORT [--port-file FILE] [--upstream same|rest|xmlrpc]\n"
-     "                             [--record FILE] [--shadow --report FILE]",
+     "                             [--record FILE] [--shadow --report FILE] [--metrics HOST:PORT]",
      "Serves the install's endpoints to callers: every update validated at the door, forwarded "
      "with the caller's credentials, or translated to the other protocol (docs/gateway.md).",
      cli_cmd_gateway},
@@ -41,6 +41,10 @@ static const cli_command_info commands[] = {
      "Shows the settings in force and where each comes from (list; any option may be added, to "
      "see what it sets), or the config file's path (path).",
      cli_cmd_config},
+    {"report", CMD_REPORT, "[--html FILE] [--json FILE] [--max-difference-rate R] INPUT...",
+     "Reads compare --results, gateway --report and bulk --results files and writes what they "
+     "show as one HTML page and a JSON summary (docs/report.md).",
+     cli_cmd_report},
 };
 
 size_t cli_command_count(void) { return sizeof commands / sizeof commands[0]; }
@@ -155,6 +159,25 @@ static int set_ignore_read_only(cli_args *a, const char *v, custapi_error *err) 
   return 0;
 }
 
+/* --ignore PROP[,PROP...]: kept as given; the command checks each name (custapi_noise_ignore). */
+static int set_ignore(cli_args *a, const char *v, custapi_error *err) {
+  if (a->ignore_count == CLI_IGNORE_MAX)
+    return usage(err, "given more than %d times", CLI_IGNORE_MAX);
+  a->ignore[a->ignore_count++] = v;
+  return 0;
+}
+
+/* A rate from 0 to 1 ("0", "0.05", "1"). */
+static int set_max_difference_rate(cli_args *a, const char *v, custapi_error *err) {
+  char *end;
+  errno = 0;
+  double r = strtod(v, &end);
+  if (errno || end == v || *end != '\0' || !(r >= 0 && r <= 1))
+    return usage(err, "not a rate from 0 to 1 (0.05 is 5%%): %.100s", v);
+  a->max_difference_rate = r;
+  return 0;
+}
+
 static int set_completion(cli_args *a, const char *v, custapi_error *err) {
   if (strcmp(v, "bash") != 0 && strcmp(v, "zsh") != 0 && strcmp(v, "fish") != 0)
     return usage(err, "must be bash, zsh or fish, not %.100s", v);
@@ -174,8 +197,10 @@ static const cli_option options[] = {
     /* operands */
     {"id", 0, "N", NULL, CMD_UPDATE | CMD_GET | CMD_COMPARE, GROUP_OPERANDS, 0,
      NULL, "the customer's id, a positive 32-bit integer", F(id)},
-    {"json", 0, "FILE|-", NULL, CMD_UPDATE | CMD_VALIDATE | CMD_COMPARE, GROUP_OPERANDS, 0, NULL,
-     "the properties as one JSON object (- for standard input)", F(json_path)},
+    {"json", 0, "FILE|-", NULL, CMD_UPDATE | CMD_VALIDATE | CMD_COMPARE | CMD_REPORT,
+     GROUP_OPERANDS, 0, NULL,
+     "the properties as one JSON object (- for standard input); report: where to write the "
+     "JSON summary", F(json_path)},
     {"yes", 0, NULL, NULL, CMD_COMPARE, GROUP_OPERANDS, 0, NULL,
      "confirm that compare may write to the customer(s)", F(yes)},
     /* connection */
@@ -223,9 +248,13 @@ static const cli_option options[] = {
      "the input's format, whatever its name", S(set_format)},
     {"concurrency", 0, "N", "CUSTAPI_CONCURRENCY", CMD_BULK, GROUP_BULK, OPT_PROFILE, NULL,
      "updates in flight at once, 1 to 256", SD(set_concurrency, "8")},
-    {"results", 0, "FILE|-", NULL, CMD_BULK, GROUP_BULK, 0, NULL,
-     "one JSON line per record after a line fingerprinting the input (a file: 0600, one run at "
-     "a time; -: stdout)", F(results)},
+    {"results", 0, "FILE|-", NULL, CMD_BULK | CMD_COMPARE, GROUP_BULK, 0, NULL,
+     "one JSON line per record after a header line (a file: 0600, one run at a time; bulk: -: "
+     "stdout)", F(results)},
+    {"ignore", 0, "PROP", "CUSTAPI_IGNORE", CMD_COMPARE | CMD_GATEWAY, GROUP_VALIDATION,
+     OPT_PROFILE, NULL,
+     "a property that changes by itself: noise, never a difference (repeatable; PROP,PROP)",
+     S(set_ignore)},
     {"resume", 0, NULL, NULL, CMD_BULK, GROUP_BULK, 0, NULL,
      "finish the run recorded in --results: skip what succeeded", F(resume)},
     /* gateway */
@@ -237,7 +266,7 @@ static const cli_option options[] = {
      "same rest xmlrpc", "same: each call over its own protocol; rest or xmlrpc: over that one",
      FD(gateway.upstream, "same")},
     {"record", 0, "FILE", NULL, CMD_GATEWAY, GROUP_GATEWAY, 0, NULL,
-     "each forwarded update as a bulk line (file 0600)", F(gateway.record)},
+     "each update the install accepted, as a bulk line (file 0600)", F(gateway.record)},
     {"shadow", 0, NULL, NULL, CMD_GATEWAY, GROUP_GATEWAY, 0, NULL,
      "read each update back over both protocols (with --report)", F(gateway.shadow)},
     {"report", 0, "FILE", NULL, CMD_GATEWAY, GROUP_GATEWAY, 0, NULL,
@@ -255,6 +284,15 @@ static const cli_option options[] = {
      FD(gateway.caller_timeout, "30")},
     {"max-body", 0, "BYTES", "CUSTAPI_MAX_BODY", CMD_GATEWAY, GROUP_GATEWAY, OPT_PROFILE, NULL,
      "larger request bodies are refused", FD(gateway.max_body, "1048576")},
+    {"metrics", 0, "HOST:PORT", "CUSTAPI_METRICS", CMD_GATEWAY, GROUP_GATEWAY, OPT_PROFILE, NULL,
+     "serve /metrics (Prometheus) and /healthz on a port of their own", F(gateway.metrics)},
+    /* report */
+    {"html", 0, "FILE", NULL, CMD_REPORT, GROUP_REPORT, 0, NULL,
+     "write the report as one self-contained HTML page", F(html)},
+    {"max-difference-rate", 0, "R", "CUSTAPI_MAX_DIFFERENCE_RATE", CMD_REPORT, GROUP_REPORT,
+     OPT_PROFILE, NULL,
+     "exit 1 when a property differs in more than this share of its checks (0 to 1)",
+     SD(set_max_difference_rate, "0")},
     /* output */
     {"output", 0, "json|text", "CUSTAPI_OUTPUT", CMD_ALL, GROUP_OUTPUT, OPT_PROFILE, "json text",
      "stdout format", SD(set_output, "json")},
@@ -360,8 +398,8 @@ int cli_option_applies(const cli_option *option, unsigned command) {
 }
 
 const char *cli_group_title(cli_option_group group) {
-  static const char *const titles[GROUP_COUNT] = {"operands", "connection", "validation",
-                                                  "bulk", "gateway",     "output",     "general"};
+  static const char *const titles[GROUP_COUNT] = {
+      "operands", "connection", "validation", "bulk", "gateway", "report", "output", "general"};
   return group < GROUP_COUNT ? titles[group] : "";
 }
 

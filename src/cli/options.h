@@ -19,9 +19,10 @@ enum {
   CMD_PROBE = 1u << 5,
   CMD_GATEWAY = 1u << 6,
   CMD_CONFIG = 1u << 7, /* takes every option: it shows what they set */
+  CMD_REPORT = 1u << 8,
   CMD_NETWORK = CMD_UPDATE | CMD_GET | CMD_COMPARE | CMD_BULK | CMD_PROBE,
   CMD_VALIDATING = CMD_UPDATE | CMD_VALIDATE | CMD_COMPARE | CMD_BULK,
-  CMD_ALL = CMD_NETWORK | CMD_VALIDATE | CMD_GATEWAY | CMD_CONFIG,
+  CMD_ALL = CMD_NETWORK | CMD_VALIDATE | CMD_GATEWAY | CMD_CONFIG | CMD_REPORT,
 };
 
 typedef struct cli_command_info {
@@ -38,6 +39,7 @@ typedef enum cli_option_group {
   GROUP_VALIDATION,
   GROUP_BULK,
   GROUP_GATEWAY,
+  GROUP_REPORT,
   GROUP_OUTPUT,
   GROUP_GENERAL,
   GROUP_COUNT

@@ -8,23 +8,10 @@
 
 #include "cli_support.h"
 
-/* What a file that is not a regular one is, for the message refusing it. */
-static const char *file_kind(mode_t mode) {
-  if (S_ISDIR(mode))
-    return "a directory";
-  if (S_ISFIFO(mode))
-    return "a FIFO";
-  if (S_ISSOCK(mode))
-    return "a socket";
-  if (S_ISCHR(mode) || S_ISBLK(mode))
-    return "a device";
-  return "not a plain file";
-}
-
 static int not_a_regular_file(custapi_error *err, const char *what, const char *path, mode_t mode,
                               const char *hint) {
   return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
-                            "%s %.300s is not a regular file (%s)%s", what, path, file_kind(mode),
+                            "%s %.300s is not a regular file (%s)%s", what, path, custapi__file_kind(mode),
                             hint);
 }
 

@@ -9,10 +9,12 @@
 
 #include "alloc.h"
 #include "bulk_input.h"
+#include "client.h"
 #include "error.h"
 #include "results_file.h"
 #include "results_out.h"
 #include "resume_plan.h"
+#include "utc.h"
 
 struct custapi_bulk_input {
   bulk_input in;
@@ -31,6 +33,7 @@ struct custapi_bulk_results {
   int batch;        /* CUSTAPI_BULK_RESULTS_BATCH */
   char *held;       /* whole lines not yet written (batch) */
   size_t held_len, held_cap;
+  const char *protocol; /* the name the timing members use (custapi_bulk_results_protocol) */
 };
 
 void custapi_bulk_input_free(custapi_bulk_input *input) {
@@ -130,6 +133,11 @@ int custapi_bulk_results_open(custapi_bulk_results **out, const char *path,
   return 0;
 }
 
+void custapi_bulk_results_protocol(custapi_bulk_results *results, const custapi_client *client) {
+  assert(results && client);
+  results->protocol = custapi_protocol_name(custapi__client_protocol(client));
+}
+
 int custapi_bulk_results_skip(long line, int32_t id, void *results) {
   custapi_bulk_results *r = results;
   assert(r);
@@ -163,7 +171,12 @@ int custapi_bulk_results_write(custapi_bulk_results *results, const custapi_bulk
                                custapi_error *err) {
   assert(results && outcome);
   size_t len;
-  char *line = custapi__results_line(outcome, &len);
+  char at[32];
+  const char *protocol = results->protocol ? results->protocol
+                         : outcome->result ? custapi_result_protocol(outcome->result)
+                                           : NULL;
+  custapi__utc_at(at, sizeof at, outcome->elapsed_ms);
+  char *line = custapi__results_line_timed(outcome, protocol, at, &len);
   if (!line)
     return custapi__error_oom(err);
   int rc = results->batch ? hold(results, line, len, err)

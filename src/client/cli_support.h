@@ -14,7 +14,10 @@
  *    back by --json) is read as deep as the library reads and no deeper;
  *  - the escaping of text for a terminal and for JSON output (text.h), and "did you mean"
  *    suggestions (suggest.h), so the command says things as the library does;
- *  - the monotonic clock the library times its calls with.
+ *  - the monotonic clock the library times its calls with;
+ *  - the strict JSON checker (json_check.h), so that custapi report refuses what every other
+ *    reader of JSON refuses (json-c alone accepts NaN, "1." and single quotes).
+ *  - the words for a file that is not a regular one (file_kind.h), shared with the gateway.
  *
  * tests/cli/cli_layer.sh fails when src/cli reaches a custapi__ name that is not declared here
  * or in a header included here, or includes another internal header.
@@ -26,6 +29,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "file_kind.h"
 #include "json_build.h"
 #include "json_check.h"
 #include "suggest.h"

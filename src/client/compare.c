@@ -14,7 +14,9 @@
 #include "customer.h"
 #include "error.h"
 #include "json_util.h"
+#include "noise.h"
 #include "schema.h"
+#include "transport.h"
 
 enum { STAGES = 2, READERS = 2 };
 
@@ -42,6 +44,14 @@ struct custapi_compare {
   int stopped_at_restore;
   difference_slot *differences;
   size_t difference_count, difference_capacity;
+  /* Differences of noise properties, moved out of `differences` once the analysis is done. */
+  difference_slot *noisy;
+  size_t noisy_count;
+  custapi_noise *noise, *own_noise; /* the set in use; own_noise when the caller gave none */
+  custapi_result *reread[READERS];  /* the second read of each protocol, to learn noise */
+  custapi_customer *update_set;     /* the properties the updates carried */
+  char at[32];                      /* when the comparison started (UTC) */
+  long elapsed_ms[READERS];         /* each protocol's update */
   int out_of_memory;
   custapi_error internal; /* the first internal failure of a call, if any */
 };
@@ -65,11 +75,20 @@ void custapi_compare_free(custapi_compare *c) {
       custapi_result_free(c->read[s][p]);
   }
   custapi_result_free(c->restore_check);
+  for (int p = 0; p < READERS; p++)
+    custapi_result_free(c->reread[p]);
   for (size_t i = 0; i < c->difference_count; i++) {
     custapi__free(c->differences[i].field);
     custapi__free(c->differences[i].message);
   }
   custapi__free(c->differences);
+  for (size_t i = 0; i < c->noisy_count; i++) {
+    custapi__free(c->noisy[i].field);
+    custapi__free(c->noisy[i].message);
+  }
+  custapi__free(c->noisy);
+  custapi_noise_free(c->own_noise);
+  custapi_customer_free(c->update_set);
   custapi__free(c);
 }
 
@@ -112,40 +131,6 @@ static void add_difference(custapi_compare *c, custapi_difference_kind kind, con
 }
 
 /* ---- comparing values, normalising representation only ---- */
-
-/* A canonical decimal string equal to `value`. */
-static int string_is_integer(const custapi_field *s, int64_t value) {
-  int32_t parsed;
-  return custapi__parse_int32(s->string, s->string_len, &parsed) == 0 && parsed == value;
-}
-
-/*
- * Same value? 5 and "5" are the same for an integer property (and for fields outside the
- * schema, whose types the protocols may render differently); "ZA" and "za" are not.
- */
-static int same_value(const char *name, const custapi_field *a, const custapi_field *b) {
-  if (!a || !b)
-    return a == b;
-  if (a->type == b->type) {
-    switch (a->type) {
-    case CUSTAPI_VALUE_STRING:
-      return a->string_len == b->string_len && memcmp(a->string, b->string, a->string_len) == 0;
-    case CUSTAPI_VALUE_INTEGER:
-    case CUSTAPI_VALUE_BOOLEAN:
-      return a->integer == b->integer;
-    case CUSTAPI_VALUE_NULL:
-      return 1;
-    }
-  }
-  const schema_property *p = custapi__schema_find(name);
-  if (p && p->info.type != CUSTAPI_TYPE_INTEGER)
-    return 0;
-  if (a->type == CUSTAPI_VALUE_INTEGER && b->type == CUSTAPI_VALUE_STRING)
-    return string_is_integer(b, a->integer);
-  if (b->type == CUSTAPI_VALUE_INTEGER && a->type == CUSTAPI_VALUE_STRING)
-    return string_is_integer(a, b->integer);
-  return 0;
-}
 
 /* A short rendering of a value for messages: 5, "ZA", null, absent. */
 static const char *render(char *buf, size_t size, const custapi_field *f) {
@@ -218,8 +203,8 @@ static void compare_changes(custapi_compare *c, const char *name, void *payload)
   const custapi_field *before = field_of(c->snapshot, name);
   const custapi_field *by_rest = field_of(read_back(c, 0, CUSTAPI_PROTOCOL_REST), name);
   const custapi_field *by_xmlrpc = field_of(read_back(c, 1, CUSTAPI_PROTOCOL_REST), name);
-  int rest_changed = !same_value(name, before, by_rest);
-  int xmlrpc_changed = !same_value(name, before, by_xmlrpc);
+  int rest_changed = !custapi__same_value(name, before, by_rest);
+  int xmlrpc_changed = !custapi__same_value(name, before, by_xmlrpc);
   char a[160], b[160], s[160];
   if (rest_changed && !xmlrpc_changed)
     add_difference(c, CUSTAPI_DIFFERENCE_CHANGED_BY_ONE, name, NULL, by_rest, by_xmlrpc,
@@ -229,7 +214,7 @@ static void compare_changes(custapi_compare *c, const char *name, void *payload)
     add_difference(c, CUSTAPI_DIFFERENCE_CHANGED_BY_ONE, name, NULL, by_rest, by_xmlrpc,
                    "%s: the XML-RPC update changed it (%s to %s), the REST update did not", name,
                    render(s, sizeof s, before), render(b, sizeof b, by_xmlrpc));
-  else if (rest_changed && !same_value(name, by_rest, by_xmlrpc))
+  else if (rest_changed && !custapi__same_value(name, by_rest, by_xmlrpc))
     add_difference(c, CUSTAPI_DIFFERENCE_VALUE, name, NULL, by_rest, by_xmlrpc,
                    "%s: the REST update wrote %s, the XML-RPC update wrote %s", name,
                    render(a, sizeof a, by_rest), render(b, sizeof b, by_xmlrpc));
@@ -240,7 +225,7 @@ static void compare_readers(custapi_compare *c, const char *name, void *payload)
   int stage = *(const int *)payload;
   const custapi_field *r = field_of(read_back(c, stage, CUSTAPI_PROTOCOL_REST), name);
   const custapi_field *x = field_of(read_back(c, stage, CUSTAPI_PROTOCOL_XMLRPC), name);
-  if (same_value(name, r, x))
+  if (custapi__same_value(name, r, x))
     return;
   char a[160], b[160];
   add_difference(c, CUSTAPI_DIFFERENCE_READ_BACK, name, stage_names[stage], r, x,
@@ -359,7 +344,7 @@ static int restore(custapi_compare *c, custapi_client *rest, const custapi_custo
     for (size_t i = 0; i < custapi_customer_count(set); i++) {
       const custapi_field *want = custapi_customer_at(set, i);
       const custapi_field *got = field_of(now, want->name);
-      if (same_value(want->name, want, got))
+      if (custapi__same_value(want->name, want, got))
         continue;
       char a[160], b[160];
       add_difference(c, CUSTAPI_DIFFERENCE_RESTORE, want->name, "restore", got, NULL,
@@ -380,9 +365,70 @@ static int restore(custapi_compare *c, custapi_client *rest, const custapi_custo
   return rc < 0 ? -1 : 0;
 }
 
+/* Whether any difference names a field (only those can be noise). */
+static int field_differs(const custapi_compare *c) {
+  for (size_t i = 0; i < c->difference_count; i++)
+    if (c->differences[i].field)
+      return 1;
+  return 0;
+}
+
+/*
+ * Reads once more over each protocol, right after the last read-backs with no update between:
+ * what changed is noise. Then moves the differences of noise properties out of the list. A
+ * restore difference stays whatever its field: the comparison stopped on it.
+ */
+static void separate_noise(custapi_compare *c, custapi_client *clients[READERS]) {
+  if (!field_differs(c))
+    return;
+  for (int p = 0; p < READERS; p++) {
+    outcome o = capture(c, clients[p], custapi_get(&c->reread[p], clients[p], c->id));
+    if (o.status == 0 && custapi__noise_learn(c->noise, read_back(c, 1, p),
+                                              custapi_result_customer(c->reread[p])) < 0)
+      c->out_of_memory = 1;
+  }
+  size_t kept = 0, noisy = 0;
+  for (size_t i = 0; i < c->difference_count; i++)
+    noisy += c->differences[i].field &&
+             c->differences[i].public_view.kind != CUSTAPI_DIFFERENCE_RESTORE &&
+             custapi_noise_has(c->noise, c->differences[i].field);
+  if (!noisy)
+    return;
+  c->noisy = custapi__calloc(noisy, sizeof *c->noisy);
+  if (!c->noisy) {
+    c->out_of_memory = 1;
+    return;
+  }
+  for (size_t i = 0; i < c->difference_count; i++) {
+    difference_slot *d = &c->differences[i];
+    if (d->field && d->public_view.kind != CUSTAPI_DIFFERENCE_RESTORE &&
+        custapi_noise_has(c->noise, d->field))
+      c->noisy[c->noisy_count++] = *d;
+    else
+      c->differences[kept++] = *d;
+  }
+  c->difference_count = kept;
+}
+
+/* One update, timed (its elapsed time for the results line, whatever its outcome). */
+static void update_timed(custapi_compare *c, custapi_client *client, int p,
+                         const custapi_customer *properties, custapi_validate_mode mode) {
+  uint64_t start = custapi__now_ms();
+  int status = custapi_update(&c->update[p], client, c->id, properties, mode);
+  c->elapsed_ms[p] = (long)(custapi__now_ms() - start);
+  c->update_outcome[p] = capture(c, client, status);
+}
+
 int custapi_compare_run(custapi_compare **out, custapi_client *rest, custapi_client *xmlrpc,
                         int32_t id, const custapi_customer *properties, custapi_validate_mode mode,
                         custapi_error *err) {
+  return custapi_compare_run_noise(out, rest, xmlrpc, id, properties, mode, NULL, err);
+}
+
+int custapi_compare_run_noise(custapi_compare **out, custapi_client *rest, custapi_client *xmlrpc,
+                              int32_t id, const custapi_customer *properties,
+                              custapi_validate_mode mode, custapi_noise *noise,
+                              custapi_error *err) {
   assert(out && rest && xmlrpc && properties);
   *out = NULL;
   /* Checked before anything is read or written, on both sides. */
@@ -407,6 +453,14 @@ int custapi_compare_run(custapi_compare **out, custapi_client *rest, custapi_cli
   if (!c)
     return custapi__error_oom(err);
   c->id = id;
+  custapi__utc_now(c->at, sizeof c->at);
+  c->noise = noise;
+  if (!noise && custapi_noise_new(&c->own_noise) < 0) {
+    custapi__free(c);
+    return custapi__error_oom(err);
+  }
+  if (!noise)
+    c->noise = c->own_noise;
   for (int p = 0; p < READERS; p++) {
     c->update_outcome[p] = not_run();
     for (int s = 0; s < STAGES; s++)
@@ -429,22 +483,23 @@ int custapi_compare_run(custapi_compare **out, custapi_client *rest, custapi_cli
                               "the snapshot read returned no customer");
   }
   rc = custapi_customer_dup(&c->snapshot, custapi_result_customer(snap));
+  if (rc == 0)
+    rc = custapi_customer_dup(&c->update_set, properties);
   custapi_result_free(snap);
   if (rc < 0) {
     custapi_compare_free(c);
     return custapi__error_oom(err);
   }
 
-  int status = custapi_update(&c->update[CUSTAPI_PROTOCOL_REST], rest, id, properties, mode);
-  c->update_outcome[CUSTAPI_PROTOCOL_REST] = capture(c, rest, status);
+  update_timed(c, rest, CUSTAPI_PROTOCOL_REST, properties, mode);
   read_both(c, clients, 0);
   if (restore(c, rest, properties) < 0) {
     c->stopped_at_restore = 1;
   } else {
-    status = custapi_update(&c->update[CUSTAPI_PROTOCOL_XMLRPC], xmlrpc, id, properties, mode);
-    c->update_outcome[CUSTAPI_PROTOCOL_XMLRPC] = capture(c, xmlrpc, status);
+    update_timed(c, xmlrpc, CUSTAPI_PROTOCOL_XMLRPC, properties, mode);
     read_both(c, clients, 1);
     analyse(c);
+    separate_noise(c, clients);
   }
   if (c->out_of_memory) {
     custapi_compare_free(c);
@@ -583,6 +638,12 @@ int custapi__compare_to_json_object(json_object **out, const custapi_compare *c)
   for (size_t i = 0; i < c->difference_count; i++)
     failed |= custapi__json_append(list, difference_json(&c->differences[i].public_view));
   failed |= custapi__json_add(o, "differences", list);
+  if (c->noisy_count) {
+    json_object *noise = json_object_new_array();
+    for (size_t i = 0; i < c->noisy_count; i++)
+      failed |= custapi__json_append(noise, difference_json(&c->noisy[i].public_view));
+    failed |= custapi__json_add(o, "noise", noise);
+  }
   if (failed) {
     json_object_put(o);
     return CUSTAPI_EINTERNAL;
@@ -600,4 +661,133 @@ int custapi_compare_to_json(char **out, const custapi_compare *c) {
   *out = custapi__json_to_string(o, NULL);
   json_object_put(o);
   return *out ? 0 : CUSTAPI_EINTERNAL;
+}
+
+/* ---- verdicts and the results file (compare --results) ---- */
+
+static int names_field(const difference_slot *list, size_t n, const char *name) {
+  for (size_t i = 0; i < n; i++)
+    if (list[i].field && strcmp(list[i].field, name) == 0)
+      return 1;
+  return 0;
+}
+
+custapi_verdict custapi_compare_verdict(const custapi_compare *c, const char *property) {
+  assert(c && property);
+  if (names_field(c->differences, c->difference_count, property))
+    return custapi__verdict(NULL, property, 1);
+  if (names_field(c->noisy, c->noisy_count, property))
+    return custapi__verdict(c->noise, property, 1);
+  return custapi__verdict(c->noise, property, 0);
+}
+
+/* Turns a built object into its line: text, a line break, a NUL. */
+static int as_line(char **out, json_object *o) {
+  *out = NULL;
+  if (!o)
+    return CUSTAPI_EINTERNAL;
+  size_t len = 0;
+  char *text = custapi__json_to_string(o, &len);
+  json_object_put(o);
+  char *line = text ? custapi__realloc(text, len + 2) : NULL;
+  if (!line) {
+    custapi__free(text);
+    return CUSTAPI_EINTERNAL;
+  }
+  line[len] = '\n';
+  line[len + 1] = '\0';
+  *out = line;
+  return 0;
+}
+
+int custapi_compare_results_header(char **out) {
+  assert(out);
+  json_object *o = json_object_new_object();
+  int failed = custapi__json_add(o, "custapi_compare_results", json_object_new_int(1));
+  failed |= custapi__json_add(o, "custapi_version", json_object_new_string(custapi_version()));
+  return as_line(out, custapi__json_built(o, failed));
+}
+
+/* {"ok":..,"category":..,"http_status":..,"fault_code":..}: one update's outcome. */
+static json_object *outcome_brief(const outcome *o, const custapi_result *r) {
+  json_object *j = json_object_new_object();
+  int failed = custapi__json_add(j, "ok", json_object_new_boolean(o->status == 0));
+  failed |= custapi__json_add(j, "category",
+                              json_object_new_string(custapi_category_name(
+                                  o->status == 0 ? CUSTAPI_CATEGORY_OK : o->error.category)));
+  int status = o->status == 0 ? (r ? custapi_result_http_status(r) : 0) : o->error.http_status;
+  failed |= custapi__json_add_if(j, "http_status", status != 0,
+                                 status ? json_object_new_int(status) : NULL);
+  int fault = o->status < 0 && o->error.has_fault_code;
+  failed |= custapi__json_add_if(j, "fault_code", fault,
+                                 fault ? json_object_new_int(o->error.fault_code) : NULL);
+  return custapi__json_built(j, failed);
+}
+
+/* A field's value, or JSON null when absent. */
+static int add_value(json_object *p, const char *key, const custapi_customer *customer,
+                     const char *name) {
+  const custapi_field *f = field_of(customer, name);
+  return custapi__json_add_if(p, key, f != NULL, f ? custapi__field_to_json_object(f) : NULL);
+}
+
+static int add_property(json_object *list, const custapi_compare *c, const char *name) {
+  for (size_t i = 0; i < json_object_array_length(list); i++) {
+    json_object *seen, *p = json_object_array_get_idx(list, i);
+    if (json_object_object_get_ex(p, "name", &seen) &&
+        strcmp(json_object_get_string(seen), name) == 0)
+      return 0;
+  }
+  json_object *p = json_object_new_object();
+  int failed = custapi__json_add(p, "name", json_object_new_string(name));
+  failed |= add_value(p, "before", c->snapshot, name);
+  failed |= add_value(p, "after_rest", read_back(c, 0, CUSTAPI_PROTOCOL_REST), name);
+  failed |= add_value(p, "after_xmlrpc", read_back(c, 1, CUSTAPI_PROTOCOL_XMLRPC), name);
+  failed |= custapi__json_add(
+      p, "verdict", json_object_new_string(custapi_verdict_name(custapi_compare_verdict(c, name))));
+  return custapi__json_append(list, custapi__json_built(p, failed));
+}
+
+int custapi_compare_results_line(char **out, const custapi_compare *c, long line) {
+  assert(out && c);
+  json_object *o = json_object_new_object(), *elapsed = json_object_new_object();
+  int failed = custapi__json_add(o, "line", json_object_new_int64(line));
+  failed |= custapi__json_add(o, "id", json_object_new_int(c->id));
+  failed |= custapi__json_add(o, "at", json_object_new_string(c->at));
+  failed |= custapi__json_add(elapsed, "rest", json_object_new_int64(c->elapsed_ms[0]));
+  failed |= custapi__json_add(elapsed, "xmlrpc", json_object_new_int64(c->elapsed_ms[1]));
+  failed |= custapi__json_add(o, "elapsed_ms", elapsed);
+  failed |= custapi__json_add(
+      o, "verdict", json_object_new_string(custapi_compare_agree(c) ? "agree" : "differ"));
+  failed |= custapi__json_add(o, "outcomes",
+                              pair_json(outcome_brief(&c->update_outcome[0], c->update[0]),
+                                        outcome_brief(&c->update_outcome[1], c->update[1])));
+  /* The touched properties, then every other one a difference or noise names. */
+  json_object *list = json_object_new_array(), *others = json_object_new_array();
+  const custapi_customer *touched = c->update_set;
+  for (size_t i = 0; touched && i < custapi_customer_count(touched); i++)
+    failed |= add_property(list, c, custapi_customer_at(touched, i)->name);
+  for (size_t i = 0; i < c->difference_count; i++)
+    if (c->differences[i].field)
+      failed |= add_property(list, c, c->differences[i].field);
+    else
+      failed |= custapi__json_append(others, json_object_new_string(c->differences[i].message));
+  for (size_t i = 0; i < c->noisy_count; i++)
+    failed |= add_property(list, c, c->noisy[i].field);
+  failed |= custapi__json_add(o, "properties", list);
+  failed |= custapi__json_add(o, "other_differences", others);
+  return as_line(out, custapi__json_built(o, failed));
+}
+
+int custapi_compare_failure_line(char **out, long line, int32_t id, const custapi_error *error) {
+  assert(out && error);
+  char at[32];
+  json_object *o = json_object_new_object();
+  int failed = custapi__json_add(o, "line", json_object_new_int64(line));
+  failed |= custapi__json_add_if(o, "id", custapi_id_valid(id),
+                                 custapi_id_valid(id) ? json_object_new_int(id) : NULL);
+  failed |= custapi__json_add(o, "at", json_object_new_string(custapi__utc_now(at, sizeof at)));
+  failed |= custapi__json_add(o, "verdict", json_object_new_string("failed"));
+  failed |= custapi__json_add(o, "error", custapi__error_to_json_object(error));
+  return as_line(out, custapi__json_built(o, failed));
 }

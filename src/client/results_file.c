@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -156,4 +157,28 @@ char *custapi__results_line(const custapi_bulk_outcome *o, size_t *len) {
   }
   json_object_put(obj);
   return line;
+}
+
+char *custapi__results_line_timed(const custapi_bulk_outcome *o, const char *protocol,
+                                  const char *at, size_t *len) {
+  size_t n;
+  char *line = custapi__results_line(o, &n);
+  if (!line || !protocol)
+    return line ? (*len = n, line) : NULL;
+  /* The line ends "}\n": the timing members go before its brace. */
+  char timing[128];
+  int t = snprintf(timing, sizeof timing, ",\"at\":\"%s\",\"elapsed_ms\":{\"%s\":%ld}}\n", at,
+                   protocol, o->elapsed_ms > 0 ? o->elapsed_ms : 0);
+  if (t < 0 || (size_t)t >= sizeof timing) {
+    custapi__free(line);
+    return NULL;
+  }
+  char *grown = custapi__realloc(line, n - 2 + (size_t)t + 1);
+  if (!grown) {
+    custapi__free(line);
+    return NULL;
+  }
+  memcpy(grown + n - 2, timing, (size_t)t + 1);
+  *len = n - 2 + (size_t)t;
+  return grown;
 }

@@ -43,4 +43,10 @@ int custapi__results_header(char *buf, size_t size, const input_fingerprint *fp)
  * {"line":3,"id":42,"ok":true,"attempts":1} or ..."ok":false,"attempts":N,"error":{...}}. */
 char *custapi__results_line(const custapi_bulk_outcome *outcome, size_t *len);
 
+/* The line a results file holds: the one above with the timing members every results file
+ * carries (issue 24): ...,"at":"2026-12-06T03:32:00.123Z","elapsed_ms":{"rest":35}}. `at` is
+ * when the call started; with no `protocol` the line has no timing members. */
+char *custapi__results_line_timed(const custapi_bulk_outcome *outcome, const char *protocol,
+                                  const char *at, size_t *len);
+
 #endif

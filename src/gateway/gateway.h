@@ -42,7 +42,10 @@ typedef struct gw_config {
   const char *record;
   int shadow;
   const char *report;
+  custapi_noise *noise; /* --ignore, and what --shadow's reads teach (owned by the caller) */
   int verbose;
+  int quiet;           /* -q: not even the start-up line */
+  const char *metrics; /* HOST:PORT serving /metrics and /healthz, or NULL */
 } gw_config;
 
 #define GW_DEFAULT_MAX_CONNECTIONS 256u

@@ -7,6 +7,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "../rest/rest_request.h"
 #include "../xmlrpc/xmlrpc.h"
@@ -17,8 +19,6 @@
 #define XMLRPC_PATH "/api/2.0/xmlrpc/"
 #define JSON_TYPE "application/json"
 #define XML_TYPE "text/xml"
-
-typedef enum caller { CALLER_REST, CALLER_XMLRPC } caller;
 
 void gw_reply_clear(gw_reply *r) {
   custapi__free(r->body);
@@ -42,6 +42,7 @@ static void reply_oom(gw_reply *out) {
 
 static void reply_rest_error(gw_reply *out, int status, const custapi_error *e) {
   out->status = status;
+  out->outcome = e->category;
   out->content_type = JSON_TYPE;
   if (custapi__rest_encode_error(&out->body, &out->body_len, e) < 0)
     reply_oom(out);
@@ -100,11 +101,12 @@ static int fault_code_for(const custapi_error *e) {
   }
 }
 
-static void reply_error(gw_reply *out, caller who, const custapi_error *e) {
-  if (who == CALLER_XMLRPC)
+static void reply_error(gw_reply *out, gw_caller who, const custapi_error *e) {
+  if (who == GW_CALLER_XMLRPC)
     reply_fault(out, fault_code_for(e), e->message);
   else
     reply_rest_error(out, rest_status_for(e), e);
+  out->outcome = e->category;
 }
 
 /* The upstream's answer as it came. */
@@ -116,9 +118,20 @@ static void reply_verbatim(gw_reply *out, gw_response *resp) {
   out->body = out->upstream.body; /* moved: the reply owns it */
   out->body_len = out->upstream.body_len;
   out->upstream.body = NULL;
+  out->outcome = custapi__http_status_category(out->status);
 }
 
 /* ---- upstream ---- */
+
+/* One upstream exchange of a caller's call: the caller waits on the install meanwhile. */
+static int call_upstream(gw_ctx *ctx, gw_response *resp, custapi_transport *t,
+                         const custapi_http_request *req, int retries, gw_decode_fn decode,
+                         void *payload, custapi_error *err) {
+  gw_metrics_suspended(&ctx->stats, 1);
+  int rc = gw_exchange(resp, t, req, retries, decode, payload, &ctx->stats, err);
+  gw_metrics_suspended(&ctx->stats, -1);
+  return rc;
+}
 
 static custapi_transport *connection_transport(gw_ctx *ctx, custapi_transport **slot,
                                                custapi_error *err) {
@@ -129,7 +142,7 @@ static custapi_transport *connection_transport(gw_ctx *ctx, custapi_transport **
 
 /* Everything the gateway does not handle: sent to the install as it came. */
 static void pass_through(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const gw_request *rq,
-                         caller who) {
+                         gw_caller who) {
   atomic_fetch_add(&ctx->stats.passed_through, 1);
   size_t n = strlen(ctx->endpoint.base_url) + strlen(rq->uri) + 1;
   custapi_http_request req = {0};
@@ -149,7 +162,7 @@ static void pass_through(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const
   req.authorization = rq->authorization;
   gw_response resp = {0};
   /* Not retried: an unknown call may not be idempotent. */
-  if (gw_exchange(&resp, t, &req, 0, NULL, NULL, &err) < 0) {
+  if (call_upstream(ctx, &resp, t, &req, 0, NULL, NULL, &err) < 0) {
     atomic_fetch_add(&ctx->stats.upstream_errors, 1);
     reply_error(out, who, &err);
   } else {
@@ -194,27 +207,27 @@ static int read_customer(decoded *d, gw_response *resp, gw_ctx *ctx, custapi_tra
   if (rc < 0)
     return rc;
   req.authorization = authorization;
-  rc = gw_exchange(resp, t, &req, ctx->cfg->retries, decode_into, d, err);
+  rc = call_upstream(ctx, resp, t, &req, ctx->cfg->retries, decode_into, d, err);
   custapi__http_request_clear(&req);
   return rc;
 }
 
-static const custapi_backend_ops *upstream_for(const gw_ctx *ctx, caller who) {
+static const custapi_backend_ops *upstream_for(const gw_ctx *ctx, gw_caller who) {
   switch (ctx->cfg->upstream) {
   case GW_UPSTREAM_REST:
     return GW_REST;
   case GW_UPSTREAM_XMLRPC:
     return GW_XMLRPC;
   default:
-    return who == CALLER_REST ? GW_REST : GW_XMLRPC;
+    return who == GW_CALLER_REST ? GW_REST : GW_XMLRPC;
   }
 }
 
 /* A success answered in the caller's protocol after a translated update. */
-static void answer_translated_update(gw_reply *out, gw_ctx *ctx, custapi_transport *t, caller who,
-                                     int32_t id, const char *authorization) {
+static void answer_translated_update(gw_reply *out, gw_ctx *ctx, custapi_transport *t,
+                                     gw_caller who, int32_t id, const char *authorization) {
   custapi_error err = CUSTAPI_ERROR_INIT;
-  if (who == CALLER_XMLRPC) {
+  if (who == GW_CALLER_XMLRPC) {
     out->status = 200;
     out->content_type = XML_TYPE;
     if (custapi__xmlrpc_encode_int_response(&out->body, &out->body_len, id, &err) < 0)
@@ -243,38 +256,62 @@ static void answer_translated_update(gw_reply *out, gw_ctx *ctx, custapi_transpo
   gw_response_clear(&resp);
 }
 
-/* An update that passed the door: in id's line, recorded, sent, answered, shadowed. */
+/* What the install made of an update: only an accepted one is recorded (a replay must not
+ * apply what the install refused, with the operator's key). */
+static void count_update(gw_ctx *ctx, int rc, const custapi_error *err) {
+  if (rc == 0)
+    atomic_fetch_add(&ctx->stats.updates_accepted, 1);
+  else if (err->category == CUSTAPI_CATEGORY_AUTH || err->category == CUSTAPI_CATEGORY_NOT_FOUND ||
+           err->category == CUSTAPI_CATEGORY_REJECTED || err->category == CUSTAPI_CATEGORY_INVALID)
+    atomic_fetch_add(&ctx->stats.updates_refused, 1);
+  else
+    atomic_fetch_add(&ctx->stats.updates_failed, 1);
+}
+
+/* An update that passed the door: in id's line, sent, recorded once accepted, answered,
+ * shadowed. An XML-RPC update forwarded as XML-RPC is encoded anew in the caller's dialect
+ * (docs/gateway.md). */
 static void forward_update(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const gw_request *rq,
-                           caller who, int32_t id, const custapi_customer *properties) {
+                           gw_caller who, custapi_xml_encoding dialect, int32_t id,
+                           const custapi_customer *properties) {
   const custapi_backend_ops *ops = upstream_for(ctx, who);
-  int translated = (ops == GW_REST) != (who == CALLER_REST);
+  int translated = (ops == GW_REST) != (who == GW_CALLER_REST);
   custapi_http_request req = {0};
   custapi_error err = CUSTAPI_ERROR_INIT;
   if (ops->encode_update(&req, &ctx->endpoint, id, properties, &err) < 0) {
     reply_error(out, who, &err);
     return;
   }
+  if (!translated && who == GW_CALLER_XMLRPC &&
+      custapi__xml_write_dialect(&req.body, &req.body_len, dialect) < 0) {
+    custapi__http_request_clear(&req);
+    reply_oom(out);
+    return;
+  }
   req.authorization = rq->authorization;
 
   unsigned long ticket = gw_order_take(ctx->order, id);
   gw_order_wait(ctx->order, id, ticket);
-  if (ctx->record_fd >= 0 && gw_record_write(ctx->record_fd, id, properties) < 0)
-    fprintf(stderr, "custapi: gateway: could not append update of %" PRId32 " to --record\n", id);
   atomic_fetch_add(&ctx->stats.forwarded, 1);
   decoded d = {ops, translated ? 1 : 2, NULL, NULL};
   gw_response resp = {0};
-  int rc = gw_exchange(&resp, t, &req, ctx->cfg->retries, decode_into, &d, &err);
+  int rc = call_upstream(ctx, &resp, t, &req, ctx->cfg->retries, decode_into, &d, &err);
+  custapi__http_request_clear(&req);
+  /* Still in id's line: the record keeps the order in which the install applied them. */
+  count_update(ctx, rc, &err);
+  if (rc == 0 && ctx->record_fd >= 0 && gw_record_write(ctx->record_fd, id, properties) < 0)
+    fprintf(stderr, "custapi: gateway: could not append update of %" PRId32 " to --record\n", id);
   if (rc == 0 && ctx->shadow)
     gw_shadow_enqueue(ctx->shadow, id, properties, rq->authorization);
-  custapi__http_request_clear(&req);
 
   if (rc < 0)
     atomic_fetch_add(&ctx->stats.upstream_errors, 1);
   snprintf(out->note, sizeof out->note, "update %" PRId32 " forwarded over %s: %s", id, ops->name,
            rc == 0 ? "ok" : custapi_category_name(err.category));
-  if (!translated && resp.status)
+  if (!translated && resp.status) {
     reply_verbatim(out, &resp);
-  else if (rc < 0)
+    out->outcome = rc < 0 ? err.category : CUSTAPI_CATEGORY_OK; /* a fault comes as 200 */
+  } else if (rc < 0)
     reply_error(out, who, &err);
   else /* still in id's line: the read-back shows this update, not a later one */
     answer_translated_update(out, ctx, t, who, id, rq->authorization);
@@ -285,7 +322,7 @@ static void forward_update(gw_reply *out, gw_ctx *ctx, custapi_transport *t, con
 
 /* A translated read: GetCustomer over REST, or a REST GET over XML-RPC. */
 static void forward_read(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const gw_request *rq,
-                         caller who, int32_t id) {
+                         gw_caller who, int32_t id) {
   const custapi_backend_ops *ops = upstream_for(ctx, who);
   atomic_fetch_add(&ctx->stats.forwarded, 1);
   decoded d;
@@ -295,7 +332,7 @@ static void forward_read(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const
   if (rc < 0) {
     atomic_fetch_add(&ctx->stats.upstream_errors, 1);
     reply_error(out, who, &err);
-  } else if (who == CALLER_XMLRPC) {
+  } else if (who == GW_CALLER_XMLRPC) {
     out->status = 200;
     out->content_type = XML_TYPE;
     /* A field XML-RPC cannot carry (a string above U+FFFD, read over REST) fails here. */
@@ -317,7 +354,7 @@ static void forward_read(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const
 /* ---- the door ---- */
 
 /* Validation as `update` does it; an invalid update is answered here, and 0 returned. */
-static int door(gw_reply *out, gw_ctx *ctx, caller who, const custapi_customer *properties) {
+static int door(gw_reply *out, gw_ctx *ctx, gw_caller who, const custapi_customer *properties) {
   custapi_error err = CUSTAPI_ERROR_INIT;
   /* As `update` refuses it, nothing to update included: the validator's one check. */
   const gw_config *cfg = ctx->cfg;
@@ -329,10 +366,26 @@ static int door(gw_reply *out, gw_ctx *ctx, caller who, const custapi_customer *
   return 0;
 }
 
-static void refuse(gw_reply *out, gw_ctx *ctx, caller who, const custapi_error *err) {
+static void refuse(gw_reply *out, gw_ctx *ctx, gw_caller who, const custapi_error *err) {
   atomic_fetch_add(&ctx->stats.refused, 1);
   reply_error(out, who, err);
   snprintf(out->note, sizeof out->note, "refused: %.150s", err->message);
+}
+
+/* An answer said at the door (REST callers, and what is no call at all), counted as refused. */
+static void refuse_at_door(gw_reply *out, gw_ctx *ctx, int status, const custapi_error *err) {
+  atomic_fetch_add(&ctx->stats.refused, 1);
+  reply_rest_error(out, status, err);
+  snprintf(out->note, sizeof out->note, "refused: %.150s", err->message);
+}
+
+/* A fault said at the door (XML-RPC callers), counted as refused. */
+static void refuse_fault(gw_reply *out, gw_ctx *ctx, int code, custapi_category category,
+                         const char *message) {
+  atomic_fetch_add(&ctx->stats.refused, 1);
+  reply_fault(out, code, message);
+  out->outcome = category;
+  snprintf(out->note, sizeof out->note, "refused: %.150s", message);
 }
 
 static const char *const served_methods[] = {"UpdateCustomer", "GetCustomer"};
@@ -355,46 +408,47 @@ static void list_methods(gw_reply *out, gw_ctx *ctx) {
   snprintf(out->note, sizeof out->note, "system.listMethods answered by the gateway");
 }
 
+/* An answer made here written in the caller's dialect; the install's own answers go back as
+ * they came (it had the call in that dialect). */
+static void answer_in_dialect(gw_reply *out, custapi_xml_encoding dialect) {
+  int made_here = out->upstream.status == 0;
+  if (made_here && out->body && custapi__xml_write_dialect(&out->body, &out->body_len, dialect) < 0)
+    reply_oom(out);
+}
+
 static void handle_xmlrpc(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const gw_request *rq) {
   atomic_fetch_add(&ctx->stats.calls_xmlrpc, 1);
-  if (rq->too_large) {
-    custapi_error err = {0};
-    custapi__error_set(&err, CUSTAPI_CATEGORY_INVALID, NULL, "the call is larger than %zu bytes",
-                       ctx->cfg->max_body);
-    atomic_fetch_add(&ctx->stats.refused, 1);
-    reply_fault(out, 413, err.message);
-    snprintf(out->note, sizeof out->note, "refused: too large");
-    return;
-  }
   custapi_xmlrpc_call call;
   custapi_error err = CUSTAPI_ERROR_INIT;
   int rc = custapi__xmlrpc_decode_call(&call, rq->body ? rq->body : "", rq->body_len,
                                        ctx->endpoint.xmlrpc_prefix, ctx->cfg->customer_flags, &err);
   if (rc < 0 && err.category == CUSTAPI_CATEGORY_PROTOCOL) {
-    atomic_fetch_add(&ctx->stats.refused, 1);
-    reply_fault(out, -32700, err.message);
-    snprintf(out->note, sizeof out->note, "refused: %.150s", err.message);
+    refuse_fault(out, ctx, -32700, CUSTAPI_CATEGORY_PROTOCOL, err.message);
   } else if (rc < 0) {
-    refuse(out, ctx, CALLER_XMLRPC, &err);
+    refuse(out, ctx, GW_CALLER_XMLRPC, &err);
   } else if (call.kind == CUSTAPI_XMLRPC_CALL_UPDATE) {
-    if (door(out, ctx, CALLER_XMLRPC, call.properties))
-      forward_update(out, ctx, t, rq, CALLER_XMLRPC, call.id, call.properties);
+    if (door(out, ctx, GW_CALLER_XMLRPC, call.properties))
+      forward_update(out, ctx, t, rq, GW_CALLER_XMLRPC, call.dialect, call.id, call.properties);
   } else if (call.kind == CUSTAPI_XMLRPC_CALL_GET && ctx->cfg->upstream == GW_UPSTREAM_REST) {
-    forward_read(out, ctx, t, rq, CALLER_XMLRPC, call.id);
+    forward_read(out, ctx, t, rq, GW_CALLER_XMLRPC, call.id);
   } else if (call.kind == CUSTAPI_XMLRPC_CALL_LIST && ctx->cfg->upstream == GW_UPSTREAM_REST) {
     list_methods(out, ctx);
+  } else if (strcasecmp(call.method, "system.multicall") == 0) {
+    /* Refused whole, not unpacked: see docs/gateway.md "system.multicall". */
+    refuse_fault(out, ctx, -32601, CUSTAPI_CATEGORY_USAGE,
+                 "system.multicall is not forwarded by the gateway: send each call on its own "
+                 "(each update is validated, ordered per id and recorded alone)");
   } else if (strcasestr(call.method, "UpdateCustomer")) {
     /* An update under another name (another prefix, another case) would pass unvalidated. */
     char message[CUSTAPI_ERROR_MESSAGE_MAX];
     snprintf(message, sizeof message,
              "the gateway forwards customer updates only as %sUpdateCustomer (--xmlrpc-prefix)",
              ctx->endpoint.xmlrpc_prefix);
-    atomic_fetch_add(&ctx->stats.refused, 1);
-    reply_fault(out, -32601, message);
-    snprintf(out->note, sizeof out->note, "refused: an update under another method name");
+    refuse_fault(out, ctx, -32601, CUSTAPI_CATEGORY_USAGE, message);
   } else {
-    pass_through(out, ctx, t, rq, CALLER_XMLRPC);
+    pass_through(out, ctx, t, rq, GW_CALLER_XMLRPC);
   }
+  answer_in_dialect(out, call.dialect);
   custapi__xmlrpc_call_clear(&call);
 }
 
@@ -404,29 +458,31 @@ static void handle_rest(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const 
   custapi_error err = {0};
   if (strcmp(rq->method, "GET") == 0) {
     if (ctx->cfg->upstream == GW_UPSTREAM_XMLRPC)
-      forward_read(out, ctx, t, rq, CALLER_REST, id);
+      forward_read(out, ctx, t, rq, GW_CALLER_REST, id);
     else
-      pass_through(out, ctx, t, rq, CALLER_REST);
+      pass_through(out, ctx, t, rq, GW_CALLER_REST);
+    return;
+  }
+  if (strcmp(rq->method, "HEAD") == 0 || strcmp(rq->method, "OPTIONS") == 0) {
+    pass_through(out, ctx, t, rq, GW_CALLER_REST);
     return;
   }
   if (strcmp(rq->method, "PUT") != 0) {
-    pass_through(out, ctx, t, rq, CALLER_REST);
-    return;
-  }
-  if (rq->too_large) {
-    custapi__error_set(&err, CUSTAPI_CATEGORY_INVALID, NULL, "the body is larger than %zu bytes",
-                       ctx->cfg->max_body);
-    atomic_fetch_add(&ctx->stats.refused, 1);
-    reply_rest_error(out, 413, &err);
-    snprintf(out->note, sizeof out->note, "refused: too large");
+    /* PATCH, POST, DELETE: a write the door cannot read as an update. */
+    custapi__error_set(&err, CUSTAPI_CATEGORY_USAGE, NULL,
+                       "%.16s is not forwarded on a customer: an update is PUT "
+                       "/api/2.0/customers/ID (or %sUpdateCustomer over XML-RPC)",
+                       rq->method, ctx->endpoint.xmlrpc_prefix);
+    refuse_at_door(out, ctx, 405, &err);
+    out->allow = "GET, HEAD, PUT";
     return;
   }
   custapi_customer *properties = NULL;
   if (custapi__rest_decode_update_request(&properties, rq->body ? rq->body : "", rq->body_len,
                                           ctx->cfg->customer_flags, &err) < 0)
-    refuse(out, ctx, CALLER_REST, &err);
-  else if (door(out, ctx, CALLER_REST, properties))
-    forward_update(out, ctx, t, rq, CALLER_REST, id, properties);
+    refuse(out, ctx, GW_CALLER_REST, &err);
+  else if (door(out, ctx, GW_CALLER_REST, properties))
+    forward_update(out, ctx, t, rq, GW_CALLER_REST, CUSTAPI_XML_UTF8, id, properties);
   custapi_customer_free(properties);
 }
 
@@ -448,24 +504,57 @@ static int names_our_endpoints(const char *path) {
   return strcasestr(path, "customers") || strcasestr(path, "xmlrpc");
 }
 
-static void refuse_at_door(gw_reply *out, gw_ctx *ctx, int status, const custapi_error *err) {
-  atomic_fetch_add(&ctx->stats.refused, 1);
-  reply_rest_error(out, status, err);
-  snprintf(out->note, sizeof out->note, "refused: %.150s", err->message);
+/* A call refused before it is read: a body over --max-body (413) or a header value holding a
+ * control byte (400), whatever its path and method, so nothing of it goes upstream. */
+static void refuse_unread(gw_reply *out, gw_ctx *ctx, int xmlrpc_call, const gw_request *rq) {
+  custapi_error err = CUSTAPI_ERROR_INIT;
+  atomic_fetch_add(xmlrpc_call ? &ctx->stats.calls_xmlrpc : &ctx->stats.calls_rest, 1);
+  char name[80];
+  if (rq->too_large)
+    custapi__error_set(&err, CUSTAPI_CATEGORY_INVALID, NULL,
+                       "the request body is larger than %zu bytes (--max-body)",
+                       ctx->cfg->max_body);
+  else
+    custapi__error_set(
+        &err, CUSTAPI_CATEGORY_USAGE, NULL,
+        "the value of the header %s holds a control character (CR, LF, NUL, ...)",
+        custapi__quote(name, sizeof name, rq->bad_header, strlen(rq->bad_header), 60));
+  if (xmlrpc_call)
+    refuse_fault(out, ctx, rq->too_large ? 413 : 400, err.category, err.message);
+  else
+    refuse_at_door(out, ctx, rq->too_large ? 413 : 400, &err);
 }
 
+static uint64_t now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void answer_call(gw_reply *out, gw_ctx *ctx, custapi_transport **slot, const gw_request *rq);
+
 void gw_handle(gw_reply *out, gw_ctx *ctx, custapi_transport **slot, const gw_request *rq) {
+  uint64_t start = now_us();
+  answer_call(out, ctx, slot, rq);
+  gw_metrics_call(&ctx->stats, is_xmlrpc_path(rq->path) ? GW_CALLER_XMLRPC : GW_CALLER_REST,
+                  out->outcome, now_us() - start);
+}
+
+static void answer_call(gw_reply *out, gw_ctx *ctx, custapi_transport **slot,
+                        const gw_request *rq) {
   *out = (gw_reply){0};
   custapi_error err = CUSTAPI_ERROR_INIT;
   int xmlrpc = is_xmlrpc_path(rq->path);
   custapi_transport *t = connection_transport(ctx, slot, &err);
   if (!t) {
-    reply_error(out, xmlrpc ? CALLER_XMLRPC : CALLER_REST, &err);
+    reply_error(out, xmlrpc ? GW_CALLER_XMLRPC : GW_CALLER_REST, &err);
     return;
   }
   int32_t id = 0;
   int customer = custapi__rest_customer_path(&id, rq->path);
-  if (rq->uri[0] != '/' || !is_known_method(rq->method)) {
+  if (rq->too_large || rq->bad_header) {
+    refuse_unread(out, ctx, xmlrpc && strcmp(rq->method, "POST") == 0, rq);
+  } else if (rq->uri[0] != '/' || !is_known_method(rq->method)) {
     /* Only origin-form targets: "@host/x" after the base URL would name another host. */
     custapi__error_set(&err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
                        "not a request the gateway forwards (a path starting with '/', and GET, "
@@ -484,7 +573,7 @@ void gw_handle(gw_reply *out, gw_ctx *ctx, custapi_transport **slot, const gw_re
                        "/api/2.0/customers/ID (ID a positive 32-bit decimal) or /api/2.0/xmlrpc/");
     refuse_at_door(out, ctx, 404, &err);
   } else {
-    pass_through(out, ctx, t, rq, xmlrpc ? CALLER_XMLRPC : CALLER_REST);
+    pass_through(out, ctx, t, rq, xmlrpc ? GW_CALLER_XMLRPC : GW_CALLER_REST);
   }
   if (out->status == 0 && !out->body)
     reply_oom(out);

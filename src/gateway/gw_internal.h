@@ -3,11 +3,14 @@
 #ifndef CUSTAPI_GW_INTERNAL_H
 #define CUSTAPI_GW_INTERNAL_H
 
+#include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "backend.h"
 #include "gateway.h"
+#include "gw_metrics.h"
 /* The ops-table lookup and the decoding of an answer (the client layer's backends.h): any non-2xx
  * becomes its error the same way for both protocols before a codec sees the answer. */
 #include "backends.h"
@@ -19,17 +22,7 @@
 #define GW_REST (custapi__backend_for(CUSTAPI_PROTOCOL_REST))
 #define GW_XMLRPC (custapi__backend_for(CUSTAPI_PROTOCOL_XMLRPC))
 
-/* ---- counters for the summary ---- */
-
-typedef struct gw_stats {
-  atomic_ulong calls_rest, calls_xmlrpc;
-  atomic_ulong forwarded;      /* updates (and translated reads) sent upstream */
-  atomic_ulong refused;        /* answered at the door: invalid, too large, malformed */
-  atomic_ulong passed_through; /* forwarded verbatim */
-  atomic_ulong upstream_errors;
-  atomic_ulong shadow_reads;
-  atomic_ulong differences;
-} gw_stats;
+/* ---- counters for the summary and /metrics: gw_metrics.h ---- */
 
 /* ---- two updates of one id: in arrival order, never at once (gw_order.c) ---- */
 
@@ -67,15 +60,26 @@ int gw_transport_new(custapi_transport **out, const gw_config *cfg, custapi_erro
 /*
  * Sends `request` until it succeeds (decode returned 0, or a response arrived when decode is
  * NULL), fails for good, or `retries` retries are spent. The last response is kept in *out.
+ * Each attempt is counted in `stats`.
  * Returns 0 or a negative status with `err`.
  */
 int gw_exchange(gw_response *out, custapi_transport *transport, const custapi_http_request *request,
-                int retries, gw_decode_fn decode, void *payload, custapi_error *err);
+                int retries, gw_decode_fn decode, void *payload, gw_stats *stats,
+                custapi_error *err);
+
+/* ---- the files written (gw_files.c): regular files or new ones ---- */
+
+/* 0 when `path` does not exist or is a regular file; else a usage error naming its kind. */
+int gw_file_check(const char *path, const char *what, custapi_error *err);
+/* gw_file_check for --record, --report and --port-file. */
+int gw_files_check(const gw_config *cfg, custapi_error *err);
+/* Opens (creates 0600, appends, never blocks) the record or report file; -1 with err. */
+int gw_append_open(const char *path, const char *what, custapi_error *err);
+/* The port and a newline, written to a temporary file renamed to `path`; <0 with err. */
+int gw_port_file_write(const char *path, unsigned port, custapi_error *err);
 
 /* ---- the record file (gw_record.c) ---- */
 
-/* Opens (creates 0600, appends) the record or report file; -1 with err. */
-int gw_append_open(const char *path, const char *what, custapi_error *err);
 /* One line {"id":N,...} with one write(2). */
 int gw_record_write(int fd, int32_t id, const custapi_customer *properties);
 /* One line of text (a newline is added) with one write(2). */
@@ -96,6 +100,33 @@ void gw_shadow_stop(gw_shadow *shadow);
 
 #endif
 
+/* ---- HOST:PORT (gw_listen.c) ---- */
+
+typedef union gw_listen_addr {
+  struct sockaddr sa;
+  struct sockaddr_in v4;
+  struct sockaddr_in6 v6;
+} gw_listen_addr;
+
+/* Reads `text` (HOST:PORT) into *addr; *loopback says whether the host is this machine's. A
+ * usage error names `option`. */
+int gw_listen_parse(gw_listen_addr *addr, int *loopback, const char *text, const char *option,
+                    custapi_error *err);
+
+/* ---- the start-up line (gw_startup.c) ---- */
+
+/* "same", "rest" or "xmlrpc", as --upstream spells it. */
+const char *gw_upstream_mode_name(gw_upstream_mode mode);
+/* "custapi gateway: listening on http://HOST:PORT, upstream URL (MODE)" on stderr. */
+void gw_say_listening(const gw_config *cfg, int tls, unsigned port, const char *upstream_url,
+                      unsigned metrics_port);
+
+/* ---- the caller's headers (gw_headers.c) ---- */
+
+struct MHD_Connection;
+/* The name of the first header whose value holds a control byte, or NULL. */
+const char *gw_header_with_control(struct MHD_Connection *conn);
+
 /* ---- one caller's call (gw_handle.c) ---- */
 
 typedef struct gw_ctx {
@@ -115,6 +146,7 @@ typedef struct gw_request {
   size_t body_len;
   int too_large;
   const char *authorization, *content_type, *accept; /* or NULL */
+  const char *bad_header; /* the name of a header whose value holds a control byte, or NULL */
 } gw_request;
 
 typedef struct gw_reply {
@@ -123,6 +155,8 @@ typedef struct gw_reply {
   char *body;               /* owned */
   size_t body_len;
   gw_response upstream; /* a verbatim answer's headers */
+  const char *allow;    /* static: the Allow header of a 405, or NULL */
+  custapi_category outcome; /* what the call came to (metrics): OK, or the error's category */
   char note[200];       /* what happened, for -v; never a credential */
 } gw_reply;
 

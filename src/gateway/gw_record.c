@@ -1,36 +1,17 @@
 /*
  * Append-only files of the gateway: the record (--record, one `bulk` line per update as
- * forwarded) and the shadow report. Created 0600; each line is one write(2) on an O_APPEND
- * descriptor, so lines from concurrent calls never interleave.
+ * the install accepted) and the shadow report. Opened by gw_files.c, 0600; each line is one
+ * write(2) on an O_APPEND descriptor, so lines from concurrent calls never interleave.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "error.h"
 #include "gw_internal.h"
 #include "json_util.h"
-
-int gw_append_open(const char *path, const char *what, custapi_error *err) {
-  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0)
-    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s %s: %s", what, path,
-                              strerror(errno)),
-           -1;
-  /* An existing file keeps its mode: what it records is the callers' data, so make it ours. */
-  if (fchmod(fd, 0600) != 0) {
-    int e = errno;
-    close(fd);
-    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s %s: %s", what, path,
-                              strerror(e)),
-           -1;
-  }
-  return fd;
-}
 
 int gw_append_line(int fd, const char *text, size_t len) {
   char *line = custapi__malloc(len + 1);

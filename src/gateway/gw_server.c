@@ -28,12 +28,6 @@
 /* How long a shutdown waits for the calls in flight before it stops anyway. */
 #define DRAIN_MAX_MS 120000L
 
-typedef union listen_addr {
-  struct sockaddr sa;
-  struct sockaddr_in v4;
-  struct sockaddr_in6 v6;
-} listen_addr;
-
 typedef struct server {
   gw_ctx ctx;
   atomic_long in_flight; /* calls received and not yet completed */
@@ -53,50 +47,11 @@ typedef struct request {
 
 /* ---- configuration ---- */
 
-static int parse_listen(listen_addr *addr, int *loopback, const char *text, custapi_error *err) {
-  const char *colon = text ? strrchr(text, ':') : NULL;
-  if (!colon)
-    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
-                              "--listen: expected HOST:PORT (e.g. 127.0.0.1:8080), got '%s'",
-                              text ? text : "");
-  char host[64];
-  size_t hlen = (size_t)(colon - text);
-  int v6 = hlen >= 2 && text[0] == '[' && text[hlen - 1] == ']';
-  if (hlen >= sizeof host)
-    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "--listen: host too long");
-  snprintf(host, sizeof host, "%.*s", (int)(v6 ? hlen - 2 : hlen), v6 ? text + 1 : text);
-  if (strcmp(host, "localhost") == 0)
-    snprintf(host, sizeof host, "127.0.0.1");
-  char *end;
-  errno = 0;
-  long port = strtol(colon + 1, &end, 10);
-  if (errno || end == colon + 1 || *end || port < 0 || port > 65535)
-    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
-                              "--listen: the port must be 0 to 65535, not '%s'", colon + 1);
-  memset(addr, 0, sizeof *addr);
-  if (v6) {
-    addr->v6.sin6_family = AF_INET6;
-    addr->v6.sin6_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET6, host, &addr->v6.sin6_addr) != 1)
-      return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
-                                "--listen: not an IPv6 address: '%s'", host);
-    *loopback = IN6_IS_ADDR_LOOPBACK(&addr->v6.sin6_addr);
-  } else {
-    addr->v4.sin_family = AF_INET;
-    addr->v4.sin_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET, host, &addr->v4.sin_addr) != 1)
-      return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
-                                "--listen: not an IPv4 address, localhost or [IPv6]: '%s'", host);
-    *loopback = (ntohl(addr->v4.sin_addr.s_addr) >> 24) == 127;
-  }
-  return 0;
-}
-
 int gw_config_check(const gw_config *cfg, custapi_error *err) {
-  listen_addr addr;
+  gw_listen_addr addr;
   int loopback = 0;
   int rc = custapi__client_check_url(cfg->url, cfg->allow_plain_http, err);
-  if (rc < 0 || (rc = parse_listen(&addr, &loopback, cfg->listen, err)) < 0)
+  if (rc < 0 || (rc = gw_listen_parse(&addr, &loopback, cfg->listen, "--listen", err)) < 0)
     return rc;
   if (!loopback && !cfg->allow_remote)
     return custapi__error_set(
@@ -115,7 +70,7 @@ int gw_config_check(const gw_config *cfg, custapi_error *err) {
   if (cfg->record && cfg->report && strcmp(cfg->record, cfg->report) == 0)
     return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
                               "--record and --report must be different files");
-  return 0;
+  return gw_files_check(cfg, err);
 }
 
 /* ---- libmicrohttpd callbacks ---- */
@@ -138,10 +93,18 @@ static void log_call(const server *srv, const request *rq, const char *method, c
                      const gw_reply *reply) {
   if (!srv->ctx.cfg->verbose)
     return;
-  /* The path only: a query might carry a token. Never a header. */
-  fprintf(stderr, "custapi: gateway: %s %.200s -> %d (%s) %lu ms\n", method, path, reply->status,
-          reply->note[0] ? reply->note : "answered",
-          (unsigned long)(custapi__now_ms() - rq->start_ms));
+  /* The path only: a query might carry a token. Never a header. What the caller sent (the
+   * method, the decoded path, a note quoting it) is shown escaped, as a server's answer is. */
+  const char *note = reply->note[0] ? reply->note : "answered";
+  flockfile(stderr); /* one line, whole, among the other connections' */
+  fputs("custapi: gateway: ", stderr);
+  custapi__text_put_visible(stderr, method, strlen(method));
+  fputc(' ', stderr);
+  custapi__text_put_visible(stderr, path, strnlen(path, 200));
+  fprintf(stderr, " -> %d (", reply->status);
+  custapi__text_put_visible(stderr, note, strlen(note));
+  fprintf(stderr, ") %lu ms\n", (unsigned long)(custapi__now_ms() - rq->start_ms));
+  funlockfile(stderr);
 }
 
 static enum MHD_Result queue_reply(struct MHD_Connection *conn, const gw_reply *reply) {
@@ -155,6 +118,8 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, const gw_reply *
     MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, reply->upstream.location);
   if (reply->upstream.retry_after[0])
     MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, reply->upstream.retry_after);
+  if (reply->allow)
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, reply->allow);
   enum MHD_Result ok = MHD_queue_response(conn, (unsigned)reply->status, resp);
   MHD_destroy_response(resp);
   return ok;
@@ -174,6 +139,7 @@ static enum MHD_Result answer(server *srv, struct MHD_Connection *conn, const ch
   greq.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
   greq.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
   greq.accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
+  greq.bad_header = gw_header_with_control(conn);
   const union MHD_ConnectionInfo *ci =
       MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
   custapi_transport **slot = ci ? (custapi_transport **)ci->socket_context : NULL;
@@ -255,10 +221,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 /* Each connection's upstream transport lives in its socket context, freed when it closes. */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe) {
-  (void)cls, (void)conn;
+  (void)conn;
   if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+    gw_metrics_connection(&((server *)cls)->ctx.stats, 1);
     *socket_context = custapi__calloc(1, sizeof(custapi_transport *));
-  } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+  } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+    gw_metrics_connection(&((server *)cls)->ctx.stats, -1);
+  }
+  if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
     custapi_transport **slot = *socket_context;
     custapi__transport_free(*slot);
     custapi__free(slot);
@@ -286,23 +256,7 @@ static char *read_pem(const char *path, custapi_error *err) {
   return buf;
 }
 
-static int write_port_file(const char *path, unsigned port) {
-  char tmp[4096];
-  if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
-    return -1;
-  FILE *f = fopen(tmp, "w");
-  if (!f)
-    return -1;
-  int bad = fprintf(f, "%u\n", port) < 0;
-  bad |= fclose(f) != 0;
-  if (bad || rename(tmp, path) != 0) {
-    unlink(tmp);
-    return -1;
-  }
-  return 0;
-}
-
-static struct MHD_Daemon *start_daemon(server *srv, listen_addr *addr, const char *cert,
+static struct MHD_Daemon *start_daemon(server *srv, gw_listen_addr *addr, const char *cert,
                                        const char *key) {
   const gw_config *cfg = srv->ctx.cfg;
   unsigned flags =
@@ -328,18 +282,6 @@ static struct MHD_Daemon *start_daemon(server *srv, listen_addr *addr, const cha
                           MHD_OPTION_END);
 }
 
-static void print_summary(const server *srv, int sig) {
-  const gw_stats *s = &srv->ctx.stats;
-  printf("{\"stopped_by\":\"%s\",\"calls\":{\"rest\":%lu,\"xmlrpc\":%lu},\"forwarded\":%lu,"
-         "\"refused\":%lu,\"passed_through\":%lu,\"upstream_errors\":%lu,\"shadow_reads\":%lu,"
-         "\"differences\":%lu}\n",
-         sig == SIGINT ? "SIGINT" : "SIGTERM", atomic_load(&s->calls_rest),
-         atomic_load(&s->calls_xmlrpc), atomic_load(&s->forwarded), atomic_load(&s->refused),
-         atomic_load(&s->passed_through), atomic_load(&s->upstream_errors),
-         atomic_load(&s->shadow_reads), atomic_load(&s->differences));
-  fflush(stdout);
-}
-
 static void wait_for_calls(server *srv) {
   uint64_t until = custapi__now_ms() + DRAIN_MAX_MS;
   while (atomic_load(&srv->in_flight) > 0 && custapi__now_ms() < until) {
@@ -352,9 +294,9 @@ int gw_run(const gw_config *cfg, custapi_error *err) {
   int rc = gw_config_check(cfg, err);
   if (rc < 0)
     return rc;
-  listen_addr addr;
+  gw_listen_addr addr;
   int loopback;
-  if ((rc = parse_listen(&addr, &loopback, cfg->listen, err)) < 0)
+  if ((rc = gw_listen_parse(&addr, &loopback, cfg->listen, "--listen", err)) < 0)
     return rc;
 
   server srv = {0};
@@ -365,6 +307,7 @@ int gw_run(const gw_config *cfg, custapi_error *err) {
   char *cert = NULL, *key = NULL;
   int report_fd = -1;
   struct MHD_Daemon *daemon = NULL;
+  gw_metrics_server *metrics = NULL;
   if (!base || gw_order_new(&srv.ctx.order) < 0) {
     rc = custapi__error_oom(err);
     goto out;
@@ -401,6 +344,8 @@ int gw_run(const gw_config *cfg, custapi_error *err) {
   if (cfg->shadow && (rc = gw_shadow_start(&srv.ctx.shadow, &shadow_cfg, srv.ctx.order,
                                            &srv.ctx.stats, report_fd, err)) < 0)
     goto out;
+  if (cfg->metrics && (rc = gw_metrics_start(&metrics, cfg, &srv.ctx.stats, err)) < 0)
+    goto out;
   errno = 0;
   daemon = start_daemon(&srv, &addr, cert, key);
   if (!daemon) {
@@ -413,19 +358,10 @@ int gw_run(const gw_config *cfg, custapi_error *err) {
   }
   const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
   unsigned port = info ? info->port : 0;
-  if (cfg->port_file && write_port_file(cfg->port_file, port) < 0) {
-    rc = custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "--port-file %s: %s", cfg->port_file,
-                            strerror(errno));
+  if (cfg->port_file && (rc = gw_port_file_write(cfg->port_file, port, err)) < 0)
     goto out;
-  }
-  if (cfg->verbose) {
-    const char *colon = strrchr(cfg->listen, ':');
-    fprintf(stderr, "custapi: gateway: listening on %s://%.*s:%u, upstream %s\n",
-            cert ? "https" : "http", (int)(colon - cfg->listen), cfg->listen, port,
-            cfg->upstream == GW_UPSTREAM_REST     ? "rest"
-            : cfg->upstream == GW_UPSTREAM_XMLRPC ? "xmlrpc"
-                                                  : "same");
-  }
+  if (!cfg->quiet)
+    gw_say_listening(cfg, cert != NULL, port, base, gw_metrics_port(metrics));
   int sig = 0;
   while (sigwait(&stop, &sig) != 0)
     ;
@@ -435,12 +371,13 @@ int gw_run(const gw_config *cfg, custapi_error *err) {
   daemon = NULL;
   gw_shadow_stop(srv.ctx.shadow);
   srv.ctx.shadow = NULL;
-  print_summary(&srv, sig);
+  gw_metrics_print_summary(stdout, &srv.ctx.stats, sig == SIGINT ? "SIGINT" : "SIGTERM");
   rc = 0;
 
 out:
   if (daemon)
     MHD_stop_daemon(daemon);
+  gw_metrics_stop(metrics);
   gw_shadow_stop(srv.ctx.shadow);
   gw_order_free(srv.ctx.order);
   if (srv.ctx.record_fd >= 0)

@@ -1,8 +1,11 @@
 /*
  * --shadow: after an update succeeded, one background thread reads the customer back over
  * both protocols (reads only, never a second write), with the caller's own credentials, and
- * appends to the report one JSON line per updated property that either read does not show as
- * sent, or that the two show differently: {id, property, sent, rest, xmlrpc, when}.
+ * appends to the report one JSON line per updated property, with its verdict: agree, differ
+ * (either read does not show it as sent, or the two show it differently), or noise (it differs,
+ * but changes by itself: the client layer's custapi__noise_learn and custapi__verdict decide,
+ * as they do for compare). {id, property, sent, rest, xmlrpc, verdict, when, at, elapsed_ms}.
+ * The report starts with a header line naming what it is, for custapi report.
  *
  * The reads take the id's next place in line when the update is answered, so they see that
  * update and no later one; the caller's answer never waits for them.
@@ -11,12 +14,14 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "alloc.h"
 #include "error.h"
 #include "gw_internal.h"
 #include "json_util.h"
+#include "noise.h"
 
 typedef struct job {
   struct job *next;
@@ -51,20 +56,17 @@ static void job_free(job *j) {
   custapi__free(j);
 }
 
-/* A field as JSON text for comparison ("null" when absent or unread). */
+/* A field as JSON for the report (NULL: a JSON null, absent or unread). */
 static json_object *field_json(const custapi_customer *c, const char *name) {
   const custapi_field *f = c ? custapi_customer_get(c, name) : NULL;
   return f ? custapi__field_to_json_object(f) : NULL;
 }
 
-/* Two values the same? Integers read back as strings of the same number count as the same
- * (a protocol may carry either). */
-static int same_value(json_object *a, json_object *b) {
-  if (!a || !b)
-    return a == b;
-  const char *ta = json_object_get_string(a), *tb = json_object_get_string(b);
-  return ta && tb && strcmp(ta, tb) == 0;
-}
+/* Two reads of one protocol, and how long the first took. */
+typedef struct reads {
+  custapi_customer *first, *again;
+  long elapsed_ms;
+} reads;
 
 typedef struct get_payload {
   const custapi_backend_ops *ops;
@@ -86,7 +88,8 @@ static custapi_customer *read_over(gw_shadow *s, const custapi_backend_ops *ops,
   gw_response resp = {0};
   if (ops->encode_get(&req, &s->endpoint, j->id, &err) == 0) {
     req.authorization = j->authorization;
-    if (gw_exchange(&resp, s->transport, &req, s->cfg->retries, decode_get, &p, &err) < 0) {
+    if (gw_exchange(&resp, s->transport, &req, s->cfg->retries, decode_get, &p, s->stats, &err) <
+        0) {
       custapi_customer_free(p.customer);
       p.customer = NULL;
     }
@@ -97,8 +100,16 @@ static custapi_customer *read_over(gw_shadow *s, const custapi_backend_ops *ops,
   return p.customer;
 }
 
-static void report(gw_shadow *s, const job *j, const custapi_customer *rest,
+/* Does property `f` (as sent) read back otherwise over either protocol, or differently? */
+static int differs(const custapi_field *f, const custapi_customer *rest,
                    const custapi_customer *xmlrpc) {
+  const custapi_field *r = rest ? custapi_customer_get(rest, f->name) : NULL;
+  const custapi_field *x = xmlrpc ? custapi_customer_get(xmlrpc, f->name) : NULL;
+  return !custapi__same_value(f->name, f, r) || !custapi__same_value(f->name, f, x);
+}
+
+static void report(gw_shadow *s, const job *j, const reads *rest, const reads *xmlrpc,
+                   const char *at) {
   char when[32];
   time_t now = time(NULL);
   struct tm tm;
@@ -106,26 +117,26 @@ static void report(gw_shadow *s, const job *j, const custapi_customer *rest,
   strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
   for (size_t i = 0; i < custapi_customer_count(j->sent); i++) {
     const custapi_field *f = custapi_customer_at(j->sent, i);
-    json_object *sent = custapi__field_to_json_object(f);
-    json_object *r = field_json(rest, f->name), *x = field_json(xmlrpc, f->name);
-    if (same_value(sent, r) && same_value(sent, x)) {
-      json_object_put(sent);
-      json_object_put(r);
-      json_object_put(x);
-      continue;
-    }
-    atomic_fetch_add(&s->stats->differences, 1);
-    json_object *line = json_object_new_object();
+    custapi_verdict verdict =
+        custapi__verdict(s->cfg->noise, f->name, differs(f, rest->first, xmlrpc->first));
+    if (verdict == CUSTAPI_VERDICT_DIFFER)
+      atomic_fetch_add(&s->stats->differences, 1);
+    json_object *line = json_object_new_object(), *elapsed = json_object_new_object();
     json_object_object_add(line, "id", json_object_new_int(j->id));
     json_object_object_add(line, "property", json_object_new_string(f->name));
-    json_object_object_add(line, "sent", sent);
-    json_object_object_add(line, "rest", r);
-    json_object_object_add(line, "xmlrpc", x);
-    if (!rest)
+    json_object_object_add(line, "sent", custapi__field_to_json_object(f));
+    json_object_object_add(line, "rest", field_json(rest->first, f->name));
+    json_object_object_add(line, "xmlrpc", field_json(xmlrpc->first, f->name));
+    if (!rest->first)
       json_object_object_add(line, "rest_read_failed", json_object_new_boolean(1));
-    if (!xmlrpc)
+    if (!xmlrpc->first)
       json_object_object_add(line, "xmlrpc_read_failed", json_object_new_boolean(1));
+    json_object_object_add(line, "verdict", json_object_new_string(custapi_verdict_name(verdict)));
     json_object_object_add(line, "when", json_object_new_string(when));
+    json_object_object_add(line, "at", json_object_new_string(at));
+    json_object_object_add(elapsed, "rest", json_object_new_int64(rest->elapsed_ms));
+    json_object_object_add(elapsed, "xmlrpc", json_object_new_int64(xmlrpc->elapsed_ms));
+    json_object_object_add(line, "elapsed_ms", elapsed);
     size_t len = 0;
     char *text = custapi__json_to_string(line, &len);
     if (!text || gw_append_line(s->report_fd, text, len) < 0)
@@ -135,14 +146,47 @@ static void report(gw_shadow *s, const job *j, const custapi_customer *rest,
   }
 }
 
+/* Something differs that is not known noise: only then are the second reads worth making. */
+static int worth_rereading(const gw_shadow *s, const job *j, const reads *rest,
+                           const reads *xmlrpc) {
+  for (size_t i = 0; i < custapi_customer_count(j->sent); i++) {
+    const custapi_field *f = custapi_customer_at(j->sent, i);
+    if (differs(f, rest->first, xmlrpc->first) && !custapi_noise_has(s->cfg->noise, f->name))
+      return 1;
+  }
+  return 0;
+}
+
+static custapi_customer *read_timed(gw_shadow *s, const custapi_backend_ops *ops, const job *j,
+                                    long *elapsed_ms) {
+  uint64_t start = custapi__now_ms();
+  custapi_customer *c = read_over(s, ops, j);
+  *elapsed_ms = (long)(custapi__now_ms() - start);
+  return c;
+}
+
 static void run_job(gw_shadow *s, job *j) {
+  char at[32];
   gw_order_wait(s->order, j->id, j->ticket);
-  custapi_customer *rest = read_over(s, GW_REST, j);
-  custapi_customer *xmlrpc = read_over(s, GW_XMLRPC, j);
+  custapi__utc_now(at, sizeof at);
+  reads rest = {0}, xmlrpc = {0};
+  long ignored;
+  rest.first = read_timed(s, GW_REST, j, &rest.elapsed_ms);
+  xmlrpc.first = read_timed(s, GW_XMLRPC, j, &xmlrpc.elapsed_ms);
+  /* Read again, still in the id's place in line (no update between): what changed is noise. */
+  if (worth_rereading(s, j, &rest, &xmlrpc)) {
+    rest.again = read_timed(s, GW_REST, j, &ignored);
+    xmlrpc.again = read_timed(s, GW_XMLRPC, j, &ignored);
+  }
   gw_order_done(s->order, j->id);
-  report(s, j, rest, xmlrpc);
-  custapi_customer_free(rest);
-  custapi_customer_free(xmlrpc);
+  if (custapi__noise_learn(s->cfg->noise, rest.first, rest.again) < 0 ||
+      custapi__noise_learn(s->cfg->noise, xmlrpc.first, xmlrpc.again) < 0)
+    fprintf(stderr, "custapi: gateway: out of memory: noise not learned\n");
+  report(s, j, &rest, &xmlrpc, at);
+  custapi_customer_free(rest.first);
+  custapi_customer_free(rest.again);
+  custapi_customer_free(xmlrpc.first);
+  custapi_customer_free(xmlrpc.again);
 }
 
 static void *shadow_main(void *arg) {
@@ -166,6 +210,21 @@ static void *shadow_main(void *arg) {
   return NULL;
 }
 
+/* A report that is empty starts with what it is, for custapi report; one that already holds
+ * lines (a restarted gateway appending) has its header. */
+static int header(int fd, custapi_error *err) {
+  struct stat st;
+  if (fstat(fd, &st) < 0 || st.st_size > 0)
+    return 0;
+  char line[128];
+  int n = snprintf(line, sizeof line, "{\"custapi_shadow_report\":1,\"custapi_version\":\"%s\"}",
+                   custapi_version());
+  if (n < 0 || (size_t)n >= sizeof line || gw_append_line(fd, line, (size_t)n) < 0)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
+                              "--report: can't write the report's first line");
+  return 0;
+}
+
 int gw_shadow_start(gw_shadow **out, const gw_config *cfg, gw_order *order, gw_stats *stats,
                     int report_fd, custapi_error *err) {
   gw_shadow *s = custapi__calloc(1, sizeof *s);
@@ -178,7 +237,12 @@ int gw_shadow_start(gw_shadow **out, const gw_config *cfg, gw_order *order, gw_s
   s->endpoint.base_url = cfg->url;
   s->endpoint.xmlrpc_prefix = cfg->xmlrpc_prefix;
   s->tail = &s->head;
-  int rc = gw_transport_new(&s->transport, cfg, err);
+  int rc = header(report_fd, err);
+  if (rc < 0) {
+    custapi__free(s);
+    return rc;
+  }
+  rc = gw_transport_new(&s->transport, cfg, err);
   if (rc < 0) {
     custapi__free(s);
     return rc;

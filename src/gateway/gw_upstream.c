@@ -89,10 +89,12 @@ static void sleep_ms(long ms) {
 }
 
 int gw_exchange(gw_response *out, custapi_transport *t, const custapi_http_request *request,
-                int retries, gw_decode_fn decode, void *payload, custapi_error *err) {
+                int retries, gw_decode_fn decode, void *payload, gw_stats *stats,
+                custapi_error *err) {
   uint64_t jitter = 0; /* the backoff's own generator state: 0 seeds it */
   for (int attempts = 1;; attempts++) {
     int retryable = 0;
+    gw_metrics_attempt(stats, attempts > 1);
     int rc = attempt(out, &retryable, t, request, decode, payload, err);
     if (rc == 0)
       return 0;

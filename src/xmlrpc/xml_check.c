@@ -103,6 +103,7 @@ typedef struct leaf {
   int pad;      /* base64: '=' seen */
   size_t quads; /* base64: data and pad characters, modulo 4 */
   char dt[24];  /* dateTime text */
+  size_t bytes; /* the text's length so far in UTF-8 bytes */
 } leaf;
 
 typedef struct scanner {
@@ -117,11 +118,18 @@ typedef struct scanner {
   int root_done;
   size_t elements;
   int max_depth;
+  size_t members;
+  size_t cr_at, cr_byte;
+  const char *cr_member;
+  size_t cr_member_len;
   leaf leaf;
   int fault_code_ok, fault_string_ok, fault_code_seen, fault_string_seen;
+  custapi_xml_encoding encoding;
 } scanner;
 
-static const char nul_problem[] = "a NUL byte (UTF-16 or UTF-32 text? only UTF-8 is accepted)";
+#define ACCEPTED_ENCODINGS "only UTF-8, US-ASCII and ISO-8859-1 are accepted"
+
+static const char nul_problem[] = "a NUL byte (UTF-16 or UTF-32 text? " ACCEPTED_ENCODINGS ")";
 
 static int fail(scanner *s, const char *problem) {
   if (!s->problem)
@@ -136,18 +144,23 @@ static int fail_exact(scanner *s, const char *problem) {
   return -1;
 }
 
+/* The raw name of the innermost member around the current element, if it has one yet. */
+static void current_member(const scanner *s, const char **name, size_t *len) {
+  for (int i = s->depth - 1; i >= 0; i--) {
+    if (element_table[s->stack[i].element].kind == K_MEMBER) {
+      if (s->stack[i].name_to > s->stack[i].name_from) {
+        *name = (const char *)s->start + s->stack[i].name_from;
+        *len = s->stack[i].name_to - s->stack[i].name_from;
+      }
+      return;
+    }
+  }
+}
+
 static int fail_value(scanner *s, const char *problem) {
   if (!s->problem) {
     s->element = element_table[s->stack[s->depth - 1].element].name;
-    for (int i = s->depth - 1; i >= 0; i--) {
-      if (element_table[s->stack[i].element].kind == K_MEMBER) {
-        if (s->stack[i].name_to > s->stack[i].name_from) {
-          s->member = (const char *)s->start + s->stack[i].name_from;
-          s->member_len = s->stack[i].name_to - s->stack[i].name_from;
-        }
-        break;
-      }
-    }
+    current_member(s, &s->member, &s->member_len);
   }
   return fail(s, problem);
 }
@@ -184,10 +197,11 @@ static int is_char(uint32_t c) {
          (c >= 0xE000 && c <= 0xFFFD);
 }
 
-/* One literal character at s->p, decoded into *cp and consumed. */
+/* One literal character at s->p, decoded into *cp and consumed. In ISO-8859-1 a byte is the
+ * character of that number (U+0080-U+00FF are all characters XML allows). */
 static int literal_char(scanner *s, uint32_t *cp) {
   unsigned c = *s->p;
-  if (c < 0x80) {
+  if (c < 0x80 || s->encoding == CUSTAPI_XML_LATIN1) {
     if (!is_char(c))
       return fail(s, "a control character XML does not allow");
     *cp = c;
@@ -196,7 +210,9 @@ static int literal_char(scanner *s, uint32_t *cp) {
   }
   size_t n = custapi__text_decode(s->p, (size_t)(s->end - s->p), cp);
   if (n == 0)
-    return fail(s, "not valid UTF-8 (only UTF-8 is accepted)");
+    return fail(s, s->encoding == CUSTAPI_XML_US_ASCII
+                       ? "not valid UTF-8 (a document declared US-ASCII is read as UTF-8)"
+                       : "not valid UTF-8");
   if (!is_char(*cp))
     return fail(s, "a character beyond U+FFFD (xmlrpc-c cannot hold it)");
   s->p += n;
@@ -225,18 +241,27 @@ static size_t name_length(const scanner *s) {
  * A reference at s->p ('&'), decoded into *cp: one of the five predefined entities or a
  * character reference naming a character is_char allows.
  */
-static int reference(scanner *s, uint32_t *cp) {
+size_t custapi__xml_predefined_entity(const char *text, size_t len, uint32_t *c) {
   static const struct {
     const char *text;
     char c;
   } predefined[] = {
       {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
   for (size_t i = 0; i < sizeof predefined / sizeof predefined[0]; i++) {
-    if (starts(s, predefined[i].text)) {
-      s->p += strlen(predefined[i].text);
-      *cp = (unsigned char)predefined[i].c;
-      return 0;
+    size_t n = strlen(predefined[i].text);
+    if (len >= n && memcmp(text, predefined[i].text, n) == 0) {
+      *c = (unsigned char)predefined[i].c;
+      return n;
     }
+  }
+  return 0;
+}
+
+static int reference(scanner *s, uint32_t *cp) {
+  size_t n = custapi__xml_predefined_entity((const char *)s->p, (size_t)(s->end - s->p), cp);
+  if (n > 0) {
+    s->p += n;
+    return 0;
   }
   if (!starts(s, "&#")) {
     s->p++;
@@ -423,6 +448,7 @@ static int text_char(scanner *s, uint32_t c) {
     return 0;
   }
   s->leaf.n++;
+  s->leaf.bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
   switch (current_kind(s)) {
   case K_INT:
   case K_I8:
@@ -692,6 +718,8 @@ static int start_tag(scanner *s) {
     if (attribute_value(s) < 0)
       return -1;
   }
+  if (element_table[which].kind == K_MEMBER)
+    s->members++;
   frame *f = &s->stack[s->depth++];
   *f = (frame){(uint8_t)which, role, 0, 3, 0, V_NONE, 0, 0};
   if (s->depth > s->max_depth)
@@ -797,6 +825,11 @@ static int text(scanner *s) {
         return fail(s, "text outside the root element");
       if (reference(s, &c) < 0)
         return -1;
+      if (c == '\r' && !s->cr_at) {
+        s->cr_at = (size_t)(at - s->start) + 1;
+        s->cr_byte = s->leaf.bytes;
+        current_member(s, &s->cr_member, &s->cr_member_len);
+      }
     } else {
       if (*s->p == ']' && starts(s, "]]>"))
         return fail(s, "\"]]>\" in text");
@@ -848,8 +881,20 @@ static int value_is(const unsigned char *v, size_t n, const char *word, int noca
   return 1;
 }
 
-/* <?xml version="1.0" [encoding="UTF-8"] [standalone="yes"|"no"] ?> */
-static int xml_declaration(scanner *s) {
+/* The declared encoding, if it is one of the three accepted; -1 for any other. */
+static int encoding_named(const unsigned char *v, size_t n) {
+  if (value_is(v, n, "utf-8", 1))
+    return CUSTAPI_XML_UTF8;
+  if (value_is(v, n, "us-ascii", 1))
+    return CUSTAPI_XML_US_ASCII;
+  if (value_is(v, n, "iso-8859-1", 1))
+    return CUSTAPI_XML_LATIN1;
+  return -1;
+}
+
+/* <?xml version="1.0" [encoding="UTF-8"] [standalone="yes"|"no"] ?>, after_bom: whether a
+ * UTF-8 byte-order mark came first (then only UTF-8 may be declared, as XML requires). */
+static int xml_declaration(scanner *s, int after_bom) {
   s->p += 5;
   const unsigned char *v;
   size_t n;
@@ -865,8 +910,12 @@ static int xml_declaration(scanner *s) {
   if (s->p > before && (r = declaration_attribute(s, "encoding", &v, &n)) != 0) {
     if (r < 0)
       return -1;
-    if (!value_is(v, n, "utf-8", 1))
-      return fail(s, "an encoding other than UTF-8 (only UTF-8 is accepted)");
+    int e = encoding_named(v, n);
+    if (e < 0)
+      return fail(s, "an encoding other than UTF-8, US-ASCII or ISO-8859-1");
+    if (after_bom && e != CUSTAPI_XML_UTF8)
+      return fail(s, "a UTF-8 byte-order mark before another declared encoding");
+    s->encoding = (custapi_xml_encoding)e;
     before = s->p;
     skip_space(s);
   }
@@ -893,11 +942,11 @@ static int byte_order_mark(scanner *s) {
   }
   if ((n >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0xFE && b[3] == 0xFF) ||
       (n >= 4 && b[0] == 0xFF && b[1] == 0xFE && b[2] == 0 && b[3] == 0))
-    return fail_exact(s, "a UTF-32 byte-order mark (only UTF-8 is accepted)");
+    return fail_exact(s, "a UTF-32 byte-order mark (" ACCEPTED_ENCODINGS ")");
   if (n >= 2 && ((b[0] == 0xFE && b[1] == 0xFF) || (b[0] == 0xFF && b[1] == 0xFE)))
-    return fail_exact(s, "a UTF-16 byte-order mark (only UTF-8 is accepted)");
+    return fail_exact(s, "a UTF-16 byte-order mark (" ACCEPTED_ENCODINGS ")");
   if (n >= 2 && (b[0] == 0 || b[1] == 0))
-    return fail_exact(s, "UTF-16 or UTF-32 text (only UTF-8 is accepted)");
+    return fail_exact(s, "UTF-16 or UTF-32 text (" ACCEPTED_ENCODINGS ")");
   return 0;
 }
 
@@ -910,14 +959,23 @@ int custapi__xml_check(custapi_xml_check *out, const char *text_in, size_t len,
   s->doc = doc;
   int rc = byte_order_mark(s);
   out->start = (size_t)(s->p - s->start);
-  if (rc == 0 && starts(s, "<?xml") && (s->end - s->p == 5 || is_space(s->p[5])))
-    rc = xml_declaration(s);
+  if (rc == 0 && starts(s, "<?xml") && (s->end - s->p == 5 || is_space(s->p[5]))) {
+    rc = xml_declaration(s, out->start > 0);
+    if (rc == 0 && s->encoding == CUSTAPI_XML_US_ASCII)
+      out->start = (size_t)(s->p - s->start); /* its text is UTF-8: expat's default */
+  }
+  out->encoding = s->encoding;
   while (rc == 0 && s->p < s->end)
     rc = *s->p == '<' ? markup(s) : text(s);
   if (rc == 0 && !s->root_done)
     rc = fail(s, s->depth ? "the input ends inside an element" : "no root element");
   out->elements = s->elements;
   out->max_depth = s->max_depth;
+  out->members = s->members;
+  out->cr_at = s->cr_at;
+  out->cr_byte = s->cr_byte;
+  out->cr_member = s->cr_member;
+  out->cr_member_len = s->cr_member_len;
   if (rc < 0) {
     out->offset = (size_t)(s->p - s->start);
     out->problem = s->problem;

@@ -38,7 +38,7 @@
 #include "json_util.h"
 #include "result.h"
 #include "text.h"
-#include "xml_check.h"
+#include "xml_encoding.h"
 #include "xmlrpc_internal.h"
 
 #define XMLRPC_PATH "/api/2.0/xmlrpc/"
@@ -249,17 +249,8 @@ static int plain_properties(const custapi_customer *properties) {
   return 1;
 }
 
-/* A body written twice: first counting (buf NULL), then into a buffer of that size. */
-typedef struct xml_text {
-  char *buf;
-  size_t len;
-} xml_text;
-
-static void put(xml_text *t, const char *s, size_t n) {
-  if (t->buf)
-    memcpy(t->buf + t->len, s, n);
-  t->len += n;
-}
+/* A body written twice (xml_text): first counting, then into a buffer of that size. */
+static void put(xml_text *t, const char *s, size_t n) { custapi__xml_put(t, s, n); }
 
 static void put_str(xml_text *t, const char *s) { put(t, s, strlen(s)); }
 
@@ -418,17 +409,23 @@ static int parse_response(xmlrpc_value **value, const custapi_http_response *r,
     return protocol_error(err, ctx, "XML-RPC response too large (%zu bytes)", len);
   /*
    * xmlrpc-c expands entities (in any encoding), crashes on some <i8> values and recurses on
-   * deep documents: nothing reaches it that the screen refuses (xml_check.h).
+   * deep documents: nothing reaches it that the screen refuses (xml_check.h), and it reads
+   * every accepted encoding as UTF-8 (xml_encoding.h).
    */
-  custapi_xml_check check;
-  if (custapi__xml_check(&check, body, len, CUSTAPI_XML_RESPONSE) < 0) {
+  custapi_xml_reading reading;
+  int verdict = custapi__xml_read(&reading, body, len, CUSTAPI_XML_RESPONSE);
+  if (verdict == CUSTAPI_XML_READ_NOMEM)
+    return custapi__error_oom(err);
+  if (verdict < 0) {
+    const custapi_xml_check *check = &reading.check;
     char shown[80];
-    if (check.member)
-      return protocol_error(err, ctx, "XML-RPC response refused: member %s: %s (byte %zu)",
-                            custapi__quote(shown, sizeof shown, check.member, check.member_len, 60),
-                            check.message, check.offset + 1);
-    return protocol_error(err, ctx, "XML-RPC response refused: %s (byte %zu)", check.message,
-                          check.offset + 1);
+    if (check->member)
+      return protocol_error(
+          err, ctx, "XML-RPC response refused: member %s: %s (byte %zu)",
+          custapi__quote(shown, sizeof shown, check->member, check->member_len, 60), check->message,
+          check->offset + 1);
+    return protocol_error(err, ctx, "XML-RPC response refused: %s (byte %zu)", check->message,
+                          check->offset + 1);
   }
 
   xmlrpc_env env;
@@ -436,8 +433,8 @@ static int parse_response(xmlrpc_value **value, const custapi_http_response *r,
   xmlrpc_value *v = NULL;
   int fault_code = 0;
   const char *fault_string = NULL;
-  xmlrpc_parse_response2(&env, body + check.start, len - check.start, &v, &fault_code,
-                         &fault_string);
+  xmlrpc_parse_response2(&env, reading.text, reading.len, &v, &fault_code, &fault_string);
+  custapi__xml_reading_clear(&reading);
   if (env.fault_occurred) {
     char shown[256];
     const char *why = env.fault_string ? env.fault_string : "not a methodResponse";

@@ -47,7 +47,7 @@ int custapi__xmlrpc_probe_verdict(custapi_probe_info *info, const char *prefix,
 #include <stdint.h>
 
 #include "custapi/custapi.h"
-
+#include "xml_encoding.h"
 
 struct _xmlrpc_value;
 
@@ -67,6 +67,8 @@ typedef enum custapi_xmlrpc_call_kind {
 
 typedef struct custapi_xmlrpc_call {
   custapi_xmlrpc_call_kind kind;
+  custapi_xml_encoding dialect; /* as the call declared it: its answers are written in it
+                                   (custapi__xml_write_dialect); set also when it is refused */
   char *method; /* owned */
   int32_t id;   /* UPDATE and GET */
   custapi_customer *properties; /* UPDATE: owned, typed by the schema, not yet validated */

@@ -20,25 +20,65 @@
 #include "alloc.h"
 #include "customer.h"
 #include "error.h"
-#include "xml_check.h"
+#include "xml_encoding.h"
 #include "xmlrpc.h"
 
 #define UPDATE_METHOD "UpdateCustomer"
 #define GET_METHOD "GetCustomer"
 #define LIST_METHOD "system.listMethods"
 
-/* The one place every XML input of the request side passes before xmlrpc-c sees it. */
-/* The same screen as every XML-RPC answer's (xml_check.h): xmlrpc-c expands entities, crashes
- * on some <i8>s and recurses on deep trees. *start: where xmlrpc-c is to begin (after a BOM). */
-static int screen_xml(size_t *start, const char *body, size_t len, custapi_error *err) {
+/* The one place every XML input of the request side passes before xmlrpc-c sees it: the same
+ * reading as every XML-RPC answer's (xml_encoding.h). xmlrpc-c expands entities, crashes on some
+ * <i8>s and recurses on deep trees; an ISO-8859-1 call is transcoded. The caller's dialect goes
+ * into *dialect, also when the call is refused (its fault is answered in that dialect). */
+static int read_xml(custapi_xml_reading *reading, custapi_xml_encoding *dialect, const char *body,
+                    size_t len, custapi_error *err) {
+  *reading = (custapi_xml_reading){0};
   if (len > CUSTAPI_XMLRPC_PARSE_LIMIT)
     return custapi__error_set(err, CUSTAPI_CATEGORY_PROTOCOL, NULL, "XML-RPC call too large");
-  custapi_xml_check check;
-  if (custapi__xml_check(&check, body, len, CUSTAPI_XML_CALL) < 0)
+  int rc = custapi__xml_read(reading, body, len, CUSTAPI_XML_CALL);
+  *dialect = reading->check.encoding;
+  if (rc == CUSTAPI_XML_READ_NOMEM)
+    return custapi__error_oom(err);
+  if (rc < 0)
     return custapi__error_set(err, CUSTAPI_CATEGORY_PROTOCOL, NULL,
-                              "XML-RPC call refused: %s (byte %zu)", check.message,
-                              check.offset + 1);
-  *start = check.start;
+                              "XML-RPC call refused: %s (byte %zu)", reading->check.message,
+                              reading->check.offset + 1);
+  return 0;
+}
+
+/*
+ * xmlrpc-c reads a CR given as &#13; back as LF (and CR LF as one LF): the first CR, which the
+ * screen found, is put back into its member's text, so that the model and the validator refuse
+ * it in their own words, exactly as `update` and the REST door do. No CR comes before it, so
+ * the bytes before it are as sent.
+ */
+static void restore_cr(char *text, size_t len, const char *name, size_t name_len,
+                       const custapi_xml_check *check, int *restored) {
+  if (!check->cr_at || *restored || !check->cr_member || check->cr_member_len != name_len ||
+      memcmp(check->cr_member, name, name_len) != 0 || check->cr_byte >= len ||
+      text[check->cr_byte] != '\n')
+    return;
+  text[check->cr_byte] = '\r';
+  *restored = 1;
+}
+
+/*
+ * What xmlrpc-c's values hide and no member's text could show, refused as `update` would: a CR
+ * elsewhere (a name written with references, say), and a member name given twice (xmlrpc-c
+ * keeps the last), as a REST body's repeated key is.
+ */
+static int refuse_hidden(const custapi_xml_check *check, int restored, size_t struct_size,
+                         custapi_error *err) {
+  if (check->cr_at && !restored)
+    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL,
+                              "UpdateCustomer: a CR (&#13;, byte %zu) is refused; use LF for "
+                              "line breaks",
+                              check->cr_at);
+  if (check->members != struct_size) /* the struct is the only place members can be */
+    return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL, "%s",
+                              "UpdateCustomer: a <struct> member name appears more than once "
+                              "(each name may be given once)");
   return 0;
 }
 
@@ -88,7 +128,7 @@ static int read_id(int32_t *out, xmlrpc_value *params, const char *method, custa
 
 /* One member of UpdateCustomer's struct, typed by the schema. */
 static int set_member(custapi_customer *c, const char *name, size_t name_len, xmlrpc_value *v,
-                      custapi_error *err) {
+                      const custapi_xml_check *check, int *restored, custapi_error *err) {
   char shown[80];
   if (name_len == 0 || strlen(name) != name_len)
     return custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL,
@@ -110,15 +150,17 @@ static int set_member(custapi_customer *c, const char *name, size_t name_len, xm
   if (env.fault_occurred)
     rc = custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, name, "%s: unreadable <string>",
                             custapi__quote(shown, sizeof shown, name, name_len, 60));
-  else
+  else {
+    restore_cr((char *)(uintptr_t)text, len, name, name_len, check, restored);
     rc = custapi__customer_set_text(c, name, text, len, err);
+  }
   free((void *)text); /* xmlrpc-c's malloc */
   xmlrpc_env_clean(&env);
   return rc;
 }
 
 static int read_properties(custapi_customer **out, xmlrpc_value *params, unsigned flags,
-                           custapi_error *err) {
+                           const custapi_xml_check *check, custapi_error *err) {
   xmlrpc_env env;
   xmlrpc_env_init(&env);
   xmlrpc_value *s = NULL;
@@ -135,6 +177,7 @@ static int read_properties(custapi_customer **out, xmlrpc_value *params, unsigne
   int rc = custapi_customer_new(&c, flags) < 0 ? custapi__error_oom(err) : 0;
   xmlrpc_env_init(&env);
   int n = rc == 0 ? xmlrpc_struct_size(&env, s) : 0;
+  int restored = 0;
   for (int i = 0; rc == 0 && !env.fault_occurred && i < n; i++) {
     xmlrpc_value *key = NULL, *v = NULL;
     xmlrpc_struct_read_member(&env, s, (unsigned)i, &key, &v);
@@ -144,7 +187,7 @@ static int read_properties(custapi_customer **out, xmlrpc_value *params, unsigne
     size_t name_len = 0;
     xmlrpc_read_string_lp(&env, key, &name_len, &name);
     if (!env.fault_occurred)
-      rc = set_member(c, name, name_len, v, err);
+      rc = set_member(c, name, name_len, v, check, &restored, err);
     free((void *)name);
     xmlrpc_DECREF(key);
     xmlrpc_DECREF(v);
@@ -152,6 +195,8 @@ static int read_properties(custapi_customer **out, xmlrpc_value *params, unsigne
   if (rc == 0 && env.fault_occurred)
     rc = custapi__error_set(err, CUSTAPI_CATEGORY_INVALID, NULL, "%s",
                             "UpdateCustomer: unreadable <struct>");
+  if (rc == 0) /* every member was an <int> or a <string>: no member is nested */
+    rc = refuse_hidden(check, restored, (size_t)n, err);
   xmlrpc_env_clean(&env);
   xmlrpc_DECREF(s);
   if (rc < 0) {
@@ -179,16 +224,19 @@ int custapi__xmlrpc_decode_call(custapi_xmlrpc_call *out, const char *body, size
                                 const char *prefix, unsigned customer_flags, custapi_error *err) {
   *out = (custapi_xmlrpc_call){0};
   custapi__xmlrpc_global_init();
-  size_t start = 0;
-  int rc = screen_xml(&start, body, len, err);
-  if (rc < 0)
+  custapi_xml_reading reading;
+  int rc = read_xml(&reading, &out->dialect, body, len, err);
+  if (rc < 0) {
+    custapi__xml_reading_clear(&reading);
     return rc;
+  }
   xmlrpc_env env;
   xmlrpc_env_init(&env);
   const char *method = NULL;
   xmlrpc_value *params = NULL;
-  xmlrpc_parse_call(&env, body + start, len - start, &method, &params);
+  xmlrpc_parse_call(&env, reading.text, reading.len, &method, &params);
   if (env.fault_occurred) {
+    custapi__xml_reading_clear(&reading);
     char shown[200];
     const char *why = env.fault_string ? env.fault_string : "not a methodCall";
     rc = custapi__error_set(err, CUSTAPI_CATEGORY_PROTOCOL, NULL, "malformed XML-RPC call: %s",
@@ -201,13 +249,14 @@ int custapi__xmlrpc_decode_call(custapi_xmlrpc_call *out, const char *body, size
   free((void *)method);
   if (!out->method) {
     xmlrpc_DECREF(params);
+    custapi__xml_reading_clear(&reading);
     return custapi__error_oom(err);
   }
   if (is_method(out->method, prefix, UPDATE_METHOD)) {
     out->kind = CUSTAPI_XMLRPC_CALL_UPDATE;
     if ((rc = expect_params(params, 2, out->method, err)) == 0 &&
         (rc = read_id(&out->id, params, out->method, err)) == 0)
-      rc = read_properties(&out->properties, params, customer_flags, err);
+      rc = read_properties(&out->properties, params, customer_flags, &reading.check, err);
   } else if (is_method(out->method, prefix, GET_METHOD)) {
     out->kind = CUSTAPI_XMLRPC_CALL_GET;
     if ((rc = expect_params(params, 1, out->method, err)) == 0)
@@ -216,6 +265,7 @@ int custapi__xmlrpc_decode_call(custapi_xmlrpc_call *out, const char *body, size
     out->kind = CUSTAPI_XMLRPC_CALL_LIST;
   }
   xmlrpc_DECREF(params);
+  custapi__xml_reading_clear(&reading); /* the screen's findings point into its text */
   return rc;
 }
 

@@ -6,9 +6,22 @@
 #define CUSTAPI_XMLRPC_INTERNAL_H
 
 #include <stddef.h>
+#include <string.h>
 #include <xmlrpc-c/base.h>
 
 #include "customer.h"
+
+/* A text written twice: first only counted (buf NULL), then into a buffer of that size. */
+typedef struct xml_text {
+  char *buf;
+  size_t len;
+} xml_text;
+
+static inline void custapi__xml_put(xml_text *t, const void *s, size_t n) {
+  if (t->buf)
+    memcpy(t->buf + t->len, s, n);
+  t->len += n;
+}
 
 /* How converting a read's value failed: a reason for the message, or out of memory. */
 typedef struct convert_failure {

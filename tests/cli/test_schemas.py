@@ -10,10 +10,13 @@ import glob
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
+import xmlrpc.client
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
 import interop  # noqa: E402  (starts the reference server: one way for every Python test)
@@ -170,6 +173,63 @@ class Outputs(unittest.TestCase):
         finally:
             del os.environ["CUSTAPI_CONFIG"]
 
+    def test_compare_results_and_report(self):
+        path = os.path.join(TMP, "compare-results-in.jsonl")
+        with open(path, "w") as f:
+            f.write('{"id":40,"sms_quota":401}\n{"id":41,"sms_quota":-1}\n'
+                    '{"id":999999,"sms_quota":1}\n')
+        results = os.path.join(TMP, "compare-results.jsonl")
+        code, out, err = custapi(["compare", "--input", path, "--yes", "--results", results],
+                                 server="diverging")
+        self.assertEqual(code, 1, err)
+        with open(results, encoding="utf-8") as f:
+            lines = [json.loads(line) for line in f]
+        self.assertEqual(len(lines), 4)
+        for line in lines:
+            validator("compare-results").validate(line)
+        self.assertEqual([l.get("verdict") for l in lines], [None, "differ", "failed", "failed"])
+        bulk_results = os.path.join(TMP, "bulk-results-for-report.jsonl")
+        code, _, err = custapi(["bulk", "--input", path, "--results", bulk_results])
+        self.assertEqual(code, 10, err)
+        summary_file = os.path.join(TMP, "summary.json")
+        doc = self.check("report-summary", ["report", results, bulk_results, "--json",
+                                            summary_file], codes=(1,), settings=False)
+        with open(summary_file, encoding="utf-8") as f:
+            validator("report-summary").validate(json.load(f))
+        self.assertEqual(doc["verdict"], "differ")
+
+    def test_shadow_report(self):
+        report = os.path.join(TMP, "shadow.jsonl")
+        port_file = os.path.join(TMP, "gateway-port")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTAPI_")}
+        env["XDG_CONFIG_HOME"] = "/nonexistent/custapi-tests"
+        gw = subprocess.Popen([os.environ["CUSTAPI_EXE"], "gateway", "--url",
+                               "http://127.0.0.1:%d" % SERVERS["diverging"][1], "--listen",
+                               "127.0.0.1:0", "--port-file", port_file, "--shadow", "--report",
+                               report], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            deadline = time.time() + 10
+            while not (os.path.exists(port_file) and open(port_file).read().strip()):
+                self.assertLess(time.time(), deadline, "the gateway did not start")
+                time.sleep(0.05)
+            with open(port_file) as f:
+                port = int(f.read())
+            proxy = xmlrpc.client.ServerProxy("http://%s:%s@127.0.0.1:%d/api/2.0/xmlrpc/" %
+                                              (interop.USER, interop.KEY, port))
+            self.assertEqual(proxy.customers.UpdateCustomer(42, {"sms_quota": 4242,
+                                                                 "name": "Q"}), 42)
+        finally:
+            gw.send_signal(signal.SIGTERM)
+            gw.communicate(timeout=60)
+        with open(report, encoding="utf-8") as f:
+            lines = [json.loads(line) for line in f]
+        self.assertEqual(len(lines), 3)
+        for line in lines:
+            validator("shadow-report").validate(line)
+        self.assertEqual(sorted(l["verdict"] for l in lines[1:]), ["agree", "differ"])
+        doc = self.check("report-summary", ["report", report], codes=(1,), settings=False)
+        self.assertEqual(doc["records"]["shadow_checks"], 2)
+
     def test_list_properties(self):
         code, out, _ = custapi(["--list-properties", "--output", "json"], settings=False)
         self.assertEqual(code, 0)
@@ -210,6 +270,15 @@ class SchemasRefuse(unittest.TestCase):
         self.refused("config", {"ok": True, "config_file": None,
                                 "settings": [{"name": "api-key", "origin": "x"}]})
         self.refused("config", {"ok": True, "path": "/x", "from": "PWD"})
+        self.refused("compare-results", {"line": 1, "id": 1, "at": "2026-12-06T03:00:00.000Z",
+                                         "verdict": "failed"})
+        self.refused("compare-results", {"custapi_compare_results": 2, "custapi_version": "1"})
+        self.refused("shadow-report", {"id": 1, "property": "name", "sent": "a", "rest": "a",
+                                       "xmlrpc": "a", "verdict": "same", "when": "x",
+                                       "at": "x", "elapsed_ms": {}})
+        self.refused("bulk-results", {"line": 1, "id": 1, "ok": True, "attempts": 1,
+                                      "elapsed_ms": {"soap": 1}})
+        self.refused("report-summary", {"custapi_report": 1, "ok": True})
         self.refused("properties", {"status": "active"})
         self.refused("properties", {"sms_quota": 1.5})
         self.refused("properties", {"emial": "a@b.co"})

@@ -3,18 +3,19 @@
  * The first two bytes choose the HTTP status and whether it is an update or a read; the rest
  * is the body. Invariants besides "no crash": a failure has a category of the error model and a
  * one-line message; a decoded customer's fields are well-formed. Over XML-RPC the decoder
- * screens the body (xml_check.h) and hands what passes to xmlrpc-c's xmlrpc_parse_response2:
- * a 2xx body the screen accepts must never come back as xmlrpc-c's "malformed" error.
+ * reads the body (xml_encoding.h: the screen, ISO-8859-1 transcoded) and hands what passes to
+ * xmlrpc-c's xmlrpc_parse_response2: a 2xx body the reading accepts must never come back as
+ * xmlrpc-c's "malformed" error.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backends.h"
-#include "rest.h"
-#include "xmlrpc.h"
 #include "custapi/custapi.h"
-#include "xml_check.h"
+#include "rest.h"
+#include "xml_encoding.h"
+#include "xmlrpc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -40,9 +41,12 @@ static int has_schema_type(const custapi_field *f) {
 
 /* Over XML-RPC, what the screen accepts xmlrpc-c must parse: its refusal would be a hole. */
 static void check_screen(int rc, const custapi_error *err, const custapi_http_response *r) {
-  custapi_xml_check check;
-  if (FUZZ_PROTOCOL != CUSTAPI_PROTOCOL_XMLRPC || rc >= 0 || r->status < 200 || r->status > 299 ||
-      custapi__xml_check(&check, r->body, r->body_len, CUSTAPI_XML_RESPONSE) < 0)
+  if (FUZZ_PROTOCOL != CUSTAPI_PROTOCOL_XMLRPC || rc >= 0 || r->status < 200 || r->status > 299)
+    return;
+  custapi_xml_reading reading;
+  int refused = custapi__xml_read(&reading, r->body, r->body_len, CUSTAPI_XML_RESPONSE) < 0;
+  custapi__xml_reading_clear(&reading);
+  if (refused)
     return;
   static const char malformed[] = "malformed XML-RPC response"; /* xmlrpc-c's refusal */
   if (!err->has_fault_code && strncmp(err->message, malformed, sizeof malformed - 1) == 0)

@@ -69,7 +69,8 @@ def wait_port(proc, path, what):
 class Env:
     """A reference server and a gateway in front of it, in a temporary directory."""
 
-    def __init__(self, tmp, server_args=(), gateway_args=(), upstream="same", url=None):
+    def __init__(self, tmp, server_args=(), gateway_args=(), upstream="same", url=None,
+                 verbose=True):
         self.tmp = tmp
         self.capture = os.path.join(tmp, "capture.jsonl")
         self.server = None
@@ -85,7 +86,8 @@ class Env:
         env.pop("CUSTAPI_API_KEY", None)
         cmd = WRAPPER + [os.environ["CUSTAPI_EXE"], "gateway", "--url", self.url,
                          "--listen", "127.0.0.1:0", "--port-file", port_file,
-                         "--upstream", upstream, "--retries", "0", "-v"] + list(gateway_args)
+                         "--upstream", upstream, "--retries", "0"] + (["-v"] if verbose else []) + \
+            list(gateway_args)
         self.gateway = subprocess.Popen(cmd, stdout=self.out, stderr=self.err, env=env)
         self.port = wait_port(self.gateway, port_file, "the gateway")
         self.summary = None
@@ -179,22 +181,26 @@ class Env:
             return f.read().decode("utf-8", "replace")
 
 
+def stop_envs(envs, tmp):
+    """Ends every gateway with SIGTERM, which must exit 0 (under valgrind: no error, no leak)
+    whether or not the test stopped it itself; then the servers, and `tmp` is removed."""
+    try:
+        for e in envs:
+            if e.summary is None and e.gateway.poll() is None:
+                e.stop_gateway()
+    finally:
+        for e in envs:
+            e.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 class GatewayTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="custapi-gw-")
         self.envs = []
 
     def tearDown(self):
-        try:
-            # Every gateway ends with SIGTERM and must exit 0 (under valgrind: no error, no
-            # leak), whether or not the test stopped it itself.
-            for e in self.envs:
-                if e.summary is None and e.gateway.poll() is None:
-                    e.stop_gateway()
-        finally:
-            for e in self.envs:
-                e.close()
-            shutil.rmtree(self.tmp, ignore_errors=True)
+        stop_envs(self.envs, self.tmp)
 
     def start(self, **kw):
         sub = tempfile.mkdtemp(dir=self.tmp)
@@ -620,6 +626,17 @@ class GatewayTest(unittest.TestCase):
 
     # ---- shadow reads ----
 
+    def shadow_lines(self, report):
+        """The report's header, then its lines (one per updated property)."""
+        with open(report) as f:
+            lines = [json.loads(line) for line in f]
+        self.assertEqual(lines[0], {"custapi_shadow_report": 1,
+                                    "custapi_version": lines[0]["custapi_version"]})
+        for line in lines[1:]:
+            self.assertRegex(line["at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+            self.assertEqual(sorted(line["elapsed_ms"]), ["rest", "xmlrpc"])
+        return lines[1:]
+
     def test_shadow_catches_divergence(self):
         report = os.path.join(self.tmp, "report.jsonl")
         e = self.start(server_args=["--diverge", "xmlrpc-reads:address=tampered"],
@@ -629,14 +646,17 @@ class GatewayTest(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertEqual(e.proxy().customers.UpdateCustomer(5, {"sms_quota": 4}), 5)
         s = e.stop_gateway()  # waits for the queued shadow reads
-        with open(report) as f:
-            lines = [json.loads(line) for line in f]
-        self.assertEqual(len(lines), 1, lines)
-        d = lines[0]
+        lines = self.shadow_lines(report)
+        self.assertEqual(sorted((d["id"], d["property"], d["verdict"]) for d in lines),
+                         [(4, "address", "differ"), (4, "sms_quota", "agree"),
+                          (5, "sms_quota", "agree")])
+        d = [d for d in lines if d["verdict"] == "differ"][0]
         self.assertEqual((d["id"], d["property"], d["sent"], d["rest"], d["xmlrpc"]),
                          (4, "address", "4 Main Road", "4 Main Road", "tampered"))
         self.assertRegex(d["when"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-        self.assertEqual(s["shadow_reads"], 4)
+        # Two reads per update, and two more for the update whose address differed (to tell
+        # noise from a difference): "tampered" stays "tampered", so it is a difference.
+        self.assertEqual(s["shadow_reads"], 6)
         self.assertEqual(s["differences"], 1)
         self.assertEqual(stat.S_IMODE(os.stat(report).st_mode), 0o600)
         # Reads only: the two updates are the only writes the install saw.
@@ -652,9 +672,27 @@ class GatewayTest(unittest.TestCase):
         before = e.server_get(6)["sms_quota"]
         self.assertEqual(e.proxy().customers.UpdateCustomer(6, {"sms_quota": before + 1}), 6)
         e.stop_gateway()
-        with open(report) as f:
-            d = json.loads(f.read())
-        self.assertEqual((d["sent"], d["rest"], d["xmlrpc"]), (before + 1, before, before))
+        (d,) = self.shadow_lines(report)
+        self.assertEqual((d["sent"], d["rest"], d["xmlrpc"], d["verdict"]),
+                         (before + 1, before, before, "differ"))
+
+    def test_shadow_tells_noise_from_a_difference(self):
+        # address changes on every read by itself (noise); sms_quota is dropped over XML-RPC (a
+        # real difference); postal_code is named noise in advance (--ignore) and dropped too.
+        report = os.path.join(self.tmp, "report.jsonl")
+        e = self.start(server_args=["--diverge", "noisy:address",
+                                    "--diverge", "xmlrpc-drops:sms_quota",
+                                    "--diverge", "xmlrpc-drops:postal_code"],
+                       gateway_args=["--shadow", "--report", report, "--ignore", "postal_code"])
+        for cid in (7, 8):
+            self.assertEqual(e.proxy().customers.UpdateCustomer(
+                cid, {"address": "1 Road", "sms_quota": 50 + cid, "postal_code": "69001"}), cid)
+        s = e.stop_gateway()
+        verdicts = sorted((d["id"], d["property"], d["verdict"]) for d in self.shadow_lines(report))
+        self.assertEqual(verdicts, [(7, "address", "noise"), (7, "postal_code", "noise"),
+                                    (7, "sms_quota", "differ"), (8, "address", "noise"),
+                                    (8, "postal_code", "noise"), (8, "sms_quota", "differ")])
+        self.assertEqual(s["differences"], 2)
 
     # ---- running like a service ----
 
@@ -737,6 +775,8 @@ class GatewayTest(unittest.TestCase):
                 (["--listen", "0.0.0.0:0"], "--allow-remote"),
                 (["--listen", "127.0.0.1:0", "--upstream", "soap"], "--upstream"),
                 (["--listen", "127.0.0.1:0", "--shadow"], "--report"),
+                (["--listen", "127.0.0.1:0", "--shadow", "--report", "/dev/null", "--ignore",
+                  "a b"], '--ignore: "a b": not a property name'),
                 (["--listen", "127.0.0.1:0", "--fill-required"],
                  "the gateway does not support fill-required (it would read each customer "
                  "before its update)"),  # the one refusal that bulk and compare say too
@@ -745,6 +785,407 @@ class GatewayTest(unittest.TestCase):
             run = subprocess.run([exe, "gateway", "--url", "http://127.0.0.1:1"] + args,
                                  capture_output=True, text=True)
             self.assertEqual(run.returncode, 2, (args, run.stderr))
+            self.assertIn(needle, run.stderr)
+
+
+    # ---- issue 21: nothing past the door, recordings that replay, every edge bounded ----
+
+    def raw_answer(self, e, request):
+        """Sends one raw request; returns (status, head, body) of the answer."""
+        import socket
+        s = socket.create_connection(("127.0.0.1", e.port), timeout=10 * SLOW)
+        s.sendall(request)
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+            head, sep, body = data.partition(b"\r\n\r\n")
+            if sep:
+                length = [int(l.split(b":")[1]) for l in head.split(b"\r\n")
+                          if l.lower().startswith(b"content-length:")]
+                if length and len(body) >= length[0]:
+                    break
+        s.close()
+        head, _, body = data.partition(b"\r\n\r\n")
+        return int(head.split(b" ")[1]), head.decode("latin-1"), body
+
+    def test_multicall_refused_whole(self):
+        # system.multicall would carry UpdateCustomer past the door: refused, in every mode,
+        # whatever it wraps, in any case of its name; nothing reaches the install.
+        for upstream in ("same", "rest", "xmlrpc"):
+            e = self.start(upstream=upstream)
+            p = e.proxy()
+            m = xmlrpc.client.MultiCall(p)
+            m.customers.UpdateCustomer(5, {"sms_quota": "5e3", "enterprise_id": 999})
+            with self.assertRaises(xmlrpc.client.Fault) as f:
+                list(m())
+            self.assertEqual(f.exception.faultCode, -32601)
+            self.assertIn("system.multicall", f.exception.faultString)
+            m = xmlrpc.client.MultiCall(p)
+            m.customers.GetCustomer(5)  # reads only: refused all the same
+            with self.assertRaises(xmlrpc.client.Fault):
+                list(m())
+            with self.assertRaises(xmlrpc.client.Fault) as f:
+                getattr(p, "System.MultiCall")([])
+            self.assertEqual(f.exception.faultCode, -32601)
+            self.assertEqual(e.captured(), [], upstream)
+            s = e.stop_gateway()
+            self.assertEqual((s["refused"], s["forwarded"], s["passed_through"]), (3, 0, 0))
+
+    def test_other_writes_on_a_customer_405(self):
+        e = self.start()
+        body = b'{"sms_quota":1}'
+        for method in ("PATCH", "POST", "DELETE"):
+            req = ("%s /api/2.0/customers/5 HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\n"
+                   "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                   % (method, TOKEN, len(body))).encode() + body
+            status, head, answer = self.raw_answer(e, req)
+            self.assertEqual(status, 405, method)
+            self.assertIn("\r\nAllow: GET, HEAD, PUT", head)
+            error = json.loads(answer)["error"]
+            self.assertIn("PUT /api/2.0/customers/ID", error["message"])
+            self.assertIn(method, error["message"])
+        self.assertEqual(e.captured(), [])
+        # Reads stay verbatim.
+        self.assertEqual(e.rest("GET", "/api/2.0/customers/5")[0], 200)
+        self.assertEqual(len(e.captured()), 1)
+        self.assertEqual(e.stop_gateway()["refused"], 3)
+
+    def test_record_keeps_only_what_the_install_accepted(self):
+        # Accepted, refused at the door, refused by the install (401, 404, 422) and failed (503)
+        # updates, over both protocols; the recording replayed with bulk on a fresh install
+        # leaves it as the callers left the first one.
+        record = os.path.join(self.tmp, "record.jsonl")
+        e = self.start(gateway_args=["--record", record],
+                       server_args=["--fault", "http503:1"])
+        # failed: the install's first request answers 503 (no retries)
+        self.assertEqual(e.rest("PUT", "/api/2.0/customers/13", {"sms_quota": 913})[0], 503)
+        start = {cid: e.server_get(cid) for cid in (12, 13, 14, 15)}
+        p = e.proxy()
+        self.assertEqual(p.customers.UpdateCustomer(14, {"sms_quota": 14}), 14)  # accepted
+        with self.assertRaises((xmlrpc.client.Fault, xmlrpc.client.ProtocolError)):
+            e.proxy(key="wrong").customers.UpdateCustomer(12, {"sms_quota": 777})  # 401
+        self.assertEqual(e.rest("PUT", "/api/2.0/customers/12", {"sms_quota": 778},
+                                key="wrong")[0], 401)
+        self.assertEqual(e.rest("PUT", "/api/2.0/customers/12", {"sms_quota": 779},
+                                user=None)[0], 401)  # no credentials at all
+        self.assertEqual(e.rest("PUT", "/api/2.0/customers/99999", {"sms_quota": 1})[0], 404)
+        with self.assertRaises(xmlrpc.client.Fault):
+            p.customers.UpdateCustomer(99998, {"sms_quota": 1})  # not found
+        self.assertEqual(e.rest("PUT", "/api/2.0/customers/15", {"hash": "notthehash"})[0], 422)
+        self.assertEqual(e.rest("PUT", "/api/2.0/customers/15", {"email_quota": 15})[0], 200)
+        with self.assertRaises(xmlrpc.client.Fault):
+            p.customers.UpdateCustomer(14, {"sms_quota": -1})  # refused at the door
+        s = e.stop_gateway()
+        self.assertEqual(s["updates"], {"accepted": 2, "refused": 6, "failed": 1})
+        self.assertEqual(s["refused"], 1)
+        with open(record) as f:
+            lines = [json.loads(line) for line in f]
+        self.assertEqual(lines, [{"id": 14, "sms_quota": 14}, {"id": 15, "email_quota": 15}])
+        end = {cid: e.server_get(cid) for cid in (12, 13, 14, 15)}
+        self.assertEqual(end[12], start[12])  # the refused calls changed nothing
+        self.assertEqual(end[13], start[13])
+        e.server.send_signal(signal.SIGTERM)
+        e.server.wait()
+        e.start_server([], db="fresh.sqlite")
+        run = subprocess.run([os.environ["CUSTAPI_EXE"], "bulk", "--url",
+                              "http://127.0.0.1:%d" % e.server_port, "--username", USER,
+                              "--input", record], env=dict(os.environ, CUSTAPI_API_KEY=KEY),
+                             capture_output=True)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        for cid in (12, 13, 14, 15):
+            self.assertEqual(e.server_get(cid), end[cid], cid)
+
+    def test_body_cap_for_every_call(self):
+        # Forwarded calls too: 413 at the door, nothing upstream, declared or chunked.
+        e = self.start(gateway_args=["--max-body", "200"])
+        big = b"x" * 300
+        status, _, _ = self.raw_answer(
+            e, b"POST /api/2.0/lists HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               b"Content-Length: 300\r\n\r\n" + big)
+        self.assertEqual(status, 413)
+        chunk = b"%x\r\n%s\r\n" % (150, b" " * 150)
+        status, _, _ = self.raw_answer(
+            e, b"POST /api/2.0/lists HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+               + chunk * 2 + b"0\r\n\r\n")
+        self.assertEqual(status, 413)
+        status, _, _ = self.raw_answer(
+            e, b"DELETE /api/2.0/other/1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+               b"\r\n" + chunk * 2 + b"0\r\n\r\n")
+        self.assertEqual(status, 413)
+        with self.assertRaises(xmlrpc.client.Fault) as f:
+            e.proxy().lists.GetList("y" * 300)  # a method passed through verbatim
+        self.assertEqual(f.exception.faultCode, 413)
+        self.assertEqual(e.captured(), [])
+        s = e.stop_gateway()
+        self.assertEqual((s["refused"], s["passed_through"]), (4, 0))
+
+    def test_header_control_bytes_refused(self):
+        e = self.start()
+        body = b'{"sms_quota":1}'
+        for name, value in ((b"Accept", b"application/json\x01"),
+                            (b"Content-Type", b"application/json\rX-Injected: 1"),
+                            (b"Authorization", b"Basic " + TOKEN.encode() + b"\x7f"),
+                            (b"Accept", b"text/plain\x1b[31m")):
+            for path in (b"/api/2.0/customers/3", b"/api/2.0/"):
+                req = (b"PUT " + path + b" HTTP/1.1\r\nHost: x\r\n" + name + b": " + value +
+                       b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+                status, head, answer = self.raw_answer(e, req)
+                self.assertIn(status, (400,), (name, value, path))
+            # XML-RPC callers: a fault 400
+            call = xmlrpc.client.dumps((3, {"sms_quota": 1}), "customers.UpdateCustomer").encode()
+            req = (b"POST /api/2.0/xmlrpc/ HTTP/1.1\r\nHost: x\r\n" + name + b": " + value +
+                   b"\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n" % len(call) + call)
+            status, head, answer = self.raw_answer(e, req)
+            if status == 200:
+                with self.assertRaises(xmlrpc.client.Fault) as f:
+                    xmlrpc.client.loads(answer.decode())
+                self.assertEqual(f.exception.faultCode, 400)
+            else:
+                self.assertEqual(status, 400)  # libmicrohttpd's own refusal
+        self.assertEqual(e.captured(), [])
+        # A NUL: libmicrohttpd 0.9.75 ends the value there, before the gateway sees it; what
+        # follows the NUL never goes upstream.
+        self.raw_answer(e, b"GET /api/2.0/ HTTP/1.1\r\nHost: x\r\nAccept: text/plain\x00\r\n"
+                           b"X-Injected: 1\r\n\r\n")
+        self.assertEqual([c["headers"].get("accept") for c in e.captured()], ["text/plain"])
+        self.assertNotIn("x-injected", e.captured()[0]["headers"])
+        # A TAB is allowed in a value.
+        self.assertEqual(self.raw_answer(e, b"GET /api/2.0/ HTTP/1.1\r\nHost: x\r\n"
+                                            b"Accept: text/plain,\tapplication/json\r\n\r\n")[0],
+                         401)  # the install's answer: it went upstream
+
+    def test_verbose_escapes_what_callers_send(self):
+        e = self.start()
+        self.raw_answer(e, b"GET /x%1b%5b31m%07 HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.raw_answer(e, b"PUT /api/2.0/customers/%1b%5b2J HTTP/1.1\r\nHost: x\r\n"
+                           b"Content-Length: 2\r\n\r\n{}")
+        e.stop_gateway()
+        with open(e.stderr_path, "rb") as f:
+            err = f.read()
+        self.assertNotIn(b"\x1b", err)
+        self.assertNotIn(b"\x07", err)
+        self.assertIn(b"/x\\x1B[31m\\x07", err)
+
+    def test_files_only_regular_or_new(self):
+        import socket
+        exe = os.environ["CUSTAPI_EXE"]
+        fifo = os.path.join(self.tmp, "fifo")
+        os.mkfifo(fifo)
+        sock_path = os.path.join(self.tmp, "sock")
+        srv = socket.socket(socket.AF_UNIX)
+        srv.bind(sock_path)
+        link = os.path.join(self.tmp, "link")
+        os.symlink(os.path.join(self.tmp, "elsewhere"), link)
+        null_mode = os.stat("/dev/null").st_mode
+        try:
+            for option, path, kind in (
+                    ("--record", "/dev/null", "a device"),
+                    ("--record", fifo, "a FIFO"),
+                    ("--record", self.tmp, "a directory"),
+                    ("--record", sock_path, "a socket"),
+                    ("--record", link, "a symbolic link"),
+                    ("--report", fifo, "a FIFO"),
+                    ("--report", "/dev/null", "a device"),
+                    ("--port-file", fifo, "a FIFO"),
+                    ("--port-file", self.tmp, "a directory"),
+                    ("--port-file", "/dev/null", "a device")):
+                args = [option, path]
+                if option == "--report":
+                    args.append("--shadow")
+                if option != "--port-file":
+                    args += ["--port-file", os.path.join(self.tmp, "p")]
+                run = subprocess.run([exe, "gateway", "--url", "http://127.0.0.1:1",
+                                      "--listen", "127.0.0.1:0"] + args,
+                                     capture_output=True, text=True, timeout=20 * SLOW)
+                self.assertEqual(run.returncode, 2, (option, path, run.stderr))
+                self.assertIn("%s %s: %s" % (option, path, kind), run.stderr)
+                self.assertEqual(len(run.stderr.strip().splitlines()), 1, run.stderr)
+                self.assertFalse(os.path.exists(os.path.join(self.tmp, "p")))
+        finally:
+            srv.close()
+        self.assertEqual(os.stat("/dev/null").st_mode, null_mode)
+        self.assertTrue(stat.S_ISFIFO(os.stat(fifo).st_mode))
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "elsewhere")))
+
+    def test_startup_line(self):
+        e = self.start(upstream="rest")
+        e.rest("GET", "/api/2.0/")  # answered after the line is out
+        lines = e.stderr_text().splitlines()
+        self.assertEqual(lines[0], "custapi gateway: listening on http://127.0.0.1:%d, upstream "
+                                   "http://127.0.0.1:%d (rest)" % (e.port, e.server_port))
+        q = self.start(verbose=False, gateway_args=["-q"])
+        e.rest("GET", "/api/2.0/")
+        q.stop_gateway()
+        self.assertEqual(q.stderr_text(), "")
+
+
+    def xmlrpc_raw(self, e, call):
+        status, _, answer = self.raw_answer(
+            e, b"POST /api/2.0/xmlrpc/ HTTP/1.1\r\nHost: x\r\nAuthorization: Basic " +
+               TOKEN.encode() + b"\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n"
+               % len(call) + call)
+        self.assertEqual(status, 200)
+        return xmlrpc.client.loads(answer.decode())[0][0]
+
+    def test_xmlrpc_door_reads_as_update(self):
+        # A CR given as a character reference, and a member given twice, are refused as update
+        # and the REST door refuse them: xmlrpc-c would read the CR as LF and keep the last.
+        def update(members):
+            return (b"<?xml version='1.0'?><methodCall><methodName>customers.UpdateCustomer"
+                    b"</methodName><params><param><value><int>3</int></value></param><param>"
+                    b"<value><struct>" + b"".join(
+                        b"<member><name>%s</name><value>%s</value></member>" % m
+                        for m in members) + b"</struct></value></param></params></methodCall>")
+        for upstream in ("same", "rest"):
+            e = self.start(upstream=upstream)
+            for ref in (b"&#13;", b"&#xD;", b"&#x0d;", b"&#0013;"):
+                with self.assertRaises(xmlrpc.client.Fault) as f:
+                    self.xmlrpc_raw(e, update([(b"address", b"<string>1 Main" + ref +
+                                                b"Road</string>")]))
+                self.assertEqual(f.exception.faultCode, 422)
+                self.assertTrue(f.exception.faultString.startswith(
+                    'address: control character U+000D at byte 6 (CR is refused; use LF for '
+                    'line breaks): "1 Main\\r'), f.exception.faultString)
+            with self.assertRaises(xmlrpc.client.Fault) as f:  # untyped, in a CDATA's company
+                self.xmlrpc_raw(e, update([(b"name", b"<![CDATA[a]]>&#13;")]))
+            self.assertIn("U+000D at byte 1", f.exception.faultString)
+            with self.assertRaises(xmlrpc.client.Fault) as f:
+                self.xmlrpc_raw(e, update([(b"sms_quota", b"<int>1</int>"),
+                                           (b"sms_quota", b"<int>2</int>")]))
+            self.assertEqual(f.exception.faultCode, 422)
+            self.assertIn("appears more than once", f.exception.faultString)
+            with self.assertRaises(xmlrpc.client.Fault) as f:
+                self.xmlrpc_raw(e, update([(b"name", b"<string>a</string>"),
+                                           (b"address", b"x"), (b"name", b"b")]))
+            self.assertIn("appears more than once", f.exception.faultString)
+            # The REST door says the same of a CR.
+            status, body, _ = e.rest("PUT", "/api/2.0/customers/3", {"address": "1 Main\rRoad"})
+            self.assertEqual(status, 422)
+            self.assertEqual(body["error"]["message"],
+                             'address: control character U+000D at byte 6 (CR is refused; use LF '
+                             'for line breaks): "1 Main\\rRoad" (free text)')
+            self.assertEqual(body["error"]["property"], "address")
+            self.assertEqual(e.captured(), [], upstream)
+            # A LF, literal or referenced, and a literal CR (XML reads it as LF) are fine.
+            self.assertEqual(self.xmlrpc_raw(e, update([(b"address", b"<string>1&#10;2\r\n3"
+                                                        b"</string>")])), 3)
+            self.assertEqual(e.server_get(3)["address"], "1\n2\n3")
+
+
+    # ---- issue 21: operators can see it ----
+
+    def scrape(self, port, path="/metrics"):
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path))
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(req, timeout=10 * SLOW) as r:
+            return r.status, r.headers.get("Content-Type"), r.read().decode()
+
+    def parse_metrics(self, text):
+        """The samples, as python3-prometheus-client's own parser reads the page (Debian's
+        /usr/bin/python3: the python3 first on PATH may lack the package)."""
+        prog = ("import json, sys\n"
+                "from prometheus_client.parser import text_string_to_metric_families\n"
+                "out = []\n"
+                "for fam in text_string_to_metric_families(sys.stdin.read()):\n"
+                "    for s in fam.samples:\n"
+                "        out.append([fam.name, fam.type, s.name, s.labels, s.value])\n"
+                "print(json.dumps(out))\n")
+        run = subprocess.run(["/usr/bin/python3", "-c", prog], input=text, capture_output=True,
+                             text=True)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        return json.loads(run.stdout)
+
+    def test_metrics_counts_the_calls_made(self):
+        if subprocess.run(["/usr/bin/python3", "-c", "import prometheus_client.parser"],
+                          capture_output=True).returncode != 0:
+            self.skipTest("/usr/bin/python3 has no prometheus_client (python3-prometheus-client)")
+        import re
+        report = os.path.join(self.tmp, "report.jsonl")
+        e = self.start(server_args=["--diverge", "xmlrpc-reads:address=tampered",
+                                    "--fault", "http503:1"],
+                       gateway_args=["--metrics", "127.0.0.1:0", "--retries", "1",
+                                     "--shadow", "--report", report])
+        deadline = time.time() + 10 * SLOW
+        while True:  # the port file can come before the start-up line is out
+            m = re.search(r"^custapi gateway: metrics on http://127\.0\.0\.1:(\d+)/metrics$",
+                          e.stderr_text(), re.M)
+            if m or time.time() > deadline:
+                break
+            time.sleep(0.02)
+        self.assertTrue(m, e.stderr_text())
+        mport = int(m.group(1))
+        self.assertNotEqual(mport, e.port)
+        # REST: ok (after one retry: the install's first answer is 503), invalid, not found
+        self.assertEqual(e.rest("PUT", "/api/2.0/customers/4", {"address": "4 Main"})[0], 200)
+        self.assertEqual(e.rest("PUT", "/api/2.0/customers/4", {"sms_quota": -1})[0], 422)
+        self.assertEqual(e.rest("PUT", "/api/2.0/customers/99999", {"sms_quota": 1})[0], 404)
+        # XML-RPC: ok, ok (a read, verbatim), invalid
+        p = e.proxy()
+        self.assertEqual(p.customers.UpdateCustomer(5, {"sms_quota": 5}), 5)
+        p.customers.GetCustomer(5)
+        with self.assertRaises(xmlrpc.client.Fault):
+            p.customers.UpdateCustomer(5, {"sms_quota": -5})
+        self.assertEqual(self.scrape(mport, "/healthz")[:3:2], (200, "ok\n"))
+        deadline = time.time() + 20 * SLOW
+        while True:  # the shadow reads run in the background
+            status, ctype, text = self.scrape(mport)
+            samples = self.parse_metrics(text)
+            value = {(n, tuple(sorted(l.items()))): v for _, _, n, l, v in samples}
+            if value.get(("custapi_gateway_shadow_reads_total", ())) == 4 or \
+                    time.time() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertEqual(status, 200)
+        self.assertTrue(ctype.startswith("text/plain; version=0.0.4"), ctype)
+
+        def calls(proto, outcome):
+            return value.get(("custapi_gateway_calls_total",
+                              (("outcome", outcome), ("protocol", proto), ("upstream", "same"))),
+                             0)
+
+        self.assertEqual((calls("rest", "ok"), calls("rest", "invalid"),
+                          calls("rest", "not_found")), (1, 1, 1))
+        self.assertEqual((calls("xmlrpc", "ok"), calls("xmlrpc", "invalid")), (2, 1))
+        for proto in ("rest", "xmlrpc"):
+            self.assertEqual(value[("custapi_gateway_call_duration_seconds_count",
+                                    (("protocol", proto),))], 3)
+            self.assertEqual(value[("custapi_gateway_call_duration_seconds_bucket",
+                                    (("le", "+Inf"), ("protocol", proto)))], 3)
+            self.assertGreater(value[("custapi_gateway_call_duration_seconds_sum",
+                                      (("protocol", proto),))], 0)
+        # 4 calls upstream + 1 retry, and 4 shadow reads (two per update that succeeded)
+        self.assertEqual(value[("custapi_gateway_upstream_retries_total", ())], 1)
+        self.assertEqual(value[("custapi_gateway_upstream_attempts_total", ())], 5 + 4)
+        self.assertEqual(value[("custapi_gateway_shadow_reads_total", ())], 4)
+        self.assertEqual(value[("custapi_gateway_shadow_differences_total", ())], 1)
+        self.assertEqual(value[("custapi_gateway_shadow_dropped_total", ())], 0)
+        self.assertEqual(value[("custapi_gateway_suspended_connections", ())], 0)
+        self.assertGreaterEqual(value[("custapi_gateway_open_connections", ())], 0)
+        types = {fam: t for fam, t, _, _, _ in samples}
+        self.assertEqual(types["custapi_gateway_call_duration_seconds"], "histogram")
+        self.assertEqual(types["custapi_gateway_calls"], "counter")
+        for fam, _, name, labels, _ in samples:
+            self.assertTrue(name.startswith("custapi_gateway_"), name)
+            self.assertFalse(set(labels) - {"protocol", "upstream", "outcome", "le"}, labels)
+        # Only the gateway's two paths there; the install's are never served on it.
+        with self.assertRaises(urllib.error.HTTPError) as h:
+            self.scrape(mport, "/api/2.0/customers/4")
+        self.assertEqual(h.exception.code, 404)
+        s = e.stop_gateway()
+        self.assertEqual(s["calls"], {"rest": 3, "xmlrpc": 3})
+        self.assertEqual(s["shadow_reads"], 4)
+
+    def test_metrics_listen_refused(self):
+        exe = os.environ["CUSTAPI_EXE"]
+        for metrics, needle in (("0.0.0.0:0", "--allow-remote"), ("127.0.0.1:x", "--metrics"),
+                                ("nohost", "--metrics")):
+            run = subprocess.run([exe, "gateway", "--url", "http://127.0.0.1:1", "--listen",
+                                  "127.0.0.1:0", "--metrics", metrics],
+                                 capture_output=True, text=True, timeout=20 * SLOW)
+            self.assertEqual(run.returncode, 2, (metrics, run.stderr))
             self.assertIn(needle, run.stderr)
 
 

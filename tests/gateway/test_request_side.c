@@ -93,6 +93,46 @@ START_TEST(update_call_refusals_name_the_property) {
 }
 END_TEST
 
+/* What xmlrpc-c would hide: a CR given as a reference (read back as LF) reaches the model as the
+ * CR it is, so the validator refuses it as for `update`; a member given twice is refused. */
+START_TEST(update_call_hides_nothing) {
+  custapi_xmlrpc_call call;
+  custapi_error err;
+  const char *xml = call_of("customers.UpdateCustomer",
+                            ID_PARAM(3) "<param><value><struct><member><name>address</name><value>"
+                                        "<string>a&#xD;&#10;b&#13;c</string></value></member>"
+                                        "</struct></value></param>");
+  ck_assert_int_eq(decode(&call, xml, &err), 0);
+  const custapi_field *f = custapi_customer_get(call.properties, "address");
+  ck_assert_uint_eq(f->string_len, 5); /* xmlrpc-c made "a\nb\nc" of it: CR LF is one LF */
+  ck_assert_int_eq(f->string[1], '\r');
+  ck_assert_int_lt(custapi_validate(call.properties, CUSTAPI_VALIDATE_PARTIAL, 0, NULL, NULL, &err),
+                   0);
+  ck_assert_str_eq(err.property, "address");
+  ck_assert_ptr_nonnull(strstr(err.message, "U+000D at byte 1 (CR is refused"));
+  custapi__xmlrpc_call_clear(&call);
+
+  xml = call_of("customers.UpdateCustomer",
+                ID_PARAM(3) "<param><value><struct>"
+                            "<member><name>sms_quota</name><value><int>1</int></value></member>"
+                            "<member><name>name</name><value>x</value></member>"
+                            "<member><name>sms_quota</name><value><int>2</int></value></member>"
+                            "</struct></value></param>");
+  ck_assert_int_eq(decode(&call, xml, &err), CUSTAPI_EINVALID);
+  ck_assert_ptr_nonnull(strstr(err.message, "appears more than once"));
+  custapi__xmlrpc_call_clear(&call);
+
+  /* A plain LF, and a literal CR LF (XML reads it as LF), pass as they are. */
+  xml = call_of("customers.UpdateCustomer",
+                ID_PARAM(3) "<param><value><struct><member><name>address</name><value>"
+                            "<string>a&#10;b\r\nc</string></value></member>"
+                            "</struct></value></param>");
+  ck_assert_int_eq(decode(&call, xml, &err), 0);
+  ck_assert_str_eq(custapi_customer_get(call.properties, "address")->string, "a\nb\nc");
+  custapi__xmlrpc_call_clear(&call);
+}
+END_TEST
+
 START_TEST(other_calls_and_malformed_input) {
   custapi_xmlrpc_call call;
   custapi_error err;
@@ -270,14 +310,56 @@ START_TEST(one_id_runs_in_ticket_order) {
 }
 END_TEST
 
+/* A call as PHP's xmlrpc extension writes it (ISO-8859-1, byte references) or RPC::XML does
+ * (US-ASCII declared, UTF-8 written): the door reads the application's text, and knows the
+ * dialect to answer in, also when it refuses the call. */
+START_TEST(calls_in_each_encoding_and_their_dialect) {
+  static const char php[] =
+      "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>\n<methodCall>\n<methodName>customers."
+      "UpdateCustomer</methodName>\n<params>\n <param>\n  <value>\n   <int>42</int>\n  </value>\n"
+      " </param>\n <param>\n  <value>\n   <struct>\n    <member>\n     <name>address</name>\n"
+      "     <value>\n      <string>Stra&#195;&#159;e 1 &#226;&#128;&#148; Z&#195;&#188;rich"
+      "</string>\n     </value>\n    </member>\n   </struct>\n  </value>\n </param>\n</params>\n"
+      "</methodCall>\n";
+  static const char perl[] =
+      "<?xml version=\"1.0\" encoding=\"us-ascii\"?><methodCall><methodName>customers."
+      "UpdateCustomer</methodName><params><param><value><int>42</int></value></param><param>"
+      "<value><struct><member><name>address</name><value><string>Stra\xc3\x9f"
+      "e 1 \xe2\x80\x94 Z\xc3\xbcrich</string></value></member></struct></value></param>"
+      "</params></methodCall>";
+  static const struct {
+    const char *xml;
+    custapi_xml_encoding dialect;
+  } calls[] = {{php, CUSTAPI_XML_LATIN1}, {perl, CUSTAPI_XML_US_ASCII}};
+  for (size_t i = 0; i < 2; i++) {
+    custapi_xmlrpc_call call;
+    custapi_error err;
+    ck_assert_int_eq(decode(&call, calls[i].xml, &err), 0);
+    ck_assert_int_eq(call.dialect, calls[i].dialect);
+    ck_assert_str_eq(custapi_customer_get(call.properties, "address")->string,
+                     "Stra\xc3\x9f"
+                     "e 1 \xe2\x80\x94 Z\xc3\xbcrich");
+    custapi__xmlrpc_call_clear(&call);
+  }
+  custapi_xmlrpc_call call;
+  custapi_error err;
+  static const char refused[] = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><methodCall/>";
+  ck_assert_int_eq(decode(&call, refused, &err), CUSTAPI_EPROTOCOL);
+  ck_assert_int_eq(call.dialect, CUSTAPI_XML_LATIN1);
+  custapi__xmlrpc_call_clear(&call);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("gateway request side");
   TCase *t = tcase_create("codecs");
   tcase_add_test(t, update_call_typed_by_schema);
   tcase_add_test(t, update_call_refusals_name_the_property);
+  tcase_add_test(t, update_call_hides_nothing);
   tcase_add_test(t, other_calls_and_malformed_input);
   tcase_add_test(t, answers_decode_with_the_client);
   tcase_add_test(t, rest_paths_and_bodies);
+  tcase_add_test(t, calls_in_each_encoding_and_their_dialect);
   suite_add_tcase(s, t);
   TCase *o = tcase_create("order");
   tcase_set_timeout(o, 30);

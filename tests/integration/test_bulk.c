@@ -228,12 +228,15 @@ START_TEST(results_file_shape) {
            strlen(text), (unsigned long long)h);
   ck_assert_msg(strncmp(results, header, strlen(header)) == 0, "%s", results);
   /* Then one line per record, in completion order: the refused one is known first. */
-  ck_assert_ptr_nonnull(strstr(results, "\n{\"line\":1,\"id\":1,\"ok\":true,\"attempts\":1}\n"));
+  /* Each with when its update started and how long it took, over the run's protocol. */
+  ck_assert_ptr_nonnull(
+      strstr(results, "\n{\"line\":1,\"id\":1,\"ok\":true,\"attempts\":1,\"at\":\"20"));
+  ck_assert_ptr_nonnull(strstr(results, "Z\",\"elapsed_ms\":{\"rest\":"));
   snprintf(header, sizeof header, "%s",
            "\n{\"line\":2,\"id\":2,\"ok\":false,\"attempts\":0,\"error\":{\"category\":\"invalid\","
            "\"message\":\"line 2: status:");
   ck_assert_msg(strstr(results, header) != NULL, "%s", results);
-  ck_assert_ptr_nonnull(strstr(results, "\"property\":\"status\"}}\n"));
+  ck_assert_ptr_nonnull(strstr(results, "\"property\":\"status\"},\"at\":\""));
   free(results);
   /* Without --resume an existing results file is never overwritten. */
   r = RUN("rest", "bulk", "--input", in_dir("in.jsonl"), "--results", in_dir("results"));
@@ -953,7 +956,8 @@ START_TEST(results_to_standard_output) {
   const char *header = "{\"custapi_bulk_results\":1,\"input_bytes\":51,";
   ck_assert_msg(strncmp(r.out, header, strlen(header)) == 0, "%s", r.out);
   ck_assert_uint_eq(itest_lines(r.out), 3);
-  ck_assert_ptr_nonnull(strstr(r.out, "\n{\"line\":1,\"id\":61,\"ok\":true,\"attempts\":1}\n"));
+  ck_assert_ptr_nonnull(
+      strstr(r.out, "\n{\"line\":1,\"id\":61,\"ok\":true,\"attempts\":1,\"at\":\""));
   ck_assert_ptr_nonnull(strstr(r.out, "{\"line\":2,\"id\":62,\"ok\":false,"));
   ck_assert_ptr_null(strstr(r.out, "\"succeeded\""));
   ck_assert_ptr_nonnull(strstr(r.err, "custapi: bulk: 2 records: 1 succeeded, 1 failed"));

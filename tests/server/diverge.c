@@ -10,6 +10,9 @@
  *   rest-refuses:PROP        REST refuses an update carrying PROP (422)
  *   reads-fail-after:N       every read after the first N, over either protocol, fails with a
  *                            server error (503 / fault -32603): both read-backs fail alike
+ *   noisy:FIELD              every read, over either protocol, reports FIELD as a string that
+ *                            changes each time ("tick-1", "tick-2", ...): noise, as a
+ *                            timestamp or a read counter is on a real install
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +23,7 @@
 
 #define MAX_KNOBS 16
 
-typedef enum knob_kind { KNOB_DROP, KNOB_READ, KNOB_REFUSE } knob_kind;
+typedef enum knob_kind { KNOB_DROP, KNOB_READ, KNOB_REFUSE, KNOB_NOISY } knob_kind;
 
 typedef struct knob {
   rs_protocol protocol;
@@ -35,6 +38,9 @@ static size_t knob_count;
 /* reads-fail-after:N: -1 when off; reads are counted across threads. */
 static long reads_allowed = -1;
 static long reads_seen;
+
+/* noisy:FIELD: the ticks, across threads and protocols. */
+static long ticks;
 
 int rs_diverge_read_fails(void) {
   if (reads_allowed < 0)
@@ -54,6 +60,7 @@ int rs_diverge_parse(const char *mode, char *why, size_t whylen) {
       {"rest-reads:", RS_PROTOCOL_REST, KNOB_READ},
       {"xmlrpc-refuses:", RS_PROTOCOL_XMLRPC, KNOB_REFUSE},
       {"rest-refuses:", RS_PROTOCOL_REST, KNOB_REFUSE},
+      {"noisy:", RS_PROTOCOL_REST, KNOB_NOISY}, /* either protocol: see rs_diverge_reads */
   };
   if (strncmp(mode, "reads-fail-after:", 17) == 0) {
     char *end;
@@ -98,7 +105,8 @@ int rs_diverge_parse(const char *mode, char *why, size_t whylen) {
   }
   snprintf(why, whylen,
            "unknown divergence '%s' (xmlrpc-drops:PROP, rest-drops:PROP, xmlrpc-reads:FIELD=TEXT, "
-           "rest-reads:FIELD=TEXT, xmlrpc-refuses:PROP, rest-refuses:PROP)",
+           "rest-reads:FIELD=TEXT, xmlrpc-refuses:PROP, rest-refuses:PROP, noisy:FIELD, "
+           "reads-fail-after:N)",
            mode);
   return -1;
 }
@@ -118,6 +126,15 @@ void rs_diverge_drop(rs_protocol protocol, custapi_customer *changes) {
 }
 
 int rs_diverge_reads(rs_protocol protocol, custapi_customer *customer) {
+  for (size_t i = 0; i < knob_count; i++) {
+    if (knobs[i].kind != KNOB_NOISY)
+      continue;
+    char tick[32];
+    int n =
+        snprintf(tick, sizeof tick, "tick-%ld", __atomic_add_fetch(&ticks, 1, __ATOMIC_SEQ_CST));
+    if (custapi__customer_put_string(customer, knobs[i].field, tick, (size_t)n) < 0)
+      return -1;
+  }
   for (size_t i = 0; i < knob_count; i++)
     if (knobs[i].protocol == protocol && knobs[i].kind == KNOB_READ &&
         custapi__customer_put_string(customer, knobs[i].field, knobs[i].text,

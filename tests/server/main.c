@@ -598,7 +598,7 @@ static const char usage[] =
     "usage: custapi-refserver [--listen HOST:PORT] [--db FILE] [--seed N] [--port-file FILE]\n"
     "         [--user NAME] [--key-file FILE] [--tls-cert FILE --tls-key FILE] [--threads N]\n"
     "         [--quiet] [--capture FILE] [--fault MODE[:N]]... [--faults-allowed]\n"
-    "         [--diverge MODE]... [--bare-methods]\n"
+    "         [--diverge MODE]... [--bare-methods] [--answer-as-php]\n"
     "\n"
     "A local double of an API 2.0 install: customers over REST and XML-RPC on one port.\n"
     "\n"
@@ -616,6 +616,8 @@ static const char usage[] =
     "  --faults-allowed      honour the header X-Custapi-Fault: MODE on each request\n"
     "  --diverge MODE        make one protocol behave unlike the other; repeatable\n"
     "  --bare-methods        only the bare XML-RPC names UpdateCustomer and GetCustomer\n"
+    "  --answer-as-php       every XML-RPC answer as PHP's xmlrpc extension writes it:\n"
+    "                        ISO-8859-1 declared, each byte of a non-ASCII character a reference\n"
     "  -h, --help            this text\n"
     "  --version             the version (the custapi release it comes with)\n"
     "\n"
@@ -660,13 +662,15 @@ static void parse_args(config *cfg, int argc, char **argv) {
       exit(0);
     }
     if (strcmp(name, "--quiet") == 0 || strcmp(name, "--faults-allowed") == 0 ||
-        strcmp(name, "--bare-methods") == 0) {
+        strcmp(name, "--bare-methods") == 0 || strcmp(name, "--answer-as-php") == 0) {
       if (value)
         die_usage("%s takes no value", name);
       if (name[2] == 'q')
         cfg->quiet = 1;
       else if (name[2] == 'f')
         cfg->faults_allowed = 1;
+      else if (name[2] == 'a')
+        rs_xmlrpc_answer_as_php();
       else
         rs_xmlrpc_bare_methods_only();
       continue;

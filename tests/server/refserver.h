@@ -115,6 +115,9 @@ void rs_xmlrpc_handle(rs_reply *out, rs_store *store, const char *body, size_t l
 void rs_xmlrpc_fault(rs_reply *out, int code, const char *message);
 /* --bare-methods: serve UpdateCustomer/GetCustomer only, without the customers. prefix. */
 void rs_xmlrpc_bare_methods_only(void);
+/* --answer-as-php: every XML-RPC answer written as PHP's xmlrpc extension writes (ISO-8859-1,
+ * byte references), whatever the call's dialect; without it, in the call's dialect. */
+void rs_xmlrpc_answer_as_php(void);
 /* Called once at start-up: lets xmlrpc-c parse calls as large as the body limit. */
 void rs_xmlrpc_init(void);
 

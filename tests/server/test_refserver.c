@@ -995,6 +995,11 @@ static int run_server(const char *const *args, const char *key, char *err, size_
   while (n + 1 < errsize && (got = read(pipefd[0], err + n, errsize - n - 1)) > 0)
     n += (size_t)got;
   err[n] = '\0';
+  /* Read to the end: a message longer than `err` (the usage after an unknown option) must not
+   * meet a closed pipe, or the server dies of SIGPIPE instead of exiting 2. */
+  char rest[512];
+  while (read(pipefd[0], rest, sizeof rest) > 0)
+    ;
   close(pipefd[0]);
   int status;
   waitpid(pid, &status, 0);

@@ -10,7 +10,7 @@
 
 #include "customer.h"
 #include "refserver.h"
-#include "xml_check.h"
+#include "xml_encoding.h"
 
 /* Fault codes of the reference server (docs/errors.md maps them). */
 enum {
@@ -29,6 +29,11 @@ static const char *const method_names[] = {"customers.UpdateCustomer", "customer
 static int bare_only;
 
 void rs_xmlrpc_bare_methods_only(void) { bare_only = 1; }
+
+/* --answer-as-php (set once at start-up). */
+static int as_php;
+
+void rs_xmlrpc_answer_as_php(void) { as_php = 1; }
 
 /* The customers.* names are not served when only bare names are. */
 static int served(const char *name) {
@@ -389,6 +394,14 @@ static void list_methods(rs_reply *out, xmlrpc_value *params) {
   xmlrpc_env_clean(&env);
 }
 
+/* The answer written as its caller's library reads it back (xml_encoding.h). */
+static void in_dialect(rs_reply *out, custapi_xml_encoding dialect) {
+  if (out->body && custapi__xml_write_dialect(&out->body, &out->len, dialect) < 0) {
+    free(out->body);
+    *out = (rs_reply){500, "text/plain", NULL, 0, NULL, NULL};
+  }
+}
+
 int rs_contains_doctype(const char *body, size_t len) {
   static const char needle[] = "<!doctype";
   size_t n = sizeof needle - 1;
@@ -412,27 +425,36 @@ void rs_xmlrpc_handle(rs_reply *out, rs_store *store, const char *body, size_t l
   if (rs_contains_doctype(body, len)) {
     /* Entity expansion: refused before the parser ever sees it. */
     rs_xmlrpc_fault(out, FAULT_PARSE, "parse error: a <!DOCTYPE> is not accepted");
+    in_dialect(out, as_php ? CUSTAPI_XML_LATIN1 : CUSTAPI_XML_UTF8);
     return;
   }
-  /* The same screen as the client's: xmlrpc-c mishandles more than entities (xml_check.h). */
-  custapi_xml_check check;
-  if (custapi__xml_check(&check, body, len, CUSTAPI_XML_CALL) < 0) {
+  /* The same reading as the client's and the gateway's (xml_encoding.h): the screen, since
+   * xmlrpc-c mishandles more than entities, then every accepted encoding as UTF-8. */
+  custapi_xml_reading reading;
+  int rc = custapi__xml_read(&reading, body, len, CUSTAPI_XML_CALL);
+  custapi_xml_encoding dialect = as_php ? CUSTAPI_XML_LATIN1 : reading.check.encoding;
+  if (rc < 0) {
     char message[200];
-    snprintf(message, sizeof message, "parse error: %s (byte %zu)", check.message,
-             check.offset + 1);
+    snprintf(message, sizeof message, "parse error: %s (byte %zu)",
+             rc == CUSTAPI_XML_READ_NOMEM ? "out of memory" : reading.check.message,
+             reading.check.offset + 1);
     rs_xmlrpc_fault(out, FAULT_PARSE, message);
+    custapi__xml_reading_clear(&reading);
+    in_dialect(out, dialect);
     return;
   }
   xmlrpc_env env;
   xmlrpc_env_init(&env);
   const char *method = NULL;
   xmlrpc_value *params = NULL;
-  xmlrpc_parse_call(&env, body + check.start, len - check.start, &method, &params);
+  xmlrpc_parse_call(&env, reading.text, reading.len, &method, &params);
+  custapi__xml_reading_clear(&reading);
   if (env.fault_occurred) {
     char message[600];
     snprintf(message, sizeof message, "parse error: %s", env.fault_string);
     rs_xmlrpc_fault(out, FAULT_PARSE, message);
     xmlrpc_env_clean(&env);
+    in_dialect(out, dialect);
     return;
   }
   xmlrpc_env_clean(&env);
@@ -452,4 +474,5 @@ void rs_xmlrpc_handle(rs_reply *out, rs_store *store, const char *body, size_t l
   }
   free((void *)method);
   xmlrpc_DECREF(params);
+  in_dialect(out, dialect);
 }

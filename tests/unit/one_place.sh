@@ -28,6 +28,15 @@ only_in 'json_tokener_new\(\)' '-' 'a json-c tokener of its own default depth'
 only_in '"jsonl"|"csv"' client/bulk.c 'an input format name'
 only_in 'CUSTAPI_INPUT_(CSV|JSONL)' '-' 'a second input-format enum'
 only_in '[{,] *cli_cmd_[a-z]+[},]' cli/options.c 'the command table'
+# XML-RPC documents (issue 20): the client, the gateway and the reference server read them with
+# custapi__xml_read, which alone calls the screen and knows the three encodings.
+only_in 'custapi__xml_check\(&' xmlrpc/xml_encoding.c 'a reading of XML-RPC past custapi__xml_read'
+found=$(grep -rnE -e 'custapi__xml_check\(&' "$1/tests/server")
+if [ -n "$found" ]; then
+  echo "FAIL: the reference server reads XML-RPC past custapi__xml_read:"
+  echo "$found"
+  status=1
+fi
 # Protocols (issue 13, item 1): named by their ops tables only; everything else parses and
 # prints names with custapi_protocol_parse/custapi_protocol_name, and never compares them.
 only_in 'str(n?case)?cmp\([^;]*"(rest|xmlrpc)"' '-' 'a comparison with a protocol name'

@@ -94,6 +94,39 @@ START_TEST(record_lines) {
 }
 END_TEST
 
+/* The lines a results file holds carry the time of the call and its protocol (issue 24). */
+START_TEST(record_lines_timed) {
+  custapi_bulk_outcome o = {0};
+  o.line = 3;
+  o.id = 42;
+  o.attempts = 1;
+  o.elapsed_ms = 35;
+  size_t len;
+  char *line = custapi__results_line_timed(&o, "xmlrpc", "2026-12-06T03:32:00.123Z", &len);
+  ck_assert_str_eq(line, "{\"line\":3,\"id\":42,\"ok\":true,\"attempts\":1,\"at\":"
+                         "\"2026-12-06T03:32:00.123Z\",\"elapsed_ms\":{\"xmlrpc\":35}}\n");
+  ck_assert_uint_eq(len, strlen(line));
+  custapi_free(line);
+  custapi_error err = {0};
+  err.category = CUSTAPI_CATEGORY_TRANSPORT;
+  strcpy(err.message, "timed out");
+  o.status = CUSTAPI_ETRANSPORT;
+  o.error = &err;
+  o.elapsed_ms = -1; /* never a negative time */
+  line = custapi__results_line_timed(&o, "rest", "2026-12-06T03:32:00.123Z", &len);
+  ck_assert_ptr_nonnull(strstr(line, "\"property\":null},\"at\":\"2026-12-06T03:32:00.123Z\","
+                                     "\"elapsed_ms\":{\"rest\":0}}\n"));
+  ck_assert_uint_eq(len, strlen(line));
+  custapi_free(line);
+  /* No protocol: the line as custapi_bulk_outcome_to_json gives it. */
+  char *plain = custapi__results_line(&o, &len);
+  line = custapi__results_line_timed(&o, NULL, "x", &len);
+  ck_assert_str_eq(line, plain);
+  custapi_free(line);
+  custapi_free(plain);
+}
+END_TEST
+
 /* Six lines: ids 5, 6, 5, 7, 6, 5 (the plan is asked about them in this order). */
 static const char *input = "{\"id\":5,\"sms_quota\":1}\n{\"id\":6,\"sms_quota\":1}\n"
                            "{\"id\":5,\"name\":\"x\"}\n{\"id\":7,\"sms_quota\":1}\n"
@@ -392,6 +425,7 @@ int main(void) {
   tcase_add_test(t, scan_counts_records);
   tcase_add_test(t, header_line);
   tcase_add_test(t, record_lines);
+  tcase_add_test(t, record_lines_timed);
   tcase_add_test(t, plan_skips_what_a_clean_run_would_keep);
   tcase_add_test(t, plan_resends_a_failed_line_and_the_later_lines_of_its_id);
   tcase_add_test(t, plan_follows_the_order_things_were_applied);

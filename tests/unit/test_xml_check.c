@@ -10,37 +10,87 @@
 #include <xmlrpc-c/base.h>
 
 #include "../../src/xmlrpc/xmlrpc.h"
-#include "xml_check.h"
+#include "xml_encoding.h"
 
 #define RESPONSE(v)                                                                                \
   "<?xml version=\"1.0\"?><methodResponse><params><param><value>" v                                \
   "</value></param></params></methodResponse>"
 #define BODY(v)                                                                                    \
   "<methodResponse><params><param><value>" v "</value></param></params></methodResponse>"
+#define RESPONSE_BODY(v)                                                                           \
+  "<methodResponse><params><param><value>" v "</value></param></params></methodResponse>"
 #define MEMBER(n, v) "<member><name>" n "</name><value>" v "</value></member>"
 #define FAULT(members)                                                                             \
   "<methodResponse><fault><value><struct>" members "</struct></value></fault></methodResponse>"
 
+/*
+ * Every test of the screen below runs once in each accepted encoding (a loop test: _i is the
+ * encoding): the document is given that encoding's declaration, and goes through the one
+ * reading (xml_encoding.h: the screen, then the ISO-8859-1 transcoding) instead of the screen
+ * alone, so that every bound, refusal and acceptance holds in each of them and what is accepted
+ * is what xmlrpc-c then parses without error.
+ */
+static const char *const declarations[] = {
+    [CUSTAPI_XML_UTF8] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+    [CUSTAPI_XML_US_ASCII] = "<?xml version=\"1.0\" encoding=\"us-ascii\"?>",
+    [CUSTAPI_XML_LATIN1] = "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>",
+};
+static custapi_xml_encoding encoding; /* the loop's */
+static int as_given;                  /* 1: documents are read exactly as written */
 static custapi_xml_check check;
+static custapi_xml_reading reading;
+static char *variant; /* the document as read: check.member points into it */
+
+/*
+ * text in the current encoding: RESPONSE's plain declaration replaced by the encoding's, a
+ * document without one given it; one with a byte-order mark or another declaration as it is.
+ * Returns how far offsets moved.
+ */
+static long in_encoding(const char *text, size_t *len) {
+  static const char plain[] = "<?xml version=\"1.0\"?>";
+  const char *declaration = declarations[encoding];
+  size_t skip = 0;
+  if (as_given)
+    declaration = "";
+  else if (*len >= sizeof plain - 1 && memcmp(text, plain, sizeof plain - 1) == 0)
+    skip = sizeof plain - 1;
+  else if ((*len >= 5 && memcmp(text, "<?xml", 5) == 0) || (*len >= 1 && text[0] == '\xef'))
+    declaration = "";
+  size_t d = strlen(declaration);
+  free(variant);
+  variant = malloc(d + *len - skip + 1);
+  ck_assert_ptr_nonnull(variant);
+  memcpy(variant, declaration, d);
+  memcpy(variant + d, text + skip, *len - skip);
+  *len = d + *len - skip;
+  variant[*len] = '\0';
+  return (long)d - (long)skip;
+}
 
 static int screen_len(const char *text, size_t len, custapi_xml_document doc) {
-  return custapi__xml_check(&check, text, len, doc);
+  long moved = in_encoding(text, &len);
+  custapi__xml_reading_clear(&reading);
+  int rc = custapi__xml_read(&reading, variant, len, doc);
+  ck_assert_int_ne(rc, CUSTAPI_XML_READ_NOMEM);
+  check = reading.check;
+  if (rc < 0 && check.offset >= (size_t)(moved > 0 ? moved : 0))
+    check.offset = (size_t)((long)check.offset - moved); /* as in the text given */
+  return rc;
 }
 
 /* Accepted as a response, and then parsed by xmlrpc-c without error. */
 static void assert_accepted_len(const char *text, size_t len) {
   ck_assert_msg(screen_len(text, len, CUSTAPI_XML_RESPONSE) == 0, "refused (%s at %zu): %s",
-                check.message, check.offset, text);
-  size_t start = check.start;
+                check.message, check.offset, variant);
   custapi__xmlrpc_global_init();
   xmlrpc_env env;
   xmlrpc_env_init(&env);
   xmlrpc_value *v = NULL;
   int code = 0;
   const char *fault = NULL;
-  xmlrpc_parse_response2(&env, text + start, len - start, &v, &code, &fault);
+  xmlrpc_parse_response2(&env, reading.text, reading.len, &v, &code, &fault);
   ck_assert_msg(!env.fault_occurred, "xmlrpc-c refuses what the screen accepted: %s: %.200s",
-                env.fault_string, text);
+                env.fault_string, variant);
   if (fault)
     free((void *)fault);
   else
@@ -51,9 +101,13 @@ static void assert_accepted_len(const char *text, size_t len) {
 static void assert_accepted(const char *text) { assert_accepted_len(text, strlen(text)); }
 
 static void assert_refused_len(const char *text, size_t len, const char *why) {
-  ck_assert_msg(screen_len(text, len, CUSTAPI_XML_RESPONSE) < 0, "accepted: %.300s", text);
+  if (encoding == CUSTAPI_XML_LATIN1 && strcmp(why, "not valid UTF-8") == 0) {
+    assert_accepted_len(text, len); /* every byte is a character in ISO-8859-1 */
+    return;
+  }
+  ck_assert_msg(screen_len(text, len, CUSTAPI_XML_RESPONSE) < 0, "accepted: %.300s", variant);
   ck_assert_msg(strstr(check.message, why) != NULL, "\"%s\" not in \"%s\" for %.200s", why,
-                check.message, text);
+                check.message, variant);
   ck_assert_ptr_null(strchr(check.message, '\n'));
 }
 
@@ -61,7 +115,14 @@ static void assert_refused(const char *text, const char *why) {
   assert_refused_len(text, strlen(text), why);
 }
 
+static void set_encoding(int i) {
+  encoding = (custapi_xml_encoding)i;
+  as_given = 0;
+  custapi__xml_reading_clear(&reading);
+}
+
 START_TEST(accepts_xmlrpc) {
+  set_encoding(_i);
   const char *good[] = {
       RESPONSE("<i4>1</i4>"),
       "<methodResponse><params><param><value><i4>1</i4></value></param></params></methodResponse>",
@@ -96,7 +157,10 @@ START_TEST(accepts_xmlrpc) {
   };
   for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
     assert_accepted(good[i]);
+  if (encoding != CUSTAPI_XML_UTF8)
+    return; /* a byte-order mark is UTF-8's alone */
   /* a UTF-8 byte-order mark is skipped: xmlrpc-c's expat refuses it, so parsing starts after */
+  as_given = 1;
   assert_accepted("\xef\xbb\xbf" RESPONSE("<i4>1</i4>"));
   ck_assert_uint_eq(check.start, 3);
   ck_assert(screen_len(RESPONSE("<i4>1</i4>"), strlen(RESPONSE("<i4>1</i4>")),
@@ -106,6 +170,7 @@ START_TEST(accepts_xmlrpc) {
 END_TEST
 
 START_TEST(accepts_a_call_as_a_call_only) {
+  set_encoding(_i);
   static const char call[] = "<?xml version=\"1.0\"?><methodCall><methodName>customers.Get"
                              "</methodName><params><param><value><i4>1</i4></value></param>"
                              "<param><value><struct>" MEMBER("a", "b") "</struct></value></param>"
@@ -124,6 +189,8 @@ END_TEST
 
 /* Every way in to xmlrpc-c's entity expansion, in any encoding, and other encodings at all. */
 START_TEST(refuses_other_encodings_and_declarations) {
+  set_encoding(CUSTAPI_XML_UTF8);
+  as_given = 1;
   static const char utf16le_bom[] = "\xff\xfe<\0m\0";
   assert_refused_len(utf16le_bom, sizeof utf16le_bom - 1, "UTF-16 byte-order mark");
   static const char utf16be_bom[] = "\xfe\xff\0<\0m";
@@ -140,8 +207,19 @@ START_TEST(refuses_other_encodings_and_declarations) {
   assert_refused_len(nul_later, sizeof nul_later - 1, "a NUL byte");
   assert_refused("<?xml version=\"1.0\" encoding=\"UTF-16\"?>" BODY("1"),
                  "an encoding other than UTF-8");
-  assert_refused("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><methodResponse/>",
-                 "an encoding other than UTF-8");
+  static const char *const others[] = {"latin1",    "ISO-8859-15", "windows-1252",
+                                       "ascii",     "utf8",        "ISO-8859-1 ",
+                                       " us-ascii", "UTF-32",      ""};
+  for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+    char doc[200];
+    snprintf(doc, sizeof doc, "<?xml version=\"1.0\" encoding=\"%s\"?>" BODY("1"), others[i]);
+    assert_refused(doc, "an encoding other than UTF-8, US-ASCII or ISO-8859-1");
+  }
+  /* XML forbids a byte-order mark that says otherwise than the declaration */
+  assert_refused("\xef\xbb\xbf<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>" BODY("1"),
+                 "a UTF-8 byte-order mark before another declared encoding");
+  assert_refused("\xef\xbb\xbf<?xml version=\"1.0\" encoding=\"US-ASCII\"?>" BODY("1"),
+                 "a UTF-8 byte-order mark before another declared encoding");
   assert_refused("<?xml version=\"1.0\" encoding=\"UTF-8x\"?><methodResponse/>",
                  "an encoding other than UTF-8");
   assert_refused("<?xml version=\"1.1\"?><methodResponse/>", "an XML version other than 1.0");
@@ -162,6 +240,7 @@ START_TEST(refuses_other_encodings_and_declarations) {
 END_TEST
 
 START_TEST(refuses_bad_characters_and_references) {
+  set_encoding(_i);
   struct {
     const char *text, *why;
   } bad[] = {
@@ -204,6 +283,7 @@ START_TEST(refuses_bad_characters_and_references) {
 END_TEST
 
 START_TEST(refuses_what_is_not_the_xmlrpc_grammar) {
+  set_encoding(_i);
   struct {
     const char *text, *why;
   } bad[] = {
@@ -261,6 +341,7 @@ END_TEST
 
 /* Integers as xmlrpc-c's strtol/strtoll would read them, within 32 and 64 bits. */
 START_TEST(integers_at_their_edges) {
+  set_encoding(_i);
   const char *good[] = {
       RESPONSE("<i4>2147483647</i4>"),
       RESPONSE("<int>-2147483648</int>"),
@@ -302,6 +383,7 @@ START_TEST(integers_at_their_edges) {
 END_TEST
 
 START_TEST(other_typed_values_at_their_edges) {
+  set_encoding(_i);
   const char *good[] = {
       RESPONSE("<double>1.5</double>"),
       RESPONSE("<double>-0.5</double>"),
@@ -366,6 +448,7 @@ END_TEST
 
 /* "1" then `digits` zeros, as a double's integer part. */
 START_TEST(double_finite_up_to_308_digits) {
+  set_encoding(_i);
   char text[600];
   for (int digits = 307; digits <= 308; digits++) {
     int n = snprintf(text, sizeof text, RESPONSE("<double>-1%0*d.5</double>"), digits, 0);
@@ -380,6 +463,7 @@ END_TEST
 
 /* A value's problem names its member (raw, for the caller to quote), never its text. */
 START_TEST(a_value_problem_names_its_member) {
+  set_encoding(_i);
   assert_refused(
       RESPONSE("<struct>" MEMBER("sms_quota", "<i8>99999999999999999999</i8>") "</struct>"),
       "<i8> value out of range");
@@ -411,7 +495,33 @@ static size_t nested(int levels) {
   return o;
 }
 
+/* What xmlrpc-c's values would hide, reported, not refused: the members seen (a repeated name
+ * leaves xmlrpc-c's struct one short) and the first CR given as a reference (read back as LF). */
+START_TEST(reports_members_and_cr_references) {
+  ck_assert_int_eq(
+      custapi__xml_check(&check, BODY("<struct>" MEMBER("a", "1") MEMBER("a", "2") "</struct>"),
+                         strlen(BODY("<struct>" MEMBER("a", "1") MEMBER("a", "2") "</struct>")),
+                         CUSTAPI_XML_RESPONSE),
+      0);
+  ck_assert_uint_eq(check.members, 2);
+  ck_assert_uint_eq(check.cr_at, 0);
+  const char *text =
+      BODY("<struct>" MEMBER("ab", "<string>x&#233;y&#xd;z&#13;</string>") "</struct>");
+  ck_assert_int_eq(custapi__xml_check(&check, text, strlen(text), CUSTAPI_XML_RESPONSE), 0);
+  ck_assert_uint_eq(check.members, 1);
+  ck_assert_uint_eq(check.cr_at, (size_t)(strstr(text, "&#xd;") - text) + 1);
+  ck_assert_uint_eq(check.cr_byte, 4); /* x, é (two bytes), y */
+  ck_assert_uint_eq(check.cr_member_len, 2);
+  ck_assert_int_eq(memcmp(check.cr_member, "ab", 2), 0);
+  /* A literal CR is a line end to XML (read as LF): not reported. */
+  text = BODY("<string>a\r\nb</string>");
+  ck_assert_int_eq(custapi__xml_check(&check, text, strlen(text), CUSTAPI_XML_RESPONSE), 0);
+  ck_assert_uint_eq(check.cr_at, 0);
+}
+END_TEST
+
 START_TEST(depth_limit) {
+  set_encoding(_i);
   /* 3 + 3 x 20 + 2 = 65 levels: one too many; 19 nested arrays reach 62 */
   size_t n = nested(19);
   assert_accepted_len(big, n);
@@ -443,6 +553,7 @@ static size_t wide(size_t values) {
 }
 
 START_TEST(element_limit) {
+  set_encoding(_i);
   size_t n = wide(CUSTAPI_XML_MAX_ELEMENTS - 6);
   assert_accepted_len(big, n);
   ck_assert_uint_eq(check.elements, CUSTAPI_XML_MAX_ELEMENTS);
@@ -452,6 +563,7 @@ START_TEST(element_limit) {
 END_TEST
 
 START_TEST(the_reproductions) {
+  set_encoding(_i);
   assert_refused(RESPONSE("<i8>9223372036854775808</i8>"), "<i8> value out of range");
   assert_refused(RESPONSE("<i8>abc</i8>"), "<i8> value is not a decimal integer");
   /* 200 000 unclosed elements: refused at the first that XML-RPC does not have */
@@ -463,22 +575,213 @@ START_TEST(the_reproductions) {
 }
 END_TEST
 
+/* ---- the three encodings, read as their writers mean them (xml_encoding.h) ---- */
+
+#define LATIN1_DECL "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>"
+
+/* The one string a response holds (or its struct's one member name, `name`), as read. */
+static char *read_back(const char *doc, int name) {
+  custapi_xml_reading r;
+  ck_assert_msg(custapi__xml_read(&r, doc, strlen(doc), CUSTAPI_XML_RESPONSE) == 0,
+                "refused: %s: %s", r.check.message, doc);
+  custapi__xmlrpc_global_init();
+  xmlrpc_env env;
+  xmlrpc_env_init(&env);
+  xmlrpc_value *v = NULL, *key = NULL, *member = NULL;
+  int code = 0;
+  const char *fault = NULL, *text = NULL;
+  size_t len = 0;
+  xmlrpc_parse_response2(&env, r.text, r.len, &v, &code, &fault);
+  ck_assert_msg(!env.fault_occurred && !fault, "xmlrpc-c: %s", env.fault_string);
+  if (name) {
+    xmlrpc_struct_read_member(&env, v, 0, &key, &member);
+    xmlrpc_read_string_lp(&env, key, &len, &text);
+    xmlrpc_DECREF(key);
+    xmlrpc_DECREF(member);
+  } else {
+    xmlrpc_read_string_lp(&env, v, &len, &text);
+  }
+  ck_assert_msg(!env.fault_occurred, "xmlrpc-c: %s", env.fault_string);
+  char *copy = strndup(text, len);
+  ck_assert_uint_eq(strlen(copy), len);
+  free((void *)text);
+  xmlrpc_DECREF(v);
+  xmlrpc_env_clean(&env);
+  custapi__xml_reading_clear(&r);
+  return copy;
+}
+
+static void assert_reads(const char *doc, const char *want) {
+  char *got = read_back(doc, 0);
+  ck_assert_msg(strcmp(got, want) == 0, "read \"%s\", not \"%s\", from %s", got, want, doc);
+  free(got);
+}
+
+START_TEST(each_encoding_is_declared_in_any_case_and_either_quote) {
+  static const struct {
+    const char *name;
+    custapi_xml_encoding encoding;
+  } names[] = {{"UTF-8", CUSTAPI_XML_UTF8},        {"utf-8", CUSTAPI_XML_UTF8},
+               {"Utf-8", CUSTAPI_XML_UTF8},        {"US-ASCII", CUSTAPI_XML_US_ASCII},
+               {"us-ascii", CUSTAPI_XML_US_ASCII}, {"Us-Ascii", CUSTAPI_XML_US_ASCII},
+               {"ISO-8859-1", CUSTAPI_XML_LATIN1}, {"iso-8859-1", CUSTAPI_XML_LATIN1},
+               {"Iso-8859-1", CUSTAPI_XML_LATIN1}};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    for (int q = 0; q < 2; q++) {
+      char doc[200];
+      char quote = q ? '\'' : '"';
+      int n = snprintf(doc, sizeof doc, "<?xml version=%c1.0%c encoding=%c%s%c ?>" BODY("1"), quote,
+                       quote, quote, names[i].name, quote);
+      ck_assert_int_eq(custapi__xml_check(&check, doc, (size_t)n, CUSTAPI_XML_RESPONSE), 0);
+      ck_assert_int_eq(check.encoding, names[i].encoding);
+      /* US-ASCII: xmlrpc-c starts after the declaration, reading the rest as UTF-8 */
+      size_t decl = (size_t)(strstr(doc, "?>") + 2 - doc);
+      ck_assert_uint_eq(check.start, names[i].encoding == CUSTAPI_XML_US_ASCII ? decl : 0);
+    }
+  }
+  /* no declaration, or none naming an encoding: UTF-8 */
+  ck_assert_int_eq(custapi__xml_check(&check, BODY("1"), strlen(BODY("1")), CUSTAPI_XML_RESPONSE),
+                   0);
+  ck_assert_int_eq(check.encoding, CUSTAPI_XML_UTF8);
+  /* the dialect is known once the declaration is read, also when the document is refused */
+  static const char refused[] = LATIN1_DECL "<methodResponse/>";
+  ck_assert_int_eq(custapi__xml_check(&check, refused, strlen(refused), CUSTAPI_XML_RESPONSE), -1);
+  ck_assert_int_eq(check.encoding, CUSTAPI_XML_LATIN1);
+}
+END_TEST
+
+/* PHP's rule: all below U+0100 and valid UTF-8 with a multi-byte sequence, as bytes: UTF-8. */
+START_TEST(latin1_strings_are_read_as_php_means_them) {
+  static const struct {
+    const char *text, *want;
+  } cases[] = {
+      /* what PHP's xmlrpc_encode_request writes for UTF-8 text */
+      {"Stra&#195;&#159;e 1 &#226;&#128;&#148; Z&#195;&#188;rich",
+       "Stra\u00dfe 1 \u2014 Z\u00fcrich"},
+      {"Stra&#xC3;&#x9f;e", "Stra\u00dfe"},
+      /* raw UTF-8 bytes under an ISO-8859-1 declaration */
+      {"Stra\xc3\x9f"
+       "e",
+       "Stra\u00dfe"},
+      {"Stra\xc3&#159;e", "Stra\u00dfe"},
+      /* Latin-1 text: not UTF-8 as bytes */
+      {"Stra\xdf"
+       "e",
+       "Stra\u00dfe"},
+      {"caf&#233;", "caf\u00e9"},
+      {"&#195;&#159; \xdf", "\u00c3\xc2\x9f \u00df"},  /* one byte that is not UTF-8: all Latin-1 */
+      {"&#195;&#159;&#8212;", "\u00c3\xc2\x9f\u2014"}, /* a character past U+00FF: Latin-1 */
+      {"&#192;&#128;", "\u00c0\xc2\x80"},              /* overlong: not UTF-8 */
+      {"&#237;&#160;&#128;", "\u00ed\u00a0\xc2\x80"},  /* a surrogate: not UTF-8 */
+      {"&#195;", "\u00c3"},                            /* cut short */
+      /* ASCII: the same either way; markup characters stay text */
+      {"1 Main Road", "1 Main Road"},
+      {"a&lt;b&#38;c&#62;&quot;", "a<b&c>\""},
+      /* comments split nothing, CDATA is text, and the whole text between tags is one string */
+      {"Stra&#xC3;<!-- c -->&#x9F;e", "Stra\u00dfe"},
+      {"<![CDATA[\xc3]]>&#x9F;<![CDATA[<&]]>", "\u00df<&"},
+      {"<![CDATA[&#195;<]]>&#159;", "&#195;<\xc2\x9f"},
+      /* CR as xmlrpc-c reads it from UTF-8 (a LF, either way) */
+      {"a&#13;b\r\nc", "a\nb\nc"},
+      {"", ""},
+  };
+  char doc[512];
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    snprintf(doc, sizeof doc, LATIN1_DECL RESPONSE_BODY("<string>%s</string>"), cases[i].text);
+    assert_reads(doc, cases[i].want);
+    snprintf(doc, sizeof doc, LATIN1_DECL RESPONSE_BODY("%s"), cases[i].text); /* untyped */
+    assert_reads(doc, cases[i].want);
+  }
+  /* a member's name is a string too */
+  snprintf(doc, sizeof doc,
+           LATIN1_DECL RESPONSE_BODY("<struct>" MEMBER("Stra&#195;&#159;e", "1") "</struct>"));
+  char *name = read_back(doc, 1);
+  ck_assert_str_eq(name, "Stra\u00dfe");
+  free(name);
+  /* an attribute's bytes are transcoded too (xmlrpc-c ignores them, expat must read them) */
+  assert_reads(LATIN1_DECL "<methodResponse a='\xdf'><params><param><value><string b=\"&#195;\">"
+                           "\xdf</string></value></param></params></methodResponse>",
+               "\u00df");
+  /* UTF-8 naming a character xmlrpc-c cannot hold is refused, as the same text sent as UTF-8 */
+  static const char emoji[] =
+      LATIN1_DECL RESPONSE_BODY("<string>&#240;&#159;&#152;&#128;</string>");
+  custapi_xml_reading r;
+  ck_assert_int_eq(custapi__xml_read(&r, emoji, strlen(emoji), CUSTAPI_XML_RESPONSE),
+                   CUSTAPI_XML_READ_REFUSED);
+  ck_assert(strstr(r.check.message, "beyond U+FFFD") != NULL);
+  ck_assert_uint_eq(r.check.offset, strlen(LATIN1_DECL RESPONSE_BODY("<string>")) -
+                                        strlen("</value></param></params></methodResponse>"));
+  custapi__xml_reading_clear(&r);
+}
+END_TEST
+
+/* The rule is ISO-8859-1's alone: US-ASCII and UTF-8 documents are UTF-8, references included. */
+START_TEST(us_ascii_and_utf8_are_read_as_utf8) {
+  assert_reads("<?xml version=\"1.0\" encoding=\"us-ascii\"?>" RESPONSE_BODY(
+                   "<string>Stra\xc3\x9f"
+                   "e 1 \xe2\x80\x94 Z\xc3\xbcrich</string>"),
+               "Stra\u00dfe 1 \u2014 Z\u00fcrich");
+  assert_reads("<?xml version=\"1.0\" encoding=\"US-ASCII\"?>" RESPONSE_BODY(
+                   "<string>&#195;&#159;</string>"),
+               "\u00c3\xc2\x9f");
+  assert_reads(
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?>" RESPONSE_BODY("<string>&#195;&#159;</string>"),
+      "\u00c3\xc2\x9f");
+  static const char bad[] =
+      "<?xml version=\"1.0\" encoding=\"us-ascii\"?>" RESPONSE_BODY("<string>Stra\xdf"
+                                                                    "e</string>");
+  ck_assert_int_eq(custapi__xml_check(&check, bad, strlen(bad), CUSTAPI_XML_RESPONSE), -1);
+  ck_assert_str_eq(check.message,
+                   "not valid UTF-8 (a document declared US-ASCII is read as UTF-8)");
+}
+END_TEST
+
+/* An answer in its caller's dialect: PHP's own writing for ISO-8859-1, read back as sent. */
+START_TEST(answers_are_written_in_the_callers_dialect) {
+  static const char utf8[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n" RESPONSE_BODY(
+      "<string>Stra\xc3\x9f"
+      "e 1 \xe2\x80\x94 Z\xc3\xbcrich &amp; \xc3\xa9</string>");
+  for (int d = CUSTAPI_XML_UTF8; d <= CUSTAPI_XML_LATIN1; d++) {
+    size_t len = strlen(utf8);
+    char *doc = strdup(utf8);
+    ck_assert_int_eq(custapi__xml_write_dialect(&doc, &len, (custapi_xml_encoding)d), 0);
+    ck_assert_uint_eq(strlen(doc), len);
+    if (d == CUSTAPI_XML_LATIN1) {
+      ck_assert_str_eq(doc, LATIN1_DECL "\r\n" RESPONSE_BODY(
+                                "<string>Stra&#195;&#159;e 1 &#226;&#128;&#148; Z&#195;&#188;rich "
+                                "&amp; &#195;&#169;</string>"));
+    } else {
+      ck_assert_str_eq(doc, utf8); /* UTF-8 for everyone else */
+    }
+    assert_reads(doc, "Stra\u00dfe 1 \u2014 Z\u00fcrich & \u00e9");
+    free(doc);
+  }
+}
+END_TEST
+
 static Suite *xml_check_suite(void) {
   Suite *s = suite_create("xml_check");
   TCase *t = tcase_create("screen");
   tcase_set_timeout(t, 60);
-  tcase_add_test(t, accepts_xmlrpc);
-  tcase_add_test(t, accepts_a_call_as_a_call_only);
+  tcase_add_loop_test(t, accepts_xmlrpc, 0, 3);
+  tcase_add_loop_test(t, accepts_a_call_as_a_call_only, 0, 3);
   tcase_add_test(t, refuses_other_encodings_and_declarations);
-  tcase_add_test(t, refuses_bad_characters_and_references);
-  tcase_add_test(t, refuses_what_is_not_the_xmlrpc_grammar);
-  tcase_add_test(t, integers_at_their_edges);
-  tcase_add_test(t, other_typed_values_at_their_edges);
-  tcase_add_test(t, double_finite_up_to_308_digits);
-  tcase_add_test(t, a_value_problem_names_its_member);
-  tcase_add_test(t, depth_limit);
-  tcase_add_test(t, element_limit);
-  tcase_add_test(t, the_reproductions);
+  tcase_add_loop_test(t, refuses_bad_characters_and_references, 0, 3);
+  tcase_add_loop_test(t, refuses_what_is_not_the_xmlrpc_grammar, 0, 3);
+  tcase_add_loop_test(t, integers_at_their_edges, 0, 3);
+  tcase_add_loop_test(t, other_typed_values_at_their_edges, 0, 3);
+  tcase_add_loop_test(t, double_finite_up_to_308_digits, 0, 3);
+  tcase_add_loop_test(t, a_value_problem_names_its_member, 0, 3);
+  tcase_add_test(t, reports_members_and_cr_references);
+  tcase_add_loop_test(t, depth_limit, 0, 3);
+  tcase_add_loop_test(t, element_limit, 0, 3);
+  tcase_add_loop_test(t, the_reproductions, 0, 3);
+  suite_add_tcase(s, t);
+  t = tcase_create("encodings");
+  tcase_add_test(t, each_encoding_is_declared_in_any_case_and_either_quote);
+  tcase_add_test(t, latin1_strings_are_read_as_php_means_them);
+  tcase_add_test(t, us_ascii_and_utf8_are_read_as_utf8);
+  tcase_add_test(t, answers_are_written_in_the_callers_dialect);
   suite_add_tcase(s, t);
   return s;
 }

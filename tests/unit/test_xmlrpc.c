@@ -960,10 +960,11 @@ START_TEST(utf16_and_other_encodings_are_refused) {
     }
   }
   assert_every_decoder_refuses(bomb, n, "an encoding other than UTF-8");
-  const char *latin1 = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><methodResponse><params>"
+  /* ISO-8859-1 is read (docs/protocol.md); its neighbours are not */
+  const char *latin9 = "<?xml version=\"1.0\" encoding=\"ISO-8859-15\"?><methodResponse><params>"
                        "<param><value><string>caf\xe9</string></value></param></params>"
                        "</methodResponse>";
-  assert_every_decoder_refuses(latin1, strlen(latin1), "an encoding other than UTF-8");
+  assert_every_decoder_refuses(latin9, strlen(latin9), "an encoding other than UTF-8");
   const char *utf8_bomb = bomb + strlen("<?xml version=\"1.0\" encoding=\"UTF-16\"?>");
   assert_every_decoder_refuses(utf8_bomb, strlen(utf8_bomb), "a DOCTYPE");
   /* a UTF-8 byte-order mark is fine: skipped before xmlrpc-c, whose expat refuses it */
@@ -1244,6 +1245,46 @@ END_TEST
  * Out of memory: every allocation of the codec fails in turn
  * ------------------------------------------------------------------------------------- */
 
+#define BODY_OF(v)                                                                                 \
+  "<methodResponse><params><param><value>" v "</value></param></params></methodResponse>"
+
+/* Answers as the legacy stacks write them (docs/protocol.md, "Encodings"). */
+START_TEST(get_answers_in_each_encoding) {
+  /* PHP's xmlrpc extension (xmlrpc_encode_request(NULL, ...), as printed by php8.2-xmlrpc) */
+  custapi_customer *c = decode_customer(
+      "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>\n<methodResponse>\n<params>\n <param>\n"
+      "  <value>\n   <struct>\n    <member>\n     <name>address</name>\n     <value>\n"
+      "      <string>Stra&#195;&#159;e 1 &#226;&#128;&#148; Z&#195;&#188;rich</string>\n"
+      "     </value>\n    </member>\n    <member>\n     <name>name</name>\n     <value>\n"
+      "      <string>a&#60;b&#38;c</string>\n     </value>\n    </member>\n    <member>\n"
+      "     <name>city</name>\n     <value>\n      <string>Z\xfcrich</string>\n     </value>\n"
+      "    </member>\n    <member>\n     <name>n</name>\n     <value>\n      <int>3</int>\n"
+      "     </value>\n    </member>\n   </struct>\n  </value>\n </param>\n</params>\n"
+      "</methodResponse>\n");
+  static const char address[] = "Stra\xc3\x9f"
+                                "e 1 \xe2\x80\x94 Z\xc3\xbcrich";
+  assert_string_field(c, "address", address, sizeof address - 1);
+  assert_string_field(c, "name", "a<b&c", 5);
+  assert_string_field(c, "city", "Z\xc3\xbcrich", 7); /* Latin-1 text */
+  ck_assert_int_eq(custapi_customer_get(c, "n")->integer, 3);
+  custapi_customer_free(c);
+  /* Perl's RPC::XML: us-ascii declared, UTF-8 written */
+  c = decode_customer(
+      "<?xml version=\"1.0\" encoding=\"us-ascii\"?><methodResponse><params>"
+      "<param><value><struct>" MEMBER("address", "<string>Stra\xc3\x9f"
+                                                 "e 1 \xe2\x80\x94 Z\xc3\xbcrich"
+                                                 "</string>") "</struct></value>"
+                                                              "</param></params></methodResponse>");
+  assert_string_field(c, "address", address, sizeof address - 1);
+  custapi_customer_free(c);
+  /* an update's answer from PHP: the brief decoder leaves it to the full one */
+  const char *php_int = "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>\n<methodResponse>\n"
+                        "<params>\n <param>\n  <value>\n   <int>42</int>\n  </value>\n </param>\n"
+                        "</params>\n</methodResponse>\n";
+  assert_update_value(php_int, 42);
+}
+END_TEST
+
 START_TEST(out_of_memory_on_every_allocation) {
   custapi_customer *c;
   custapi_error err;
@@ -1260,12 +1301,17 @@ START_TEST(out_of_memory_on_every_allocation) {
                        MEMBER("b", "<base64>aGk=</base64>")
                            MEMBER("a", "<array><data><value>x</value></data></array>")
                                MEMBER("s", "<struct>" MEMBER("k", "v") "</struct>") "</struct>");
-  for (int step = 0; step < 4; step++) {
+  /* an ISO-8859-1 answer: transcoded into a copy first */
+  const char *latin1_body = "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>" BODY_OF(
+      "<struct>" MEMBER("name", "Stra&#195;&#159;e \xdf") "</struct>");
+  for (int step = 0; step < 5; step++) {
     for (long n = 0;; n++) {
       custapi_http_request req = {0};
       custapi_result *result = NULL;
       custapi_customer *got = NULL;
-      custapi_http_response r = response(200, step == 2 ? update_body : get_body);
+      custapi_http_response r = response(200, step == 2   ? update_body
+                                              : step == 4 ? latin1_body
+                                                          : get_body);
       custapi__alloc_fail_after(n);
       int rc;
       switch (step) {
@@ -1334,6 +1380,7 @@ static Suite *xmlrpc_suite(void) {
 
   t = tcase_create("decode_get");
   tcase_add_test(t, get_struct_members_become_typed_fields);
+  tcase_add_test(t, get_answers_in_each_encoding);
   tcase_add_test(t, get_nested_values_become_text);
   tcase_add_test(t, get_of_an_empty_struct_is_an_empty_customer);
   tcase_add_test(t, get_members_of_the_wrong_type_name_the_property);
