@@ -98,7 +98,7 @@ static void after_failure(call *k, int rc, int transport_retryable, const char *
       c->hold_until_ms = until;
   }
   trace_info(c, "attempt %d failed (%s); retrying in %ld ms", k->attempts, k->err.message, wait_ms);
-  custapi_error terr;
+  custapi_error terr = CUSTAPI_ERROR_INIT;
   int trc = custapi__transport_add_timer(c->transport, wait_ms, custapi__call_start, k, &terr);
   if (trc < 0) {
     k->err = terr;
@@ -196,7 +196,7 @@ void custapi__call_start(void *payload) {
   /* The clock only when a Retry-After hold was ever set: bulk starts a call per update. */
   uint64_t now = k->client->hold_until_ms ? custapi__now_ms() : 0;
   if (now < k->client->hold_until_ms) {
-    custapi_error terr;
+    custapi_error terr = CUSTAPI_ERROR_INIT;
     if (custapi__transport_add_timer(k->client->transport, (long)(k->client->hold_until_ms - now),
                                      custapi__call_start, k, &terr) < 0) {
       k->err = terr;
@@ -215,7 +215,7 @@ void custapi__call_start(void *payload) {
 int custapi__call_run(call *k) {
   custapi__call_start(k);
   while (!k->done) {
-    custapi_error lerr;
+    custapi_error lerr = CUSTAPI_ERROR_INIT;
     if (custapi__transport_step(k->client->transport, &lerr) < 0) {
       custapi__transport_abort_all(k->client->transport);
       k->err = lerr;

@@ -49,7 +49,7 @@ static void reply_rest_error(gw_reply *out, int status, const custapi_error *e) 
 }
 
 static void reply_fault(gw_reply *out, int code, const char *message) {
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   out->status = 200;
   out->content_type = XML_TYPE;
   if (custapi__xmlrpc_encode_fault(&out->body, &out->body_len, code, message, &err) < 0)
@@ -146,7 +146,7 @@ static void pass_through(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const
   atomic_fetch_add(&ctx->stats.passed_through, 1);
   size_t n = strlen(ctx->endpoint.base_url) + strlen(rq->uri) + 1;
   custapi_http_request req = {0};
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   req.url = custapi__malloc(n);
   if (!req.url) {
     reply_oom(out);
@@ -240,7 +240,7 @@ static const custapi_backend_ops *upstream_for(const gw_ctx *ctx, gw_caller who)
 /* A success answered in the caller's protocol after a translated update. */
 static void answer_translated_update(gw_reply *out, gw_ctx *ctx, custapi_transport *t,
                                      gw_caller who, int32_t id, const char *authorization) {
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   if (who == GW_CALLER_XMLRPC) {
     out->status = 200;
     out->content_type = XML_TYPE;
@@ -291,7 +291,7 @@ static void forward_update(gw_reply *out, gw_ctx *ctx, custapi_transport *t, con
   const custapi_backend_ops *ops = upstream_for(ctx, who);
   int translated = (ops == GW_REST) != (who == GW_CALLER_REST);
   custapi_http_request req = {0};
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   if (ops->encode_update(&req, &ctx->endpoint, id, properties, &err) < 0) {
     reply_error(out, who, &err);
     return;
@@ -344,7 +344,7 @@ static void forward_read(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const
   atomic_fetch_add(&ctx->stats.forwarded, 1);
   decoded d;
   gw_response resp = {0};
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   int rc = read_customer(&d, &resp, ctx, t, ops, id, rq->authorization, &err);
   if (rc < 0) {
     atomic_fetch_add(&ctx->stats.upstream_errors, 1);
@@ -372,7 +372,7 @@ static void forward_read(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const
 
 /* Validation as `update` does it; an invalid update is answered here, and 0 returned. */
 static int door(gw_reply *out, gw_ctx *ctx, gw_caller who, const custapi_customer *properties) {
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   /* As `update` refuses it, nothing to update included: the validator's one check. */
   const gw_config *cfg = ctx->cfg;
   if (custapi_validate(properties, cfg->mode, cfg->validate_flags, NULL, NULL, &err) == 0)
@@ -417,7 +417,7 @@ static void list_methods(gw_reply *out, gw_ctx *ctx) {
     list[i] = names[i];
   }
   list[2] = "system.listMethods";
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   out->status = 200;
   out->content_type = XML_TYPE;
   if (custapi__xmlrpc_encode_strings_response(&out->body, &out->body_len, list, 3, &err) < 0)
@@ -436,7 +436,7 @@ static void answer_in_dialect(gw_reply *out, custapi_xml_encoding dialect) {
 static void handle_xmlrpc(gw_reply *out, gw_ctx *ctx, custapi_transport *t, const gw_request *rq) {
   atomic_fetch_add(&ctx->stats.calls_xmlrpc, 1);
   custapi_xmlrpc_call call;
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   int rc = custapi__xmlrpc_decode_call(&call, rq->body ? rq->body : "", rq->body_len,
                                        ctx->endpoint.xmlrpc_prefix, ctx->cfg->customer_flags, &err);
   if (rc < 0 && err.category == CUSTAPI_CATEGORY_PROTOCOL) {
@@ -524,7 +524,7 @@ static int names_our_endpoints(const char *path) {
 /* A call refused before it is read: a body over --max-body (413) or a header value holding a
  * control byte (400), whatever its path and method, so nothing of it goes upstream. */
 static void refuse_unread(gw_reply *out, gw_ctx *ctx, int xmlrpc_call, const gw_request *rq) {
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   atomic_fetch_add(xmlrpc_call ? &ctx->stats.calls_xmlrpc : &ctx->stats.calls_rest, 1);
   char name[80];
   if (rq->too_large)
@@ -560,7 +560,7 @@ void gw_handle(gw_reply *out, gw_ctx *ctx, custapi_transport **slot, const gw_re
 static void answer_call(gw_reply *out, gw_ctx *ctx, custapi_transport **slot,
                         const gw_request *rq) {
   *out = (gw_reply){0};
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   int xmlrpc = is_xmlrpc_path(rq->path);
   custapi_transport *t = connection_transport(ctx, slot, &err);
   if (!t) {

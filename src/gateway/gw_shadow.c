@@ -84,7 +84,7 @@ static int decode_get(const custapi_http_response *r, void *payload, custapi_err
 /* Reads customer `id` over one protocol; NULL when the read failed. */
 static custapi_customer *read_over(gw_shadow *s, const custapi_backend_ops *ops, const job *j) {
   custapi_http_request req = {0};
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   get_payload p = {ops, NULL, {j->id, NULL, NULL, NULL}};
   gw_response resp = {0};
   if (custapi__answer_ask_from_header(&p.ask, j->authorization) == 0 &&
