@@ -160,6 +160,8 @@ int custapi_py_bulk_run(custapi_py_bulk *b, custapi_client *client, int concurre
   if (b->results) {
     bo.skip = custapi_bulk_results_skip;
     bo.skip_payload = b->results;
+    /* every line names the client's protocol and carries its timing, as the command's */
+    custapi_bulk_results_protocol(b->results, client);
   }
   custapi_bulk_summary sum = CUSTAPI_BULK_SUMMARY_INIT;
   int rc = custapi_bulk_run(&sum, client, custapi_bulk_input_stream(b->input), &bo);

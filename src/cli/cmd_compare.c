@@ -18,7 +18,7 @@
 static int refuse_without_yes(const cli_args *args, int32_t id, const custapi_customer *props) {
   char *json = NULL;
   custapi_customer_to_json(&json, props);
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   custapi__error_set(&err, CUSTAPI_CATEGORY_USAGE, NULL,
                      "compare writes to customer %d: it would apply %.300s over REST, restore "
                      "the old values, apply it over XML-RPC and leave it applied; add --yes",

@@ -95,7 +95,7 @@ static void report(bulk *b, const custapi_bulk_outcome *o) {
     return;
   int rc = b->options->done(o, b->options->done_payload);
   if (rc < 0) {
-    custapi_error err;
+    custapi_error err = CUSTAPI_ERROR_INIT;
     custapi__error_set(&err, CUSTAPI_CATEGORY_INTERNAL, NULL,
                        "stopped by the caller after line %ld", o->line);
     /* Compared without negating: -INT_MIN overflows. */
@@ -120,7 +120,7 @@ static void report_refused(bulk *b, long line, int32_t id, const custapi_error *
 
 /* A record the reader accepted: skipped, refused, or queued. */
 static void take_record(bulk *b, long line, int32_t id, custapi_customer *properties) {
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   if (b->options->skip && b->options->skip(line, id, b->options->skip_payload)) {
     b->sum.skipped++;
     custapi_customer_free(properties);
@@ -151,7 +151,7 @@ static void fill_window(bulk *b) {
     long line;
     int32_t id;
     custapi_customer *properties;
-    custapi_error err;
+    custapi_error err = CUSTAPI_ERROR_INIT;
     records_status st = custapi__records_next(b->records, &line, &id, &properties, &err);
     if (st == RECORDS_END) {
       b->eof = 1;
@@ -226,7 +226,7 @@ static void start_ready(bulk *b) {
     memmove(&b->window[k], &b->window[k + 1],
             (b->window_count - (size_t)k - 1) * sizeof *b->window);
     b->window_count--;
-    custapi_error err;
+    custapi_error err = CUSTAPI_ERROR_INIT;
     s->line = p.line;
     s->id = p.id;
     int rc = custapi__update_start(b->client, p.id, p.properties, b->update_flags,
@@ -289,7 +289,7 @@ static void ask_stop(bulk *b) {
     drop_window(b);
   }
   if (say == CUSTAPI_BULK_STOP_NOW && b->sum.in_flight > 0) {
-    custapi_error why;
+    custapi_error why = CUSTAPI_ERROR_INIT;
     custapi__error_set(&why, CUSTAPI_CATEGORY_TRANSPORT, NULL, "%s",
                        "interrupted before the answer came (the update may have been applied)");
     custapi__client_abort_async(b->client, &why, 1); /* each reported as failed */
@@ -303,7 +303,7 @@ static void run_loop(bulk *b) {
     start_ready(b);
     if (b->sum.in_flight == 0 && (b->stop_rc || (b->eof && b->window_count == 0)))
       return;
-    custapi_error err;
+    custapi_error err = CUSTAPI_ERROR_INIT;
     if (custapi__client_step(b->client, &err) < 0) {
       stop(b, custapi__status_of(err.category), &err);
       custapi__client_abort_async(b->client, &err, 0); /* each reported as failed */
@@ -332,7 +332,7 @@ int custapi_bulk_run(custapi_bulk_summary *out, custapi_client *client, FILE *in
                      const custapi_bulk_options *options) {
   assert(out && client && input && options);
   summary_put(out, &(custapi_bulk_summary){0});
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   int rc = check_options(options, &err);
   if (rc < 0)
     return custapi__client_fail(client, &err);

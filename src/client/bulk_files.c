@@ -96,7 +96,7 @@ long custapi_bulk_input_records(const custapi_bulk_input *input) {
 void custapi_bulk_results_free(custapi_bulk_results *results) {
   if (!results)
     return;
-  custapi_error ignored;
+  custapi_error ignored = CUSTAPI_ERROR_INIT;
   custapi_bulk_results_flush(results, &ignored); /* the caller flushed first to hear of it */
   custapi__free(results->held);
   custapi__results_out_close(&results->out);

@@ -220,8 +220,11 @@ static void on_transfer_done(custapi_transfer *t, void *payload) {
     rc = k->keep ? keep_answer(k, &response) : 0;
     if (rc == 0)
       rc = decode_redacted(k, &response);
-    if (rc < 0 && k->is_update && custapi__http_is_success(status))
-      k->maybe_applied = 1; /* the server said it worked; what it said can't be taken */
+    /* A 2xx answer that can't be taken (not a fault, which is the install's clear refusal):
+     * the server may have applied the update, and what it said can't tell. */
+    if (rc < 0 && k->is_update && custapi__http_is_success(status) &&
+        k->err.category == CUSTAPI_CATEGORY_PROTOCOL)
+      k->maybe_applied = 1;
   }
   custapi__transfer_release(c->transport, t); /* the response's buffers end here */
   if (rc < 0) /* a server may echo the key (or the Authorization header) back */

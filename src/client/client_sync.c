@@ -32,7 +32,7 @@ static int read_customer(custapi_customer **out, int *http_status, int *attempts
                          int32_t id) {
   *out = NULL;
   custapi_http_request req = {0};
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   if (custapi__id_check(id, &err) < 0)
     return custapi__client_fail(c, &err);
   int rc = c->backend->encode_get(&req, &c->endpoint, id, &err);
@@ -89,7 +89,7 @@ int custapi__client_probe(custapi_probe_info *out, int *http_status, int *attemp
     return custapi__client_refuse_if_busy(c);
   custapi_error_clear(&c->error);
   custapi_http_request req = {0};
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   int rc = c->backend->encode_probe(&req, &c->endpoint, &err);
   if (rc < 0)
     return custapi__client_fail(c, &err);
@@ -119,7 +119,7 @@ static int prepare_update(custapi_customer **to_send, custapi_client *c, int32_t
                           const custapi_customer *properties, custapi_validate_mode mode,
                           int may_read) {
   *to_send = NULL;
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   if (custapi__id_check(id, &err) < 0)
     return custapi__client_fail(c, &err);
   int rc = custapi_validate(properties, mode, c->validate_flags, c->warn, c->warn_payload, &err);
@@ -191,7 +191,7 @@ int custapi_update(custapi_result **out, custapi_client *c, int32_t id,
   if (rc < 0)
     return rc;
   custapi_http_request req = {0};
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   rc = c->backend->encode_update(&req, &c->endpoint, id, filled ? filled : properties, &err);
   custapi_customer_free(filled);
   if (rc < 0)
@@ -230,7 +230,7 @@ int custapi_update_dry_run(char **out, custapi_client *c, int32_t id,
   if (rc < 0)
     return rc;
   custapi_http_request req = {0};
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   rc = c->backend->encode_update(&req, &c->endpoint, id, properties, &err);
   custapi_customer_free(filled);
   if (rc < 0)
@@ -242,7 +242,7 @@ int custapi_update_dry_run(char **out, custapi_client *c, int32_t id,
 
 /* Formats a request built by the codec, sends nothing. */
 static int format_request(char **out, custapi_client *c, custapi_http_request *req) {
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   int rc = custapi__transport_format_request(out, c->caller.transport, req, &err);
   custapi__http_request_clear(req);
   return rc < 0 ? custapi__client_fail(c, &err) : 0;
@@ -252,7 +252,7 @@ int custapi_get_dry_run(char **out, custapi_client *c, int32_t id) {
   assert(out && c);
   *out = NULL;
   custapi_error_clear(&c->error);
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   custapi_http_request req = {0};
   if (custapi__id_check(id, &err) < 0 || c->backend->encode_get(&req, &c->endpoint, id, &err) < 0)
     return custapi__client_fail(c, &err);
@@ -263,7 +263,7 @@ int custapi__client_probe_dry_run(char **out, custapi_client *c) {
   *out = NULL;
   custapi_error_clear(&c->error);
   custapi_http_request req = {0};
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   if (c->backend->encode_probe(&req, &c->endpoint, &err) < 0)
     return custapi__client_fail(c, &err);
   return format_request(out, c, &req);

@@ -25,7 +25,7 @@ void custapi_probe_free(custapi_probe *p) {
 
 /* Out of memory, left on the client like every other failure of a call on it. */
 static int client_oom(custapi_client *client) {
-  custapi_error oom;
+  custapi_error oom = CUSTAPI_ERROR_INIT;
   custapi__error_oom(&oom);
   return custapi__client_fail(client, &oom);
 }

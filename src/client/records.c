@@ -475,7 +475,7 @@ int custapi_records_next(custapi_customer **out, custapi_records *r, custapi_err
   *out = NULL;
   if (r->failed)
     return 0;
-  custapi_error own;
+  custapi_error own = CUSTAPI_ERROR_INIT;
   if (!err)
     err = &own;
   records_status st = custapi__records_next(r, &r->last_line, &r->last_id, out, err);

@@ -35,7 +35,7 @@ static int fail_format(const check *k, const char *problem) {
   if (!(k->flags & CUSTAPI_VALIDATE_LENIENT) || !k->p->format_rule)
     return fail(k, problem);
   if (k->warn) {
-    custapi_error warning;
+    custapi_error warning = CUSTAPI_ERROR_INIT;
     fail(&(check){k->p, k->f, k->flags, NULL, NULL, &warning}, problem);
     k->warn(k->p->info.name, warning.message, k->payload);
   }

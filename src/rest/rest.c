@@ -121,7 +121,7 @@ static int put_member(custapi_customer *c, const char *name, json_object *v) {
 /* The {"links","item"} envelope: *obj is the parsed body (caller puts it), *item its item. */
 static int parse_envelope(json_object **obj, json_object **item, const custapi_http_response *r,
                           const char *what, custapi_error *err) {
-  custapi_error perr;
+  custapi_error perr = CUSTAPI_ERROR_INIT;
   if (custapi__json_parse_object(obj, r->body, r->body_len, &perr) < 0) {
     if (perr.category == CUSTAPI_CATEGORY_INTERNAL)
       return custapi__error_copy(err, &perr);

@@ -20,9 +20,13 @@ def records(n, start=0):
 
 
 def results_lines(path):
+    """A results file's record lines, without the time each call was made and took (two runs
+    of the same input differ only there)."""
     with open(path) as f:
         lines = [json.loads(line) for line in f]
     assert "custapi_bulk_results" in lines[0]
+    for line in lines[1:]:
+        assert isinstance(line.pop("at"), str) and isinstance(line.pop("elapsed_ms"), dict)
     return lines[1:]
 
 

@@ -22,6 +22,7 @@
 #include <microhttpd.h>
 
 #include "alloc.h"
+#include "custapi_config.h"
 #include "refserver.h"
 #include "text.h"
 
@@ -618,6 +619,7 @@ static const char usage[] =
     "  --answer-as-php       every XML-RPC answer as PHP's xmlrpc extension writes it:\n"
     "                        ISO-8859-1 declared, each byte of a non-ASCII character a reference\n"
     "  -h, --help            this text\n"
+    "  --version             the version (the custapi release it comes with)\n"
     "\n"
     "Fault modes: http500 html500 http503 http429 reset delay:MS badjson badxml huge\n"
     "             wrongshape xmlfault:CODE redirect doctype\n"
@@ -650,6 +652,13 @@ static void parse_args(config *cfg, int argc, char **argv) {
     }
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
       fputs(usage, stdout);
+      exit(0);
+    }
+    if (strcmp(name, "--version") == 0) {
+      if (value)
+        die_usage("%s takes no value", name);
+      /* The same line as custapi --version: the server is built and released with it. */
+      printf("custapi-refserver %s\n", CUSTAPI_VERSION);
       exit(0);
     }
     if (strcmp(name, "--quiet") == 0 || strcmp(name, "--faults-allowed") == 0 ||

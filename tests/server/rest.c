@@ -177,7 +177,7 @@ static json_object *parse_strict(const char *body, size_t len, char *why, size_t
 
 /* Turns the JSON object into changes; returns 0, or -1 with the 422 message in `why`. */
 static int changes_from_json(custapi_customer *c, json_object *obj, char *why, size_t whylen) {
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   json_object_object_foreach(obj, key, value) {
     const custapi_property_info *p = custapi_schema_find(key);
     int rc;

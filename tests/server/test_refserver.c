@@ -368,7 +368,7 @@ START_TEST(rest_seed_is_valid_for_the_schema) {
     json_object *root = parse_json(&r), *item = item_of(root);
     custapi_customer *c = NULL;
     ck_assert_int_eq(custapi_customer_new(&c, CUSTAPI_CUSTOMER_IGNORE_READ_ONLY), 0);
-    custapi_error err;
+    custapi_error err = CUSTAPI_ERROR_INIT;
     json_object_object_foreach(item, key, value) {
       int rc = json_object_is_type(value, json_type_int)
                    ? custapi_customer_set_int(c, key, json_object_get_int64(value), &err)
@@ -995,6 +995,11 @@ static int run_server(const char *const *args, const char *key, char *err, size_
   while (n + 1 < errsize && (got = read(pipefd[0], err + n, errsize - n - 1)) > 0)
     n += (size_t)got;
   err[n] = '\0';
+  /* Read to the end: a message longer than `err` (the usage after an unknown option) must not
+   * meet a closed pipe, or the server dies of SIGPIPE instead of exiting 2. */
+  char rest[512];
+  while (read(pipefd[0], rest, sizeof rest) > 0)
+    ;
   close(pipefd[0]);
   int status;
   waitpid(pid, &status, 0);

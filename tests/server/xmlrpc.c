@@ -183,7 +183,7 @@ static int add_member(custapi_customer *c, xmlrpc_value *key, xmlrpc_value *valu
     xmlrpc_env_clean(&env);
     return -1;
   }
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   int rc = 0;
   const custapi_property_info *p = custapi_schema_find(name);
   xmlrpc_type type = xmlrpc_value_type(value);
@@ -247,7 +247,7 @@ static int changes_from_struct(custapi_customer *c, xmlrpc_value *props, char *w
     snprintf(why, whylen, "nothing to update: the struct has no members");
     rc = -1;
   }
-  custapi_error err;
+  custapi_error err = CUSTAPI_ERROR_INIT;
   if (rc == 0 && custapi_validate(c, CUSTAPI_VALIDATE_PARTIAL, 0, NULL, NULL, &err) < 0) {
     snprintf(why, whylen, "%s", err.message);
     rc = -1;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Every global symbol the library's archives define starts with custapi (docs/internals.md), so
-# a program that links libcustapi.a (-Ddefault_library=both) can't collide with its names.
-#   static_symbols.sh ARCHIVE...   (the layers' static libraries, which libcustapi.a is made of)
+# a program that links libcustapi.a can't collide with its names.
+#   static_symbols.sh ARCHIVE...   (libcustapi.a and the layers' static libraries it is made of)
 set -u
 status=0
 for archive in "$@"; do
