@@ -194,9 +194,9 @@ static int take_credentials(gw_op *op, const char *authorization) {
   return custapi__answer_ask_from_header(&op->ask, op->authorization) < 0 ? -1 : 0;
 }
 
-/* What a call redacts: the Basic user and key, or any other scheme's header whole. */
+/* What a call redacts: the Basic user and key, or any other scheme's token. */
 static const char *redact_secret_of(const gw_op *op) {
-  return op->ask.secret ? op->ask.secret : op->authorization;
+  return op->ask.secret ? op->ask.secret : gw_authorization_token(op->authorization);
 }
 
 static void op_free(gw_op *op);

@@ -85,6 +85,10 @@ int gw_record_write(int fd, int32_t id, const custapi_customer *properties,
  * (custapi__answer_redact_customer); -1 when memory runs out. */
 int gw_redacted_copy(custapi_customer **out, const custapi_customer *properties,
                      const char *authorization);
+/* What a call redacts of a caller's Authorization when it is not Basic (whose user and key
+ * custapi__answer_ask_from_header decodes): the token after the scheme, or the whole value
+ * when it has no scheme; NULL for NULL. */
+const char *gw_authorization_token(const char *authorization);
 /* One line of text (a newline is added) with one write(2). */
 int gw_append_line(int fd, const char *text, size_t len);
 

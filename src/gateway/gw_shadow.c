@@ -158,7 +158,7 @@ static int read_next(gw_shadow_read *r) {
   r->k.request = &r->request;
   r->k.id = r->turn.id; /* an answer for another customer is a failed read */
   r->k.redact_username = r->ask.username;
-  r->k.redact_secret = r->ask.secret ? r->ask.secret : r->authorization;
+  r->k.redact_secret = r->ask.secret ? r->ask.secret : gw_authorization_token(r->authorization);
   r->started_ms = custapi__now_ms();
   return custapi__call_begin(&r->k, &err);
 }
