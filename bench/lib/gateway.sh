@@ -1,8 +1,11 @@
 # shellcheck shell=bash
-# bench/lib/gateway.sh: `custapi gateway --upstream same` against nginx's own proxy_pass, each
-# in front of the same static responder (nginx answering canned bodies), measured with wrk and
-# the captured requests at concurrency BENCH_GATEWAY_CONC (16). Issue 15's goal: the gateway at
-# least 0.8 of nginx's rate. Rows go to $workdir/gateway.tsv; gateway_report prints the table.
+# bench/lib/gateway.sh: `custapi gateway --upstream same` (and `--upstream rest` for XML-RPC
+# callers) against nginx's own proxy_pass, each in front of the same static responder (nginx
+# answering canned bodies), measured with wrk and the captured requests at concurrency
+# BENCH_GATEWAY_CONC (16); and at concurrency 1 the median latency the gateway adds over calling
+# the responder directly. Issue 21's goal: the gateway at least 0.8 of nginx's rate over both
+# protocols with no failed request. Rows go to $workdir/gateway.tsv (rates) and
+# $workdir/gateway-latency.tsv; gateway_report prints the tables.
 # Needs start_nginx (servers.sh), timed (measure.sh) and the captured requests.
 
 : "${BENCH_GATEWAY_CONC:=16}"
@@ -46,15 +49,15 @@ CONF
   wait_for_http "$proxy_url/api/2.0/xmlrpc/" || die "nginx (proxy) did not start: $(tail -n 3 "$dir/error.log" 2>/dev/null)"
 }
 
-# start_gateway UPSTREAM_URL: sets gateway_pid and gateway_url.
+# start_gateway UPSTREAM_URL MODE: sets gateway_pid and gateway_url.
 start_gateway() {
-  local portfile="$workdir/gateway.port"
+  local portfile="$workdir/gateway-$2.port"
   rm -f "$portfile"
-  "$custapi" --url "$1" gateway --listen 127.0.0.1:0 --port-file "$portfile" --upstream same \
-    >"$workdir/gateway.summary" 2>"$workdir/gateway.log" &
+  "$custapi" --url "$1" gateway --listen 127.0.0.1:0 --port-file "$portfile" --upstream "$2" \
+    >"$workdir/gateway-$2.summary" 2>"$workdir/gateway-$2.log" &
   gateway_pid=$!
   remember_pid "$gateway_pid"
-  wait_for_file "$portfile" || die "the gateway did not start: $(head -c 300 "$workdir/gateway.log")"
+  wait_for_file "$portfile" || die "the gateway did not start: $(head -c 300 "$workdir/gateway-$2.log")"
   gateway_url="http://127.0.0.1:$(cat "$portfile")"
 }
 
@@ -85,11 +88,20 @@ LUA
   echo "$out"
 }
 
-# gateway_wrk FRONT PROTO URL: one wrk run through a front; one row in gateway.tsv.
+# gateway_wrk FRONT PROTO URL [CONC]: one wrk run through a front; one row in gateway.tsv (at
+# concurrency 1: the median latency, in microseconds, in gateway-latency.tsv).
 gateway_wrk() {
-  local front=$1 proto=$2 url=$3 name="wrk-gw-$1-$2"
-  timed "$name" wrk -t 1 -c "$BENCH_GATEWAY_CONC" -d "${BENCH_WRK_SECONDS}s" \
+  local front=$1 proto=$2 url=$3 conc=${4:-$BENCH_GATEWAY_CONC} name="wrk-gw-$1-$2-c${4:-$BENCH_GATEWAY_CONC}"
+  timed "$name" wrk -t 1 -c "$conc" -d "${BENCH_WRK_SECONDS}s" --latency \
     -s "$(varying_lua "$proto")" "$url" || die "wrk failed: $(head -c 300 "$workdir/$name.err")"
+  if [ "$conc" = 1 ]; then
+    # wrk's "50%" line: the median latency, in us, ms or s.
+    awk -v f="$front" -v p="$proto" '$1 == "50%" { v = $2; u = 1
+      if (v ~ /us$/) { sub(/us$/, "", v) } else if (v ~ /ms$/) { sub(/ms$/, "", v); u = 1000 }
+      else if (v ~ /s$/) { sub(/s$/, "", v); u = 1000000 }
+      printf "%s\t%s\t%.1f\n", f, p, v * u }' "$workdir/$name.out" >>"$workdir/gateway-latency.tsv"
+    return
+  fi
   local rps errors
   rps=$(awk '/^Requests\/sec:/ { print $2 }' "$workdir/$name.out")
   errors=$(awk '/Non-2xx or 3xx responses:/ { n += $NF } /Socket errors:/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' "$workdir/$name.out")
@@ -98,40 +110,62 @@ gateway_wrk() {
 }
 
 bench_gateway() {
-  say "gateway vs nginx proxy_pass, in front of the static responder (c$BENCH_GATEWAY_CONC)"
+  say "gateway vs nginx proxy_pass, in front of the static responder (c$BENCH_GATEWAY_CONC, and c1)"
   : >"$workdir/gateway.tsv"
+  : >"$workdir/gateway-latency.tsv"
   start_nginx
   start_proxy_nginx "$server_url"
-  start_gateway "$server_url"
+  start_gateway "$server_url" same
+  local same_url=$gateway_url same_pid=$gateway_pid
+  start_gateway "$server_url" rest
+  local rest_url=$gateway_url rest_pid=$gateway_pid
   local proto i
   for proto in "${PROTOCOLS[@]}"; do
     note "$proto: nginx proxy and gateway x$BENCH_REPEAT, interleaved"
     for ((i = 0; i < BENCH_REPEAT; i++)); do
       gateway_wrk nginx "$proto" "$proxy_url"
-      gateway_wrk gateway "$proto" "$gateway_url"
+      gateway_wrk gateway "$proto" "$same_url"
+      # XML-RPC callers served over REST (a REST caller's is the same as --upstream same).
+      [ "$proto" = xmlrpc ] && gateway_wrk gateway-rest "$proto" "$rest_url"
+      gateway_wrk direct "$proto" "$server_url" 1
+      gateway_wrk gateway "$proto" "$same_url" 1
     done
   done
-  stop_pid "$gateway_pid"
+  stop_pid "$same_pid"
+  stop_pid "$rest_pid"
   stop_pid "$proxy_pid"
   stop_server
 }
 
-# gateway_report: median rate of each front per protocol, the ratio and the goal.
+# gateway_report: median rate of each front per protocol, the ratios and the goal; then the
+# latency the gateway adds at concurrency 1.
 gateway_report() {
   echo
-  echo "gateway (--upstream same) vs nginx proxy_pass, static responder behind, wrk -t 1 -c $BENCH_GATEWAY_CONC: requests per second (median of $BENCH_REPEAT)"
-  python3 - "$workdir/gateway.tsv" <<'PY'
+  echo "gateway vs nginx proxy_pass, static responder behind, wrk -t 1 -c $BENCH_GATEWAY_CONC: requests per second (median of $BENCH_REPEAT)"
+  python3 - "$workdir/gateway.tsv" "$workdir/gateway-latency.tsv" <<'PY'
 import statistics, sys
 rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1]) if line.strip()]
-print("   proto  nginx/s  gateway/s  gw/nginx  errors  goal >= 0.8")
+lat = [line.rstrip("\n").split("\t") for line in open(sys.argv[2]) if line.strip()]
+print("   proto  upstream  nginx/s  gateway/s  gw/nginx  errors  goal >= 0.8")
 for proto in ("rest", "xmlrpc"):
-    rate = {f: statistics.median(float(r[2]) for r in rows if r[0] == f and r[1] == proto)
-            for f in ("nginx", "gateway") if any(r[0] == f and r[1] == proto for r in rows)}
-    if len(rate) < 2:
-        continue
-    errors = sum(int(r[3]) for r in rows if r[1] == proto)
-    ratio = rate["gateway"] / rate["nginx"] if rate["nginx"] else 0
-    print("%8s %8.0f %10.0f %9.2f %7d  %s" % (proto, rate["nginx"], rate["gateway"], ratio,
-                                                errors, "met" if ratio >= 0.8 and not errors else "MISS"))
+    for front, mode in (("gateway", "same"), ("gateway-rest", "rest")):
+        rate = {f: statistics.median(float(r[2]) for r in rows if r[0] == f and r[1] == proto)
+                for f in ("nginx", front) if any(r[0] == f and r[1] == proto for r in rows)}
+        if len(rate) < 2:
+            continue
+        errors = sum(int(r[3]) for r in rows if r[1] == proto and r[0] in ("nginx", front))
+        ratio = rate[front] / rate["nginx"] if rate["nginx"] else 0
+        print("%8s %9s %8.0f %10.0f %9.2f %7d  %s" % (
+            proto, mode, rate["nginx"], rate[front], ratio, errors,
+            "met" if ratio >= 0.8 and not errors else "MISS"))
+print()
+print("latency the gateway (--upstream same) adds at c1: median of wrk's 50% latency")
+print("   proto  direct us  gateway us  added us")
+for proto in ("rest", "xmlrpc"):
+    d = [float(r[2]) for r in lat if r[0] == "direct" and r[1] == proto]
+    g = [float(r[2]) for r in lat if r[0] == "gateway" and r[1] == proto]
+    if d and g:
+        md, mg = statistics.median(d), statistics.median(g)
+        print("%8s %10.0f %11.0f %9.0f" % (proto, md, mg, mg - md))
 PY
 }

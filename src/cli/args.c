@@ -18,14 +18,6 @@
 
 #define usage(err, ...) custapi__error_set((err), CUSTAPI_CATEGORY_USAGE, NULL, __VA_ARGS__)
 
-/* Puts "SOURCE: " in front of an option check's message, which does not know its source. */
-void cli_error_prefix(custapi_error *err, const char *source) {
-  char message[CUSTAPI_ERROR_MESSAGE_MAX];
-  size_t n = (size_t)snprintf(message, sizeof message, "%.100s: ", source);
-  snprintf(message + n, sizeof message - n, "%.*s", (int)(sizeof message - n - 1), err->message);
-  memcpy(err->message, message, sizeof message);
-}
-
 /* An option of the table given on the command line, with its value if it takes one. */
 static int take_table_option(cli_args *a, size_t index, const char *spelled,
                              const char *inline_value, int argc, char **argv, int *i,

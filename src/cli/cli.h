@@ -68,7 +68,7 @@ typedef struct cli_args {
   /* gateway (cmd_gateway.c checks the numbers) */
   struct cli_gateway_args {
     const char *listen, *port_file, *upstream, *record, *report, *tls_cert, *tls_key;
-    const char *max_connections, *caller_timeout, *max_body, *metrics;
+    const char *max_connections, *caller_timeout, *max_body, *metrics, *shadow_queue, *stop_grace;
     int shadow, allow_remote;
   } gateway;
 
@@ -100,9 +100,6 @@ void cli_args_release(cli_args *args);
  * one replaces an earlier). On failure `err` says why (invalid, or usage for an unreadable file).
  */
 int cli_customer_from_args(custapi_customer **out, const cli_args *args, custapi_error *err);
-
-/* Puts "SOURCE: " in front of an error's message (an option check does not know its source). */
-void cli_error_prefix(custapi_error *err, const char *source);
 
 /* Reads a whole file ("-" for standard input) of at most `max` bytes. */
 int cli_read_file(char **out, size_t *len, const char *path, size_t max, custapi_error *err);

@@ -24,16 +24,12 @@ static int parse_unsigned(unsigned long *out, const char *name, const char *text
 static int build_config(gw_config *cfg, const cli_args *args, custapi_error *err) {
   const struct cli_gateway_args *g = &args->gateway;
   memset(cfg, 0, sizeof *cfg);
-  cfg->url = args->url;
-  cfg->xmlrpc_prefix = args->xmlrpc_prefix;
-  cfg->timeout_ms = args->timeout_ms > 0 ? args->timeout_ms : 30000;
-  cfg->retries = args->retries >= 0 ? args->retries : 3;
-  cfg->cacert = args->cacert;
-  cfg->insecure = args->insecure;
-  cfg->proxy = args->proxy;
-  cfg->allow_plain_http = args->allow_plain_http;
+  cfg->client = (custapi_options)CUSTAPI_OPTIONS_INIT;
+  cli_options_from_args(&cfg->client, args); /* the client's options, and their checks */
+  /* -v is one line per call (gw_server.c), not libcurl's trace: that would show the callers'
+   * requests and answers, whose credentials the transport does not know to redact. */
+  cfg->client.trace = NULL;
   cfg->mode = args->mode;
-  cfg->validate_flags = args->validate_flags;
   cfg->customer_flags = args->customer_flags;
   cfg->listen = g->listen;
   cfg->port_file = g->port_file;
@@ -48,7 +44,9 @@ static int build_config(gw_config *cfg, const cli_args *args, custapi_error *err
   cfg->metrics = g->metrics;
   cfg->max_connections = GW_DEFAULT_MAX_CONNECTIONS;
   cfg->caller_timeout_s = GW_DEFAULT_CALLER_TIMEOUT_S;
-  cfg->max_body = GW_DEFAULT_MAX_BODY;
+  cfg->max_body = gw_default_max_body();
+  cfg->shadow_queue = GW_DEFAULT_SHADOW_QUEUE;
+  cfg->stop_grace_s = GW_DEFAULT_STOP_GRACE_S;
   if (!g->listen)
     return custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s",
                               "gateway needs --listen HOST:PORT (port 0 picks a free one)");
@@ -78,6 +76,16 @@ static int build_config(gw_config *cfg, const cli_args *args, custapi_error *err
     if (parse_unsigned(&v, "--max-body", g->max_body, 1, 64ul * 1024 * 1024, err) < 0)
       return CUSTAPI_EUSAGE;
     cfg->max_body = v;
+  }
+  if (g->shadow_queue) {
+    if (parse_unsigned(&v, "--shadow-queue", g->shadow_queue, 1, 1000000, err) < 0)
+      return CUSTAPI_EUSAGE;
+    cfg->shadow_queue = (unsigned)v;
+  }
+  if (g->stop_grace) {
+    if (parse_unsigned(&v, "--stop-grace", g->stop_grace, 0, 3600, err) < 0)
+      return CUSTAPI_EUSAGE;
+    cfg->stop_grace_s = (unsigned)v;
   }
   return gw_config_check(cfg, err);
 }

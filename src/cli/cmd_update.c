@@ -60,10 +60,7 @@ static int read_back(custapi_result **out, const cli_args *args, custapi_client 
     return 0;
   custapi_error err = CUSTAPI_ERROR_INIT;
   custapi_error_copy(&err, custapi_client_last_error(client));
-  char message[CUSTAPI_ERROR_MESSAGE_MAX];
-  snprintf(message, sizeof message, "the update was applied, but reading it back failed: %.400s",
-           err.message);
-  memcpy(err.message, message, sizeof message);
+  custapi__error_read_back_failed(&err);
   return cli_fail(args, &err);
 }
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli_support.h"
+#include "options.h"
 #include "regular_file.h"
 
 /* A key file is small; anything bigger is the wrong file. */
@@ -95,6 +96,21 @@ int cli_require_id(int32_t *out, const cli_args *args, custapi_error *err) {
   return custapi_id_parse(out, args->id, err);
 }
 
+void cli_options_from_args(custapi_options *o, const cli_args *args) {
+  o->base_url = args->url;
+  o->xmlrpc_prefix = args->xmlrpc_prefix;
+  o->timeout_ms = args->timeout_ms;
+  o->retries = args->retries;
+  o->cacert = args->cacert;
+  o->insecure = args->insecure;
+  o->proxy = args->proxy;
+  o->allow_plain_http = args->allow_plain_http;
+  o->validate_flags = args->validate_flags;
+  o->warn = cli_warn;
+  if (args->verbose)
+    o->trace = cli_trace_stderr;
+}
+
 int cli_connect(custapi_client **out, const cli_args *args, custapi_error *err) {
   *out = NULL;
   custapi_options o = CUSTAPI_OPTIONS_INIT;
@@ -114,20 +130,9 @@ int cli_connect(custapi_client **out, const cli_args *args, custapi_error *err) 
   int rc = cli_read_api_key(&key, args, err);
   if (rc < 0)
     return rc;
-  o.base_url = args->url;
+  cli_options_from_args(&o, args);
   o.username = args->username;
   o.api_key = key;
-  o.xmlrpc_prefix = args->xmlrpc_prefix;
-  o.timeout_ms = args->timeout_ms;
-  o.retries = args->retries;
-  o.cacert = args->cacert;
-  o.insecure = args->insecure;
-  o.proxy = args->proxy;
-  o.allow_plain_http = args->allow_plain_http;
-  o.validate_flags = args->validate_flags;
-  o.warn = cli_warn;
-  if (args->verbose)
-    o.trace = cli_trace_stderr;
   if (custapi_global_init() < 0) {
     cli_key_free(key);
     return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL, "%s",

@@ -12,6 +12,10 @@
 int cli_read_api_key(char **out, const cli_args *args, custapi_error *err);
 void cli_key_free(char *key);
 
+/* The client's options from `args` (protocol aside): URL, XML-RPC prefix, timeouts, retries,
+ * TLS, proxy, plain http, validation flags, the warnings and -v's trace. No credentials. */
+void cli_options_from_args(custapi_options *o, const cli_args *args);
+
 /*
  * custapi_global_init, then a client built from `args` (protocol, URL, username, the key,
  * timeouts, retries, TLS, proxy, validation flags; -v installs the stderr trace). Pair with

@@ -2,6 +2,7 @@
 #include "options.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -293,10 +294,16 @@ static const cli_option options[] = {
     {"max-connections", 0, "N", "CUSTAPI_MAX_CONNECTIONS", CMD_GATEWAY, GROUP_GATEWAY, OPT_PROFILE,
      NULL, "connections served at once", FD(gateway.max_connections, "256")},
     {"caller-timeout", 0, "SECONDS", "CUSTAPI_CALLER_TIMEOUT", CMD_GATEWAY, GROUP_GATEWAY,
-     OPT_PROFILE, NULL, "a silent caller is disconnected after this",
+     OPT_PROFILE, NULL, "a caller whose request is not all in after this is disconnected",
      FD(gateway.caller_timeout, "30")},
     {"max-body", 0, "BYTES", "CUSTAPI_MAX_BODY", CMD_GATEWAY, GROUP_GATEWAY, OPT_PROFILE, NULL,
      "larger request bodies are refused", FD(gateway.max_body, "1048576")},
+    {"shadow-queue", 0, "N", "CUSTAPI_SHADOW_QUEUE", CMD_GATEWAY, GROUP_GATEWAY, OPT_PROFILE, NULL,
+     "--shadow reads waiting at most (more are dropped, counted)",
+     FD(gateway.shadow_queue, "1000")},
+    {"stop-grace", 0, "SECONDS", "CUSTAPI_STOP_GRACE", CMD_GATEWAY, GROUP_GATEWAY, OPT_PROFILE,
+     NULL, "after SIGTERM, time left to shadow reads once callers are answered",
+     FD(gateway.stop_grace, "10")},
     {"metrics", 0, "HOST:PORT", "CUSTAPI_METRICS", CMD_GATEWAY, GROUP_GATEWAY, OPT_PROFILE, NULL,
      "serve /metrics (Prometheus) and /healthz on a port of their own", F(gateway.metrics)},
     /* report */
@@ -432,4 +439,14 @@ static const char *command_name_at(size_t index, const void *context) {
 
 const char *cli_command_suggest(const char *word) {
   return custapi__suggest(word, command_name_at, cli_command_count() + 1, NULL);
+}
+
+/* Puts "SOURCE: " in front of an option check's message, which does not know its source: here,
+ * beside the checks, for the command line (args.c) and the profile (config.c) alike, so that
+ * neither reaches into the other. */
+void cli_error_prefix(custapi_error *err, const char *source) {
+  char message[CUSTAPI_ERROR_MESSAGE_MAX];
+  size_t n = (size_t)snprintf(message, sizeof message, "%.100s: ", source);
+  snprintf(message + n, sizeof message - n, "%.*s", (int)(sizeof message - n - 1), err->message);
+  memcpy(err->message, message, sizeof message);
 }

@@ -111,4 +111,7 @@ const char *cli_group_title(cli_option_group group);
 const char *cli_option_suggest(const char *word);
 const char *cli_command_suggest(const char *word);
 
+/* Puts "SOURCE: " in front of an error's message (an option check does not know its source). */
+void cli_error_prefix(custapi_error *err, const char *source);
+
 #endif

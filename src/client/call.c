@@ -1,7 +1,8 @@
 /*
- * One call machinery for both protocols. A call is a small state machine on the transport's
- * loop (start an attempt, decode its response, decide a retry, wait on a timer, start again),
- * so that many calls can share one loop (bulk); a single call steps the loop until it is done.
+ * One call machinery for both protocols, and for the client and the gateway alike (caller.h). A
+ * call is a small state machine on the transport's loop (start an attempt, decode its response,
+ * decide a retry, wait on a timer, start again), so that many calls can share one loop (bulk); a
+ * single call steps the loop until it is done.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,19 +10,18 @@
 #include <time.h>
 
 #include "alloc.h"
-#include "backend.h"
-#include "backends.h"
-#include "client.h"
-#include "client_internal.h"
+#include "caller.h"
+#include "codec.h"
+#include "codec_table.h"
 #include "error.h"
 #include "result.h"
 #include "retry.h"
 #include "trace.h"
 #include "transport.h"
 
-static void trace_info(const custapi_client *c, const char *fmt, ...) CUSTAPI_PRINTF(2, 3);
+static void trace_info(const custapi_caller *c, const char *fmt, ...) CUSTAPI_PRINTF(2, 3);
 
-static void trace_info(const custapi_client *c, const char *fmt, ...) {
+static void trace_info(const custapi_caller *c, const char *fmt, ...) {
   if (!c->trace)
     return;
   char line[CUSTAPI_ERROR_MESSAGE_MAX + 128];
@@ -35,7 +35,7 @@ static void trace_info(const custapi_client *c, const char *fmt, ...) {
   c->trace(CUSTAPI_TRACE_INFO, line, len, c->trace_payload);
 }
 
-void custapi__call_finish(call *k, int rc) {
+void custapi__call_finish(custapi_call *k, int rc) {
   k->done = 1;
   k->rc = rc;
   /* (not on out of memory: that says no more than it is, whatever went out) */
@@ -66,10 +66,11 @@ static void note_attempts(custapi_error *err, int attempts) {
 }
 
 /* Decides what follows a failed attempt whose error is in k->err. */
-static void after_failure(call *k, int rc, int transport_retryable, const char *retry_after,
+static void after_failure(custapi_call *k, int rc, int transport_retryable, const char *retry_after,
                           int http_status) {
-  custapi_client *c = k->client;
-  if (!custapi__retry_is_retryable(&k->err, transport_retryable) || k->attempts > c->retries) {
+  custapi_caller *c = k->caller;
+  if (k->raw || !custapi__retry_is_retryable(&k->err, transport_retryable) ||
+      k->attempts > c->retries) {
     if (custapi__retry_is_retryable(&k->err, transport_retryable))
       note_attempts(&k->err, k->attempts);
     custapi__call_finish(k, rc);
@@ -107,11 +108,17 @@ static void after_failure(call *k, int rc, int transport_retryable, const char *
 }
 
 /* One answer into k: any that is not a 2xx through the one failure path, a 2xx by the codec. */
-static int decode_answer(call *k, const custapi_http_response *r) {
-  const custapi_backend_ops *ops = k->client->backend;
+static int decode_answer(custapi_call *k, const custapi_http_response *r) {
+  const custapi_backend_ops *ops = k->ops;
+  if (k->raw)
+    return 0;
   if (k->is_probe)
-    return custapi__decode_probe(ops, &k->probe, r, &k->client->endpoint, &k->err);
-  custapi_answer_ask ask = {k->id, k->client->username, k->client->api_key, NULL};
+    return custapi__decode_probe(ops, &k->probe, r, k->endpoint, &k->err);
+  /* The answer is held to the id asked and to the credentials of whoever asked: the caller's
+   * own, or (the gateway's) those of the call's Authorization. */
+  const custapi_caller *c = k->caller;
+  custapi_answer_ask ask = {k->id, k->redact_secret ? k->redact_username : c->username,
+                            k->redact_secret ? k->redact_secret : c->secret, NULL};
   if (k->is_update)
     return custapi__decode_update(ops, &k->result, r, k->brief ? CUSTAPI_DECODE_NO_CUSTOMER : 0u,
                                   &ask, &k->err);
@@ -124,14 +131,31 @@ static int decode_answer(call *k, const custapi_http_response *r) {
  * first, so that no cut of an excerpt can leave the start of one in the message. Successes
  * decode the body as it came; only a failure pays for the copy.
  */
-static int decode_redacted(call *k, const custapi_http_response *r) {
-  custapi_client *c = k->client;
+static char *redacted_copy(const custapi_call *k, const char *text, size_t n, size_t *len) {
+  const custapi_caller *c = k->caller;
+  char *clean = custapi__trace_redact_credentials(text, n, c->username, c->secret, len);
+  if (!clean || !k->redact_secret)
+    return clean;
+  char *cleaner =
+      custapi__trace_redact_credentials(clean, *len, k->redact_username, k->redact_secret, len);
+  custapi__free(clean);
+  return cleaner;
+}
+
+static void redact_error(custapi_call *k) {
+  const custapi_caller *c = k->caller;
+  custapi__redact_message(k->err.message, sizeof k->err.message, c->username, c->secret);
+  if (k->redact_secret)
+    custapi__redact_message(k->err.message, sizeof k->err.message, k->redact_username,
+                            k->redact_secret);
+}
+
+static int decode_redacted(custapi_call *k, const custapi_http_response *r) {
   int rc = decode_answer(k, r);
   if (rc == 0 || !r->body || r->body_len == 0)
     return rc;
   size_t len = 0;
-  char *clean =
-      custapi__trace_redact_credentials(r->body, r->body_len, c->username, c->api_key, &len);
+  char *clean = redacted_copy(k, r->body, r->body_len, &len);
   if (!clean)
     return custapi__error_oom(&k->err);
   if (len != r->body_len || memcmp(clean, r->body, len) != 0) {
@@ -153,9 +177,25 @@ static int decode_redacted(call *k, const custapi_http_response *r) {
   return rc;
 }
 
+/* The answer as it came, for a call that keeps it. */
+static int keep_answer(custapi_call *k, const custapi_http_response *r) {
+  custapi_kept_answer *a = &k->answer;
+  custapi__kept_answer_clear(a);
+  if (!(a->body = custapi__malloc(r->body_len + 1)))
+    return custapi__error_oom(&k->err);
+  memcpy(a->body, r->body, r->body_len);
+  a->body[r->body_len] = '\0';
+  a->body_len = r->body_len;
+  a->status = r->status;
+  snprintf(a->content_type, sizeof a->content_type, "%s", r->content_type ? r->content_type : "");
+  snprintf(a->location, sizeof a->location, "%s", r->location ? r->location : "");
+  snprintf(a->retry_after, sizeof a->retry_after, "%s", r->retry_after ? r->retry_after : "");
+  return 0;
+}
+
 static void on_transfer_done(custapi_transfer *t, void *payload) {
-  call *k = payload;
-  custapi_client *c = k->client;
+  custapi_call *k = payload;
+  custapi_caller *c = k->caller;
   custapi_http_response response;
   int retryable = 0;
   char retry_after[128] = "";
@@ -177,7 +217,9 @@ static void on_transfer_done(custapi_transfer *t, void *payload) {
     custapi_result_free(k->result);
     k->result = NULL;
     custapi__probe_info_clear(&k->probe);
-    rc = decode_redacted(k, &response);
+    rc = k->keep ? keep_answer(k, &response) : 0;
+    if (rc == 0)
+      rc = decode_redacted(k, &response);
     /* A 2xx answer that can't be taken (not a fault, which is the install's clear refusal):
      * the server may have applied the update, and what it said can't tell. */
     if (rc < 0 && k->is_update && custapi__http_is_success(status) &&
@@ -186,7 +228,7 @@ static void on_transfer_done(custapi_transfer *t, void *payload) {
   }
   custapi__transfer_release(c->transport, t); /* the response's buffers end here */
   if (rc < 0) /* a server may echo the key (or the Authorization header) back */
-    custapi__redact_message(k->err.message, sizeof k->err.message, c->username, c->api_key);
+    redact_error(k);
   if (rc == 0)
     custapi__call_finish(k, 0);
   else
@@ -194,13 +236,14 @@ static void on_transfer_done(custapi_transfer *t, void *payload) {
 }
 
 void custapi__call_start(void *payload) {
-  call *k = payload;
+  custapi_call *k = payload;
+  custapi_caller *c = k->caller;
   custapi_transfer *t;
   /* The clock only when a Retry-After hold was ever set: bulk starts a call per update. */
-  uint64_t now = k->client->hold_until_ms ? custapi__now_ms() : 0;
-  if (now < k->client->hold_until_ms) {
+  uint64_t now = c->hold_until_ms ? custapi__now_ms() : 0;
+  if (now < c->hold_until_ms) {
     custapi_error terr = CUSTAPI_ERROR_INIT;
-    if (custapi__transport_add_timer(k->client->transport, (long)(k->client->hold_until_ms - now),
+    if (custapi__transport_add_timer(c->transport, (long)(c->hold_until_ms - now),
                                      custapi__call_start, k, &terr) < 0) {
       k->err = terr;
       custapi__call_finish(k, CUSTAPI_EINTERNAL);
@@ -208,19 +251,46 @@ void custapi__call_start(void *payload) {
     return;
   }
   k->attempts++;
-  int rc =
-      custapi__transport_start(&t, k->client->transport, k->request, on_transfer_done, k, &k->err);
+  int rc = custapi__transport_start(&t, c->transport, k->request, on_transfer_done, k, &k->err);
   if (rc < 0)
     custapi__call_finish(k, rc);
 }
 
+int custapi__call_begin(custapi_call *k, custapi_error *err) {
+  return custapi__transport_add_timer(k->caller->transport, 0, custapi__call_start, k, err);
+}
+
+void custapi__call_clear(custapi_call *k) {
+  custapi_result_free(k->result);
+  k->result = NULL;
+  custapi_customer_free(k->customer);
+  k->customer = NULL;
+  custapi__probe_info_clear(&k->probe);
+  custapi__kept_answer_clear(&k->answer);
+}
+
+void custapi__kept_answer_clear(custapi_kept_answer *a) {
+  custapi__free(a->body);
+  *a = (custapi_kept_answer){0};
+}
+
+long custapi__caller_deadline_ms(const custapi_caller *c) {
+  /* Before each attempt, the longest wait there can be: a Retry-After (a hold set by another
+   * call counts too, before the first) or the backoff, whichever is the longer. */
+  long wait = CUSTAPI_RETRY_AFTER_MAX_S * 1000L;
+  if (CUSTAPI_BACKOFF_MAX_MS > wait)
+    wait = CUSTAPI_BACKOFF_MAX_MS;
+  long attempts = (long)c->retries + 1;
+  return attempts * (c->timeout_ms + wait);
+}
+
 /* Runs one request to its end, retries included. The caller owns k->result / k->customer. */
-int custapi__call_run(call *k) {
+int custapi__call_run(custapi_call *k) {
   custapi__call_start(k);
   while (!k->done) {
     custapi_error lerr = CUSTAPI_ERROR_INIT;
-    if (custapi__transport_step(k->client->transport, &lerr) < 0) {
-      custapi__transport_abort_all(k->client->transport);
+    if (custapi__transport_step(k->caller->transport, &lerr) < 0) {
+      custapi__transport_abort_all(k->caller->transport);
       k->err = lerr;
       custapi__call_finish(k, custapi__status_of(lerr.category));
     }

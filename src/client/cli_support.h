@@ -35,7 +35,7 @@
 #include "suggest.h"
 #include "text.h"
 
-/* Milliseconds of a monotonic clock (the library's, src/client/transport.c). */
+/* Milliseconds of a monotonic clock (the library's, src/client/transport_global.c). */
 uint64_t custapi__now_ms(void);
 
 #endif

@@ -2,7 +2,7 @@
 #ifndef CUSTAPI_CLIENT_INTERNAL_H
 #define CUSTAPI_CLIENT_INTERNAL_H
 
-#include "backend.h"
+#include "codec.h"
 
 /* Runs the backend's probe request (with the client's retry policy); the error on the client. */
 int custapi__client_probe(custapi_probe_info *out, int *http_status, int *attempts,
@@ -68,9 +68,6 @@ int custapi__update_start(custapi_client *client, int32_t id, const custapi_cust
 
 /* custapi__update_start flag: the outcome's result carries no customer (decode_update_brief). */
 #define CUSTAPI__UPDATE_BRIEF (1u << 0)
-
-/* Asynchronous updates started and not yet done. */
-size_t custapi__client_async_count(const custapi_client *client);
 
 /* Drives the loop once (custapi__transport_step): completions are delivered from here. */
 int custapi__client_step(custapi_client *client, custapi_error *err);

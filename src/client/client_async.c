@@ -5,9 +5,9 @@
 #include <assert.h>
 
 #include "alloc.h"
-#include "backend.h"
 #include "client.h"
 #include "client_internal.h"
+#include "codec.h"
 #include "customer.h"
 #include "error.h"
 #include "result.h"
@@ -16,6 +16,7 @@
 typedef struct async_update {
   call k; /* first member: call_finish's on_done hands back the call, i.e. this */
   struct async_update *next;
+  custapi_client *client;
   custapi_http_request request;
   uint64_t start_ms;
   custapi__update_done_fn done;
@@ -33,7 +34,7 @@ static void unlink_async(custapi_client *c, async_update *a) {
 
 static void async_done(call *k) {
   async_update *a = (async_update *)(void *)k;
-  custapi_client *c = k->client;
+  custapi_client *c = a->client;
   unlink_async(c, a);
   custapi__http_request_clear(&a->request);
   custapi__update_outcome o = {0};
@@ -80,7 +81,9 @@ int custapi__update_start(custapi_client *c, int32_t id, const custapi_customer 
     return rc;
   }
   a->k.on_done = async_done;
-  a->k.client = c;
+  a->client = c;
+  a->k.caller = &c->caller;
+  a->k.ops = c->backend;
   a->k.request = &a->request;
   a->k.id = id;
   a->k.is_update = 1;
@@ -89,7 +92,7 @@ int custapi__update_start(custapi_client *c, int32_t id, const custapi_customer 
   a->done = done;
   a->payload = payload;
   /* The first attempt starts from the loop, so `done` is never called before this returns. */
-  if ((rc = custapi__transport_add_timer(c->transport, 0, custapi__call_start, &a->k, err)) < 0) {
+  if ((rc = custapi__call_begin(&a->k, err)) < 0) {
     custapi__http_request_clear(&a->request);
     custapi__free(a);
     return rc;
@@ -99,20 +102,12 @@ int custapi__update_start(custapi_client *c, int32_t id, const custapi_customer 
   return 0;
 }
 
-size_t custapi__client_async_count(const custapi_client *c) {
-  size_t n = 0;
-  for (const async_update *a = c->async_calls; a; a = a->next)
-    n++;
-  return n;
-}
-
 int custapi__client_step(custapi_client *c, custapi_error *err) {
-  return custapi__transport_step(c->transport, err);
+  return custapi__transport_step(c->caller.transport, err);
 }
 
-void custapi__client_abort_async(custapi_client *c, const custapi_error *why,
-                                 int maybe_applied) {
-  custapi__transport_abort_all(c->transport);
+void custapi__client_abort_async(custapi_client *c, const custapi_error *why, int maybe_applied) {
+  custapi__transport_abort_all(c->caller.transport);
   while (c->async_calls) {
     call *k = &c->async_calls->k;
     k->err = *why;

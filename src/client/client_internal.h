@@ -7,7 +7,8 @@
 
 #include <stdint.h>
 
-#include "backend.h"
+#include "caller.h"
+#include "codec.h"
 #include "transport.h"
 
 struct custapi_client {
@@ -20,52 +21,20 @@ struct custapi_client {
   char *cacert;
   char *proxy;
   custapi_endpoint endpoint;
-  int retries;
   unsigned validate_flags;
   custapi_warn_fn warn;
   void *warn_payload;
-  custapi_trace_fn trace;
-  void *trace_payload;
-  custapi_transport *transport;
+  /* The transport, retries, the 429 hold and the trace: the call machinery every call of the
+   * client runs on, with the client's key for redaction. */
+  custapi_caller caller;
   int insecure;
   custapi_error error;
-  /* A 429 or a Retry-After holds every call of this client until then (bulk: every slot). */
-  uint64_t hold_until_ms;
-  uint64_t jitter_state; /* the backoff's generator: per client, never shared between threads */
   struct async_update *async_calls; /* started by custapi__update_start, not yet done */
   int busy;                         /* in a bulk run: its callbacks may not call the client */
   int maybe_applied; /* the last failed call: an update that may have been applied */
 };
 
-/* ---- one call: attempts, retries and backoff on the transport's loop (call.c) ---- */
-
-typedef struct call {
-  void (*on_done)(struct call *k); /* an asynchronous call's completion, or NULL */
-  custapi_client *client;
-  const custapi_http_request *request;
-  int32_t id; /* the customer asked for (its answer must be of it); 0 for a probe */
-  int is_update;
-  int brief; /* an update whose returned customer is not wanted */
-  int is_probe;
-  int maybe_applied; /* an update: an attempt's request went out and its answer was not read */
-  int attempts;
-  int done;
-  int rc;
-  int http_status;
-  custapi_error err;
-  custapi_result *result;     /* an update's */
-  custapi_customer *customer; /* a read's */
-  custapi_probe_info probe;   /* a probe's */
-} call;
-
-/* Starts the call's next attempt (a transport timer callback; `payload` is the call), waiting
- * first while the client is held (a 429 or a Retry-After). */
-void custapi__call_start(void *payload);
-
-/* Marks the call done with `rc` and calls its on_done, which may free it. */
-void custapi__call_finish(call *k, int rc);
-
-/* Runs one request to its end, retries included. The caller owns k->result / k->customer. */
-int custapi__call_run(call *k);
+/* One call, as the caller machinery runs it (caller.h). */
+typedef custapi_call call;
 
 #endif

@@ -9,17 +9,15 @@
 #include <strings.h>
 
 #include "alloc.h"
-#include "backend.h"
-#include "backends.h"
+#include "caller.h"
 #include "client.h"
 #include "client_internal.h"
+#include "codec.h"
+#include "codec_table.h"
 #include "error.h"
 #include "retry.h"
 #include "text.h"
 #include "transport.h"
-
-#define DEFAULT_TIMEOUT_MS 30000L
-#define DEFAULT_MAX_RESPONSE (1024u * 1024u)
 
 /* ---- library set-up ---- */
 
@@ -105,7 +103,18 @@ int custapi__client_check_url(const char *url, int allow_plain_http, custapi_err
   return rc;
 }
 
-static int check_options(const custapi_options *o, custapi_error *err) {
+static char *dup_or_null(const char *s, int *oom) {
+  if (!s)
+    return NULL;
+  char *d = custapi__strdup(s);
+  if (!d)
+    *oom = 1;
+  return d;
+}
+
+/* Everything but the credentials: what a caller without a key of its own (the gateway's) is
+ * checked for too. */
+static int check_connection(const custapi_options *o, custapi_error *err) {
   if (o->version < 1 || o->version > CUSTAPI_OPTIONS_VERSION)
     return usage_error(err,
                        "options version %u is not supported (start from "
@@ -116,17 +125,6 @@ static int check_options(const custapi_options *o, custapi_error *err) {
   int rc = check_url(o, err);
   if (rc < 0)
     return rc;
-  if (o->username && has_control(o->username))
-    return usage_error(err, "the username contains a control character");
-  if (o->username && !is_utf8(o->username))
-    return usage_error(err, "the username is not valid UTF-8");
-  if (o->username && strchr(o->username, ':'))
-    return usage_error(err, "the username must not contain ':' (Basic authentication "
-                            "separates it from the key with one)");
-  if (!o->api_key || !*o->api_key)
-    return usage_error(err, "no API key given (use --api-key-file FILE or CUSTAPI_API_KEY)");
-  if (has_control(o->api_key))
-    return usage_error(err, "the API key contains a control character (a stray line break?)");
   if (o->xmlrpc_prefix && has_control(o->xmlrpc_prefix))
     return usage_error(err, "the XML-RPC prefix contains a control character");
   if (o->xmlrpc_prefix && !is_utf8(o->xmlrpc_prefix))
@@ -144,13 +142,91 @@ static int check_options(const custapi_options *o, custapi_error *err) {
   return 0;
 }
 
-static char *dup_or_null(const char *s, int *oom) {
-  if (!s)
-    return NULL;
-  char *d = custapi__strdup(s);
-  if (!d)
-    *oom = 1;
-  return d;
+static int check_options(const custapi_options *o, custapi_error *err) {
+  int rc = check_connection(o, err);
+  if (rc < 0)
+    return rc;
+  if (o->username && has_control(o->username))
+    return usage_error(err, "the username contains a control character");
+  if (o->username && !is_utf8(o->username))
+    return usage_error(err, "the username is not valid UTF-8");
+  if (o->username && strchr(o->username, ':'))
+    return usage_error(err, "the username must not contain ':' (Basic authentication "
+                            "separates it from the key with one)");
+  if (!o->api_key || !*o->api_key)
+    return usage_error(err, "no API key given (use --api-key-file FILE or CUSTAPI_API_KEY)");
+  if (has_control(o->api_key))
+    return usage_error(err, "the API key contains a control character (a stray line break?)");
+  return 0;
+}
+
+/* The caller's transport and retry policy from `o`, with the defaults of custapi_options;
+ * `username` and `secret` (NULL for none) are the caller's own credentials. Strings are
+ * borrowed for the caller's lifetime. */
+static int caller_init(custapi_caller *k, const custapi_options *o, const char *username,
+                       const char *secret, const char *cacert, const char *proxy,
+                       custapi_error *err) {
+  custapi_transport_config tc = {0};
+  tc.username = username ? username : "";
+  tc.password = secret;
+  tc.timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : CUSTAPI_DEFAULT_TIMEOUT_MS;
+  tc.connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : tc.timeout_ms;
+  tc.cacert = cacert;
+  tc.insecure = o->insecure;
+  tc.proxy = proxy;
+  tc.max_response_bytes =
+      o->max_response_bytes ? o->max_response_bytes : CUSTAPI_DEFAULT_MAX_RESPONSE_BYTES;
+  tc.trace = o->trace;
+  tc.trace_payload = o->trace_payload;
+  k->retries = o->retries < 0 ? CUSTAPI_RETRY_DEFAULT : o->retries;
+  k->timeout_ms = tc.timeout_ms;
+  k->username = username;
+  k->secret = secret;
+  k->trace = o->trace;
+  k->trace_payload = o->trace_payload;
+  int rc = custapi__transport_new(&k->transport, &tc, err);
+  if (rc == 0 && o->insecure && o->warn)
+    o->warn(NULL, "TLS certificates are not verified (--insecure)", o->warn_payload);
+  return rc;
+}
+
+/* A caller of its own, with its copies of the strings its transport borrows. */
+typedef struct lone_caller {
+  custapi_caller caller; /* first: custapi__caller_free is handed this */
+  char *cacert, *proxy;
+} lone_caller;
+
+int custapi__caller_new(custapi_caller **out, const custapi_options *o, custapi_error *err) {
+  *out = NULL;
+  int rc = check_connection(o, err);
+  if (rc < 0)
+    return rc;
+  lone_caller *l = custapi__calloc(1, sizeof *l);
+  int oom = !l;
+  if (l) {
+    l->cacert = dup_or_null(o->cacert, &oom);
+    l->proxy = dup_or_null(o->proxy, &oom);
+  }
+  if (oom) {
+    custapi__caller_free(l ? &l->caller : NULL);
+    return custapi__error_oom(err);
+  }
+  if ((rc = caller_init(&l->caller, o, NULL, NULL, l->cacert, l->proxy, err)) < 0) {
+    custapi__caller_free(&l->caller);
+    return rc;
+  }
+  *out = &l->caller;
+  return 0;
+}
+
+void custapi__caller_free(custapi_caller *k) {
+  if (!k)
+    return;
+  lone_caller *l = (lone_caller *)(void *)k;
+  custapi__transport_free(l->caller.transport);
+  custapi__free(l->cacert);
+  custapi__free(l->proxy);
+  custapi__free(l);
 }
 
 int custapi_client_new(custapi_client **out, const custapi_options *o, custapi_error *err) {
@@ -183,30 +259,14 @@ int custapi_client_new(custapi_client **out, const custapi_options *o, custapi_e
   custapi__base_url_trim(c->base_url);
   c->endpoint.base_url = c->base_url;
   c->endpoint.xmlrpc_prefix = c->xmlrpc_prefix;
-  c->retries = o->retries < 0 ? CUSTAPI_RETRY_DEFAULT : o->retries;
   c->validate_flags = o->validate_flags;
   c->insecure = o->insecure;
   c->warn = o->warn;
   c->warn_payload = o->warn_payload;
-  c->trace = o->trace;
-  c->trace_payload = o->trace_payload;
-  custapi_transport_config tc = {0};
-  tc.username = c->username;
-  tc.password = c->api_key;
-  tc.timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
-  tc.connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : tc.timeout_ms;
-  tc.cacert = c->cacert;
-  tc.insecure = o->insecure;
-  tc.proxy = c->proxy;
-  tc.max_response_bytes = o->max_response_bytes ? o->max_response_bytes : DEFAULT_MAX_RESPONSE;
-  tc.trace = o->trace;
-  tc.trace_payload = o->trace_payload;
-  if ((rc = custapi__transport_new(&c->transport, &tc, err)) < 0) {
+  if ((rc = caller_init(&c->caller, o, c->username, c->api_key, c->cacert, c->proxy, err)) < 0) {
     custapi_client_free(c);
     return rc;
   }
-  if (o->insecure && o->warn)
-    o->warn(NULL, "TLS certificates are not verified (--insecure)", o->warn_payload);
   *out = c;
   return 0;
 }
@@ -219,7 +279,7 @@ void custapi_client_free(custapi_client *c) {
                                 &(custapi_error){.category = CUSTAPI_CATEGORY_INTERNAL,
                                                  .message = "the client was freed"},
                                 0);
-  custapi__transport_free(c->transport);
+  custapi__transport_free(c->caller.transport);
   if (c->api_key) {
     custapi__wipe(c->api_key, strlen(c->api_key));
     custapi__free(c->api_key);

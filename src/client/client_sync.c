@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "backend.h"
 #include "client.h"
 #include "client_internal.h"
+#include "codec.h"
 #include "customer.h"
 #include "error.h"
 #include "result.h"
@@ -39,7 +39,9 @@ static int read_customer(custapi_customer **out, int *http_status, int *attempts
   if (rc < 0)
     return custapi__client_fail(c, &err);
   call k = {0};
-  k.client = c;
+  k.caller = &c->caller;
+  k.ops = c->backend;
+  k.endpoint = &c->endpoint;
   k.request = &req;
   k.id = id;
   rc = custapi__call_run(&k);
@@ -92,7 +94,9 @@ int custapi__client_probe(custapi_probe_info *out, int *http_status, int *attemp
   if (rc < 0)
     return custapi__client_fail(c, &err);
   call k = {0};
-  k.client = c;
+  k.caller = &c->caller;
+  k.ops = c->backend;
+  k.endpoint = &c->endpoint;
   k.request = &req;
   k.is_probe = 1;
   rc = custapi__call_run(&k);
@@ -193,7 +197,9 @@ int custapi_update(custapi_result **out, custapi_client *c, int32_t id,
   if (rc < 0)
     return custapi__client_fail(c, &err);
   call k = {0};
-  k.client = c;
+  k.caller = &c->caller;
+  k.ops = c->backend;
+  k.endpoint = &c->endpoint;
   k.request = &req;
   k.id = id;
   k.is_update = 1;
@@ -229,7 +235,7 @@ int custapi_update_dry_run(char **out, custapi_client *c, int32_t id,
   custapi_customer_free(filled);
   if (rc < 0)
     return custapi__client_fail(c, &err);
-  rc = custapi__transport_format_request(out, c->transport, &req, &err);
+  rc = custapi__transport_format_request(out, c->caller.transport, &req, &err);
   custapi__http_request_clear(&req);
   return rc < 0 ? custapi__client_fail(c, &err) : 0;
 }
@@ -237,7 +243,7 @@ int custapi_update_dry_run(char **out, custapi_client *c, int32_t id,
 /* Formats a request built by the codec, sends nothing. */
 static int format_request(char **out, custapi_client *c, custapi_http_request *req) {
   custapi_error err = CUSTAPI_ERROR_INIT;
-  int rc = custapi__transport_format_request(out, c->transport, req, &err);
+  int rc = custapi__transport_format_request(out, c->caller.transport, req, &err);
   custapi__http_request_clear(req);
   return rc < 0 ? custapi__client_fail(c, &err) : 0;
 }

@@ -58,6 +58,28 @@ int custapi__transport_start(custapi_transfer **out, custapi_transport *transpor
 int custapi__transport_add_timer(custapi_transport *transport, long delay_ms, custapi_timer_fn fn,
                                  void *payload, custapi_error *err);
 
+/* Drops the timers of `fn(payload)` not yet fired (a gateway caller's deadline, once answered). */
+void custapi__transport_cancel_timers(custapi_transport *transport, custapi_timer_fn fn,
+                                      void *payload);
+
+/*
+ * Something else the loop serves (the gateway's libmicrohttpd): its descriptors are polled
+ * together with libcurl's sockets, its timeout bounds each wait, and after_turn runs after
+ * every turn. With a watch the loop waits even when no transfer or timer is pending.
+ */
+#define CUSTAPI_TRANSPORT_WATCH_MAX 3 /* the gateway's: its callers, its signals, /metrics */
+
+typedef struct custapi_transport_watch {
+  int fds[CUSTAPI_TRANSPORT_WATCH_MAX];
+  unsigned fd_count;
+  long (*timeout_ms)(void *payload); /* ms until it wants a turn, -1: none */
+  void (*after_turn)(void *payload);
+  void *payload;
+} custapi_transport_watch;
+
+/* Sets (or with NULL, removes) the transport's watch; copied. */
+void custapi__transport_watch(custapi_transport *transport, const custapi_transport_watch *watch);
+
 /* Transfers in flight plus timers pending. */
 size_t custapi__transport_pending(const custapi_transport *transport);
 

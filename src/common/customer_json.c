@@ -266,15 +266,20 @@ int custapi__customer_to_json_object(json_object **out, const custapi_customer *
   return 0;
 }
 
-char *custapi__json_to_string(json_object *obj, size_t *len) {
-  size_t n = 0;
-  const char *text = json_object_to_json_string_length(
-      obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-  if (!text)
+json_object *custapi__field_to_json_object(const custapi_field *f) {
+  if (!f)
     return NULL;
-  if (len)
-    *len = n;
-  return custapi__strndup(text, n);
+  switch (f->type) {
+  case CUSTAPI_VALUE_STRING:
+    return json_object_new_string_len(f->string, (int)f->string_len);
+  case CUSTAPI_VALUE_INTEGER:
+    return json_object_new_int64(f->integer);
+  case CUSTAPI_VALUE_BOOLEAN:
+    return json_object_new_boolean(f->integer != 0);
+  case CUSTAPI_VALUE_NULL:
+    break;
+  }
+  return NULL;
 }
 
 /* Text json-c writes unchanged, quoted: printable ASCII but '"' and '\\'. */

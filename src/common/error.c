@@ -141,3 +141,10 @@ char *custapi__quote(char *buf, size_t bufsize, const char *text, size_t len, si
   buf[o] = '\0';
   return buf;
 }
+
+void custapi__error_read_back_failed(custapi_error *err) {
+  char message[CUSTAPI_ERROR_MESSAGE_MAX];
+  snprintf(message, sizeof message, "the update was applied, but reading it back failed: %.400s",
+           err->message);
+  memcpy(err->message, message, sizeof message);
+}

@@ -39,4 +39,9 @@ static inline int custapi__status_of(custapi_category category) { return -(int)c
  */
 char *custapi__quote(char *buf, size_t bufsize, const char *text, size_t len, size_t max);
 
+/* Prefixes err's message with the words saying that the update was applied and that its
+ * read-back failed (cut to fit): what `update --read-back` and the gateway's translated update
+ * say when the read after a successful update fails. */
+void custapi__error_read_back_failed(custapi_error *err);
+
 #endif

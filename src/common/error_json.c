@@ -19,22 +19,6 @@ json_object *custapi__error_to_json_object(const custapi_error *err) {
   return custapi__json_built(e, failed);
 }
 
-json_object *custapi__field_to_json_object(const custapi_field *f) {
-  if (!f)
-    return NULL;
-  switch (f->type) {
-  case CUSTAPI_VALUE_STRING:
-    return json_object_new_string_len(f->string, (int)f->string_len);
-  case CUSTAPI_VALUE_INTEGER:
-    return json_object_new_int64(f->integer);
-  case CUSTAPI_VALUE_BOOLEAN:
-    return json_object_new_boolean(f->integer != 0);
-  case CUSTAPI_VALUE_NULL:
-    break;
-  }
-  return NULL;
-}
-
 int custapi_error_to_json(char **out, const custapi_error *err) {
   assert(out && err);
   json_object *obj = custapi__error_to_json_object(err);

@@ -1,7 +1,7 @@
 /*
  * The one path for an HTTP answer that is not a success, whichever protocol asked: the status
  * gives the category, the body at most a short excerpt of what the server said. Codecs never
- * see such an answer (backend.c calls this first), so that the same answer gives the same
+ * see such an answer (codec_table.c calls this first), so that the same answer gives the same
  * error over REST and XML-RPC.
  */
 #include <json-c/json.h>

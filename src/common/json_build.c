@@ -5,6 +5,7 @@
  * failed, dropping the value: a builder ORs the results and checks once, and never adds to, or
  * leaks, a value that was not made. Children are built whole before they are added.
  */
+#include "alloc.h"
 #include "json_util.h"
 
 int custapi__json_add(json_object *obj, const char *key, json_object *value) {
@@ -37,4 +38,15 @@ json_object *custapi__json_built(json_object *obj, int failed) {
     return NULL;
   }
   return obj;
+}
+
+char *custapi__json_to_string(json_object *obj, size_t *len) {
+  size_t n = 0;
+  const char *text = json_object_to_json_string_length(
+      obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+  if (!text)
+    return NULL;
+  if (len)
+    *len = n;
+  return custapi__strndup(text, n);
 }

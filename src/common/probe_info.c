@@ -1,6 +1,6 @@
-/* What a probe learned (backend.h): filled by a codec's decode_probe, owned by the caller. */
+/* What a probe learned (codec.h): filled by a codec's decode_probe, owned by the caller. */
 #include "alloc.h"
-#include "backend.h"
+#include "codec.h"
 
 void custapi__probe_info_clear(custapi_probe_info *info) {
   for (size_t i = 0; i < info->method_count; i++)

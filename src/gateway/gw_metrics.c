@@ -161,12 +161,14 @@ int gw_metrics_render(char **out, size_t *len, gw_stats *s, gw_upstream_mode mod
 void gw_metrics_print_summary(FILE *out, gw_stats *s, const char *signal_name) {
   fprintf(out,
           "{\"stopped_by\":\"%s\",\"calls\":{\"rest\":%lu,\"xmlrpc\":%lu},\"forwarded\":%lu,"
-          "\"refused\":%lu,\"passed_through\":%lu,\"upstream_errors\":%lu,\"shadow_reads\":%lu,"
-          "\"differences\":%lu,\"updates\":{\"accepted\":%lu,\"refused\":%lu,\"failed\":%lu}}\n",
+          "\"refused\":%lu,\"passed_through\":%lu,\"upstream_errors\":%lu,\"timed_out\":%lu,"
+          "\"shadow_reads\":%lu,\"differences\":%lu,\"shadow_dropped\":%lu,"
+          "\"updates\":{\"accepted\":%lu,\"refused\":%lu,\"failed\":%lu}}\n",
           signal_name, atomic_load(&s->calls_rest), atomic_load(&s->calls_xmlrpc),
           atomic_load(&s->forwarded), atomic_load(&s->refused), atomic_load(&s->passed_through),
-          atomic_load(&s->upstream_errors), atomic_load(&s->shadow_reads),
-          atomic_load(&s->differences), atomic_load(&s->updates_accepted),
+          atomic_load(&s->upstream_errors), atomic_load(&s->timed_out),
+          atomic_load(&s->shadow_reads), atomic_load(&s->differences),
+          atomic_load(&s->shadow_dropped), atomic_load(&s->updates_accepted),
           atomic_load(&s->updates_refused), atomic_load(&s->updates_failed));
   fflush(out);
 }

@@ -2,8 +2,9 @@
  * The gateway's counters: one struct of atomics that the summary printed at exit and the
  * /metrics page (--metrics) both read, so the two never disagree. Every count is incremented
  * through the functions below from wherever the event happens (a call answered, an upstream
- * attempt, a shadow read, a connection opened); atomics keep them exact whether calls run on
- * one thread per connection or on one loop.
+ * attempt, a shadow read, a connection opened). The calls and the /metrics listener all run
+ * on the gateway's one loop; the counters are atomics all the same, so that they stay exact
+ * whatever thread reads them.
  */
 #ifndef CUSTAPI_GW_METRICS_H
 #define CUSTAPI_GW_METRICS_H
@@ -29,9 +30,11 @@ typedef struct gw_stats {
   atomic_ulong refused;        /* answered at the door: invalid, too large, malformed */
   atomic_ulong passed_through; /* forwarded verbatim */
   atomic_ulong upstream_errors;
+  atomic_ulong timed_out; /* callers answered 504 (or a fault) at their upstream deadline */
   atomic_ulong shadow_reads;
   atomic_ulong differences;
-  atomic_ulong shadow_dropped; /* shadow reads not made (a full queue) */
+  atomic_ulong
+      shadow_dropped; /* shadow reads not made: the queue was full, or the stop came first */
   /* Updates that passed the door, by what the install made of them (the summary's "updates"):
    * accepted (2xx, no fault: recorded), refused (auth, not found, rejected) or failed. */
   atomic_ulong updates_accepted, updates_refused, updates_failed;
@@ -62,11 +65,16 @@ void gw_metrics_print_summary(FILE *out, gw_stats *s, const char *signal_name);
 
 typedef struct gw_metrics_server gw_metrics_server;
 
-/* Serves /metrics and /healthz on `listen` (HOST:PORT, loopback unless allow_remote). */
+/* Serves /metrics and /healthz on `listen` (HOST:PORT, loopback unless allow_remote), on the
+ * gateway's loop: gw_metrics_fd is polled with the loop's descriptors, gw_metrics_run is
+ * called after each turn. */
 int gw_metrics_start(gw_metrics_server **out, const gw_config *cfg, gw_stats *s,
                      custapi_error *err);
 /* The port it listens on (--metrics with port 0 picks one). */
 unsigned gw_metrics_port(const gw_metrics_server *server);
+/* The listener's descriptor to poll (-1 for none), and its turn once it is readable. */
+int gw_metrics_fd(const gw_metrics_server *server);
+void gw_metrics_run(gw_metrics_server *server);
 void gw_metrics_stop(gw_metrics_server *server);
 
 #endif

@@ -1,7 +1,9 @@
 /*
  * --metrics HOST:PORT: /metrics (Prometheus' text format) and /healthz on a port of the
- * gateway's own, never one of the install's paths on the callers' port. One thread of its own
- * (a scrape reads atomics; it never waits on the install), loopback unless --allow-remote.
+ * gateway's own, never one of the install's paths on the callers' port. Served on the gateway's
+ * one loop, as the callers are (external epoll mode: gw_metrics_fd is polled with the rest,
+ * gw_metrics_run after each turn); a scrape reads the counters and never waits on the install.
+ * Loopback unless --allow-remote.
  */
 #include <microhttpd.h>
 #include <string.h>
@@ -81,7 +83,7 @@ int gw_metrics_start(gw_metrics_server **out, const gw_config *cfg, gw_stats *s,
     return custapi__error_oom(err);
   m->stats = s;
   m->mode = cfg->upstream;
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
+  unsigned flags = MHD_USE_EPOLL;
   if (addr.sa.sa_family == AF_INET6)
     flags |= MHD_USE_IPv6;
   m->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, m, MHD_OPTION_SOCK_ADDR, &addr,
@@ -100,6 +102,17 @@ unsigned gw_metrics_port(const gw_metrics_server *m) {
   const union MHD_DaemonInfo *info =
       m ? MHD_get_daemon_info(m->daemon, MHD_DAEMON_INFO_BIND_PORT) : NULL;
   return info ? info->port : 0;
+}
+
+int gw_metrics_fd(const gw_metrics_server *m) {
+  const union MHD_DaemonInfo *info =
+      m ? MHD_get_daemon_info(m->daemon, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+  return info ? info->epoll_fd : -1;
+}
+
+void gw_metrics_run(gw_metrics_server *m) {
+  if (m)
+    MHD_run(m->daemon);
 }
 
 void gw_metrics_stop(gw_metrics_server *m) {

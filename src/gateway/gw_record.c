@@ -27,6 +27,17 @@ int gw_append_line(int fd, const char *text, size_t len) {
   return n == (ssize_t)(len + 1) ? 0 : -1;
 }
 
+const char *gw_authorization_token(const char *authorization) {
+  if (!authorization)
+    return NULL;
+  const char *sp = strchr(authorization, ' ');
+  if (!sp)
+    return authorization;
+  while (*sp == ' ')
+    sp++;
+  return *sp ? sp : authorization;
+}
+
 int gw_redacted_copy(custapi_customer **out, const custapi_customer *properties,
                      const char *authorization) {
   custapi_answer_ask ask = {0, NULL, NULL, NULL};

@@ -16,21 +16,21 @@
 #include "json_check.h"
 #include "json_util.h"
 #include "rest.h"
+#include "rest_request.h" /* the customers path */
 
 #define JSON_TYPE "application/json"
-#define CUSTOMERS_PATH "/api/2.0/customers/"
 
 /* ---- encoding ---- */
 
 /* {base}/api/2.0/customers/{id}, written by hand: once per update in bulk. */
 static int build_url(char **out, const custapi_endpoint *ep, int32_t id, custapi_error *err) {
   size_t base_len = strlen(ep->base_url); /* trimmed by the client: custapi_endpoint */
-  size_t path_len = sizeof CUSTOMERS_PATH - 1;
+  size_t path_len = sizeof CUSTAPI_REST_CUSTOMERS_PATH - 1;
   char *url = custapi__malloc(base_len + path_len + DECIMAL_MAX + 1);
   if (!url)
     return custapi__error_oom(err);
   memcpy(url, ep->base_url, base_len);
-  memcpy(url + base_len, CUSTOMERS_PATH, path_len);
+  memcpy(url + base_len, CUSTAPI_REST_CUSTOMERS_PATH, path_len);
   size_t digits = decimal_text(url + base_len + path_len, id);
   url[base_len + path_len + digits] = '\0';
   *out = url;

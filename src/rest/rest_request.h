@@ -1,7 +1,7 @@
 /*
  * The REST codec's request side, for the gateway: a caller's PUT body decoded into the model,
  * and the JSON documents answered to it. Pure functions over buffers (rest_request.c); the
- * client side is reached through custapi__rest_backend (backend.h).
+ * client side is reached through custapi__rest_backend (codec.h).
  */
 #ifndef CUSTAPI_REST_REQUEST_H
 #define CUSTAPI_REST_REQUEST_H

@@ -31,7 +31,7 @@
 #include <xmlrpc-c/base.h>
 
 #include "alloc.h"
-#include "backend.h"
+#include "codec.h"
 #include "customer.h"
 #include "decimal.h"
 #include "error.h"
@@ -41,7 +41,6 @@
 #include "xml_encoding.h"
 #include "xmlrpc_internal.h"
 
-#define XMLRPC_PATH "/api/2.0/xmlrpc/"
 #define UPDATE_METHOD "UpdateCustomer"
 #define GET_METHOD "GetCustomer"
 #define MAY_HAVE_BEEN_APPLIED "; the update may have been applied"
@@ -104,12 +103,12 @@ static int endpoint_url(char **out, const custapi_endpoint *endpoint, custapi_er
   if (!endpoint->base_url || !endpoint->base_url[0])
     return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL, "no base URL");
   size_t blen = strlen(endpoint->base_url);
-  size_t plen = sizeof XMLRPC_PATH - 1;
+  size_t plen = sizeof CUSTAPI_XMLRPC_PATH - 1;
   char *url = custapi__malloc(blen + plen + 1);
   if (!url)
     return custapi__error_oom(err);
   memcpy(url, endpoint->base_url, blen);
-  memcpy(url + blen, XMLRPC_PATH, plen + 1);
+  memcpy(url + blen, CUSTAPI_XMLRPC_PATH, plen + 1);
   *out = url;
   return 0;
 }

@@ -1,14 +1,14 @@
 /*
  * The XML-RPC codec (docs/protocol.md): methodCall encoding and methodResponse decoding with
  * xmlrpc-c's core library only (no xmlrpc-c client; the client layer's libcurl transport sends).
- * Its operations are reached through custapi__xmlrpc_backend (the ops table of backend.h).
+ * Its operations are reached through custapi__xmlrpc_backend (the ops table of codec.h).
  */
 #ifndef CUSTAPI_XMLRPC_H
 #define CUSTAPI_XMLRPC_H
 
 #include <stddef.h>
 
-#include "backend.h"
+#include "codec.h"
 
 extern const custapi_backend_ops custapi__xmlrpc_backend;
 
@@ -27,6 +27,9 @@ void custapi__xmlrpc_global_init(void);
 
 /* The method names' default prefix: written here only. */
 #define CUSTAPI_XMLRPC_DEFAULT_PREFIX "customers."
+
+/* The endpoint's path under the base URL: written here only. */
+#define CUSTAPI_XMLRPC_PATH "/api/2.0/xmlrpc/"
 
 /* The prefix an endpoint's method names take (its own, else the default). */
 const char *custapi__xmlrpc_prefix(const custapi_endpoint *endpoint);

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends.h"
+#include "codec_table.h"
 #include "custapi/custapi.h"
 #include "rest.h"
 #include "xml_encoding.h"

@@ -10,11 +10,11 @@
 
 #include "../../src/rest/rest_request.h"
 #include "../../src/xmlrpc/xmlrpc.h"
-#include "backend.h"
+#include "codec.h"
 #include "custapi/custapi.h"
 #if defined(__has_include)
-#if __has_include("backends.h")
-#include "backends.h"
+#if __has_include("codec_table.h")
+#include "codec_table.h"
 #endif
 #endif
 

@@ -208,6 +208,18 @@ class GatewayTest(unittest.TestCase):
         self.envs.append(e)
         return e
 
+    def put_once_seen(self, e, cid, quota):
+        """A REST PUT of customer `cid` in a thread, returned once the install has seen it:
+        (the thread, the list its status goes to)."""
+        statuses = []
+        t = threading.Thread(target=lambda: statuses.append(
+            e.rest("PUT", "/api/2.0/customers/%d" % cid, {"sms_quota": quota})[0]))
+        t.start()
+        deadline = time.time() + 10 * SLOW
+        while not e.captured() and time.time() < deadline:
+            time.sleep(0.02)
+        return t, statuses
+
     def assert_no_secrets(self, *paths):
         for p in paths:
             with open(p, "rb") as f:
@@ -694,6 +706,51 @@ class GatewayTest(unittest.TestCase):
                                     (8, "postal_code", "noise"), (8, "sms_quota", "differ")])
         self.assertEqual(s["differences"], 2)
 
+    def test_shadow_read_ordered_before_a_later_update(self):
+        # Update 1 of customer 9 is slow at the install; update 2 of 9 arrives meanwhile. The
+        # read-backs of update 1 take their place behind it when it arrives, so they run before
+        # update 2 and see 1: no false difference ({"sent":1,"rest":2,"xmlrpc":2} before).
+        report = os.path.join(self.tmp, "report.jsonl")
+        e = self.start(server_args=["--fault", "delay:%d:1" % (800 * SLOW)],
+                       gateway_args=["--shadow", "--report", report])
+        first = []
+        t = threading.Thread(target=lambda: first.append(
+            e.rest("PUT", "/api/2.0/customers/9", {"sms_quota": 1})[0]))
+        t.start()
+        time.sleep(0.3 * SLOW)
+        self.assertEqual(e.proxy().customers.UpdateCustomer(9, {"sms_quota": 2}), 9)
+        t.join()
+        self.assertEqual(first, [200])
+        s = e.stop_gateway()
+        # One line per update, each agreeing: the reads of update 1 saw 1, not 2.
+        self.assertEqual([(d["sent"], d["rest"], d["xmlrpc"], d["verdict"])
+                          for d in self.shadow_lines(report)],
+                         [(1, 1, 1, "agree"), (2, 2, 2, "agree")])
+        self.assertEqual((s["shadow_reads"], s["differences"], s["shadow_dropped"]), (4, 0, 0))
+        # The install saw: update 1, its two reads, update 2, its two reads.
+        kinds = ["w" if c["method"] == "PUT" or "UpdateCustomer" in c.get("body", "") else "r"
+                 for c in e.captured()]
+        self.assertEqual(kinds, ["w", "r", "r", "w", "r", "r"])
+
+    def test_shadow_queue_bounded(self):
+        # --shadow-queue 1: while the first update's reads wait their turn (the install holds
+        # the update 800 ms), the second update has no room: answered all the same, not read
+        # back, counted as dropped.
+        report = os.path.join(self.tmp, "report.jsonl")
+        e = self.start(server_args=["--fault", "delay:%d:1" % (800 * SLOW)],
+                       gateway_args=["--shadow", "--report", report, "--shadow-queue", "1"])
+        first = []
+        t = threading.Thread(target=lambda: first.append(
+            e.rest("PUT", "/api/2.0/customers/11", {"sms_quota": 1})[0]))
+        t.start()
+        time.sleep(0.3 * SLOW)
+        self.assertEqual(e.rest("PUT", "/api/2.0/customers/12", {"sms_quota": 2})[0], 200)
+        t.join()
+        self.assertEqual(first, [200])
+        s = e.stop_gateway()
+        self.assertEqual((s["shadow_reads"], s["shadow_dropped"]), (2, 1))
+        self.assertEqual(e.server_get(12)["sms_quota"], 2)
+
     # ---- running like a service ----
 
     def test_sigterm_with_calls_in_flight(self):
@@ -735,6 +792,97 @@ class GatewayTest(unittest.TestCase):
         self.assertLess(time.time() - start, 8 * SLOW)
         s.close()
         self.assertEqual(e.captured(), [])
+
+    def test_dripping_caller_loses_its_slot(self):
+        # A byte every 0.4 s is never silent for long: --caller-timeout bounds the whole
+        # request, so the connection is closed about 2 s after it opened, drip or not.
+        import socket
+        e = self.start(gateway_args=["--caller-timeout", "2"])
+        s = socket.create_connection(("127.0.0.1", e.port))
+        start = time.time()
+        closed = False
+        request = b"PUT /api/2.0/customers/3 HTTP/1.1\r\nHost: x\r\nX-Drip: " + b"a" * 100
+        s.settimeout(0.4)
+        for byte in request:
+            try:
+                if s.recv(100) == b"":
+                    closed = True
+                    break
+            except socket.timeout:
+                pass
+            except ConnectionResetError:
+                closed = True
+                break
+            try:
+                s.sendall(bytes([byte]))
+            except (BrokenPipeError, ConnectionResetError):
+                closed = True
+                break
+        elapsed = time.time() - start
+        s.close()
+        self.assertTrue(closed, "still open after %.1f s of dripping" % elapsed)
+        self.assertLess(elapsed, 2 + 8 * SLOW)
+        self.assertEqual(e.captured(), [])
+        self.assertEqual(e.rest("GET", "/api/2.0/")[0], 200)  # the slot is free again
+
+    def test_slow_install_is_not_the_callers_fault(self):
+        # --caller-timeout bounds the caller's request, not the wait for the install (bounded
+        # by the upstream deadline): an answer 2.5 s late still reaches a caller allowed 1 s.
+        e = self.start(server_args=["--fault", "delay:2500:1"],
+                       gateway_args=["--caller-timeout", "1"])
+        self.assertEqual(e.rest("PUT", "/api/2.0/customers/18", {"sms_quota": 3})[0], 200)
+        self.assertEqual(e.server_get(18)["sms_quota"], 3)
+
+    def test_429_holds_every_caller(self):
+        # The install answers the first call 429 with Retry-After: 1. The hold is the one call
+        # machinery's, shared by every caller: a second caller arriving meanwhile is not sent
+        # upstream until the second is up (it was, at once, with a retry loop per connection).
+        e = self.start(server_args=["--fault", "http429:1"], gateway_args=["--retries", "1"])
+        t, first = self.put_once_seen(e, 13, 1)
+        self.assertEqual(len(e.captured()), 1)  # the 429
+        second = []
+        t2 = threading.Thread(target=lambda: second.append(
+            e.proxy().customers.UpdateCustomer(14, {"sms_quota": 2})))
+        t2.start()
+        time.sleep(0.4)
+        self.assertEqual(len(e.captured()), 1, e.captured())  # held, not sent
+        t.join()
+        t2.join()
+        self.assertEqual((first, second), ([200], [14]))
+        self.assertEqual(len(e.captured()), 3)
+        self.assertEqual((e.server_get(13)["sms_quota"], e.server_get(14)["sms_quota"]), (1, 2))
+
+    def test_sigterm_bounded_by_stop_grace(self):
+        # The update is answered at once; its shadow reads are held 8 s by the install. SIGTERM:
+        # no caller is in flight, so the reads get --stop-grace 1 more, then are dropped, said
+        # on stderr and counted; the gateway does not wait the 8 s.
+        report = os.path.join(self.tmp, "report.jsonl")
+        e = self.start(server_args=["--fault", "delay:0:1", "--fault", "delay:8000"],
+                       gateway_args=["--shadow", "--report", report, "--stop-grace", "1"])
+        self.assertEqual(e.rest("PUT", "/api/2.0/customers/15", {"sms_quota": 5})[0], 200)
+        start = time.time()
+        s = e.stop_gateway()
+        self.assertLess(time.time() - start, 1 + 4 * SLOW)
+        self.assertEqual(s["shadow_dropped"], 1)
+        self.assertIn("stopped with 1 shadow read not made", e.stderr_text())
+        self.assertEqual(e.server_get(15)["sms_quota"], 5)
+
+    def test_second_signal_answers_the_waiting_callers(self):
+        # A caller's update is held 8 s by the install. SIGTERM waits for it; a second signal
+        # ends the gateway at once: the caller gets 504 from the gateway (not a dropped
+        # connection), stderr says what was abandoned, and the exit is 0 with the summary.
+        e = self.start(server_args=["--fault", "delay:%d:1" % (8000 * SLOW)])
+        t, answers = self.put_once_seen(e, 17, 1)
+        e.gateway.send_signal(signal.SIGTERM)
+        time.sleep(0.3 * SLOW)
+        self.assertIsNone(e.gateway.poll())  # still waiting for its caller
+        start = time.time()
+        s = e.stop_gateway(signal.SIGINT)
+        t.join()
+        self.assertLess(time.time() - start, 4 * SLOW)
+        self.assertEqual(answers, [504])
+        self.assertEqual(s["timed_out"], 1)
+        self.assertIn("1 upstream call abandoned", e.stderr_text())
 
     def test_connection_limit(self):
         import socket

@@ -4,7 +4,6 @@
  * client's own decoders so both sides agree) and the per-id line.
  */
 #include <check.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,7 +11,7 @@
 #include "../../src/rest/rest_request.h"
 #include "../../src/xmlrpc/xmlrpc.h"
 #include "alloc.h"
-#include "backend.h"
+#include "codec.h"
 #include "customer.h"
 #include "gw_internal.h"
 
@@ -266,46 +265,43 @@ END_TEST
 
 /* ---- the per-id line ---- */
 
-typedef struct racer {
-  gw_order *order;
-  unsigned long ticket;
-  int *log, *count;
-  pthread_mutex_t *lock;
+typedef struct place {
+  gw_turn turn; /* first */
   int me;
-} racer;
+  int *log, *count;
+} place;
 
-static void *race(void *arg) {
-  racer *r = arg;
-  gw_order_wait(r->order, 5, r->ticket);
-  pthread_mutex_lock(r->lock);
-  r->log[(*r->count)++] = r->me;
-  pthread_mutex_unlock(r->lock);
-  usleep(2000);
-  gw_order_done(r->order, 5);
-  return NULL;
+static void ran(gw_turn *turn) {
+  place *p = (place *)(void *)turn;
+  p->log[(*p->count)++] = p->me;
 }
 
-START_TEST(one_id_runs_in_ticket_order) {
+START_TEST(one_id_runs_in_arrival_order) {
   gw_order *o;
   ck_assert_int_eq(gw_order_new(&o), 0);
   enum { N = 8 };
-  racer rs[N];
-  pthread_t th[N];
+  place ps[N];
   int log[N], count = 0;
-  pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-  for (int i = 0; i < N; i++)
-    rs[i] = (racer){o, gw_order_take(o, 5), log, &count, &lock, i};
-  /* Started in reverse: each still waits for the ones before it. */
-  for (int i = N - 1; i >= 0; i--)
-    pthread_create(&th[i], NULL, race, &rs[i]);
-  for (int i = 0; i < N; i++)
-    pthread_join(th[i], NULL);
+  for (int i = 0; i < N; i++) {
+    ps[i] = (place){{NULL, 5, ran}, i, log, &count};
+    /* The first goes at once; every later one waits for the one before it. */
+    ck_assert_int_eq(gw_order_enter(o, &ps[i].turn), i == 0 ? 1 : 0);
+  }
+  ran(&ps[0].turn);
+  /* Another id does not wait for this one's line. */
+  place other = {{NULL, 6, ran}, 99, log, &count};
+  ck_assert_int_eq(gw_order_enter(o, &other.turn), 1);
+  for (int i = 0; i < N; i++) {
+    ck_assert_int_eq(count, i + 1); /* the next runs only when this one is done */
+    gw_order_done(o, 5);
+  }
+  gw_order_done(o, 6);
   for (int i = 0; i < N; i++)
     ck_assert_int_eq(log[i], i);
-  /* Another id does not wait for this one's line. */
-  unsigned long t = gw_order_take(o, 6);
-  gw_order_wait(o, 6, t);
-  gw_order_done(o, 6);
+  /* The line is gone: the next place of id 5 goes at once. */
+  place again = {{NULL, 5, ran}, 0, log, &count};
+  ck_assert_int_eq(gw_order_enter(o, &again.turn), 1);
+  gw_order_done(o, 5);
   gw_order_free(o);
 }
 END_TEST
@@ -363,7 +359,7 @@ static Suite *suite(void) {
   suite_add_tcase(s, t);
   TCase *o = tcase_create("order");
   tcase_set_timeout(o, 30);
-  tcase_add_test(o, one_id_runs_in_ticket_order);
+  tcase_add_test(o, one_id_runs_in_arrival_order);
   suite_add_tcase(s, o);
   return s;
 }

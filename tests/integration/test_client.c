@@ -579,10 +579,10 @@ END_TEST
 
 /* ---- many transfers on one loop (what bulk builds on) ---- */
 
-#include "backends.h"
+#include "codec_table.h"
 #include "rest.h"
-#include "xmlrpc.h"
 #include "transport.h"
+#include "xmlrpc.h"
 
 typedef struct done_count {
   int done, ok;

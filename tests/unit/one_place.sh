@@ -37,14 +37,30 @@ if [ -n "$found" ]; then
   echo "$found"
   status=1
 fi
+# Issue 21, item 7: paths, the read-back failure and the gateway's category table.
+only_in '"/api/2\.0/customers/' rest/rest_request.h 'the customers path'
+only_in '"/api/2\.0/xmlrpc' xmlrpc/xmlrpc.h 'the XML-RPC path'
+only_in 'reading it back failed' common/error.c '"the update was applied, but reading it back failed"'
+only_in 'case CUSTAPI_CATEGORY_NOT_FOUND' '-' 'a second category-to-status table'
+# Every declaration of a header inside its guard: the last line of each is its #endif.
+for h in $(find "$src" -name '*.h'); do
+  last=$(grep -v '^[[:space:]]*$' "$h" | tail -n 1)
+  case "$last" in
+  '#endif'*) ;;
+  *)
+    echo "FAIL: $h has code after its guard's #endif: $last"
+    status=1
+    ;;
+  esac
+done
 # Protocols (issue 13, item 1): named by their ops tables only; everything else parses and
 # prints names with custapi_protocol_parse/custapi_protocol_name, and never compares them.
 only_in 'str(n?case)?cmp\([^;]*"(rest|xmlrpc)"' '-' 'a comparison with a protocol name'
-# The client layer reaches a codec through the table of backends (client/backend.c) only.
+# The client layer reaches a codec through the table of backends (client/codec_table.c) only.
 found=$(grep -rnE -e '#include "(\.\./(rest|xmlrpc)/)?(rest|xmlrpc)\.h"' "$src/client" "$src/common" |
-  grep -v "^$src/client/backend.c:")
+  grep -v "^$src/client/codec_table.c:")
 if [ -n "$found" ]; then
-  echo "FAIL: a codec's header is included outside the table of backends (src/client/backend.c):"
+  echo "FAIL: a codec's header is included outside the table of backends (src/client/codec_table.c):"
   echo "$found"
   status=1
 fi

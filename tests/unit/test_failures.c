@@ -1,5 +1,5 @@
 /*
- * One path for every answer that is not a 2xx (http_failure.c through backend.c): the same
+ * One path for every answer that is not a 2xx (http_failure.c through codec_table.c): the same
  * answer gives the same error, to the byte, whichever protocol asked and whatever was asked
  * (an update, a brief update, a read, a probe); and what the error quotes of the body.
  */
@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends.h"
+#include "codec_table.h"
 #include "rest.h"
-#include "xmlrpc.h"
 #include "result.h"
+#include "xmlrpc.h"
 
 static const int statuses[] = {400, 401, 403, 404, 409, 413, 422, 429, 500, 502, 503};
 

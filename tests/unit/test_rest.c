@@ -9,18 +9,18 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "backends.h"
-#include "rest.h"
-#include "xmlrpc.h"
+#include "codec_table.h"
 #include "customer.h"
 #include "json_util.h"
+#include "rest.h"
 #include "result.h"
 #include "retry.h"
 #include "trace.h"
+#include "xmlrpc.h"
 
 static const custapi_backend_ops *rest = &custapi__rest_backend;
 
-/* Decoding as every caller does it: through backend.c, which keeps non-2xx answers from the
+/* Decoding as every caller does it: through codec_table.c, which keeps non-2xx answers from the
  * codec. */
 static int decode_update(custapi_result **out, const custapi_http_response *r, custapi_error *err) {
   return custapi__decode_update(rest, out, r, 0, NULL, err);

@@ -10,17 +10,17 @@
 #include <sys/resource.h>
 #include <xmlrpc-c/base.h>
 
-#include "xmlrpc.h"
 #include "alloc.h"
-#include "backends.h"
+#include "codec_table.h"
 #include "custapi/custapi.h"
 #include "customer.h"
 #include "result.h"
 #include "worst_xml.h"
+#include "xmlrpc.h"
 
 #define OPS (&custapi__xmlrpc_backend)
 
-/* Decoding as every caller does it: through backend.c, which keeps non-2xx answers from the
+/* Decoding as every caller does it: through codec_table.c, which keeps non-2xx answers from the
  * codec. */
 static int decode_update(custapi_result **out, const custapi_http_response *r, custapi_error *err) {
   return custapi__decode_update(OPS, out, r, 0, NULL, err);

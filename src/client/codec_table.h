@@ -1,8 +1,8 @@
-/* The client layer's lookup of the codecs' ops tables (backend.c). */
+/* The client layer's lookup of the codecs' ops tables (codec_table.c). */
 #ifndef CUSTAPI_BACKENDS_H
 #define CUSTAPI_BACKENDS_H
 
-#include "backend.h"
+#include "codec.h"
 
 /* The backend of a protocol, or NULL. */
 const custapi_backend_ops *custapi__backend_for(custapi_protocol protocol);
@@ -57,7 +57,7 @@ int custapi__decode_get(const custapi_backend_ops *ops, custapi_customer **out,
                         const custapi_http_response *response, const custapi_answer_ask *ask,
                         custapi_error *err);
 int custapi__decode_probe(const custapi_backend_ops *ops, custapi_probe_info *out,
-                          const custapi_http_response *response,
-                          const custapi_endpoint *endpoint, custapi_error *err);
+                          const custapi_http_response *response, const custapi_endpoint *endpoint,
+                          custapi_error *err);
 
 #endif

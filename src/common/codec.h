@@ -48,8 +48,8 @@ typedef struct custapi_backend_ops {
    * call these, and only with a 2xx: any other answer is custapi__http_failure's, the same for
    * every protocol. decode_update's flags: CUSTAPI_DECODE_NO_CUSTOMER.
    */
-  int (*decode_update)(custapi_result **out, const custapi_http_response *response,
-                       unsigned flags, custapi_error *err);
+  int (*decode_update)(custapi_result **out, const custapi_http_response *response, unsigned flags,
+                       custapi_error *err);
   int (*decode_get)(custapi_customer **out, const custapi_http_response *response,
                     custapi_error *err);
   /* A request that shows the endpoint answers and accepts the credentials, and its decoder. */

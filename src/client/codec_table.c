@@ -4,8 +4,8 @@
 #include <strings.h>
 
 #include "alloc.h"
-#include "backend.h"
-#include "backends.h"
+#include "codec.h"
+#include "codec_table.h"
 #include "customer.h"
 #include "error.h"
 #include "http.h"
