@@ -1,6 +1,7 @@
 #include "bulk_queue.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,8 @@ void custapi_py_bulk_free(custapi_py_bulk *b) {
   free(b);
 }
 
+/* A success's error is never read (Python looks at it only when status != 0): only its
+ * category is set, not its 600 bytes cleared. */
 static void copy_outcome(custapi_py_outcome *to, const custapi_bulk_outcome *o) {
   to->line = o->line;
   to->id = o->id;
@@ -85,7 +88,7 @@ static void copy_outcome(custapi_py_outcome *to, const custapi_bulk_outcome *o) 
   if (o->error)
     custapi_error_copy(&to->error, o->error);
   else
-    custapi_error_clear(&to->error);
+    to->error.category = CUSTAPI_CATEGORY_OK;
 }
 
 /* The results line first, so that what a consumer has seen is always on disk by the next
@@ -96,16 +99,19 @@ static int on_done(const custapi_bulk_outcome *o, void *payload) {
     b->results_failed = 1;
     return CUSTAPI_EINTERNAL;
   }
+  int wake = 0;
   pthread_mutex_lock(&b->mu);
   while (b->count == QUEUE_SIZE && !b->detached)
     pthread_cond_wait(&b->room, &b->mu);
   if (!b->detached) {
     copy_outcome(&b->queue[(b->head + b->count) % QUEUE_SIZE], o);
     b->count++;
-    if (b->count == WAKE_AT || b->count == QUEUE_SIZE)
-      pthread_cond_signal(&b->ready);
+    wake = b->count == WAKE_AT || b->count == QUEUE_SIZE;
   }
   pthread_mutex_unlock(&b->mu);
+  /* Signalled once the lock is free: a consumer woken under it would wait for it at once. */
+  if (wake)
+    pthread_cond_signal(&b->ready);
   return 0;
 }
 
@@ -119,16 +125,19 @@ static long long now_ms(void) {
 
 static void on_tick(const custapi_bulk_summary *so_far, void *payload) {
   custapi_py_bulk *b = payload;
+  int wake = 0;
   pthread_mutex_lock(&b->mu);
   b->summary = *so_far;
   if (b->count > 0) {
     long long now = now_ms();
     if (now - b->woken_ms >= WAKE_MS) {
       b->woken_ms = now;
-      pthread_cond_signal(&b->ready);
+      wake = 1;
     }
   }
   pthread_mutex_unlock(&b->mu);
+  if (wake)
+    pthread_cond_signal(&b->ready);
   if (b->results && !b->results_failed && custapi_bulk_results_flush(b->results, &b->error) < 0) {
     b->results_failed = 1;
     custapi_py_bulk_stop(b);
@@ -179,6 +188,9 @@ int custapi_py_bulk_run(custapi_py_bulk *b, custapi_client *client, int concurre
   return rc;
 }
 
+/* The outcomes are copied out with the lock released: the run only ever writes the slots past
+ * head + count, and those taken here stay out of its reach until head moves on below. A copy
+ * under the lock held the run up (a futex wait in on_done) for every batch. */
 size_t custapi_py_bulk_take(custapi_py_bulk *b, custapi_py_outcome *out, size_t max, int timeout_ms,
                             int *finished) {
   struct timespec until;
@@ -193,16 +205,24 @@ size_t custapi_py_bulk_take(custapi_py_bulk *b, custapi_py_outcome *out, size_t 
   while (b->count == 0 && !b->finished)
     if (pthread_cond_timedwait(&b->ready, &b->mu, &until) == ETIMEDOUT)
       break;
-  size_t n = 0;
-  for (; n < max && b->count > 0; n++) {
-    out[n] = b->queue[b->head];
-    b->head = (b->head + 1) % QUEUE_SIZE;
-    b->count--;
+  size_t n = b->count < max ? b->count : max, first = b->head;
+  pthread_mutex_unlock(&b->mu);
+  for (size_t i = 0; i < n; i++) {
+    const custapi_py_outcome *from = &b->queue[(first + i) % QUEUE_SIZE];
+    /* the head always; a success's error is never read */
+    memcpy(&out[i], from, offsetof(custapi_py_outcome, error));
+    if (from->status != 0)
+      out[i].error = from->error;
+    else
+      out[i].error.category = CUSTAPI_CATEGORY_OK;
   }
-  if (n > 0)
-    pthread_cond_signal(&b->room);
+  pthread_mutex_lock(&b->mu);
+  b->head = (first + n) % QUEUE_SIZE;
+  b->count -= n;
   *finished = b->finished && b->count == 0;
   pthread_mutex_unlock(&b->mu);
+  if (n > 0)
+    pthread_cond_signal(&b->room);
   return n;
 }
 

@@ -20,8 +20,10 @@ timed() {
   return "$rc"
 }
 
-cpu_of() { awk '{ printf "%.2f", $2 + $3 }' "$workdir/$1.time"; }
-rss_of() { awk '{ print $4 }' "$workdir/$1.time"; }
+# GNU time writes "Command exited with non-zero status N" above its figures when the command
+# fails: the figures are the last line.
+cpu_of() { awk 'END { printf "%.2f", $2 + $3 }' "$workdir/$1.time"; }
+rss_of() { awk 'END { print $4 + 0 }' "$workdir/$1.time"; }
 
 # make_records FILE COUNT: JSON Lines updates, ids cycling over the seeded customers so that
 # no id repeats within a window of BENCH_IDS records (bulk never runs one id twice at once).

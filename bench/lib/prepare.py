@@ -6,6 +6,9 @@ environment (BENCH_USER, CUSTAPI_REFSERVER_KEY); the files are written private (
 
 usage: prepare.py CAPTURE.jsonl OUTDIR   -> OUTDIR/{rest,xmlrpc}.{lua,headers,body,method,path}
        prepare.py nginx-quote FILE      -> FILE's text as a single-quoted nginx string
+       prepare.py nginx-quote FILE VAR  -> the same, the REST answer's customer id replaced
+                                           by the nginx variable VAR (the client checks that
+                                           the answer carries the customer it asked for)
 """
 import base64
 import json
@@ -76,17 +79,22 @@ def prepare(capture, outdir):
                                                                 capture))
 
 
-def nginx_quote(path):
+def nginx_quote(path, id_var=None):
     with open(path, encoding="utf-8") as f:
         text = f.read()
     if "$" in text:  # nginx would read it as a variable, and has no escape for it
         sys.exit("prepare.py: %s holds a '$', which nginx cannot return verbatim" % path)
+    if id_var:
+        item_id = '"item":{"id":1,'
+        if text.count(item_id) != 1:
+            sys.exit("prepare.py: %s does not hold %s once" % (path, item_id))
+        text = text.replace(item_id, '"item":{"id":${%s},' % id_var)
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def main(argv):
-    if len(argv) == 3 and argv[1] == "nginx-quote":
-        print(nginx_quote(argv[2]))
+    if len(argv) in (3, 4) and argv[1] == "nginx-quote":
+        print(nginx_quote(*argv[2:]))
     elif len(argv) == 3:
         prepare(argv[1], argv[2])
     else:

@@ -88,14 +88,15 @@ CONF
 write_nginx_conf() {
   local dir=$1 port=$2
   local rest_body xmlrpc_body
-  rest_body=$(python3 "$bench_dir/lib/prepare.py" nginx-quote "$workdir/req/rest.response")
+  rest_body=$(python3 "$bench_dir/lib/prepare.py" nginx-quote "$workdir/req/rest.response" cid)
   xmlrpc_body=$(python3 "$bench_dir/lib/prepare.py" nginx-quote "$workdir/req/xmlrpc.response")
   {
     nginx_conf_head "$dir"
     cat <<CONF
   server {
     listen 127.0.0.1:$port;
-    location /api/2.0/customers/ {
+    # The answer carries the customer the path names, as an install's does.
+    location ~ "^/api/2\.0/customers/(?<cid>[0-9]+)$" {
       default_type application/json;
       return 200 $rest_body;
     }
