@@ -126,7 +126,14 @@ int custapi_bulk_input_open(custapi_bulk_input **out, const char *path,
 void custapi_bulk_input_free(custapi_bulk_input *input);
 #define CUSTAPI_BULK_CONCURRENCY_MAX ...
 
+#define CUSTAPI_KEY_FILE_MAX ...
+int custapi_key_file_read(char **out, const char *path, custapi_warn_fn warn, void *payload,
+                          custapi_error *err);
+void custapi_key_free(char *key);
+
 extern "Python" void custapi_py_warn(const char *property, const char *message, void *payload);
+extern "Python" void custapi_py_key_warn(const char *property, const char *message,
+                                         void *payload);
 """
 
 SOURCE = r"""

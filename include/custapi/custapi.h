@@ -355,6 +355,23 @@ typedef struct custapi_options {
   { CUSTAPI_OPTIONS_VERSION, NULL, CUSTAPI_PROTOCOL_REST, NULL, NULL, NULL, 0, 0, -1, NULL, 0,  \
     NULL, 0, 0, 0u, NULL, NULL, NULL, NULL }
 
+/* The largest API key file custapi_key_file_read takes: a key file is small, anything bigger is
+ * the wrong file. */
+#define CUSTAPI_KEY_FILE_MAX 4096
+
+/*
+ * Reads an API key file, as the command's --api-key-file does: a regular file (a FIFO, device,
+ * socket or directory is refused at once, never read), at most CUSTAPI_KEY_FILE_MAX bytes, one
+ * trailing line break (LF or CR LF) dropped, neither empty nor holding a NUL byte; every other
+ * case is a usage error naming the file. The key is read straight into one buffer that never
+ * grows and is wiped on every failure. A file that group or others may read is taken, and
+ * `warn` (may be NULL; property NULL) is told so. *out, for options.api_key, is given back
+ * with custapi_key_free, which wipes it.
+ */
+CUSTAPI_EXTERN int custapi_key_file_read(char **out, const char *path, custapi_warn_fn warn,
+                                         void *payload, custapi_error *err);
+CUSTAPI_EXTERN void custapi_key_free(char *key);
+
 /* Parses "rest" or "xmlrpc", in any case ("XMLRPC" too); CUSTAPI_EUSAGE for anything else. */
 CUSTAPI_EXTERN int custapi_protocol_parse(custapi_protocol *out, const char *name);
 CUSTAPI_EXTERN const char *custapi_protocol_name(custapi_protocol protocol);

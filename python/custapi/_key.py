@@ -8,7 +8,6 @@ immutable object, which is why a key file, read straight into C memory, is the b
 from __future__ import annotations
 
 import os
-import stat
 import warnings
 
 # typing only for the type checker: importing it costs every program a few ms.
@@ -18,89 +17,51 @@ if TYPE_CHECKING:
 
 from ._errors import UsageError
 from ._native import ffi, lib
-
-KEY_FILE_MAX = 4096  # as the command's: a key file is small; anything bigger is the wrong file
-
+from ._native_util import error_from, new_error
 
 class KeyBuffer:
     """A NUL-terminated key in C memory; wipe() clears it. Never shown by repr."""
 
-    __slots__ = ("buf", "size")
+    __slots__ = ("buf", "size", "owned")
 
     def __init__(self, size: int) -> None:
         self.buf = ffi.new("char[]", size + 1)
         self.size = size + 1
+        self.owned = False
+
+    @classmethod
+    def of_library(cls, key: Any) -> "KeyBuffer":
+        """A key the library read (custapi_key_file_read): custapi_key_free wipes and frees it."""
+        kb = cls.__new__(cls)
+        kb.buf, kb.size, kb.owned = key, 0, True
+        return kb
 
     def wipe(self) -> None:
-        lib.custapi_py_wipe(self.buf, self.size)
+        if self.owned:
+            if self.buf != ffi.NULL:
+                lib.custapi_key_free(self.buf)
+            self.buf = ffi.NULL
+        else:
+            lib.custapi_py_wipe(self.buf, self.size)
 
     def __repr__(self) -> str:
         return "<custapi key [redacted]>"
 
 
-def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a plain file"
+@ffi.def_extern()
+def custapi_py_key_warn(prop: Any, message: Any, payload: Any) -> None:
+    warnings.warn(ffi.string(message).decode("utf-8", "replace"), UserWarning, stacklevel=5)
 
 
 def _from_file(path: "Union[str, os.PathLike[str]]") -> KeyBuffer:
-    name = os.fsdecode(path)
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOCTTY)
-    except OSError as e:
-        if os.path.exists(path) and stat.S_ISSOCK(os.stat(path).st_mode):
-            raise UsageError("API key file %s is not a regular file (a socket): give a file"
-                             % name) from None
-        raise UsageError("can't open %s: %s" % (name, e.strerror)) from None
-    key = KeyBuffer(KEY_FILE_MAX + 1)
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise UsageError("API key file %s is not a regular file (%s): give a file"
-                             % (name, _kind(st.st_mode)))
-        if st.st_mode & (stat.S_IRGRP | stat.S_IROTH):
-            warnings.warn("API key file %.200s is readable by group or others (chmod 600 it)"
-                          % name, UserWarning, stacklevel=4)
-        view = ffi.buffer(key.buf, KEY_FILE_MAX + 1)
-        length = 0
-        while length <= KEY_FILE_MAX:
-            # readv into the C buffer itself: the key never becomes a Python object.
-            n = os.readv(fd, [memoryview(view)[length:]])
-            if n == 0:
-                break
-            length += n
-    except OSError as e:
-        key.wipe()
-        raise UsageError("can't read %s: %s" % (name, e.strerror)) from None
-    except BaseException:
-        key.wipe()
-        raise
-    finally:
-        os.close(fd)
-    problem = None
-    if length > KEY_FILE_MAX:
-        problem = "%s: larger than %d bytes" % (name, KEY_FILE_MAX)
-    else:
-        if length and key.buf[length - 1] == b"\n":
-            length -= 1
-            if length and key.buf[length - 1] == b"\r":
-                length -= 1
-        key.buf[length] = b"\0"
-        if length == 0:
-            problem = "API key file %s is empty" % name
-        elif len(ffi.string(key.buf)) != length:
-            problem = "API key file %s holds a NUL byte" % name
-    if problem:
-        key.wipe()
-        raise UsageError(problem)
-    return key
+    """The library's own reading of a key file (custapi_key_file_read), the command's rules:
+    the key goes from the file into the library's memory, never into a Python object."""
+    out = ffi.new("char **")
+    err = new_error()
+    if lib.custapi_key_file_read(out, os.fsencode(path), lib.custapi_py_key_warn, ffi.NULL,
+                                 err) < 0:
+        raise error_from(err)
+    return KeyBuffer.of_library(out[0])
 
 
 def _from_value(api_key: Union[str, bytes, bytearray]) -> KeyBuffer:

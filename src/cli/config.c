@@ -17,7 +17,6 @@
 
 #include "cli_support.h"
 #include "options.h"
-#include "regular_file.h"
 
 #define usage(err, ...) custapi__error_set((err), CUSTAPI_CATEGORY_USAGE, NULL, __VA_ARGS__)
 
@@ -182,7 +181,7 @@ static void config_read_clear(config_read *c) {
 
 /*
  * Opens the file; *out NULL (and 0) when the default file does not exist. Opened without
- * blocking and refused at once when it is not a regular file (cli_open_regular: a FIFO would
+ * blocking and refused at once when it is not a regular file (custapi__open_regular: a FIFO would
  * hang every command until something wrote to it); then checked as ssh checks its config: a
  * file that another user may write could point url, proxy or cacert elsewhere, so it is
  * refused, naming the chmod.
@@ -191,7 +190,7 @@ static int open_config(FILE **out, const char *path, int named, custapi_error *e
   *out = NULL;
   int fd;
   struct stat st;
-  if (cli_open_regular(&fd, &st, path,
+  if (custapi__open_regular(&fd, &st, path,
                        named ? "the config file (CUSTAPI_CONFIG)" : "the config file", "", !named,
                        err) < 0)
     return -1;

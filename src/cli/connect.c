@@ -9,73 +9,14 @@
 
 #include "cli_support.h"
 #include "options.h"
-#include "regular_file.h"
 
-/* A key file is small; anything bigger is the wrong file. */
-#define KEY_FILE_MAX 4096
+void cli_key_free(char *key) { custapi_key_free(key); }
 
-void cli_key_free(char *key) {
-  if (!key)
-    return;
-  custapi__wipe(key, strlen(key) + 1);
-  custapi__free(key);
-}
-
-/*
- * Reads the key with read(2) into one buffer that never grows: stdio's buffer and a realloc
- * would each leave a copy of the key behind in freed memory, unwiped.
- */
+/* The library's reading of a key file (custapi_key_file_read), or of standard input for "-". */
 static int read_key_file(char **out, const char *path, custapi_error *err) {
-  int fd = STDIN_FILENO;
-  struct stat st;
-  if (strcmp(path, "-") != 0 &&
-      cli_open_regular(&fd, &st, path, "API key file", ": give a file, or - for standard input", 0,
-                       err) < 0)
-    return -1;
-  if (fd != STDIN_FILENO && (st.st_mode & (S_IRGRP | S_IROTH))) {
-    char msg[300];
-    snprintf(msg, sizeof msg, "API key file %.200s is readable by group or others (chmod 600 it)",
-             path);
-    cli_warn(NULL, msg, NULL);
-  }
-  char *text = custapi__malloc(KEY_FILE_MAX + 2);
-  size_t len = 0;
-  int rc = 0;
-  while (text && len <= KEY_FILE_MAX) {
-    ssize_t n = read(fd, text + len, KEY_FILE_MAX + 1 - len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      rc = custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "can't read %s: %s", path,
-                              strerror(errno));
-    if (n <= 0)
-      break;
-    len += (size_t)n;
-  }
-  if (fd != STDIN_FILENO)
-    close(fd);
-  if (!text)
-    return custapi__error_oom(err);
-  text[len] = '\0';
-  if (rc == 0 && len > KEY_FILE_MAX)
-    rc = custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL, "%s: larger than %d bytes", path,
-                            KEY_FILE_MAX);
-  if (rc == 0 && len && text[len - 1] == '\n') {
-    text[--len] = '\0';
-    if (len && text[len - 1] == '\r')
-      text[--len] = '\0';
-  }
-  if (rc == 0 && (len == 0 || strlen(text) != len))
-    rc = custapi__error_set(err, CUSTAPI_CATEGORY_USAGE, NULL,
-                            len ? "API key file %s holds a NUL byte" : "API key file %s is empty",
-                            path);
-  if (rc < 0) {
-    custapi__wipe(text, KEY_FILE_MAX + 2);
-    custapi__free(text);
-    return rc;
-  }
-  *out = text;
-  return 0;
+  if (strcmp(path, "-") == 0)
+    return custapi__key_read_fd(out, STDIN_FILENO, path, err);
+  return custapi_key_file_read(out, path, cli_warn, NULL, err);
 }
 
 int cli_read_api_key(char **out, const cli_args *args, custapi_error *err) {

@@ -17,7 +17,11 @@
  *  - the monotonic clock the library times its calls with;
  *  - the strict JSON checker (json_check.h), so that custapi report refuses what every other
  *    reader of JSON refuses (json-c alone accepts NaN, "1." and single quotes).
- *  - the words for a file that is not a regular one (file_kind.h), shared with the gateway.
+ *  - the words for a file that is not a regular one (file_kind.h), shared with the gateway,
+ *    and the opening of a file that must be one (regular_file.h: the config file, the key
+ *    file), refusing a FIFO before anything waits on it;
+ *  - the key file's reading from a descriptor (key_file.h), for --api-key-file - (standard
+ *    input): a path goes through the public custapi_key_file_read.
  *
  * tests/cli/cli_layer.sh fails when src/cli reaches a custapi__ name that is not declared here
  * or in a header included here, or includes another internal header.
@@ -32,6 +36,8 @@
 #include "file_kind.h"
 #include "json_build.h"
 #include "json_check.h"
+#include "key_file.h"
+#include "regular_file.h"
 #include "suggest.h"
 #include "text.h"
 

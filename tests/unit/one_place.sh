@@ -64,6 +64,16 @@ if [ -n "$found" ]; then
   echo "$found"
   status=1
 fi
+# The API key file's rules (issue 23): the library reads it for the command and for Python
+# (custapi_key_file_read); neither reads a key file of its own.
+only_in 'readable by group or others|API key file %s (is empty|holds a NUL)' common/key_file.c \
+  'a reading of the API key file'
+found=$(grep -rnE -e 'readable by group|API key file %s|S_IRGRP|KEY_FILE_MAX *=' "$1/python")
+if [ -n "$found" ]; then
+  echo "FAIL: the Python binding reads an API key file of its own (use custapi_key_file_read):"
+  echo "$found"
+  status=1
+fi
 
 [ $status -eq 0 ] && echo "every fact is written once"
 exit $status

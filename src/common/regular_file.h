@@ -1,6 +1,6 @@
-/* Files the command reads that must be regular files: the API key file, the config file. */
-#ifndef CUSTAPI_CLI_REGULAR_FILE_H
-#define CUSTAPI_CLI_REGULAR_FILE_H
+/* Files that must be regular ones: an API key file, the command's config file. */
+#ifndef CUSTAPI_REGULAR_FILE_H
+#define CUSTAPI_REGULAR_FILE_H
 
 #include <sys/stat.h>
 
@@ -12,7 +12,7 @@
  * *st. A FIFO, device, socket or directory is a usage error, "WHAT PATH is not a regular file
  * (a FIFO)HINT". With `missing_ok`, a file that does not exist is *fd -1 and 0.
  */
-int cli_open_regular(int *fd, struct stat *st, const char *path, const char *what, const char *hint,
+int custapi__open_regular(int *fd, struct stat *st, const char *path, const char *what, const char *hint,
                      int missing_ok, custapi_error *err);
 
 #endif

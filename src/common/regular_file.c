@@ -6,7 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli_support.h"
+#include "error.h"
+#include "file_kind.h"
 
 static int not_a_regular_file(custapi_error *err, const char *what, const char *path, mode_t mode,
                               const char *hint) {
@@ -15,7 +16,7 @@ static int not_a_regular_file(custapi_error *err, const char *what, const char *
                             hint);
 }
 
-int cli_open_regular(int *fd, struct stat *st, const char *path, const char *what, const char *hint,
+int custapi__open_regular(int *fd, struct stat *st, const char *path, const char *what, const char *hint,
                      int missing_ok, custapi_error *err) {
   *fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (*fd < 0 && errno == ENOENT && missing_ok)
