@@ -63,23 +63,22 @@ static int read_key(char **key, const char *path, char msg[512]) {
   return rc;
 }
 
+/* A file holding `len` bytes of `data` reads as the key `want`. */
+static void expect_key(const char *data, size_t len, const char *want) {
+  char *key, msg[512];
+  ck_assert_int_eq(read_key(&key, file_with("k", data, len, 0600), msg), 0);
+  ck_assert_str_eq(key, want);
+  custapi_key_free(key);
+}
+
 START_TEST(line_breaks) {
   make_dir();
-  char *key, msg[512];
-  ck_assert_int_eq(read_key(&key, file_with("k", "s3cret\n", 7, 0600), msg), 0);
-  ck_assert_str_eq(key, "s3cret");
-  custapi_key_free(key);
-  ck_assert_int_eq(read_key(&key, file_with("k", "s3cret\r\n", 8, 0600), msg), 0);
-  ck_assert_str_eq(key, "s3cret");
-  custapi_key_free(key);
-  ck_assert_int_eq(read_key(&key, file_with("k", "s3cret", 6, 0600), msg), 0);
-  ck_assert_str_eq(key, "s3cret");
-  custapi_key_free(key);
+  expect_key("s3cret\n", 7, "s3cret");
+  expect_key("s3cret\r\n", 8, "s3cret");
+  expect_key("s3cret", 6, "s3cret");
   /* One line break is dropped, not two: the second is part of the key (and the server will
    * say what it makes of it). */
-  ck_assert_int_eq(read_key(&key, file_with("k", "s3cret\n\n", 8, 0600), msg), 0);
-  ck_assert_str_eq(key, "s3cret\n");
-  custapi_key_free(key);
+  expect_key("s3cret\n\n", 8, "s3cret\n");
   ck_assert_int_eq(warnings, 0);
   remove_dir();
 }
