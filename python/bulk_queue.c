@@ -77,6 +77,12 @@ void custapi_py_bulk_free(custapi_py_bulk *b) {
 
 /* A success's error is never read (Python looks at it only when status != 0): only its
  * category is set, not its 600 bytes cleared. */
+int custapi_py_bulk_set_max_attempts(custapi_py_bulk *b, int max_attempts) {
+  if (!b->results)
+    return CUSTAPI_EUSAGE;
+  return custapi_bulk_results_set_max_attempts(b->results, max_attempts);
+}
+
 static void copy_outcome(custapi_py_outcome *to, const custapi_bulk_outcome *o) {
   to->line = o->line;
   to->id = o->id;

@@ -36,6 +36,10 @@ typedef struct custapi_py_bulk custapi_py_bulk;
 int custapi_py_bulk_new(custapi_py_bulk **out, const char *results_path, custapi_bulk_input *input,
                         unsigned flags, custapi_error *err);
 void custapi_py_bulk_free(custapi_py_bulk *bulk);
+/* How many runs may take a record before its failure is final (the command's --max-attempts):
+ * custapi_bulk_results_set_max_attempts on the run's results file; CUSTAPI_EUSAGE without one
+ * or below 1. */
+int custapi_py_bulk_set_max_attempts(custapi_py_bulk *bulk, int max_attempts);
 /* Runs to the end (call it on a thread of its own); the status custapi_bulk_run returned. */
 int custapi_py_bulk_run(custapi_py_bulk *bulk, custapi_client *client, int concurrency,
                         custapi_validate_mode mode, unsigned customer_flags);

@@ -141,7 +141,8 @@ class Bulk(Closing):
     """The iterator Client.bulk returns; also a context manager. `summary` has the counts."""
 
     def __init__(self, client: Any, records: Any, *, concurrency: int,
-                 results: Any, resume: bool, mode: str, format: Optional[str]) -> None:
+                 results: Any, resume: bool, mode: str, format: Optional[str],
+                 max_attempts: Optional[int] = None) -> None:
         self._client = client
         self._input = self._run = ffi.NULL
         self._runner: Optional[threading.Thread] = None
@@ -160,6 +161,14 @@ class Bulk(Closing):
         by_path = isinstance(records, (str, bytes, os.PathLike))
         if resume and not results:
             raise UsageError("resume needs results (the file of the run to finish)")
+        if max_attempts is not None:
+            if not results:
+                raise UsageError("max_attempts counts the runs recorded in results: give "
+                                 "results a file")
+            if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or \
+                    max_attempts < 1:
+                raise UsageError("max_attempts: not a whole number of at least 1: %.100s"
+                                 % (max_attempts,))
         if resume and not by_path:
             raise UsageError("resuming needs the input as a file: records from an iterable "
                              "can't be read again")
@@ -182,6 +191,10 @@ class Bulk(Closing):
                                        lib.CUSTAPI_PY_BULK_RESUME if resume else 0, err) < 0:
                 raise error_from(err)
             self._run = out[0]
+            if max_attempts is not None and lib.custapi_py_bulk_set_max_attempts(
+                    self._run, max_attempts) < 0:
+                raise UsageError("max_attempts: not a whole number of at least 1: %d"
+                                 % max_attempts)
         except BaseException:
             if wfd >= 0:
                 os.close(wfd)

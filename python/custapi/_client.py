@@ -271,11 +271,11 @@ class Client(Closing):
     def bulk(self, records: "Union[Iterable[Mapping[str, Any]], str, os.PathLike[str]]", *,
              concurrency: int = 16, results: "Optional[Union[str, os.PathLike[str]]]" = None,
              resume: bool = False, mode: str = "partial",
-             format: Optional[str] = None) -> "Bulk":
+             format: Optional[str] = None, max_attempts: Optional[int] = None) -> "Bulk":
         """Updates many customers, `concurrency` at a time (`custapi bulk`): an iterator of
         Outcome in completion order. See docs/python.md."""
         return Bulk(self, records, concurrency=concurrency, results=results, resume=resume,
-                    mode=mode, format=format)
+                    mode=mode, format=format, max_attempts=max_attempts)
 
 
 from ._bulk import Bulk  # noqa: E402  (Bulk needs Client's module loaded first)

@@ -231,3 +231,30 @@ def test_a_failing_server_gives_failed_outcomes_not_an_exception(start_server, k
                and o.http_status == 500 and o.attempts == 1 for o in outs)
     assert b.summary["failed"] == 5
     assert [r["error"]["category"] for r in results_lines(res)] == ["server"] * 5
+
+
+def test_max_attempts_gives_a_failing_record_up_as_the_commands_does(client, tmp_path, server,
+                                                                      protocol):
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"id": 999999, "sms_quota": 1}\n{"id": 1, "sms_quota": 2}\n')
+    mine, theirs = tmp_path / "mine.jsonl", tmp_path / "theirs.jsonl"
+    outs = sorted(client.bulk(str(path), results=str(mine), max_attempts=1),
+                  key=lambda o: o.line)
+    assert [o.ok for o in outs] == [False, True]
+    assert type(outs[0].error) is custapi.NotFoundError
+    # the line of the run that gives up says so, as the command's does
+    code, _, _ = command("--url", server.url, "--protocol", protocol, "bulk", "--input",
+                         str(path), "--results", str(theirs), "--max-attempts", "1")
+    assert code == 10
+    key = lambda r: r["line"]  # noqa: E731
+    assert sorted(results_lines(mine), key=key) == sorted(results_lines(theirs), key=key)
+    assert [r.get("abandoned") for r in sorted(results_lines(mine), key=key)] == [True, None]
+    # a resume with the same maximum sends neither again: one succeeded, one was given up on
+    with client.bulk(str(path), results=str(mine), resume=True, max_attempts=1) as run:
+        assert list(run) == []
+    assert run.summary["skipped"] == 2
+    with pytest.raises(custapi.UsageError, match="max_attempts counts the runs recorded"):
+        client.bulk(str(path), max_attempts=2)
+    for bad in (0, -1, True, 1.5, "2"):
+        with pytest.raises(custapi.UsageError, match="max_attempts: not a whole number"):
+            client.bulk(str(path), results=str(tmp_path / "x.jsonl"), max_attempts=bad)
