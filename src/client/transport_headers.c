@@ -18,19 +18,8 @@ size_t custapi__transfer_on_body(char *data, size_t size, size_t nmemb, void *us
     x->too_large = 1;
     return 0;
   }
-  if (x->body_len + n + 1 > x->body_cap) {
-    size_t want = x->body_cap ? x->body_cap : 4096;
-    while (want < x->body_len + n + 1)
-      want *= 2;
-    char *grown = custapi__realloc(x->body, want);
-    if (!grown)
-      return 0;
-    x->body = grown;
-    x->body_cap = want;
-  }
-  memcpy(x->body + x->body_len, data, n);
-  x->body_len += n;
-  x->body[x->body_len] = '\0';
+  if (custapi__bytes_append(&x->body, &x->body_len, &x->body_cap, data, n) < 0)
+    return 0;
   return n;
 }
 

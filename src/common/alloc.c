@@ -61,3 +61,20 @@ void custapi__wipe(void *ptr, size_t len) {
   while (len--)
     *p++ = 0;
 }
+
+int custapi__bytes_append(char **buf, size_t *len, size_t *cap, const void *data, size_t n) {
+  if (*len + n + 1 > *cap) {
+    size_t want = *cap ? *cap : 4096;
+    while (want < *len + n + 1)
+      want *= 2;
+    char *grown = custapi__realloc(*buf, want);
+    if (!grown)
+      return -1;
+    *buf = grown;
+    *cap = want;
+  }
+  memcpy(*buf + *len, data, n);
+  *len += n;
+  (*buf)[*len] = '\0';
+  return 0;
+}

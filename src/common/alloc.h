@@ -17,6 +17,11 @@ void custapi__free(void *ptr);
 /* Overwrites `len` bytes in a way the compiler may not drop (for copies of the key). */
 void custapi__wipe(void *ptr, size_t len);
 
+/* Appends `n` bytes of `data` to the NUL-terminated buffer *buf (*len bytes in *cap), which
+ * grows by doubling from 4 KiB: an answer's body, a caller's upload. -1 when memory runs out
+ * (the buffer is as it was). */
+int custapi__bytes_append(char **buf, size_t *len, size_t *cap, const void *data, size_t n);
+
 /*
  * Test hook: after `n` more successful allocations, every allocation fails (n < 0: never).
  * Returns how many allocations have been made since the last call.

@@ -268,17 +268,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
       rq->too_large = 1; /* (chunked) read and dropped: the caller gets its answer at the end */
       return MHD_YES;
     }
-    if (rq->len + n + 1 > rq->cap) {
-      size_t cap = (rq->len + n + 1) * 2;
-      char *grown = custapi__realloc(rq->body, cap);
-      if (!grown)
-        return MHD_NO;
-      rq->body = grown;
-      rq->cap = cap;
-    }
-    memcpy(rq->body + rq->len, upload, n);
-    rq->len += n;
-    rq->body[rq->len] = '\0';
+    if (custapi__bytes_append(&rq->body, &rq->len, &rq->cap, upload, n) < 0)
+      return MHD_NO;
     return MHD_YES;
   }
   return answer(srv, c, url, method, rq); /* the whole request has arrived */
