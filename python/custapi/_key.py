@@ -19,6 +19,7 @@ from ._errors import UsageError
 from ._native import ffi, lib
 from ._native_util import error_from, new_error
 
+
 class KeyBuffer:
     """A NUL-terminated key in C memory; wipe() clears it. Never shown by repr."""
 
