@@ -43,8 +43,9 @@ struct bulk {
   unsigned update_flags; /* for custapi__update_start */
   custapi_records *records;
   int eof;
-  int stopping; /* the caller's stop callback said stop: read and start nothing more */
-  int stop_rc;  /* non-zero: start nothing more (the run's status) */
+  int input_dry; /* the input has nothing to give now: wait on it with the network */
+  int stopping;  /* the caller's stop callback said stop: read and start nothing more */
+  int stop_rc;   /* non-zero: start nothing more (the run's status) */
   custapi_error stop_err;
   pending *window;
   size_t window_count, window_cap;
@@ -146,8 +147,16 @@ static void take_record(bulk *b, long line, int32_t id, custapi_customer *proper
   b->window[b->window_count++] = (pending){line, id, properties};
 }
 
+/* Reads records while the window has room and the input has them to give. A pipe whose writer
+ * is slow is not waited on here: the records read already go out meanwhile, and the loop's wait
+ * wakes for the input too (run_loop). */
 static void fill_window(bulk *b) {
+  b->input_dry = 0;
   while (!b->eof && !b->stop_rc && b->window_count < b->window_cap) {
+    if (!custapi__records_ready(b->records)) {
+      b->input_dry = 1;
+      return;
+    }
     long line;
     int32_t id;
     custapi_customer *properties;
@@ -304,7 +313,8 @@ static void run_loop(bulk *b) {
     if (b->sum.in_flight == 0 && (b->stop_rc || (b->eof && b->window_count == 0)))
       return;
     custapi_error err = CUSTAPI_ERROR_INIT;
-    if (custapi__client_step(b->client, &err) < 0) {
+    int input = b->input_dry ? custapi__records_wait_fd(b->records) : -1;
+    if (custapi__client_step_input(b->client, input, &err) < 0) {
       stop(b, custapi__status_of(err.category), &err);
       custapi__client_abort_async(b->client, &err, 0); /* each reported as failed */
     }

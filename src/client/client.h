@@ -71,6 +71,8 @@ int custapi__update_start(custapi_client *client, int32_t id, const custapi_cust
 
 /* Drives the loop once (custapi__transport_step): completions are delivered from here. */
 int custapi__client_step(custapi_client *client, custapi_error *err);
+/* The same, waking also when `input` is readable (custapi__transport_step_input). */
+int custapi__client_step_input(custapi_client *client, int input, custapi_error *err);
 
 /* Ends every asynchronous update at once, each `done` called with `why`; `maybe_applied`: each
  * is reported as one that may have been applied (its request may have gone out). */

@@ -106,6 +106,10 @@ int custapi__client_step(custapi_client *c, custapi_error *err) {
   return custapi__transport_step(c->caller.transport, err);
 }
 
+int custapi__client_step_input(custapi_client *c, int input, custapi_error *err) {
+  return custapi__transport_step_input(c->caller.transport, input, err);
+}
+
 void custapi__client_abort_async(custapi_client *c, const custapi_error *why, int maybe_applied) {
   custapi__transport_abort_all(c->caller.transport);
   while (c->async_calls) {

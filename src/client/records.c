@@ -7,6 +7,7 @@
 #include "alloc.h"
 #include "customer.h"
 #include "error.h"
+#include "input_ready.h"
 #include "json_keys.h"
 #include "json_util.h"
 #include "record_fast.h"
@@ -54,6 +55,7 @@ struct custapi_records {
   int32_t last_id;
   int failed;
   int slow_only; /* tests: every JSON Lines record through the general reader */
+  int wait_fd;   /* custapi__input_wait_fd of `in` */
 };
 
 void custapi__records_free(custapi_records *r) {
@@ -439,6 +441,7 @@ int custapi__records_new(custapi_records **out, FILE *in, custapi_bulk_format fo
   r->format = format;
   r->flags = customer_flags;
   r->next_line = 1;
+  r->wait_fd = custapi__input_wait_fd(in);
   skip_bom(in);
   if (format == CUSTAPI_BULK_CSV) {
     int rc = read_header(r, err);
@@ -459,6 +462,12 @@ records_status custapi__records_next(custapi_records *r, long *line, int32_t *id
   return r->format == CUSTAPI_BULK_CSV ? next_csv(r, line, id, customer, err)
                                        : next_jsonl(r, line, id, customer, err);
 }
+
+int custapi__records_ready(const custapi_records *r) {
+  return custapi__input_ready(r->in, r->wait_fd);
+}
+
+int custapi__records_wait_fd(const custapi_records *r) { return r->wait_fd; }
 
 /* ---- the public reader (custapi.h) ---- */
 

@@ -41,6 +41,12 @@ typedef enum records_status {
 records_status custapi__records_next(custapi_records *records, long *line, int32_t *id,
                                      custapi_customer **customer, custapi_error *err);
 
+/* Whether the next record can be read without waiting on the input's writer (input_ready.h):
+ * always for a regular file; for a pipe, when bytes are buffered or readable. */
+int custapi__records_ready(const custapi_records *records);
+/* The descriptor to wait on while custapi__records_ready is 0, or -1 (it never is). */
+int custapi__records_wait_fd(const custapi_records *records);
+
 /* For tests only: with `on` 0, every JSON Lines record is read by the general (json-c) reader,
  * not the fast path for flat records, so that the two can be compared. On by default. */
 void custapi__records_set_fast_path(custapi_records *records, int on);

@@ -88,6 +88,10 @@ size_t custapi__transport_pending(const custapi_transport *transport);
  * transfer and fires due callbacks. Returns 0, or an error when the loop itself fails.
  */
 int custapi__transport_step(custapi_transport *transport, custapi_error *err);
+/* custapi__transport_step that also wakes when `input` is readable (a bulk run's input pipe),
+ * and waits on it even with nothing else pending (up to a second: the caller's own checks run
+ * between steps). -1: custapi__transport_step. */
+int custapi__transport_step_input(custapi_transport *transport, int input, custapi_error *err);
 
 /*
  * The outcome of an ended transfer. 0: an HTTP response arrived (any status) and `out` points
