@@ -15,11 +15,17 @@
 #define WAKE_AT 256
 #define WAKE_MS 10
 
+/* A queued outcome: its head and, for a failure, its error. */
+typedef struct queued_outcome {
+  custapi_py_outcome head;
+  custapi_error error;
+} queued_outcome;
+
 struct custapi_py_bulk {
   pthread_mutex_t mu;
   pthread_cond_t ready; /* outcomes to take, or the end */
   pthread_cond_t room;  /* space in the queue, or nobody to take */
-  custapi_py_outcome queue[QUEUE_SIZE];
+  queued_outcome queue[QUEUE_SIZE];
   size_t head, count;
   int finished;
   int stop;           /* 0, CUSTAPI_BULK_STOP or CUSTAPI_BULK_STOP_NOW */
@@ -49,8 +55,6 @@ int custapi_py_bulk_new(custapi_py_bulk **out, const char *results_path, custapi
   b->input = input;
   b->error = (custapi_error)CUSTAPI_ERROR_INIT;
   b->summary = (custapi_bulk_summary)CUSTAPI_BULK_SUMMARY_INIT;
-  for (size_t i = 0; i < QUEUE_SIZE; i++)
-    b->queue[i].error = (custapi_error)CUSTAPI_ERROR_INIT;
   unsigned rflags = CUSTAPI_BULK_RESULTS_BATCH;
   if (flags & CUSTAPI_PY_BULK_RESUME)
     rflags |= CUSTAPI_BULK_RESULTS_RESUME;
@@ -75,26 +79,29 @@ void custapi_py_bulk_free(custapi_py_bulk *b) {
   free(b);
 }
 
-/* A success's error is never read (Python looks at it only when status != 0): only its
- * category is set, not its 600 bytes cleared. */
 int custapi_py_bulk_set_max_attempts(custapi_py_bulk *b, int max_attempts) {
   if (!b->results)
     return CUSTAPI_EUSAGE;
   return custapi_bulk_results_set_max_attempts(b->results, max_attempts);
 }
 
-static void copy_outcome(custapi_py_outcome *to, const custapi_bulk_outcome *o) {
-  to->line = o->line;
-  to->id = o->id;
-  to->status = o->status;
-  to->attempts = o->attempts;
-  to->http_status = o->http_status;
-  to->elapsed_ms = o->elapsed_ms;
-  to->has_result = o->result && custapi_result_value(&to->result, o->result);
-  if (o->error)
-    custapi_error_copy(&to->error, o->error);
-  else
-    to->error.category = CUSTAPI_CATEGORY_OK;
+/* A success's error is never read (only a failure's is taken): it is not copied. */
+static void copy_outcome(queued_outcome *to, const custapi_bulk_outcome *o) {
+  custapi_py_outcome *h = &to->head;
+  h->line = o->line;
+  h->id = o->id;
+  h->status = o->status;
+  h->attempts = o->attempts;
+  h->http_status = o->http_status;
+  h->elapsed_ms = o->elapsed_ms;
+  h->result = 0;
+  h->has_result = o->result && custapi_result_value(&h->result, o->result);
+  if (o->status != 0) {
+    if (o->error)
+      custapi_error_copy(&to->error, o->error);
+    else
+      to->error = (custapi_error)CUSTAPI_ERROR_INIT; /* not expected: an empty error */
+  }
 }
 
 /* The results line first, so that what a consumer has seen is always on disk by the next
@@ -197,8 +204,8 @@ int custapi_py_bulk_run(custapi_py_bulk *b, custapi_client *client, int concurre
 /* The outcomes are copied out with the lock released: the run only ever writes the slots past
  * head + count, and those taken here stay out of its reach until head moves on below. A copy
  * under the lock held the run up (a futex wait in on_done) for every batch. */
-size_t custapi_py_bulk_take(custapi_py_bulk *b, custapi_py_outcome *out, size_t max, int timeout_ms,
-                            int *finished) {
+size_t custapi_py_bulk_take(custapi_py_bulk *b, custapi_py_outcome *out, custapi_error *errors,
+                            size_t max, int timeout_ms, size_t *failures, int *finished) {
   struct timespec until;
   clock_gettime(CLOCK_REALTIME, &until);
   until.tv_sec += timeout_ms / 1000;
@@ -213,14 +220,14 @@ size_t custapi_py_bulk_take(custapi_py_bulk *b, custapi_py_outcome *out, size_t 
       break;
   size_t n = b->count < max ? b->count : max, first = b->head;
   pthread_mutex_unlock(&b->mu);
+  *failures = 0;
   for (size_t i = 0; i < n; i++) {
-    const custapi_py_outcome *from = &b->queue[(first + i) % QUEUE_SIZE];
-    /* the head always; a success's error is never read */
-    memcpy(&out[i], from, offsetof(custapi_py_outcome, error));
-    if (from->status != 0)
-      out[i].error = from->error;
-    else
-      out[i].error.category = CUSTAPI_CATEGORY_OK;
+    const queued_outcome *from = &b->queue[(first + i) % QUEUE_SIZE];
+    out[i] = from->head;
+    if (from->head.status != 0) {
+      errors[i] = from->error;
+      ++*failures;
+    }
   }
   pthread_mutex_lock(&b->mu);
   b->head = (first + n) % QUEUE_SIZE;

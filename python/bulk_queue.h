@@ -13,7 +13,9 @@
 
 #include <custapi/custapi.h>
 
-/* One record's outcome, copied out of the borrowed custapi_bulk_outcome. */
+/* One record's outcome, copied out of the borrowed custapi_bulk_outcome: what every outcome has,
+ * packed so that Python reads a batch of them at once with struct (_bulk.py). A failure's error
+ * travels beside it (custapi_py_bulk_take). */
 typedef struct custapi_py_outcome {
   long line;
   int32_t id;
@@ -23,7 +25,6 @@ typedef struct custapi_py_outcome {
   long elapsed_ms;
   int has_result; /* XML-RPC's integer result is in `result` */
   int64_t result;
-  custapi_error error; /* category OK on success */
 } custapi_py_outcome;
 
 typedef struct custapi_py_bulk custapi_py_bulk;
@@ -43,10 +44,11 @@ int custapi_py_bulk_set_max_attempts(custapi_py_bulk *bulk, int max_attempts);
 /* Runs to the end (call it on a thread of its own); the status custapi_bulk_run returned. */
 int custapi_py_bulk_run(custapi_py_bulk *bulk, custapi_client *client, int concurrency,
                         custapi_validate_mode mode, unsigned customer_flags);
-/* Up to `max` outcomes into out[], waiting at most `timeout_ms` for the first; *finished is 1
- * once the run has ended and every outcome has been taken. */
-size_t custapi_py_bulk_take(custapi_py_bulk *bulk, custapi_py_outcome *out, size_t max,
-                            int timeout_ms, int *finished);
+/* Up to `max` outcomes into out[], waiting at most `timeout_ms` for the first; errors[i] is
+ * out[i]'s error where out[i].status != 0 (left alone otherwise), *failures how many those are.
+ * *finished is 1 once the run has ended and every outcome has been taken. */
+size_t custapi_py_bulk_take(custapi_py_bulk *bulk, custapi_py_outcome *out, custapi_error *errors,
+                            size_t max, int timeout_ms, size_t *failures, int *finished);
 /* Start nothing more; updates in flight finish and are written to the results file, but no
  * longer queued (nobody will take them). A second call also ends those in flight at once. */
 void custapi_py_bulk_stop(custapi_py_bulk *bulk);

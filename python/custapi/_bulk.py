@@ -12,29 +12,31 @@ import struct
 import threading
 import weakref
 from collections.abc import Iterable, Mapping
+from itertools import islice
+from time import monotonic
 
 # typing only for the type checker: importing it costs every program a few ms.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict, Iterator, List, Optional
+    from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from ._errors import Error, UsageError
 from ._native import ffi, lib
-from ._native_util import _ENCODER, Closing, error_from, mode_of, new_error
+from ._native_util import Closing, encode_json, error_from, json_lines, mode_of, new_error
 
 BATCH = 256           # outcomes taken at once
-CHUNK = 64 * 1024     # bytes of JSON Lines written to the pipe at once
+FEED_BATCH = 512      # records taken from the iterable, and written to the pipe, at most at once
+FEED_WAIT = 0.005     # seconds a batch may take to gather before the next is smaller
 WAIT_MS = 200         # how long a wait for outcomes lasts before Python sees a signal
 
-# The head of a custapi_py_outcome (line ... result), read a batch at a time with struct rather
-# than field by field through cffi: a third of the cost of turning an outcome into an Outcome.
-# The layout is checked against the compiler's here, once.
+# custapi_py_outcome (line ... result), a batch of them read at once with struct rather than
+# field by field through cffi: a third of the cost of turning an outcome into an Outcome. The
+# layout is checked against the compiler's here, once.
 _HEAD = struct.Struct("@qiiiiqiq")
-_STRIDE = ffi.sizeof("custapi_py_outcome")
 _FIELDS = ("line", "id", "status", "attempts", "http_status", "elapsed_ms", "has_result",
            "result")
 if [ffi.offsetof("custapi_py_outcome", f) for f in _FIELDS] != [0, 8, 12, 16, 20, 24, 32, 40] \
-        or _HEAD.size != ffi.offsetof("custapi_py_outcome", "error"):
+        or _HEAD.size != ffi.sizeof("custapi_py_outcome"):
     raise ImportError("custapi: custapi_py_outcome is not laid out as _bulk.py reads it")
 
 
@@ -97,42 +99,68 @@ def _go(run: Any, owner: Any, shared: _Shared, concurrency: int, mode: int, flag
 
 
 def _feed(records: Iterator[Any], wfd: int, shared: _Shared) -> None:
-    """Writes the records as JSON Lines until they end or the run stops reading."""
-    encode = _ENCODER.encode
-    lines: List[str] = []
+    """Writes the records as JSON Lines, a batch at a time, until they end or the run stops
+    reading. When the iterable fails, or a record can't be a line, the records before it run,
+    then the iterator raises that error.
+
+    A batch costs one encoder call and one write, not one per record; its size adapts to the
+    iterable's pace: doubled (up to FEED_BATCH) while a batch comes in under FEED_WAIT, halved
+    when it takes longer, so that a slow iterable's records don't wait on the ones to come."""
+    size = 1
     try:
-        size = 0
-        try:
-            for record in records:
-                if type(record) is not dict:
-                    if not isinstance(record, Mapping):
-                        raise UsageError("records: each must be a dict, not %s"
-                                         % type(record).__name__)
-                    record = dict(record)
-                try:
-                    line = encode(record)
-                except (TypeError, ValueError) as e:
-                    raise UsageError("records: not representable as JSON: %s" % e) from None
-                lines.append(line)
-                size += len(line)
-                if size >= CHUNK:
-                    _write(wfd, lines)
-                    lines, size = [], 0
-        except BrokenPipeError:
-            raise
-        except BaseException as e:  # the caller's iterable failed: what it gave runs,
-            shared.feed_error = e    # then the iterator raises this
-        if lines:
-            _write(wfd, lines)
+        while shared.feed_error is None:
+            batch: List[Any] = []
+            started = monotonic()
+            try:
+                batch.extend(islice(records, size))  # keeps what came before a failure
+            except BaseException as e:
+                shared.feed_error = e
+            gathered = monotonic() - started
+            if batch:
+                data, error = _lines(batch)
+                if error is not None:
+                    shared.feed_error = error
+                _write(wfd, data)
+            if len(batch) < size:
+                break
+            if gathered < FEED_WAIT:
+                size = min(size * 2, FEED_BATCH)
+            else:
+                size = max(size // 2, 1)
     except BrokenPipeError:
         pass  # the run stopped reading: it was stopped
     finally:
         os.close(wfd)
 
 
-def _write(wfd: int, lines: List[str]) -> None:
+def _lines(batch: List[Any]) -> Tuple[str, Optional[UsageError]]:
+    """The batch's JSON Lines, and the error of a record that can't be one (with the lines of
+    those before it only)."""
+    if set(map(type, batch)) == {dict}:
+        try:
+            return json_lines(batch), None
+        except (TypeError, ValueError):
+            pass  # the record at fault is found, and named, one at a time below
+    lines: List[str] = []
+    error = None
+    for record in batch:
+        if type(record) is not dict:
+            if not isinstance(record, Mapping):
+                error = UsageError("records: each must be a dict, not %s"
+                                   % type(record).__name__)
+                break
+            record = dict(record)
+        try:
+            lines.append(encode_json(record))
+        except (TypeError, ValueError) as e:
+            error = UsageError("records: not representable as JSON: %s" % e)
+            break
     lines.append("")
-    data = memoryview("\n".join(lines).encode("utf-8", "surrogatepass"))
+    return "\n".join(lines), error
+
+
+def _write(wfd: int, text: str) -> None:
+    data = memoryview(text.encode("utf-8", "surrogatepass"))
     while data:
         data = data[os.write(wfd, data):]
 
@@ -151,6 +179,8 @@ class Bulk(Closing):
         self._shared = _Shared()
         self._counts = ffi.new("long[5]")
         self._buf = ffi.new("custapi_py_outcome[]", BATCH)
+        self._errors = ffi.new("custapi_error[]", BATCH)
+        self._failures = ffi.new("size_t *")
         self._finished = ffi.new("int *")
         concurrency = _concurrency(concurrency)
         cmode = mode_of(mode)
@@ -227,8 +257,8 @@ class Bulk(Closing):
         `break`, KeyboardInterrupt), stops the run: what finished is in the results file."""
         try:
             while not self._done:
-                n = lib.custapi_py_bulk_take(self._run, self._buf, BATCH, WAIT_MS,
-                                             self._finished)
+                n = lib.custapi_py_bulk_take(self._run, self._buf, self._errors, BATCH,
+                                             WAIT_MS, self._failures, self._finished)
                 if n:
                     yield from self._batch(n)
                 elif self._finished[0]:
@@ -237,15 +267,14 @@ class Bulk(Closing):
             self.close()
 
     def _batch(self, n: int) -> List[Outcome]:
-        data = ffi.buffer(self._buf, n * _STRIDE)
-        unpack = _HEAD.unpack_from
-        batch = []
-        for i in range(n):
-            line, id, status, attempts, http_status, elapsed_ms, has_result, result = unpack(
-                data, i * _STRIDE)
-            batch.append(Outcome(line, id or None, status == 0, attempts, http_status or None,
-                                 elapsed_ms, result if has_result else None,
-                                 None if status == 0 else error_from(self._buf[i].error)))
+        batch = [Outcome(line, id or None, status == 0, attempts, http_status or None,
+                         elapsed_ms, result if has_result else None, None)
+                 for line, id, status, attempts, http_status, elapsed_ms, has_result, result
+                 in _HEAD.iter_unpack(ffi.buffer(self._buf, n * _HEAD.size))]
+        if self._failures[0]:
+            for i, outcome in enumerate(batch):
+                if not outcome.ok:
+                    outcome.error = error_from(self._errors[i])
         return batch
 
     def _end(self) -> None:

@@ -1,13 +1,13 @@
 """What every call shares: errors out of the C library, customers in, JSON strings out."""
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
+from itertools import repeat
 
 # typing only for the type checker: importing it costs every program a few ms.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict, Optional
+    from typing import Any, Dict, List, Optional
 
 from ._errors import BY_EXIT_CODE, Error, InternalError
 from ._native import ffi, lib
@@ -15,8 +15,44 @@ from ._native import ffi, lib
 MODES = {"partial": lib.CUSTAPI_VALIDATE_PARTIAL, "strict": lib.CUSTAPI_VALIDATE_STRICT,
          "fill_required": lib.CUSTAPI_VALIDATE_FILL_REQUIRED}
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"),
-                            check_circular=False)
+def _unencodable(value: Any) -> Any:
+    raise TypeError("Object of type %s is not JSON serializable" % type(value).__name__)
+
+
+# JSON text as the library's parser takes it: compact, UTF-8 rather than \u escapes, no NaN.
+# json's C encoder straight from _json, made once: JSONEncoder.encode makes one on every call
+# (half the cost of a bulk record's line), and importing json costs every program its import of
+# re (10 ms). tests/python/test_json_text.py holds the text to json.dumps's with these settings.
+try:
+    from _json import encode_basestring as _encode_str, make_encoder as _make_encoder
+    _C_ENCODE = _make_encoder(None, _unencodable, _encode_str, None, ":", ",", False, False,
+                              False)
+except ImportError:  # not CPython: json itself
+    _C_ENCODE = None
+
+
+def _python_encode(value: Any) -> str:
+    import json
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"),
+                      check_circular=False)
+
+
+def encode_json(value: Any) -> str:
+    """The JSON text of value."""
+    if _C_ENCODE is None:
+        return _python_encode(value)
+    return "".join(_C_ENCODE(value, 0))
+
+
+def json_lines(values: List[Any]) -> str:
+    """JSON Lines of the values: encode_json's text of each, each ending in a newline. One call
+    for a batch: a loop in C, not a Python call per value."""
+    if _C_ENCODE is None:
+        lines = list(map(_python_encode, values))
+    else:
+        lines = list(map("".join, map(_C_ENCODE, values, repeat(0))))
+    lines.append("")
+    return "\n".join(lines)
 
 
 def error_from(err: Any) -> Error:
@@ -65,7 +101,7 @@ def encode(value: Any) -> bytes:
     (integers as JSON integers or canonical decimal strings, strings as strings, UTF-8). A lone
     surrogate goes through as the bytes it would be, for the library to refuse as not UTF-8."""
     try:
-        return _ENCODER.encode(value).encode("utf-8", "surrogatepass")
+        return encode_json(value).encode("utf-8", "surrogatepass")
     except (TypeError, ValueError) as e:
         raise UsageError_("properties: not representable as JSON: %s" % e) from None
 
@@ -89,6 +125,7 @@ def take_json(rc: int, out: Any, err: Any = None) -> Any:
         lib.custapi_free(out[0])
         raise error_from(err) if err is not None else InternalError("out of memory")
     try:
+        import json  # here, not at the top: see _C_ENCODE
         return json.loads(ffi.string(out[0]).decode("utf-8"))
     finally:
         lib.custapi_free(out[0])

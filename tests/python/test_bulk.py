@@ -6,6 +6,8 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 
 import pytest
 
@@ -114,6 +116,79 @@ def test_the_iterables_exception_ends_the_run_after_what_it_gave(client):
             seen.append(o)
     assert sorted(o.id for o in seen) == [1, 2]
     assert client.get(2)["sms_quota"] == 4  # the client is free again
+
+
+def test_a_record_that_cant_be_json_ends_the_run_after_those_before_it(client):
+    recs = [{"id": i, "sms_quota": 5} for i in range(1, 6)] + [{"id": 6, "tags": {1, 2}},
+                                                                {"id": 7, "sms_quota": 5}]
+    seen = []
+    with pytest.raises(custapi.UsageError,
+                       match="records: not representable as JSON: Object of type set is not"):
+        for o in client.bulk(recs):
+            seen.append(o)
+    assert sorted(o.id for o in seen) == [1, 2, 3, 4, 5] and all(o.ok for o in seen)
+    with pytest.raises(custapi.UsageError, match="not representable as JSON: Out of range float"):
+        list(client.bulk([{"id": 1, "sms_quota": float("nan")}]))
+
+
+def test_any_mapping_is_a_record(client):
+    import collections
+    import types
+    recs = [collections.OrderedDict(id=1, sms_quota=8), types.MappingProxyType({"id": 2,
+                                                                                "sms_quota": 8}),
+            {"id": 3, "sms_quota": 8}]
+    outs = list(client.bulk(recs))
+    assert sorted(o.id for o in outs) == [1, 2, 3] and all(o.ok for o in outs)
+    assert client.get(2)["sms_quota"] == 8
+
+
+def test_a_slow_iterables_records_are_not_held_for_the_ones_to_come(client):
+    """The first record is sent while the iterable is still waiting for its second: records are
+    taken in batches only as fast as the iterable gives them."""
+    go_on = threading.Event()
+
+    def slow():
+        yield {"id": 1, "sms_quota": 9}
+        go_on.wait(30)
+        yield {"id": 2, "sms_quota": 9}
+
+    b = client.bulk(slow())
+    started = time.monotonic()
+    first = next(b)
+    waited = time.monotonic() - started
+    go_on.set()
+    rest = list(b)
+    assert first.id == 1 and first.ok and waited < 10
+    assert [o.id for o in rest] == [2]
+
+
+def test_the_command_sends_a_piped_record_before_the_next_comes(server, tmp_path, protocol):
+    """The same promise of the command: `--input - --format jsonl` from a pipe whose writer
+    holds the second record until the first is in the results file."""
+    res = tmp_path / "r.jsonl"
+    env = dict(os.environ, CUSTAPI_API_KEY=KEY, CUSTAPI_USERNAME=USER)
+    p = subprocess.Popen([os.environ["CUSTAPI_EXE"], "--url", server.url, "--protocol", protocol,
+                          "bulk", "--input", "-", "--format", "jsonl", "--results", str(res)],
+                         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, env=env)
+    try:
+        p.stdin.write(b'{"id": 41, "sms_quota": 6}\n')
+        p.stdin.flush()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not (
+                res.exists() and '"line":1' in res.read_text()):
+            time.sleep(0.02)
+        first_seen = res.exists() and '"line":1' in res.read_text()
+        p.stdin.write(b'{"id": 42, "sms_quota": 6}\n')
+        p.stdin.close()
+        assert p.wait(timeout=30) == 0, p.stderr.read()
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        p.stderr.close()
+    assert first_seen, "the first record waited for the second"
+    assert [line["id"] for line in results_lines(res)] == [41, 42]
 
 
 def test_records_are_taken_lazily_and_the_client_is_busy_meanwhile(client):
