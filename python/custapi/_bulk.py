@@ -133,29 +133,33 @@ def _feed(records: Iterator[Any], wfd: int, shared: _Shared) -> None:
         os.close(wfd)
 
 
-def _lines(batch: List[Any]) -> Tuple[str, Optional[UsageError]]:
+def _lines(batch: List[Any]) -> Tuple[str, Optional[BaseException]]:
     """The batch's JSON Lines, and the error of a record that can't be one (with the lines of
     those before it only)."""
     if set(map(type, batch)) == {dict}:
         try:
             return json_lines(batch), None
-        except (TypeError, ValueError):
+        except Exception:
             pass  # the record at fault is found, and named, one at a time below
     lines: List[str] = []
-    error = None
+    error: Optional[BaseException] = None
     for record in batch:
-        if type(record) is not dict:
-            if not isinstance(record, Mapping):
-                error = UsageError("records: each must be a dict, not %s"
-                                   % type(record).__name__)
-                break
-            record = dict(record)
         try:
+            if type(record) is not dict:
+                if not isinstance(record, Mapping):
+                    error = UsageError("records: each must be a dict, not %s"
+                                       % type(record).__name__)
+                    break
+                record = dict(record)
             lines.append(encode_json(record))
         except (TypeError, ValueError) as e:
             error = UsageError("records: not representable as JSON: %s" % e)
             break
-    lines.append("")
+        except Exception as e:  # a circular record's RecursionError, a Mapping's own failure
+            error = e
+            break
+    if lines:
+        lines.append("")
     return "\n".join(lines), error
 
 

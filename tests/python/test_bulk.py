@@ -129,6 +129,13 @@ def test_a_record_that_cant_be_json_ends_the_run_after_those_before_it(client):
     assert sorted(o.id for o in seen) == [1, 2, 3, 4, 5] and all(o.ok for o in seen)
     with pytest.raises(custapi.UsageError, match="not representable as JSON: Out of range float"):
         list(client.bulk([{"id": 1, "sms_quota": float("nan")}]))
+    circular = {"id": 9}
+    circular["self"] = circular
+    seen = []
+    with pytest.raises(RecursionError):
+        for o in client.bulk([{"id": 8, "sms_quota": 5}, circular]):
+            seen.append(o)
+    assert [o.id for o in seen] == [8]
 
 
 def test_any_mapping_is_a_record(client):
