@@ -7,6 +7,7 @@ import math
 
 import pytest
 
+from conftest import python_env
 from custapi import _native_util
 
 VALUES = [
@@ -60,5 +61,5 @@ def test_importing_custapi_does_not_import_json():
     import sys
     code = "import sys, custapi; print(sorted(m for m in ('json', 're') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+                         check=True, env=python_env()).stdout
     assert out.strip() == "[]"

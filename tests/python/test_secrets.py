@@ -1,6 +1,7 @@
 """The key is never shown: not by repr or str, not in an exception, not in a traceback shown
 with its locals; the binding's copies are wiped; a key file is held to the command's rules."""
 import gc
+import os
 import traceback
 
 import pytest
@@ -12,8 +13,9 @@ from conftest import KEY, USER
 def everything_shown(exc):
     """The exception and the binding's frames of its traceback, each with its locals (the
     caller's own frame holds the key it passed: that is the caller's)."""
+    package = os.path.dirname(os.path.abspath(custapi.__file__)) + os.sep
     frames = [(f, n) for f, n in traceback.walk_tb(exc.__traceback__)
-              if "/custapi/" in f.f_code.co_filename]
+              if os.path.abspath(f.f_code.co_filename).startswith(package)]
     assert frames, "the exception came from the binding"
     summary = traceback.StackSummary.extract(iter(frames), capture_locals=True)
     return "".join(summary.format()) + "".join(
