@@ -43,9 +43,10 @@ struct bulk {
   unsigned update_flags; /* for custapi__update_start */
   custapi_records *records;
   int eof;
-  int input_dry; /* the input has nothing to give now: wait on it with the network */
-  int stopping;  /* the caller's stop callback said stop: read and start nothing more */
-  int stop_rc;   /* non-zero: start nothing more (the run's status) */
+  int input_dry;      /* the input has nothing to give now: wait on it with the network */
+  int watching_input; /* the loop's watch is the input's (watch_input) */
+  int stopping;       /* the caller's stop callback said stop: read and start nothing more */
+  int stop_rc;        /* non-zero: start nothing more (the run's status) */
   custapi_error stop_err;
   pending *window;
   size_t window_count, window_cap;
@@ -305,6 +306,16 @@ static void ask_stop(bulk *b) {
   }
 }
 
+/* While the input is dry, the loop's wait wakes for it too (the transport's watch), and waits
+ * on it even with nothing in flight: `stop` is still asked between waits. */
+static void watch_input(bulk *b, int on) {
+  if (on == b->watching_input)
+    return;
+  b->watching_input = on;
+  custapi_transport_watch w = {.fds = {custapi__records_wait_fd(b->records)}, .fd_count = 1};
+  custapi__client_watch(b->client, on ? &w : NULL);
+}
+
 static void run_loop(bulk *b) {
   for (;;) {
     ask_stop(b);
@@ -312,9 +323,9 @@ static void run_loop(bulk *b) {
     start_ready(b);
     if (b->sum.in_flight == 0 && (b->stop_rc || (b->eof && b->window_count == 0)))
       return;
+    watch_input(b, b->input_dry);
     custapi_error err = CUSTAPI_ERROR_INIT;
-    int input = b->input_dry ? custapi__records_wait_fd(b->records) : -1;
-    if (custapi__client_step_input(b->client, input, &err) < 0) {
+    if (custapi__client_step(b->client, &err) < 0) {
       stop(b, custapi__status_of(err.category), &err);
       custapi__client_abort_async(b->client, &err, 0); /* each reported as failed */
     }
@@ -376,6 +387,7 @@ int custapi_bulk_run(custapi_bulk_summary *out, custapi_client *client, FILE *in
   }
   custapi__client_set_busy(client, 1); /* callbacks must not start calls on this client */
   run_loop(&b);
+  watch_input(&b, 0);
   custapi__client_set_busy(client, 0);
   b.sum.elapsed_ms = (long)(custapi__now_ms() - b.start_ms);
   summary_put(out, &b.sum);

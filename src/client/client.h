@@ -3,6 +3,7 @@
 #define CUSTAPI_CLIENT_INTERNAL_H
 
 #include "codec.h"
+#include "transport.h" /* custapi_transport_watch */
 
 /* Runs the backend's probe request (with the client's retry policy); the error on the client. */
 int custapi__client_probe(custapi_probe_info *out, int *http_status, int *attempts,
@@ -71,8 +72,8 @@ int custapi__update_start(custapi_client *client, int32_t id, const custapi_cust
 
 /* Drives the loop once (custapi__transport_step): completions are delivered from here. */
 int custapi__client_step(custapi_client *client, custapi_error *err);
-/* The same, waking also when `input` is readable (custapi__transport_step_input). */
-int custapi__client_step_input(custapi_client *client, int input, custapi_error *err);
+/* Sets (or with NULL, removes) the watch of the client's loop (custapi__transport_watch). */
+void custapi__client_watch(custapi_client *client, const custapi_transport_watch *watch);
 
 /* Ends every asynchronous update at once, each `done` called with `why`; `maybe_applied`: each
  * is reported as one that may have been applied (its request may have gone out). */

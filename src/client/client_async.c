@@ -106,8 +106,8 @@ int custapi__client_step(custapi_client *c, custapi_error *err) {
   return custapi__transport_step(c->caller.transport, err);
 }
 
-int custapi__client_step_input(custapi_client *c, int input, custapi_error *err) {
-  return custapi__transport_step_input(c->caller.transport, input, err);
+void custapi__client_watch(custapi_client *c, const custapi_transport_watch *watch) {
+  custapi__transport_watch(c->caller.transport, watch);
 }
 
 void custapi__client_abort_async(custapi_client *c, const custapi_error *why, int maybe_applied) {

@@ -63,9 +63,10 @@ void custapi__transport_cancel_timers(custapi_transport *transport, custapi_time
                                       void *payload);
 
 /*
- * Something else the loop serves (the gateway's libmicrohttpd): its descriptors are polled
- * together with libcurl's sockets, its timeout bounds each wait, and after_turn runs after
- * every turn. With a watch the loop waits even when no transfer or timer is pending.
+ * Something else the loop serves (the gateway's libmicrohttpd; a bulk run's input pipe while it
+ * has nothing to give): its descriptors are polled together with libcurl's sockets, its timeout
+ * bounds each wait, and after_turn runs after every turn. With a watch the loop waits even when
+ * no transfer or timer is pending (up to a second). One watch per transport.
  */
 #define CUSTAPI_TRANSPORT_WATCH_MAX 3 /* the gateway's: its callers, its signals, /metrics */
 
@@ -88,10 +89,6 @@ size_t custapi__transport_pending(const custapi_transport *transport);
  * transfer and fires due callbacks. Returns 0, or an error when the loop itself fails.
  */
 int custapi__transport_step(custapi_transport *transport, custapi_error *err);
-/* custapi__transport_step that also wakes when `input` is readable (a bulk run's input pipe),
- * and waits on it even with nothing else pending (up to a second: the caller's own checks run
- * between steps). -1: custapi__transport_step. */
-int custapi__transport_step_input(custapi_transport *transport, int input, custapi_error *err);
 
 /*
  * The outcome of an ended transfer. 0: an HTTP response arrived (any status) and `out` points

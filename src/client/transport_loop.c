@@ -38,17 +38,14 @@ static void finish_transfers(custapi_transport *t) {
   }
 }
 
-/* Waits for libcurl's sockets, the watch's descriptors and `input` (or not, at -1), then drives
- * the transfers. */
-static int poll_and_perform(custapi_transport *t, long wait_ms, int input, custapi_error *err) {
-  struct curl_waitfd extra[CUSTAPI_TRANSPORT_WATCH_MAX + 1];
+/* Waits for libcurl's sockets and the watch's descriptors, then drives the transfers. */
+static int poll_and_perform(custapi_transport *t, long wait_ms, custapi_error *err) {
+  struct curl_waitfd extra[CUSTAPI_TRANSPORT_WATCH_MAX];
   unsigned n = t->watching ? t->watch.fd_count : 0;
   if (n > CUSTAPI_TRANSPORT_WATCH_MAX)
     n = CUSTAPI_TRANSPORT_WATCH_MAX;
   for (unsigned i = 0; i < n; i++)
     extra[i] = (struct curl_waitfd){t->watch.fds[i], CURL_WAIT_POLLIN, 0};
-  if (input >= 0)
-    extra[n++] = (struct curl_waitfd){input, CURL_WAIT_POLLIN, 0};
   if (wait_ms != 0 &&
       curl_multi_poll(t->multi, n ? extra : NULL, n, (int)wait_ms, NULL) != CURLM_OK)
     return custapi__error_set(err, CUSTAPI_CATEGORY_INTERNAL, NULL, "libcurl's poll failed");
@@ -63,14 +60,10 @@ static int poll_and_perform(custapi_transport *t, long wait_ms, int input, custa
 }
 
 int custapi__transport_step(custapi_transport *t, custapi_error *err) {
-  return custapi__transport_step_input(t, -1, err);
-}
-
-int custapi__transport_step_input(custapi_transport *t, int input, custapi_error *err) {
   /* Timers due now first (a new call's first attempt is one): its transfer then goes out in
    * this step's perform rather than after a poll and a perform of its own. */
   custapi__transport_fire_timers(t);
-  if (!t->active_count && !t->timers && !t->watching && input < 0)
+  if (!t->active_count && !t->timers && !t->watching)
     return 0; /* nothing to wait for */
   long wait_ms = 1000;
   if (t->timers) {
@@ -88,8 +81,8 @@ int custapi__transport_step_input(custapi_transport *t, int input, custapi_error
     if (curl_ms >= 0 && curl_ms < wait_ms)
       wait_ms = curl_ms; /* 0: a transfer just added wants perform at once, no poll first */
   }
-  if (t->active_count || t->watching || input >= 0) {
-    if (poll_and_perform(t, wait_ms, input, err) < 0)
+  if (t->active_count || t->watching) {
+    if (poll_and_perform(t, wait_ms, err) < 0)
       return CUSTAPI_EINTERNAL;
   } else if (wait_ms > 0) {
     struct timespec ts = {wait_ms / 1000, (wait_ms % 1000) * 1000000L};
