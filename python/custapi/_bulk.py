@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 from ._errors import Error, UsageError
 from ._native import ffi, lib
-from ._native_util import Closing, encode_json, error_from, json_lines, mode_of, new_error
+from ._native_util import (Closing, encode_json, error_from, joined_lines, json_lines, mode_of,
+                           new_error)
 
 BATCH = 256           # outcomes taken at once
 FEED_BATCH = 512      # records taken from the iterable, and written to the pipe, at most at once
@@ -158,9 +159,7 @@ def _lines(batch: List[Any]) -> Tuple[str, Optional[BaseException]]:
         except Exception as e:  # a circular record's RecursionError, a Mapping's own failure
             error = e
             break
-    if lines:
-        lines.append("")
-    return "\n".join(lines), error
+    return joined_lines(lines), error
 
 
 def _write(wfd: int, text: str) -> None:

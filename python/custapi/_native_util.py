@@ -48,9 +48,14 @@ def json_lines(values: List[Any]) -> str:
     """JSON Lines of the values: encode_json's text of each, each ending in a newline. One call
     for a batch: a loop in C, not a Python call per value."""
     if _C_ENCODE is None:
-        lines = list(map(_python_encode, values))
-    else:
-        lines = list(map("".join, map(_C_ENCODE, values, repeat(0))))
+        return joined_lines(list(map(_python_encode, values)))
+    return joined_lines(list(map("".join, map(_C_ENCODE, values, repeat(0)))))
+
+
+def joined_lines(lines: List[str]) -> str:
+    """The lines, each ending in a newline (none: the empty string). `lines` is consumed."""
+    if not lines:
+        return ""
     lines.append("")
     return "\n".join(lines)
 
